@@ -1,0 +1,87 @@
+package rowenc
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// FuzzDecoder walks arbitrary bytes as a row. No input may panic. Walking
+// with accessors that cannot fail on a matching wire type must either end
+// cleanly, having consumed every byte in whole fields whose Raw values lie
+// inside the input, or stop with an ErrCorrupt error. A second walk with the
+// checked accessors (Int32, Enum, Duration, UUID) may fail only with an
+// ErrCorrupt error naming the field.
+func FuzzDecoder(f *testing.F) {
+	r := sampleRow()
+	f.Add(appendTestRow(nil, &r))
+	f.Add([]byte{})
+	f.Add(AppendString(nil, 6, "hello")[:4])
+	f.Add(AppendBytes(nil, 4, make([]byte, 15)))
+	f.Add(AppendInt64(nil, 2, math.MaxInt32+1))
+	f.Add([]byte{0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Add([]byte{0x0b, 0x08, 0x01, 0x0c, 0x15, 1, 2, 3, 4}) // group, then fixed32
+	f.Add(protowire.AppendTag(nil, 9, protowire.EndGroupType))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := NewDecoder(data)
+		end := 0
+		for d.Next() {
+			if d.Tag() < 1 {
+				t.Fatalf("field number %d accepted", d.Tag())
+			}
+			raw := d.Raw()
+			if len(raw) > 0 && !within(raw, data[d.start:d.off]) {
+				t.Fatalf("field %d: Raw %x is not inside the field's bytes %x", d.Tag(), raw, data[d.start:d.off])
+			}
+			switch d.WireType() {
+			case protowire.VarintType:
+				_, _, _, _ = d.Int64(), d.Uint64(), d.Bool(), d.Timestamp()
+			case protowire.Fixed64Type:
+				_ = d.Float64()
+			case protowire.BytesType:
+				if s, b := d.String(), d.Bytes(); s != string(raw) || !bytes.Equal(b, raw) {
+					t.Fatalf("field %d: String %q / Bytes %x differ from Raw %x", d.Tag(), s, b, raw)
+				}
+			}
+			if d.Err() != nil {
+				t.Fatalf("accessor of the matching wire type failed: %v", d.Err())
+			}
+			end = d.off
+		}
+		if err := d.Err(); err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error %v does not wrap ErrCorrupt", err)
+			}
+		} else if end != len(data) {
+			t.Fatalf("clean walk consumed %d of %d bytes", end, len(data))
+		}
+
+		d = NewDecoder(data)
+		for d.Next() {
+			switch d.WireType() {
+			case protowire.VarintType:
+				_, _, _ = d.Int32(), d.Enum(), d.Duration()
+			case protowire.BytesType:
+				_ = d.UUID()
+			}
+		}
+		if err := d.Err(); err != nil && (!errors.Is(err, ErrCorrupt) || !strings.HasPrefix(err.Error(), "rowenc: field ")) {
+			t.Fatalf("error %q does not wrap ErrCorrupt or name the field", err)
+		}
+	})
+}
+
+// within reports whether sub is a subslice of b's memory (not merely equal
+// bytes elsewhere).
+func within(sub, b []byte) bool {
+	for i := 0; i+len(sub) <= len(b); i++ {
+		if &b[i] == &sub[0] {
+			return true
+		}
+	}
+	return false
+}
