@@ -123,6 +123,7 @@ type Index struct {
 	ID      uint32 // unique within the table, >= 1
 	Columns []*Column
 	Unique  bool
+	Doc     string // from the YAML doc; the generator puts it on the lookup methods
 	// Sparse is true when any indexed column is nullable: rows with a null
 	// indexed value have no entry.
 	Sparse bool
