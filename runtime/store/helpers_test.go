@@ -1,0 +1,214 @@
+package store
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/rowenc"
+	"go.uber.org/goleak"
+)
+
+// TestMain checks for leaked goroutines (a DB or iterator left open) after
+// the benchmark fixtures, which live for the whole run, are closed.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	closeBenchFixtures()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// jobKey is the hand-written key of the test table: (group, seq).
+type jobKey struct {
+	Group string
+	Seq   int64
+}
+
+func (k jobKey) String() string { return fmt.Sprintf("%s/%d", k.Group, k.Seq) }
+
+// job is the hand-written row of the test table, in the shape generated code
+// will have: by_name is unique, by_status (status, created) is composite
+// non-unique, by_email is unique and sparse (Email is nullable).
+type job struct {
+	Group   string
+	Seq     int64
+	Name    string
+	Status  int32
+	Created int64
+	Email   *string
+	Note    string
+}
+
+func appendJobKey(dst []byte, k jobKey) []byte {
+	dst = keyenc.AppendString(dst, k.Group)
+	return keyenc.AppendInt64(dst, k.Seq)
+}
+
+func decodeJobKey(b []byte) (jobKey, error) {
+	var k jobKey
+	var err error
+	if k.Group, b, err = keyenc.DecodeString(b); err != nil {
+		return k, err
+	}
+	if k.Seq, b, err = keyenc.DecodeInt64(b); err != nil {
+		return k, err
+	}
+	if len(b) != 0 {
+		return k, fmt.Errorf("%d trailing bytes after the key: %w", len(b), keyenc.ErrMalformed)
+	}
+	return k, nil
+}
+
+func appendJob(dst []byte, v *job) []byte {
+	dst = rowenc.AppendString(dst, 1, v.Group)
+	dst = rowenc.AppendInt64(dst, 2, v.Seq)
+	dst = rowenc.AppendString(dst, 3, v.Name)
+	dst = rowenc.AppendEnum(dst, 4, v.Status)
+	dst = rowenc.AppendInt64(dst, 5, v.Created)
+	if v.Email != nil {
+		dst = rowenc.AppendString(dst, 6, *v.Email)
+	}
+	if v.Note != "" {
+		dst = rowenc.AppendString(dst, 7, v.Note)
+	}
+	return dst
+}
+
+func decodeJob(b []byte, v *job) error {
+	*v = job{}
+	d := rowenc.NewDecoder(b)
+	for d.Next() {
+		switch d.Tag() {
+		case 1:
+			v.Group = d.String()
+		case 2:
+			v.Seq = d.Int64()
+		case 3:
+			v.Name = d.String()
+		case 4:
+			v.Status = d.Enum()
+		case 5:
+			v.Created = d.Int64()
+		case 6:
+			s := d.String()
+			v.Email = &s
+		case 7:
+			v.Note = d.String()
+		}
+	}
+	return d.Err()
+}
+
+const (
+	byName   = 1
+	byStatus = 2
+	byEmail  = 3
+)
+
+func jobLayout(id uint32, withIndexes bool) Layout {
+	l := Layout{
+		ID: id, Namespace: "test", Name: fmt.Sprintf("jobs%d", id), Kind: "system",
+		Key: []KeyColumn{{Name: "group", Type: "string"}, {Name: "seq", Type: "int64"}},
+		Columns: []ColumnLayout{
+			{Tag: 1, Name: "group", Type: "string"},
+			{Tag: 2, Name: "seq", Type: "int64"},
+			{Tag: 3, Name: "name", Type: "string"},
+			{Tag: 4, Name: "status", Type: "enum", Values: []string{"new", "running", "done"}},
+			{Tag: 5, Name: "created", Type: "int64"},
+			{Tag: 6, Name: "email", Type: "string", Nullable: true},
+			{Tag: 7, Name: "note", Type: "string"},
+		},
+	}
+	if withIndexes {
+		l.Indexes = []IndexLayout{
+			{ID: byName, Name: "by_name", Columns: []string{"name"}, Unique: true},
+			{ID: byStatus, Name: "by_status", Columns: []string{"status", "created"}},
+			{ID: byEmail, Name: "by_email", Columns: []string{"email"}, Unique: true},
+		}
+	}
+	return l
+}
+
+func jobSpec(id uint32, withIndexes bool) Spec[jobKey, job] {
+	s := Spec[jobKey, job]{
+		Layout:    jobLayout(id, withIndexes),
+		AppendKey: appendJobKey,
+		DecodeKey: decodeJobKey,
+		KeyOf:     func(v *job) jobKey { return jobKey{v.Group, v.Seq} },
+		AppendRow: appendJob,
+		DecodeRow: decodeJob,
+	}
+	if withIndexes {
+		s.Indexes = []IndexSpec[job]{
+			{ID: byName, Name: "by_name", Unique: true, AppendValues: func(dst []byte, v *job) ([]byte, bool) {
+				return keyenc.AppendString(dst, v.Name), true
+			}},
+			{ID: byStatus, Name: "by_status", AppendValues: func(dst []byte, v *job) ([]byte, bool) {
+				return keyenc.AppendInt64(keyenc.AppendEnum(dst, v.Status), v.Created), true
+			}},
+			{ID: byEmail, Name: "by_email", Unique: true, AppendValues: func(dst []byte, v *job) ([]byte, bool) {
+				if v.Email == nil {
+					return dst, false
+				}
+				return keyenc.AppendString(dst, *v.Email), true
+			}},
+		}
+	}
+	return s
+}
+
+// openDB opens a DB in a fresh temporary directory and closes it at the end
+// of the test, failing the test if Close reports an error (for example an
+// iterator a scan forgot to close).
+func openDB(t testing.TB, opts *Options) (*DB, string) {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := Open(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil && err != ErrClosed {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return db, dir
+}
+
+func newJobs(t testing.TB, db *DB, id uint32, withIndexes bool) *Table[jobKey, job] {
+	t.Helper()
+	tbl, err := NewTable(db, jobSpec(id, withIndexes))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tbl
+}
+
+func strp(s string) *string { return &s }
+
+// collect drains a scan, failing the test on any yielded error.
+func collect(t testing.TB, seq func(func(job, error) bool)) []job {
+	t.Helper()
+	var out []job
+	for v, err := range seq {
+		if err != nil {
+			t.Fatalf("scan: %v", err)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func keysOf(rows []job) []string {
+	var out []string
+	for _, r := range rows {
+		out = append(out, jobKey{r.Group, r.Seq}.String())
+	}
+	return out
+}

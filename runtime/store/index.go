@@ -1,0 +1,211 @@
+package store
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"iter"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// index returns the spec of index id, or an error naming what exists.
+func (t *Table[K, V]) index(id uint32) (*IndexSpec[V], error) {
+	for i := range t.spec.Indexes {
+		if t.spec.Indexes[i].ID == id {
+			return &t.spec.Indexes[i], nil
+		}
+	}
+	var ids []uint32
+	for _, ix := range t.spec.Indexes {
+		ids = append(ids, ix.ID)
+	}
+	return nil, fmt.Errorf("store: %s: no index with id %d; the table's index ids are %v", t.core.name, id, ids)
+}
+
+// GetUnique returns the row whose unique index indexID has exactly the
+// encoded values, or an error wrapping ErrNotFound. Rows whose indexed value
+// is null have no entry (sparse indexes), so they are never found this way.
+// The entry and the row are read from one snapshot.
+func (t *Table[K, V]) GetUnique(indexID uint32, values []byte) (V, error) {
+	var zero V
+	ix, err := t.index(indexID)
+	if err != nil {
+		return zero, err
+	}
+	if !ix.Unique {
+		return zero, fmt.Errorf("store: %s: index %s is not unique; use IndexScan with PrefixRange(values) instead", t.core.name, ix.Name)
+	}
+	db := t.core.db
+	if !db.life.enter() {
+		return zero, ErrClosed
+	}
+	defer db.life.exit()
+	snap := db.pdb.NewSnapshot()
+	defer snap.Close()
+	key := appendIndexPrefix(nil, t.core.id, ix.ID)
+	key = append(key, t.scope...)
+	key = append(key, values...)
+	ref, closer, err := snap.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return zero, notFound(t.core.name, fmt.Sprintf("index %s values %q", ix.Name, values))
+	}
+	if err != nil {
+		return zero, fmt.Errorf("store: %s: index %s: %w", t.core.name, ix.Name, err)
+	}
+	rowKey := append(appendRowPrefix(nil, t.core.id), ref...)
+	_ = closer.Close()
+	v, err := t.resolve(snap, ix, key, rowKey, values)
+	if err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+// resolve reads the row that the index entry entryKey points to (rowKey =
+// row header + the entry's value) from snap and checks that the row belongs
+// to this view's scope and still has the entry's values, so an inconsistent
+// index can never yield a wrong row.
+func (t *Table[K, V]) resolve(snap *pebble.Snapshot, ix *IndexSpec[V], entryKey, rowKey, values []byte) (V, error) {
+	var v V
+	skip := rowHeaderLen + len(t.scope)
+	if !bytes.HasPrefix(rowKey[rowHeaderLen:], t.scope) {
+		return v, &CorruptError{Table: t.core.name, Key: "0x" + hex.EncodeToString(rowKey),
+			Err: fmt.Errorf("index %s entry %x points outside this scope", ix.Name, entryKey)}
+	}
+	val, closer, err := snap.Get(rowKey)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return v, &CorruptError{Table: t.core.name, Key: t.formatRowKey(rowKey, skip),
+			Err: fmt.Errorf("index %s has an entry for values %q but the row does not exist", ix.Name, values)}
+	}
+	if err != nil {
+		return v, fmt.Errorf("store: %s: read row %s: %w", t.core.name, t.formatRowKey(rowKey, skip), err)
+	}
+	err = t.spec.DecodeRow(val, &v)
+	_ = closer.Close()
+	if err != nil {
+		var zero V
+		return zero, &CorruptError{Table: t.core.name, Key: t.formatRowKey(rowKey, skip), Err: err}
+	}
+	var buf [128]byte
+	got, ok := ix.AppendValues(buf[:0], &v)
+	if !ok || !bytes.Equal(got, values) {
+		var zero V
+		return zero, &CorruptError{Table: t.core.name, Key: t.formatRowKey(rowKey, skip),
+			Err: fmt.Errorf("index %s entry for values %q points to a row whose values are %q", ix.Name, values, got)}
+	}
+	return v, nil
+}
+
+// IndexCursor returns the ScanOptions.After cursor that continues an
+// IndexScan of index indexID just past row v: the row's index values, plus
+// its key tuple for a non-unique index. It fails when v has no entry in the
+// index (a null value of a sparse index).
+func (t *Table[K, V]) IndexCursor(indexID uint32, v *V) ([]byte, error) {
+	ix, err := t.index(indexID)
+	if err != nil {
+		return nil, err
+	}
+	cur, ok := ix.AppendValues(nil, v)
+	if !ok {
+		return nil, fmt.Errorf("store: %s: row %v has a null value in sparse index %s, so it has no position in it", t.core.name, t.spec.KeyOf(v), ix.Name)
+	}
+	if !ix.Unique {
+		cur = t.spec.AppendKey(cur, t.spec.KeyOf(v))
+	}
+	return cur, nil
+}
+
+// IndexScan returns the rows whose values in index indexID lie in r (a range
+// of encoded index values; use PrefixRange for equality on leading columns),
+// in index order — rows with equal values in key order — or reverse. The
+// entries and the rows they point to are read from one snapshot, so a
+// concurrent writer can never make the scan return a row that does not
+// match. Rows with a null indexed value (sparse indexes) are not in the
+// index and never returned. Errors are yielded as by Scan.
+func (t *Table[K, V]) IndexScan(indexID uint32, r Range, o ScanOptions) iter.Seq2[V, error] {
+	return func(yield func(V, error) bool) {
+		var zero V
+		ix, err := t.index(indexID)
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		if err := checkLimit(t.core.name, o); err != nil {
+			yield(zero, err)
+			return
+		}
+		db := t.core.db
+		if !db.life.enter() {
+			yield(zero, ErrClosed)
+			return
+		}
+		defer db.life.exit()
+		snap := db.pdb.NewSnapshot()
+		defer snap.Close()
+		base := appendIndexPrefix(nil, t.core.id, ix.ID)
+		base = append(base, t.scope...)
+		lower, upper, empty := bounds(base, r, o)
+		if empty {
+			return
+		}
+		it, err := snap.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+		if err != nil {
+			yield(zero, fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err))
+			return
+		}
+		stopped := false
+		emit := func(v V, err error) bool {
+			if stopped {
+				return false
+			}
+			stopped = !yield(v, err)
+			return !stopped
+		}
+		defer func() {
+			if err := it.Close(); err != nil {
+				emit(zero, fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err))
+			}
+		}()
+		rowKey := appendRowPrefix(nil, t.core.id)
+		n := 0
+		for ok := first(it, o.Reverse); ok; ok = next(it, o.Reverse) {
+			ref, err := it.ValueAndErr()
+			if err != nil {
+				emit(zero, fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err))
+				return
+			}
+			rowKey = append(rowKey[:rowHeaderLen], ref...)
+			entry := it.Key()[len(base):]
+			values := entry
+			if !ix.Unique {
+				// The entry is values + key tuple, and its value is scope +
+				// the same key tuple.
+				pk, ok := bytes.CutPrefix(ref, t.scope)
+				if !ok || !bytes.HasSuffix(entry, pk) {
+					if !emit(zero, &CorruptError{Table: t.core.name, Key: "0x" + hex.EncodeToString(it.Key()),
+						Err: fmt.Errorf("index %s entry's value %x does not match its key", ix.Name, ref)}) {
+						return
+					}
+					continue
+				}
+				values = entry[:len(entry)-len(pk)]
+			}
+			v, err := t.resolve(snap, ix, it.Key(), rowKey, values)
+			if err != nil {
+				if !emit(zero, err) {
+					return
+				}
+				continue
+			}
+			if !emit(v, nil) {
+				return
+			}
+			n++
+			if o.Limit > 0 && n >= o.Limit {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,50 @@
+package store
+
+import "github.com/cockroachdb/pebble/v2"
+
+// Defaults used when [Open] is given nil options or an [Options] field is zero.
+const (
+	// DefaultCacheSize is the block cache size: enough to keep the index and
+	// filter blocks of a few million rows plus a working set of data blocks.
+	DefaultCacheSize = 64 << 20
+	// DefaultMemTableSize is the memtable size. Pebble's own default of 4 MiB
+	// makes bulk loads of random keys spend most of their time stalled on
+	// flushes; 64 MiB measured 2.5× faster on the reference machine.
+	DefaultMemTableSize = 64 << 20
+)
+
+// Options configure [Open]. Get a filled-in value from [DefaultOptions] and
+// change what you need: a zero Options is valid but means Sync false.
+type Options struct {
+	// Sync makes every commit (Put, Delete, Batch.Commit) wait until the
+	// write-ahead log is fsynced, so an acknowledged write survives a crash
+	// of the machine, not only of the process. Default (nil options): true.
+	// A Batch can override it with [Batch.SetSync].
+	Sync bool
+	// CacheSize is the size in bytes of Pebble's block cache.
+	// 0 means DefaultCacheSize (64 MiB).
+	CacheSize int64
+	// MemTableSize is the size in bytes of one Pebble memtable.
+	// 0 means DefaultMemTableSize (64 MiB).
+	MemTableSize uint64
+	// Logger receives Pebble's log messages. nil drops informational
+	// messages (Pebble prints several on every open) and sends errors and
+	// fatal errors to pebble.DefaultLogger (the standard log package).
+	Logger pebble.Logger
+}
+
+// quietLogger is the nil-Logger default: a library should not print on
+// every open.
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...any) {}
+
+func (quietLogger) Errorf(format string, args ...any) { pebble.DefaultLogger.Errorf(format, args...) }
+
+func (quietLogger) Fatalf(format string, args ...any) { pebble.DefaultLogger.Fatalf(format, args...) }
+
+// DefaultOptions returns the options Open uses when given nil: Sync true,
+// 64 MiB block cache, 64 MiB memtable.
+func DefaultOptions() *Options {
+	return &Options{Sync: true, CacheSize: DefaultCacheSize, MemTableSize: DefaultMemTableSize}
+}

@@ -1,0 +1,196 @@
+package store
+
+import (
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"iter"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Range is a half-open interval [Start, End) of encoded tuples (key tuples
+// for Scan and Count, index value tuples for IndexScan), without table
+// prefix or scope. A nil Start or End is unbounded.
+type Range struct {
+	Start, End []byte
+}
+
+// ScanOptions control a scan. The zero value scans everything forward.
+type ScanOptions struct {
+	// Reverse scans from the end of the range to its start.
+	Reverse bool
+	// After is an exclusive cursor for paging: the scan starts just past it
+	// in the scan's direction. For Scan it is an encoded key tuple (AppendKey
+	// of the last row's key); for IndexScan the encoded entry position, see
+	// Table.IndexCursor. nil starts at the range's beginning.
+	After []byte
+	// Limit stops the scan after that many rows; 0 means no limit. A
+	// negative Limit is an error.
+	Limit int
+}
+
+// KeyRange is the range of keys in [lo, hi).
+func (t *Table[K, V]) KeyRange(lo, hi K) Range {
+	return Range{Start: t.spec.AppendKey(nil, lo), End: t.spec.AppendKey(nil, hi)}
+}
+
+// PrefixRange is the range of every tuple that starts with prefix, the
+// encoding of one or more leading components (for example
+// keyenc.AppendString(nil, "alice") for all keys whose first column is
+// "alice"). An empty prefix is the whole table.
+func (t *Table[K, V]) PrefixRange(prefix []byte) Range {
+	if len(prefix) == 0 {
+		return Range{}
+	}
+	return Range{Start: bytes.Clone(prefix), End: prefixEnd(prefix)}
+}
+
+// bounds turns a range and cursor under base (header + scope) into Pebble
+// iterator bounds; empty reports a range with nothing in it (Start at or
+// after End, or a cursor past the range), for which no iterator is opened.
+func bounds(base []byte, r Range, o ScanOptions) (lower, upper []byte, empty bool) {
+	lower = append(bytes.Clone(base), r.Start...)
+	if r.End != nil {
+		upper = append(bytes.Clone(base), r.End...)
+	} else {
+		upper = prefixEnd(base)
+	}
+	if o.After != nil {
+		after := append(bytes.Clone(base), o.After...)
+		if !o.Reverse {
+			after = append(after, 0x00) // smallest key greater than the cursor
+			if bytes.Compare(after, lower) > 0 {
+				lower = after
+			}
+		} else if upper == nil || bytes.Compare(after, upper) < 0 {
+			upper = after
+		}
+	}
+	return lower, upper, upper != nil && bytes.Compare(lower, upper) >= 0
+}
+
+func checkLimit(table string, o ScanOptions) error {
+	if o.Limit < 0 {
+		return fmt.Errorf("store: %s: scan Limit is %d; use 0 for no limit or a positive row count", table, o.Limit)
+	}
+	return nil
+}
+
+// Scan returns the rows whose keys lie in r, in key order (or reverse), read
+// from one consistent snapshot. Errors are yielded, never swallowed: an
+// iteration error ends the scan; a row that does not decode is yielded as a
+// *CorruptError and the scan goes on if the loop continues. Breaking out of
+// the loop closes the underlying iterator.
+func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
+	return func(yield func(V, error) bool) {
+		var zero V
+		if err := checkLimit(t.core.name, o); err != nil {
+			yield(zero, err)
+			return
+		}
+		db := t.core.db
+		if !db.life.enter() {
+			yield(zero, ErrClosed)
+			return
+		}
+		defer db.life.exit()
+		base := appendRowPrefix(nil, t.core.id)
+		base = append(base, t.scope...)
+		lower, upper, empty := bounds(base, r, o)
+		if empty {
+			return
+		}
+		it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+		if err != nil {
+			yield(zero, fmt.Errorf("store: %s: scan: %w", t.core.name, err))
+			return
+		}
+		stopped := false
+		emit := func(v V, err error) bool {
+			if stopped {
+				return false
+			}
+			stopped = !yield(v, err)
+			return !stopped
+		}
+		defer func() {
+			if err := it.Close(); err != nil {
+				emit(zero, fmt.Errorf("store: %s: scan: %w", t.core.name, err))
+			}
+		}()
+		n := 0
+		var v V // one V decoded into and copied out per row, not one allocation per row
+		for ok := first(it, o.Reverse); ok; ok = next(it, o.Reverse) {
+			val, err := it.ValueAndErr()
+			if err != nil {
+				emit(zero, fmt.Errorf("store: %s: scan: read row %s: %w", t.core.name, t.formatRowKey(it.Key(), len(base)), err))
+				return
+			}
+			v = zero
+			if err := t.spec.DecodeRow(val, &v); err != nil {
+				if !emit(zero, &CorruptError{Table: t.core.name, Key: t.formatRowKey(it.Key(), len(base)), Err: err}) {
+					return
+				}
+				continue
+			}
+			if !emit(v, nil) {
+				return
+			}
+			n++
+			if o.Limit > 0 && n >= o.Limit {
+				return
+			}
+		}
+	}
+}
+
+// Count returns the number of rows whose keys lie in r, without decoding them.
+func (t *Table[K, V]) Count(r Range) (int, error) {
+	db := t.core.db
+	if !db.life.enter() {
+		return 0, ErrClosed
+	}
+	defer db.life.exit()
+	base := appendRowPrefix(nil, t.core.id)
+	base = append(base, t.scope...)
+	lower, upper, empty := bounds(base, r, ScanOptions{})
+	if empty {
+		return 0, nil
+	}
+	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return 0, fmt.Errorf("store: %s: count: %w", t.core.name, err)
+	}
+	n := 0
+	for ok := it.First(); ok; ok = it.Next() {
+		n++
+	}
+	if err := it.Close(); err != nil {
+		return 0, fmt.Errorf("store: %s: count: %w", t.core.name, err)
+	}
+	return n, nil
+}
+
+// formatRowKey names a full row key: the key tuple after the first skip
+// bytes (header + scope) formatted with %v, or the whole key in hex.
+func (t *Table[K, V]) formatRowKey(key []byte, skip int) string {
+	if len(key) < skip {
+		return "0x" + hex.EncodeToString(key)
+	}
+	return t.core.formatKey(key[skip:])
+}
+
+func first(it *pebble.Iterator, reverse bool) bool {
+	if reverse {
+		return it.Last()
+	}
+	return it.First()
+}
+
+func next(it *pebble.Iterator, reverse bool) bool {
+	if reverse {
+		return it.Prev()
+	}
+	return it.Next()
+}

@@ -1,0 +1,214 @@
+package store
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// ProblemKind classifies what Verify found.
+type ProblemKind int
+
+// The kinds of problem Verify reports.
+const (
+	// CorruptRow: a row's bytes do not decode, or its columns name a
+	// different key than the one it is stored under.
+	CorruptRow ProblemKind = iota + 1
+	// MissingEntry: a row has no entry for its values in an index, or its
+	// unique entry points to another row.
+	MissingEntry
+	// DanglingEntry: an index entry points to a row that does not exist.
+	DanglingEntry
+	// StaleEntry: an index entry points to a row whose values (or key) would
+	// not produce that entry.
+	StaleEntry
+)
+
+func (k ProblemKind) String() string {
+	switch k {
+	case CorruptRow:
+		return "corrupt row"
+	case MissingEntry:
+		return "missing entry"
+	case DanglingEntry:
+		return "dangling entry"
+	case StaleEntry:
+		return "stale entry"
+	}
+	return fmt.Sprintf("ProblemKind(%d)", int(k))
+}
+
+// Problem is one inconsistency found by Verify.
+type Problem struct {
+	Kind   ProblemKind
+	Table  string // "namespace.name"
+	Index  string // index name; empty for CorruptRow
+	Key    string // the row's key, %v of the decoded key or hex
+	RawKey []byte // the Pebble key of the row or entry at fault, for repair tools
+	Detail string
+}
+
+// String is a one-line description, e.g.
+// "system.jobs: index by_status: missing entry: row job-1: no entry for values ...".
+func (p Problem) String() string {
+	if p.Index == "" {
+		return fmt.Sprintf("%s: %s: row %s: %s", p.Table, p.Kind, p.Key, p.Detail)
+	}
+	return fmt.Sprintf("%s: index %s: %s: row %s: %s", p.Table, p.Index, p.Kind, p.Key, p.Detail)
+}
+
+// Verify checks, from one snapshot, that every row decodes and has exactly
+// the index entries its values call for, and that every index entry points
+// to a row that calls for it. It returns every problem found (nil when the
+// table is consistent); the error is for failures to read at all. On a
+// scoped view it checks that scope only; on an unscoped view of a scoped
+// table it checks every scope. Memory stays bounded by the problems found:
+// rows and entries are streamed and checked with point lookups.
+func (t *Table[K, V]) Verify() ([]Problem, error) {
+	db := t.core.db
+	if !db.life.enter() {
+		return nil, ErrClosed
+	}
+	defer db.life.exit()
+	snap := db.pdb.NewSnapshot()
+	defer snap.Close()
+	var problems []Problem
+	add := func(kind ProblemKind, index, key string, raw []byte, format string, args ...any) {
+		problems = append(problems, Problem{Kind: kind, Table: t.core.name, Index: index, Key: key,
+			RawKey: bytes.Clone(raw), Detail: fmt.Sprintf(format, args...)})
+	}
+	if err := t.verifyRows(snap, add); err != nil {
+		return problems, err
+	}
+	for i := range t.spec.Indexes {
+		if err := t.verifyEntries(snap, &t.spec.Indexes[i], add); err != nil {
+			return problems, err
+		}
+	}
+	return problems, nil
+}
+
+type addProblem func(kind ProblemKind, index, key string, raw []byte, format string, args ...any)
+
+// verifyRows checks every row and the entries it should have.
+func (t *Table[K, V]) verifyRows(snap *pebble.Snapshot, add addProblem) error {
+	base := append(appendRowPrefix(nil, t.core.id), t.scope...)
+	it, err := snap.NewIter(&pebble.IterOptions{LowerBound: base, UpperBound: prefixEnd(base)})
+	if err != nil {
+		return fmt.Errorf("store: %s: verify: %w", t.core.name, err)
+	}
+	var ekey, vbuf []byte
+	for ok := it.First(); ok; ok = it.Next() {
+		key := it.Key()
+		ref := key[rowHeaderLen:] // scope + key tuple
+		val, err := it.ValueAndErr()
+		if err != nil {
+			_ = it.Close()
+			return fmt.Errorf("store: %s: verify: %w", t.core.name, err)
+		}
+		var v V
+		if err := t.spec.DecodeRow(val, &v); err != nil {
+			add(CorruptRow, "", t.formatRowKey(key, len(base)), key, "row does not decode: %v", err)
+			continue
+		}
+		k := t.spec.KeyOf(&v)
+		pk := t.spec.AppendKey(nil, k)
+		if !bytes.HasSuffix(ref, pk) {
+			add(CorruptRow, "", t.formatRowKey(key, len(base)), key, "row is stored under this key but its columns say key %v", k)
+			continue
+		}
+		scope := ref[:len(ref)-len(pk)]
+		for i := range t.spec.Indexes {
+			ix := &t.spec.Indexes[i]
+			var ok bool
+			vbuf, ok = ix.AppendValues(vbuf[:0], &v)
+			if !ok {
+				continue // sparse: no entry expected
+			}
+			ekey = entryKey(ekey[:0], t.core, indexCore{id: ix.ID, unique: ix.Unique}, scope, vbuf, pk)
+			got, closer, err := snap.Get(ekey)
+			if errors.Is(err, pebble.ErrNotFound) {
+				add(MissingEntry, ix.Name, fmt.Sprint(k), key, "no entry for values %q", vbuf)
+				continue
+			}
+			if err != nil {
+				_ = it.Close()
+				return fmt.Errorf("store: %s: verify index %s: %w", t.core.name, ix.Name, err)
+			}
+			if !bytes.Equal(got, ref) {
+				add(MissingEntry, ix.Name, fmt.Sprint(k), key, "the entry for values %q points to row %s instead", vbuf, t.formatRef(got, scope))
+			}
+			_ = closer.Close()
+		}
+	}
+	if err := it.Close(); err != nil {
+		return fmt.Errorf("store: %s: verify: %w", t.core.name, err)
+	}
+	return nil
+}
+
+// verifyEntries checks that every entry of one index points to a row that
+// calls for exactly that entry.
+func (t *Table[K, V]) verifyEntries(snap *pebble.Snapshot, ix *IndexSpec[V], add addProblem) error {
+	base := append(appendIndexPrefix(nil, t.core.id, ix.ID), t.scope...)
+	it, err := snap.NewIter(&pebble.IterOptions{LowerBound: base, UpperBound: prefixEnd(base)})
+	if err != nil {
+		return fmt.Errorf("store: %s: verify index %s: %w", t.core.name, ix.Name, err)
+	}
+	var rowKey, ekey, vbuf []byte
+	for ok := it.First(); ok; ok = it.Next() {
+		key := it.Key()
+		ref, err := it.ValueAndErr()
+		if err != nil {
+			_ = it.Close()
+			return fmt.Errorf("store: %s: verify index %s: %w", t.core.name, ix.Name, err)
+		}
+		rowKey = append(appendRowPrefix(rowKey[:0], t.core.id), ref...)
+		name := t.formatRef(ref, t.scope)
+		val, closer, err := snap.Get(rowKey)
+		if errors.Is(err, pebble.ErrNotFound) {
+			add(DanglingEntry, ix.Name, name, key, "entry points to a row that does not exist")
+			continue
+		}
+		if err != nil {
+			_ = it.Close()
+			return fmt.Errorf("store: %s: verify index %s: %w", t.core.name, ix.Name, err)
+		}
+		var v V
+		err = t.spec.DecodeRow(val, &v)
+		_ = closer.Close()
+		if err != nil {
+			continue // reported by verifyRows as a corrupt row
+		}
+		pk := t.spec.AppendKey(nil, t.spec.KeyOf(&v))
+		if !bytes.HasSuffix(ref, pk) {
+			continue // reported by verifyRows: row under the wrong key
+		}
+		scope := ref[:len(ref)-len(pk)]
+		var has bool
+		vbuf, has = ix.AppendValues(vbuf[:0], &v)
+		if !has {
+			add(StaleEntry, ix.Name, name, key, "entry points to a row whose indexed value is null")
+			continue
+		}
+		ekey = entryKey(ekey[:0], t.core, indexCore{id: ix.ID, unique: ix.Unique}, scope, vbuf, pk)
+		if !bytes.Equal(ekey, key) {
+			add(StaleEntry, ix.Name, name, key, "entry %x points to a row whose values %q call for entry %x", key, vbuf, ekey)
+		}
+	}
+	if err := it.Close(); err != nil {
+		return fmt.Errorf("store: %s: verify index %s: %w", t.core.name, ix.Name, err)
+	}
+	return nil
+}
+
+// formatRef names the row an entry value (scope + key tuple) refers to.
+func (t *Table[K, V]) formatRef(ref, scope []byte) string {
+	if rest, ok := bytes.CutPrefix(ref, scope); ok {
+		return t.core.formatKey(rest)
+	}
+	return "0x" + hex.EncodeToString(ref)
+}
