@@ -1,0 +1,366 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/extensions"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/google/uuid"
+
+	"github.com/tablegen/tablegen/internal/layout"
+	"github.com/tablegen/tablegen/internal/schema"
+	"github.com/tablegen/tablegen/runtime/scan"
+	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/where"
+)
+
+func init() {
+	register(&command{
+		name:  "inspect",
+		usage: "tablegen inspect -db DIR [-schemas DIR] NS.TABLE [-columns a,b] [-where EXPR] [-limit N] [-format table|csv|json|arrow]",
+		summary: "Print a table's rows from a database, reading the YAML instead of generated code: projection, " +
+			"a SQL-style filter and a limit are pushed down to the scan.",
+		example: "tablegen inspect -db ./data system.jobs -columns job_id,status -where \"status = 'failed' AND created_at >= '2026-01-01T00:00:00Z'\" -limit 20",
+		run:     runInspect,
+	})
+}
+
+// inspectFlags are inspect's options; flags and the table name may come in
+// any order.
+type inspectFlags struct {
+	db, schemas, columns, where, format string
+	limit                               int
+}
+
+func runInspect(args []string, stdout, stderr io.Writer) int {
+	c := commands["inspect"]
+	var o inspectFlags
+	fs := newFlags(c)
+	fs.StringVar(&o.db, "db", "", "database directory (required)")
+	fs.StringVar(&o.schemas, "schemas", "schemas", "directory of `<namespace>/<table>.yaml` files")
+	fs.StringVar(&o.columns, "columns", "", "comma-separated columns to print, in order (default: all)")
+	fs.StringVar(&o.where, "where", "", "filter, e.g. \"role = 'dba' AND (email IS NULL OR email LIKE 'a%')\"")
+	fs.IntVar(&o.limit, "limit", 0, "print at most N rows (0: all)")
+	fs.StringVar(&o.format, "format", "table", "output: table (aligned per batch of 8192 rows), csv, json (one object per line) or arrow (IPC stream)")
+	defaults := func(w io.Writer) {
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "tablegen inspect: "+format+"\n", a...)
+		printUsage(stderr, c, defaults)
+		return 2
+	}
+	// The flag package stops at the first positional argument; parse the
+	// rest again so "NS.TABLE -limit 5" works as well as "-limit 5 NS.TABLE".
+	var positional []string
+	for rest := args; ; {
+		err := fs.Parse(rest)
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(stdout, c, defaults)
+			return 0
+		}
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	switch {
+	case len(positional) != 1:
+		return usageErr("want exactly one table name NS.TABLE, got %d arguments", len(positional))
+	case o.db == "":
+		return usageErr("-db is required: the directory of the database to read")
+	case o.limit < 0:
+		return usageErr("-limit %d is negative; use 0 for no limit", o.limit)
+	case !slices.Contains([]string{"table", "csv", "json", "arrow"}, o.format):
+		return usageErr("-format %q is not one of table, csv, json, arrow", o.format)
+	}
+	if err := inspect(context.Background(), positional[0], &o, stdout, stderr); err != nil {
+		printErr(stderr, err)
+		return 1
+	}
+	return 0
+}
+
+func inspect(ctx context.Context, name string, o *inspectFlags, stdout, stderr io.Writer) error {
+	s, err := schema.Load(o.schemas)
+	if err != nil {
+		return err
+	}
+	t, err := findTable(s, name)
+	if err != nil {
+		return err
+	}
+	l := layout.Of(t)
+	req := scan.Request{Limit: o.limit}
+	if o.columns != "" {
+		req.Columns = strings.Split(o.columns, ",")
+		for i := range req.Columns {
+			req.Columns[i] = strings.TrimSpace(req.Columns[i])
+		}
+	}
+	if o.where != "" {
+		if req.Filter, err = where.Compile(o.where, &l); err != nil {
+			return whereError(o.where, err)
+		}
+	}
+	// Opening creates a database where there is none; refuse instead, so a
+	// mistyped -db reports an error rather than an empty table.
+	if fi, err := os.Stat(o.db); err != nil || !fi.IsDir() {
+		return fmt.Errorf("no database directory at %s: pass the -db the service writes to", o.db)
+	}
+	db, err := store.Open(o.db, &store.Options{Sync: false})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	p, err := scan.NewProvider(db, &l, scan.Options{Docs: layout.Docs(t)})
+	if err != nil {
+		return err
+	}
+	rdr, err := p.Scan(ctx, req)
+	if err != nil {
+		return err
+	}
+	defer rdr.Release()
+	return writeRows(rdr, o.format, stdout)
+}
+
+// findTable finds NS.TABLE, suggesting the nearest names when it is missing.
+func findTable(s *schema.Schema, name string) (*schema.Table, error) {
+	var names []string
+	for _, t := range s.Tables {
+		if t.FullName() == name {
+			return t, nil
+		}
+		names = append(names, t.FullName())
+	}
+	if !strings.Contains(name, ".") {
+		for _, t := range s.Tables {
+			if t.Name == name {
+				return nil, fmt.Errorf("unknown table %q; did you mean %q? tables are named NS.TABLE", name, t.FullName())
+			}
+		}
+	}
+	return nil, fmt.Errorf("unknown table %q; the schemas declare: %s", name, strings.Join(names, ", "))
+}
+
+// whereError shows the filter with a caret under the offending token.
+func whereError(src string, err error) error {
+	var we *where.Error
+	if !errors.As(err, &we) {
+		return fmt.Errorf("-where: %w", err)
+	}
+	lines := strings.Split(src, "\n")
+	line := lines[min(we.Line, len(lines))-1]
+	return fmt.Errorf("-where: %w\n  %s\n  %s^", err, line, strings.Repeat(" ", max(we.Col-1, 0)))
+}
+
+func writeRows(rdr array.RecordReader, format string, w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	var err error
+	switch format {
+	case "arrow":
+		err = writeArrow(rdr, bw)
+	case "csv":
+		err = writeCSV(rdr, bw)
+	case "json":
+		err = writeJSON(rdr, bw)
+	default:
+		err = writeTable(rdr, bw)
+	}
+	if err != nil {
+		return err
+	}
+	if err := rdr.Err(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+func writeArrow(rdr array.RecordReader, w io.Writer) error {
+	iw := ipc.NewWriter(w, ipc.WithSchema(rdr.Schema()))
+	for rdr.Next() {
+		if err := iw.Write(rdr.RecordBatch()); err != nil {
+			return fmt.Errorf("write Arrow IPC: %w", err)
+		}
+	}
+	return iw.Close()
+}
+
+func writeCSV(rdr array.RecordReader, w io.Writer) error {
+	cw := csv.NewWriter(w)
+	header := make([]string, rdr.Schema().NumFields())
+	for i, f := range rdr.Schema().Fields() {
+		header[i] = f.Name
+	}
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	rec := make([]string, len(header))
+	for rdr.Next() {
+		b := rdr.RecordBatch()
+		for i := range int(b.NumRows()) {
+			for j := range rec {
+				rec[j] = textValue(b.Column(j), i, "")
+			}
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func writeTable(rdr array.RecordReader, w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	header := make([]string, rdr.Schema().NumFields())
+	for i, f := range rdr.Schema().Fields() {
+		header[i] = f.Name
+	}
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	cells := make([]string, len(header))
+	for rdr.Next() {
+		b := rdr.RecordBatch()
+		for i := range int(b.NumRows()) {
+			for j := range cells {
+				cells[j] = printable(textValue(b.Column(j), i, "NULL"))
+			}
+			fmt.Fprintln(tw, strings.Join(cells, "\t"))
+		}
+		// Align within each batch: memory stays bounded by the batch size.
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return tw.Flush()
+}
+
+// printable quotes a cell that would break the table's layout.
+func printable(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return r == '\t' || !unicode.IsPrint(r) }) >= 0 {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+func writeJSON(rdr array.RecordReader, w io.Writer) error {
+	fields := rdr.Schema().Fields()
+	keys := make([][]byte, len(fields))
+	for i, f := range fields {
+		k, err := json.Marshal(f.Name)
+		if err != nil {
+			return err
+		}
+		keys[i] = k
+	}
+	var line []byte
+	for rdr.Next() {
+		b := rdr.RecordBatch()
+		for i := range int(b.NumRows()) {
+			line = append(line[:0], '{')
+			for j := range fields {
+				if j > 0 {
+					line = append(line, ',')
+				}
+				line = append(line, keys[j]...)
+				line = append(line, ':')
+				v, err := jsonValue(b.Column(j), i)
+				if err != nil {
+					return fmt.Errorf("column %s: %w", fields[j].Name, err)
+				}
+				line = append(line, v...)
+			}
+			line = append(line, '}', '\n')
+			if _, err := w.Write(line); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// textValue renders one cell for table and csv output: timestamps in RFC
+// 3339 (UTC), durations in Go syntax, uuids in their text form, bytes as
+// 0x-prefixed hex, json as its text.
+func textValue(a arrow.Array, i int, null string) string {
+	if a.IsNull(i) {
+		return null
+	}
+	switch x := a.(type) {
+	case *array.String:
+		return x.Value(i)
+	case *array.Binary:
+		return "0x" + hex.EncodeToString(x.Value(i))
+	case *array.Timestamp:
+		return time.UnixMicro(int64(x.Value(i))).UTC().Format(time.RFC3339Nano)
+	case *array.Duration:
+		return (time.Duration(x.Value(i)) * time.Microsecond).String()
+	case *extensions.UUIDArray:
+		return uuid.UUID(x.Value(i)).String()
+	case *extensions.JSONArray:
+		return string(x.ValueBytes(i))
+	case *array.Float64:
+		return strconv.FormatFloat(x.Value(i), 'g', -1, 64)
+	}
+	return a.ValueStr(i)
+}
+
+// jsonValue renders one cell as JSON: numbers as numbers (non-finite floats
+// as strings, which JSON cannot express), bytes as base64 like
+// encoding/json, json columns embedded as JSON when valid.
+func jsonValue(a arrow.Array, i int) ([]byte, error) {
+	if a.IsNull(i) {
+		return []byte("null"), nil
+	}
+	switch x := a.(type) {
+	case *array.Boolean:
+		return strconv.AppendBool(nil, x.Value(i)), nil
+	case *array.Int32:
+		return strconv.AppendInt(nil, int64(x.Value(i)), 10), nil
+	case *array.Int64:
+		return strconv.AppendInt(nil, x.Value(i), 10), nil
+	case *array.Uint64:
+		return strconv.AppendUint(nil, x.Value(i), 10), nil
+	case *array.Float64:
+		f := x.Value(i)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return json.Marshal(strconv.FormatFloat(f, 'g', -1, 64))
+		}
+		return strconv.AppendFloat(nil, f, 'g', -1, 64), nil
+	case *array.Binary:
+		return json.Marshal(base64.StdEncoding.EncodeToString(x.Value(i)))
+	case *extensions.JSONArray:
+		var buf bytes.Buffer // compacted, so one row stays one line
+		if err := json.Compact(&buf, x.ValueBytes(i)); err == nil {
+			return buf.Bytes(), nil
+		}
+	}
+	return json.Marshal(textValue(a, i, ""))
+}

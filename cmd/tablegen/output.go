@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/tablegen/tablegen/internal/gen"
+	"github.com/tablegen/tablegen/internal/schema"
+)
+
+// dirFlags are the -schemas and -out flags shared by generate and check.
+type dirFlags struct {
+	schemas, out string
+}
+
+// load reads and validates the schemas and generates every file in memory.
+// Schema and generator errors are printed to stderr, one per line.
+func (d *dirFlags) load(stderr io.Writer) (map[string][]byte, bool) {
+	s, err := schema.Load(d.schemas)
+	if err != nil {
+		printErr(stderr, err)
+		return nil, false
+	}
+	importPath, err := importPathOf(d.out)
+	if err != nil {
+		fmt.Fprintf(stderr, "tablegen: %v\n", err)
+		return nil, false
+	}
+	files, err := gen.Generate(s, gen.Options{ImportPath: importPath})
+	if err != nil {
+		printErr(stderr, err)
+		return nil, false
+	}
+	return files, true
+}
+
+// printErr prints err; an ErrorList is already one "file:line:col: msg" per
+// line, like compiler output.
+func printErr(w io.Writer, err error) {
+	var list schema.ErrorList
+	if errors.As(err, &list) {
+		fmt.Fprintln(w, list.Error())
+		fmt.Fprintf(w, "%d error(s)\n", len(list))
+		return
+	}
+	fmt.Fprintf(w, "tablegen: %v\n", err)
+}
+
+// existing returns the generated files under out (those that start with the
+// generated header), keyed by slash-separated path relative to out. Other
+// files are not tablegen's and are left alone. A missing out is empty.
+func existing(out string) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && p == out {
+				return fs.SkipAll
+			}
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".go") {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if !bytes.HasPrefix(data, []byte(gen.Header+"\n")) {
+			return nil
+		}
+		rel, err := filepath.Rel(out, p)
+		if err != nil {
+			return err
+		}
+		files[filepath.ToSlash(rel)] = data
+		return nil
+	})
+	return files, err
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

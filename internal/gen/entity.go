@@ -1,0 +1,176 @@
+package gen
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/tablegen/tablegen/internal/schema"
+)
+
+// docComment renders text as // comment lines, one per line of text, so doc
+// strings from YAML keep their line breaks (jennifer would switch to a
+// /* */ block for multi-line text).
+func docComment(text string) *jen.Statement {
+	text = strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n"))
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		l = strings.TrimRight(l, " \t")
+		if l == "" {
+			lines[i] = "//"
+		} else {
+			lines[i] = "// " + l
+		}
+	}
+	return jen.Comment(strings.Join(lines, "\n"))
+}
+
+// docf renders a formatted doc comment.
+func docf(format string, args ...any) *jen.Statement { return docComment(fmt.Sprintf(format, args...)) }
+
+// sentence ends s with a period unless it already ends a sentence.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") {
+		return s
+	}
+	return s + "."
+}
+
+// entityFile is <table>.go: enums, the entity, its key (unless shared), the
+// row codec, the layout and the spec.
+func (tp *tablePlan) entityFile() *jen.File {
+	f := tp.pkg.newFile([]string{tp.source})
+	tp.enumDecls(f)
+	tp.entityDecl(f)
+	if tp.t.Kind == schema.KindStream && tp.t.TTL > 0 {
+		f.Line()
+		f.Add(docf("%sTTL is how long a row of %s lives after it is written, as declared by ttl: in the schema.", tp.entity, tp.t.FullName()))
+		f.Const().Id(tp.entity + "TTL").Op("=").Add(durationExpr(tp.t.TTL))
+	}
+	if !tp.key.shared() {
+		tp.key.decls(f)
+	}
+	tp.codecDecls(f)
+	tp.specDecls(f)
+	return f
+}
+
+// enumDecls emits one typed enum per enum column.
+func (tp *tablePlan) enumDecls(f *jen.File) {
+	for _, c := range tp.t.Columns {
+		et, ok := tp.enums[c]
+		if !ok {
+			continue
+		}
+		names := lowerFirst(et) + "Names"
+		f.Add(docf("%s is column %s of %s. It is stored as its ordinal (the position of the value in the\nschema's values list), so values may be appended to the list but never reordered or removed.", et, c.Name, tp.t.FullName()))
+		f.Type().Id(et).Int32()
+		f.Line()
+		f.Add(docf("The values of %s, in declaration order.", et))
+		f.Const().DefsFunc(func(g *jen.Group) {
+			for i, v := range c.Values {
+				g.Id(et + enumValueName(v)).Id(et).Op("=").Lit(i)
+			}
+		})
+		f.Line()
+		f.Var().Id(names).Op("=").Index(jen.Op("...")).String().ValuesFunc(func(g *jen.Group) {
+			for _, v := range c.Values {
+				g.Lit(v)
+			}
+		})
+		f.Line()
+		f.Add(docf("String returns the value as written in the schema, or %s(n) for an ordinal this build\ndoes not know (a row written by a newer build that appended values).", et))
+		f.Func().Params(jen.Id("e").Id(et)).Id("String").Params().String().Block(
+			jen.If(jen.Id("e").Op(">=").Lit(0).Op("&&").Int().Call(jen.Id("e")).Op("<").Len(jen.Id(names))).Block(
+				jen.Return(jen.Id(names).Index(jen.Id("e"))),
+			),
+			jen.Return(jen.Lit(et+"(").Op("+").Qual("strconv", "FormatInt").Call(jen.Int64().Call(jen.Id("e")), jen.Lit(10)).Op("+").Lit(")")),
+		)
+		f.Line()
+		f.Add(docf("Parse%s returns the %s whose schema spelling is s. It is the inverse of String for\nthe declared values; anything else is an error listing the valid values.", et, et))
+		f.Func().Id("Parse"+et).Params(jen.Id("s").String()).Params(jen.Id(et), jen.Error()).Block(
+			jen.For(jen.List(jen.Id("i"), jen.Id("name")).Op(":=").Range().Id(names)).Block(
+				jen.If(jen.Id("name").Op("==").Id("s")).Block(jen.Return(jen.Id(et).Call(jen.Id("i")), jen.Nil())),
+			),
+			jen.Return(jen.Lit(0), jen.Qual("fmt", "Errorf").Call(
+				jen.Lit(fmt.Sprintf("parse %s: unknown value %%q; valid values are %s", et, strings.Join(c.Values, ", "))), jen.Id("s"))),
+		)
+		f.Line()
+	}
+}
+
+// entityDecl emits the row struct.
+func (tp *tablePlan) entityDecl(f *jen.File) {
+	t := tp.t
+	doc := fmt.Sprintf("%s is a row of %s (%s table, id %d).", tp.entity, t.FullName(), t.Kind, t.ID)
+	if t.Doc != "" {
+		doc += "\n" + sentence(t.Doc)
+	}
+	if t.Kind == schema.KindUser {
+		doc += "\nThe table is partitioned by owner: rows are read and written through " + tp.entity + "Store.For(owner)."
+	}
+	f.Add(docComment(doc))
+	f.Type().Id(tp.entity).StructFunc(func(g *jen.Group) {
+		for i, c := range t.Columns {
+			if i > 0 {
+				g.Line()
+			}
+			g.Add(docComment(fieldDoc(c)))
+			g.Id(c.GoName).Add(fieldType(c, tp.enums[c]))
+		}
+	})
+	f.Line()
+}
+
+// fieldDoc is the doc comment of an entity field: the YAML doc, then what
+// the Go representation means.
+func fieldDoc(c *schema.Column) string {
+	var parts []string
+	if c.Doc != "" {
+		parts = append(parts, sentence(c.Doc))
+	}
+	var note string
+	switch c.Type {
+	case schema.TypeTimestamp:
+		note = "Stored with microsecond precision; read back in UTC."
+	case schema.TypeDuration:
+		note = "Stored with microsecond precision."
+	case schema.TypeJSON:
+		note = "A JSON document, stored as written."
+	}
+	if note != "" {
+		parts = append(parts, note)
+	}
+	if c.Nullable {
+		if pointerNullable(c.Type) {
+			parts = append(parts, "Nil means null.")
+		} else {
+			parts = append(parts, "Nil means null; an empty non-nil value is not null.")
+		}
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("%s is column %s (tag %d).", c.GoName, c.Name, c.Tag)
+	}
+	return fmt.Sprintf("%s is column %s (tag %d). ", c.GoName, c.Name, c.Tag) + strings.Join(parts, " ")
+}
+
+// durationExpr writes d as a readable constant: 90 * time.Second, not
+// 90000000000.
+func durationExpr(d time.Duration) *jen.Statement {
+	units := []struct {
+		name string
+		d    time.Duration
+	}{{"Hour", time.Hour}, {"Minute", time.Minute}, {"Second", time.Second}, {"Millisecond", time.Millisecond}, {"Microsecond", time.Microsecond}}
+	for _, u := range units {
+		if d%u.d == 0 {
+			if d == u.d {
+				return jen.Qual("time", u.name)
+			}
+			return jen.Lit(int(d/u.d)).Op("*").Qual("time", u.name)
+		}
+	}
+	return jen.Qual("time", "Duration").Call(jen.Lit(int64(d)))
+}

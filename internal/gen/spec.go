@@ -1,0 +1,168 @@
+package gen
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/tablegen/tablegen/internal/schema"
+)
+
+// fields renders a composite literal body, one field per line, in the order
+// given (jennifer's Dict would sort the keys).
+func fields(fn func(g *jen.Group)) *jen.Statement {
+	return jen.CustomFunc(jen.Options{Open: "{", Close: "}", Separator: ",", Multi: true}, fn)
+}
+
+// kv is one "Name: value" element of a composite literal.
+func kv(name string, v jen.Code) *jen.Statement { return jen.Id(name).Op(":").Add(v) }
+
+// specDecls emits the layout, the index value encoders and <Entity>Spec.
+func (tp *tablePlan) specDecls(f *jen.File) {
+	t, e, k := tp.t, tp.entity, tp.key
+	f.Add(docf("%sLayout is what the bytes of %s mean on disk. The store records it on first\nuse and refuses to open a database written with a different one.", tp.lower, t.FullName()))
+	f.Func().Id(tp.lower+"Layout").Params().Qual(pathStore, "Layout").Block(
+		jen.Return(jen.Qual(pathStore, "Layout").Add(fields(func(g *jen.Group) {
+			g.Add(kv("ID", jen.Lit(int(t.ID))))
+			g.Add(kv("Namespace", jen.Lit(t.Namespace)))
+			g.Add(kv("Name", jen.Lit(t.Name)))
+			g.Add(kv("Kind", jen.Lit(string(t.Kind))))
+			g.Add(kv("Key", jen.Index().Qual(pathStore, "KeyColumn").Add(fields(func(g *jen.Group) {
+				for i, c := range t.Key.Columns {
+					g.ValuesFunc(func(g *jen.Group) {
+						g.Add(kv("Name", jen.Lit(c.Name)))
+						g.Add(kv("Type", jen.Lit(string(c.Type))))
+						if desc(t.Key, i) {
+							g.Add(kv("Desc", jen.True()))
+						}
+					})
+				}
+			}))))
+			g.Add(kv("Columns", jen.Index().Qual(pathStore, "ColumnLayout").Add(fields(func(g *jen.Group) {
+				for _, c := range t.Columns {
+					g.ValuesFunc(func(g *jen.Group) {
+						g.Add(kv("Tag", jen.Lit(int(c.Tag))))
+						g.Add(kv("Name", jen.Lit(c.Name)))
+						g.Add(kv("Type", jen.Lit(string(c.Type))))
+						if c.Nullable {
+							g.Add(kv("Nullable", jen.True()))
+						}
+						if len(c.Values) > 0 {
+							g.Add(kv("Values", jen.Index().String().ValuesFunc(func(g *jen.Group) {
+								for _, v := range c.Values {
+									g.Lit(v)
+								}
+							})))
+						}
+					})
+				}
+			}))))
+			if len(t.Indexes) > 0 {
+				g.Add(kv("Indexes", jen.Index().Qual(pathStore, "IndexLayout").Add(fields(func(g *jen.Group) {
+					for _, ix := range t.Indexes {
+						g.ValuesFunc(func(g *jen.Group) {
+							g.Add(kv("ID", jen.Lit(int(ix.ID))))
+							g.Add(kv("Name", jen.Lit(ix.Name)))
+							g.Add(kv("Columns", jen.Index().String().ValuesFunc(func(g *jen.Group) {
+								for _, c := range ix.Columns {
+									g.Lit(c.Name)
+								}
+							})))
+							if ix.Unique {
+								g.Add(kv("Unique", jen.True()))
+							}
+						})
+					}
+				}))))
+			}
+		}))),
+	)
+	f.Line()
+
+	for _, ix := range t.Indexes {
+		tp.indexValuesDecl(f, ix)
+	}
+
+	f.Add(docf("%sSpec describes %s to the runtime store: its layout, key and row codecs, and\nindexes. New%sStore uses it; it is exported for code that builds a store.Table directly.", e, t.FullName(), e))
+	spec := jen.Qual(pathStore, "Spec").Types(jen.Id(k.name), jen.Id(e))
+	f.Func().Id(e + "Spec").Params().Add(spec.Clone()).Block(
+		jen.Return(spec.Clone().Add(fields(func(g *jen.Group) {
+			g.Add(kv("Layout", jen.Id(tp.lower+"Layout").Call()))
+			g.Add(kv("AppendKey", jen.Func().Params(jen.Id("dst").Index().Byte(), jen.Id("k").Id(k.name)).Index().Byte().Block(
+				jen.Return(jen.Id("k").Dot("AppendKey").Call(jen.Id("dst"))),
+			)))
+			g.Add(kv("DecodeKey", jen.Id("Decode"+k.name)))
+			g.Add(kv("KeyOf", jen.Func().Params(jen.Id("v").Op("*").Id(e)).Id(k.name).Block(jen.Return(tp.keyOf(jen.Id("v"))))))
+			g.Add(kv("AppendRow", jen.Id("append"+e+"Row")))
+			g.Add(kv("DecodeRow", jen.Id("decode"+e+"Row")))
+			if len(t.Indexes) > 0 {
+				g.Add(kv("Indexes", jen.Index().Qual(pathStore, "IndexSpec").Types(jen.Id(e)).Add(fields(func(g *jen.Group) {
+					for _, ix := range t.Indexes {
+						g.ValuesFunc(func(g *jen.Group) {
+							g.Add(kv("ID", jen.Lit(int(ix.ID))))
+							g.Add(kv("Name", jen.Lit(ix.Name)))
+							if ix.Unique {
+								g.Add(kv("Unique", jen.True()))
+							}
+							g.Add(kv("AppendValues", jen.Id("append"+e+ix.GoName+"Values")))
+						})
+					}
+				}))))
+			}
+		}))),
+	)
+	f.Line()
+}
+
+// keyOf is the expression of the primary key of row v.
+func (tp *tablePlan) keyOf(v *jen.Statement) *jen.Statement {
+	k := tp.key
+	if k.single() {
+		return jen.Id(k.name).Call(v.Dot(tp.t.Key.Columns[0].GoName))
+	}
+	return jen.Id(k.name).ValuesFunc(func(g *jen.Group) {
+		for i, c := range tp.t.Key.Columns {
+			val := v.Clone().Dot(c.GoName)
+			if et := tp.enums[c]; et != "" && et != k.enumTypes[i] {
+				val = jen.Id(k.enumTypes[i]).Call(val)
+			}
+			g.Id(k.cols[i].GoName).Op(":").Add(val)
+		}
+	})
+}
+
+// indexColumns describes an index's columns for doc comments.
+func indexColumns(ix *schema.Index) string {
+	var names []string
+	for _, c := range ix.Columns {
+		names = append(names, c.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// indexValuesDecl emits the function that encodes a row's values for index ix.
+func (tp *tablePlan) indexValuesDecl(f *jen.File, ix *schema.Index) {
+	e := tp.entity
+	doc := fmt.Sprintf("append%s%sValues appends the encoded values of index %s (%s) of v to dst.", e, ix.GoName, ix.Name, indexColumns(ix))
+	if ix.Sparse {
+		doc += "\nIt reports false when an indexed column is null: such rows have no entry (sparse index)."
+	}
+	f.Add(docComment(doc))
+	f.Func().Id("append"+e+ix.GoName+"Values").Params(jen.Id("dst").Index().Byte(), jen.Id("v").Op("*").Id(e)).Params(jen.Index().Byte(), jen.Bool()).BlockFunc(func(g *jen.Group) {
+		for _, c := range ix.Columns {
+			if c.Nullable {
+				g.If(jen.Id("v").Dot(c.GoName).Op("==").Nil()).Block(jen.Return(jen.Id("dst"), jen.False()))
+			}
+		}
+		for _, c := range ix.Columns {
+			val := jen.Id("v").Dot(c.GoName)
+			if c.Nullable && pointerNullable(c.Type) {
+				val = jen.Op("*").Add(val)
+			}
+			g.Id("dst").Op("=").Add(keyencAppend(c, false)).Call(jen.Id("dst"), encArg(c, val))
+		}
+		g.Return(jen.Id("dst"), jen.True())
+	})
+	f.Line()
+}

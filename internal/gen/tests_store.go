@@ -1,0 +1,709 @@
+package gen
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/tablegen/tablegen/internal/schema"
+)
+
+// rowStore is the store type whose methods read and write rows: the owner
+// store for user tables.
+func (tp *tablePlan) rowStore() string {
+	if tp.t.Kind == schema.KindUser {
+		return tp.entity + "OwnerStore"
+	}
+	return tp.entity + "Store"
+}
+
+// encodedKey is string(<key of row>.AppendKey(nil)), the model's map key.
+func (tp *tablePlan) encodedKey(k *jen.Statement) *jen.Statement {
+	return jen.String().Call(k.Dot("AppendKey").Call(jen.Nil()))
+}
+
+// modelType is map[string]<Entity>: the rows a test expects, by encoded key.
+func (tp *tablePlan) modelType() *jen.Statement { return jen.Map(jen.String()).Id(tp.entity) }
+
+// openStore emits the statements that open the row store as s on db;
+// user tables go through For("alice").
+func (tp *tablePlan) openStore(g *jen.Group, owner string) {
+	e := tp.entity
+	if tp.t.Kind != schema.KindUser {
+		g.List(jen.Id("s"), jen.Err()).Op(":=").Id("New" + e + "Store").Call(jen.Id("db"))
+		g.Add(ifErrFatal("New" + e + "Store"))
+		return
+	}
+	g.List(jen.Id("root"), jen.Err()).Op(":=").Id("New" + e + "Store").Call(jen.Id("db"))
+	g.Add(ifErrFatal("New" + e + "Store"))
+	g.List(jen.Id("s"), jen.Err()).Op(":=").Id("root").Dot("For").Call(jen.Lit(owner))
+	g.Add(ifErrFatal("For(%q)", jen.Lit(owner)))
+}
+
+// storeTestHelpers emits set<E>Key, sorted<E>Rows, conflict<E>, the index
+// orders and check<E>Store.
+func (tp *tablePlan) storeTestHelpers(f *jen.File) {
+	e, k := tp.entity, tp.key
+	f.Add(docf("set%sKey sets the key columns of v to k.", e))
+	f.Func().Id("set"+e+"Key").Params(jen.Id("v").Op("*").Id(e), jen.Id("k").Id(k.name)).BlockFunc(func(g *jen.Group) {
+		for i, c := range tp.t.Key.Columns {
+			var val *jen.Statement
+			if k.single() {
+				val = baseType(c, tp.enums[c]).Call(jen.Id("k"))
+			} else {
+				val = jen.Id("k").Dot(k.cols[i].GoName)
+				if et := tp.enums[c]; et != "" && et != k.enumTypes[i] {
+					val = jen.Id(et).Call(val)
+				}
+			}
+			g.Id("v").Dot(c.GoName).Op("=").Add(val)
+		}
+	})
+	f.Line()
+
+	f.Add(docf("sorted%sRows returns the rows of model in key order, the order of a forward Scan.", e))
+	f.Func().Id("sorted"+e+"Rows").Params(jen.Id("model").Add(tp.modelType())).Index().Id(e).Block(
+		jen.Id("keys").Op(":=").Qual("slices", "Sorted").Call(jen.Qual("maps", "Keys").Call(jen.Id("model"))),
+		jen.Id("rows").Op(":=").Make(jen.Index().Id(e), jen.Len(jen.Id("keys"))),
+		jen.For(jen.List(jen.Id("i"), jen.Id("k")).Op(":=").Range().Id("keys")).Block(
+			jen.Id("rows").Index(jen.Id("i")).Op("=").Id("model").Index(jen.Id("k")),
+		),
+		jen.Return(jen.Id("rows")),
+	)
+	f.Line()
+
+	if hasUnique(tp.t) {
+		f.Add(docf("conflict%s returns the unique indexes whose values v would share with a row of\nmodel other than the one under encoded key ek: the indexes a Put of v must be refused by.", e))
+		f.Func().Id("conflict"+e).Params(jen.Id("model").Add(tp.modelType()), jen.Id("ek").String(), jen.Id("v").Op("*").Id(e)).Index().String().BlockFunc(func(g *jen.Group) {
+			g.Var().Id("names").Index().String()
+			for _, ix := range tp.t.Indexes {
+				if !ix.Unique {
+					continue
+				}
+				fn := "append" + e + ix.GoName + "Values"
+				g.If(jen.List(jen.Id("a"), jen.Id("ok")).Op(":=").Id(fn).Call(jen.Nil(), jen.Id("v")), jen.Id("ok")).Block(
+					jen.For(jen.List(jen.Id("mk"), jen.Id("w")).Op(":=").Range().Id("model")).Block(
+						jen.If(jen.List(jen.Id("b"), jen.Id("ok")).Op(":=").Id(fn).Call(jen.Nil(), jen.Op("&").Id("w")),
+							jen.Id("mk").Op("!=").Id("ek").Op("&&").Id("ok").Op("&&").Qual("bytes", "Equal").Call(jen.Id("a"), jen.Id("b"))).Block(
+							jen.Id("names").Op("=").Append(jen.Id("names"), jen.Lit(ix.Name)),
+							jen.Break(),
+						),
+					),
+				)
+			}
+			g.Return(jen.Id("names"))
+		})
+		f.Line()
+	}
+
+	for _, ix := range tp.t.Indexes {
+		if ix.Unique {
+			continue
+		}
+		f.Add(docf("compare%s%s is the typed order of index %s: its columns, then the key.", e, ix.GoName, ix.Name))
+		f.Func().Id("compare" + e + ix.GoName).Params(jen.List(jen.Id("a"), jen.Id("b")).Op("*").Id(e)).Int().BlockFunc(func(g *jen.Group) {
+			for _, c := range ix.Columns {
+				g.If(jen.Id("c").Op(":=").Add(cmpExpr(c, colValue(jen.Id("a"), c), colValue(jen.Id("b"), c))), jen.Id("c").Op("!=").Lit(0)).Block(jen.Return(jen.Id("c")))
+			}
+			g.Return(jen.Qual("bytes", "Compare").Call(
+				tp.keyOf(jen.Id("a")).Dot("AppendKey").Call(jen.Nil()),
+				tp.keyOf(jen.Id("b")).Dot("AppendKey").Call(jen.Nil())))
+		})
+		f.Line()
+	}
+
+	tp.checkDecl(f)
+}
+
+// eqCols is the condition that rows x and w agree on cols (typed).
+func eqCols(x, w *jen.Statement, cols []*schema.Column) *jen.Statement {
+	var cond *jen.Statement
+	for _, c := range cols {
+		e := cmpExpr(c, colValue(x, c), colValue(w, c)).Op("==").Lit(0)
+		if cond == nil {
+			cond = e
+		} else {
+			cond = cond.Op("&&").Add(e)
+		}
+	}
+	return cond
+}
+
+// and joins conditions, skipping nil ones; nil when all are nil.
+func and(conds ...*jen.Statement) *jen.Statement {
+	var out *jen.Statement
+	for _, c := range conds {
+		if c == nil {
+			continue
+		}
+		if out == nil {
+			out = c
+		} else {
+			out = out.Op("&&").Add(c)
+		}
+	}
+	return out
+}
+
+// ifCond wraps body in `if cond { … }`, or emits it as is when cond is nil.
+func ifCond(g *jen.Group, cond *jen.Statement, body ...jen.Code) {
+	if cond == nil {
+		for _, b := range body {
+			g.Add(b)
+		}
+		return
+	}
+	g.If(cond).Block(body...)
+}
+
+// collect is mustCollect(t, seq).
+func collect(seq *jen.Statement) *jen.Statement {
+	return jen.Id("mustCollect").Call(jen.Id("t"), seq)
+}
+
+// opts is store.ScanOptions{…}.
+func opts(fields jen.Dict) *jen.Statement { return jen.Qual(pathStore, "ScanOptions").Values(fields) }
+
+// diffRowsFatal is `if d := diffRows(got, want, diff<E>); d != "" { t.Fatalf(what+": %s", args..., d) }`.
+func (tp *tablePlan) diffRowsFatal(got, want *jen.Statement, what string, args ...jen.Code) *jen.Statement {
+	return jen.If(jen.Id("d").Op(":=").Id("diffRows").Call(got, want, jen.Id("diff"+tp.entity)), jen.Id("d").Op("!=").Lit("")).Block(
+		fatalf(what+": %s", slices.Concat(args, []jen.Code{jen.Id("d")})...),
+	)
+}
+
+// checkDecl emits check<E>Store, which compares everything the store can
+// answer with the model.
+func (tp *tablePlan) checkDecl(f *jen.File) {
+	e, k := tp.entity, tp.key
+	f.Add(docf("check%sStore checks every read of s against model, the rows s must hold; old are\nearlier versions of rows (updated or deleted), whose keys and index values must no longer\nfind them.", e))
+	f.Func().Id("check"+e+"Store").Params(tT(), jen.Id("s").Op("*").Id(tp.rowStore()), jen.Id("model").Add(tp.modelType()), jen.Id("old").Index().Id(e)).BlockFunc(func(g *jen.Group) {
+		g.Id("t").Dot("Helper").Call()
+		g.Id("want").Op(":=").Id("sorted" + e + "Rows").Call(jen.Id("model"))
+		g.If(jen.List(jen.Id("n"), jen.Err()).Op(":=").Id("s").Dot("Count").Call(jen.Id("s").Dot("All").Call()), jen.Err().Op("!=").Nil().Op("||").Id("n").Op("!=").Len(jen.Id("want"))).Block(
+			fatalf("Count = %d, %v; want %d", jen.Id("n"), jen.Err(), jen.Len(jen.Id("want"))),
+		)
+		g.Add(tp.diffRowsFatal(collect(jen.Id("s").Dot("Scan").Call(jen.Id("s").Dot("All").Call(), opts(nil))), jen.Id("want"), "Scan"))
+		g.Id("rev").Op(":=").Add(collect(jen.Id("s").Dot("Scan").Call(jen.Id("s").Dot("All").Call(), opts(jen.Dict{jen.Id("Reverse"): jen.True()}))))
+		g.Qual("slices", "Reverse").Call(jen.Id("rev"))
+		g.Add(tp.diffRowsFatal(jen.Id("rev"), jen.Id("want"), "reverse Scan"))
+		g.Var().Id("paged").Index().Id(e)
+		g.Id("o").Op(":=").Add(opts(jen.Dict{jen.Id("Limit"): jen.Lit(7)}))
+		g.For().Block(
+			jen.Id("page").Op(":=").Add(collect(jen.Id("s").Dot("Scan").Call(jen.Id("s").Dot("All").Call(), jen.Id("o")))),
+			jen.Id("paged").Op("=").Append(jen.Id("paged"), jen.Id("page").Op("...")),
+			jen.If(jen.Len(jen.Id("page")).Op("<").Id("o").Dot("Limit")).Block(jen.Break()),
+			jen.Id("o").Dot("After").Op("=").Add(tp.keyOf(jen.Id("page").Index(jen.Len(jen.Id("page")).Op("-").Lit(1)))).Dot("AppendKey").Call(jen.Nil()),
+		)
+		g.Add(tp.diffRowsFatal(jen.Id("paged"), jen.Id("want"), "paged Scan"))
+
+		g.For(jen.List(jen.Id("_"), jen.Id("w")).Op(":=").Range().Id("want")).Block(
+			jen.Id("k").Op(":=").Add(tp.keyOf(jen.Id("w"))),
+			jen.List(jen.Id("got"), jen.Err()).Op(":=").Id("s").Dot("Get").Call(jen.Id("k")),
+			ifErrFatal("Get(%v)", jen.Id("k")),
+			jen.If(jen.Id("d").Op(":=").Id("diff"+e).Call(jen.Op("&").Id("got"), jen.Op("&").Id("w")), jen.Id("d").Op("!=").Lit("")).Block(
+				fatalf("Get(%v): %s", jen.Id("k"), jen.Id("d")),
+			),
+			jen.If(jen.List(jen.Id("ok"), jen.Err()).Op(":=").Id("s").Dot("Has").Call(jen.Id("k")), jen.Err().Op("!=").Nil().Op("||").Op("!").Id("ok")).Block(
+				fatalf("Has(%v) = %v, %v; want true", jen.Id("k"), jen.Id("ok"), jen.Err()),
+			),
+		)
+		g.For(jen.List(jen.Id("_"), jen.Id("w")).Op(":=").Range().Id("old")).Block(
+			jen.Id("k").Op(":=").Add(tp.keyOf(jen.Id("w"))),
+			jen.If(jen.List(jen.Id("_"), jen.Id("ok")).Op(":=").Id("model").Index(tp.encodedKey(jen.Id("k"))), jen.Id("ok")).Block(jen.Continue()),
+			jen.If(jen.List(jen.Id("_"), jen.Err()).Op(":=").Id("s").Dot("Get").Call(jen.Id("k")), jen.Op("!").Qual("errors", "Is").Call(jen.Err(), jen.Qual(pathStore, "ErrNotFound"))).Block(
+				fatalf("Get(%v) of a deleted row = %v; want store.ErrNotFound", jen.Id("k"), jen.Err()),
+			),
+			jen.If(jen.List(jen.Id("ok"), jen.Err()).Op(":=").Id("s").Dot("Has").Call(jen.Id("k")), jen.Err().Op("!=").Nil().Op("||").Id("ok")).Block(
+				fatalf("Has(%v) of a deleted row = %v, %v; want false", jen.Id("k"), jen.Id("ok"), jen.Err()),
+			),
+		)
+
+		needSamples := !k.single()
+		for _, ix := range tp.t.Indexes {
+			needSamples = needSamples || !ix.Unique
+		}
+		if needSamples {
+			g.Id("samples").Op(":=").Id("want").Index(jen.Empty(), jen.Min(jen.Len(jen.Id("want")), jen.Lit(10)))
+		}
+		if !k.single() {
+			g.Comment("Prefix ranges over the leading key columns.")
+			g.For(jen.List(jen.Id("_"), jen.Id("w")).Op(":=").Range().Id("samples")).BlockFunc(func(g *jen.Group) {
+				for j := 1; j < len(k.cols); j++ {
+					cols := tp.t.Key.Columns[:j]
+					var name []string
+					var args []jen.Code
+					for _, c := range cols {
+						name = append(name, c.GoName)
+						args = append(args, jen.Id("w").Dot(c.GoName))
+					}
+					method := "Prefix" + strings.Join(name, "")
+					g.BlockFunc(func(g *jen.Group) {
+						g.Var().Id("expect").Index().Id(e)
+						g.For(jen.List(jen.Id("_"), jen.Id("x")).Op(":=").Range().Id("want")).Block(
+							jen.If(eqCols(jen.Id("x"), jen.Id("w"), cols)).Block(jen.Id("expect").Op("=").Append(jen.Id("expect"), jen.Id("x"))),
+						)
+						g.Add(tp.diffRowsFatal(collect(jen.Id("s").Dot("Scan").Call(jen.Id("s").Dot(method).Call(args...), opts(nil))), jen.Id("expect"),
+							method+"("+strings.Repeat("%v, ", len(args)-1)+"%v)", args...))
+					})
+				}
+			})
+		}
+
+		for _, ix := range tp.t.Indexes {
+			if ix.Unique {
+				tp.checkUnique(g, ix)
+			} else {
+				tp.checkScans(g, ix)
+			}
+		}
+
+		g.List(jen.Id("problems"), jen.Err()).Op(":=").Id("s").Dot("Verify").Call()
+		g.Add(ifErrFatal("Verify"))
+		g.If(jen.Len(jen.Id("problems")).Op(">").Lit(0)).Block(
+			fatalf("Verify found %d problems; the first: %v", jen.Len(jen.Id("problems")), jen.Id("problems").Index(jen.Lit(0))),
+		)
+	})
+	f.Line()
+}
+
+// indexArgs are the values of cols in row w, as arguments.
+func indexArgs(w *jen.Statement, cols []*schema.Column) []jen.Code {
+	var args []jen.Code
+	for _, c := range cols {
+		args = append(args, colValue(w, c))
+	}
+	return slices.Clip(args) // callers append: never share the backing array
+}
+
+// call formats "Name(%v, %v)" for failure messages.
+func callFormat(name string, n int) string {
+	return name + "(" + strings.TrimSuffix(strings.Repeat("%v, ", n), ", ") + ")"
+}
+
+// checkUnique emits the Get<Index> checks: every current row is found by its
+// values, and an old version's values find nothing or the row that holds
+// them now.
+func (tp *tablePlan) checkUnique(g *jen.Group, ix *schema.Index) {
+	e := tp.entity
+	get := "Get" + ix.GoName
+	g.Commentf("Unique index %s.", ix.Name)
+	g.For(jen.List(jen.Id("_"), jen.Id("w")).Op(":=").Range().Id("want")).BlockFunc(func(g *jen.Group) {
+		args := indexArgs(jen.Id("w"), ix.Columns)
+		ifCond(g, notNull(jen.Id("w"), ix.Columns),
+			jen.List(jen.Id("got"), jen.Err()).Op(":=").Id("s").Dot(get).Call(args...),
+			ifErrFatal(callFormat(get, len(args)), args...),
+			jen.If(jen.Id("d").Op(":=").Id("diff"+e).Call(jen.Op("&").Id("got"), jen.Op("&").Id("w")), jen.Id("d").Op("!=").Lit("")).Block(
+				fatalf(callFormat(get, len(args))+": %s", append(args, jen.Id("d"))...),
+			),
+		)
+	})
+	values := "append" + e + ix.GoName + "Values"
+	g.For(jen.List(jen.Id("_"), jen.Id("w")).Op(":=").Range().Id("old")).BlockFunc(func(g *jen.Group) {
+		args := indexArgs(jen.Id("w"), ix.Columns)
+		ifCond(g, notNull(jen.Id("w"), ix.Columns),
+			jen.List(jen.Id("got"), jen.Err()).Op(":=").Id("s").Dot(get).Call(args...),
+			jen.If(jen.Qual("errors", "Is").Call(jen.Err(), jen.Qual(pathStore, "ErrNotFound"))).Block(jen.Continue()),
+			ifErrFatal(callFormat(get, len(args)), args...),
+			jen.Comment("Another row holds these values now: it must be that row, as it is now."),
+			jen.List(jen.Id("cur"), jen.Id("ok")).Op(":=").Id("model").Index(tp.encodedKey(tp.keyOf(jen.Id("got")))),
+			jen.List(jen.Id("a"), jen.Id("_")).Op(":=").Id(values).Call(jen.Nil(), jen.Op("&").Id("got")),
+			jen.List(jen.Id("b"), jen.Id("_")).Op(":=").Id(values).Call(jen.Nil(), jen.Op("&").Id("w")),
+			jen.If(jen.Op("!").Id("ok").Op("||").Id("diff"+e).Call(jen.Op("&").Id("got"), jen.Op("&").Id("cur")).Op("!=").Lit("").Op("||").Op("!").Qual("bytes", "Equal").Call(jen.Id("a"), jen.Id("b"))).Block(
+				fatalf(callFormat(get, len(args))+" with the values of an old row returned %v, which is not the row that holds them", append(args, tp.keyOf(jen.Id("got")))...),
+			),
+		)
+	})
+}
+
+// checkScans emits the checks of a non-unique index's scans, for values of
+// current and old rows.
+func (tp *tablePlan) checkScans(g *jen.Group, ix *schema.Index) {
+	e := tp.entity
+	order := "compare" + e + ix.GoName
+	g.Commentf("Index %s (%s).", ix.Name, indexColumns(ix))
+	g.For(jen.List(jen.Id("_"), jen.Id("w")).Op(":=").Range().Qual("slices", "Concat").Call(jen.Id("samples"), jen.Id("old").Index(jen.Empty(), jen.Min(jen.Len(jen.Id("old")), jen.Lit(10))))).BlockFunc(func(g *jen.Group) {
+		var stmts []jen.Code
+		indexed := func() *jen.Statement { return notNull(jen.Id("x"), ix.Columns) }
+		for j := 1; j <= len(ix.Columns); j++ {
+			var suffix string
+			for _, c := range ix.Columns[1:j] {
+				suffix += c.GoName
+			}
+			name := "Scan" + ix.GoName + suffix
+			eq := ix.Columns[:j]
+			args := indexArgs(jen.Id("w"), eq)
+			block := []jen.Code{
+				jen.Var().Id("expect").Index().Id(e),
+				jen.For(jen.List(jen.Id("_"), jen.Id("x")).Op(":=").Range().Id("want")).Block(
+					jen.If(and(indexed(), eqCols(jen.Id("x"), jen.Id("w"), eq))).Block(jen.Id("expect").Op("=").Append(jen.Id("expect"), jen.Id("x"))),
+				),
+				jen.Qual("slices", "SortStableFunc").Call(jen.Id("expect"), jen.Func().Params(jen.List(jen.Id("a"), jen.Id("b")).Id(e)).Int().Block(
+					jen.Return(jen.Id(order).Call(jen.Op("&").Id("a"), jen.Op("&").Id("b"))),
+				)),
+				tp.diffRowsFatal(collect(jen.Id("s").Dot(name).Call(append(args, opts(nil))...)), jen.Id("expect"), callFormat(name, len(args)), args...),
+			}
+			if j == 1 {
+				block = append(block,
+					jen.Id("rev").Op(":=").Add(collect(jen.Id("s").Dot(name).Call(append(args, opts(jen.Dict{jen.Id("Reverse"): jen.True()}))...))),
+					jen.Qual("slices", "Reverse").Call(jen.Id("rev")),
+					tp.diffRowsFatal(jen.Id("rev"), jen.Id("expect"), "reverse "+callFormat(name, len(args)), args...),
+					jen.Var().Id("paged").Index().Id(e),
+					jen.Id("o").Op(":=").Add(opts(jen.Dict{jen.Id("Limit"): jen.Lit(3)})),
+					jen.For().Block(
+						jen.Id("page").Op(":=").Add(collect(jen.Id("s").Dot(name).Call(append(args, jen.Id("o"))...))),
+						jen.Id("paged").Op("=").Append(jen.Id("paged"), jen.Id("page").Op("...")),
+						jen.If(jen.Len(jen.Id("page")).Op("<").Id("o").Dot("Limit")).Block(jen.Break()),
+						jen.List(jen.Id("cur"), jen.Err()).Op(":=").Id("s").Dot("Cursor"+ix.GoName).Call(jen.Op("&").Id("page").Index(jen.Len(jen.Id("page")).Op("-").Lit(1))),
+						ifErrFatal("Cursor"+ix.GoName),
+						jen.Id("o").Dot("After").Op("=").Id("cur"),
+					),
+					tp.diffRowsFatal(jen.Id("paged"), jen.Id("expect"), "paged "+callFormat(name, len(args)), args...),
+				)
+			}
+			stmts = append(stmts, jen.Block(block...))
+
+			// The range form: equality on the first j-1 columns, column j in [lo, hi).
+			ranged := ix.Columns[j-1]
+			prefix := ix.Columns[:j-1]
+			rargs := slices.Clip(append(indexArgs(jen.Id("w"), prefix), jen.Id("lo"), jen.Id("hi")))
+			hiCond := and(notNull(jen.Id("x"), []*schema.Column{ranged}), cmpExpr(ranged, colValue(jen.Id("x"), ranged), jen.Id("hi")).Op(">").Lit(0))
+			rblock := []jen.Code{
+				jen.Id("lo").Op(":=").Add(colValue(jen.Id("w"), ranged)),
+				jen.Id("hi").Op(":=").Id("lo"),
+				jen.For(jen.List(jen.Id("_"), jen.Id("x")).Op(":=").Range().Id("want")).Block(
+					jen.If(hiCond).Block(jen.Id("hi").Op("=").Add(colValue(jen.Id("x"), ranged))),
+				),
+				jen.Var().Id("expect").Index().Id(e),
+				jen.For(jen.List(jen.Id("_"), jen.Id("x")).Op(":=").Range().Id("want")).Block(
+					jen.If(and(indexed(), eqCols(jen.Id("x"), jen.Id("w"), prefix),
+						cmpExpr(ranged, colValue(jen.Id("x"), ranged), jen.Id("lo")).Op(">=").Lit(0),
+						cmpExpr(ranged, colValue(jen.Id("x"), ranged), jen.Id("hi")).Op("<").Lit(0),
+					)).Block(jen.Id("expect").Op("=").Append(jen.Id("expect"), jen.Id("x"))),
+				),
+				jen.Qual("slices", "SortStableFunc").Call(jen.Id("expect"), jen.Func().Params(jen.List(jen.Id("a"), jen.Id("b")).Id(e)).Int().Block(
+					jen.Return(jen.Id(order).Call(jen.Op("&").Id("a"), jen.Op("&").Id("b"))),
+				)),
+				tp.diffRowsFatal(collect(jen.Id("s").Dot(name+"Range").Call(append(rargs, opts(nil))...)), jen.Id("expect"), callFormat(name+"Range", len(rargs)), rargs...),
+			}
+			stmts = append(stmts, jen.Block(rblock...))
+		}
+		ifCond(g, notNull(jen.Id("w"), ix.Columns), stmts...)
+	})
+}
+
+// storeTest emits Test<E>Store: random puts, updates, deletes and batches
+// against an in-memory model, checked after every 100 steps and at the end.
+func (tp *tablePlan) storeTest(f *jen.File) {
+	e := tp.entity
+	unique := hasUnique(tp.t)
+	keyOfV := func() *jen.Statement { return tp.keyOf(jen.Id("v")) }
+	check := func() *jen.Statement {
+		return jen.Id("check"+e+"Store").Call(jen.Id("t"), jen.Id("s"), jen.Id("model"), jen.Id("old"))
+	}
+	uv := func(g *jen.Group, what string, args ...jen.Code) {
+		g.Var().Id("uv").Op("*").Qual(pathStore, "UniqueViolationError")
+		g.If(jen.Op("!").Qual("errors", "As").Call(jen.Err(), jen.Op("&").Id("uv")).Op("||").Op("!").Qual("slices", "Contains").Call(jen.Id("conflicts"), jen.Id("uv").Dot("Index"))).Block(
+			fatalf(what+" = %v; want a *store.UniqueViolationError of one of %v", append(args, jen.Err(), jen.Id("conflicts"))...),
+		)
+		g.Continue()
+	}
+	f.Add(docf("Test%sStore runs random puts, updates, deletes and batches against an in-memory\nmodel and checks every read of the store against it.", e))
+	f.Func().Id("Test" + e + "Store").Params(tT()).BlockFunc(func(g *jen.Group) {
+		g.Id("db").Op(":=").Id("openTestDB").Call(jen.Id("t"))
+		tp.openStore(g, "alice")
+		g.Id("r").Op(":=").Add(newRand(tp.t.ID, 6))
+		g.Id("model").Op(":=").Add(tp.modelType()).Values()
+		g.Var().Id("old").Index().Id(e)
+		g.Var().Id("keys").Index().Id(tp.key.name)
+		g.For(jen.Id("step").Op(":=").Range().Lit(400)).Block(
+			jen.Switch(jen.Id("op").Op(":=").Id("r").Dot("IntN").Call(jen.Lit(10)), jen.Empty()).Block(
+				jen.Case(jen.Id("op").Op("<").Lit(6)).BlockFunc(func(g *jen.Group) {
+					g.Comment("Put a new row, or replace one.")
+					g.Id("v").Op(":=").Id("random" + e).Call(jen.Id("r"))
+					g.If(jen.Len(jen.Id("keys")).Op(">").Lit(0).Op("&&").Id("r").Dot("IntN").Call(jen.Lit(3)).Op("==").Lit(0)).Block(
+						jen.Id("set"+e+"Key").Call(jen.Op("&").Id("v"), jen.Id("keys").Index(jen.Id("r").Dot("IntN").Call(jen.Len(jen.Id("keys"))))),
+					)
+					g.Id("k").Op(":=").Add(keyOfV())
+					g.Id("ek").Op(":=").Add(tp.encodedKey(jen.Id("k")))
+					if unique {
+						g.Id("conflicts").Op(":=").Id("conflict"+e).Call(jen.Id("model"), jen.Id("ek"), jen.Op("&").Id("v"))
+					}
+					g.Err().Op(":=").Id("s").Dot("Put").Call(jen.Op("&").Id("v"))
+					if unique {
+						g.If(jen.Len(jen.Id("conflicts")).Op(">").Lit(0)).BlockFunc(func(g *jen.Group) {
+							uv(g, "step %d: Put(%v)", jen.Id("step"), jen.Id("k"))
+						})
+					}
+					g.Add(ifErrFatal("step %d: Put(%v)", jen.Id("step"), jen.Id("k")))
+					g.If(jen.List(jen.Id("prev"), jen.Id("ok")).Op(":=").Id("model").Index(jen.Id("ek")), jen.Id("ok")).Block(
+						jen.Id("old").Op("=").Append(jen.Id("old"), jen.Id("prev")),
+					)
+					g.Id("model").Index(jen.Id("ek")).Op("=").Id("v")
+					g.Id("keys").Op("=").Append(jen.Id("keys"), jen.Id("k"))
+				}),
+				jen.Case(jen.Id("op").Op("<").Lit(8)).Block(
+					jen.Comment("Delete a row that exists or existed."),
+					jen.If(jen.Len(jen.Id("keys")).Op("==").Lit(0)).Block(jen.Continue()),
+					jen.Id("k").Op(":=").Id("keys").Index(jen.Id("r").Dot("IntN").Call(jen.Len(jen.Id("keys")))),
+					jen.If(jen.Err().Op(":=").Id("s").Dot("Delete").Call(jen.Id("k")), jen.Err().Op("!=").Nil()).Block(
+						fatalf("step %d: Delete(%v): %v", jen.Id("step"), jen.Id("k"), jen.Err()),
+					),
+					jen.Id("ek").Op(":=").Add(tp.encodedKey(jen.Id("k"))),
+					jen.If(jen.List(jen.Id("prev"), jen.Id("ok")).Op(":=").Id("model").Index(jen.Id("ek")), jen.Id("ok")).Block(
+						jen.Id("old").Op("=").Append(jen.Id("old"), jen.Id("prev")),
+						jen.Delete(jen.Id("model"), jen.Id("ek")),
+					),
+				),
+				jen.Default().BlockFunc(func(g *jen.Group) {
+					g.Comment("A batch of puts and deletes applies atomically: all of it or, on a unique")
+					g.Comment("violation, none of it.")
+					g.Id("b").Op(":=").Id("db").Dot("NewBatch").Call()
+					g.Id("next").Op(":=").Qual("maps", "Clone").Call(jen.Id("model"))
+					g.Var().Id("replaced").Index().Id(e)
+					if unique {
+						g.Var().Id("conflicts").Index().String()
+					}
+					g.For(jen.Range().Lit(1).Op("+").Id("r").Dot("IntN").Call(jen.Lit(4))).BlockFunc(func(g *jen.Group) {
+						g.If(jen.Len(jen.Id("keys")).Op(">").Lit(0).Op("&&").Id("r").Dot("IntN").Call(jen.Lit(3)).Op("==").Lit(0)).Block(
+							jen.Id("k").Op(":=").Id("keys").Index(jen.Id("r").Dot("IntN").Call(jen.Len(jen.Id("keys")))),
+							jen.Id("s").Dot("DeleteIn").Call(jen.Id("b"), jen.Id("k")),
+							jen.Id("ek").Op(":=").Add(tp.encodedKey(jen.Id("k"))),
+							jen.If(jen.List(jen.Id("prev"), jen.Id("ok")).Op(":=").Id("next").Index(jen.Id("ek")), jen.Id("ok")).Block(
+								jen.Id("replaced").Op("=").Append(jen.Id("replaced"), jen.Id("prev")),
+								jen.Delete(jen.Id("next"), jen.Id("ek")),
+							),
+							jen.Continue(),
+						)
+						g.Id("v").Op(":=").Id("random" + e).Call(jen.Id("r"))
+						g.Id("k").Op(":=").Add(keyOfV())
+						g.Id("ek").Op(":=").Add(tp.encodedKey(jen.Id("k")))
+						if unique {
+							g.Id("conflicts").Op("=").Append(jen.Id("conflicts"), jen.Id("conflict"+e).Call(jen.Id("next"), jen.Id("ek"), jen.Op("&").Id("v")).Op("..."))
+						}
+						g.Id("s").Dot("PutIn").Call(jen.Id("b"), jen.Op("&").Id("v"))
+						g.If(jen.List(jen.Id("prev"), jen.Id("ok")).Op(":=").Id("next").Index(jen.Id("ek")), jen.Id("ok")).Block(
+							jen.Id("replaced").Op("=").Append(jen.Id("replaced"), jen.Id("prev")),
+						)
+						g.Id("next").Index(jen.Id("ek")).Op("=").Id("v")
+						g.Id("keys").Op("=").Append(jen.Id("keys"), jen.Id("k"))
+					})
+					g.Err().Op(":=").Id("b").Dot("Commit").Call()
+					if unique {
+						g.If(jen.Len(jen.Id("conflicts")).Op(">").Lit(0)).BlockFunc(func(g *jen.Group) {
+							uv(g, "step %d: batch Commit", jen.Id("step"))
+						})
+					}
+					g.Add(ifErrFatal("step %d: batch Commit", jen.Id("step")))
+					g.Id("model").Op("=").Id("next")
+					g.Id("old").Op("=").Append(jen.Id("old"), jen.Id("replaced").Op("..."))
+				}),
+			),
+			jen.If(jen.Id("step").Op("%").Lit(100).Op("==").Lit(99)).Block(check()),
+		)
+		g.Add(check())
+		g.Comment("Delete everything: nothing may be left behind, in the table or its indexes.")
+		g.For(jen.List(jen.Id("_"), jen.Id("v")).Op(":=").Range().Id("sorted"+e+"Rows").Call(jen.Id("model"))).Block(
+			jen.If(jen.Err().Op(":=").Id("s").Dot("Delete").Call(keyOfV()), jen.Err().Op("!=").Nil()).Block(
+				fatalf("Delete(%v): %v", keyOfV(), jen.Err()),
+			),
+			jen.Id("old").Op("=").Append(jen.Id("old"), jen.Id("v")),
+		)
+		g.Id("model").Op("=").Add(tp.modelType()).Values()
+		g.Add(check())
+		if tp.t.Kind == schema.KindUser {
+			g.If(jen.List(jen.Id("problems"), jen.Err()).Op(":=").Id("root").Dot("Verify").Call(), jen.Err().Op("!=").Nil().Op("||").Len(jen.Id("problems")).Op("!=").Lit(0)).Block(
+				fatalf("Verify of every owner = %v, %v; want no problems", jen.Id("problems"), jen.Err()),
+			)
+		}
+	})
+	f.Line()
+}
+
+// coversKey reports whether every key column is in the index: then two
+// rows with equal index values have equal keys and cannot violate it.
+func (tp *tablePlan) coversKey(ix *schema.Index) bool {
+	for _, c := range tp.t.Key.Columns {
+		if indexOf(ix.Columns, c) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// setNonNull emits statements that give every null column of cols in row v
+// a random value.
+func (tp *tablePlan) setNonNull(g *jen.Group, v string, cols []*schema.Column) {
+	for _, c := range cols {
+		if !c.Nullable {
+			continue
+		}
+		field := jen.Id(v).Dot(c.GoName)
+		if pointerNullable(c.Type) {
+			g.If(field.Clone().Op("==").Nil()).Block(
+				jen.Id("x").Op(":=").Add(randomValue(c, tp.enums[c])),
+				field.Clone().Op("=").Op("&").Id("x"),
+			)
+		} else {
+			g.If(field.Clone().Op("==").Nil()).Block(field.Clone().Op("=").Add(randomValue(c, tp.enums[c])))
+		}
+	}
+}
+
+// uniqueTest emits Test<E><Index>: lookups after put, update and delete; a
+// second row with the same values is refused with a
+// *store.UniqueViolationError and writes nothing; null values (sparse) are
+// never indexed and never conflict.
+func (tp *tablePlan) uniqueTest(f *jen.File, ix *schema.Index) {
+	e := tp.entity
+	get := "Get" + ix.GoName
+	keyOf := func(v string) *jen.Statement { return tp.keyOf(jen.Id(v)) }
+	args := func(v string) []jen.Code { return indexArgs(jen.Id(v), ix.Columns) }
+	doc := fmt.Sprintf("Test%s%s checks unique index %s (%s): lookups after put, update and delete", e, ix.GoName, ix.Name, indexColumns(ix))
+	if !tp.coversKey(ix) {
+		doc += ",\nand that a second row with the same values is refused and writes nothing"
+	}
+	if ix.Sparse {
+		doc += ";\nrows with a null value are not indexed, so any number of them coexist"
+	}
+	f.Add(docComment(doc + "."))
+	f.Func().Id("Test" + e + ix.GoName).Params(tT()).BlockFunc(func(g *jen.Group) {
+		g.Id("db").Op(":=").Id("openTestDB").Call(jen.Id("t"))
+		tp.openStore(g, "alice")
+		g.Id("r").Op(":=").Add(newRand(tp.t.ID, 7+int(ix.ID)))
+		g.Id("a").Op(":=").Id("random" + e).Call(jen.Id("r"))
+		tp.setNonNull(g, "a", ix.Columns)
+		g.If(jen.Err().Op(":=").Id("s").Dot("Put").Call(jen.Op("&").Id("a")), jen.Err().Op("!=").Nil()).Block(fatalf("Put(a): %v", jen.Err()))
+		g.List(jen.Id("got"), jen.Err()).Op(":=").Id("s").Dot(get).Call(args("a")...)
+		g.If(jen.Err().Op("!=").Nil().Op("||").Id("diff"+e).Call(jen.Op("&").Id("got"), jen.Op("&").Id("a")).Op("!=").Lit("")).Block(
+			fatalf(get+" after Put = %v, %v; want row %v", jen.Id("got"), jen.Err(), keyOf("a")),
+		)
+		if !tp.coversKey(ix) {
+			g.Comment("b: another key, the same values in this index and no other unique conflict.")
+			g.Id("ka").Op(":=").Add(tp.encodedKey(keyOf("a")))
+			g.Var().Id("b").Id(e)
+			g.For(jen.Id("i").Op(":=").Lit(0), jen.Empty(), jen.Id("i").Op("++")).BlockFunc(func(g *jen.Group) {
+				g.If(jen.Id("i").Op("==").Lit(1000)).Block(fatalf("found no row with another key and only a conflict in %s", jen.Lit(ix.Name)))
+				g.Id("b").Op("=").Id("random" + e).Call(jen.Id("r"))
+				for _, c := range ix.Columns {
+					g.Id("b").Dot(c.GoName).Op("=").Id("a").Dot(c.GoName)
+				}
+				g.Id("kb").Op(":=").Add(tp.encodedKey(keyOf("b")))
+				g.If(jen.Id("kb").Op("!=").Id("ka").Op("&&").Qual("slices", "Equal").Call(
+					jen.Id("conflict"+e).Call(jen.Map(jen.String()).Id(e).Values(jen.Dict{jen.Id("ka"): jen.Id("a")}), jen.Id("kb"), jen.Op("&").Id("b")),
+					jen.Index().String().Values(jen.Lit(ix.Name)),
+				)).Block(jen.Break())
+			})
+			g.Err().Op("=").Id("s").Dot("Put").Call(jen.Op("&").Id("b"))
+			g.Var().Id("uv").Op("*").Qual(pathStore, "UniqueViolationError")
+			g.If(jen.Op("!").Qual("errors", "As").Call(jen.Err(), jen.Op("&").Id("uv")).Op("||").Id("uv").Dot("Index").Op("!=").Lit(ix.Name)).Block(
+				fatalf("Put of a second row with the same "+ix.Name+" values = %v; want a *store.UniqueViolationError of "+ix.Name, jen.Err()),
+			)
+			g.If(jen.List(jen.Id("ok"), jen.Err()).Op(":=").Id("s").Dot("Has").Call(keyOf("b")), jen.Err().Op("!=").Nil().Op("||").Id("ok")).Block(
+				fatalf("Has(%v) after the refused Put = %v, %v; want false (nothing written)", keyOf("b"), jen.Id("ok"), jen.Err()),
+			)
+			g.Comment("Once a is gone, b may take the values.")
+			g.If(jen.Err().Op(":=").Id("s").Dot("Delete").Call(keyOf("a")), jen.Err().Op("!=").Nil()).Block(fatalf("Delete(a): %v", jen.Err()))
+			g.If(jen.Err().Op(":=").Id("s").Dot("Put").Call(jen.Op("&").Id("b")), jen.Err().Op("!=").Nil()).Block(fatalf("Put(b) after Delete(a): %v", jen.Err()))
+			g.List(jen.Id("got"), jen.Err()).Op("=").Id("s").Dot(get).Call(args("a")...)
+			g.If(jen.Err().Op("!=").Nil().Op("||").Id("diff"+e).Call(jen.Op("&").Id("got"), jen.Op("&").Id("b")).Op("!=").Lit("")).Block(
+				fatalf(get+" after Delete(a) and Put(b) = %v, %v; want row %v", jen.Id("got"), jen.Err(), keyOf("b")),
+			)
+			g.Id("a").Op("=").Id("b")
+		}
+		g.Comment("Update the row (the table's only one) to new values: the old values find nothing any more.")
+		g.Id("u").Op(":=").Id("random" + e).Call(jen.Id("r"))
+		tp.setNonNull(g, "u", ix.Columns)
+		g.Id("set"+e+"Key").Call(jen.Op("&").Id("u"), keyOf("a"))
+		g.If(jen.Err().Op(":=").Id("s").Dot("Put").Call(jen.Op("&").Id("u")), jen.Err().Op("!=").Nil()).Block(fatalf("Put(updated row): %v", jen.Err()))
+		g.List(jen.Id("ua"), jen.Id("_")).Op(":=").Id("append"+e+ix.GoName+"Values").Call(jen.Nil(), jen.Op("&").Id("u"))
+		g.List(jen.Id("aa"), jen.Id("_")).Op(":=").Id("append"+e+ix.GoName+"Values").Call(jen.Nil(), jen.Op("&").Id("a"))
+		g.If(jen.Op("!").Qual("bytes", "Equal").Call(jen.Id("ua"), jen.Id("aa"))).Block(
+			jen.If(jen.List(jen.Id("_"), jen.Err()).Op(":=").Id("s").Dot(get).Call(args("a")...), jen.Op("!").Qual("errors", "Is").Call(jen.Err(), jen.Qual(pathStore, "ErrNotFound"))).Block(
+				fatalf(get+" with the values before the update = %v; want store.ErrNotFound", jen.Err()),
+			),
+		)
+		g.List(jen.Id("got"), jen.Err()).Op("=").Id("s").Dot(get).Call(args("u")...)
+		g.If(jen.Err().Op("!=").Nil().Op("||").Id("diff"+e).Call(jen.Op("&").Id("got"), jen.Op("&").Id("u")).Op("!=").Lit("")).Block(
+			fatalf(get+" after the update = %v, %v; want the updated row", jen.Id("got"), jen.Err()),
+		)
+		g.Comment("Delete: the values find nothing.")
+		g.If(jen.Err().Op(":=").Id("s").Dot("Delete").Call(keyOf("u")), jen.Err().Op("!=").Nil()).Block(fatalf("Delete: %v", jen.Err()))
+		g.If(jen.List(jen.Id("_"), jen.Err()).Op(":=").Id("s").Dot(get).Call(args("u")...), jen.Op("!").Qual("errors", "Is").Call(jen.Err(), jen.Qual(pathStore, "ErrNotFound"))).Block(
+			fatalf(get+" after Delete = %v; want store.ErrNotFound", jen.Err()),
+		)
+		if ix.Sparse {
+			g.Comment("Sparse: rows with a null indexed value have no entry and never conflict.")
+			g.Id("seen").Op(":=").Map(jen.String()).Bool().Values()
+			g.For(jen.Id("i").Op(":=").Lit(0), jen.Len(jen.Id("seen")).Op("<").Lit(3), jen.Id("i").Op("++")).BlockFunc(func(g *jen.Group) {
+				g.If(jen.Id("i").Op("==").Lit(1000)).Block(fatalf("found no three rows with distinct keys and no other unique conflict"))
+				g.Id("v").Op(":=").Id("random" + e).Call(jen.Id("r"))
+				for _, c := range ix.Columns {
+					if c.Nullable {
+						g.Id("v").Dot(c.GoName).Op("=").Nil()
+						break
+					}
+				}
+				g.Id("k").Op(":=").Add(tp.encodedKey(keyOf("v")))
+				g.If(jen.Id("seen").Index(jen.Id("k"))).Block(jen.Continue())
+				g.If(jen.Err().Op(":=").Id("s").Dot("Put").Call(jen.Op("&").Id("v")), jen.Err().Op("!=").Nil()).Block(
+					jen.Var().Id("uv").Op("*").Qual(pathStore, "UniqueViolationError"),
+					jen.If(jen.Qual("errors", "As").Call(jen.Err(), jen.Op("&").Id("uv")).Op("&&").Id("uv").Dot("Index").Op("!=").Lit(ix.Name)).Block(
+						jen.Continue(), // another unique index conflicted; try another row
+					),
+					fatalf("Put of a row with a null "+ix.Name+" value: %v", jen.Err()),
+				)
+				g.Id("seen").Index(jen.Id("k")).Op("=").True()
+			})
+			g.If(jen.List(jen.Id("n"), jen.Err()).Op(":=").Id("s").Dot("Count").Call(jen.Id("s").Dot("All").Call()), jen.Err().Op("!=").Nil().Op("||").Id("n").Op("!=").Lit(3)).Block(
+				fatalf("Count = %d, %v; want 3", jen.Id("n"), jen.Err()),
+			)
+		}
+		g.List(jen.Id("problems"), jen.Err()).Op(":=").Id("s").Dot("Verify").Call()
+		g.If(jen.Err().Op("!=").Nil().Op("||").Len(jen.Id("problems")).Op("!=").Lit(0)).Block(
+			fatalf("Verify = %v, %v; want no problems", jen.Id("problems"), jen.Err()),
+		)
+	})
+	f.Line()
+}
+
+// ownersTest emits Test<E>Owners for user tables: For rejects an empty
+// owner, and owners never see each other's rows or unique values.
+func (tp *tablePlan) ownersTest(f *jen.File) {
+	e := tp.entity
+	k := tp.keyOf(jen.Id("v"))
+	f.Add(docf("Test%sOwners checks that For rejects an empty owner and that owners never see each\nother's rows or conflict on each other's unique values.", e))
+	f.Func().Id("Test" + e + "Owners").Params(tT()).BlockFunc(func(g *jen.Group) {
+		g.Id("db").Op(":=").Id("openTestDB").Call(jen.Id("t"))
+		g.List(jen.Id("root"), jen.Err()).Op(":=").Id("New" + e + "Store").Call(jen.Id("db"))
+		g.Add(ifErrFatal("New" + e + "Store"))
+		g.If(jen.List(jen.Id("_"), jen.Err()).Op(":=").Id("root").Dot("For").Call(jen.Lit("")), jen.Err().Op("==").Nil()).Block(
+			fatalf("For(\"\") succeeded; want an error: every row needs an owner"),
+		)
+		for _, o := range []string{"alice", "bob"} {
+			g.List(jen.Id(o), jen.Err()).Op(":=").Id("root").Dot("For").Call(jen.Lit(o))
+			g.Add(ifErrFatal("For(%q)", jen.Lit(o)))
+		}
+		g.If(jen.Id("alice").Dot("Owner").Call().Op("!=").Lit("alice")).Block(fatalf("Owner() = %q; want \"alice\"", jen.Id("alice").Dot("Owner").Call()))
+		g.Id("r").Op(":=").Add(newRand(tp.t.ID, 8))
+		g.Id("v").Op(":=").Id("random" + e).Call(jen.Id("r"))
+		g.If(jen.Err().Op(":=").Id("alice").Dot("Put").Call(jen.Op("&").Id("v")), jen.Err().Op("!=").Nil()).Block(fatalf("alice.Put: %v", jen.Err()))
+		g.If(jen.List(jen.Id("ok"), jen.Err()).Op(":=").Id("bob").Dot("Has").Call(k.Clone()), jen.Err().Op("!=").Nil().Op("||").Id("ok")).Block(
+			fatalf("bob.Has(alice's key) = %v, %v; want false", jen.Id("ok"), jen.Err()),
+		)
+		g.If(jen.List(jen.Id("n"), jen.Err()).Op(":=").Id("bob").Dot("Count").Call(jen.Id("bob").Dot("All").Call()), jen.Err().Op("!=").Nil().Op("||").Id("n").Op("!=").Lit(0)).Block(
+			fatalf("bob.Count = %d, %v; want 0", jen.Id("n"), jen.Err()),
+		)
+		g.Comment("The same row, unique values included, may exist for bob too.")
+		g.If(jen.Err().Op(":=").Id("bob").Dot("Put").Call(jen.Op("&").Id("v")), jen.Err().Op("!=").Nil()).Block(fatalf("bob.Put of alice's row: %v", jen.Err()))
+		g.If(jen.Err().Op(":=").Id("alice").Dot("Delete").Call(k.Clone()), jen.Err().Op("!=").Nil()).Block(fatalf("alice.Delete: %v", jen.Err()))
+		g.If(jen.List(jen.Id("got"), jen.Err()).Op(":=").Id("bob").Dot("Get").Call(k.Clone()), jen.Err().Op("!=").Nil().Op("||").Id("diff"+e).Call(jen.Op("&").Id("got"), jen.Op("&").Id("v")).Op("!=").Lit("")).Block(
+			fatalf("bob.Get after alice.Delete = %v, %v; want bob's row", jen.Id("got"), jen.Err()),
+		)
+		g.If(jen.List(jen.Id("problems"), jen.Err()).Op(":=").Id("root").Dot("Verify").Call(), jen.Err().Op("!=").Nil().Op("||").Len(jen.Id("problems")).Op("!=").Lit(0)).Block(
+			fatalf("Verify = %v, %v; want no problems", jen.Id("problems"), jen.Err()),
+		)
+	})
+	f.Line()
+}
