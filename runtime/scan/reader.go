@@ -1,0 +1,242 @@
+package scan
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/tablegen/tablegen/runtime/store"
+)
+
+// reader is the array.RecordReader a scan returns. It owns a Pebble
+// iterator (and, for index scans, the snapshot rows are resolved from) until
+// the scan ends (exhausted, limit met, error or Release), and one record
+// builder whose memory is reused across batches.
+type reader struct {
+	refs    atomic.Int64
+	ctx     context.Context
+	t       *table
+	plan    *Plan
+	filter  *node
+	src     RowSource
+	schema  *arrow.Schema
+	nproj   int
+	rb      *array.RecordBuilder
+	batch   int
+	limit   int // rows still allowed; -1 = no limit
+	snap    *pebble.Snapshot
+	it      *pebble.Iterator
+	rowKey  []byte // scratch: row key of an index entry
+	rowVal  []byte // scratch: copy of a row read by Get
+	cur     arrow.RecordBatch
+	err     error
+	done    bool
+	scanned int // rows examined since the last cancellation check
+}
+
+func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src RowSource, project []int, r Request) (*reader, error) {
+	rd := &reader{
+		ctx: ctx, t: p.t, plan: plan, filter: filter, src: src,
+		schema: projectSchema(p.schema, project), nproj: len(project),
+		batch: r.BatchSize, limit: r.Limit,
+	}
+	if rd.limit == 0 {
+		rd.limit = -1
+	}
+	rd.refs.Store(1)
+	if plan.Empty {
+		rd.done = true
+		return rd, nil
+	}
+	rd.rb = array.NewRecordBuilder(p.mem, rd.schema)
+	opts := &pebble.IterOptions{LowerBound: plan.Start, UpperBound: plan.End}
+	var it *pebble.Iterator
+	var err error
+	if plan.Access == IndexRange {
+		// Index entries and the rows they point to must come from one
+		// point in time; a plain iterator already is one.
+		rd.snap = p.db.Pebble().NewSnapshot()
+		it, err = rd.snap.NewIter(opts)
+	} else {
+		it, err = p.db.Pebble().NewIter(opts)
+	}
+	if err != nil {
+		rd.close()
+		return nil, fmt.Errorf("scan: %s: open iterator: %w", p.t.name, err)
+	}
+	rd.it = it
+	if !it.First() {
+		rd.finish()
+	}
+	return rd, nil
+}
+
+// Retain implements array.RecordReader.
+func (r *reader) Retain() { r.refs.Add(1) }
+
+// Release implements array.RecordReader; the last release ends the scan and
+// frees the snapshot, iterator, builder and current batch.
+func (r *reader) Release() {
+	if r.refs.Add(-1) == 0 {
+		r.close()
+	}
+}
+
+func (r *reader) close() {
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur = nil
+	}
+	r.finish()
+	if r.rb != nil {
+		r.rb.Release()
+		r.rb = nil
+	}
+}
+
+// finish stops the underlying iteration: it closes the iterator and
+// snapshot as soon as no more rows are needed.
+func (r *reader) finish() {
+	r.done = true
+	if r.it != nil {
+		if err := r.it.Close(); err != nil && r.err == nil {
+			r.err = fmt.Errorf("scan: %s: close iterator: %w", r.t.name, err)
+		}
+		r.it = nil
+	}
+	if r.snap != nil {
+		if err := r.snap.Close(); err != nil && r.err == nil {
+			r.err = fmt.Errorf("scan: %s: close snapshot: %w", r.t.name, err)
+		}
+		r.snap = nil
+	}
+}
+
+// Schema implements array.RecordReader: the projected schema.
+func (r *reader) Schema() *arrow.Schema { return r.schema }
+
+// RecordBatch implements array.RecordReader: the current batch, valid until
+// the next call to Next.
+func (r *reader) RecordBatch() arrow.RecordBatch { return r.cur }
+
+// Record implements array.RecordReader.
+//
+// Deprecated: use RecordBatch.
+func (r *reader) Record() arrow.RecordBatch { return r.cur }
+
+// Err implements array.RecordReader: why the scan stopped early, if it did.
+func (r *reader) Err() error { return r.err }
+
+// Next implements array.RecordReader: it builds the next batch of at most
+// the batch size rows, stopping the iteration when the limit is met.
+func (r *reader) Next() bool {
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur = nil
+	}
+	if r.err != nil || r.done {
+		return false
+	}
+	if err := r.ctx.Err(); err != nil {
+		r.fail(fmt.Errorf("scan: %s: %w", r.t.name, err))
+		return false
+	}
+	n := 0
+	for n < r.batch && !r.done {
+		ok, err := r.row()
+		if err != nil {
+			r.fail(err)
+			return false
+		}
+		if ok {
+			n++
+			if r.limit > 0 {
+				r.limit--
+				if r.limit == 0 {
+					r.finish()
+					break
+				}
+			}
+		}
+		if !r.it.Next() {
+			if err := r.it.Error(); err != nil {
+				r.fail(fmt.Errorf("scan: %s: iterate: %w", r.t.name, err))
+				return false
+			}
+			r.finish()
+		}
+		if r.scanned++; r.scanned >= r.batch {
+			r.scanned = 0
+			if err := r.ctx.Err(); err != nil {
+				r.fail(fmt.Errorf("scan: %s: %w", r.t.name, err))
+				return false
+			}
+		}
+	}
+	if n == 0 {
+		return false
+	}
+	if r.nproj == 0 {
+		r.cur = array.NewRecordBatch(r.schema, nil, int64(n))
+	} else {
+		r.cur = r.rb.NewRecordBatch()
+	}
+	return true
+}
+
+func (r *reader) fail(err error) {
+	r.err = err
+	r.finish()
+}
+
+// row processes the iterator's current entry: it loads the row, evaluates
+// the filter and appends the row if it passes.
+func (r *reader) row() (bool, error) {
+	key := r.it.Key()
+	val, err := r.it.ValueAndErr()
+	if err != nil {
+		return false, fmt.Errorf("scan: %s: read key %x: %w", r.t.name, key, err)
+	}
+	if r.plan.Access == IndexRange {
+		if key, val, err = r.resolve(key, val); err != nil {
+			return false, err
+		}
+	}
+	if err := r.src.Load(val); err != nil {
+		return false, r.corrupt(key, err)
+	}
+	if r.filter.eval(r.src) != tTrue {
+		return false, nil
+	}
+	if err := r.src.Append(r.rb); err != nil {
+		return false, r.corrupt(key, err)
+	}
+	return true, nil
+}
+
+// resolve reads the row an index entry points to from the scan's snapshot.
+// The entry's value is scope + primary key tuple, so the row key is the
+// table's row prefix + that value.
+func (r *reader) resolve(entry, ref []byte) (key, val []byte, err error) {
+	r.rowKey = append(append(r.rowKey[:0], store.RowPrefix(r.t.layout.ID)...), ref...)
+	v, closer, err := r.snap.Get(r.rowKey)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return r.rowKey, nil, r.corrupt(r.rowKey, fmt.Errorf("index %s entry %x points to a row that does not exist (run the store's Verify)", r.plan.Index, entry))
+	}
+	if err != nil {
+		return r.rowKey, nil, fmt.Errorf("scan: %s: read row %x: %w", r.t.name, r.rowKey, err)
+	}
+	r.rowVal = append(r.rowVal[:0], v...)
+	_ = closer.Close()
+	return r.rowKey, r.rowVal, nil
+}
+
+func (r *reader) corrupt(key []byte, err error) error {
+	return &store.CorruptError{Table: r.t.name, Key: "0x" + hex.EncodeToString(key), Err: err}
+}

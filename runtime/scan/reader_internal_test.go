@@ -1,0 +1,48 @@
+package scan
+
+import (
+	"context"
+	"encoding/binary"
+	"testing"
+
+	"github.com/tablegen/tablegen/runtime/rowenc"
+	"github.com/tablegen/tablegen/runtime/store"
+)
+
+// TestLimitStopsIteration checks that meeting the limit closes the Pebble
+// iterator and snapshot at once, before the caller asks for more.
+func TestLimitStopsIteration(t *testing.T) {
+	db, err := store.Open(t.TempDir(), &store.Options{Sync: false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	l := store.Layout{ID: 9, Namespace: "t", Name: "n", Kind: "system",
+		Key:     []store.KeyColumn{{Name: "id", Type: "uint64"}},
+		Columns: []store.ColumnLayout{{Tag: 1, Name: "id", Type: "uint64"}}}
+	for i := range 100 {
+		key := binary.BigEndian.AppendUint64(store.RowPrefix(9), uint64(i))
+		if err := db.Pebble().Set(key, rowenc.AppendUint64(nil, 1, uint64(i)), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := NewProvider(db, &l, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr, err := p.Scan(context.Background(), Request{Limit: 5, BatchSize: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rr.Release()
+	r := rr.(*reader)
+	if !r.Next() || r.RecordBatch().NumRows() != 5 {
+		t.Fatal("want one batch of 5 rows")
+	}
+	if r.it != nil || r.snap != nil {
+		t.Fatal("iterator still open after the limit was met")
+	}
+	if r.Next() {
+		t.Fatal("a second batch after the limit")
+	}
+}
