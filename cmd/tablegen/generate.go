@@ -27,7 +27,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parseFlags(c, fs, args, stdout, stderr); !ok {
 		return code
 	}
-	files, ok := d.load(stderr)
+	_, files, lock, ok := d.load(stderr)
 	if !ok {
 		return 1
 	}
@@ -67,8 +67,16 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 			_ = os.Remove(filepath.Dir(p)) // best effort: an empty directory is harmless
 		}
 	}
+	lockChanged, err := lock.write()
+	if err != nil {
+		fmt.Fprintf(stderr, "tablegen generate: %v\n", err)
+		return 1
+	}
 	fmt.Fprintf(stdout, "tablegen: %d files in %s (%d written, %d unchanged, %d stale removed)\n",
 		len(files), d.out, written, len(files)-written, removed)
+	if lockChanged {
+		fmt.Fprintf(stdout, "tablegen: updated %s; commit it with the schemas\n", lock.path)
+	}
 	return 0
 }
 

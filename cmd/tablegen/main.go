@@ -16,6 +16,8 @@
 package main
 
 //go:generate go run . generate -schemas ../../schemas -out ../../generated
+//go:generate go run . jsonschema -o ../../schemas/tablegen.schema.json
+//go:generate go run . docs -schemas ../../schemas -out ../../docs/schema
 
 import (
 	"fmt"

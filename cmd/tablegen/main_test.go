@@ -49,7 +49,7 @@ func tablegen(t *testing.T, dir string, args ...string) (int, string, string) {
 
 func TestGenerateAndCheck(t *testing.T) {
 	dir := testModule(t)
-	if code, out, errOut := tablegen(t, dir, "check"); code != 1 || !strings.Contains(out, "missing (a table generates it; it is not there):\n") || !strings.Contains(out, "\tgenerated/app/items.go\n") {
+	if code, out, errOut := tablegen(t, dir, "check"); code != 1 || !strings.Contains(out, "missing (tablegen generates it; it is not there):\n") || !strings.Contains(out, "\tgenerated/app/items.go\n") {
 		t.Fatalf("check before generate = %d\n%s%s; want 1 listing the missing files", code, out, errOut)
 	}
 	code, out, errOut := tablegen(t, dir, "generate")
@@ -98,6 +98,52 @@ func TestGenerateAndCheck(t *testing.T) {
 	}
 	if code, out, errOut := tablegen(t, dir, "check"); code != 0 {
 		t.Fatalf("check after the repair = %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestLockFile: generate writes schemas/tablegen.lock, check fails when it is
+// stale, a removed column's tag is retired, and reusing it is refused at the
+// YAML position.
+func TestLockFile(t *testing.T) {
+	dir := testModule(t)
+	if code, out, errOut := tablegen(t, dir, "generate"); code != 0 || !strings.Contains(out, "updated schemas/tablegen.lock") {
+		t.Fatalf("generate = %d\n%s%s; want 0 and the lock written", code, out, errOut)
+	}
+	lockPath := filepath.Join(dir, "schemas", "tablegen.lock")
+	lock, err := os.ReadFile(lockPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, lockPath, strings.Replace(string(lock), "table app.items", "table app.things", 1))
+	if code, out, _ := tablegen(t, dir, "check"); code != 1 || !strings.Contains(out, "stale (differs from what the schemas generate):\n\tschemas/tablegen.lock\n") {
+		t.Fatalf("check with an edited lock = %d\n%s; want 1 naming the lock", code, out)
+	}
+	write(t, lockPath, string(lock))
+
+	// Drop the last column: generate retires its tag.
+	yamlPath := filepath.Join(dir, "schemas", "app", "items.yaml")
+	src, err := os.ReadFile(yamlPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(src), "\n"), "\n")
+	last := lines[len(lines)-1]
+	if !strings.Contains(last, "tag:") {
+		t.Fatalf("test schema's last line is not a column: %q", last)
+	}
+	write(t, yamlPath, strings.Join(lines[:len(lines)-1], "\n")+"\n")
+	if code, out, errOut := tablegen(t, dir, "generate"); code != 0 {
+		t.Fatalf("generate after dropping a column = %d\n%s%s", code, out, errOut)
+	}
+	lock2, _ := os.ReadFile(lockPath)
+	if !strings.Contains(string(lock2), "retired") {
+		t.Fatalf("lock after dropping a column has no retired entry:\n%s", lock2)
+	}
+	// Reusing the retired tag under another name is refused with file:line:col.
+	write(t, yamlPath, string(src[:len(src)-len(last)-1])+strings.Replace(last, "name: ", "name: renamed_", 1)+"\n")
+	code, _, errOut := tablegen(t, dir, "generate")
+	if code != 1 || !strings.Contains(errOut, "schemas/app/items.yaml:") || !strings.Contains(errOut, "retired") {
+		t.Fatalf("generate reusing a retired tag = %d\n%s; want 1 with a positioned error", code, errOut)
 	}
 }
 

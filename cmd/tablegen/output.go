@@ -22,23 +22,28 @@ type dirFlags struct {
 
 // load reads and validates the schemas and generates every file in memory.
 // Schema and generator errors are printed to stderr, one per line.
-func (d *dirFlags) load(stderr io.Writer) (map[string][]byte, bool) {
+// It also reads the lock file and refuses schemas that reuse retired ids.
+func (d *dirFlags) load(stderr io.Writer) (*schema.Schema, map[string][]byte, *lockFile, bool) {
 	s, err := schema.Load(d.schemas)
 	if err != nil {
 		printErr(stderr, err)
-		return nil, false
+		return nil, nil, nil, false
+	}
+	lock, ok := readLock(d.schemas, s, stderr)
+	if !ok {
+		return nil, nil, nil, false
 	}
 	importPath, err := importPathOf(d.out)
 	if err != nil {
 		fmt.Fprintf(stderr, "tablegen: %v\n", err)
-		return nil, false
+		return nil, nil, nil, false
 	}
 	files, err := gen.Generate(s, gen.Options{ImportPath: importPath})
 	if err != nil {
 		printErr(stderr, err)
-		return nil, false
+		return nil, nil, nil, false
 	}
-	return files, true
+	return s, files, lock, true
 }
 
 // printErr prints err; an ErrorList is already one "file:line:col: msg" per
