@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/tablegen/tablegen/internal/layout"
+	"github.com/tablegen/tablegen/internal/schema"
+	"github.com/tablegen/tablegen/runtime/flush"
+	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/scan"
+	"github.com/tablegen/tablegen/runtime/store"
+)
+
+func init() {
+	register(&command{
+		name:  "flush",
+		usage: "tablegen flush -db DIR -to DIR [-schemas DIR] NS.TABLE [-owner ID]",
+		summary: "Move a table's hot rows from a database to Parquet files (Hive layout, with a manifest), " +
+			"crash-safely, reading the YAML instead of generated code; recovers an interrupted flush first.",
+		example: "tablegen flush -db ./data -to ./cold chat.messages -owner alice",
+		run:     runFlush,
+	})
+}
+
+// flushFlags are flush's options; flags and the table name may come in
+// any order.
+type flushFlags struct {
+	db, to, schemas, owner string
+	ownerSet               bool
+	rowGroup               int64
+}
+
+func runFlush(args []string, stdout, stderr io.Writer) int {
+	c := commands["flush"]
+	var o flushFlags
+	fs := newFlags(c)
+	fs.StringVar(&o.db, "db", "", "database directory (required)")
+	fs.StringVar(&o.to, "to", "", "root directory of the Parquet files (required); files go to <to>/<ns>/<table>/")
+	fs.StringVar(&o.schemas, "schemas", "schemas", "directory of `<namespace>/<table>.yaml` files")
+	fs.Func("owner", "flush only this owner's rows (user and stream tables)", func(s string) error {
+		o.owner, o.ownerSet = s, true
+		return nil
+	})
+	fs.Int64Var(&o.rowGroup, "row-group", flush.DefaultRowGroupSize, "rows per Parquet row group")
+	defaults := func(w io.Writer) {
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "tablegen flush: "+format+"\n", a...)
+		printUsage(stderr, c, defaults)
+		return 2
+	}
+	var positional []string
+	for rest := args; ; {
+		err := fs.Parse(rest)
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(stdout, c, defaults)
+			return 0
+		}
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	switch {
+	case len(positional) != 1:
+		return usageErr("want exactly one table name NS.TABLE, got %d arguments", len(positional))
+	case o.db == "":
+		return usageErr("-db is required: the directory of the database to flush from")
+	case o.to == "":
+		return usageErr("-to is required: the directory the Parquet files go to")
+	case o.ownerSet && o.owner == "":
+		return usageErr("-owner is empty; name the owner whose rows to flush, or leave -owner out to flush every owner")
+	case o.rowGroup <= 0:
+		return usageErr("-row-group %d must be positive", o.rowGroup)
+	}
+	if err := flushTable(context.Background(), positional[0], &o, stdout); err != nil {
+		printErr(stderr, err)
+		return 1
+	}
+	return 0
+}
+
+func flushTable(ctx context.Context, name string, o *flushFlags, stdout io.Writer) error {
+	s, err := schema.Load(o.schemas)
+	if err != nil {
+		return err
+	}
+	t, err := findTable(s, name)
+	if err != nil {
+		return err
+	}
+	l := layout.Of(t)
+	if o.ownerSet && l.Kind != "user" && l.Kind != "stream" {
+		return fmt.Errorf("%s is a %s table: it has no owners; drop -owner", name, l.Kind)
+	}
+	if fi, err := os.Stat(o.db); err != nil || !fi.IsDir() {
+		return fmt.Errorf("no database directory at %s: pass the -db the service writes to", o.db)
+	}
+	db, err := store.Open(o.db, &store.Options{Sync: false})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	p, err := scan.NewProvider(db, &l, scan.Options{Docs: layout.Docs(t)})
+	if err != nil {
+		return err
+	}
+	bar := newFlushBar(stdout)
+	e, err := flush.New(db, o.to, &flush.Options{RowGroupSize: o.rowGroup, Progress: bar.progress})
+	if err != nil {
+		return err
+	}
+	rec, err := e.Recover(p)
+	if err != nil {
+		return err
+	}
+	if len(rec.Removed) > 0 || len(rec.Finished) > 0 {
+		fmt.Fprintf(stdout, "recovered %s: removed %d leftover files, finished %d interrupted segments (%d hot rows deleted)\n", name, len(rec.Removed), len(rec.Finished), rec.Deleted)
+	}
+	if o.ownerSet {
+		p = p.WithScope(keyenc.AppendString(nil, o.owner))
+	}
+	if bar.tty {
+		total, err := e.HotRows(ctx, p)
+		if err != nil {
+			return err
+		}
+		bar.start(total)
+	}
+	start := time.Now()
+	res, err := e.Flush(ctx, p)
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
+	what := name
+	if o.ownerSet {
+		what += " owner " + o.owner
+	}
+	if res.Rows == 0 {
+		fmt.Fprintf(stdout, "flushed %s: no hot rows, nothing written\n", what)
+		return nil
+	}
+	fmt.Fprintf(stdout, "flushed %s: %d rows to %d files (%s) under %s in %s (%.0f rows/s); %d hot rows deleted, %d changed during the flush and stay hot\n",
+		what, res.Rows, len(res.Segments), byteSize(res.Bytes), e.TableDir(&l), elapsed.Round(time.Millisecond),
+		float64(res.Rows)/max(elapsed.Seconds(), 1e-9), res.Deleted, res.Rows-res.Deleted)
+	return nil
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// flushBar shows a progress bar (rows, rows/s, ETA) when stdout is a
+// terminal, and nothing otherwise: scripts get the one summary line.
+type flushBar struct {
+	tty  bool
+	w    io.Writer
+	bar  *progressbar.ProgressBar
+	last int64
+}
+
+func newFlushBar(w io.Writer) *flushBar {
+	f, ok := w.(*os.File)
+	return &flushBar{tty: ok && term.IsTerminal(int(f.Fd())), w: w}
+}
+
+func (b *flushBar) start(total int64) {
+	b.bar = progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(b.w),
+		progressbar.OptionSetDescription("flush"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("rows"),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+}
+
+func (b *flushBar) progress(rows int64) {
+	if b.bar != nil {
+		_ = b.bar.Add64(rows - b.last)
+		b.last = rows
+	}
+}
+
+func (b *flushBar) finish() {
+	if b.bar != nil {
+		_ = b.bar.Finish()
+		fmt.Fprintln(b.w)
+	}
+}

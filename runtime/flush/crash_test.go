@@ -1,0 +1,178 @@
+package flush_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tablegen/tablegen/generated/chat"
+	"github.com/tablegen/tablegen/runtime/flush"
+)
+
+// childEnv makes the test binary act as the flushing child process of
+// TestCrashKill: "dbDir|root".
+const childEnv = "TABLEGEN_FLUSH_CRASH_CHILD"
+
+func TestMain(m *testing.M) {
+	if arg := os.Getenv(childEnv); arg != "" {
+		os.Exit(crashChild(arg))
+	}
+	os.Exit(m.Run())
+}
+
+// crashChild opens the database, says "ready", flushes chat.messages
+// (recovering first) and says how long the flush took.
+func crashChild(arg string) int {
+	dbDir, root, ok := strings.Cut(arg, "|")
+	if !ok {
+		fmt.Fprintln(os.Stderr, "bad", childEnv)
+		return 2
+	}
+	tb := &childTB{}
+	db := openDB(tb, dbDir)
+	p := messagesProvider(tb, db)
+	e := newExecutor(tb, db, root, &flush.Options{BatchSize: 64, DeleteBatch: 64})
+	fmt.Println("ready")
+	start := time.Now()
+	if _, err := e.Flush(context.Background(), p); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println("done", time.Since(start).Microseconds())
+	if err := db.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// childTB lets the test helpers run outside a test: any failure exits.
+type childTB struct{ testing.TB }
+
+func (childTB) Helper() {}
+func (childTB) Fatal(args ...any) {
+	fmt.Fprintln(os.Stderr, args...)
+	os.Exit(3)
+}
+
+// TestCrashKill runs a flush in a child process and kills it with SIGKILL
+// at a random moment, then recovers and checks counts and sums: every row
+// ever written is hot or in exactly one listed file, indexes match, the
+// union returns every row once. Each round adds new rows first. A few
+// rounds by default, 60 with TABLEGEN_SLOW=1 (make test-slow).
+func TestCrashKill(t *testing.T) {
+	rounds := 4
+	if os.Getenv("TABLEGEN_SLOW") == "1" {
+		rounds = 60
+	}
+	const per = 150 // new rows per owner per round
+	dbDir, root := t.TempDir(), t.TempDir()
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	seed := rng.Uint64()
+	t.Logf("seed %d", seed)
+	rng = rand.New(rand.NewPCG(seed, 7))
+	want := map[string]bool{}
+	var wantSum int64
+	flushTime := 50 * time.Millisecond
+	killed := 0
+	for round := range rounds {
+		// New rows, distinct from every earlier round's.
+		db := openDB(t, dbDir)
+		s, err := chat.NewMessageStore(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range owners {
+			ow, err := s.For(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := db.NewBatch()
+			for i := range per {
+				m := message(o, round*per+i)
+				ow.PutIn(b, &m)
+				wantSum += m.ConversationID
+			}
+			if err := b.Commit(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for k := range allKeys((round + 1) * per) {
+			want[k] = true
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+
+		// The child flushes; kill it somewhere in the flush (round 0 runs
+		// to completion to measure how long a flush takes).
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), childEnv+"="+dbDir+"|"+root)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		lines := bufio.NewScanner(out)
+		if !lines.Scan() || lines.Text() != "ready" {
+			_ = cmd.Wait()
+			t.Fatalf("child did not start: %q %s", lines.Text(), stderr.String())
+		}
+		if round > 0 {
+			time.Sleep(time.Duration(rng.Int64N(int64(flushTime) * 6 / 5)))
+			_ = cmd.Process.Signal(syscall.SIGKILL)
+		}
+		done := lines.Scan() && strings.HasPrefix(lines.Text(), "done ")
+		if done && round == 0 {
+			var us int64
+			fmt.Sscan(strings.TrimPrefix(lines.Text(), "done "), &us)
+			flushTime = max(time.Duration(us)*time.Microsecond, time.Millisecond)
+		}
+		err = cmd.Wait()
+		if round == 0 && err != nil {
+			t.Fatalf("child: %v\n%s", err, stderr.String())
+		}
+		if !done {
+			killed++
+		}
+
+		// Restart: recover and check.
+		db = openDB(t, dbDir)
+		p := messagesProvider(t, db)
+		e := newExecutor(t, db, root, nil)
+		if _, err := e.Recover(p); err != nil {
+			t.Fatalf("round %d: recover: %v", round, err)
+		}
+		st := collect(t, db, e, p)
+		checkInvariant(t, st, want)
+		ms, err := chat.NewMessageStore(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if probs, err := ms.Verify(); err != nil || len(probs) != 0 {
+			t.Fatalf("round %d: Verify: %v %v", round, probs, err)
+		}
+		rows, sum := unionCountSum(t, e, p)
+		if rows != len(want) || sum != wantSum {
+			t.Fatalf("round %d: union has %d rows summing to %d, want %d rows summing to %d", round, rows, sum, len(want), wantSum)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if t.Failed() {
+			t.Fatalf("round %d failed (seed %d)", round, seed)
+		}
+	}
+	t.Logf("%d rounds, %d killed mid-flush, flush time %s", rounds, killed, flushTime)
+}

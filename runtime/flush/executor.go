@@ -1,0 +1,625 @@
+package flush
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/scan"
+	"github.com/tablegen/tablegen/runtime/store"
+)
+
+// Defaults of [Options].
+const (
+	// DefaultRowGroupSize is the rows per Parquet row group: large enough
+	// for good compression and few footer entries, small enough that the
+	// writer's buffered row group stays in the tens of MiB for wide rows.
+	DefaultRowGroupSize = 128 << 10
+	// DefaultDeleteBatch is the hot rows deleted per Pebble batch: each
+	// batch holds the store's commit mutex, so other writers wait at most
+	// one batch.
+	DefaultDeleteBatch = 4096
+)
+
+// Options configure an [Executor]. The zero value is ZSTD, 128 Ki-row
+// groups, scan.DefaultBatchSize-row batches.
+type Options struct {
+	// Compression of the Parquet pages; nil means ZSTD. Set it to
+	// compress.Codecs.Uncompressed, Snappy, Gzip, Brotli, Lz4Raw or Zstd.
+	Compression *compress.Compression
+	// RowGroupSize is the maximum rows per Parquet row group (0 =
+	// DefaultRowGroupSize).
+	RowGroupSize int64
+	// BatchSize is the rows per Arrow record batch read from the snapshot
+	// (0 = scan.DefaultBatchSize); memory grows with it, not with the table.
+	BatchSize int
+	// DeleteBatch is the hot rows deleted per commit (0 = DefaultDeleteBatch).
+	DeleteBatch int
+	// NoDictionary turns Parquet dictionary encoding off: about 40% faster
+	// writes for 10% larger files on typical tables (see DESIGN.md).
+	NoDictionary bool
+	// Progress, when set, is called after every record batch written, with
+	// the rows written so far by the current flush.
+	Progress func(rows int64)
+	// Now returns the time recorded in segments and used by policies (nil =
+	// time.Now).
+	Now func() time.Time
+
+	// fault is called at every step of a flush; an error it returns
+	// aborts the flush right there, leaving everything as a crash would.
+	// Tests set it (export_test.go).
+	fault func(Step) error
+}
+
+// Step names a point in a flush, for fault injection in tests.
+type Step string
+
+// The steps of a flush, in order.
+const (
+	// StepBatch: after each record batch went into the open Parquet file.
+	StepBatch Step = "batch"
+	// StepBeforeRename: a part, keys or manifest file is complete and
+	// fsynced under its temporary name.
+	StepBeforeRename Step = "before-rename"
+	// StepFilesWritten: every part and keys file is renamed into place; the
+	// manifest does not list them yet.
+	StepFilesWritten Step = "files-written"
+	// StepManifestWritten: the manifest lists the segments (state written).
+	StepManifestWritten Step = "manifest-written"
+	// StepDeleteChunk: after each batch of hot rows was deleted.
+	StepDeleteChunk Step = "delete-chunk"
+	// StepDeleted: every flushed hot row is deleted; the manifest still
+	// says deleting.
+	StepDeleted Step = "deleted"
+)
+
+// Executor flushes tables of one database into one directory tree. It
+// serializes flushes and recovery per table, so it is safe for concurrent
+// use; only one executor (one process) may flush into a root at a time.
+type Executor struct {
+	db    *store.DB
+	root  string
+	o     Options
+	mu    sync.Mutex
+	locks map[uint32]*tableLock
+}
+
+type tableLock struct {
+	sync.Mutex
+	recovered atomic.Bool // set once recovery has run, under the mutex
+}
+
+// New returns an executor writing under root, which it creates. Recovery
+// of each table runs automatically before its first flush or scan through
+// this executor; call Recover to run it at open instead.
+func New(db *store.DB, root string, o *Options) (*Executor, error) {
+	if db == nil {
+		return nil, fmt.Errorf("flush: nil database")
+	}
+	if root == "" {
+		return nil, fmt.Errorf("flush: empty root directory; name the directory flushed files go to")
+	}
+	var opts Options
+	if o != nil {
+		opts = *o
+	}
+	switch {
+	case opts.RowGroupSize < 0:
+		return nil, fmt.Errorf("flush: RowGroupSize %d is negative; use 0 for the default %d", opts.RowGroupSize, DefaultRowGroupSize)
+	case opts.BatchSize < 0:
+		return nil, fmt.Errorf("flush: BatchSize %d is negative; use 0 for the default %d", opts.BatchSize, scan.DefaultBatchSize)
+	case opts.DeleteBatch < 0:
+		return nil, fmt.Errorf("flush: DeleteBatch %d is negative; use 0 for the default %d", opts.DeleteBatch, DefaultDeleteBatch)
+	}
+	if opts.Compression == nil {
+		z := compress.Codecs.Zstd
+		opts.Compression = &z
+	}
+	if opts.RowGroupSize == 0 {
+		opts.RowGroupSize = DefaultRowGroupSize
+	}
+	if opts.BatchSize == 0 {
+		opts.BatchSize = scan.DefaultBatchSize
+	}
+	if opts.DeleteBatch == 0 {
+		opts.DeleteBatch = DefaultDeleteBatch
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.fault == nil {
+		opts.fault = func(Step) error { return nil }
+	}
+	if err := mkdirDurable(root); err != nil {
+		return nil, err
+	}
+	return &Executor{db: db, root: root, o: opts, locks: map[uint32]*tableLock{}}, nil
+}
+
+// Root is the directory the executor writes under.
+func (e *Executor) Root() string { return e.root }
+
+// TableDir is the directory of a table's files: <root>/<namespace>/<table>.
+func (e *Executor) TableDir(l *store.Layout) string {
+	return filepath.Join(e.root, l.Namespace, l.Name)
+}
+
+func (e *Executor) tableLock(id uint32) *tableLock {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	tl := e.locks[id]
+	if tl == nil {
+		tl = &tableLock{}
+		e.locks[id] = tl
+	}
+	return tl
+}
+
+// lock takes the table's lock and runs recovery once per executor.
+func (e *Executor) lock(l *store.Layout) (*tableLock, error) {
+	tl := e.tableLock(l.ID)
+	tl.Lock()
+	if !tl.recovered.Load() {
+		if _, err := e.recover(l); err != nil {
+			tl.Unlock()
+			return nil, err
+		}
+		tl.recovered.Store(true)
+	}
+	return tl, nil
+}
+
+// Result describes one flush.
+type Result struct {
+	Table string
+	// Segments are the segments the flush added, in the manifest's form.
+	Segments []Segment
+	// Rows is the number of rows written to Parquet.
+	Rows int64
+	// Deleted is the number of hot rows deleted; Rows - Deleted rows were
+	// updated or deleted during the flush and stay hot (the hot version
+	// wins over the flushed one in union scans).
+	Deleted int64
+	// Bytes is the size of the Parquet files written.
+	Bytes int64
+}
+
+// Flush writes every hot row of p's table to Parquet and deletes the hot
+// copies that did not change meanwhile. For a user or stream table the
+// provider's scope decides: scoped (p.WithScope) flushes that owner's rows,
+// unscoped flushes every owner, one file per owner. A table with no hot rows
+// writes nothing.
+//
+// The steps, each durable before the next: the rows are read from one
+// Pebble snapshot; each owner's rows go to part-<seq>.parquet with the
+// (key, value hash) of every row in part-<seq>.keys, both written under a
+// temporary name, fsynced, renamed and their directory fsynced; the
+// manifest lists the new segments (state written, then deleting); the hot
+// rows still holding the flushed values are deleted with their index
+// entries and the deletions synced; the manifest marks the segments done
+// and the keys files are removed. After a crash anywhere, Recover (run
+// automatically before the table's next flush or scan) removes what no
+// manifest lists and finishes listed deletions: every row ends up hot or in
+// exactly one listed file.
+func (e *Executor) Flush(ctx context.Context, p *scan.Provider) (*Result, error) {
+	l := p.Layout()
+	tl, err := e.lock(&l)
+	if err != nil {
+		return nil, err
+	}
+	defer tl.Unlock()
+	return e.flush(ctx, p, &l)
+}
+
+// FlushOwner flushes one owner's rows of a user or stream table.
+func (e *Executor) FlushOwner(ctx context.Context, p *scan.Provider, owner string) (*Result, error) {
+	l := p.Layout()
+	if !partitioned(&l) {
+		return nil, fmt.Errorf("flush: %s is a %s table; only user and stream tables have owners: use Flush", l.FullName(), l.Kind)
+	}
+	if owner == "" {
+		return nil, fmt.Errorf("flush: %s: empty owner id; name the owner whose rows to flush", l.FullName())
+	}
+	return e.Flush(ctx, p.WithScope(keyenc.AppendString(nil, owner)))
+}
+
+func partitioned(l *store.Layout) bool { return l.Kind == "user" || l.Kind == "stream" }
+
+func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *store.Layout) (*Result, error) {
+	name := l.FullName()
+	dir := e.TableDir(l)
+	if err := mkdirDurable(dir); err != nil {
+		return nil, err
+	}
+	m, err := readManifest(dir, name, l.ID)
+	if err != nil {
+		return nil, err
+	}
+	snap := e.db.Pebble().NewSnapshot()
+	defer snap.Close()
+
+	type part struct {
+		p     *scan.Provider
+		owner *string
+	}
+	var parts []part
+	switch {
+	case !partitioned(l):
+		parts = []part{{p: p}}
+	case p.Scope() != nil:
+		owner, rest, err := keyenc.DecodeString(p.Scope())
+		if err != nil || len(rest) != 0 {
+			return nil, fmt.Errorf("flush: %s: the provider's scope %x is not one encoded owner id; build it with keyenc.AppendString", name, p.Scope())
+		}
+		parts = []part{{p: p, owner: &owner}}
+	default:
+		owners, err := listOwners(snap, l)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range owners {
+			parts = append(parts, part{p: p.WithScope(keyenc.AppendString(nil, o)), owner: &o})
+		}
+	}
+
+	res := &Result{Table: name}
+	for _, pt := range parts {
+		seg, err := e.writeSegment(ctx, snap, pt.p, l, dir, m.NextSeq, pt.owner, res)
+		if err != nil {
+			return nil, err
+		}
+		if seg == nil {
+			continue // no rows
+		}
+		m.NextSeq++
+		res.Segments = append(res.Segments, *seg)
+		res.Rows += seg.Rows
+		res.Bytes += seg.Bytes
+	}
+	if len(res.Segments) == 0 {
+		return res, nil
+	}
+	if err := e.o.fault(StepFilesWritten); err != nil {
+		return nil, err
+	}
+	first := len(m.Segments)
+	m.Segments = append(m.Segments, res.Segments...)
+	if err := writeManifest(dir, m, e.o.fault); err != nil {
+		return nil, err
+	}
+	if err := e.o.fault(StepManifestWritten); err != nil {
+		return nil, err
+	}
+	deleted, err := e.finish(l, dir, m, first)
+	if err != nil {
+		return nil, err
+	}
+	res.Deleted = deleted
+	res.Segments = append(res.Segments[:0], m.Segments[first:]...)
+	return res, nil
+}
+
+// finish deletes the hot rows of the manifest's segments from index first
+// on that are not done, then marks them done and removes their keys files.
+func (e *Executor) finish(l *store.Layout, dir string, m *Manifest, first int) (int64, error) {
+	pending := false
+	for i := first; i < len(m.Segments); i++ {
+		if m.Segments[i].State == Written {
+			m.Segments[i].State = Deleting
+			pending = true
+		}
+	}
+	if pending {
+		if err := writeManifest(dir, m, e.o.fault); err != nil {
+			return 0, err
+		}
+	}
+	var deleted int64
+	var keysFiles []string
+	for i := first; i < len(m.Segments); i++ {
+		s := &m.Segments[i]
+		if s.State == Done {
+			continue
+		}
+		path := filepath.Join(dir, filepath.FromSlash(s.Keys))
+		err := readKeys(path, e.o.DeleteBatch, func(rows []store.RowVersion) error {
+			n, err := e.db.DeleteUnchanged(l, rows, false)
+			deleted += int64(n)
+			if err != nil {
+				return err
+			}
+			return e.o.fault(StepDeleteChunk)
+		})
+		if err != nil {
+			return deleted, fmt.Errorf("flush: %s: delete the hot rows of segment %d: %w", l.FullName(), s.Seq, err)
+		}
+		keysFiles = append(keysFiles, path)
+	}
+	if len(keysFiles) == 0 {
+		return 0, nil
+	}
+	// One WAL sync makes every deletion above durable before the manifest
+	// says so.
+	if _, err := e.db.DeleteUnchanged(l, nil, true); err != nil {
+		return deleted, err
+	}
+	if err := e.o.fault(StepDeleted); err != nil {
+		return deleted, err
+	}
+	for i := first; i < len(m.Segments); i++ {
+		m.Segments[i].State, m.Segments[i].Keys = Done, ""
+	}
+	if err := writeManifest(dir, m, e.o.fault); err != nil {
+		return deleted, err
+	}
+	// The manifest no longer lists them; recovery removes any that
+	// survive a crash here.
+	for _, k := range keysFiles {
+		if err := os.Remove(k); err != nil && !os.IsNotExist(err) {
+			return deleted, fmt.Errorf("flush: remove %s: %w", k, err)
+		}
+	}
+	return deleted, nil
+}
+
+// listOwners returns the owners with rows in a partitioned table, seeking
+// past each owner's rows instead of reading them.
+func listOwners(snap *pebble.Snapshot, l *store.Layout) ([]string, error) {
+	prefix := store.RowPrefix(l.ID)
+	it, err := snap.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keyenc.PrefixEnd(prefix)})
+	if err != nil {
+		return nil, fmt.Errorf("flush: %s: list owners: %w", l.FullName(), err)
+	}
+	var owners []string
+	for ok := it.First(); ok; {
+		owner, rest, err := keyenc.DecodeString(it.Key()[len(prefix):])
+		if err != nil {
+			_ = it.Close()
+			return nil, &store.CorruptError{Table: l.FullName(), Key: hex.EncodeToString(it.Key()), Err: fmt.Errorf("row key has no owner scope: %w", err)}
+		}
+		owners = append(owners, owner)
+		scope := it.Key()[:len(it.Key())-len(rest)]
+		next := keyenc.PrefixEnd(scope)
+		if next == nil {
+			break
+		}
+		ok = it.SeekGE(next)
+	}
+	if err := it.Close(); err != nil {
+		return nil, fmt.Errorf("flush: %s: list owners: %w", l.FullName(), err)
+	}
+	return owners, nil
+}
+
+// writeSegment writes one owner's (or the whole table's) rows from snap to
+// part-<seq>.parquet and part-<seq>.keys, durably. It returns nil when
+// there are no rows (and leaves nothing behind).
+func (e *Executor) writeSegment(ctx context.Context, snap *pebble.Snapshot, p *scan.Provider, l *store.Layout, dir string, seq uint64, owner *string, res *Result) (*Segment, error) {
+	rel := segmentDir(owner)
+	sdir := filepath.Join(dir, rel)
+	// Probe for rows first, so an owner whose rows vanished leaves no
+	// empty file.
+	prefix := append(store.RowPrefix(l.ID), p.Scope()...)
+	probe, err := snap.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keyenc.PrefixEnd(prefix)})
+	if err != nil {
+		return nil, fmt.Errorf("flush: %s: %w", l.FullName(), err)
+	}
+	hasRows := probe.First()
+	if err := probe.Close(); err != nil {
+		return nil, fmt.Errorf("flush: %s: %w", l.FullName(), err)
+	}
+	if !hasRows {
+		return nil, nil
+	}
+	if err := mkdirDurable(sdir); err != nil {
+		return nil, err
+	}
+	seg := &Segment{
+		Seq: seq, Owner: owner,
+		File:        filepath.ToSlash(filepath.Join(rel, partFile(seq, "parquet"))),
+		Keys:        filepath.ToSlash(filepath.Join(rel, partFile(seq, "keys"))),
+		Fingerprint: l.Fingerprint(),
+		Created:     e.o.Now().UTC(),
+		State:       Written,
+	}
+	stats := p.NewStats()
+	var minKey, maxKey []byte
+	rowPrefixLen := len(store.RowPrefix(l.ID))
+	scopeLen := len(p.Scope())
+
+	// The keys file is written alongside the Parquet file in the same
+	// pass: both record the same rows.
+	keysPath := filepath.Join(dir, filepath.FromSlash(seg.Keys))
+	keysTmp, err := os.OpenFile(keysPath+tmpSuffix, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("flush: create %s: %w", keysPath+tmpSuffix, err)
+	}
+	keysBuf := newBufferedFile(keysTmp)
+	kw := newKeysWriter(keysBuf)
+	visit := func(key, value []byte) error {
+		below := key[rowPrefixLen:]
+		kw.add(below, store.RowHash(value))
+		tuple := below[scopeLen:]
+		if minKey == nil {
+			minKey = bytes.Clone(tuple)
+		}
+		maxKey = append(maxKey[:0], tuple...)
+		return nil
+	}
+	props := parquet.NewWriterProperties(
+		parquet.WithCompression(*e.o.Compression),
+		parquet.WithMaxRowGroupLength(e.o.RowGroupSize),
+		parquet.WithDictionaryDefault(!e.o.NoDictionary),
+		parquet.WithCreatedBy("tablegen"),
+	)
+	arrowProps := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema())
+	written := res.Rows
+	partPath := filepath.Join(dir, filepath.FromSlash(seg.File))
+	err = writeDurable(partPath, e.o.fault, func(w io.Writer) error {
+		rdr, err := p.ScanSnapshot(ctx, snap, scan.Request{BatchSize: e.o.BatchSize}, visit)
+		if err != nil {
+			return err
+		}
+		defer rdr.Release()
+		cw := &countingWriter{w: w}
+		schema, plain := parquetSchema(rdr.Schema())
+		fw, err := pqarrow.NewFileWriter(schema, cw, props, arrowProps)
+		if err != nil {
+			return fmt.Errorf("flush: %s: start Parquet file: %w", l.FullName(), err)
+		}
+		if err := writeBatches(rdr, fw, schema, plain, stats, e.o, &written); err != nil {
+			_ = fw.Close()
+			return fmt.Errorf("flush: %s: %w", l.FullName(), err)
+		}
+		md := map[string]string{
+			"tablegen.table": l.FullName(), "tablegen.fingerprint": seg.Fingerprint,
+			"tablegen.seq": fmt.Sprint(seq),
+		}
+		if owner != nil {
+			md["tablegen.owner"] = *owner
+		}
+		for _, k := range []string{"tablegen.table", "tablegen.fingerprint", "tablegen.seq", "tablegen.owner"} {
+			if v, ok := md[k]; ok {
+				if err := fw.AppendKeyValueMetadata(k, v); err != nil {
+					_ = fw.Close()
+					return fmt.Errorf("flush: %s: Parquet metadata: %w", l.FullName(), err)
+				}
+			}
+		}
+		if err := fw.Close(); err != nil {
+			return fmt.Errorf("flush: %s: finish Parquet file: %w", l.FullName(), err)
+		}
+		seg.Bytes = cw.n
+		return nil
+	})
+	if err != nil {
+		_ = keysTmp.Close()
+		return nil, err
+	}
+	if err := kw.finish(); err != nil {
+		_ = keysTmp.Close()
+		return nil, err
+	}
+	if err := keysBuf.commit(keysPath, e.o.fault); err != nil {
+		return nil, err
+	}
+	seg.Rows = stats.Rows()
+	seg.MinKey, seg.MaxKey = hex.EncodeToString(minKey), hex.EncodeToString(maxKey)
+	seg.Columns = stats.Columns()
+	return seg, nil
+}
+
+// writeBatches moves every batch of rdr into fw, accumulating statistics
+// and reporting progress.
+func writeBatches(rdr array.RecordReader, fw *pqarrow.FileWriter, schema *arrow.Schema, plain []bool, stats *scan.Stats, o Options, written *int64) error {
+	cols := make([]arrow.Array, len(plain))
+	for rdr.Next() {
+		rec := rdr.RecordBatch()
+		if err := stats.Add(rec); err != nil {
+			return err
+		}
+		out := toParquet(schema, plain, rec, cols)
+		err := fw.WriteBuffered(out)
+		out.Release()
+		if err != nil {
+			return fmt.Errorf("write Parquet: %w", err)
+		}
+		*written += rec.NumRows()
+		if o.Progress != nil {
+			o.Progress(*written)
+		}
+		if err := o.fault(StepBatch); err != nil {
+			return err
+		}
+	}
+	return rdr.Err()
+}
+
+// MetaType is the field metadata key that keeps a column's tablegen type
+// in a Parquet file where the Arrow type alone does not say it: "json" for
+// JSON columns, written as plain UTF-8 strings, and "duration" for
+// duration columns, written as INT64 microseconds.
+const MetaType = "tablegen.type"
+
+// parquetSchema is the Arrow schema written to Parquet: the provider's,
+// except for two types pqarrow cannot round-trip. arrow.json extension
+// columns become their utf8 storage: arrow-go writes them with Parquet's
+// JSON logical type but cannot read that back, and every engine reads a
+// UTF-8 column. duration[us] columns become int64 microseconds: pqarrow
+// cannot write Arrow durations at all. Both are marked with MetaType;
+// plain[i] marks the columns converted.
+func parquetSchema(s *arrow.Schema) (*arrow.Schema, []bool) {
+	fields := s.Fields()
+	plain := make([]bool, len(fields))
+	mark := func(i int, typ arrow.DataType, name string) {
+		f := fields[i]
+		keys := slices.Concat(f.Metadata.Keys(), []string{MetaType})
+		vals := slices.Concat(f.Metadata.Values(), []string{name})
+		fields[i] = arrow.Field{Name: f.Name, Type: typ, Nullable: f.Nullable, Metadata: arrow.NewMetadata(keys, vals)}
+		plain[i] = true
+	}
+	for i, f := range fields {
+		if ext, ok := f.Type.(arrow.ExtensionType); ok && ext.ExtensionName() == "arrow.json" {
+			mark(i, ext.StorageType(), "json")
+		} else if f.Type.ID() == arrow.DURATION {
+			mark(i, arrow.PrimitiveTypes.Int64, "duration")
+		}
+	}
+	md := s.Metadata()
+	return arrow.NewSchema(fields, &md), plain
+}
+
+// toParquet returns rec in the Parquet schema (see parquetSchema), sharing
+// its buffers; cols is scratch of len(plain). Release the result.
+func toParquet(schema *arrow.Schema, plain []bool, rec arrow.RecordBatch, cols []arrow.Array) arrow.RecordBatch {
+	var owned []arrow.Array
+	for i := range cols {
+		cols[i] = rec.Column(i)
+		if !plain[i] {
+			continue
+		}
+		switch a := cols[i].(type) {
+		case array.ExtensionArray:
+			cols[i] = a.Storage()
+		default:
+			// duration[us] → int64 over the same buffers.
+			d := array.NewData(arrow.PrimitiveTypes.Int64, a.Len(), a.Data().Buffers(), nil, a.NullN(), a.Data().Offset())
+			cols[i] = array.MakeFromData(d)
+			d.Release()
+			owned = append(owned, cols[i])
+		}
+	}
+	out := array.NewRecordBatch(schema, cols, rec.NumRows())
+	for _, a := range owned {
+		a.Release()
+	}
+	return out
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	return n, err
+}

@@ -1,0 +1,14 @@
+package flush
+
+import "github.com/apache/arrow-go/v18/arrow"
+
+// SetFault installs a fault-injection hook: f is called at every Step of
+// a flush, and an error it returns aborts the flush right there.
+func SetFault(o *Options, f func(Step) error) { o.fault = f }
+
+// ParquetForm converts a full-width record batch of the provider's schema
+// into what the flush writes to Parquet (for the benchmark's baseline).
+func ParquetForm(rec arrow.RecordBatch) arrow.RecordBatch {
+	schema, plain := parquetSchema(rec.Schema())
+	return toParquet(schema, plain, rec, make([]arrow.Array, len(plain)))
+}

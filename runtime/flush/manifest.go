@@ -1,0 +1,233 @@
+package flush
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/scan"
+)
+
+// ManifestName is the manifest's file name in a table's directory. The
+// leading underscore makes Hive-style readers (Spark, DuckDB's
+// hive_partitioning) skip it.
+const ManifestName = "_manifest.json"
+
+// ManifestFormat is the version of the manifest's JSON; readers refuse
+// others.
+const ManifestFormat = 1
+
+// State is where a segment is in its flush.
+type State string
+
+// The states of a segment, in order.
+const (
+	// Written: the file and its keys file are durable and listed; no hot
+	// row has been deleted yet.
+	Written State = "written"
+	// Deleting: the hot rows the segment holds are being deleted.
+	Deleting State = "deleting"
+	// Done: the flushed hot rows are gone; the keys file is removed.
+	Done State = "done"
+)
+
+// Manifest lists a table's flushed segments. It is the only truth about
+// which files hold rows: a part file it does not list is an orphan of a
+// crashed flush and is removed by recovery.
+type Manifest struct {
+	Format  int    `json:"format"`
+	Table   string `json:"table"`
+	TableID uint32 `json:"table_id"`
+	// NextSeq is the sequence number the next segment gets.
+	NextSeq  uint64    `json:"next_seq"`
+	Segments []Segment `json:"segments"`
+}
+
+// Segment is one flushed Parquet file.
+type Segment struct {
+	Seq uint64 `json:"seq"`
+	// File is the path of the Parquet file relative to the table's
+	// directory: part-<seq>.parquet or owner=<escaped>/part-<seq>.parquet.
+	File string `json:"file"`
+	// Keys is the keys file (same directory), listed until the segment is
+	// done.
+	Keys string `json:"keys,omitempty"`
+	// Owner is the owner of every row, for user and stream tables.
+	Owner *string `json:"owner,omitempty"`
+	Rows  int64   `json:"rows"`
+	Bytes int64   `json:"bytes"`
+	// MinKey and MaxKey are the first and last encoded key tuples (without
+	// the owner scope), in hex.
+	MinKey string `json:"min_key"`
+	MaxKey string `json:"max_key"`
+	// Fingerprint is store.Layout.Fingerprint of the layout the rows were
+	// written with.
+	Fingerprint string             `json:"fingerprint"`
+	Created     time.Time          `json:"created"`
+	State       State              `json:"state"`
+	Columns     []scan.ColumnStats `json:"columns"`
+}
+
+var partName = regexp.MustCompile(`^part-([0-9]{8,20})\.(parquet|keys)$`)
+
+// partFile is the name of segment seq's Parquet (ext "parquet") or keys
+// (ext "keys") file.
+func partFile(seq uint64, ext string) string {
+	return fmt.Sprintf("part-%08d.%s", seq, ext)
+}
+
+// ownerDir is the Hive-style directory of one owner's files.
+func ownerDir(owner string) string { return "owner=" + url.PathEscape(owner) }
+
+// segmentDir is the directory of a segment's files, relative to the table
+// directory.
+func segmentDir(owner *string) string {
+	if owner == nil {
+		return "."
+	}
+	return ownerDir(*owner)
+}
+
+// ParseManifest decodes and validates a manifest: the format, unique
+// sequence numbers below NextSeq, file names that are exactly the names
+// flush gives (so a manipulated manifest can never point recovery outside
+// the table's directory), hex keys and known states. Errors wrap
+// ErrCorruptManifest.
+func ParseManifest(data []byte) (*Manifest, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	dec.DisallowUnknownFields()
+	var m Manifest
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorruptManifest, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%w: data after the JSON object", ErrCorruptManifest)
+	}
+	if err := m.validate(); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// ErrCorruptManifest wraps every problem found in a manifest.
+var ErrCorruptManifest = errors.New("flush: corrupt manifest")
+
+func (m *Manifest) validate() error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: "+format+"; restore %s from a backup (its segments' files are still in the table directory)", append([]any{ErrCorruptManifest}, append(a, ManifestName)...)...)
+	}
+	if m.Format != ManifestFormat {
+		return bad("format %d, this build reads format %d", m.Format, ManifestFormat)
+	}
+	seen := map[uint64]bool{}
+	for i := range m.Segments {
+		s := &m.Segments[i]
+		if s.Seq == 0 || s.Seq >= m.NextSeq {
+			return bad("segment %d has seq %d outside [1, next_seq %d)", i, s.Seq, m.NextSeq)
+		}
+		if seen[s.Seq] {
+			return bad("seq %d is listed twice", s.Seq)
+		}
+		seen[s.Seq] = true
+		dir := segmentDir(s.Owner)
+		if want := filepath.ToSlash(filepath.Join(dir, partFile(s.Seq, "parquet"))); s.File != want {
+			return bad("segment %d: file %q, want %q", s.Seq, s.File, want)
+		}
+		switch s.State {
+		case Written, Deleting:
+			if want := filepath.ToSlash(filepath.Join(dir, partFile(s.Seq, "keys"))); s.Keys != want {
+				return bad("segment %d in state %s: keys file %q, want %q", s.Seq, s.State, s.Keys, want)
+			}
+		case Done:
+			if s.Keys != "" {
+				return bad("segment %d is done but still lists keys file %q", s.Seq, s.Keys)
+			}
+		default:
+			return bad("segment %d has unknown state %q", s.Seq, s.State)
+		}
+		if s.Rows <= 0 || s.Bytes < 0 {
+			return bad("segment %d: %d rows, %d bytes", s.Seq, s.Rows, s.Bytes)
+		}
+		lo, err1 := hex.DecodeString(s.MinKey)
+		hi, err2 := hex.DecodeString(s.MaxKey)
+		if err1 != nil || err2 != nil || len(lo) == 0 || bytes.Compare(lo, hi) > 0 {
+			return bad("segment %d: key range %q..%q is not two ordered hex keys", s.Seq, s.MinKey, s.MaxKey)
+		}
+	}
+	return nil
+}
+
+// scanSegment is the segment as a union scan needs it.
+func (s *Segment) scanSegment(tableDir string) scan.Segment {
+	lo, _ := hex.DecodeString(s.MinKey) // validated by ParseManifest
+	hi, _ := hex.DecodeString(s.MaxKey)
+	var scope []byte
+	if s.Owner != nil {
+		scope = keyenc.AppendString(nil, *s.Owner)
+	}
+	return scan.Segment{
+		Path: filepath.Join(tableDir, filepath.FromSlash(s.File)), Seq: s.Seq, Scope: scope,
+		MinKey: lo, MaxKey: hi, Rows: s.Rows, Columns: s.Columns,
+	}
+}
+
+// readManifest reads the manifest of a table directory; a missing one is an
+// empty manifest.
+func readManifest(tableDir, table string, tableID uint32) (*Manifest, error) {
+	data, err := os.ReadFile(filepath.Join(tableDir, ManifestName))
+	if errors.Is(err, os.ErrNotExist) {
+		return &Manifest{Format: ManifestFormat, Table: table, TableID: tableID, NextSeq: 1}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("flush: read manifest: %w", err)
+	}
+	m, err := ParseManifest(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(tableDir, ManifestName), err)
+	}
+	if m.Table != table || m.TableID != tableID {
+		return nil, fmt.Errorf("flush: %s belongs to table %s (id %d), not %s (id %d); each table needs its own directory", filepath.Join(tableDir, ManifestName), m.Table, m.TableID, table, tableID)
+	}
+	return m, nil
+}
+
+// writeManifest replaces the manifest durably.
+func writeManifest(tableDir string, m *Manifest, fault func(Step) error) error {
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("flush: encode manifest: %w", err)
+	}
+	data = append(data, '\n')
+	return writeDurable(filepath.Join(tableDir, ManifestName), fault, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// seqOf returns the sequence number in a part or keys file name.
+func seqOf(name string) (uint64, string, bool) {
+	m := partName.FindStringSubmatch(name)
+	if m == nil {
+		return 0, "", false
+	}
+	seq, err := strconv.ParseUint(m[1], 10, 64)
+	if err != nil {
+		return 0, "", false
+	}
+	return seq, m[2], true
+}
+
+// isOwnerDir reports whether a directory entry is an owner partition.
+func isOwnerDir(name string) bool { return strings.HasPrefix(name, "owner=") }

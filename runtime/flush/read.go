@@ -1,0 +1,59 @@
+package flush
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/tablegen/tablegen/runtime/scan"
+)
+
+// Scan reads p's table as one: its hot rows and its flushed segments,
+// merged by key with the newest version winning (see
+// scan.Provider.ScanUnion for order, filters, projection and pruning). A
+// scoped provider reads one owner's rows and files. stats, when not nil,
+// receives how many segments were read and skipped.
+//
+// Scans run concurrently with flushes: the hot snapshot is taken before
+// the manifest is read, and a flush deletes hot rows only after its
+// manifest is durable, so no row is ever missed; a row then in both places
+// is returned once.
+func (e *Executor) Scan(ctx context.Context, p *scan.Provider, r scan.Request, stats *scan.UnionStats) (array.RecordReader, error) {
+	l := p.Layout()
+	if tl := e.tableLock(l.ID); !tl.recovered.Load() {
+		if _, err := e.lock(&l); err != nil {
+			return nil, err
+		}
+		tl.Unlock()
+	}
+	snap := e.db.Pebble().NewSnapshot()
+	dir := e.TableDir(&l)
+	var segs []scan.Segment
+	if _, err := os.Stat(dir); err == nil {
+		m, err := readManifest(dir, l.FullName(), l.ID)
+		if err != nil {
+			_ = snap.Close()
+			return nil, err
+		}
+		for i := range m.Segments {
+			segs = append(segs, m.Segments[i].scanSegment(dir))
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		_ = snap.Close()
+		return nil, err
+	}
+	return p.ScanUnion(ctx, snap, segs, r, stats)
+}
+
+// Manifest returns the table's manifest as it is on disk (an empty one
+// when nothing was flushed yet).
+func (e *Executor) Manifest(p *scan.Provider) (*Manifest, error) {
+	l := p.Layout()
+	dir := e.TableDir(&l)
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		return &Manifest{Format: ManifestFormat, Table: l.FullName(), TableID: l.ID, NextSeq: 1}, nil
+	}
+	return readManifest(dir, l.FullName(), l.ID)
+}

@@ -1,0 +1,142 @@
+package flush
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tablegen/tablegen/runtime/scan"
+	"github.com/tablegen/tablegen/runtime/store"
+)
+
+// Recovery reports what Recover did to one table.
+type Recovery struct {
+	Table string
+	// Removed are the files deleted: temporary files of an interrupted
+	// write, and part or keys files no manifest lists.
+	Removed []string
+	// Finished are the sequence numbers of segments whose hot-row deletion
+	// was interrupted and has now been completed.
+	Finished []uint64
+	// Deleted is the number of hot rows that deletion removed.
+	Deleted int64
+}
+
+// Recover brings one table's flushed files and hot rows back to the
+// invariant after a crash: every row is hot or in exactly one file the
+// manifest lists. It removes temporary files and part or keys files that
+// the manifest does not list (a flush that died before its manifest was
+// written: those rows are still hot), then finishes the deletion of the hot
+// rows of every listed segment not yet done (a flush that died after its
+// manifest: those rows are in the file). Recovery is idempotent and is
+// itself safe to interrupt.
+//
+// The executor runs it before the first flush or union scan of each table,
+// so calling it is only needed to recover at startup, eagerly. It takes the
+// table's lock: it never runs during a flush of the same executor.
+func (e *Executor) Recover(p *scan.Provider) (*Recovery, error) {
+	l := p.Layout()
+	tl := e.tableLock(l.ID)
+	tl.Lock()
+	defer tl.Unlock()
+	r, err := e.recover(&l)
+	if err == nil {
+		tl.recovered.Store(true)
+	}
+	return r, err
+}
+
+func (e *Executor) recover(l *store.Layout) (*Recovery, error) {
+	rec := &Recovery{Table: l.FullName()}
+	dir := e.TableDir(l)
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		return rec, nil
+	}
+	m, err := readManifest(dir, l.FullName(), l.ID)
+	if err != nil {
+		return rec, err
+	}
+	listed := map[string]bool{}
+	for _, s := range m.Segments {
+		listed[s.File] = true
+		if s.Keys != "" {
+			listed[s.Keys] = true
+		}
+	}
+	if err := e.removeUnlisted(dir, ".", listed, rec); err != nil {
+		return rec, err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return rec, fmt.Errorf("flush: recover %s: %w", l.FullName(), err)
+	}
+	for _, de := range entries {
+		if de.IsDir() && isOwnerDir(de.Name()) {
+			if err := e.removeUnlisted(dir, de.Name(), listed, rec); err != nil {
+				return rec, err
+			}
+			// An owner directory left empty by a crashed flush goes too;
+			// Remove fails harmlessly on one that still has files.
+			if os.Remove(filepath.Join(dir, de.Name())) == nil {
+				if err := syncDir(dir); err != nil {
+					return rec, err
+				}
+			}
+		}
+	}
+	for _, s := range m.Segments {
+		if s.State == Done {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(s.File))); err != nil {
+			return rec, fmt.Errorf("flush: recover %s: segment %d is listed but its file is unreadable (%w); its rows may be partly deleted from the hot store: restore %s from a backup before flushing again", l.FullName(), s.Seq, err, s.File)
+		}
+		rec.Finished = append(rec.Finished, s.Seq)
+	}
+	if len(rec.Finished) > 0 {
+		n, err := e.finish(l, dir, m, 0)
+		rec.Deleted = n
+		if err != nil {
+			return rec, fmt.Errorf("flush: recover %s: %w", l.FullName(), err)
+		}
+	}
+	return rec, nil
+}
+
+// removeUnlisted deletes, in one directory of a table (rel to dir), the
+// temporary files of flush writes and the part and keys files the manifest
+// does not list. Files with other names are never touched.
+func (e *Executor) removeUnlisted(dir, rel string, listed map[string]bool, rec *Recovery) error {
+	full := filepath.Join(dir, rel)
+	entries, err := os.ReadDir(full)
+	if err != nil {
+		return fmt.Errorf("flush: recover: read %s: %w", full, err)
+	}
+	changed := false
+	for _, de := range entries {
+		if de.IsDir() {
+			continue
+		}
+		name := de.Name()
+		base, tmp := strings.CutSuffix(name, tmpSuffix)
+		_, _, isPart := seqOf(base)
+		switch {
+		case tmp && (isPart || (rel == "." && base == ManifestName)):
+		case isPart && !listed[filepath.ToSlash(filepath.Join(rel, name))]:
+		default:
+			continue
+		}
+		path := filepath.Join(full, name)
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("flush: recover: remove %s: %w", path, err)
+		}
+		rec.Removed = append(rec.Removed, path)
+		changed = true
+	}
+	if changed {
+		return syncDir(full)
+	}
+	return nil
+}

@@ -1,0 +1,547 @@
+package scan
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/store"
+)
+
+// Segment is one flushed Parquet file as a union scan sees it;
+// runtime/flush builds them from its manifest. Its rows are sorted by key
+// and all share one scope.
+type Segment struct {
+	// Path opens the file.
+	Path string
+	// Seq orders segments: when a key is in several, the largest Seq wins.
+	Seq uint64
+	// Scope is the owner scope of every row (keyenc.AppendString(nil,
+	// owner)) for user tables, nil otherwise.
+	Scope []byte
+	// MinKey and MaxKey are the smallest and largest encoded key tuples
+	// (without scope) in the file.
+	MinKey, MaxKey []byte
+	// Rows is the number of rows.
+	Rows int64
+	// Columns are the per-column statistics used to skip the file.
+	Columns []ColumnStats
+}
+
+// UnionStats reports what a union scan read, for tests and EXPLAIN-style
+// output.
+type UnionStats struct {
+	// SegmentsRead and SegmentsSkipped count the segments opened and the
+	// ones skipped by scope, key range or column statistics.
+	SegmentsRead, SegmentsSkipped int
+}
+
+// ScanUnion scans the table's hot rows in snap together with the flushed
+// segments, as one table: each key appears once, from the newest place
+// that holds it (hot rows first, then the segment with the largest Seq),
+// and the filter is applied to that version only, so a row updated after
+// its flush is judged by its new values. Rows come out in key order. The
+// request means what it means for Scan: projection, filter, limit, batch
+// size.
+//
+// Segments outside the provider's scope, outside the filter's key range, or
+// whose column statistics exclude the filter are not opened; the others are
+// read with only the projected, filtered and key columns (projection
+// pushdown into Parquet). Memory is one batch per open segment plus one
+// output batch.
+//
+// ScanUnion takes ownership of snap and closes it when the reader is
+// released. Take the snapshot before reading the manifest that lists segs:
+// a flush deletes hot rows only after its manifest is durable, so every row
+// is then in snap or in segs (or both, which the merge resolves).
+func (p *Provider) ScanUnion(ctx context.Context, snap *pebble.Snapshot, segs []Segment, r Request, stats *UnionStats) (array.RecordReader, error) {
+	u, err := p.newUnion(ctx, snap, segs, r, stats)
+	if err != nil {
+		_ = snap.Close()
+		return nil, err
+	}
+	return u, nil
+}
+
+func (p *Provider) newUnion(ctx context.Context, snap *pebble.Snapshot, segs []Segment, r Request, stats *UnionStats) (*union, error) {
+	if snap == nil {
+		return nil, fmt.Errorf("scan: %s: ScanUnion needs a snapshot", p.t.name)
+	}
+	if r.Limit < 0 {
+		return nil, fmt.Errorf("scan: %s: negative limit %d; use 0 for no limit", p.t.name, r.Limit)
+	}
+	if r.BatchSize < 0 {
+		return nil, fmt.Errorf("scan: %s: negative batch size %d; use 0 for the default %d", p.t.name, r.BatchSize, DefaultBatchSize)
+	}
+	if r.BatchSize == 0 {
+		r.BatchSize = DefaultBatchSize
+	}
+	if stats == nil {
+		stats = &UnionStats{}
+	}
+	project, err := p.projection(r.Columns)
+	if err != nil {
+		return nil, err
+	}
+	var f *node
+	if r.Filter != nil {
+		if f, err = p.t.bind(r.Filter); err != nil {
+			return nil, fmt.Errorf("scan: %s: filter %s: %w", p.t.name, r.Filter, err)
+		}
+	}
+	need := make([]bool, len(p.t.cols))
+	for _, c := range project {
+		need[c] = true
+	}
+	f.columns(need)
+	src, err := p.newSource(need, project)
+	if err != nil {
+		return nil, err
+	}
+	u := &union{ctx: ctx, t: p.t, filter: f, src: src, project: project, batch: r.BatchSize, limit: r.Limit, snap: snap}
+	if u.limit == 0 {
+		u.limit = -1
+	}
+	u.refs.Store(1)
+	u.schema = projectSchema(p.schema, project)
+	u.rb = array.NewRecordBuilder(p.mem, u.schema)
+
+	// Hot rows: the key range the filter allows (never an index: the merge
+	// needs key order).
+	header := append(store.RowPrefix(p.t.layout.ID), p.scope...)
+	lower, upper := header, keyenc.PrefixEnd(header)
+	plan := p.t.plan(p.scope, f)
+	if plan.Empty {
+		u.done = true
+		return u, nil
+	}
+	if plan.Access != IndexRange {
+		lower, upper = plan.Start, plan.End
+	}
+	u.prefixLen = len(store.RowPrefix(p.t.layout.ID))
+	it, err := snap.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		u.close()
+		return nil, fmt.Errorf("scan: %s: open iterator: %w", p.t.name, err)
+	}
+	u.it = it
+	u.hotValid = it.First()
+
+	// Cold rows: the segments that may hold matching rows.
+	coldNeed := append([]bool(nil), need...)
+	for _, k := range p.t.key {
+		coldNeed[k] = true
+	}
+	// Scope and key range can skip a segment outright: a row that would
+	// shadow one of its rows has the same key. Column statistics cannot
+	// alone: a newer segment that no row of matches may still hold the
+	// newer version of an older segment's row, so it is read whenever an
+	// older segment it overlaps is read.
+	type cand struct {
+		s      *Segment
+		lo, hi []byte
+		read   bool
+	}
+	var cands []*cand
+	for i := range segs {
+		s := &segs[i]
+		if p.scope != nil && !bytes.Equal(s.Scope, p.scope) {
+			stats.SegmentsSkipped++
+			continue
+		}
+		prefix := append(store.RowPrefix(p.t.layout.ID), s.Scope...)
+		c := &cand{s: s, lo: append(bytes.Clone(prefix), s.MinKey...), hi: append(bytes.Clone(prefix), s.MaxKey...)}
+		if bytes.Compare(c.hi, lower) < 0 || (upper != nil && bytes.Compare(c.lo, upper) >= 0) {
+			stats.SegmentsSkipped++
+			continue
+		}
+		cands = append(cands, c)
+	}
+	slices.SortFunc(cands, func(a, b *cand) int { return cmp.Compare(a.s.Seq, b.s.Seq) })
+	for i, c := range cands {
+		c.read = f.mayMatch(p.t.bindStats(c.s.Rows, c.s.Columns))
+		for _, o := range cands[:i] {
+			if c.read {
+				break
+			}
+			c.read = o.read && bytes.Compare(o.lo, c.hi) <= 0 && bytes.Compare(c.lo, o.hi) <= 0
+		}
+	}
+	for _, c := range cands {
+		if !c.read {
+			stats.SegmentsSkipped++
+			continue
+		}
+		cs, err := openCold(ctx, p.t, c.s, coldNeed, r.BatchSize)
+		if err != nil {
+			u.close()
+			return nil, err
+		}
+		u.cold = append(u.cold, cs)
+		stats.SegmentsRead++
+		if err := cs.advance(); err != nil {
+			u.close()
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+// union is the RecordReader of ScanUnion: a merge by key of one hot
+// iterator and the open segments.
+type union struct {
+	refs      atomic.Int64
+	ctx       context.Context
+	t         *table
+	filter    *node
+	src       RowSource
+	project   []int
+	schema    *arrow.Schema
+	rb        *array.RecordBuilder
+	batch     int
+	limit     int
+	snap      *pebble.Snapshot
+	it        *pebble.Iterator
+	hotValid  bool
+	prefixLen int
+	cold      []*coldSource
+	cur       arrow.RecordBatch
+	err       error
+	done      bool
+}
+
+func (u *union) Retain() { u.refs.Add(1) }
+
+func (u *union) Release() {
+	if u.refs.Add(-1) == 0 {
+		u.close()
+	}
+}
+
+func (u *union) close() {
+	if u.cur != nil {
+		u.cur.Release()
+		u.cur = nil
+	}
+	u.finish()
+	if u.rb != nil {
+		u.rb.Release()
+		u.rb = nil
+	}
+}
+
+// finish releases the iterator, snapshot and files as soon as the scan
+// needs no more rows.
+func (u *union) finish() {
+	u.done = true
+	if u.it != nil {
+		if err := u.it.Close(); err != nil && u.err == nil {
+			u.err = fmt.Errorf("scan: %s: close iterator: %w", u.t.name, err)
+		}
+		u.it = nil
+	}
+	if u.snap != nil {
+		if err := u.snap.Close(); err != nil && u.err == nil {
+			u.err = fmt.Errorf("scan: %s: close snapshot: %w", u.t.name, err)
+		}
+		u.snap = nil
+	}
+	for _, c := range u.cold {
+		c.close()
+	}
+	u.cold = nil
+}
+
+func (u *union) Schema() *arrow.Schema          { return u.schema }
+func (u *union) RecordBatch() arrow.RecordBatch { return u.cur }
+func (u *union) Record() arrow.RecordBatch      { return u.cur } // Deprecated: use RecordBatch.
+func (u *union) Err() error                     { return u.err }
+
+func (u *union) fail(err error) bool {
+	u.err = err
+	u.finish()
+	return false
+}
+
+func (u *union) Next() bool {
+	if u.cur != nil {
+		u.cur.Release()
+		u.cur = nil
+	}
+	if u.err != nil || u.done {
+		return false
+	}
+	if err := u.ctx.Err(); err != nil {
+		return u.fail(fmt.Errorf("scan: %s: %w", u.t.name, err))
+	}
+	n, examined := 0, 0
+	for n < u.batch && !u.done {
+		ok, err := u.step()
+		if err != nil {
+			return u.fail(err)
+		}
+		if ok {
+			n++
+			if u.limit > 0 {
+				if u.limit--; u.limit == 0 {
+					u.finish()
+				}
+			}
+		}
+		if examined++; examined%u.batch == 0 {
+			if err := u.ctx.Err(); err != nil {
+				return u.fail(fmt.Errorf("scan: %s: %w", u.t.name, err))
+			}
+		}
+	}
+	if n == 0 {
+		return false
+	}
+	if len(u.project) == 0 {
+		u.cur = array.NewRecordBatch(u.schema, nil, int64(n))
+	} else {
+		u.cur = u.rb.NewRecordBatch()
+	}
+	return true
+}
+
+// step takes the smallest key among the sources, keeps its newest version,
+// drops the older ones, and appends the row if it passes the filter.
+func (u *union) step() (bool, error) {
+	var min []byte
+	if u.hotValid {
+		min = u.it.Key()[u.prefixLen:]
+	}
+	var win *coldSource
+	for _, c := range u.cold {
+		if !c.valid {
+			continue
+		}
+		switch cmp := bytes.Compare(c.key, min); {
+		case min == nil || cmp < 0:
+			min, win = c.key, c
+		case cmp == 0 && win != nil && c.seg.Seq > win.seg.Seq:
+			win = c
+		}
+	}
+	if min == nil {
+		u.finish()
+		return false, nil
+	}
+	hot := u.hotValid && bytes.Equal(u.it.Key()[u.prefixLen:], min)
+	var pass bool
+	var err error
+	if hot {
+		pass, err = u.hotRow()
+	} else {
+		pass, err = u.coldRow(win)
+	}
+	if err != nil {
+		return false, err
+	}
+	// Advance every source positioned at this key (the winner included).
+	key := bytes.Clone(min)
+	if hot {
+		if u.hotValid = u.it.Next(); !u.hotValid {
+			if err := u.it.Error(); err != nil {
+				return false, fmt.Errorf("scan: %s: iterate: %w", u.t.name, err)
+			}
+		}
+	}
+	for _, c := range u.cold {
+		for c.valid && bytes.Equal(c.key, key) {
+			if err := c.advance(); err != nil {
+				return false, err
+			}
+		}
+	}
+	return pass, nil
+}
+
+func (u *union) hotRow() (bool, error) {
+	key := u.it.Key()
+	val, err := u.it.ValueAndErr()
+	if err != nil {
+		return false, fmt.Errorf("scan: %s: read key %x: %w", u.t.name, key, err)
+	}
+	if err := u.src.Load(val); err != nil {
+		return false, &store.CorruptError{Table: u.t.name, Key: fmt.Sprintf("0x%x", key), Err: err}
+	}
+	if u.filter.eval(u.src) != tTrue {
+		return false, nil
+	}
+	if err := u.src.Append(u.rb); err != nil {
+		return false, &store.CorruptError{Table: u.t.name, Key: fmt.Sprintf("0x%x", key), Err: err}
+	}
+	return true, nil
+}
+
+func (u *union) coldRow(c *coldSource) (bool, error) {
+	if u.filter.eval(c) != tTrue {
+		return false, c.err
+	}
+	if c.err != nil {
+		return false, c.err
+	}
+	for j, p := range u.project {
+		v := c.Value(p)
+		if c.err != nil {
+			return false, c.err
+		}
+		if err := appendValue(u.rb.Field(j), &u.t.cols[p], v); err != nil {
+			return false, fmt.Errorf("scan: %s: segment %s: %w", u.t.name, c.seg.Path, err)
+		}
+	}
+	return true, nil
+}
+
+// coldSource reads one segment in key order, one Arrow batch at a time.
+type coldSource struct {
+	t     *table
+	seg   *Segment
+	f     *os.File
+	rr    pqarrow.RecordReader
+	rec   arrow.RecordBatch
+	cols  []arrow.Array // per layout column: the current batch's array, or nil (missing from the file)
+	pos   []int         // per layout column: field index in the reader's schema, -1 when missing
+	row   int
+	key   []byte // scope + key tuple of the current row
+	vals  []Value
+	valid bool
+	err   error // sticky: a value that could not be read
+}
+
+func openCold(ctx context.Context, t *table, s *Segment, need []bool, batch int) (*coldSource, error) {
+	fail := func(err error) error {
+		return fmt.Errorf("scan: %s: open segment %s: %w", t.name, s.Path, err)
+	}
+	f, err := os.Open(s.Path)
+	if err != nil {
+		return nil, fail(err)
+	}
+	pf, err := file.NewParquetReader(f)
+	if err != nil {
+		_ = f.Close()
+		return nil, fail(err)
+	}
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: int64(batch)}, nil)
+	if err != nil {
+		_ = pf.Close()
+		return nil, fail(err)
+	}
+	sc, err := fr.Schema()
+	if err != nil {
+		_ = pf.Close()
+		return nil, fail(err)
+	}
+	// Project by column name; columns added after the file was written are
+	// missing from it and read as NULL (nullable) or zero.
+	var indices []int
+	pos := make([]int, len(t.cols))
+	for i := range t.cols {
+		pos[i] = -1
+		if !need[i] {
+			continue
+		}
+		idx := sc.FieldIndices(t.cols[i].Name)
+		if len(idx) == 1 {
+			pos[i] = len(indices)
+			indices = append(indices, idx[0])
+		}
+	}
+	for _, k := range t.key {
+		if pos[k] < 0 {
+			_ = pf.Close()
+			return nil, fail(fmt.Errorf("key column %s is missing from the file; it was not written by this table's flush", t.cols[k].Name))
+		}
+	}
+	rr, err := fr.GetRecordReader(ctx, indices, nil)
+	if err != nil {
+		_ = pf.Close()
+		return nil, fail(err)
+	}
+	return &coldSource{t: t, seg: s, f: f, rr: rr, pos: pos, cols: make([]arrow.Array, len(t.cols)), vals: make([]Value, len(t.cols)), row: -1}, nil
+}
+
+// advance moves to the next row, loading the next batch when needed.
+func (c *coldSource) advance() error {
+	c.row++
+	for c.rec == nil || c.row >= int(c.rec.NumRows()) {
+		if c.rec != nil {
+			c.rec.Release()
+			c.rec = nil
+		}
+		rec, err := c.rr.Read()
+		if errors.Is(err, io.EOF) || (err == nil && rec == nil) {
+			c.valid = false
+			return nil
+		}
+		if err != nil {
+			c.valid = false
+			return fmt.Errorf("scan: %s: read segment %s: %w", c.t.name, c.seg.Path, err)
+		}
+		rec.Retain()
+		c.rec, c.row = rec, 0
+		for i, p := range c.pos {
+			c.cols[i] = nil
+			if p >= 0 {
+				c.cols[i] = rec.Column(p)
+			}
+		}
+	}
+	c.valid = true
+	c.key = append(c.key[:0], c.seg.Scope...)
+	for j, k := range c.t.key {
+		v := c.Value(k)
+		if c.err != nil {
+			return fmt.Errorf("scan: %s: segment %s row %d: %w", c.t.name, c.seg.Path, c.row, c.err)
+		}
+		c.key = appendKey(c.key, c.t.cols[k].typ, v, c.t.keyDesc[j])
+	}
+	return nil
+}
+
+// Value implements the filter's valuer for the current row.
+func (c *coldSource) Value(col int) Value {
+	a := c.cols[col]
+	if a == nil {
+		if c.t.cols[col].Nullable {
+			return Value{Null: true}
+		}
+		return Value{}
+	}
+	v, err := arrowValue(&c.t.cols[col], a, c.row)
+	if err != nil && c.err == nil {
+		c.err = fmt.Errorf("segment %s: %w", c.seg.Path, err)
+	}
+	return v
+}
+
+func (c *coldSource) close() {
+	if c.rec != nil {
+		c.rec.Release()
+		c.rec = nil
+	}
+	if c.rr != nil {
+		c.rr.Release()
+		c.rr = nil
+	}
+	if c.f != nil {
+		_ = c.f.Close()
+		c.f = nil
+	}
+	c.valid = false
+}

@@ -1,0 +1,174 @@
+package scan
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/store"
+)
+
+// Layout returns the layout the provider was built from. runtime/flush
+// needs it to name files, fingerprint segments and delete flushed rows.
+func (p *Provider) Layout() store.Layout { return p.t.layout }
+
+// Scope returns the provider's owner scope (see WithScope); nil scans every
+// owner.
+func (p *Provider) Scope() []byte { return p.scope }
+
+// RowVisitor sees each row a [Provider.ScanSnapshot] appends: its full
+// Pebble key and stored value, both valid only during the call. An error
+// ends the scan with that error.
+type RowVisitor func(key, value []byte) error
+
+// ScanSnapshot is Scan over a snapshot the caller holds, for runtime/flush:
+// it reads every row of the provider's scope from snap in key order, builds
+// record batches of the projected columns with the provider's row source
+// (generated or schema-driven), and calls visit with each row's key and
+// value just before the row is appended, so the caller can record exactly
+// which row versions went into each batch. Request.Filter and Limit must be
+// unset (a flush takes whole tables); the caller keeps snap open until the
+// reader is released.
+func (p *Provider) ScanSnapshot(ctx context.Context, snap *pebble.Snapshot, r Request, visit RowVisitor) (array.RecordReader, error) {
+	if r.Filter != nil || r.Limit != 0 {
+		return nil, fmt.Errorf("scan: %s: ScanSnapshot takes whole tables; drop the filter and limit (use Scan for queries)", p.t.name)
+	}
+	if r.BatchSize < 0 {
+		return nil, fmt.Errorf("scan: %s: negative batch size %d; use 0 for the default %d", p.t.name, r.BatchSize, DefaultBatchSize)
+	}
+	if r.BatchSize == 0 {
+		r.BatchSize = DefaultBatchSize
+	}
+	if snap == nil || visit == nil {
+		return nil, fmt.Errorf("scan: %s: ScanSnapshot needs a snapshot and a visitor", p.t.name)
+	}
+	project, err := p.projection(r.Columns)
+	if err != nil {
+		return nil, err
+	}
+	decode := make([]bool, len(p.t.cols))
+	for _, c := range project {
+		decode[c] = true
+	}
+	src, err := p.newSource(decode, project)
+	if err != nil {
+		return nil, err
+	}
+	lower := append(store.RowPrefix(p.t.layout.ID), p.scope...)
+	it, err := snap.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: keyenc.PrefixEnd(lower)})
+	if err != nil {
+		return nil, fmt.Errorf("scan: %s: open snapshot iterator: %w", p.t.name, err)
+	}
+	sr := &snapReader{
+		ctx: ctx, name: p.t.name, it: it, src: src, visit: visit,
+		schema: projectSchema(p.schema, project), nproj: len(project), batch: r.BatchSize,
+	}
+	sr.refs.Store(1)
+	sr.rb = array.NewRecordBuilder(p.mem, sr.schema)
+	sr.valid = it.First()
+	return sr, nil
+}
+
+// snapReader is the RecordReader of ScanSnapshot.
+type snapReader struct {
+	refs   atomic.Int64
+	ctx    context.Context
+	name   string
+	it     *pebble.Iterator
+	valid  bool
+	src    RowSource
+	visit  RowVisitor
+	schema *arrow.Schema
+	nproj  int
+	rb     *array.RecordBuilder
+	batch  int
+	cur    arrow.RecordBatch
+	err    error
+}
+
+func (r *snapReader) Retain() { r.refs.Add(1) }
+
+func (r *snapReader) Release() {
+	if r.refs.Add(-1) != 0 {
+		return
+	}
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur = nil
+	}
+	r.closeIter()
+	if r.rb != nil {
+		r.rb.Release()
+		r.rb = nil
+	}
+}
+
+func (r *snapReader) closeIter() {
+	if r.it != nil {
+		if err := r.it.Close(); err != nil && r.err == nil {
+			r.err = fmt.Errorf("scan: %s: close snapshot iterator: %w", r.name, err)
+		}
+		r.it = nil
+	}
+	r.valid = false
+}
+
+func (r *snapReader) Schema() *arrow.Schema          { return r.schema }
+func (r *snapReader) RecordBatch() arrow.RecordBatch { return r.cur }
+func (r *snapReader) Record() arrow.RecordBatch      { return r.cur } // Deprecated: use RecordBatch.
+func (r *snapReader) Err() error                     { return r.err }
+func (r *snapReader) fail(err error) bool            { r.err = err; r.closeIter(); return false }
+func (r *snapReader) corrupt(key []byte, err error) error {
+	return &store.CorruptError{Table: r.name, Key: fmt.Sprintf("0x%x", key), Err: err}
+}
+
+func (r *snapReader) Next() bool {
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur = nil
+	}
+	if r.err != nil || !r.valid {
+		return false
+	}
+	if err := r.ctx.Err(); err != nil {
+		return r.fail(fmt.Errorf("scan: %s: %w", r.name, err))
+	}
+	n := 0
+	for n < r.batch && r.valid {
+		key := r.it.Key()
+		val, err := r.it.ValueAndErr()
+		if err != nil {
+			return r.fail(fmt.Errorf("scan: %s: read key %x: %w", r.name, key, err))
+		}
+		if err := r.src.Load(val); err != nil {
+			return r.fail(r.corrupt(key, err))
+		}
+		if err := r.visit(key, val); err != nil {
+			return r.fail(err)
+		}
+		if err := r.src.Append(r.rb); err != nil {
+			return r.fail(r.corrupt(key, err))
+		}
+		n++
+		if r.valid = r.it.Next(); !r.valid {
+			if err := r.it.Error(); err != nil {
+				return r.fail(fmt.Errorf("scan: %s: iterate: %w", r.name, err))
+			}
+			r.closeIter()
+		}
+	}
+	if n == 0 {
+		return false
+	}
+	if r.nproj == 0 {
+		r.cur = array.NewRecordBatch(r.schema, nil, int64(n))
+	} else {
+		r.cur = r.rb.NewRecordBatch()
+	}
+	return true
+}
