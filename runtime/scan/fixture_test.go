@@ -104,7 +104,7 @@ func encodeRow(dst []byte, r *row) []byte {
 	if r[cActive].(bool) {
 		dst = rowenc.AppendBool(dst, num(cActive), true)
 	}
-	if v := r[cCreated].(time.Time); v.UnixMicro() != 0 {
+	if v := r[cCreated].(time.Time); !v.IsZero() {
 		dst = rowenc.AppendTimestamp(dst, num(cCreated), v)
 	}
 	if v, ok := r[cTTL].(time.Duration); ok {
@@ -126,7 +126,7 @@ func encodeRow(dst []byte, r *row) []byte {
 }
 
 func decodeRow(b []byte, r *row) error {
-	*r = row{cTenant: "", cSeq: int64(0), cRole: int32(0), cActive: false, cCreated: time.UnixMicro(0).UTC(), cCounter: uint64(0)}
+	*r = row{cTenant: "", cSeq: int64(0), cRole: int32(0), cActive: false, cCreated: time.Time{}, cCounter: uint64(0)}
 	d := rowenc.NewDecoder(b)
 	for d.Next() {
 		switch int(d.Tag()) - 1 {

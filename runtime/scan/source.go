@@ -54,6 +54,12 @@ type RowDecoder struct {
 	gen     uint32
 }
 
+// zeroTimeMicros is time.Time{}.UnixMicro(), the zero timestamp writers leave out.
+const zeroTimeMicros = -62135596800000000
+
+// zeroUUID is uuid.Nil, the zero uuid writers leave out; it is never written to.
+var zeroUUID [16]byte
+
 // maxDenseTag bounds the tag → column lookup table; layouts with larger tags
 // use a map instead.
 const maxDenseTag = 4096
@@ -132,6 +138,14 @@ func (d *RowDecoder) Load(value []byte) error {
 		if need {
 			v := &d.vals[i]
 			v.Null, v.I, v.U, v.F, v.B = d.t.cols[i].Nullable, 0, 0, 0, nil
+			// An absent non-nullable value is the Go zero value the
+			// generated entities hold: time.Time{} and uuid.Nil.
+			switch d.t.cols[i].typ {
+			case tTimestamp:
+				v.I = zeroTimeMicros
+			case tUUID:
+				v.B = zeroUUID[:]
+			}
 		}
 	}
 	d.gen++
