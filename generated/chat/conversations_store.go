@@ -8,7 +8,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -27,7 +29,9 @@ func NewConversationStore(db *store.DB) (*ConversationStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ConversationStore{t: t}, nil
+	return &ConversationStore{
+		t: t,
+	}, nil
 }
 
 // Get returns the row with key k, or an error wrapping store.ErrNotFound.
@@ -135,4 +139,18 @@ func (s *ConversationStore) CursorByCreator(v *Conversation) ([]byte, error) {
 // failures to read at all.
 func (s *ConversationStore) Verify() ([]store.Problem, error) {
 	return s.t.Verify()
+}
+
+// ConversationPolicy is who may read and write chat.conversations (kind shared): access level public (see runtime/access for the role each operation needs).
+// GuardConversationProvider enforces it on scans.
+var ConversationPolicy = access.Policy{
+	Table:  "chat.conversations",
+	Kind:   access.Shared,
+	Access: access.Public,
+}
+
+// GuardConversationProvider puts p, the unscoped provider of chat.conversations, behind ConversationPolicy: every scan
+// names its actor, a refusal is a *access.DeniedError, and a permitted scan reads the whole table.
+func GuardConversationProvider(p *scan.Provider) (*scan.Guarded, error) {
+	return scan.NewGuarded(p, ConversationPolicy, scan.GuardOptions{})
 }

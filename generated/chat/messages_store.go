@@ -4,19 +4,22 @@
 package chat
 
 import (
-	"errors"
+	"fmt"
 	"iter"
 	"slices"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
 // MessageStore is the typed store of chat.messages: rows of type Message keyed by UserRowID, with their
 // secondary indexes kept in the same atomic write as the row.
-// chat.messages is a user table, partitioned by owner: reach rows through For(owner).
+// chat.messages is a user table, partitioned by owner: reach rows through For(owner), and
+// every owner's rows only through AllOwners.
 // It is safe for concurrent use. Methods take no context: embedded Pebble calls do not
 // block on anything a caller could cancel.
 type MessageStore struct {
@@ -30,19 +33,23 @@ func NewMessageStore(db *store.DB) (*MessageStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &MessageStore{t: t}, nil
+	return &MessageStore{
+		t: t,
+	}, nil
 }
 
 // For returns the store of owner's rows of chat.messages. Every key of a user table is
-// prefixed by its owner's user id, so the returned store never sees another owner's rows or
-// index entries; unique indexes are unique per owner. owner must not be empty.
+// prefixed by its owner's user id (a self-delimiting encoding, so no owner's keys are a prefix
+// of another's), so the returned store never sees another owner's rows or index entries;
+// unique indexes are unique per owner. An empty owner is refused with an error.
 func (s *MessageStore) For(owner string) (*MessageOwnerStore, error) {
-	if owner == "" {
-		return nil, errors.New("chat.messages: owner is empty; every row of a user table belongs to a user, pass the owner's user id")
+	scope, err := store.OwnerScope(owner)
+	if err != nil {
+		return nil, fmt.Errorf("chat.messages: %w", err)
 	}
 	return &MessageOwnerStore{
+		t:     s.t.WithScope(scope),
 		owner: owner,
-		t:     s.t.WithScope(keyenc.AppendString(nil, owner)),
 	}, nil
 }
 
@@ -51,6 +58,15 @@ func (s *MessageStore) For(owner string) (*MessageOwnerStore, error) {
 // failures to read at all.
 func (s *MessageStore) Verify() ([]store.Problem, error) {
 	return s.t.Verify()
+}
+
+// AllOwners returns the read-only view of every owner's rows of chat.messages, for flush, admin and
+// export. It is the only way to read across owners; guard what reaches it by role
+// (MessagePolicy with AllOwners set allows dba and system only).
+func (s *MessageStore) AllOwners() *MessageAllOwners {
+	return &MessageAllOwners{
+		t: s.t,
+	}
 }
 
 // MessageOwnerStore is the part of chat.messages that belongs to one owner; get one from MessageStore.For.
@@ -179,4 +195,42 @@ func (s *MessageOwnerStore) GetByClientMessageID(clientMessageID uuid.UUID) (Mes
 // failures to read at all.
 func (s *MessageOwnerStore) Verify() ([]store.Problem, error) {
 	return s.t.Verify()
+}
+
+// MessageAllOwners reads every owner's rows of chat.messages; get it from MessageStore.AllOwners. It has
+// no write methods: writes always go through one owner's store.
+type MessageAllOwners struct {
+	t *store.Table[UserRowID, Message]
+}
+
+// Scan yields every owner's rows with their owner, in (owner, key) order or reversed, from one
+// consistent snapshot. Page with o.Limit and o.After = s.Cursor(owner, key) of the last row.
+func (s *MessageAllOwners) Scan(o store.ScanOptions) iter.Seq2[store.Owned[Message], error] {
+	return s.t.ScanAllOwners(o, nil)
+}
+
+// Cursor returns the o.After that continues Scan just past owner's row with key k.
+func (s *MessageAllOwners) Cursor(owner string, k UserRowID) []byte {
+	return s.t.OwnerCursor(owner, k)
+}
+
+// Owners yields each owner that has rows, once, in order, seeking from owner to owner
+// rather than reading rows.
+func (s *MessageAllOwners) Owners() iter.Seq2[string, error] {
+	return s.t.Owners(nil)
+}
+
+// MessagePolicy is who may read and write chat.messages (kind user): any role reads and writes the rows of the owner it acts as; only dba and system
+// read every owner's rows, and only when a request says AllOwners.
+// GuardMessageProvider enforces it on scans.
+var MessagePolicy = access.Policy{
+	Table: "chat.messages",
+	Kind:  access.User,
+}
+
+// GuardMessageProvider puts p, the unscoped provider of chat.messages, behind MessagePolicy: every scan
+// names its actor, a refusal is a *access.DeniedError, and a scan without AllOwners reads only the
+// actor's own rows, whatever its filter.
+func GuardMessageProvider(p *scan.Provider) (*scan.Guarded, error) {
+	return scan.NewGuarded(p, MessagePolicy, scan.GuardOptions{})
 }

@@ -11,6 +11,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
@@ -744,5 +745,125 @@ func TestMessageOwners(t *testing.T) {
 	}
 	if problems, err := root.Verify(); err != nil || len(problems) != 0 {
 		t.Fatalf("Verify = %v, %v; want no problems", problems, err)
+	}
+}
+
+// TestMessageIsolation puts rows for owners whose ids are prefixes of each other, hold the key
+// encoding's escape bytes, separators, unicode or 64 KiB, often under keys and unique values
+// another owner has too, and checks that every read of one owner (Get, Has, scans both ways,
+// paging, Count, prefix ranges, index lookups, cursors taken from another owner's rows) sees
+// exactly its own rows, and that AllOwners sees each row once with its owner.
+func TestMessageIsolation(t *testing.T) {
+	db := openTestDB(t)
+	root, err := NewMessageStore(db)
+	if err != nil {
+		t.Fatalf("NewMessageStore: %v", err)
+	}
+	if _, err := root.For(""); err == nil {
+		t.Fatalf("For(\"\") succeeded; want an error: every row needs an owner")
+	}
+	owners := []string{"u1", "u10", "u1\x00", "u1\x00\x01", "u1\x01", "u1\xff", "\xff", "\x00", "a:b", "a/b", "a", "é", "日本", strings.Repeat("o", 65536)}
+	stores := make([]*MessageOwnerStore, len(owners))
+	models := make([]map[string]Message, len(owners))
+	for i, o := range owners {
+		s, err := root.For(o)
+		if err != nil {
+			t.Fatalf("For(%.20q): %v", o, err)
+		}
+		if s.Owner() != o {
+			t.Fatalf("Owner() = %.20q; want %.20q", s.Owner(), o)
+		}
+		stores[i], models[i] = s, map[string]Message{}
+	}
+	r := rand.New(rand.NewPCG(9, 9))
+	var all []Message // every row put, of any owner
+	for range 300 {
+		i := r.IntN(len(owners))
+		v := randomMessage(r)
+		if len(all) > 0 && r.IntN(2) == 0 {
+			// Another owner's row: same key, same unique values.
+			v = all[r.IntN(len(all))]
+		}
+		ek := string(UserRowID(v.RowID).AppendKey(nil))
+		err := stores[i].Put(&v)
+		// Unique values are unique per owner: only a clash inside this owner may refuse the row.
+		if c := conflictMessage(models[i], ek, &v); len(c) > 0 {
+			var uv *store.UniqueViolationError
+			if !errors.As(err, &uv) {
+				t.Fatalf("owner %d: Put = %v; want a *store.UniqueViolationError of %v", i, err, c)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("owner %d: Put: %v", i, err)
+		}
+		models[i][ek] = v
+		all = append(all, v)
+	}
+	for i, s := range stores {
+		var others []Message
+		for j, m := range models {
+			if j != i {
+				others = append(others, sortedMessageRows(m)...)
+			}
+		}
+		// Other owners' rows are "old" rows here: their keys and index values must find
+		// nothing, or only this owner's own row that happens to share them.
+		r.Shuffle(len(others), func(a, b int) {
+			others[a], others[b] = others[b], others[a]
+		})
+		checkMessageStore(t, s, models[i], others)
+		// A paging cursor taken from another owner's row pages this owner's rows only.
+		want := sortedMessageRows(models[i])
+		for _, w := range others[:min(len(others), 5)] {
+			after := UserRowID(w.RowID).AppendKey(nil)
+			var expect []Message
+			for _, x := range want {
+				if bytes.Compare(UserRowID(x.RowID).AppendKey(nil), after) > 0 {
+					expect = append(expect, x)
+				}
+			}
+			if d := diffRows(mustCollect(t, s.Scan(s.All(), store.ScanOptions{After: after})), expect, diffMessage); d != "" {
+				t.Fatalf("owner %d: Scan after another owner's cursor: %s", i, d)
+			}
+		}
+	}
+	// AllOwners sees every row once, with its owner; Owners lists the owners with rows.
+	n := 0
+	for row, err := range root.AllOwners().Scan(store.ScanOptions{}) {
+		if err != nil {
+			t.Fatalf("AllOwners().Scan: %v", err)
+		}
+		i := slices.Index(owners, row.Owner)
+		if i < 0 {
+			t.Fatalf("AllOwners().Scan returned a row of unknown owner %.20q", row.Owner)
+		}
+		w, ok := models[i][string(UserRowID(row.Row.RowID).AppendKey(nil))]
+		if !ok || diffMessage(&row.Row, &w) != "" {
+			t.Fatalf("AllOwners().Scan returned %v as a row of owner %d, which does not hold it", UserRowID(row.Row.RowID), i)
+		}
+		n++
+	}
+	var wantOwners []string
+	total := 0
+	for i, m := range models {
+		total += len(m)
+		if len(m) > 0 {
+			wantOwners = append(wantOwners, owners[i])
+		}
+	}
+	if n != total {
+		t.Fatalf("AllOwners().Scan returned %d rows; want %d", n, total)
+	}
+	slices.Sort(wantOwners)
+	var gotOwners []string
+	for o, err := range root.AllOwners().Owners() {
+		if err != nil {
+			t.Fatalf("AllOwners().Owners: %v", err)
+		}
+		gotOwners = append(gotOwners, o)
+	}
+	if !slices.Equal(gotOwners, wantOwners) {
+		t.Fatalf("AllOwners().Owners() listed %d owners; want the %d with rows, in order", len(gotOwners), len(wantOwners))
 	}
 }

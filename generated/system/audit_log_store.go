@@ -8,7 +8,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -27,7 +29,9 @@ func NewAuditEntryStore(db *store.DB) (*AuditEntryStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &AuditEntryStore{t: t}, nil
+	return &AuditEntryStore{
+		t: t,
+	}, nil
 }
 
 // Get returns the row with key k, or an error wrapping store.ErrNotFound.
@@ -181,4 +185,18 @@ func (s *AuditEntryStore) CursorByTarget(v *AuditEntry) ([]byte, error) {
 // failures to read at all.
 func (s *AuditEntryStore) Verify() ([]store.Problem, error) {
 	return s.t.Verify()
+}
+
+// AuditEntryPolicy is who may read and write system.audit_log (kind system): access level dba (see runtime/access for the role each operation needs).
+// GuardAuditEntryProvider enforces it on scans.
+var AuditEntryPolicy = access.Policy{
+	Table:  "system.audit_log",
+	Kind:   access.System,
+	Access: access.DBA,
+}
+
+// GuardAuditEntryProvider puts p, the unscoped provider of system.audit_log, behind AuditEntryPolicy: every scan
+// names its actor, a refusal is a *access.DeniedError, and a permitted scan reads the whole table.
+func GuardAuditEntryProvider(p *scan.Provider) (*scan.Guarded, error) {
+	return scan.NewGuarded(p, AuditEntryPolicy, scan.GuardOptions{})
 }

@@ -8,7 +8,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -27,7 +29,9 @@ func NewJobStore(db *store.DB) (*JobStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &JobStore{t: t}, nil
+	return &JobStore{
+		t: t,
+	}, nil
 }
 
 // Get returns the row with key k, or an error wrapping store.ErrNotFound.
@@ -220,4 +224,17 @@ func (s *JobStore) CursorByTable(v *Job) ([]byte, error) {
 // failures to read at all.
 func (s *JobStore) Verify() ([]store.Problem, error) {
 	return s.t.Verify()
+}
+
+// JobPolicy is who may read and write system.jobs (kind system): access level the default (see runtime/access for the role each operation needs).
+// GuardJobProvider enforces it on scans.
+var JobPolicy = access.Policy{
+	Table: "system.jobs",
+	Kind:  access.System,
+}
+
+// GuardJobProvider puts p, the unscoped provider of system.jobs, behind JobPolicy: every scan
+// names its actor, a refusal is a *access.DeniedError, and a permitted scan reads the whole table.
+func GuardJobProvider(p *scan.Provider) (*scan.Guarded, error) {
+	return scan.NewGuarded(p, JobPolicy, scan.GuardOptions{})
 }

@@ -7,7 +7,9 @@ import (
 	"iter"
 	"slices"
 
+	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -26,7 +28,9 @@ func NewLiveQueryStore(db *store.DB) (*LiveQueryStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &LiveQueryStore{t: t}, nil
+	return &LiveQueryStore{
+		t: t,
+	}, nil
 }
 
 // Get returns the row with key k, or an error wrapping store.ErrNotFound.
@@ -174,4 +178,17 @@ func (s *LiveQueryStore) CursorByNode(v *LiveQuery) ([]byte, error) {
 // failures to read at all.
 func (s *LiveQueryStore) Verify() ([]store.Problem, error) {
 	return s.t.Verify()
+}
+
+// LiveQueryPolicy is who may read and write system.live_queries (kind system): access level the default (see runtime/access for the role each operation needs).
+// GuardLiveQueryProvider enforces it on scans.
+var LiveQueryPolicy = access.Policy{
+	Table: "system.live_queries",
+	Kind:  access.System,
+}
+
+// GuardLiveQueryProvider puts p, the unscoped provider of system.live_queries, behind LiveQueryPolicy: every scan
+// names its actor, a refusal is a *access.DeniedError, and a permitted scan reads the whole table.
+func GuardLiveQueryProvider(p *scan.Provider) (*scan.Guarded, error) {
+	return scan.NewGuarded(p, LiveQueryPolicy, scan.GuardOptions{})
 }

@@ -6,6 +6,8 @@ package system
 import (
 	"iter"
 
+	"github.com/tablegen/tablegen/runtime/access"
+	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -24,7 +26,9 @@ func NewNamespaceStore(db *store.DB) (*NamespaceStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &NamespaceStore{t: t}, nil
+	return &NamespaceStore{
+		t: t,
+	}, nil
 }
 
 // Get returns the row with key k, or an error wrapping store.ErrNotFound.
@@ -86,4 +90,17 @@ func (s *NamespaceStore) DeleteIn(b *store.Batch, k NamespaceID) {
 // failures to read at all.
 func (s *NamespaceStore) Verify() ([]store.Problem, error) {
 	return s.t.Verify()
+}
+
+// NamespacePolicy is who may read and write system.namespaces (kind system): access level the default (see runtime/access for the role each operation needs).
+// GuardNamespaceProvider enforces it on scans.
+var NamespacePolicy = access.Policy{
+	Table: "system.namespaces",
+	Kind:  access.System,
+}
+
+// GuardNamespaceProvider puts p, the unscoped provider of system.namespaces, behind NamespacePolicy: every scan
+// names its actor, a refusal is a *access.DeniedError, and a permitted scan reads the whole table.
+func GuardNamespaceProvider(p *scan.Provider) (*scan.Guarded, error) {
+	return scan.NewGuarded(p, NamespacePolicy, scan.GuardOptions{})
 }

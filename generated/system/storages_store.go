@@ -6,6 +6,8 @@ package system
 import (
 	"iter"
 
+	"github.com/tablegen/tablegen/runtime/access"
+	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -24,7 +26,9 @@ func NewStorageStore(db *store.DB) (*StorageStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &StorageStore{t: t}, nil
+	return &StorageStore{
+		t: t,
+	}, nil
 }
 
 // Get returns the row with key k, or an error wrapping store.ErrNotFound.
@@ -86,4 +90,17 @@ func (s *StorageStore) DeleteIn(b *store.Batch, k StorageID) {
 // failures to read at all.
 func (s *StorageStore) Verify() ([]store.Problem, error) {
 	return s.t.Verify()
+}
+
+// StoragePolicy is who may read and write system.storages (kind system): access level the default (see runtime/access for the role each operation needs).
+// GuardStorageProvider enforces it on scans.
+var StoragePolicy = access.Policy{
+	Table: "system.storages",
+	Kind:  access.System,
+}
+
+// GuardStorageProvider puts p, the unscoped provider of system.storages, behind StoragePolicy: every scan
+// names its actor, a refusal is a *access.DeniedError, and a permitted scan reads the whole table.
+func GuardStorageProvider(p *scan.Provider) (*scan.Guarded, error) {
+	return scan.NewGuarded(p, StoragePolicy, scan.GuardOptions{})
 }

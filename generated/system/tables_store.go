@@ -6,7 +6,9 @@ package system
 import (
 	"iter"
 
+	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -25,7 +27,9 @@ func NewTableStore(db *store.DB) (*TableStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &TableStore{t: t}, nil
+	return &TableStore{
+		t: t,
+	}, nil
 }
 
 // Get returns the row with key k, or an error wrapping store.ErrNotFound.
@@ -121,4 +125,17 @@ func (s *TableStore) CursorByStorage(v *Table) ([]byte, error) {
 // failures to read at all.
 func (s *TableStore) Verify() ([]store.Problem, error) {
 	return s.t.Verify()
+}
+
+// TablePolicy is who may read and write system.tables (kind system): access level the default (see runtime/access for the role each operation needs).
+// GuardTableProvider enforces it on scans.
+var TablePolicy = access.Policy{
+	Table: "system.tables",
+	Kind:  access.System,
+}
+
+// GuardTableProvider puts p, the unscoped provider of system.tables, behind TablePolicy: every scan
+// names its actor, a refusal is a *access.DeniedError, and a permitted scan reads the whole table.
+func GuardTableProvider(p *scan.Provider) (*scan.Guarded, error) {
+	return scan.NewGuarded(p, TablePolicy, scan.GuardOptions{})
 }

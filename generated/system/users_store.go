@@ -8,7 +8,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -27,7 +29,9 @@ func NewUserStore(db *store.DB) (*UserStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &UserStore{t: t}, nil
+	return &UserStore{
+		t: t,
+	}, nil
 }
 
 // Get returns the row with key k, or an error wrapping store.ErrNotFound.
@@ -152,4 +156,17 @@ func (s *UserStore) CursorByRole(v *User) ([]byte, error) {
 // failures to read at all.
 func (s *UserStore) Verify() ([]store.Problem, error) {
 	return s.t.Verify()
+}
+
+// UserPolicy is who may read and write system.users (kind system): access level the default (see runtime/access for the role each operation needs).
+// GuardUserProvider enforces it on scans.
+var UserPolicy = access.Policy{
+	Table: "system.users",
+	Kind:  access.System,
+}
+
+// GuardUserProvider puts p, the unscoped provider of system.users, behind UserPolicy: every scan
+// names its actor, a refusal is a *access.DeniedError, and a permitted scan reads the whole table.
+func GuardUserProvider(p *scan.Provider) (*scan.Guarded, error) {
+	return scan.NewGuarded(p, UserPolicy, scan.GuardOptions{})
 }

@@ -1,7 +1,9 @@
 // Package gen compiles a validated table schema into Go source: per table an
 // entity struct with its enums, key type, row codec, store layout and spec
 // (<table>.go), a typed store with index lookups (<table>_store.go) and tests
-// (<table>_test.go), one package per namespace.
+// (<table>_test.go), one package per namespace; its Arrow schema and appenders
+// (<table>_arrow.go) and scan provider (<table>_provider.go, with tests), and
+// one catalog/ package that registers every table's provider by name.
 //
 // The generator trusts the model the schema loader validated, but it still
 // refuses anything it could not turn into code that compiles (an unknown
@@ -15,8 +17,13 @@
 // New<Entity>Store(db) returns the typed store: Get, Has, Put, Delete, Scan,
 // Count, All, KeyRange, PutIn/DeleteIn (batches) and Verify, plus
 // Prefix<C1…Cj>(c1, …, cj) ranges over the leading columns of a composite
-// key. For a user table the store's only row access is For(owner), which
-// returns an <Entity>OwnerStore scoped to that owner.
+// key. For a user or stream table the store's only row access is
+// For(owner), which returns an <Entity>OwnerStore scoped to that owner
+// (an empty owner is an error); reading across owners is AllOwners(), a
+// read-only <Entity>AllOwners view for flush, admin and export. Stream
+// stores also hide rows older than <Entity>TTL on every read and offer
+// Expire, StartExpirer and WithClock. Every table gets <Entity>Policy (its
+// runtime/access rules) and Guard<Entity>Provider (see owners.go).
 //
 // A unique index I on (c1…cn) gives Get<I>(c1, …, cn). A non-unique index I
 // on (c1…cn) gives, for j = 1…n,
@@ -104,12 +111,21 @@ func Generate(s *schema.Schema, opts Options) (map[string][]byte, error) {
 			emit(base+".go", t.t.Pos, t.entityFile())
 			emit(base+"_store.go", t.t.Pos, t.storeFile())
 			emit(base+"_test.go", t.t.Pos, t.testFile())
+			emit(base+"_arrow.go", t.t.Pos, t.arrowFile())
+			emit(base+"_provider.go", t.t.Pos, t.providerFile())
+			emit(base+"_provider_test.go", t.t.Pos, t.providerTestFile())
 		}
 		if len(p.sharedKeys) > 0 {
 			emit(path.Join(p.ns, "keys.go"), p.sharedKeys[0].pos, p.keysFile())
 			emit(path.Join(p.ns, "keys_test.go"), p.sharedKeys[0].pos, p.keysTestFile())
 		}
 		emit(path.Join(p.ns, "helpers_test.go"), p.tables[0].t.Pos, p.helpersTestFile())
+		emit(path.Join(p.ns, "scan_helpers_test.go"), p.tables[0].t.Pos, p.scanHelpersTestFile())
+	}
+	if len(pkgs) > 0 {
+		catalog, test := catalogFiles(pkgs, opts)
+		emit(path.Join(catalogPkg, "catalog.go"), pkgs[0].tables[0].t.Pos, catalog)
+		emit(path.Join(catalogPkg, "catalog_test.go"), pkgs[0].tables[0].t.Pos, test)
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -228,6 +244,9 @@ func checkTable(t *schema.Table, fail func(schema.Pos, string, ...any)) bool {
 	if t.Name == "" || strings.ContainsAny(t.Name, "/\\.") {
 		bad(t.Pos, "table %q: the name cannot be used as a file name; use snake_case", t.Name)
 	}
+	if t.Namespace == catalogPkg {
+		bad(t.Pos, "table %s: namespace %q is the directory of the generated catalog of every table; rename the namespace", t.FullName(), t.Namespace)
+	}
 	if !isExportedIdent(t.Entity) {
 		bad(t.Pos, "table %s: entity %q is not an exported Go identifier; write it in CamelCase, e.g. %q", t.FullName(), t.Entity, schema.GoName(t.Name))
 	}
@@ -248,6 +267,9 @@ func checkTable(t *schema.Table, fail func(schema.Pos, string, ...any)) bool {
 	if t.Key == nil || len(t.Key.Columns) == 0 {
 		bad(t.Pos, "table %s has no key; declare key: {type: ..., columns: [...]}", t.FullName())
 		return false
+	}
+	for _, msg := range streamProblems(t) {
+		bad(t.Pos, "table %s: %s", t.FullName(), msg)
 	}
 	if !isExportedIdent(t.Key.GoName) {
 		bad(t.Key.Pos, "key type %q: Go name %q is not an exported Go identifier", t.Key.Name, t.Key.GoName)
@@ -369,10 +391,13 @@ func checkNames(p *pkgPlan, fail func(schema.Pos, string, ...any)) {
 		"showPtr", "openTestDB", "mustCollect", "diffRows"} {
 		add(n, "a generated test helper", schema.Pos{})
 	}
-	files := map[string]string{"keys": "the shared key types", "helpers": "the test helpers"}
+	for _, n := range scanTestHelpers {
+		add(n, "a generated test helper", schema.Pos{})
+	}
+	files := map[string]string{"keys": "the shared key types", "helpers": "the test helpers", "scan_helpers": "the scan test helpers"}
 	for _, tp := range p.tables {
 		t := tp.t
-		for _, f := range []string{t.Name, t.Name + "_store"} {
+		for _, f := range []string{t.Name, t.Name + "_store", t.Name + "_arrow", t.Name + "_provider"} {
 			if other, ok := files[f]; ok {
 				fail(t.Pos, "table %s: its file %s.go collides with the file of %s; rename the table", t.FullName(), f, other)
 			}
@@ -387,9 +412,11 @@ func checkNames(p *pkgPlan, fail func(schema.Pos, string, ...any)) {
 			"sorted" + e + "Rows", "conflict" + e} {
 			add(n, what("a generated declaration"), t.Pos)
 		}
-		if t.Kind == schema.KindUser {
-			add(e+"OwnerStore", what("the owner store"), t.Pos)
-			add("Test"+e+"Owners", what("a generated test"), t.Pos)
+		for _, n := range tp.scanDecls() {
+			add(n, what("a generated declaration"), t.Pos)
+		}
+		for _, n := range tp.accessDecls() {
+			add(n, what("a generated declaration"), t.Pos)
 		}
 		if t.Kind == schema.KindStream && t.TTL > 0 {
 			add(e+"TTL", what("the TTL constant"), t.Pos)

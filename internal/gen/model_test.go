@@ -123,9 +123,10 @@ func fullSchema() *schema.Schema {
 		index("by_sender_kind", 3, true, "sender", "kind", "seq")
 
 	typing := table("demo", "typing_events", 9, schema.KindStream, "TypingEvent").
+		col("at", schema.TypeTimestamp, false).
 		col("event_id", schema.TypeBytes, false).
 		col("user_id", schema.TypeString, false).
-		key("EventId", "EventID", "event_id")
+		key("EventId", "EventID", "at", "event_id")
 	typing.t.TTL = 30 * time.Second
 
 	counters := table("demo", "counters", 10, schema.KindShared, "Counter").
@@ -140,6 +141,8 @@ func fullSchema() *schema.Schema {
 		col("at", schema.TypeTimestamp, false).
 		col("count", schema.TypeInt64, false).
 		key("TickAt", "TickAt", "at")
+	ticks.t.TTL = 90 * time.Minute
+	ticks.t.MaxRowsPerOwner = 5
 	sessions := table("demo", "sessions", 12, schema.KindSystem, "Session").
 		col("session_id", schema.TypeUUID, false).
 		col("user_id", schema.TypeString, false).

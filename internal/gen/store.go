@@ -9,64 +9,95 @@ import (
 	"github.com/tablegen/tablegen/internal/schema"
 )
 
-// storeFile is <table>_store.go: the typed store. For user tables the
-// store's only row access is For(owner), which returns an owner-scoped
-// store, so no code can read or write a row without naming its owner.
+// storeFile is <table>_store.go: the typed store and the table's access
+// policy. For user and stream tables the store's only row access is
+// For(owner), which returns an owner-scoped store, so no code can read or
+// write a row without naming its owner; reading across owners is the
+// separately named AllOwners view (owners.go).
 func (tp *tablePlan) storeFile() *jen.File {
 	f := tp.pkg.newFile([]string{tp.source})
+	f.ImportName(pathAccess, "access")
+	f.ImportName(pathScan, "scan")
 	t, e := tp.t, tp.entity
 	tableType := jen.Op("*").Qual(pathStore, "Table").Types(jen.Id(tp.key.name), jen.Id(e))
 	storeName := e + "Store"
 
 	doc := fmt.Sprintf("%s is the typed store of %s: rows of type %s keyed by %s, with their\nsecondary indexes kept in the same atomic write as the row.", storeName, t.FullName(), e, tp.key.name)
-	if t.Kind == schema.KindUser {
-		doc += fmt.Sprintf("\n%s is a user table, partitioned by owner: reach rows through For(owner).", t.FullName())
+	if tp.owned() {
+		doc += fmt.Sprintf("\n%s is a %s table, partitioned by owner: reach rows through For(owner), and\nevery owner's rows only through AllOwners.", t.FullName(), t.Kind)
+	}
+	if tp.stream() {
+		doc += fmt.Sprintf("\nReads never return a row whose %s is older than %sTTL, even before Expire\nremoved it.", t.Key.Columns[0].Name, e)
 	}
 	doc += "\nIt is safe for concurrent use. Methods take no context: embedded Pebble calls do not\nblock on anything a caller could cancel."
 	f.Add(docComment(doc))
-	f.Type().Id(storeName).Struct(jen.Id("t").Add(tableType.Clone()))
+	f.Type().Id(storeName).StructFunc(func(g *jen.Group) {
+		g.Id("t").Add(tableType.Clone())
+		if tp.stream() {
+			g.Id("now").Func().Params().Qual("time", "Time").Comment("the clock that decides what has expired")
+		}
+	})
 	f.Line()
 
 	f.Add(docf("New%s opens %s in db. It records the table's layout on first use and fails\nwith a *store.LayoutMismatchError when db was written with a different layout.", storeName, t.FullName()))
 	f.Func().Id("New"+storeName).Params(jen.Id("db").Op("*").Qual(pathStore, "DB")).Params(jen.Op("*").Id(storeName), jen.Error()).Block(
 		jen.List(jen.Id("t"), jen.Err()).Op(":=").Qual(pathStore, "NewTable").Call(jen.Id("db"), jen.Id(e+"Spec").Call()),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
-		jen.Return(jen.Op("&").Id(storeName).Values(jen.Dict{jen.Id("t"): jen.Id("t")}), jen.Nil()),
+		jen.Return(jen.Op("&").Id(storeName).Add(fields(func(g *jen.Group) {
+			g.Add(kv("t", jen.Id("t")))
+			if tp.stream() {
+				g.Add(kv("now", jen.Qual("time", "Now")))
+			}
+		})), jen.Nil()),
 	)
 	f.Line()
 
 	rowStore := storeName
-	if t.Kind == schema.KindUser {
+	if tp.owned() {
 		rowStore = e + "OwnerStore"
-		f.Add(docf("For returns the store of owner's rows of %s. Every key of a user table is\nprefixed by its owner's user id, so the returned store never sees another owner's rows or\nindex entries; unique indexes are unique per owner. owner must not be empty.", t.FullName()))
+		forDoc := fmt.Sprintf("For returns the store of owner's rows of %s. Every key of a %s table is\nprefixed by its owner's user id (a self-delimiting encoding, so no owner's keys are a prefix\nof another's), so the returned store never sees another owner's rows", t.FullName(), t.Kind)
+		if len(t.Indexes) > 0 {
+			forDoc += " or index entries;\nunique indexes are unique per owner"
+		}
+		f.Add(docComment(forDoc + ". An empty owner is refused with an error."))
 		f.Func().Params(jen.Id("s").Op("*").Id(storeName)).Id("For").Params(jen.Id("owner").String()).Params(jen.Op("*").Id(rowStore), jen.Error()).Block(
-			jen.If(jen.Id("owner").Op("==").Lit("")).Block(
-				jen.Return(jen.Nil(), jen.Qual("errors", "New").Call(jen.Lit(fmt.Sprintf("%s: owner is empty; every row of a user table belongs to a user, pass the owner's user id", t.FullName())))),
+			jen.List(jen.Id("scope"), jen.Err()).Op(":=").Qual(pathStore, "OwnerScope").Call(jen.Id("owner")),
+			jen.If(jen.Err().Op("!=").Nil()).Block(
+				jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit(t.FullName()+": %w"), jen.Err())),
 			),
-			jen.Return(jen.Op("&").Id(rowStore).Values(jen.Dict{
-				jen.Id("t"):     jen.Id("s").Dot("t").Dot("WithScope").Call(jen.Qual(pathKeyenc, "AppendString").Call(jen.Nil(), jen.Id("owner"))),
-				jen.Id("owner"): jen.Id("owner"),
-			}), jen.Nil()),
+			jen.Return(jen.Op("&").Id(rowStore).Add(fields(func(g *jen.Group) {
+				g.Add(kv("t", jen.Id("s").Dot("t").Dot("WithScope").Call(jen.Id("scope"))))
+				g.Add(kv("owner", jen.Id("owner")))
+				if tp.stream() {
+					g.Add(kv("now", jen.Id("s").Dot("now")))
+				}
+			})), jen.Nil()),
 		)
 		f.Line()
 		tp.verifyDecl(f, storeName, "every owner's rows")
+		tp.rootOwnerMethods(f, storeName)
 
 		f.Add(docf("%s is the part of %s that belongs to one owner; get one from %s.For.", rowStore, t.FullName(), storeName))
-		f.Type().Id(rowStore).Struct(
-			jen.Id("t").Add(tableType.Clone()),
-			jen.Id("owner").String(),
-		)
+		f.Type().Id(rowStore).StructFunc(func(g *jen.Group) {
+			g.Id("t").Add(tableType.Clone())
+			g.Id("owner").String()
+			if tp.stream() {
+				g.Id("now").Func().Params().Qual("time", "Time")
+			}
+		})
 		f.Line()
 		f.Add(docComment("Owner returns the user id whose rows this store reads and writes."))
 		f.Func().Params(jen.Id("s").Op("*").Id(rowStore)).Id("Owner").Params().String().Block(jen.Return(jen.Id("s").Dot("owner")))
 		f.Line()
 	}
 	tp.rowMethods(f, rowStore)
-	if t.Kind == schema.KindUser {
+	if tp.owned() {
 		tp.verifyDecl(f, rowStore, "this owner's rows")
+		tp.allOwnersDecl(f)
 	} else {
 		tp.verifyDecl(f, rowStore, "the table")
 	}
+	tp.policyDecl(f)
 	return f
 }
 
@@ -94,12 +125,16 @@ func (tp *tablePlan) rowMethods(f *jen.File, recv string) {
 	rng := jen.Qual(pathStore, "Range")
 	opts := jen.Qual(pathStore, "ScanOptions")
 
-	method(f, recv, "Get returns the row with key k, or an error wrapping store.ErrNotFound.", "Get").
-		Params(jen.Id("k").Add(key.Clone())).Params(row.Clone(), jen.Error()).Block(jen.Return(st().Dot("Get").Call(jen.Id("k"))))
-	f.Line()
-	method(f, recv, "Has reports whether a row with key k exists, without decoding it.", "Has").
-		Params(jen.Id("k").Add(key.Clone())).Params(jen.Bool(), jen.Error()).Block(jen.Return(st().Dot("Has").Call(jen.Id("k"))))
-	f.Line()
+	if tp.stream() {
+		tp.streamPointReads(f, recv)
+	} else {
+		method(f, recv, "Get returns the row with key k, or an error wrapping store.ErrNotFound.", "Get").
+			Params(jen.Id("k").Add(key.Clone())).Params(row.Clone(), jen.Error()).Block(jen.Return(st().Dot("Get").Call(jen.Id("k"))))
+		f.Line()
+		method(f, recv, "Has reports whether a row with key k exists, without decoding it.", "Has").
+			Params(jen.Id("k").Add(key.Clone())).Params(jen.Bool(), jen.Error()).Block(jen.Return(st().Dot("Has").Call(jen.Id("k"))))
+		f.Line()
+	}
 	putDoc := "Put inserts or replaces the row with v's key, together with its index entries, atomically."
 	if hasUnique(t) {
 		putDoc += "\nIt writes nothing and returns a *store.UniqueViolationError (use errors.As) when v would\nshare a unique index's values with another row."
@@ -110,11 +145,21 @@ func (tp *tablePlan) rowMethods(f *jen.File, recv string) {
 	method(f, recv, "Delete removes the row with key k and its index entries, atomically. Deleting a\nmissing row is not an error.", "Delete").
 		Params(jen.Id("k").Add(key.Clone())).Error().Block(jen.Return(st().Dot("Delete").Call(jen.Id("k"))))
 	f.Line()
-	method(f, recv, "Scan yields the rows whose keys lie in r, in key order or, with o.Reverse, in reverse,\nfrom one consistent snapshot. Page with o.Limit and o.After = lastKey.AppendKey(nil).\nErrors are yielded, never dropped.", "Scan").
-		Params(jen.Id("r").Add(rng.Clone()), jen.Id("o").Add(opts.Clone())).Add(seq.Clone()).Block(jen.Return(st().Dot("Scan").Call(jen.Id("r"), jen.Id("o"))))
+	scanDoc := "Scan yields the rows whose keys lie in r, in key order or, with o.Reverse, in reverse,\nfrom one consistent snapshot. Page with o.Limit and o.After = lastKey.AppendKey(nil).\nErrors are yielded, never dropped."
+	countDoc := "Count returns the number of rows whose keys lie in r, without decoding them."
+	live := func(r *jen.Statement) *jen.Statement { return r }
+	if tp.stream() {
+		scanDoc += "\nExpired rows are skipped: r is narrowed to the rows whose event time is within the TTL."
+		countDoc += "\nExpired rows are not counted."
+		live = func(r *jen.Statement) *jen.Statement {
+			return jen.Qual(pathStore, "LiveRange").Call(r, jen.Id("s").Dot("cutoff").Call())
+		}
+	}
+	method(f, recv, scanDoc, "Scan").
+		Params(jen.Id("r").Add(rng.Clone()), jen.Id("o").Add(opts.Clone())).Add(seq.Clone()).Block(jen.Return(st().Dot("Scan").Call(live(jen.Id("r")), jen.Id("o"))))
 	f.Line()
-	method(f, recv, "Count returns the number of rows whose keys lie in r, without decoding them.", "Count").
-		Params(jen.Id("r").Add(rng.Clone())).Params(jen.Int(), jen.Error()).Block(jen.Return(st().Dot("Count").Call(jen.Id("r"))))
+	method(f, recv, countDoc, "Count").
+		Params(jen.Id("r").Add(rng.Clone())).Params(jen.Int(), jen.Error()).Block(jen.Return(st().Dot("Count").Call(live(jen.Id("r")))))
 	f.Line()
 	method(f, recv, "All is the range of every row, for Scan and Count.", "All").
 		Params().Add(rng.Clone()).Block(jen.Return(rng.Clone().Values()))

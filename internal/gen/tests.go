@@ -154,6 +154,7 @@ func (tp *tablePlan) testFile() *jen.File {
 	if tp.t.Kind == schema.KindUser {
 		tp.ownersTest(f)
 	}
+	tp.ownerTests(f)
 	return f
 }
 

@@ -11,9 +11,9 @@ import (
 )
 
 // rowStore is the store type whose methods read and write rows: the owner
-// store for user tables.
+// store for user and stream tables.
 func (tp *tablePlan) rowStore() string {
-	if tp.t.Kind == schema.KindUser {
+	if tp.owned() {
 		return tp.entity + "OwnerStore"
 	}
 	return tp.entity + "Store"
@@ -28,16 +28,18 @@ func (tp *tablePlan) encodedKey(k *jen.Statement) *jen.Statement {
 func (tp *tablePlan) modelType() *jen.Statement { return jen.Map(jen.String()).Id(tp.entity) }
 
 // openStore emits the statements that open the row store as s on db;
-// user tables go through For("alice").
+// user and stream tables go through For("alice"), stream tables with a
+// clock at which no row has expired (tests_owner.go).
 func (tp *tablePlan) openStore(g *jen.Group, owner string) {
 	e := tp.entity
-	if tp.t.Kind != schema.KindUser {
+	if !tp.owned() {
 		g.List(jen.Id("s"), jen.Err()).Op(":=").Id("New" + e + "Store").Call(jen.Id("db"))
 		g.Add(ifErrFatal("New" + e + "Store"))
 		return
 	}
 	g.List(jen.Id("root"), jen.Err()).Op(":=").Id("New" + e + "Store").Call(jen.Id("db"))
 	g.Add(ifErrFatal("New" + e + "Store"))
+	tp.noExpiry(g)
 	g.List(jen.Id("s"), jen.Err()).Op(":=").Id("root").Dot("For").Call(jen.Lit(owner))
 	g.Add(ifErrFatal("For(%q)", jen.Lit(owner)))
 }
@@ -512,7 +514,7 @@ func (tp *tablePlan) storeTest(f *jen.File) {
 		)
 		g.Id("model").Op("=").Add(tp.modelType()).Values()
 		g.Add(check())
-		if tp.t.Kind == schema.KindUser {
+		if tp.owned() {
 			g.If(jen.List(jen.Id("problems"), jen.Err()).Op(":=").Id("root").Dot("Verify").Call(), jen.Err().Op("!=").Nil().Op("||").Len(jen.Id("problems")).Op("!=").Lit(0)).Block(
 				fatalf("Verify of every owner = %v, %v; want no problems", jen.Id("problems"), jen.Err()),
 			)

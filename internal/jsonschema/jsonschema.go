@@ -139,7 +139,12 @@ func document() *node {
 	table.AllOf = []*node{
 		{
 			If:   &node{Required: []string{"kind"}, Properties: map[string]*node{"kind": {Const: string(schema.KindStream)}}},
-			Then: &node{Required: []string{"ttl"}},
+			Then: &node{
+				Required: []string{"ttl"},
+				Properties: map[string]*node{
+					"indexes": forbidden("stream tables have no secondary indexes (expiry deletes key ranges, which would leave entries behind); remove indexes or use kind: user."),
+				},
+			},
 			Else: &node{Properties: map[string]*node{
 				"ttl":                forbidden("ttl applies only to stream tables; remove it or set kind: stream."),
 				"max_rows_per_owner": forbidden("max_rows_per_owner applies only to stream tables; remove it or set kind: stream."),

@@ -42,10 +42,11 @@
 //     same column list. An index over a nullable column is sparse.
 //   - kinds: access (public, private, restricted, dba) is allowed on shared
 //     tables (default private) and system tables (default: the kind decides);
-//     user tables have an implicit owner (the stored key is owner + declared
-//     key), so they may not declare a column whose Go name is OwnerID; stream
-//     tables need a positive ttl (Go duration syntax) and may set
-//     max_rows_per_owner, and their first key column is an ascending
-//     timestamp so expiry is a key range. ttl and max_rows_per_owner are
-//     refused on other kinds.
+//     user and stream tables have an implicit owner (the stored key is
+//     owner + declared key), so they may not declare a column whose Go name
+//     is OwnerID; stream tables need a positive ttl (Go duration syntax) and
+//     may set max_rows_per_owner, their first key column is an ascending
+//     timestamp so expiry is a key range, and they may not declare indexes
+//     (expiry's range deletions would orphan the entries). ttl and
+//     max_rows_per_owner are refused on other kinds.
 package schema

@@ -108,7 +108,11 @@ func (p *fileParser) table(n *yaml.Node) *tableDecl {
 		d.keyOK = t.Key != nil && len(p.errs.list) == before
 	}
 	if f, ok := fs["indexes"]; ok {
-		t.Indexes = p.indexes(f, ix)
+		if t.Kind == KindStream {
+			p.errorf(f.key, "", "a stream table may not declare indexes: expiry removes rows with range deletions, which would leave index entries behind; remove indexes, or use kind: user and delete old rows yourself")
+		} else {
+			t.Indexes = p.indexes(f, ix)
+		}
 	}
 	p.streamOptions(n, fs, t)
 	p.owner(t, cols)
@@ -271,14 +275,15 @@ func (p *fileParser) ttl(f field) time.Duration {
 // name's Go spelling, OwnerID.
 const OwnerColumn = "owner_id"
 
-// owner enforces that user tables leave the owner implicit.
+// owner enforces that user and stream tables (both partitioned by owner)
+// leave the owner implicit.
 func (p *fileParser) owner(t *Table, cols []*colDecl) {
-	if t.Kind != KindUser {
+	if t.Kind != KindUser && t.Kind != KindStream {
 		return
 	}
 	for _, c := range cols {
 		if c.c.GoName == GoName(OwnerColumn) {
-			p.errorf(c.nameNode, c.ctx, "a user table's owner is implicit (every key is prefixed by the owner's user id), so no column may be named %s (Go name %s); remove the column or rename it, e.g. %q", OwnerColumn, GoName(OwnerColumn), "author_id")
+			p.errorf(c.nameNode, c.ctx, "a %s table's owner is implicit (every key is prefixed by the owner's user id), so no column may be named %s (Go name %s); remove the column or rename it, e.g. %q", t.Kind, OwnerColumn, GoName(OwnerColumn), "author_id")
 		}
 	}
 }

@@ -3,26 +3,38 @@ package rowenc
 import (
 	"math"
 	"time"
+	"unsafe"
 
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
-// want checks that the current field has wire type t and no error is
-// pending; otherwise it records an error naming the field and returns false,
-// leaving the accessor to return its zero value.
+// is reports whether the current field has wire type t and no error is
+// pending: the check every accessor makes, small enough to be inlined.
+// (VarintType is 0, the wire type of "no current field", hence the tag.)
+func (d *Decoder) is(t protowire.Type) bool {
+	return d.typ == t && d.tag != 0 && d.err == nil
+}
+
+// want is is, recording an error naming the field when the check fails,
+// after which the accessor returns its zero value.
 func (d *Decoder) want(t protowire.Type, column string) bool {
-	if d.err != nil {
-		return false
+	if d.is(t) {
+		return true
 	}
-	if d.tag == 0 {
+	d.mismatch(t, column)
+	return false
+}
+
+// mismatch records why the current field cannot be read as column (unless
+// an error is already pending).
+func (d *Decoder) mismatch(t protowire.Type, column string) {
+	switch {
+	case d.err != nil:
+	case d.tag == 0:
 		d.err = corruptf("%s accessor called with no current field: call it only after Next returned true", column)
-		return false
-	}
-	if d.typ != t {
+	default:
 		d.err = corruptf("field %d: wire type %s, want %s (for a %s column)", d.tag, wireTypeName(d.typ), wireTypeName(t), column)
-		return false
 	}
-	return true
 }
 
 // Bool returns the current varint field as a bool; like protobuf, any
@@ -87,23 +99,38 @@ func (d *Decoder) Float64() float64 {
 
 // String returns the current length-delimited field as a string. The bytes
 // are not checked for UTF-8, so bytes and json columns can become strings.
-// It is the string-column accessor, not a fmt.Stringer: printing a Decoder
-// with %v calls it.
+// It copies the bytes, except in a Decoder made by [NewOwnedDecoder], whose
+// strings share the row's memory. It is the string-column accessor, not a
+// fmt.Stringer: printing a Decoder with %v calls it.
 func (d *Decoder) String() string {
 	if !d.want(protowire.BytesType, "string") {
 		return ""
 	}
-	return string(d.raw)
+	if d.owned {
+		if d.ve == d.vs {
+			return ""
+		}
+		return unsafe.String(&d.buf[d.vs], d.ve-d.vs)
+	}
+	return string(d.value())
 }
 
-// Bytes returns a copy of the current length-delimited field, so the result
-// outlives the row buffer (which Pebble reuses). A present empty value is a
-// non-nil empty slice; nil means an error.
+// Bytes returns the current length-delimited field: a copy, so the result
+// outlives the row buffer (which Pebble reuses), or, in a Decoder made by
+// [NewOwnedDecoder], the field's bytes in the row with the capacity cut at
+// the field's end. A present empty value is a non-nil empty slice; nil
+// means an error.
 func (d *Decoder) Bytes() []byte {
 	if !d.want(protowire.BytesType, "bytes") {
 		return nil
 	}
-	return append([]byte{}, d.raw...)
+	if d.owned {
+		if d.ve == d.vs {
+			return []byte{}
+		}
+		return d.value()
+	}
+	return append([]byte{}, d.value()...)
 }
 
 // Timestamp returns the current zigzag varint field, microseconds since
@@ -139,10 +166,10 @@ func (d *Decoder) UUID() (u [16]byte) {
 	if !d.want(protowire.BytesType, "uuid") {
 		return u
 	}
-	if len(d.raw) != len(u) {
-		d.err = corruptf("field %d: uuid value has %d bytes, want %d", d.tag, len(d.raw), len(u))
+	if d.ve-d.vs != len(u) {
+		d.err = corruptf("field %d: uuid value has %d bytes, want %d", d.tag, d.ve-d.vs, len(u))
 		return u
 	}
-	copy(u[:], d.raw)
+	copy(u[:], d.buf[d.vs:d.ve])
 	return u
 }

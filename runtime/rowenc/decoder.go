@@ -1,6 +1,7 @@
 package rowenc
 
 import (
+	"encoding/binary"
 	"io"
 	"strings"
 
@@ -14,80 +15,136 @@ import (
 // returns false and accessors return zero values, so generated code stays a
 // flat loop with a single d.Err() check at the end.
 //
-// A Decoder is not safe for concurrent use. Accessors that return slices
-// (Bytes) copy; Raw does not.
+// A Decoder is not safe for concurrent use. String and Bytes copy, except in
+// a Decoder made by [NewOwnedDecoder]; Raw never copies.
 type Decoder struct {
 	buf   []byte
 	off   int // offset of the next field's tag
 	start int // offset of the current field's tag
-	tag   protowire.Number
-	typ   protowire.Type
-	raw   []byte // value bytes of the current field, see Raw
-	num   uint64 // value of a varint, fixed32 or fixed64 field
-	err   error
+	// The current field's value bytes are buf[vs:ve] (see Raw). Offsets,
+	// not a slice, so Next writes no pointers: pointer writes through d
+	// cost a GC write barrier each while a collection runs.
+	vs, ve int
+	tag    protowire.Number
+	typ    protowire.Type
+	num    uint64 // value of a varint, fixed32 or fixed64 field
+	err    error
+	owned  bool // String and Bytes alias buf instead of copying (NewOwnedDecoder)
 }
 
 // NewDecoder returns a Decoder over the row value b. The Decoder reads b in
-// place; b must not change while it is in use.
+// place; b must not change while it is in use. String and Bytes copy what
+// they return, so the decoded values outlive b: use it when b is borrowed,
+// for example a Pebble value that is only valid until the iterator moves.
 func NewDecoder(b []byte) *Decoder {
 	return &Decoder{buf: b}
+}
+
+// NewOwnedDecoder returns a Decoder over a row value that the caller hands
+// over for good: String and Bytes return views into b instead of copies, so
+// decoding a row costs no allocation per string or bytes column. It exists
+// for the store, which copies each row out of Pebble once into a buffer of
+// its own and gives that buffer to the decode function; the copies
+// NewDecoder would make on top of it are the largest cost of a typed scan.
+//
+// The aliasing contract: after the call the caller gives up b. Nobody may
+// modify b, or reuse its memory, as long as any decoded value may be
+// reachable, because the strings String returns share b's memory and Go
+// strings must never change. Bytes returns subslices whose capacity ends
+// with the field, so appending to one reallocates instead of overwriting the
+// next field, and writing into one changes only that value; no two fields
+// share bytes. Any decoded string or bytes value keeps all of b alive, which
+// is the price of the single allocation.
+func NewOwnedDecoder(b []byte) *Decoder {
+	return &Decoder{buf: b, owned: true}
 }
 
 // Next consumes the next field and reports whether there is one. It returns
 // false at the end of the row and after any error (see Err).
 func (d *Decoder) Next() bool {
-	d.tag, d.typ, d.raw, d.num = 0, 0, nil, 0
 	if d.err != nil || d.off >= len(d.buf) {
+		d.clearField()
 		return false
 	}
 	b := d.buf[d.off:]
-	x, n := protowire.ConsumeVarint(b)
-	if n < 0 {
-		d.err = corruptf("field tag at byte %d of %d: %s", d.off, len(d.buf), parseProblem(n))
-		return false
+	// Tags up to 15 and small values fit in one byte: decode those inline
+	// and leave the general cases to protowire.
+	x, n := uint64(b[0]), 1
+	if x >= 0x80 {
+		if x, n = protowire.ConsumeVarint(b); n < 0 {
+			return d.fail(corruptf("field tag at byte %d of %d: %s", d.off, len(d.buf), parseProblem(n)))
+		}
 	}
 	tag, typ := protowire.DecodeTag(x)
 	if tag < protowire.MinValidNumber { // as protowire.ConsumeTag: 0, or beyond int32
-		d.err = corruptf("field tag at byte %d of %d: invalid field number %d", d.off, len(d.buf), x>>3)
-		return false
+		return d.fail(corruptf("field tag at byte %d of %d: invalid field number %d", d.off, len(d.buf), x>>3))
 	}
 	v := b[n:]
-	var m int
+	vs := d.off + n // where the value starts
+	var m int       // bytes of the value, including a length prefix
+	skip := 0       // bytes of the length prefix
+	trail := 0      // bytes of a group's end marker
 	switch typ {
 	case protowire.VarintType:
-		d.num, m = protowire.ConsumeVarint(v)
+		if len(v) > 0 && v[0] < 0x80 {
+			d.num, m = uint64(v[0]), 1
+		} else {
+			d.num, m = protowire.ConsumeVarint(v)
+		}
 	case protowire.Fixed32Type:
 		var x uint32
 		x, m = protowire.ConsumeFixed32(v)
 		d.num = uint64(x)
 	case protowire.Fixed64Type:
-		d.num, m = protowire.ConsumeFixed64(v)
+		if len(v) >= 8 {
+			d.num, m = binary.LittleEndian.Uint64(v), 8
+		} else {
+			d.num, m = protowire.ConsumeFixed64(v)
+		}
 	case protowire.BytesType:
-		d.raw, m = protowire.ConsumeBytes(v)
+		if len(v) > 0 && v[0] < 0x80 && int(v[0]) < len(v) {
+			skip, m = 1, 1+int(v[0])
+		} else {
+			var raw []byte
+			raw, m = protowire.ConsumeBytes(v)
+			skip = m - len(raw)
+		}
 	case protowire.StartGroupType:
 		// Groups are never written by this package, but a protobuf
-		// reader must be able to skip them as unknown fields.
-		d.raw, m = protowire.ConsumeGroup(tag, v)
+		// reader must be able to skip them as unknown fields. The value
+		// is the group's contents, without the end marker.
+		var raw []byte
+		raw, m = protowire.ConsumeGroup(tag, v)
+		trail = m - len(raw) // the end marker
 	case protowire.EndGroupType:
-		d.err = corruptf("field %d at byte %d of %d: end-group marker without a matching start-group", tag, d.off, len(d.buf))
-		return false
+		return d.fail(corruptf("field %d at byte %d of %d: end-group marker without a matching start-group", tag, d.off, len(d.buf)))
 	default:
-		d.err = corruptf("field %d at byte %d of %d: %s cannot be parsed", tag, d.off, len(d.buf), wireTypeName(typ))
-		return false
+		return d.fail(corruptf("field %d at byte %d of %d: %s cannot be parsed", tag, d.off, len(d.buf), wireTypeName(typ)))
 	}
 	if m < 0 {
-		d.raw = nil
-		d.err = corruptf("field %d: %s value at byte %d of %d: %s", tag, wireTypeName(typ), d.off+n, len(d.buf), parseProblem(m))
-		return false
+		return d.fail(corruptf("field %d: %s value at byte %d of %d: %s", tag, wireTypeName(typ), d.off+n, len(d.buf), parseProblem(m)))
 	}
-	switch typ {
-	case protowire.VarintType, protowire.Fixed32Type, protowire.Fixed64Type:
-		d.raw = v[:m]
-	}
-	d.start, d.off = d.off, d.off+n+m
+	d.vs, d.ve = vs+skip, vs+m-trail
+	d.start, d.off = d.off, vs+m
 	d.tag, d.typ = tag, typ
 	return true
 }
+
+// clearField leaves the Decoder without a current field.
+func (d *Decoder) clearField() {
+	d.tag, d.typ, d.vs, d.ve, d.num = 0, 0, 0, 0, 0
+}
+
+// fail records err as the sticky error, leaves no current field and
+// returns false, for Next to return.
+func (d *Decoder) fail(err error) bool {
+	d.clearField()
+	d.err = err
+	return false
+}
+
+// value is the current field's value bytes (see Raw), aliasing the row.
+func (d *Decoder) value() []byte { return d.buf[d.vs:d.ve:d.ve] }
 
 // Tag returns the current field's number (the column's tag), or 0 when
 // there is no current field.
@@ -103,7 +160,12 @@ func (d *Decoder) WireType() protowire.Type { return d.typ }
 // length prefix for a length-delimited field, and the contents without the
 // end marker for a group. Interpret it with WireType. It aliases the row, so
 // it must not be modified or kept beyond the row's lifetime.
-func (d *Decoder) Raw() []byte { return d.raw }
+func (d *Decoder) Raw() []byte {
+	if d.tag == 0 {
+		return nil
+	}
+	return d.value()
+}
 
 // Err returns nil once Next has returned false at the end of a well-formed
 // row, or the first error, which wraps ErrCorrupt and names the field.

@@ -60,6 +60,25 @@ func FuzzDecoder(f *testing.F) {
 			t.Fatalf("clean walk consumed %d of %d bytes", end, len(data))
 		}
 
+		// An owned Decoder reads the same values, as views into data.
+		d = NewOwnedDecoder(data)
+		for d.Next() {
+			if d.WireType() != protowire.BytesType {
+				continue
+			}
+			raw := d.Raw()
+			s, b := d.String(), d.Bytes()
+			if s != string(raw) || !bytes.Equal(b, raw) || b == nil {
+				t.Fatalf("owned field %d: String %q / Bytes %x differ from Raw %x", d.Tag(), s, b, raw)
+			}
+			if len(raw) > 0 && (!within(b, data) || cap(b) != len(b)) {
+				t.Fatalf("owned field %d: Bytes is not the field's bytes in the row with its capacity cut", d.Tag())
+			}
+		}
+		if err := d.Err(); err != nil && !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("owned walk: error %v does not wrap ErrCorrupt", err)
+		}
+
 		d = NewDecoder(data)
 		for d.Next() {
 			switch d.WireType() {

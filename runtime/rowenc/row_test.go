@@ -65,7 +65,15 @@ func appendTestRow(b []byte, r *testRow) []byte {
 
 // decodeTestRow is the full decode generated code performs.
 func decodeTestRow(b []byte, r *testRow) error {
-	d := NewDecoder(b)
+	return decodeTestRowWith(NewDecoder(b), r)
+}
+
+// decodeOwnedTestRow is the full decode of a row buffer handed over to it.
+func decodeOwnedTestRow(b []byte, r *testRow) error {
+	return decodeTestRowWith(NewOwnedDecoder(b), r)
+}
+
+func decodeTestRowWith(d *Decoder, r *testRow) error {
 	for d.Next() {
 		switch d.Tag() {
 		case 1:

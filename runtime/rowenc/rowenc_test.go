@@ -122,12 +122,19 @@ func encodeFields(fs []field) []byte {
 	return b
 }
 
+// decoders are the two ways to make a Decoder; every behaviour but copying
+// is the same for both.
+var decoders = []struct {
+	name string
+	make func([]byte) *Decoder
+}{{"copying", NewDecoder}, {"owned", NewOwnedDecoder}}
+
 // TestRoundTrip writes random rows and reads every field back, in order,
-// with the accessor of its type.
+// with the accessor of its type, through both kinds of Decoder.
 func TestRoundTrip(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		fs := drawFields(t, "row", nil)
-		d := NewDecoder(encodeFields(fs))
+		d := rapid.SampledFrom(decoders).Draw(t, "decoder").make(encodeFields(fs))
 		for i, f := range fs {
 			if !d.Next() {
 				t.Fatalf("Next = false before field %d (%v), err %v", i, f, d.Err())

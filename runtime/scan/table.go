@@ -126,5 +126,6 @@ func newTable(l *store.Layout) (*table, error) {
 	return t, nil
 }
 
-// isUser reports whether keys carry an owner scope before the key tuple.
-func (t *table) isUser() bool { return t.layout.Kind == "user" }
+// isUser reports whether keys carry an owner scope before the key tuple:
+// user and stream tables are both partitioned by owner.
+func (t *table) isUser() bool { return t.layout.Kind == "user" || t.layout.Kind == "stream" }

@@ -2,8 +2,9 @@ package store
 
 import (
 	"bytes"
-	"errors"
+	"cmp"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -26,6 +27,11 @@ type Batch struct {
 	kbuf  []byte
 	obuf  []byte
 	spans []span
+	rkeys []byte    // keys read by commitIndexed
+	reads []read    // the keys read, in the order the operations need them
+	order []keyRead // reads sorted by key, one per distinct key
+	uread []int32   // read of each unique entry of a put's new values, parallel to idx; -1 none
+	rvals []byte    // values read from the database
 }
 
 // op is one logical operation, encoded when it was added (so the caller may
@@ -34,10 +40,11 @@ type op struct {
 	core   *tableCore
 	scope  []byte
 	del    bool
-	rowKey span // header + scope + key tuple, in buf
-	pk     int  // start of the key tuple in buf (ends at rowKey.end)
-	row    span // encoded row (puts), in buf
-	idx    int  // first of len(core.indexes) spans in Batch.idx (puts)
+	rowKey span  // header + scope + key tuple, in buf
+	pk     int   // start of the key tuple in buf (ends at rowKey.end)
+	row    span  // encoded row (puts), in buf
+	idx    int   // first of len(core.indexes) spans in Batch.idx (puts)
+	read   int32 // Commit: the read of rowKey (tables with indexes)
 }
 
 // NewBatch returns an empty batch on db.
@@ -162,14 +169,22 @@ func (b *Batch) commitPlain(wo *pebble.WriteOptions) error {
 	return nil
 }
 
-// commitIndexed materializes the batch under the commit mutex in an indexed
-// Pebble batch, so each operation reads the rows and entries left by the
-// operations before it, and no other writer can change them in between.
+// commitIndexed materializes a batch that touches indexed tables. Every key
+// an operation must read (its old row, the unique entries of its new
+// values) is collected, sorted and read in one forward pass of a single
+// Pebble iterator, under the commit mutex so no other writer can change them
+// before the batch is committed. The operations are then applied in order to
+// a plain Pebble batch, each seeing the writes of the ones before it through
+// the table of reads, which is updated as they go.
 func (b *Batch) commitIndexed(wo *pebble.WriteOptions) error {
 	db := b.db
+	b.planReads() // needs no lock: it only looks at the batch
 	db.commitMu.Lock()
 	defer db.commitMu.Unlock()
-	pb := db.pdb.NewIndexedBatch()
+	if err := b.fetchReads(); err != nil {
+		return err
+	}
+	pb := db.pdb.NewBatch()
 	defer pb.Close()
 	for i := range b.ops {
 		if err := b.apply(pb, &b.ops[i]); err != nil {
@@ -182,12 +197,162 @@ func (b *Batch) commitIndexed(wo *pebble.WriteOptions) error {
 	return nil
 }
 
-// apply writes one operation and the index changes it implies into pb.
+// read is one key that commitIndexed reads, and what an operation sees under
+// it: the stored value, then whatever earlier operations of the batch wrote.
+type read struct {
+	key   span  // in Batch.rkeys
+	canon int32 // the read that holds the state of this key (the first of equal keys)
+	found bool  // the key has a value
+	inBuf bool  // the value is in Batch.buf (written by an operation), not Batch.rvals
+	val   span
+}
+
+// planReads lists the keys the operations on indexed tables read: each
+// operation's row key (op.read) and, for puts, the entry key of each unique
+// index with a value (Batch.uread, parallel to Batch.idx; -1 for none). It
+// sorts them into Batch.order, one entry per distinct key, with each read's
+// canon pointing at the read that represents its key. The row keys come
+// first, then the entries index by index, so a batch written in key order
+// lists them already sorted and the sort costs one pass.
+func (b *Batch) planReads() {
+	b.rkeys, b.reads, b.order = b.rkeys[:0], b.reads[:0], b.order[:0]
+	b.uread = slices.Grow(b.uread[:0], len(b.idx))[:len(b.idx)]
+	maxIndexes := 0
+	for i := range b.ops {
+		o := &b.ops[i]
+		if n := len(o.core.indexes); n > 0 {
+			o.read = b.addRead(b.bytes(o.rowKey))
+			maxIndexes = max(maxIndexes, n)
+		}
+	}
+	for j := range maxIndexes {
+		for i := range b.ops {
+			o := &b.ops[i]
+			c := o.core
+			if o.del || j >= len(c.indexes) {
+				continue
+			}
+			s := b.idx[o.idx+j]
+			if !c.indexes[j].unique || !s.ok {
+				b.uread[o.idx+j] = -1
+				continue
+			}
+			start := len(b.rkeys)
+			b.rkeys = entryKey(b.rkeys, c, c.indexes[j], o.scope, b.bytes(s), nil)
+			b.uread[o.idx+j] = b.addReadSpan(span{start, len(b.rkeys), true})
+		}
+	}
+	for i, r := range b.reads {
+		b.order = append(b.order, keyRead{key: b.rkeys[r.key.start:r.key.end], read: int32(i)})
+	}
+	byKey := func(x, y keyRead) int {
+		if c := bytes.Compare(x.key, y.key); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.read, y.read)
+	}
+	if !slices.IsSortedFunc(b.order, byKey) {
+		slices.SortFunc(b.order, byKey)
+	}
+	// Keep the first read of each key in order; point the others at it.
+	n := 0
+	for _, r := range b.order {
+		if n > 0 && bytes.Equal(b.order[n-1].key, r.key) {
+			b.reads[r.read].canon = b.order[n-1].read
+			continue
+		}
+		b.order[n] = r
+		n++
+	}
+	b.order = b.order[:n]
+}
+
+// keyRead is a read's key, for sorting and searching.
+type keyRead struct {
+	key  []byte // in Batch.rkeys
+	read int32
+}
+
+func (b *Batch) addRead(key []byte) int32 {
+	start := len(b.rkeys)
+	b.rkeys = append(b.rkeys, key...)
+	return b.addReadSpan(span{start, len(b.rkeys), true})
+}
+
+func (b *Batch) addReadSpan(key span) int32 {
+	i := int32(len(b.reads))
+	b.reads = append(b.reads, read{key: key, canon: i})
+	return i
+}
+
+// state returns the read holding the current state of read i's key.
+func (b *Batch) state(i int32) *read { return &b.reads[b.reads[i].canon] }
+
+// value returns the current value of a read's key.
+func (b *Batch) value(r *read) []byte {
+	if r.inBuf {
+		return b.bytes(r.val)
+	}
+	return b.rvals[r.val.start:r.val.end]
+}
+
+// lookup finds the state of key when some operation reads it, or nil.
+func (b *Batch) lookup(key []byte) *read {
+	i, ok := slices.BinarySearchFunc(b.order, key, func(r keyRead, key []byte) int {
+		return bytes.Compare(r.key, key)
+	})
+	if !ok {
+		return nil
+	}
+	return &b.reads[b.order[i].read]
+}
+
+// fetchReads reads every planned key from the database, in key order through
+// one iterator: each seek moves forward from the last one, so neighbouring
+// keys (keys inserted in order, rows of one region) cost little more than a
+// step, and the prefix seek consults the sstables' bloom filters, so keys
+// that do not exist yet skip the blocks that cannot hold them.
+func (b *Batch) fetchReads() error {
+	b.rvals = b.rvals[:0]
+	if len(b.order) == 0 {
+		return nil
+	}
+	it, err := b.db.pdb.NewIter(&pebble.IterOptions{
+		LowerBound: b.order[0].key,
+		UpperBound: []byte{keyspaceIndex + 1},
+	})
+	if err != nil {
+		return fmt.Errorf("store: batch: read rows and index entries: %w", err)
+	}
+	for _, kr := range b.order {
+		r, key := &b.reads[kr.read], kr.key
+		if !it.SeekPrefixGE(key) || !bytes.Equal(it.Key(), key) {
+			continue
+		}
+		v, err := it.ValueAndErr()
+		if err != nil {
+			_ = it.Close()
+			return fmt.Errorf("store: batch: read %x: %w", key, err)
+		}
+		start := len(b.rvals)
+		b.rvals = append(b.rvals, v...)
+		r.found, r.inBuf, r.val = true, false, span{start, len(b.rvals), true}
+	}
+	if err := it.Close(); err != nil {
+		return fmt.Errorf("store: batch: read rows and index entries: %w", err)
+	}
+	return nil
+}
+
+// apply writes one operation and the index changes it implies into pb, and
+// records its writes in the reads that later operations see.
 func (b *Batch) apply(pb *pebble.Batch, o *op) error {
 	c := o.core
 	rowKey := b.bytes(o.rowKey)
 	pk := b.buf[o.pk:o.rowKey.end]
-	ref := rowKey[rowHeaderLen:] // scope + key tuple: the value of index entries
+	// scope + key tuple: the value of index entries
+	refSpan := span{o.rowKey.start + rowHeaderLen, o.rowKey.end, true}
+	ref := b.bytes(refSpan)
 	if len(c.indexes) == 0 {
 		if o.del {
 			return wrapWrite(c, pb.Delete(rowKey, nil))
@@ -196,17 +361,11 @@ func (b *Batch) apply(pb *pebble.Batch, o *op) error {
 	}
 
 	// The old row's index values, if there is an old row.
-	hadOld := false
+	row := b.state(o.read)
 	b.obuf, b.spans = b.obuf[:0], b.spans[:0]
-	old, closer, err := pb.Get(rowKey)
-	switch {
-	case errors.Is(err, pebble.ErrNotFound):
-	case err != nil:
-		return fmt.Errorf("store: %s: read row %s: %w", c.name, c.formatKey(pk), err)
-	default:
-		hadOld = true
-		b.obuf, b.spans, err = c.indexValues(old, b.obuf, b.spans)
-		_ = closer.Close()
+	if row.found {
+		var err error
+		b.obuf, b.spans, err = c.indexValues(b.value(row), b.obuf, b.spans)
 		if err != nil {
 			return &CorruptError{Table: c.name, Key: c.formatKey(pk), Err: fmt.Errorf("the stored row cannot be decoded to update its index entries: %w", err)}
 		}
@@ -214,7 +373,7 @@ func (b *Batch) apply(pb *pebble.Batch, o *op) error {
 
 	for i, ix := range c.indexes {
 		var oldV, newV []byte
-		oldOK := hadOld && b.spans[i].ok
+		oldOK := row.found && b.spans[i].ok
 		if oldOK {
 			oldV = b.obuf[b.spans[i].start:b.spans[i].end]
 		}
@@ -227,10 +386,11 @@ func (b *Batch) apply(pb *pebble.Batch, o *op) error {
 		if oldOK == newOK && bytes.Equal(oldV, newV) {
 			continue // unchanged (or absent both times): leave the entry alone
 		}
+		var entry *read // the unique entry of the new values
 		if newOK && ix.unique {
-			b.kbuf = entryKey(b.kbuf[:0], c, ix, o.scope, newV, pk)
-			if err := b.checkUnique(pb, c, ix, o, b.kbuf, ref, newV, pk); err != nil {
-				return err
+			entry = b.state(b.uread[o.idx+i])
+			if entry.found && !bytes.Equal(b.value(entry), ref) { // not a stale entry of this very row
+				return b.uniqueViolation(c, ix, o, b.value(entry), newV, pk)
 			}
 		}
 		if oldOK {
@@ -238,33 +398,33 @@ func (b *Batch) apply(pb *pebble.Batch, o *op) error {
 			if err := pb.Delete(b.kbuf, nil); err != nil {
 				return wrapWrite(c, err)
 			}
+			if ix.unique {
+				if r := b.lookup(b.kbuf); r != nil {
+					r.found = false
+				}
+			}
 		}
 		if newOK {
 			b.kbuf = entryKey(b.kbuf[:0], c, ix, o.scope, newV, pk)
 			if err := pb.Set(b.kbuf, ref, nil); err != nil {
 				return wrapWrite(c, err)
 			}
+			if entry != nil {
+				entry.found, entry.inBuf, entry.val = true, true, refSpan
+			}
 		}
 	}
 	if o.del {
+		row.found = false
 		return wrapWrite(c, pb.Delete(rowKey, nil))
 	}
+	row.found, row.inBuf, row.val = true, true, o.row
 	return wrapWrite(c, pb.Set(rowKey, b.bytes(o.row), nil))
 }
 
-// checkUnique fails when the unique entry key already points to another row.
-func (b *Batch) checkUnique(pb *pebble.Batch, c *tableCore, ix indexCore, o *op, key, ref, values, pk []byte) error {
-	got, closer, err := pb.Get(key)
-	if errors.Is(err, pebble.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("store: %s: index %s: read entry: %w", c.name, ix.name, err)
-	}
-	defer closer.Close()
-	if bytes.Equal(got, ref) {
-		return nil // a stale entry of this very row
-	}
+// uniqueViolation describes a put whose unique entry already points to the
+// row got (scope + key tuple).
+func (b *Batch) uniqueViolation(c *tableCore, ix indexCore, o *op, got, values, pk []byte) error {
 	existing := "0x" + fmt.Sprintf("%x", got)
 	if rest, ok := bytes.CutPrefix(got, o.scope); ok {
 		existing = c.formatKey(rest)

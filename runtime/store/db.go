@@ -26,6 +26,8 @@ type DB struct {
 
 	regMu  sync.Mutex
 	tables map[uint32]*Layout // layouts registered through NewTable in this process
+
+	upgrade upgradeOptions // how NewTable upgrades tables (upgrade.go)
 }
 
 // Open opens (creating if needed) the database in dir. nil opts means
@@ -38,6 +40,10 @@ func Open(dir string, opts *Options) (*DB, error) {
 	}
 	if opts.CacheSize < 0 {
 		return nil, fmt.Errorf("store: open %s: CacheSize is %d; use 0 for the default or a positive byte count", dir, opts.CacheSize)
+	}
+	upgrade, err := newUpgradeOptions(opts)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
 	cacheSize := opts.CacheSize
 	if cacheSize == 0 {
@@ -72,7 +78,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 	if opts.Sync {
 		wo = pebble.Sync
 	}
-	db := &DB{pdb: pdb, writeOpts: wo, tables: map[uint32]*Layout{}}
+	db := &DB{pdb: pdb, writeOpts: wo, tables: map[uint32]*Layout{}, upgrade: upgrade}
 	db.life.done = make(chan struct{}, 1)
 	return db, nil
 }

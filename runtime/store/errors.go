@@ -46,15 +46,38 @@ func (e *CorruptError) Error() string {
 
 func (e *CorruptError) Unwrap() error { return e.Err }
 
-// LayoutMismatchError is returned by NewTable when the database was written
-// with a different layout for the table than the program declares. Changes
-// lists each difference in words.
+// LayoutMismatchError is returned by NewTable when the database holds the
+// table's data in a layout this build would misread, so it refuses to open
+// the table and writes nothing. Safe changes (a new or retired column, a new
+// or dropped index, a widened type) are applied on open instead; see
+// [NewTable]. Changes lists every difference in words; Refused the ones
+// that made NewTable refuse, each with the internal/compat rule it breaks,
+// the rule id `tablegen breaking` reports for the same change. Without
+// Refused, the table was registered twice in one process with different
+// layouts.
 type LayoutMismatchError struct {
 	Table   string
 	Changes []string
+	Refused []RefusedChange
+}
+
+// RefusedChange is one change NewTable will not apply to stored data.
+type RefusedChange struct {
+	Rule   string // internal/compat rule id, e.g. "KEY_CHANGED", "COLUMN_TYPE_INCOMPATIBLE"
+	Change string // the change in words, as listed in LayoutMismatchError.Changes
 }
 
 func (e *LayoutMismatchError) Error() string {
-	return fmt.Sprintf("store: table %s: the database was written with a different layout than this build declares:\n\t%s\nrestore the old declaration or migrate the data",
-		e.Table, strings.Join(e.Changes, "\n\t"))
+	if len(e.Refused) == 0 {
+		return fmt.Sprintf("store: table %s: the database was written with a different layout than this build declares:\n\t%s\nrestore the old declaration or migrate the data",
+			e.Table, strings.Join(e.Changes, "\n\t"))
+	}
+	lines := make([]string, len(e.Refused))
+	for i, r := range e.Refused {
+		lines[i] = r.Rule + ": " + r.Change
+	}
+	return fmt.Sprintf("store: table %s: this build would misread the data the database holds, so the table was not opened and nothing was changed:\n\t%s\n"+
+		"run `tablegen breaking --against <the revision that wrote the database>` to see each change at its file:line:col; "+
+		"restore the old declaration, or create a new table with a new id and copy the rows",
+		e.Table, strings.Join(lines, "\n\t"))
 }

@@ -56,7 +56,7 @@ func (t *Table[K, V]) GetUnique(indexID uint32, values []byte) (V, error) {
 	}
 	rowKey := append(appendRowPrefix(nil, t.core.id), ref...)
 	_ = closer.Close()
-	v, err := t.resolve(snap, ix, key, rowKey, values)
+	v, err := t.resolve(snap, ix, key, rowKey, values, nil)
 	if err != nil {
 		return zero, err
 	}
@@ -66,8 +66,9 @@ func (t *Table[K, V]) GetUnique(indexID uint32, values []byte) (V, error) {
 // resolve reads the row that the index entry entryKey points to (rowKey =
 // row header + the entry's value) from snap and checks that the row belongs
 // to this view's scope and still has the entry's values, so an inconsistent
-// index can never yield a wrong row.
-func (t *Table[K, V]) resolve(snap *pebble.Snapshot, ix *IndexSpec[V], entryKey, rowKey, values []byte) (V, error) {
+// index can never yield a wrong row. The row is copied out of Pebble into
+// rows, or into a buffer of its own when rows is nil (see Spec.DecodeRow).
+func (t *Table[K, V]) resolve(snap *pebble.Snapshot, ix *IndexSpec[V], entryKey, rowKey, values []byte, rows *rowArena) (V, error) {
 	var v V
 	skip := rowHeaderLen + len(t.scope)
 	if !bytes.HasPrefix(rowKey[rowHeaderLen:], t.scope) {
@@ -82,9 +83,14 @@ func (t *Table[K, V]) resolve(snap *pebble.Snapshot, ix *IndexSpec[V], entryKey,
 	if err != nil {
 		return v, fmt.Errorf("store: %s: read row %s: %w", t.core.name, t.formatRowKey(rowKey, skip), err)
 	}
-	err = t.spec.DecodeRow(val, &v)
+	var row []byte
+	if rows != nil {
+		row = rows.copy(val)
+	} else {
+		row = bytes.Clone(val)
+	}
 	_ = closer.Close()
-	if err != nil {
+	if err := t.spec.DecodeRow(row, &v); err != nil {
 		var zero V
 		return zero, &CorruptError{Table: t.core.name, Key: t.formatRowKey(rowKey, skip), Err: err}
 	}
@@ -123,7 +129,8 @@ func (t *Table[K, V]) IndexCursor(indexID uint32, v *V) ([]byte, error) {
 // entries and the rows they point to are read from one snapshot, so a
 // concurrent writer can never make the scan return a row that does not
 // match. Rows with a null indexed value (sparse indexes) are not in the
-// index and never returned. Errors are yielded as by Scan.
+// index and never returned. Errors are yielded, and the rows' memory is
+// shared, as by Scan.
 func (t *Table[K, V]) IndexScan(indexID uint32, r Range, o ScanOptions) iter.Seq2[V, error] {
 	return func(yield func(V, error) bool) {
 		var zero V
@@ -169,6 +176,7 @@ func (t *Table[K, V]) IndexScan(indexID uint32, r Range, o ScanOptions) iter.Seq
 			}
 		}()
 		rowKey := appendRowPrefix(nil, t.core.id)
+		var rows rowArena
 		n := 0
 		for ok := first(it, o.Reverse); ok; ok = next(it, o.Reverse) {
 			ref, err := it.ValueAndErr()
@@ -192,7 +200,7 @@ func (t *Table[K, V]) IndexScan(indexID uint32, r Range, o ScanOptions) iter.Seq
 				}
 				values = entry[:len(entry)-len(pk)]
 			}
-			v, err := t.resolve(snap, ix, it.Key(), rowKey, values)
+			v, err := t.resolve(snap, ix, it.Key(), rowKey, values, &rows)
 			if err != nil {
 				if !emit(zero, err) {
 					return

@@ -27,6 +27,17 @@ type Options struct {
 	// MemTableSize is the size in bytes of one Pebble memtable.
 	// 0 means DefaultMemTableSize (64 MiB).
 	MemTableSize uint64
+	// OnProgress, when set, is called while [NewTable] backfills the indexes
+	// a new build added to a table: after every BackfillBatchSize rows and
+	// once at the end, with the table's "namespace.name", the rows indexed
+	// so far (counting those an interrupted earlier backfill did) and the
+	// table's row count. It runs on the goroutine calling NewTable and
+	// should return quickly.
+	OnProgress func(table string, done, total int)
+	// BackfillBatchSize is the number of rows a backfill indexes per Pebble
+	// batch, and so how much work a crash can lose (the next open resumes
+	// after the last committed batch). 0 means DefaultBackfillBatchSize.
+	BackfillBatchSize int
 	// Logger receives Pebble's log messages. nil drops informational
 	// messages (Pebble prints several on every open) and sends errors and
 	// fatal errors to pebble.DefaultLogger (the standard log package).

@@ -82,6 +82,11 @@ func checkLimit(table string, o ScanOptions) error {
 // iteration error ends the scan; a row that does not decode is yielded as a
 // *CorruptError and the scan goes on if the loop continues. Breaking out of
 // the loop closes the underlying iterator.
+//
+// The strings and byte slices of the yielded rows share memory with the
+// stored bytes of neighbouring rows of the same scan (see rowArena), so a
+// row kept after the loop keeps up to rowArenaChunk bytes alive; clone
+// what you keep of a few rows out of a large scan.
 func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
 	return func(yield func(V, error) bool) {
 		var zero V
@@ -121,6 +126,7 @@ func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
 		}()
 		n := 0
 		var v V // one V decoded into and copied out per row, not one allocation per row
+		var rows rowArena
 		for ok := first(it, o.Reverse); ok; ok = next(it, o.Reverse) {
 			val, err := it.ValueAndErr()
 			if err != nil {
@@ -128,7 +134,7 @@ func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
 				return
 			}
 			v = zero
-			if err := t.spec.DecodeRow(val, &v); err != nil {
+			if err := t.spec.DecodeRow(rows.copy(val), &v); err != nil {
 				if !emit(zero, &CorruptError{Table: t.core.name, Key: t.formatRowKey(it.Key(), len(base)), Err: err}) {
 					return
 				}
@@ -193,4 +199,33 @@ func next(it *pebble.Iterator, reverse bool) bool {
 		return it.Prev()
 	}
 	return it.Next()
+}
+
+// rowArenaChunk is the size of the blocks a rowArena carves row buffers
+// from. A larger block saves allocations; a smaller one keeps less memory
+// alive when a caller keeps a row (its strings point into the block).
+const rowArenaChunk = 4 << 10
+
+// rowArena copies the rows of one scan out of Pebble into buffers that
+// Spec.DecodeRow owns (the decoded strings and byte slices may point into
+// them). Rows are packed into shared blocks, so a scan makes about one
+// allocation per rowArenaChunk bytes instead of one per row. Each buffer is
+// handed out once and never reused; its capacity ends with the row, so an
+// append through a decoded slice cannot reach the next row.
+type rowArena struct {
+	free []byte // the unused rest of the current block
+}
+
+func (a *rowArena) copy(val []byte) []byte {
+	n := len(val)
+	if n > rowArenaChunk/4 {
+		return bytes.Clone(val) // a big row gets a buffer of its own
+	}
+	if len(a.free) < n {
+		a.free = make([]byte, rowArenaChunk)
+	}
+	b := a.free[:n:n]
+	a.free = a.free[n:]
+	copy(b, val)
+	return b
 }

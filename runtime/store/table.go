@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -26,9 +27,19 @@ type Spec[K, V any] struct {
 	KeyOf func(v *V) K
 	// AppendRow appends the encoded row to dst (runtime/rowenc).
 	AppendRow func(dst []byte, v *V) []byte
-	// DecodeRow decodes b into v. b is only valid during the call: DecodeRow
-	// must copy whatever it keeps. It must return an error, never panic, on
+	// DecodeRow decodes b into v. It must return an error, never panic, on
 	// bad bytes.
+	//
+	// b is owned by the callee: for every row the store hands out (Get,
+	// Scan, IndexScan, GetUnique) it copies the stored value once into
+	// memory of the row's own (in a scan, a region of a block shared with
+	// neighbouring rows, see Scan), gives it to DecodeRow and never modifies
+	// or reuses it, so v may keep views into b instead of copies. Generated
+	// code decodes with rowenc.NewOwnedDecoder for that reason: one
+	// allocation per row rather than one per string or bytes column. Where
+	// the store decodes a row only to look at it (old index values when
+	// writing, Verify, index backfills), b stays valid for as long as the
+	// store uses v, and v is dropped afterwards.
 	DecodeRow func(b []byte, v *V) error
 	// Indexes are the table's secondary indexes; they must match
 	// Layout.Indexes one for one (same ids, names and uniqueness).
@@ -88,14 +99,25 @@ type Table[K, V any] struct {
 
 // NewTable registers a table on db and returns its typed view. The first
 // time a table id is registered in a database its layout is recorded in the
-// metadata keyspace; afterwards the recorded layout must be identical, or
-// NewTable returns a *LayoutMismatchError listing what changed, so a build
-// that would read the bytes differently never touches them.
+// metadata keyspace. On later opens NewTable compares the recorded layout
+// with spec.Layout and upgrades the table when every difference is safe
+// (internal/compat's rules): a new column (old rows read it as null or
+// zero), a retired column (old rows keep its bytes, decoders skip them), a
+// widened type (int32 → int64, string ↔ bytes, …), appended enum values, a
+// rename, a dropped index (its keyspace range-deleted), and a new index,
+// which NewTable backfills from the rows before it returns, reporting
+// progress to Options.OnProgress; an index is never served before it is
+// complete, and a crash during the backfill is finished by the next open. A
+// new unique index over rows that already share values fails with a
+// *UniqueViolationError and leaves nothing of the index behind. Any other
+// difference (a changed key, an incompatible column type, nullable to
+// required, edited enum values, an index redefined under the same id)
+// makes NewTable return a *LayoutMismatchError naming each change's rule,
+// having written nothing, so a build that would read the bytes differently
+// never touches them. An upgrade holds the DB's registration lock, so other
+// NewTable calls on db wait for it.
 func NewTable[K, V any](db *DB, spec Spec[K, V]) (*Table[K, V], error) {
 	if err := checkSpec(&spec); err != nil {
-		return nil, err
-	}
-	if err := db.register(&spec.Layout); err != nil {
 		return nil, err
 	}
 	s := &spec
@@ -133,7 +155,11 @@ func NewTable[K, V any](db *DB, spec Spec[K, V]) (*Table[K, V], error) {
 		}
 		return fmt.Sprint(k)
 	}
-	return &Table[K, V]{core: core, spec: s}, nil
+	t := &Table[K, V]{core: core, spec: s}
+	if err := register(t); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 func checkSpec[K, V any](s *Spec[K, V]) error {
@@ -176,54 +202,6 @@ func checkSpec[K, V any](s *Spec[K, V]) error {
 	return nil
 }
 
-// register checks the layout against this process's registrations and the
-// database's metadata, recording it when the database has none.
-func (db *DB) register(l *Layout) error {
-	if !db.life.enter() {
-		return ErrClosed
-	}
-	defer db.life.exit()
-	db.regMu.Lock()
-	defer db.regMu.Unlock()
-	if prev, ok := db.tables[l.ID]; ok {
-		if ch := layoutChanges(prev, l); len(ch) > 0 {
-			return &LayoutMismatchError{Table: l.FullName(), Changes: append([]string{"registered twice in this process with different layouts"}, ch...)}
-		}
-		return nil
-	}
-	key := metaKey(l.ID)
-	val, closer, err := db.pdb.Get(key)
-	switch {
-	case errors.Is(err, pebble.ErrNotFound):
-		canon := l.canonical()
-		rec, err := jsonRecord(&canon)
-		if err != nil {
-			return fmt.Errorf("store: table %s: encode layout: %w", l.FullName(), err)
-		}
-		if err := db.pdb.Set(key, rec, pebble.Sync); err != nil {
-			return fmt.Errorf("store: table %s: record layout: %w", l.FullName(), err)
-		}
-	case err != nil:
-		return fmt.Errorf("store: table %s: read recorded layout: %w", l.FullName(), err)
-	default:
-		stored, err := parseRecord(val)
-		_ = closer.Close()
-		if err != nil {
-			return fmt.Errorf("store: table %s: the layout recorded in the database (key %x) cannot be read: %w; the metadata is damaged, restore it from a backup", l.FullName(), key, err)
-		}
-		if stored.Fingerprint != l.Fingerprint() {
-			ch := layoutChanges(&stored.Layout, l)
-			if len(ch) == 0 {
-				ch = []string{fmt.Sprintf("layout fingerprint %s → %s", stored.Fingerprint, l.Fingerprint())}
-			}
-			return &LayoutMismatchError{Table: l.FullName(), Changes: ch}
-		}
-	}
-	c := l.canonical()
-	db.tables[l.ID] = &c
-	return nil
-}
-
 // WithScope returns a view of the table in which every row and index key
 // carries scope right after its table (or index) header. User tables are
 // scoped by owner: scope = keyenc.AppendString(nil, owner). The scope must be
@@ -262,9 +240,9 @@ func (t *Table[K, V]) Get(k K) (V, error) {
 	if err != nil {
 		return v, fmt.Errorf("store: %s: get %v: %w", t.core.name, k, err)
 	}
-	err = t.spec.DecodeRow(val, &v)
+	row := bytes.Clone(val)
 	_ = closer.Close()
-	if err != nil {
+	if err := t.spec.DecodeRow(row, &v); err != nil {
 		var zero V
 		return zero, &CorruptError{Table: t.core.name, Key: fmt.Sprint(k), Err: err}
 	}

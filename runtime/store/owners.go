@@ -1,0 +1,191 @@
+package store
+
+import (
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"iter"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/tablegen/tablegen/runtime/keyenc"
+)
+
+// Owned is one row of an owner-partitioned table together with its owner,
+// as the cross-owner reads yield it.
+type Owned[V any] struct {
+	Owner string
+	Row   V
+}
+
+// checkAllOwners says why t cannot be read across owners, or nil.
+func (t *Table[K, V]) checkAllOwners(what string) error {
+	switch {
+	case !t.core.ownerPartitioned():
+		return fmt.Errorf("store: %s: %s needs an owner-partitioned table (kind user or stream), not kind %q; use Scan", t.core.name, what, t.core.layout.Kind)
+	case t.scope != nil:
+		return fmt.Errorf("store: %s: %s on an owner-scoped view; call it on the unscoped table (the generated AllOwners view)", t.core.name, what)
+	}
+	return nil
+}
+
+// OwnerCursor returns the ScanOptions.After cursor that continues
+// [Table.ScanAllOwners] just past owner's row with key k.
+func (t *Table[K, V]) OwnerCursor(owner string, k K) []byte {
+	return t.spec.AppendKey(keyenc.AppendString(nil, owner), k)
+}
+
+// ScanAllOwners yields every owner's rows with their owners, in (owner, key)
+// order or reversed, from one consistent snapshot. It is the explicitly
+// named cross-owner read that flush, admin and export use; everything else
+// reads through an owner's scoped view. o.After is a cursor from
+// [Table.OwnerCursor]; o.Limit counts rows across owners. When floor is not
+// nil, an owner's rows whose key tuple sorts below floor are skipped (the
+// scan seeks past them): stream tables pass the encoded TTL cutoff, so no
+// expired row is returned. Errors are yielded as by [Table.Scan].
+func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned[V], error] {
+	return func(yield func(Owned[V], error) bool) {
+		var zero Owned[V]
+		if err := t.checkAllOwners("ScanAllOwners"); err != nil {
+			yield(zero, err)
+			return
+		}
+		if err := checkLimit(t.core.name, o); err != nil {
+			yield(zero, err)
+			return
+		}
+		db := t.core.db
+		if !db.life.enter() {
+			yield(zero, ErrClosed)
+			return
+		}
+		defer db.life.exit()
+		header := appendRowPrefix(nil, t.core.id)
+		lower, upper, empty := bounds(header, Range{}, o)
+		if empty {
+			return
+		}
+		it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+		if err != nil {
+			yield(zero, fmt.Errorf("store: %s: scan all owners: %w", t.core.name, err))
+			return
+		}
+		stopped := false
+		emit := func(v Owned[V], err error) bool {
+			if stopped {
+				return false
+			}
+			stopped = !yield(v, err)
+			return !stopped
+		}
+		defer func() {
+			if err := it.Close(); err != nil {
+				emit(zero, fmt.Errorf("store: %s: scan all owners: %w", t.core.name, err))
+			}
+		}()
+		n := 0
+		var seek []byte
+		for ok := first(it, o.Reverse); ok; {
+			key := it.Key()
+			owner, tuple, err := keyenc.DecodeString(key[len(header):])
+			if err != nil {
+				if !emit(zero, &CorruptError{Table: t.core.name, Key: "0x" + hex.EncodeToString(key), Err: fmt.Errorf("row key has no owner scope: %w", err)}) {
+					return
+				}
+				ok = next(it, o.Reverse)
+				continue
+			}
+			if floor != nil && bytes.Compare(tuple, floor) < 0 {
+				// Below this owner's floor: skip the rest of the owner's
+				// old rows (forward) or the owner entirely (reverse).
+				seek = append(seek[:0], key[:len(key)-len(tuple)]...)
+				if o.Reverse {
+					ok = it.SeekLT(seek)
+				} else {
+					ok = it.SeekGE(append(seek, floor...))
+				}
+				continue
+			}
+			val, err := it.ValueAndErr()
+			if err != nil {
+				emit(zero, fmt.Errorf("store: %s: scan all owners: read row %s: %w", t.core.name, t.formatRowKey(key, len(key)-len(tuple)), err))
+				return
+			}
+			r := Owned[V]{Owner: owner}
+			if err := t.spec.DecodeRow(val, &r.Row); err != nil {
+				if !emit(zero, &CorruptError{Table: t.core.name, Key: fmt.Sprintf("%q/%s", owner, t.formatRowKey(key, len(key)-len(tuple))), Err: err}) {
+					return
+				}
+				ok = next(it, o.Reverse)
+				continue
+			}
+			if !emit(r, nil) {
+				return
+			}
+			if n++; o.Limit > 0 && n >= o.Limit {
+				return
+			}
+			ok = next(it, o.Reverse)
+		}
+		if err := it.Error(); err != nil {
+			emit(zero, fmt.Errorf("store: %s: scan all owners: %w", t.core.name, err))
+		}
+	}
+}
+
+// Owners yields, in order and once each, the owners that have at least one
+// row (with a key tuple at or above floor when floor is not nil, so a
+// stream table lists only owners with unexpired rows). It costs one or two
+// seeks per owner, not a pass over the rows.
+func (t *Table[K, V]) Owners(floor []byte) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		if err := t.checkAllOwners("Owners"); err != nil {
+			yield("", err)
+			return
+		}
+		db := t.core.db
+		if !db.life.enter() {
+			yield("", ErrClosed)
+			return
+		}
+		defer db.life.exit()
+		header := appendRowPrefix(nil, t.core.id)
+		it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: header, UpperBound: prefixEnd(header)})
+		if err != nil {
+			yield("", fmt.Errorf("store: %s: owners: %w", t.core.name, err))
+			return
+		}
+		stopped := false
+		defer func() {
+			if err := it.Close(); err != nil && !stopped {
+				yield("", fmt.Errorf("store: %s: owners: %w", t.core.name, err))
+			}
+		}()
+		var scope []byte
+		ok := it.First()
+		for ok {
+			key := it.Key()
+			owner, tuple, err := keyenc.DecodeString(key[len(header):])
+			if err != nil {
+				stopped = !yield("", &CorruptError{Table: t.core.name, Key: "0x" + hex.EncodeToString(key), Err: fmt.Errorf("row key has no owner scope: %w", err)})
+				return
+			}
+			scope = append(scope[:0], key[:len(key)-len(tuple)]...)
+			if floor != nil && bytes.Compare(tuple, floor) < 0 {
+				// Only old rows so far: is there one at or above the floor?
+				ok = it.SeekGE(append(bytes.Clone(scope), floor...))
+				if !ok || !bytes.HasPrefix(it.Key(), scope) {
+					continue // none: the iterator already sits on the next owner, if any
+				}
+			}
+			if !yield(owner, nil) {
+				stopped = true
+				return
+			}
+			ok = it.SeekGE(prefixEnd(scope))
+		}
+		if err := it.Error(); err != nil {
+			stopped = !yield("", fmt.Errorf("store: %s: owners: %w", t.core.name, err))
+		}
+	}
+}
