@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/tabletest"
 )
 
 // randomConversationLeaf returns a random predicate on one column of chat.conversations whose literal is v's value,
@@ -21,26 +22,26 @@ import (
 func randomConversationLeaf(r *rand.Rand, v *Conversation) scan.Expr {
 	switch r.IntN(9) {
 	case 0:
-		return scanLeaf(r, "row_id", v.RowID, false)
+		return tabletest.RandomPredicate(r, "row_id", v.RowID)
 	case 1:
-		return scanLeaf(r, "title", v.Title, true)
+		return tabletest.RandomTextPredicate(r, "title", v.Title)
 	case 2:
-		return scanLeaf(r, "created_by", v.CreatedBy, true)
+		return tabletest.RandomTextPredicate(r, "created_by", v.CreatedBy)
 	case 3:
-		return scanLeaf(r, "archived", v.Archived, false)
+		return tabletest.RandomPredicate(r, "archived", v.Archived)
 	case 4:
-		return scanLeaf(r, "member_count", v.MemberCount, false)
+		return tabletest.RandomPredicate(r, "member_count", v.MemberCount)
 	case 5:
 		return &scan.IsNull{Column: "settings", Not: r.IntN(2) == 0}
 	case 6:
 		if v.Avatar == nil {
 			return &scan.IsNull{Column: "avatar", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "avatar", []byte(v.Avatar), false)
+		return tabletest.RandomPredicate(r, "avatar", []byte(v.Avatar))
 	case 7:
-		return scanLeaf(r, "created_at", v.CreatedAt, false)
+		return tabletest.RandomPredicate(r, "created_at", v.CreatedAt)
 	case 8:
-		return scanLeaf(r, "updated_at", v.UpdatedAt, false)
+		return tabletest.RandomPredicate(r, "updated_at", v.UpdatedAt)
 	}
 	return nil
 }
@@ -107,7 +108,7 @@ func TestConversationArrowSchema(t *testing.T) {
 // provider (scan.RowDecoder) returns, batch for batch and bit for bit, for random requests
 // (projections, filters, limits, batch sizes) over random rows.
 func TestConversationProvider(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	tbl, err := store.NewTable(db, ConversationSpec())
 	if err != nil {
 		t.Fatalf("open table: %v", err)
@@ -142,10 +143,10 @@ func TestConversationProvider(t *testing.T) {
 		return randomConversationLeaf(r, &rows[r.IntN(len(rows))])
 	}
 	for range 300 {
-		req := scanRequest(r, cols, leaf)
+		req := tabletest.RandomRequest(r, cols, leaf)
 		gp, sp := generated, schemaDriven
-		if err := scanCompare(t, gp, sp, req); err != nil {
-			t.Fatalf("%s: %v", describeRequest(req), err)
+		if err := tabletest.CompareScans(t, gp, sp, req); err != nil {
+			t.Fatalf("%s: %v", tabletest.DescribeRequest(req), err)
 		}
 	}
 }
@@ -154,15 +155,7 @@ func TestConversationProvider(t *testing.T) {
 // through the schema-driven one, in rows/s, over up to 10,000 random rows (random keys collide,
 // so fewer may be stored; the rows metric says how many).
 func BenchmarkConversationProvider(b *testing.B) {
-	db, err := store.Open(b.TempDir(), &store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			b.Error(err)
-		}
-	})
+	db := tabletest.OpenDB(b)
 	tbl, err := store.NewTable(db, ConversationSpec())
 	if err != nil {
 		b.Fatalf("open table: %v", err)

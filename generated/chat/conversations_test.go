@@ -15,25 +15,26 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/tabletest"
 )
 
 // randomConversation returns a row with random values that cover nulls, zero values, unicode and
 // the extremes of every column type.
 func randomConversation(r *rand.Rand) Conversation {
 	var v Conversation
-	v.RowID = randomInt64(r)
-	v.Title = randomString(r)
-	v.CreatedBy = randomString(r)
-	v.Archived = randomBool(r)
-	v.MemberCount = randomInt32(r)
+	v.RowID = tabletest.RandomInt64(r)
+	v.Title = tabletest.RandomString(r)
+	v.CreatedBy = tabletest.RandomString(r)
+	v.Archived = tabletest.RandomBool(r)
+	v.MemberCount = tabletest.RandomInt32(r)
 	if r.IntN(4) > 0 {
-		v.Settings = randomJSON(r)
+		v.Settings = tabletest.RandomJSON(r)
 	}
 	if r.IntN(4) > 0 {
-		v.Avatar = randomBytes(r)
+		v.Avatar = tabletest.RandomBytes(r)
 	}
-	v.CreatedAt = randomTime(r)
-	v.UpdatedAt = randomTime(r)
+	v.CreatedAt = tabletest.RandomTimestamp(r)
+	v.UpdatedAt = tabletest.RandomTimestamp(r)
 	return v
 }
 
@@ -72,7 +73,7 @@ func diffConversation(got, want *Conversation) string {
 // randomRowID returns a random key; its values collide and share prefixes often enough to
 // exercise the encoding's order and escaping.
 func randomRowID(r *rand.Rand) RowID {
-	return RowID(randomInt64(r))
+	return RowID(tabletest.RandomInt64(r))
 }
 
 // compareRowID is the typed order of RowID keys, column by column (descending columns
@@ -262,25 +263,25 @@ func checkConversationStore(t *testing.T, s *ConversationStore, model map[string
 	if n, err := s.Count(s.All()); err != nil || n != len(want) {
 		t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
 	}
-	if d := diffRows(mustCollect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffConversation); d != "" {
+	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffConversation); d != "" {
 		t.Fatalf("Scan: %s", d)
 	}
-	rev := mustCollect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
+	rev := tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
 	slices.Reverse(rev)
-	if d := diffRows(rev, want, diffConversation); d != "" {
+	if d := tabletest.DiffRows(rev, want, diffConversation); d != "" {
 		t.Fatalf("reverse Scan: %s", d)
 	}
 	var paged []Conversation
 	o := store.ScanOptions{Limit: 7}
 	for {
-		page := mustCollect(t, s.Scan(s.All(), o))
+		page := tabletest.Collect(t, s.Scan(s.All(), o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break
 		}
 		o.After = RowID(page[len(page)-1].RowID).AppendKey(nil)
 	}
-	if d := diffRows(paged, want, diffConversation); d != "" {
+	if d := tabletest.DiffRows(paged, want, diffConversation); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
@@ -321,18 +322,18 @@ func checkConversationStore(t *testing.T, s *ConversationStore, model map[string
 			slices.SortStableFunc(expect, func(a, b Conversation) int {
 				return compareConversationByCreator(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByCreator(w.CreatedBy, store.ScanOptions{})), expect, diffConversation); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByCreator(w.CreatedBy, store.ScanOptions{})), expect, diffConversation); d != "" {
 				t.Fatalf("ScanByCreator(%v): %s", w.CreatedBy, d)
 			}
-			rev := mustCollect(t, s.ScanByCreator(w.CreatedBy, store.ScanOptions{Reverse: true}))
+			rev := tabletest.Collect(t, s.ScanByCreator(w.CreatedBy, store.ScanOptions{Reverse: true}))
 			slices.Reverse(rev)
-			if d := diffRows(rev, expect, diffConversation); d != "" {
+			if d := tabletest.DiffRows(rev, expect, diffConversation); d != "" {
 				t.Fatalf("reverse ScanByCreator(%v): %s", w.CreatedBy, d)
 			}
 			var paged []Conversation
 			o := store.ScanOptions{Limit: 3}
 			for {
-				page := mustCollect(t, s.ScanByCreator(w.CreatedBy, o))
+				page := tabletest.Collect(t, s.ScanByCreator(w.CreatedBy, o))
 				paged = append(paged, page...)
 				if len(page) < o.Limit {
 					break
@@ -343,7 +344,7 @@ func checkConversationStore(t *testing.T, s *ConversationStore, model map[string
 				}
 				o.After = cur
 			}
-			if d := diffRows(paged, expect, diffConversation); d != "" {
+			if d := tabletest.DiffRows(paged, expect, diffConversation); d != "" {
 				t.Fatalf("paged ScanByCreator(%v): %s", w.CreatedBy, d)
 			}
 		}
@@ -364,7 +365,7 @@ func checkConversationStore(t *testing.T, s *ConversationStore, model map[string
 			slices.SortStableFunc(expect, func(a, b Conversation) int {
 				return compareConversationByCreator(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByCreatorRange(lo, hi, store.ScanOptions{})), expect, diffConversation); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByCreatorRange(lo, hi, store.ScanOptions{})), expect, diffConversation); d != "" {
 				t.Fatalf("ScanByCreatorRange(%v, %v): %s", lo, hi, d)
 			}
 		}
@@ -378,7 +379,7 @@ func checkConversationStore(t *testing.T, s *ConversationStore, model map[string
 			slices.SortStableFunc(expect, func(a, b Conversation) int {
 				return compareConversationByCreator(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByCreatorCreatedAt(w.CreatedBy, w.CreatedAt, store.ScanOptions{})), expect, diffConversation); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByCreatorCreatedAt(w.CreatedBy, w.CreatedAt, store.ScanOptions{})), expect, diffConversation); d != "" {
 				t.Fatalf("ScanByCreatorCreatedAt(%v, %v): %s", w.CreatedBy, w.CreatedAt, d)
 			}
 		}
@@ -399,7 +400,7 @@ func checkConversationStore(t *testing.T, s *ConversationStore, model map[string
 			slices.SortStableFunc(expect, func(a, b Conversation) int {
 				return compareConversationByCreator(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByCreatorCreatedAtRange(w.CreatedBy, lo, hi, store.ScanOptions{})), expect, diffConversation); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByCreatorCreatedAtRange(w.CreatedBy, lo, hi, store.ScanOptions{})), expect, diffConversation); d != "" {
 				t.Fatalf("ScanByCreatorCreatedAtRange(%v, %v, %v): %s", w.CreatedBy, lo, hi, d)
 			}
 		}
@@ -416,7 +417,7 @@ func checkConversationStore(t *testing.T, s *ConversationStore, model map[string
 // TestConversationStore runs random puts, updates, deletes and batches against an in-memory
 // model and checks every read of the store against it.
 func TestConversationStore(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	s, err := NewConversationStore(db)
 	if err != nil {
 		t.Fatalf("NewConversationStore: %v", err)

@@ -16,6 +16,7 @@ import (
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/tabletest"
 )
 
 // validMessage replaces enum ordinals this build does not declare by the first value: a scan
@@ -31,29 +32,29 @@ func validMessage(v *Message) {
 func randomMessageLeaf(r *rand.Rand, v *Message) scan.Expr {
 	switch r.IntN(9) {
 	case 0:
-		return scanLeaf(r, "row_id", v.RowID, false)
+		return tabletest.RandomPredicate(r, "row_id", v.RowID)
 	case 1:
-		return scanLeaf(r, "conversation_id", v.ConversationID, false)
+		return tabletest.RandomPredicate(r, "conversation_id", v.ConversationID)
 	case 2:
-		return scanLeaf(r, "sender_id", v.SenderID, true)
+		return tabletest.RandomTextPredicate(r, "sender_id", v.SenderID)
 	case 3:
-		return scanLeaf(r, "role", v.Role.String(), false)
+		return tabletest.RandomPredicate(r, "role", v.Role.String())
 	case 4:
-		return scanLeaf(r, "content", v.Content, true)
+		return tabletest.RandomTextPredicate(r, "content", v.Content)
 	case 5:
 		return &scan.IsNull{Column: "attachments", Not: r.IntN(2) == 0}
 	case 6:
 		if v.ClientMessageID == nil {
 			return &scan.IsNull{Column: "client_message_id", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "client_message_id", *v.ClientMessageID, false)
+		return tabletest.RandomPredicate(r, "client_message_id", *v.ClientMessageID)
 	case 7:
-		return scanLeaf(r, "sent_at", v.SentAt, false)
+		return tabletest.RandomPredicate(r, "sent_at", v.SentAt)
 	case 8:
 		if v.EditedAt == nil {
 			return &scan.IsNull{Column: "edited_at", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "edited_at", *v.EditedAt, false)
+		return tabletest.RandomPredicate(r, "edited_at", *v.EditedAt)
 	}
 	return nil
 }
@@ -128,7 +129,7 @@ func TestMessageArrowSchema(t *testing.T) {
 // provider (scan.RowDecoder) returns, batch for batch and bit for bit, for random requests
 // (projections, filters, limits, batch sizes) over random rows. Half of the requests are scoped to one owner.
 func TestMessageProvider(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	tbl, err := store.NewTable(db, MessageSpec())
 	if err != nil {
 		t.Fatalf("open table: %v", err)
@@ -165,14 +166,14 @@ func TestMessageProvider(t *testing.T) {
 		return randomMessageLeaf(r, &rows[r.IntN(len(rows))])
 	}
 	for range 300 {
-		req := scanRequest(r, cols, leaf)
+		req := tabletest.RandomRequest(r, cols, leaf)
 		gp, sp := generated, schemaDriven
 		if r.IntN(2) == 0 {
 			scope := keyenc.AppendString(nil, owners[r.IntN(len(owners))])
 			gp, sp = gp.WithScope(scope), sp.WithScope(scope)
 		}
-		if err := scanCompare(t, gp, sp, req); err != nil {
-			t.Fatalf("%s: %v", describeRequest(req), err)
+		if err := tabletest.CompareScans(t, gp, sp, req); err != nil {
+			t.Fatalf("%s: %v", tabletest.DescribeRequest(req), err)
 		}
 	}
 
@@ -188,7 +189,7 @@ func TestMessageProvider(t *testing.T) {
 		}
 	}
 	req := scan.Request{Columns: []string{"role"}}
-	if err := scanCompare(t, generated, schemaDriven, req); !errors.Is(err, rowenc.ErrCorrupt) {
+	if err := tabletest.CompareScans(t, generated, schemaDriven, req); !errors.Is(err, rowenc.ErrCorrupt) {
 		t.Fatalf("scan over a row with an undeclared role: got error %v, want rowenc.ErrCorrupt", err)
 	}
 }
@@ -197,15 +198,7 @@ func TestMessageProvider(t *testing.T) {
 // through the schema-driven one, in rows/s, over up to 10,000 random rows (random keys collide,
 // so fewer may be stored; the rows metric says how many).
 func BenchmarkMessageProvider(b *testing.B) {
-	db, err := store.Open(b.TempDir(), &store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			b.Error(err)
-		}
-	})
+	db := tabletest.OpenDB(b)
 	tbl, err := store.NewTable(db, MessageSpec())
 	if err != nil {
 		b.Fatalf("open table: %v", err)

@@ -16,27 +16,28 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/tabletest"
 )
 
 // randomMessage returns a row with random values that cover nulls, zero values, unicode and
 // the extremes of every column type.
 func randomMessage(r *rand.Rand) Message {
 	var v Message
-	v.RowID = randomInt64(r)
-	v.ConversationID = randomInt64(r)
-	v.SenderID = randomString(r)
-	v.Role = MessageRole(randomEnum(r, 3))
-	v.Content = randomString(r)
+	v.RowID = tabletest.RandomInt64(r)
+	v.ConversationID = tabletest.RandomInt64(r)
+	v.SenderID = tabletest.RandomString(r)
+	v.Role = MessageRole(tabletest.RandomEnum(r, 3))
+	v.Content = tabletest.RandomString(r)
 	if r.IntN(4) > 0 {
-		v.Attachments = randomJSON(r)
+		v.Attachments = tabletest.RandomJSON(r)
 	}
 	if r.IntN(4) > 0 {
-		x := randomUUID(r)
+		x := tabletest.RandomUUID(r)
 		v.ClientMessageID = &x
 	}
-	v.SentAt = randomTime(r)
+	v.SentAt = tabletest.RandomTimestamp(r)
 	if r.IntN(4) > 0 {
-		x := randomTime(r)
+		x := tabletest.RandomTimestamp(r)
 		v.EditedAt = &x
 	}
 	return v
@@ -63,13 +64,13 @@ func diffMessage(got, want *Message) string {
 		return fmt.Sprintf("column attachments: got %#v, want %#v", got.Attachments, want.Attachments)
 	}
 	if (got.ClientMessageID == nil) != (want.ClientMessageID == nil) || got.ClientMessageID != nil && !(*got.ClientMessageID == *want.ClientMessageID) {
-		return fmt.Sprintf("column client_message_id: got %s, want %s", showPtr(got.ClientMessageID), showPtr(want.ClientMessageID))
+		return fmt.Sprintf("column client_message_id: got %s, want %s", tabletest.FormatNullable(got.ClientMessageID), tabletest.FormatNullable(want.ClientMessageID))
 	}
 	if !(got.SentAt.Equal(want.SentAt)) {
 		return fmt.Sprintf("column sent_at: got %v, want %v", got.SentAt, want.SentAt)
 	}
 	if (got.EditedAt == nil) != (want.EditedAt == nil) || got.EditedAt != nil && !((*got.EditedAt).Equal(*want.EditedAt)) {
-		return fmt.Sprintf("column edited_at: got %s, want %s", showPtr(got.EditedAt), showPtr(want.EditedAt))
+		return fmt.Sprintf("column edited_at: got %s, want %s", tabletest.FormatNullable(got.EditedAt), tabletest.FormatNullable(want.EditedAt))
 	}
 	return ""
 }
@@ -77,7 +78,7 @@ func diffMessage(got, want *Message) string {
 // randomUserRowID returns a random key; its values collide and share prefixes often enough to
 // exercise the encoding's order and escaping.
 func randomUserRowID(r *rand.Rand) UserRowID {
-	return UserRowID(randomInt64(r))
+	return UserRowID(tabletest.RandomInt64(r))
 }
 
 // compareUserRowID is the typed order of UserRowID keys, column by column (descending columns
@@ -282,25 +283,25 @@ func checkMessageStore(t *testing.T, s *MessageOwnerStore, model map[string]Mess
 	if n, err := s.Count(s.All()); err != nil || n != len(want) {
 		t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
 	}
-	if d := diffRows(mustCollect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffMessage); d != "" {
+	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffMessage); d != "" {
 		t.Fatalf("Scan: %s", d)
 	}
-	rev := mustCollect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
+	rev := tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
 	slices.Reverse(rev)
-	if d := diffRows(rev, want, diffMessage); d != "" {
+	if d := tabletest.DiffRows(rev, want, diffMessage); d != "" {
 		t.Fatalf("reverse Scan: %s", d)
 	}
 	var paged []Message
 	o := store.ScanOptions{Limit: 7}
 	for {
-		page := mustCollect(t, s.Scan(s.All(), o))
+		page := tabletest.Collect(t, s.Scan(s.All(), o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break
 		}
 		o.After = UserRowID(page[len(page)-1].RowID).AppendKey(nil)
 	}
-	if d := diffRows(paged, want, diffMessage); d != "" {
+	if d := tabletest.DiffRows(paged, want, diffMessage); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
@@ -341,18 +342,18 @@ func checkMessageStore(t *testing.T, s *MessageOwnerStore, model map[string]Mess
 			slices.SortStableFunc(expect, func(a, b Message) int {
 				return compareMessageByConversation(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByConversation(w.ConversationID, store.ScanOptions{})), expect, diffMessage); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByConversation(w.ConversationID, store.ScanOptions{})), expect, diffMessage); d != "" {
 				t.Fatalf("ScanByConversation(%v): %s", w.ConversationID, d)
 			}
-			rev := mustCollect(t, s.ScanByConversation(w.ConversationID, store.ScanOptions{Reverse: true}))
+			rev := tabletest.Collect(t, s.ScanByConversation(w.ConversationID, store.ScanOptions{Reverse: true}))
 			slices.Reverse(rev)
-			if d := diffRows(rev, expect, diffMessage); d != "" {
+			if d := tabletest.DiffRows(rev, expect, diffMessage); d != "" {
 				t.Fatalf("reverse ScanByConversation(%v): %s", w.ConversationID, d)
 			}
 			var paged []Message
 			o := store.ScanOptions{Limit: 3}
 			for {
-				page := mustCollect(t, s.ScanByConversation(w.ConversationID, o))
+				page := tabletest.Collect(t, s.ScanByConversation(w.ConversationID, o))
 				paged = append(paged, page...)
 				if len(page) < o.Limit {
 					break
@@ -363,7 +364,7 @@ func checkMessageStore(t *testing.T, s *MessageOwnerStore, model map[string]Mess
 				}
 				o.After = cur
 			}
-			if d := diffRows(paged, expect, diffMessage); d != "" {
+			if d := tabletest.DiffRows(paged, expect, diffMessage); d != "" {
 				t.Fatalf("paged ScanByConversation(%v): %s", w.ConversationID, d)
 			}
 		}
@@ -384,7 +385,7 @@ func checkMessageStore(t *testing.T, s *MessageOwnerStore, model map[string]Mess
 			slices.SortStableFunc(expect, func(a, b Message) int {
 				return compareMessageByConversation(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByConversationRange(lo, hi, store.ScanOptions{})), expect, diffMessage); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByConversationRange(lo, hi, store.ScanOptions{})), expect, diffMessage); d != "" {
 				t.Fatalf("ScanByConversationRange(%v, %v): %s", lo, hi, d)
 			}
 		}
@@ -398,7 +399,7 @@ func checkMessageStore(t *testing.T, s *MessageOwnerStore, model map[string]Mess
 			slices.SortStableFunc(expect, func(a, b Message) int {
 				return compareMessageByConversation(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByConversationSentAt(w.ConversationID, w.SentAt, store.ScanOptions{})), expect, diffMessage); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByConversationSentAt(w.ConversationID, w.SentAt, store.ScanOptions{})), expect, diffMessage); d != "" {
 				t.Fatalf("ScanByConversationSentAt(%v, %v): %s", w.ConversationID, w.SentAt, d)
 			}
 		}
@@ -419,7 +420,7 @@ func checkMessageStore(t *testing.T, s *MessageOwnerStore, model map[string]Mess
 			slices.SortStableFunc(expect, func(a, b Message) int {
 				return compareMessageByConversation(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByConversationSentAtRange(w.ConversationID, lo, hi, store.ScanOptions{})), expect, diffMessage); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByConversationSentAtRange(w.ConversationID, lo, hi, store.ScanOptions{})), expect, diffMessage); d != "" {
 				t.Fatalf("ScanByConversationSentAtRange(%v, %v, %v): %s", w.ConversationID, lo, hi, d)
 			}
 		}
@@ -466,7 +467,7 @@ func checkMessageStore(t *testing.T, s *MessageOwnerStore, model map[string]Mess
 // TestMessageStore runs random puts, updates, deletes and batches against an in-memory
 // model and checks every read of the store against it.
 func TestMessageStore(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	root, err := NewMessageStore(db)
 	if err != nil {
 		t.Fatalf("NewMessageStore: %v", err)
@@ -586,7 +587,7 @@ func TestMessageStore(t *testing.T) {
 // and that a second row with the same values is refused and writes nothing;
 // rows with a null value are not indexed, so any number of them coexist.
 func TestMessageByClientMessageID(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	root, err := NewMessageStore(db)
 	if err != nil {
 		t.Fatalf("NewMessageStore: %v", err)
@@ -598,7 +599,7 @@ func TestMessageByClientMessageID(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 9))
 	a := randomMessage(r)
 	if a.ClientMessageID == nil {
-		x := randomUUID(r)
+		x := tabletest.RandomUUID(r)
 		a.ClientMessageID = &x
 	}
 	if err := s.Put(&a); err != nil {
@@ -645,7 +646,7 @@ func TestMessageByClientMessageID(t *testing.T) {
 	// Update the row (the table's only one) to new values: the old values find nothing any more.
 	u := randomMessage(r)
 	if u.ClientMessageID == nil {
-		x := randomUUID(r)
+		x := tabletest.RandomUUID(r)
 		u.ClientMessageID = &x
 	}
 	setMessageKey(&u, UserRowID(a.RowID))
@@ -703,7 +704,7 @@ func TestMessageByClientMessageID(t *testing.T) {
 // TestMessageOwners checks that For rejects an empty owner and that owners never see each
 // other's rows or conflict on each other's unique values.
 func TestMessageOwners(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	root, err := NewMessageStore(db)
 	if err != nil {
 		t.Fatalf("NewMessageStore: %v", err)
@@ -754,7 +755,7 @@ func TestMessageOwners(t *testing.T) {
 // paging, Count, prefix ranges, index lookups, cursors taken from another owner's rows) sees
 // exactly its own rows, and that AllOwners sees each row once with its owner.
 func TestMessageIsolation(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	root, err := NewMessageStore(db)
 	if err != nil {
 		t.Fatalf("NewMessageStore: %v", err)
@@ -823,7 +824,7 @@ func TestMessageIsolation(t *testing.T) {
 					expect = append(expect, x)
 				}
 			}
-			if d := diffRows(mustCollect(t, s.Scan(s.All(), store.ScanOptions{After: after})), expect, diffMessage); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{After: after})), expect, diffMessage); d != "" {
 				t.Fatalf("owner %d: Scan after another owner's cursor: %s", i, d)
 			}
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/tabletest"
 )
 
 // validTypingEvent replaces enum ordinals this build does not declare by the first value: a scan
@@ -31,13 +32,13 @@ func validTypingEvent(v *TypingEvent) {
 func randomTypingEventLeaf(r *rand.Rand, v *TypingEvent) scan.Expr {
 	switch r.IntN(4) {
 	case 0:
-		return scanLeaf(r, "occurred_at", v.OccurredAt, false)
+		return tabletest.RandomPredicate(r, "occurred_at", v.OccurredAt)
 	case 1:
-		return scanLeaf(r, "conversation_id", v.ConversationID, false)
+		return tabletest.RandomPredicate(r, "conversation_id", v.ConversationID)
 	case 2:
-		return scanLeaf(r, "user_id", v.UserID, true)
+		return tabletest.RandomTextPredicate(r, "user_id", v.UserID)
 	case 3:
-		return scanLeaf(r, "state", v.State.String(), false)
+		return tabletest.RandomPredicate(r, "state", v.State.String())
 	}
 	return nil
 }
@@ -107,7 +108,7 @@ func TestTypingEventArrowSchema(t *testing.T) {
 // provider (scan.RowDecoder) returns, batch for batch and bit for bit, for random requests
 // (projections, filters, limits, batch sizes) over random rows. Half of the requests are scoped to one owner.
 func TestTypingEventProvider(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	tbl, err := store.NewTable(db, TypingEventSpec())
 	if err != nil {
 		t.Fatalf("open table: %v", err)
@@ -144,14 +145,14 @@ func TestTypingEventProvider(t *testing.T) {
 		return randomTypingEventLeaf(r, &rows[r.IntN(len(rows))])
 	}
 	for range 300 {
-		req := scanRequest(r, cols, leaf)
+		req := tabletest.RandomRequest(r, cols, leaf)
 		gp, sp := generated, schemaDriven
 		if r.IntN(2) == 0 {
 			scope := keyenc.AppendString(nil, owners[r.IntN(len(owners))])
 			gp, sp = gp.WithScope(scope), sp.WithScope(scope)
 		}
-		if err := scanCompare(t, gp, sp, req); err != nil {
-			t.Fatalf("%s: %v", describeRequest(req), err)
+		if err := tabletest.CompareScans(t, gp, sp, req); err != nil {
+			t.Fatalf("%s: %v", tabletest.DescribeRequest(req), err)
 		}
 	}
 
@@ -167,7 +168,7 @@ func TestTypingEventProvider(t *testing.T) {
 		}
 	}
 	req := scan.Request{Columns: []string{"state"}}
-	if err := scanCompare(t, generated, schemaDriven, req); !errors.Is(err, rowenc.ErrCorrupt) {
+	if err := tabletest.CompareScans(t, generated, schemaDriven, req); !errors.Is(err, rowenc.ErrCorrupt) {
 		t.Fatalf("scan over a row with an undeclared state: got error %v, want rowenc.ErrCorrupt", err)
 	}
 }
@@ -176,15 +177,7 @@ func TestTypingEventProvider(t *testing.T) {
 // through the schema-driven one, in rows/s, over up to 10,000 random rows (random keys collide,
 // so fewer may be stored; the rows metric says how many).
 func BenchmarkTypingEventProvider(b *testing.B) {
-	db, err := store.Open(b.TempDir(), &store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			b.Error(err)
-		}
-	})
+	db := tabletest.OpenDB(b)
 	tbl, err := store.NewTable(db, TypingEventSpec())
 	if err != nil {
 		b.Fatalf("open table: %v", err)

@@ -17,16 +17,17 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/tabletest"
 )
 
 // randomTypingEvent returns a row with random values that cover nulls, zero values, unicode and
 // the extremes of every column type.
 func randomTypingEvent(r *rand.Rand) TypingEvent {
 	var v TypingEvent
-	v.OccurredAt = randomTime(r)
-	v.ConversationID = randomInt64(r)
-	v.UserID = randomString(r)
-	v.State = TypingEventState(randomEnum(r, 2))
+	v.OccurredAt = tabletest.RandomTimestamp(r)
+	v.ConversationID = tabletest.RandomInt64(r)
+	v.UserID = tabletest.RandomString(r)
+	v.State = TypingEventState(tabletest.RandomEnum(r, 2))
 	return v
 }
 
@@ -51,9 +52,9 @@ func diffTypingEvent(got, want *TypingEvent) string {
 // exercise the encoding's order and escaping.
 func randomTypingEventID(r *rand.Rand) TypingEventID {
 	return TypingEventID{
-		OccurredAt:     randomTime(r),
-		ConversationID: randomInt64(r),
-		UserID:         randomString(r),
+		OccurredAt:     tabletest.RandomTimestamp(r),
+		ConversationID: tabletest.RandomInt64(r),
+		UserID:         tabletest.RandomString(r),
 	}
 }
 
@@ -226,25 +227,25 @@ func checkTypingEventStore(t *testing.T, s *TypingEventOwnerStore, model map[str
 	if n, err := s.Count(s.All()); err != nil || n != len(want) {
 		t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
 	}
-	if d := diffRows(mustCollect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffTypingEvent); d != "" {
+	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffTypingEvent); d != "" {
 		t.Fatalf("Scan: %s", d)
 	}
-	rev := mustCollect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
+	rev := tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
 	slices.Reverse(rev)
-	if d := diffRows(rev, want, diffTypingEvent); d != "" {
+	if d := tabletest.DiffRows(rev, want, diffTypingEvent); d != "" {
 		t.Fatalf("reverse Scan: %s", d)
 	}
 	var paged []TypingEvent
 	o := store.ScanOptions{Limit: 7}
 	for {
-		page := mustCollect(t, s.Scan(s.All(), o))
+		page := tabletest.Collect(t, s.Scan(s.All(), o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break
 		}
 		o.After = TypingEventID{OccurredAt: page[len(page)-1].OccurredAt, ConversationID: page[len(page)-1].ConversationID, UserID: page[len(page)-1].UserID}.AppendKey(nil)
 	}
-	if d := diffRows(paged, want, diffTypingEvent); d != "" {
+	if d := tabletest.DiffRows(paged, want, diffTypingEvent); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
@@ -282,7 +283,7 @@ func checkTypingEventStore(t *testing.T, s *TypingEventOwnerStore, model map[str
 					expect = append(expect, x)
 				}
 			}
-			if d := diffRows(mustCollect(t, s.Scan(s.PrefixOccurredAt(w.OccurredAt), store.ScanOptions{})), expect, diffTypingEvent); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.PrefixOccurredAt(w.OccurredAt), store.ScanOptions{})), expect, diffTypingEvent); d != "" {
 				t.Fatalf("PrefixOccurredAt(%v): %s", w.OccurredAt, d)
 			}
 		}
@@ -293,7 +294,7 @@ func checkTypingEventStore(t *testing.T, s *TypingEventOwnerStore, model map[str
 					expect = append(expect, x)
 				}
 			}
-			if d := diffRows(mustCollect(t, s.Scan(s.PrefixOccurredAtConversationID(w.OccurredAt, w.ConversationID), store.ScanOptions{})), expect, diffTypingEvent); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.PrefixOccurredAtConversationID(w.OccurredAt, w.ConversationID), store.ScanOptions{})), expect, diffTypingEvent); d != "" {
 				t.Fatalf("PrefixOccurredAtConversationID(%v, %v): %s", w.OccurredAt, w.ConversationID, d)
 			}
 		}
@@ -310,7 +311,7 @@ func checkTypingEventStore(t *testing.T, s *TypingEventOwnerStore, model map[str
 // TestTypingEventStore runs random puts, updates, deletes and batches against an in-memory
 // model and checks every read of the store against it.
 func TestTypingEventStore(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	root, err := NewTypingEventStore(db)
 	if err != nil {
 		t.Fatalf("NewTypingEventStore: %v", err)
@@ -419,7 +420,7 @@ func TestTypingEventStore(t *testing.T) {
 // paging, Count, prefix ranges, index lookups, cursors taken from another owner's rows) sees
 // exactly its own rows, and that AllOwners sees each row once with its owner.
 func TestTypingEventIsolation(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	root, err := NewTypingEventStore(db)
 	if err != nil {
 		t.Fatalf("NewTypingEventStore: %v", err)
@@ -484,7 +485,7 @@ func TestTypingEventIsolation(t *testing.T) {
 					expect = append(expect, x)
 				}
 			}
-			if d := diffRows(mustCollect(t, s.Scan(s.All(), store.ScanOptions{After: after})), expect, diffTypingEvent); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{After: after})), expect, diffTypingEvent); d != "" {
 				t.Fatalf("owner %d: Scan after another owner's cursor: %s", i, d)
 			}
 		}
@@ -534,7 +535,7 @@ func TestTypingEventIsolation(t *testing.T) {
 // those (and, with a cap, each owner's oldest rows beyond TypingEventMaxRowsPerOwner), and that
 // AllOwners never returns an expired row.
 func TestTypingEventExpire(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	base, err := NewTypingEventStore(db)
 	if err != nil {
 		t.Fatalf("NewTypingEventStore: %v", err)
@@ -622,7 +623,7 @@ func TestTypingEventExpire(t *testing.T) {
 // TestTypingEventExpirer starts the background expirer, waits for its first run to remove an
 // expired row, and stops it.
 func TestTypingEventExpirer(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	base, err := NewTypingEventStore(db)
 	if err != nil {
 		t.Fatalf("NewTypingEventStore: %v", err)

@@ -15,6 +15,7 @@ import (
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/tabletest"
 )
 
 // validAuditEntry replaces enum ordinals this build does not declare by the first value: a scan
@@ -30,29 +31,29 @@ func validAuditEntry(v *AuditEntry) {
 func randomAuditEntryLeaf(r *rand.Rand, v *AuditEntry) scan.Expr {
 	switch r.IntN(9) {
 	case 0:
-		return scanLeaf(r, "row_id", v.RowID, false)
+		return tabletest.RandomPredicate(r, "row_id", v.RowID)
 	case 1:
-		return scanLeaf(r, "occurred_at", v.OccurredAt, false)
+		return tabletest.RandomPredicate(r, "occurred_at", v.OccurredAt)
 	case 2:
-		return scanLeaf(r, "actor_user_id", v.ActorUserID, true)
+		return tabletest.RandomTextPredicate(r, "actor_user_id", v.ActorUserID)
 	case 3:
-		return scanLeaf(r, "actor_role", v.ActorRole.String(), false)
+		return tabletest.RandomPredicate(r, "actor_role", v.ActorRole.String())
 	case 4:
-		return scanLeaf(r, "action", v.Action, true)
+		return tabletest.RandomTextPredicate(r, "action", v.Action)
 	case 5:
-		return scanLeaf(r, "target", v.Target, true)
+		return tabletest.RandomTextPredicate(r, "target", v.Target)
 	case 6:
 		return &scan.IsNull{Column: "details", Not: r.IntN(2) == 0}
 	case 7:
 		if v.IPAddress == nil {
 			return &scan.IsNull{Column: "ip_address", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "ip_address", *v.IPAddress, true)
+		return tabletest.RandomTextPredicate(r, "ip_address", *v.IPAddress)
 	case 8:
 		if v.RequestID == nil {
 			return &scan.IsNull{Column: "request_id", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "request_id", *v.RequestID, false)
+		return tabletest.RandomPredicate(r, "request_id", *v.RequestID)
 	}
 	return nil
 }
@@ -127,7 +128,7 @@ func TestAuditEntryArrowSchema(t *testing.T) {
 // provider (scan.RowDecoder) returns, batch for batch and bit for bit, for random requests
 // (projections, filters, limits, batch sizes) over random rows.
 func TestAuditEntryProvider(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	tbl, err := store.NewTable(db, AuditEntrySpec())
 	if err != nil {
 		t.Fatalf("open table: %v", err)
@@ -163,10 +164,10 @@ func TestAuditEntryProvider(t *testing.T) {
 		return randomAuditEntryLeaf(r, &rows[r.IntN(len(rows))])
 	}
 	for range 300 {
-		req := scanRequest(r, cols, leaf)
+		req := tabletest.RandomRequest(r, cols, leaf)
 		gp, sp := generated, schemaDriven
-		if err := scanCompare(t, gp, sp, req); err != nil {
-			t.Fatalf("%s: %v", describeRequest(req), err)
+		if err := tabletest.CompareScans(t, gp, sp, req); err != nil {
+			t.Fatalf("%s: %v", tabletest.DescribeRequest(req), err)
 		}
 	}
 
@@ -182,7 +183,7 @@ func TestAuditEntryProvider(t *testing.T) {
 		}
 	}
 	req := scan.Request{Columns: []string{"actor_role"}}
-	if err := scanCompare(t, generated, schemaDriven, req); !errors.Is(err, rowenc.ErrCorrupt) {
+	if err := tabletest.CompareScans(t, generated, schemaDriven, req); !errors.Is(err, rowenc.ErrCorrupt) {
 		t.Fatalf("scan over a row with an undeclared actor_role: got error %v, want rowenc.ErrCorrupt", err)
 	}
 }
@@ -191,15 +192,7 @@ func TestAuditEntryProvider(t *testing.T) {
 // through the schema-driven one, in rows/s, over up to 10,000 random rows (random keys collide,
 // so fewer may be stored; the rows metric says how many).
 func BenchmarkAuditEntryProvider(b *testing.B) {
-	db, err := store.Open(b.TempDir(), &store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			b.Error(err)
-		}
-	})
+	db := tabletest.OpenDB(b)
 	tbl, err := store.NewTable(db, AuditEntrySpec())
 	if err != nil {
 		b.Fatalf("open table: %v", err)

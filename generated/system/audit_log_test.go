@@ -15,27 +15,28 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/tabletest"
 )
 
 // randomAuditEntry returns a row with random values that cover nulls, zero values, unicode and
 // the extremes of every column type.
 func randomAuditEntry(r *rand.Rand) AuditEntry {
 	var v AuditEntry
-	v.RowID = randomInt64(r)
-	v.OccurredAt = randomTime(r)
-	v.ActorUserID = randomString(r)
-	v.ActorRole = AuditEntryActorRole(randomEnum(r, 4))
-	v.Action = randomString(r)
-	v.Target = randomString(r)
+	v.RowID = tabletest.RandomInt64(r)
+	v.OccurredAt = tabletest.RandomTimestamp(r)
+	v.ActorUserID = tabletest.RandomString(r)
+	v.ActorRole = AuditEntryActorRole(tabletest.RandomEnum(r, 4))
+	v.Action = tabletest.RandomString(r)
+	v.Target = tabletest.RandomString(r)
 	if r.IntN(4) > 0 {
-		v.Details = randomJSON(r)
+		v.Details = tabletest.RandomJSON(r)
 	}
 	if r.IntN(4) > 0 {
-		x := randomString(r)
+		x := tabletest.RandomString(r)
 		v.IPAddress = &x
 	}
 	if r.IntN(4) > 0 {
-		x := randomUUID(r)
+		x := tabletest.RandomUUID(r)
 		v.RequestID = &x
 	}
 	return v
@@ -65,10 +66,10 @@ func diffAuditEntry(got, want *AuditEntry) string {
 		return fmt.Sprintf("column details: got %#v, want %#v", got.Details, want.Details)
 	}
 	if (got.IPAddress == nil) != (want.IPAddress == nil) || got.IPAddress != nil && !(*got.IPAddress == *want.IPAddress) {
-		return fmt.Sprintf("column ip_address: got %s, want %s", showPtr(got.IPAddress), showPtr(want.IPAddress))
+		return fmt.Sprintf("column ip_address: got %s, want %s", tabletest.FormatNullable(got.IPAddress), tabletest.FormatNullable(want.IPAddress))
 	}
 	if (got.RequestID == nil) != (want.RequestID == nil) || got.RequestID != nil && !(*got.RequestID == *want.RequestID) {
-		return fmt.Sprintf("column request_id: got %s, want %s", showPtr(got.RequestID), showPtr(want.RequestID))
+		return fmt.Sprintf("column request_id: got %s, want %s", tabletest.FormatNullable(got.RequestID), tabletest.FormatNullable(want.RequestID))
 	}
 	return ""
 }
@@ -76,7 +77,7 @@ func diffAuditEntry(got, want *AuditEntry) string {
 // randomRowID returns a random key; its values collide and share prefixes often enough to
 // exercise the encoding's order and escaping.
 func randomRowID(r *rand.Rand) RowID {
-	return RowID(randomInt64(r))
+	return RowID(tabletest.RandomInt64(r))
 }
 
 // compareRowID is the typed order of RowID keys, column by column (descending columns
@@ -277,25 +278,25 @@ func checkAuditEntryStore(t *testing.T, s *AuditEntryStore, model map[string]Aud
 	if n, err := s.Count(s.All()); err != nil || n != len(want) {
 		t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
 	}
-	if d := diffRows(mustCollect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffAuditEntry); d != "" {
+	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffAuditEntry); d != "" {
 		t.Fatalf("Scan: %s", d)
 	}
-	rev := mustCollect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
+	rev := tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
 	slices.Reverse(rev)
-	if d := diffRows(rev, want, diffAuditEntry); d != "" {
+	if d := tabletest.DiffRows(rev, want, diffAuditEntry); d != "" {
 		t.Fatalf("reverse Scan: %s", d)
 	}
 	var paged []AuditEntry
 	o := store.ScanOptions{Limit: 7}
 	for {
-		page := mustCollect(t, s.Scan(s.All(), o))
+		page := tabletest.Collect(t, s.Scan(s.All(), o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break
 		}
 		o.After = RowID(page[len(page)-1].RowID).AppendKey(nil)
 	}
-	if d := diffRows(paged, want, diffAuditEntry); d != "" {
+	if d := tabletest.DiffRows(paged, want, diffAuditEntry); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
@@ -336,18 +337,18 @@ func checkAuditEntryStore(t *testing.T, s *AuditEntryStore, model map[string]Aud
 			slices.SortStableFunc(expect, func(a, b AuditEntry) int {
 				return compareAuditEntryByActor(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByActor(w.ActorUserID, store.ScanOptions{})), expect, diffAuditEntry); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByActor(w.ActorUserID, store.ScanOptions{})), expect, diffAuditEntry); d != "" {
 				t.Fatalf("ScanByActor(%v): %s", w.ActorUserID, d)
 			}
-			rev := mustCollect(t, s.ScanByActor(w.ActorUserID, store.ScanOptions{Reverse: true}))
+			rev := tabletest.Collect(t, s.ScanByActor(w.ActorUserID, store.ScanOptions{Reverse: true}))
 			slices.Reverse(rev)
-			if d := diffRows(rev, expect, diffAuditEntry); d != "" {
+			if d := tabletest.DiffRows(rev, expect, diffAuditEntry); d != "" {
 				t.Fatalf("reverse ScanByActor(%v): %s", w.ActorUserID, d)
 			}
 			var paged []AuditEntry
 			o := store.ScanOptions{Limit: 3}
 			for {
-				page := mustCollect(t, s.ScanByActor(w.ActorUserID, o))
+				page := tabletest.Collect(t, s.ScanByActor(w.ActorUserID, o))
 				paged = append(paged, page...)
 				if len(page) < o.Limit {
 					break
@@ -358,7 +359,7 @@ func checkAuditEntryStore(t *testing.T, s *AuditEntryStore, model map[string]Aud
 				}
 				o.After = cur
 			}
-			if d := diffRows(paged, expect, diffAuditEntry); d != "" {
+			if d := tabletest.DiffRows(paged, expect, diffAuditEntry); d != "" {
 				t.Fatalf("paged ScanByActor(%v): %s", w.ActorUserID, d)
 			}
 		}
@@ -379,7 +380,7 @@ func checkAuditEntryStore(t *testing.T, s *AuditEntryStore, model map[string]Aud
 			slices.SortStableFunc(expect, func(a, b AuditEntry) int {
 				return compareAuditEntryByActor(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByActorRange(lo, hi, store.ScanOptions{})), expect, diffAuditEntry); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByActorRange(lo, hi, store.ScanOptions{})), expect, diffAuditEntry); d != "" {
 				t.Fatalf("ScanByActorRange(%v, %v): %s", lo, hi, d)
 			}
 		}
@@ -393,7 +394,7 @@ func checkAuditEntryStore(t *testing.T, s *AuditEntryStore, model map[string]Aud
 			slices.SortStableFunc(expect, func(a, b AuditEntry) int {
 				return compareAuditEntryByActor(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByActorOccurredAt(w.ActorUserID, w.OccurredAt, store.ScanOptions{})), expect, diffAuditEntry); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByActorOccurredAt(w.ActorUserID, w.OccurredAt, store.ScanOptions{})), expect, diffAuditEntry); d != "" {
 				t.Fatalf("ScanByActorOccurredAt(%v, %v): %s", w.ActorUserID, w.OccurredAt, d)
 			}
 		}
@@ -414,7 +415,7 @@ func checkAuditEntryStore(t *testing.T, s *AuditEntryStore, model map[string]Aud
 			slices.SortStableFunc(expect, func(a, b AuditEntry) int {
 				return compareAuditEntryByActor(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByActorOccurredAtRange(w.ActorUserID, lo, hi, store.ScanOptions{})), expect, diffAuditEntry); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByActorOccurredAtRange(w.ActorUserID, lo, hi, store.ScanOptions{})), expect, diffAuditEntry); d != "" {
 				t.Fatalf("ScanByActorOccurredAtRange(%v, %v, %v): %s", w.ActorUserID, lo, hi, d)
 			}
 		}
@@ -431,18 +432,18 @@ func checkAuditEntryStore(t *testing.T, s *AuditEntryStore, model map[string]Aud
 			slices.SortStableFunc(expect, func(a, b AuditEntry) int {
 				return compareAuditEntryByTarget(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByTarget(w.Target, store.ScanOptions{})), expect, diffAuditEntry); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTarget(w.Target, store.ScanOptions{})), expect, diffAuditEntry); d != "" {
 				t.Fatalf("ScanByTarget(%v): %s", w.Target, d)
 			}
-			rev := mustCollect(t, s.ScanByTarget(w.Target, store.ScanOptions{Reverse: true}))
+			rev := tabletest.Collect(t, s.ScanByTarget(w.Target, store.ScanOptions{Reverse: true}))
 			slices.Reverse(rev)
-			if d := diffRows(rev, expect, diffAuditEntry); d != "" {
+			if d := tabletest.DiffRows(rev, expect, diffAuditEntry); d != "" {
 				t.Fatalf("reverse ScanByTarget(%v): %s", w.Target, d)
 			}
 			var paged []AuditEntry
 			o := store.ScanOptions{Limit: 3}
 			for {
-				page := mustCollect(t, s.ScanByTarget(w.Target, o))
+				page := tabletest.Collect(t, s.ScanByTarget(w.Target, o))
 				paged = append(paged, page...)
 				if len(page) < o.Limit {
 					break
@@ -453,7 +454,7 @@ func checkAuditEntryStore(t *testing.T, s *AuditEntryStore, model map[string]Aud
 				}
 				o.After = cur
 			}
-			if d := diffRows(paged, expect, diffAuditEntry); d != "" {
+			if d := tabletest.DiffRows(paged, expect, diffAuditEntry); d != "" {
 				t.Fatalf("paged ScanByTarget(%v): %s", w.Target, d)
 			}
 		}
@@ -474,7 +475,7 @@ func checkAuditEntryStore(t *testing.T, s *AuditEntryStore, model map[string]Aud
 			slices.SortStableFunc(expect, func(a, b AuditEntry) int {
 				return compareAuditEntryByTarget(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByTargetRange(lo, hi, store.ScanOptions{})), expect, diffAuditEntry); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTargetRange(lo, hi, store.ScanOptions{})), expect, diffAuditEntry); d != "" {
 				t.Fatalf("ScanByTargetRange(%v, %v): %s", lo, hi, d)
 			}
 		}
@@ -488,7 +489,7 @@ func checkAuditEntryStore(t *testing.T, s *AuditEntryStore, model map[string]Aud
 			slices.SortStableFunc(expect, func(a, b AuditEntry) int {
 				return compareAuditEntryByTarget(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByTargetOccurredAt(w.Target, w.OccurredAt, store.ScanOptions{})), expect, diffAuditEntry); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTargetOccurredAt(w.Target, w.OccurredAt, store.ScanOptions{})), expect, diffAuditEntry); d != "" {
 				t.Fatalf("ScanByTargetOccurredAt(%v, %v): %s", w.Target, w.OccurredAt, d)
 			}
 		}
@@ -509,7 +510,7 @@ func checkAuditEntryStore(t *testing.T, s *AuditEntryStore, model map[string]Aud
 			slices.SortStableFunc(expect, func(a, b AuditEntry) int {
 				return compareAuditEntryByTarget(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByTargetOccurredAtRange(w.Target, lo, hi, store.ScanOptions{})), expect, diffAuditEntry); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTargetOccurredAtRange(w.Target, lo, hi, store.ScanOptions{})), expect, diffAuditEntry); d != "" {
 				t.Fatalf("ScanByTargetOccurredAtRange(%v, %v, %v): %s", w.Target, lo, hi, d)
 			}
 		}
@@ -526,7 +527,7 @@ func checkAuditEntryStore(t *testing.T, s *AuditEntryStore, model map[string]Aud
 // TestAuditEntryStore runs random puts, updates, deletes and batches against an in-memory
 // model and checks every read of the store against it.
 func TestAuditEntryStore(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	s, err := NewAuditEntryStore(db)
 	if err != nil {
 		t.Fatalf("NewAuditEntryStore: %v", err)

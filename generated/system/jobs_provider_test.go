@@ -15,6 +15,7 @@ import (
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/tabletest"
 )
 
 // validJob replaces enum ordinals this build does not declare by the first value: a scan
@@ -33,21 +34,21 @@ func validJob(v *Job) {
 func randomJobLeaf(r *rand.Rand, v *Job) scan.Expr {
 	switch r.IntN(15) {
 	case 0:
-		return scanLeaf(r, "job_id", v.JobID, true)
+		return tabletest.RandomTextPredicate(r, "job_id", v.JobID)
 	case 1:
-		return scanLeaf(r, "job_type", v.JobType.String(), false)
+		return tabletest.RandomPredicate(r, "job_type", v.JobType.String())
 	case 2:
-		return scanLeaf(r, "status", v.Status.String(), false)
+		return tabletest.RandomPredicate(r, "status", v.Status.String())
 	case 3:
 		if v.NamespaceID == nil {
 			return &scan.IsNull{Column: "namespace_id", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "namespace_id", *v.NamespaceID, true)
+		return tabletest.RandomTextPredicate(r, "namespace_id", *v.NamespaceID)
 	case 4:
 		if v.TableName == nil {
 			return &scan.IsNull{Column: "table_name", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "table_name", *v.TableName, true)
+		return tabletest.RandomTextPredicate(r, "table_name", *v.TableName)
 	case 5:
 		return &scan.IsNull{Column: "parameters", Not: r.IntN(2) == 0}
 	case 6:
@@ -56,33 +57,33 @@ func randomJobLeaf(r *rand.Rand, v *Job) scan.Expr {
 		if v.ErrorMessage == nil {
 			return &scan.IsNull{Column: "error_message", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "error_message", *v.ErrorMessage, true)
+		return tabletest.RandomTextPredicate(r, "error_message", *v.ErrorMessage)
 	case 8:
 		if v.IdempotencyKey == nil {
 			return &scan.IsNull{Column: "idempotency_key", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "idempotency_key", *v.IdempotencyKey, true)
+		return tabletest.RandomTextPredicate(r, "idempotency_key", *v.IdempotencyKey)
 	case 9:
-		return scanLeaf(r, "retry_count", v.RetryCount, false)
+		return tabletest.RandomPredicate(r, "retry_count", v.RetryCount)
 	case 10:
-		return scanLeaf(r, "max_retries", v.MaxRetries, false)
+		return tabletest.RandomPredicate(r, "max_retries", v.MaxRetries)
 	case 11:
 		if v.NodeID == nil {
 			return &scan.IsNull{Column: "node_id", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "node_id", *v.NodeID, true)
+		return tabletest.RandomTextPredicate(r, "node_id", *v.NodeID)
 	case 12:
-		return scanLeaf(r, "created_at", v.CreatedAt, false)
+		return tabletest.RandomPredicate(r, "created_at", v.CreatedAt)
 	case 13:
 		if v.StartedAt == nil {
 			return &scan.IsNull{Column: "started_at", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "started_at", *v.StartedAt, false)
+		return tabletest.RandomPredicate(r, "started_at", *v.StartedAt)
 	case 14:
 		if v.FinishedAt == nil {
 			return &scan.IsNull{Column: "finished_at", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "finished_at", *v.FinishedAt, false)
+		return tabletest.RandomPredicate(r, "finished_at", *v.FinishedAt)
 	}
 	return nil
 }
@@ -163,7 +164,7 @@ func TestJobArrowSchema(t *testing.T) {
 // provider (scan.RowDecoder) returns, batch for batch and bit for bit, for random requests
 // (projections, filters, limits, batch sizes) over random rows.
 func TestJobProvider(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	tbl, err := store.NewTable(db, JobSpec())
 	if err != nil {
 		t.Fatalf("open table: %v", err)
@@ -199,10 +200,10 @@ func TestJobProvider(t *testing.T) {
 		return randomJobLeaf(r, &rows[r.IntN(len(rows))])
 	}
 	for range 300 {
-		req := scanRequest(r, cols, leaf)
+		req := tabletest.RandomRequest(r, cols, leaf)
 		gp, sp := generated, schemaDriven
-		if err := scanCompare(t, gp, sp, req); err != nil {
-			t.Fatalf("%s: %v", describeRequest(req), err)
+		if err := tabletest.CompareScans(t, gp, sp, req); err != nil {
+			t.Fatalf("%s: %v", tabletest.DescribeRequest(req), err)
 		}
 	}
 
@@ -218,7 +219,7 @@ func TestJobProvider(t *testing.T) {
 		}
 	}
 	req := scan.Request{Columns: []string{"job_type"}}
-	if err := scanCompare(t, generated, schemaDriven, req); !errors.Is(err, rowenc.ErrCorrupt) {
+	if err := tabletest.CompareScans(t, generated, schemaDriven, req); !errors.Is(err, rowenc.ErrCorrupt) {
 		t.Fatalf("scan over a row with an undeclared job_type: got error %v, want rowenc.ErrCorrupt", err)
 	}
 }
@@ -227,15 +228,7 @@ func TestJobProvider(t *testing.T) {
 // through the schema-driven one, in rows/s, over up to 10,000 random rows (random keys collide,
 // so fewer may be stored; the rows metric says how many).
 func BenchmarkJobProvider(b *testing.B) {
-	db, err := store.Open(b.TempDir(), &store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			b.Error(err)
-		}
-	})
+	db := tabletest.OpenDB(b)
 	tbl, err := store.NewTable(db, JobSpec())
 	if err != nil {
 		b.Fatalf("open table: %v", err)

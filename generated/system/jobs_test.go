@@ -15,50 +15,51 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/tabletest"
 )
 
 // randomJob returns a row with random values that cover nulls, zero values, unicode and
 // the extremes of every column type.
 func randomJob(r *rand.Rand) Job {
 	var v Job
-	v.JobID = randomString(r)
-	v.JobType = JobJobType(randomEnum(r, 7))
-	v.Status = JobStatus(randomEnum(r, 6))
+	v.JobID = tabletest.RandomString(r)
+	v.JobType = JobJobType(tabletest.RandomEnum(r, 7))
+	v.Status = JobStatus(tabletest.RandomEnum(r, 6))
 	if r.IntN(4) > 0 {
-		x := randomString(r)
+		x := tabletest.RandomString(r)
 		v.NamespaceID = &x
 	}
 	if r.IntN(4) > 0 {
-		x := randomString(r)
+		x := tabletest.RandomString(r)
 		v.TableName = &x
 	}
 	if r.IntN(4) > 0 {
-		v.Parameters = randomJSON(r)
+		v.Parameters = tabletest.RandomJSON(r)
 	}
 	if r.IntN(4) > 0 {
-		v.Result = randomJSON(r)
+		v.Result = tabletest.RandomJSON(r)
 	}
 	if r.IntN(4) > 0 {
-		x := randomString(r)
+		x := tabletest.RandomString(r)
 		v.ErrorMessage = &x
 	}
 	if r.IntN(4) > 0 {
-		x := randomString(r)
+		x := tabletest.RandomString(r)
 		v.IdempotencyKey = &x
 	}
-	v.RetryCount = randomInt32(r)
-	v.MaxRetries = randomInt32(r)
+	v.RetryCount = tabletest.RandomInt32(r)
+	v.MaxRetries = tabletest.RandomInt32(r)
 	if r.IntN(4) > 0 {
-		x := randomString(r)
+		x := tabletest.RandomString(r)
 		v.NodeID = &x
 	}
-	v.CreatedAt = randomTime(r)
+	v.CreatedAt = tabletest.RandomTimestamp(r)
 	if r.IntN(4) > 0 {
-		x := randomTime(r)
+		x := tabletest.RandomTimestamp(r)
 		v.StartedAt = &x
 	}
 	if r.IntN(4) > 0 {
-		x := randomTime(r)
+		x := tabletest.RandomTimestamp(r)
 		v.FinishedAt = &x
 	}
 	return v
@@ -76,10 +77,10 @@ func diffJob(got, want *Job) string {
 		return fmt.Sprintf("column status: got %v, want %v", got.Status, want.Status)
 	}
 	if (got.NamespaceID == nil) != (want.NamespaceID == nil) || got.NamespaceID != nil && !(*got.NamespaceID == *want.NamespaceID) {
-		return fmt.Sprintf("column namespace_id: got %s, want %s", showPtr(got.NamespaceID), showPtr(want.NamespaceID))
+		return fmt.Sprintf("column namespace_id: got %s, want %s", tabletest.FormatNullable(got.NamespaceID), tabletest.FormatNullable(want.NamespaceID))
 	}
 	if (got.TableName == nil) != (want.TableName == nil) || got.TableName != nil && !(*got.TableName == *want.TableName) {
-		return fmt.Sprintf("column table_name: got %s, want %s", showPtr(got.TableName), showPtr(want.TableName))
+		return fmt.Sprintf("column table_name: got %s, want %s", tabletest.FormatNullable(got.TableName), tabletest.FormatNullable(want.TableName))
 	}
 	if (got.Parameters == nil) != (want.Parameters == nil) || !(bytes.Equal(got.Parameters, want.Parameters)) {
 		return fmt.Sprintf("column parameters: got %#v, want %#v", got.Parameters, want.Parameters)
@@ -88,10 +89,10 @@ func diffJob(got, want *Job) string {
 		return fmt.Sprintf("column result: got %#v, want %#v", got.Result, want.Result)
 	}
 	if (got.ErrorMessage == nil) != (want.ErrorMessage == nil) || got.ErrorMessage != nil && !(*got.ErrorMessage == *want.ErrorMessage) {
-		return fmt.Sprintf("column error_message: got %s, want %s", showPtr(got.ErrorMessage), showPtr(want.ErrorMessage))
+		return fmt.Sprintf("column error_message: got %s, want %s", tabletest.FormatNullable(got.ErrorMessage), tabletest.FormatNullable(want.ErrorMessage))
 	}
 	if (got.IdempotencyKey == nil) != (want.IdempotencyKey == nil) || got.IdempotencyKey != nil && !(*got.IdempotencyKey == *want.IdempotencyKey) {
-		return fmt.Sprintf("column idempotency_key: got %s, want %s", showPtr(got.IdempotencyKey), showPtr(want.IdempotencyKey))
+		return fmt.Sprintf("column idempotency_key: got %s, want %s", tabletest.FormatNullable(got.IdempotencyKey), tabletest.FormatNullable(want.IdempotencyKey))
 	}
 	if !(got.RetryCount == want.RetryCount) {
 		return fmt.Sprintf("column retry_count: got %v, want %v", got.RetryCount, want.RetryCount)
@@ -100,16 +101,16 @@ func diffJob(got, want *Job) string {
 		return fmt.Sprintf("column max_retries: got %v, want %v", got.MaxRetries, want.MaxRetries)
 	}
 	if (got.NodeID == nil) != (want.NodeID == nil) || got.NodeID != nil && !(*got.NodeID == *want.NodeID) {
-		return fmt.Sprintf("column node_id: got %s, want %s", showPtr(got.NodeID), showPtr(want.NodeID))
+		return fmt.Sprintf("column node_id: got %s, want %s", tabletest.FormatNullable(got.NodeID), tabletest.FormatNullable(want.NodeID))
 	}
 	if !(got.CreatedAt.Equal(want.CreatedAt)) {
 		return fmt.Sprintf("column created_at: got %v, want %v", got.CreatedAt, want.CreatedAt)
 	}
 	if (got.StartedAt == nil) != (want.StartedAt == nil) || got.StartedAt != nil && !((*got.StartedAt).Equal(*want.StartedAt)) {
-		return fmt.Sprintf("column started_at: got %s, want %s", showPtr(got.StartedAt), showPtr(want.StartedAt))
+		return fmt.Sprintf("column started_at: got %s, want %s", tabletest.FormatNullable(got.StartedAt), tabletest.FormatNullable(want.StartedAt))
 	}
 	if (got.FinishedAt == nil) != (want.FinishedAt == nil) || got.FinishedAt != nil && !((*got.FinishedAt).Equal(*want.FinishedAt)) {
-		return fmt.Sprintf("column finished_at: got %s, want %s", showPtr(got.FinishedAt), showPtr(want.FinishedAt))
+		return fmt.Sprintf("column finished_at: got %s, want %s", tabletest.FormatNullable(got.FinishedAt), tabletest.FormatNullable(want.FinishedAt))
 	}
 	return ""
 }
@@ -117,7 +118,7 @@ func diffJob(got, want *Job) string {
 // randomJobID returns a random key; its values collide and share prefixes often enough to
 // exercise the encoding's order and escaping.
 func randomJobID(r *rand.Rand) JobID {
-	return JobID(randomString(r))
+	return JobID(tabletest.RandomString(r))
 }
 
 // compareJobID is the typed order of JobID keys, column by column (descending columns
@@ -354,25 +355,25 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 	if n, err := s.Count(s.All()); err != nil || n != len(want) {
 		t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
 	}
-	if d := diffRows(mustCollect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffJob); d != "" {
+	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffJob); d != "" {
 		t.Fatalf("Scan: %s", d)
 	}
-	rev := mustCollect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
+	rev := tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
 	slices.Reverse(rev)
-	if d := diffRows(rev, want, diffJob); d != "" {
+	if d := tabletest.DiffRows(rev, want, diffJob); d != "" {
 		t.Fatalf("reverse Scan: %s", d)
 	}
 	var paged []Job
 	o := store.ScanOptions{Limit: 7}
 	for {
-		page := mustCollect(t, s.Scan(s.All(), o))
+		page := tabletest.Collect(t, s.Scan(s.All(), o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break
 		}
 		o.After = JobID(page[len(page)-1].JobID).AppendKey(nil)
 	}
-	if d := diffRows(paged, want, diffJob); d != "" {
+	if d := tabletest.DiffRows(paged, want, diffJob); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
@@ -413,18 +414,18 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 			slices.SortStableFunc(expect, func(a, b Job) int {
 				return compareJobByStatus(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByStatus(w.Status, store.ScanOptions{})), expect, diffJob); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByStatus(w.Status, store.ScanOptions{})), expect, diffJob); d != "" {
 				t.Fatalf("ScanByStatus(%v): %s", w.Status, d)
 			}
-			rev := mustCollect(t, s.ScanByStatus(w.Status, store.ScanOptions{Reverse: true}))
+			rev := tabletest.Collect(t, s.ScanByStatus(w.Status, store.ScanOptions{Reverse: true}))
 			slices.Reverse(rev)
-			if d := diffRows(rev, expect, diffJob); d != "" {
+			if d := tabletest.DiffRows(rev, expect, diffJob); d != "" {
 				t.Fatalf("reverse ScanByStatus(%v): %s", w.Status, d)
 			}
 			var paged []Job
 			o := store.ScanOptions{Limit: 3}
 			for {
-				page := mustCollect(t, s.ScanByStatus(w.Status, o))
+				page := tabletest.Collect(t, s.ScanByStatus(w.Status, o))
 				paged = append(paged, page...)
 				if len(page) < o.Limit {
 					break
@@ -435,7 +436,7 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 				}
 				o.After = cur
 			}
-			if d := diffRows(paged, expect, diffJob); d != "" {
+			if d := tabletest.DiffRows(paged, expect, diffJob); d != "" {
 				t.Fatalf("paged ScanByStatus(%v): %s", w.Status, d)
 			}
 		}
@@ -456,7 +457,7 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 			slices.SortStableFunc(expect, func(a, b Job) int {
 				return compareJobByStatus(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByStatusRange(lo, hi, store.ScanOptions{})), expect, diffJob); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByStatusRange(lo, hi, store.ScanOptions{})), expect, diffJob); d != "" {
 				t.Fatalf("ScanByStatusRange(%v, %v): %s", lo, hi, d)
 			}
 		}
@@ -470,7 +471,7 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 			slices.SortStableFunc(expect, func(a, b Job) int {
 				return compareJobByStatus(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByStatusCreatedAt(w.Status, w.CreatedAt, store.ScanOptions{})), expect, diffJob); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByStatusCreatedAt(w.Status, w.CreatedAt, store.ScanOptions{})), expect, diffJob); d != "" {
 				t.Fatalf("ScanByStatusCreatedAt(%v, %v): %s", w.Status, w.CreatedAt, d)
 			}
 		}
@@ -491,7 +492,7 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 			slices.SortStableFunc(expect, func(a, b Job) int {
 				return compareJobByStatus(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByStatusCreatedAtRange(w.Status, lo, hi, store.ScanOptions{})), expect, diffJob); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByStatusCreatedAtRange(w.Status, lo, hi, store.ScanOptions{})), expect, diffJob); d != "" {
 				t.Fatalf("ScanByStatusCreatedAtRange(%v, %v, %v): %s", w.Status, lo, hi, d)
 			}
 		}
@@ -539,18 +540,18 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 				slices.SortStableFunc(expect, func(a, b Job) int {
 					return compareJobByTable(&a, &b)
 				})
-				if d := diffRows(mustCollect(t, s.ScanByTable(*w.NamespaceID, store.ScanOptions{})), expect, diffJob); d != "" {
+				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTable(*w.NamespaceID, store.ScanOptions{})), expect, diffJob); d != "" {
 					t.Fatalf("ScanByTable(%v): %s", *w.NamespaceID, d)
 				}
-				rev := mustCollect(t, s.ScanByTable(*w.NamespaceID, store.ScanOptions{Reverse: true}))
+				rev := tabletest.Collect(t, s.ScanByTable(*w.NamespaceID, store.ScanOptions{Reverse: true}))
 				slices.Reverse(rev)
-				if d := diffRows(rev, expect, diffJob); d != "" {
+				if d := tabletest.DiffRows(rev, expect, diffJob); d != "" {
 					t.Fatalf("reverse ScanByTable(%v): %s", *w.NamespaceID, d)
 				}
 				var paged []Job
 				o := store.ScanOptions{Limit: 3}
 				for {
-					page := mustCollect(t, s.ScanByTable(*w.NamespaceID, o))
+					page := tabletest.Collect(t, s.ScanByTable(*w.NamespaceID, o))
 					paged = append(paged, page...)
 					if len(page) < o.Limit {
 						break
@@ -561,7 +562,7 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 					}
 					o.After = cur
 				}
-				if d := diffRows(paged, expect, diffJob); d != "" {
+				if d := tabletest.DiffRows(paged, expect, diffJob); d != "" {
 					t.Fatalf("paged ScanByTable(%v): %s", *w.NamespaceID, d)
 				}
 			}
@@ -582,7 +583,7 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 				slices.SortStableFunc(expect, func(a, b Job) int {
 					return compareJobByTable(&a, &b)
 				})
-				if d := diffRows(mustCollect(t, s.ScanByTableRange(lo, hi, store.ScanOptions{})), expect, diffJob); d != "" {
+				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableRange(lo, hi, store.ScanOptions{})), expect, diffJob); d != "" {
 					t.Fatalf("ScanByTableRange(%v, %v): %s", lo, hi, d)
 				}
 			}
@@ -596,7 +597,7 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 				slices.SortStableFunc(expect, func(a, b Job) int {
 					return compareJobByTable(&a, &b)
 				})
-				if d := diffRows(mustCollect(t, s.ScanByTableTableName(*w.NamespaceID, *w.TableName, store.ScanOptions{})), expect, diffJob); d != "" {
+				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableTableName(*w.NamespaceID, *w.TableName, store.ScanOptions{})), expect, diffJob); d != "" {
 					t.Fatalf("ScanByTableTableName(%v, %v): %s", *w.NamespaceID, *w.TableName, d)
 				}
 			}
@@ -617,7 +618,7 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 				slices.SortStableFunc(expect, func(a, b Job) int {
 					return compareJobByTable(&a, &b)
 				})
-				if d := diffRows(mustCollect(t, s.ScanByTableTableNameRange(*w.NamespaceID, lo, hi, store.ScanOptions{})), expect, diffJob); d != "" {
+				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableTableNameRange(*w.NamespaceID, lo, hi, store.ScanOptions{})), expect, diffJob); d != "" {
 					t.Fatalf("ScanByTableTableNameRange(%v, %v, %v): %s", *w.NamespaceID, lo, hi, d)
 				}
 			}
@@ -631,7 +632,7 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 				slices.SortStableFunc(expect, func(a, b Job) int {
 					return compareJobByTable(&a, &b)
 				})
-				if d := diffRows(mustCollect(t, s.ScanByTableTableNameCreatedAt(*w.NamespaceID, *w.TableName, w.CreatedAt, store.ScanOptions{})), expect, diffJob); d != "" {
+				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableTableNameCreatedAt(*w.NamespaceID, *w.TableName, w.CreatedAt, store.ScanOptions{})), expect, diffJob); d != "" {
 					t.Fatalf("ScanByTableTableNameCreatedAt(%v, %v, %v): %s", *w.NamespaceID, *w.TableName, w.CreatedAt, d)
 				}
 			}
@@ -652,7 +653,7 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 				slices.SortStableFunc(expect, func(a, b Job) int {
 					return compareJobByTable(&a, &b)
 				})
-				if d := diffRows(mustCollect(t, s.ScanByTableTableNameCreatedAtRange(*w.NamespaceID, *w.TableName, lo, hi, store.ScanOptions{})), expect, diffJob); d != "" {
+				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableTableNameCreatedAtRange(*w.NamespaceID, *w.TableName, lo, hi, store.ScanOptions{})), expect, diffJob); d != "" {
 					t.Fatalf("ScanByTableTableNameCreatedAtRange(%v, %v, %v, %v): %s", *w.NamespaceID, *w.TableName, lo, hi, d)
 				}
 			}
@@ -670,7 +671,7 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 // TestJobStore runs random puts, updates, deletes and batches against an in-memory
 // model and checks every read of the store against it.
 func TestJobStore(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	s, err := NewJobStore(db)
 	if err != nil {
 		t.Fatalf("NewJobStore: %v", err)
@@ -783,7 +784,7 @@ func TestJobStore(t *testing.T) {
 // and that a second row with the same values is refused and writes nothing;
 // rows with a null value are not indexed, so any number of them coexist.
 func TestJobByIdempotencyKey(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	s, err := NewJobStore(db)
 	if err != nil {
 		t.Fatalf("NewJobStore: %v", err)
@@ -791,7 +792,7 @@ func TestJobByIdempotencyKey(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 9))
 	a := randomJob(r)
 	if a.IdempotencyKey == nil {
-		x := randomString(r)
+		x := tabletest.RandomString(r)
 		a.IdempotencyKey = &x
 	}
 	if err := s.Put(&a); err != nil {
@@ -838,7 +839,7 @@ func TestJobByIdempotencyKey(t *testing.T) {
 	// Update the row (the table's only one) to new values: the old values find nothing any more.
 	u := randomJob(r)
 	if u.IdempotencyKey == nil {
-		x := randomString(r)
+		x := tabletest.RandomString(r)
 		u.IdempotencyKey = &x
 	}
 	setJobKey(&u, JobID(a.JobID))

@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/tabletest"
 )
 
 // randomLiveQueryLeaf returns a random predicate on one column of system.live_queries whose literal is v's value,
@@ -21,30 +22,30 @@ import (
 func randomLiveQueryLeaf(r *rand.Rand, v *LiveQuery) scan.Expr {
 	switch r.IntN(11) {
 	case 0:
-		return scanLeaf(r, "user_id", v.UserID, true)
+		return tabletest.RandomTextPredicate(r, "user_id", v.UserID)
 	case 1:
-		return scanLeaf(r, "connection_id", v.ConnectionID, true)
+		return tabletest.RandomTextPredicate(r, "connection_id", v.ConnectionID)
 	case 2:
-		return scanLeaf(r, "subscription_id", v.SubscriptionID, true)
+		return tabletest.RandomTextPredicate(r, "subscription_id", v.SubscriptionID)
 	case 3:
-		return scanLeaf(r, "namespace_id", v.NamespaceID, true)
+		return tabletest.RandomTextPredicate(r, "namespace_id", v.NamespaceID)
 	case 4:
-		return scanLeaf(r, "table_name", v.TableName, true)
+		return tabletest.RandomTextPredicate(r, "table_name", v.TableName)
 	case 5:
-		return scanLeaf(r, "query", v.Query, true)
+		return tabletest.RandomTextPredicate(r, "query", v.Query)
 	case 6:
 		return &scan.IsNull{Column: "options", Not: r.IntN(2) == 0}
 	case 7:
-		return scanLeaf(r, "node_id", v.NodeID, true)
+		return tabletest.RandomTextPredicate(r, "node_id", v.NodeID)
 	case 8:
-		return scanLeaf(r, "changes", v.Changes, false)
+		return tabletest.RandomPredicate(r, "changes", v.Changes)
 	case 9:
-		return scanLeaf(r, "created_at", v.CreatedAt, false)
+		return tabletest.RandomPredicate(r, "created_at", v.CreatedAt)
 	case 10:
 		if v.LastNotifiedAt == nil {
 			return &scan.IsNull{Column: "last_notified_at", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "last_notified_at", *v.LastNotifiedAt, false)
+		return tabletest.RandomPredicate(r, "last_notified_at", *v.LastNotifiedAt)
 	}
 	return nil
 }
@@ -113,7 +114,7 @@ func TestLiveQueryArrowSchema(t *testing.T) {
 // provider (scan.RowDecoder) returns, batch for batch and bit for bit, for random requests
 // (projections, filters, limits, batch sizes) over random rows.
 func TestLiveQueryProvider(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	tbl, err := store.NewTable(db, LiveQuerySpec())
 	if err != nil {
 		t.Fatalf("open table: %v", err)
@@ -148,10 +149,10 @@ func TestLiveQueryProvider(t *testing.T) {
 		return randomLiveQueryLeaf(r, &rows[r.IntN(len(rows))])
 	}
 	for range 300 {
-		req := scanRequest(r, cols, leaf)
+		req := tabletest.RandomRequest(r, cols, leaf)
 		gp, sp := generated, schemaDriven
-		if err := scanCompare(t, gp, sp, req); err != nil {
-			t.Fatalf("%s: %v", describeRequest(req), err)
+		if err := tabletest.CompareScans(t, gp, sp, req); err != nil {
+			t.Fatalf("%s: %v", tabletest.DescribeRequest(req), err)
 		}
 	}
 }
@@ -160,15 +161,7 @@ func TestLiveQueryProvider(t *testing.T) {
 // through the schema-driven one, in rows/s, over up to 10,000 random rows (random keys collide,
 // so fewer may be stored; the rows metric says how many).
 func BenchmarkLiveQueryProvider(b *testing.B) {
-	db, err := store.Open(b.TempDir(), &store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			b.Error(err)
-		}
-	})
+	db := tabletest.OpenDB(b)
 	tbl, err := store.NewTable(db, LiveQuerySpec())
 	if err != nil {
 		b.Fatalf("open table: %v", err)

@@ -15,26 +15,27 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/tabletest"
 )
 
 // randomLiveQuery returns a row with random values that cover nulls, zero values, unicode and
 // the extremes of every column type.
 func randomLiveQuery(r *rand.Rand) LiveQuery {
 	var v LiveQuery
-	v.UserID = randomString(r)
-	v.ConnectionID = randomString(r)
-	v.SubscriptionID = randomString(r)
-	v.NamespaceID = randomString(r)
-	v.TableName = randomString(r)
-	v.Query = randomString(r)
+	v.UserID = tabletest.RandomString(r)
+	v.ConnectionID = tabletest.RandomString(r)
+	v.SubscriptionID = tabletest.RandomString(r)
+	v.NamespaceID = tabletest.RandomString(r)
+	v.TableName = tabletest.RandomString(r)
+	v.Query = tabletest.RandomString(r)
 	if r.IntN(4) > 0 {
-		v.Options = randomJSON(r)
+		v.Options = tabletest.RandomJSON(r)
 	}
-	v.NodeID = randomString(r)
-	v.Changes = randomUint64(r)
-	v.CreatedAt = randomTime(r)
+	v.NodeID = tabletest.RandomString(r)
+	v.Changes = tabletest.RandomUint64(r)
+	v.CreatedAt = tabletest.RandomTimestamp(r)
 	if r.IntN(4) > 0 {
-		x := randomTime(r)
+		x := tabletest.RandomTimestamp(r)
 		v.LastNotifiedAt = &x
 	}
 	return v
@@ -73,7 +74,7 @@ func diffLiveQuery(got, want *LiveQuery) string {
 		return fmt.Sprintf("column created_at: got %v, want %v", got.CreatedAt, want.CreatedAt)
 	}
 	if (got.LastNotifiedAt == nil) != (want.LastNotifiedAt == nil) || got.LastNotifiedAt != nil && !((*got.LastNotifiedAt).Equal(*want.LastNotifiedAt)) {
-		return fmt.Sprintf("column last_notified_at: got %s, want %s", showPtr(got.LastNotifiedAt), showPtr(want.LastNotifiedAt))
+		return fmt.Sprintf("column last_notified_at: got %s, want %s", tabletest.FormatNullable(got.LastNotifiedAt), tabletest.FormatNullable(want.LastNotifiedAt))
 	}
 	return ""
 }
@@ -82,9 +83,9 @@ func diffLiveQuery(got, want *LiveQuery) string {
 // exercise the encoding's order and escaping.
 func randomLiveQueryID(r *rand.Rand) LiveQueryID {
 	return LiveQueryID{
-		UserID:         randomString(r),
-		ConnectionID:   randomString(r),
-		SubscriptionID: randomString(r),
+		UserID:         tabletest.RandomString(r),
+		ConnectionID:   tabletest.RandomString(r),
+		SubscriptionID: tabletest.RandomString(r),
 	}
 }
 
@@ -297,25 +298,25 @@ func checkLiveQueryStore(t *testing.T, s *LiveQueryStore, model map[string]LiveQ
 	if n, err := s.Count(s.All()); err != nil || n != len(want) {
 		t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
 	}
-	if d := diffRows(mustCollect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffLiveQuery); d != "" {
+	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffLiveQuery); d != "" {
 		t.Fatalf("Scan: %s", d)
 	}
-	rev := mustCollect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
+	rev := tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
 	slices.Reverse(rev)
-	if d := diffRows(rev, want, diffLiveQuery); d != "" {
+	if d := tabletest.DiffRows(rev, want, diffLiveQuery); d != "" {
 		t.Fatalf("reverse Scan: %s", d)
 	}
 	var paged []LiveQuery
 	o := store.ScanOptions{Limit: 7}
 	for {
-		page := mustCollect(t, s.Scan(s.All(), o))
+		page := tabletest.Collect(t, s.Scan(s.All(), o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break
 		}
 		o.After = LiveQueryID{UserID: page[len(page)-1].UserID, ConnectionID: page[len(page)-1].ConnectionID, SubscriptionID: page[len(page)-1].SubscriptionID}.AppendKey(nil)
 	}
-	if d := diffRows(paged, want, diffLiveQuery); d != "" {
+	if d := tabletest.DiffRows(paged, want, diffLiveQuery); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
@@ -353,7 +354,7 @@ func checkLiveQueryStore(t *testing.T, s *LiveQueryStore, model map[string]LiveQ
 					expect = append(expect, x)
 				}
 			}
-			if d := diffRows(mustCollect(t, s.Scan(s.PrefixUserID(w.UserID), store.ScanOptions{})), expect, diffLiveQuery); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.PrefixUserID(w.UserID), store.ScanOptions{})), expect, diffLiveQuery); d != "" {
 				t.Fatalf("PrefixUserID(%v): %s", w.UserID, d)
 			}
 		}
@@ -364,7 +365,7 @@ func checkLiveQueryStore(t *testing.T, s *LiveQueryStore, model map[string]LiveQ
 					expect = append(expect, x)
 				}
 			}
-			if d := diffRows(mustCollect(t, s.Scan(s.PrefixUserIDConnectionID(w.UserID, w.ConnectionID), store.ScanOptions{})), expect, diffLiveQuery); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.PrefixUserIDConnectionID(w.UserID, w.ConnectionID), store.ScanOptions{})), expect, diffLiveQuery); d != "" {
 				t.Fatalf("PrefixUserIDConnectionID(%v, %v): %s", w.UserID, w.ConnectionID, d)
 			}
 		}
@@ -381,18 +382,18 @@ func checkLiveQueryStore(t *testing.T, s *LiveQueryStore, model map[string]LiveQ
 			slices.SortStableFunc(expect, func(a, b LiveQuery) int {
 				return compareLiveQueryByTable(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByTable(w.NamespaceID, store.ScanOptions{})), expect, diffLiveQuery); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTable(w.NamespaceID, store.ScanOptions{})), expect, diffLiveQuery); d != "" {
 				t.Fatalf("ScanByTable(%v): %s", w.NamespaceID, d)
 			}
-			rev := mustCollect(t, s.ScanByTable(w.NamespaceID, store.ScanOptions{Reverse: true}))
+			rev := tabletest.Collect(t, s.ScanByTable(w.NamespaceID, store.ScanOptions{Reverse: true}))
 			slices.Reverse(rev)
-			if d := diffRows(rev, expect, diffLiveQuery); d != "" {
+			if d := tabletest.DiffRows(rev, expect, diffLiveQuery); d != "" {
 				t.Fatalf("reverse ScanByTable(%v): %s", w.NamespaceID, d)
 			}
 			var paged []LiveQuery
 			o := store.ScanOptions{Limit: 3}
 			for {
-				page := mustCollect(t, s.ScanByTable(w.NamespaceID, o))
+				page := tabletest.Collect(t, s.ScanByTable(w.NamespaceID, o))
 				paged = append(paged, page...)
 				if len(page) < o.Limit {
 					break
@@ -403,7 +404,7 @@ func checkLiveQueryStore(t *testing.T, s *LiveQueryStore, model map[string]LiveQ
 				}
 				o.After = cur
 			}
-			if d := diffRows(paged, expect, diffLiveQuery); d != "" {
+			if d := tabletest.DiffRows(paged, expect, diffLiveQuery); d != "" {
 				t.Fatalf("paged ScanByTable(%v): %s", w.NamespaceID, d)
 			}
 		}
@@ -424,7 +425,7 @@ func checkLiveQueryStore(t *testing.T, s *LiveQueryStore, model map[string]LiveQ
 			slices.SortStableFunc(expect, func(a, b LiveQuery) int {
 				return compareLiveQueryByTable(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByTableRange(lo, hi, store.ScanOptions{})), expect, diffLiveQuery); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableRange(lo, hi, store.ScanOptions{})), expect, diffLiveQuery); d != "" {
 				t.Fatalf("ScanByTableRange(%v, %v): %s", lo, hi, d)
 			}
 		}
@@ -438,7 +439,7 @@ func checkLiveQueryStore(t *testing.T, s *LiveQueryStore, model map[string]LiveQ
 			slices.SortStableFunc(expect, func(a, b LiveQuery) int {
 				return compareLiveQueryByTable(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByTableTableName(w.NamespaceID, w.TableName, store.ScanOptions{})), expect, diffLiveQuery); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableTableName(w.NamespaceID, w.TableName, store.ScanOptions{})), expect, diffLiveQuery); d != "" {
 				t.Fatalf("ScanByTableTableName(%v, %v): %s", w.NamespaceID, w.TableName, d)
 			}
 		}
@@ -459,7 +460,7 @@ func checkLiveQueryStore(t *testing.T, s *LiveQueryStore, model map[string]LiveQ
 			slices.SortStableFunc(expect, func(a, b LiveQuery) int {
 				return compareLiveQueryByTable(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByTableTableNameRange(w.NamespaceID, lo, hi, store.ScanOptions{})), expect, diffLiveQuery); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableTableNameRange(w.NamespaceID, lo, hi, store.ScanOptions{})), expect, diffLiveQuery); d != "" {
 				t.Fatalf("ScanByTableTableNameRange(%v, %v, %v): %s", w.NamespaceID, lo, hi, d)
 			}
 		}
@@ -476,18 +477,18 @@ func checkLiveQueryStore(t *testing.T, s *LiveQueryStore, model map[string]LiveQ
 			slices.SortStableFunc(expect, func(a, b LiveQuery) int {
 				return compareLiveQueryByNode(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByNode(w.NodeID, store.ScanOptions{})), expect, diffLiveQuery); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByNode(w.NodeID, store.ScanOptions{})), expect, diffLiveQuery); d != "" {
 				t.Fatalf("ScanByNode(%v): %s", w.NodeID, d)
 			}
-			rev := mustCollect(t, s.ScanByNode(w.NodeID, store.ScanOptions{Reverse: true}))
+			rev := tabletest.Collect(t, s.ScanByNode(w.NodeID, store.ScanOptions{Reverse: true}))
 			slices.Reverse(rev)
-			if d := diffRows(rev, expect, diffLiveQuery); d != "" {
+			if d := tabletest.DiffRows(rev, expect, diffLiveQuery); d != "" {
 				t.Fatalf("reverse ScanByNode(%v): %s", w.NodeID, d)
 			}
 			var paged []LiveQuery
 			o := store.ScanOptions{Limit: 3}
 			for {
-				page := mustCollect(t, s.ScanByNode(w.NodeID, o))
+				page := tabletest.Collect(t, s.ScanByNode(w.NodeID, o))
 				paged = append(paged, page...)
 				if len(page) < o.Limit {
 					break
@@ -498,7 +499,7 @@ func checkLiveQueryStore(t *testing.T, s *LiveQueryStore, model map[string]LiveQ
 				}
 				o.After = cur
 			}
-			if d := diffRows(paged, expect, diffLiveQuery); d != "" {
+			if d := tabletest.DiffRows(paged, expect, diffLiveQuery); d != "" {
 				t.Fatalf("paged ScanByNode(%v): %s", w.NodeID, d)
 			}
 		}
@@ -519,7 +520,7 @@ func checkLiveQueryStore(t *testing.T, s *LiveQueryStore, model map[string]LiveQ
 			slices.SortStableFunc(expect, func(a, b LiveQuery) int {
 				return compareLiveQueryByNode(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByNodeRange(lo, hi, store.ScanOptions{})), expect, diffLiveQuery); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByNodeRange(lo, hi, store.ScanOptions{})), expect, diffLiveQuery); d != "" {
 				t.Fatalf("ScanByNodeRange(%v, %v): %s", lo, hi, d)
 			}
 		}
@@ -536,7 +537,7 @@ func checkLiveQueryStore(t *testing.T, s *LiveQueryStore, model map[string]LiveQ
 // TestLiveQueryStore runs random puts, updates, deletes and batches against an in-memory
 // model and checks every read of the store against it.
 func TestLiveQueryStore(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	s, err := NewLiveQueryStore(db)
 	if err != nil {
 		t.Fatalf("NewLiveQueryStore: %v", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/tabletest"
 )
 
 // randomNamespaceLeaf returns a random predicate on one column of system.namespaces whose literal is v's value,
@@ -21,17 +22,17 @@ import (
 func randomNamespaceLeaf(r *rand.Rand, v *Namespace) scan.Expr {
 	switch r.IntN(6) {
 	case 0:
-		return scanLeaf(r, "namespace_id", v.NamespaceID, true)
+		return tabletest.RandomTextPredicate(r, "namespace_id", v.NamespaceID)
 	case 1:
-		return scanLeaf(r, "display_name", v.DisplayName, true)
+		return tabletest.RandomTextPredicate(r, "display_name", v.DisplayName)
 	case 2:
 		return &scan.IsNull{Column: "options", Not: r.IntN(2) == 0}
 	case 3:
-		return scanLeaf(r, "table_count", v.TableCount, false)
+		return tabletest.RandomPredicate(r, "table_count", v.TableCount)
 	case 4:
-		return scanLeaf(r, "created_at", v.CreatedAt, false)
+		return tabletest.RandomPredicate(r, "created_at", v.CreatedAt)
 	case 5:
-		return scanLeaf(r, "updated_at", v.UpdatedAt, false)
+		return tabletest.RandomPredicate(r, "updated_at", v.UpdatedAt)
 	}
 	return nil
 }
@@ -95,7 +96,7 @@ func TestNamespaceArrowSchema(t *testing.T) {
 // provider (scan.RowDecoder) returns, batch for batch and bit for bit, for random requests
 // (projections, filters, limits, batch sizes) over random rows.
 func TestNamespaceProvider(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	tbl, err := store.NewTable(db, NamespaceSpec())
 	if err != nil {
 		t.Fatalf("open table: %v", err)
@@ -130,10 +131,10 @@ func TestNamespaceProvider(t *testing.T) {
 		return randomNamespaceLeaf(r, &rows[r.IntN(len(rows))])
 	}
 	for range 300 {
-		req := scanRequest(r, cols, leaf)
+		req := tabletest.RandomRequest(r, cols, leaf)
 		gp, sp := generated, schemaDriven
-		if err := scanCompare(t, gp, sp, req); err != nil {
-			t.Fatalf("%s: %v", describeRequest(req), err)
+		if err := tabletest.CompareScans(t, gp, sp, req); err != nil {
+			t.Fatalf("%s: %v", tabletest.DescribeRequest(req), err)
 		}
 	}
 }
@@ -142,15 +143,7 @@ func TestNamespaceProvider(t *testing.T) {
 // through the schema-driven one, in rows/s, over up to 10,000 random rows (random keys collide,
 // so fewer may be stored; the rows metric says how many).
 func BenchmarkNamespaceProvider(b *testing.B) {
-	db, err := store.Open(b.TempDir(), &store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			b.Error(err)
-		}
-	})
+	db := tabletest.OpenDB(b)
 	tbl, err := store.NewTable(db, NamespaceSpec())
 	if err != nil {
 		b.Fatalf("open table: %v", err)

@@ -15,20 +15,21 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/tabletest"
 )
 
 // randomNamespace returns a row with random values that cover nulls, zero values, unicode and
 // the extremes of every column type.
 func randomNamespace(r *rand.Rand) Namespace {
 	var v Namespace
-	v.NamespaceID = randomString(r)
-	v.DisplayName = randomString(r)
+	v.NamespaceID = tabletest.RandomString(r)
+	v.DisplayName = tabletest.RandomString(r)
 	if r.IntN(4) > 0 {
-		v.Options = randomJSON(r)
+		v.Options = tabletest.RandomJSON(r)
 	}
-	v.TableCount = randomInt32(r)
-	v.CreatedAt = randomTime(r)
-	v.UpdatedAt = randomTime(r)
+	v.TableCount = tabletest.RandomInt32(r)
+	v.CreatedAt = tabletest.RandomTimestamp(r)
+	v.UpdatedAt = tabletest.RandomTimestamp(r)
 	return v
 }
 
@@ -58,7 +59,7 @@ func diffNamespace(got, want *Namespace) string {
 // randomNamespaceID returns a random key; its values collide and share prefixes often enough to
 // exercise the encoding's order and escaping.
 func randomNamespaceID(r *rand.Rand) NamespaceID {
-	return NamespaceID(randomString(r))
+	return NamespaceID(tabletest.RandomString(r))
 }
 
 // compareNamespaceID is the typed order of NamespaceID keys, column by column (descending columns
@@ -228,25 +229,25 @@ func checkNamespaceStore(t *testing.T, s *NamespaceStore, model map[string]Names
 	if n, err := s.Count(s.All()); err != nil || n != len(want) {
 		t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
 	}
-	if d := diffRows(mustCollect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffNamespace); d != "" {
+	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffNamespace); d != "" {
 		t.Fatalf("Scan: %s", d)
 	}
-	rev := mustCollect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
+	rev := tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
 	slices.Reverse(rev)
-	if d := diffRows(rev, want, diffNamespace); d != "" {
+	if d := tabletest.DiffRows(rev, want, diffNamespace); d != "" {
 		t.Fatalf("reverse Scan: %s", d)
 	}
 	var paged []Namespace
 	o := store.ScanOptions{Limit: 7}
 	for {
-		page := mustCollect(t, s.Scan(s.All(), o))
+		page := tabletest.Collect(t, s.Scan(s.All(), o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break
 		}
 		o.After = NamespaceID(page[len(page)-1].NamespaceID).AppendKey(nil)
 	}
-	if d := diffRows(paged, want, diffNamespace); d != "" {
+	if d := tabletest.DiffRows(paged, want, diffNamespace); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
@@ -286,7 +287,7 @@ func checkNamespaceStore(t *testing.T, s *NamespaceStore, model map[string]Names
 // TestNamespaceStore runs random puts, updates, deletes and batches against an in-memory
 // model and checks every read of the store against it.
 func TestNamespaceStore(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	s, err := NewNamespaceStore(db)
 	if err != nil {
 		t.Fatalf("NewNamespaceStore: %v", err)

@@ -15,6 +15,7 @@ import (
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/tabletest"
 )
 
 // validStorage replaces enum ordinals this build does not declare by the first value: a scan
@@ -30,28 +31,28 @@ func validStorage(v *Storage) {
 func randomStorageLeaf(r *rand.Rand, v *Storage) scan.Expr {
 	switch r.IntN(10) {
 	case 0:
-		return scanLeaf(r, "storage_id", v.StorageID, true)
+		return tabletest.RandomTextPredicate(r, "storage_id", v.StorageID)
 	case 1:
-		return scanLeaf(r, "storage_name", v.StorageName, true)
+		return tabletest.RandomTextPredicate(r, "storage_name", v.StorageName)
 	case 2:
 		if v.Description == nil {
 			return &scan.IsNull{Column: "description", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "description", *v.Description, true)
+		return tabletest.RandomTextPredicate(r, "description", *v.Description)
 	case 3:
-		return scanLeaf(r, "storage_type", v.StorageType.String(), false)
+		return tabletest.RandomPredicate(r, "storage_type", v.StorageType.String())
 	case 4:
-		return scanLeaf(r, "base_directory", v.BaseDirectory, true)
+		return tabletest.RandomTextPredicate(r, "base_directory", v.BaseDirectory)
 	case 5:
 		return &scan.IsNull{Column: "credentials", Not: r.IntN(2) == 0}
 	case 6:
-		return scanLeaf(r, "shared_tables_template", v.SharedTablesTemplate, true)
+		return tabletest.RandomTextPredicate(r, "shared_tables_template", v.SharedTablesTemplate)
 	case 7:
-		return scanLeaf(r, "user_tables_template", v.UserTablesTemplate, true)
+		return tabletest.RandomTextPredicate(r, "user_tables_template", v.UserTablesTemplate)
 	case 8:
-		return scanLeaf(r, "created_at", v.CreatedAt, false)
+		return tabletest.RandomPredicate(r, "created_at", v.CreatedAt)
 	case 9:
-		return scanLeaf(r, "updated_at", v.UpdatedAt, false)
+		return tabletest.RandomPredicate(r, "updated_at", v.UpdatedAt)
 	}
 	return nil
 }
@@ -127,7 +128,7 @@ func TestStorageArrowSchema(t *testing.T) {
 // provider (scan.RowDecoder) returns, batch for batch and bit for bit, for random requests
 // (projections, filters, limits, batch sizes) over random rows.
 func TestStorageProvider(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	tbl, err := store.NewTable(db, StorageSpec())
 	if err != nil {
 		t.Fatalf("open table: %v", err)
@@ -163,10 +164,10 @@ func TestStorageProvider(t *testing.T) {
 		return randomStorageLeaf(r, &rows[r.IntN(len(rows))])
 	}
 	for range 300 {
-		req := scanRequest(r, cols, leaf)
+		req := tabletest.RandomRequest(r, cols, leaf)
 		gp, sp := generated, schemaDriven
-		if err := scanCompare(t, gp, sp, req); err != nil {
-			t.Fatalf("%s: %v", describeRequest(req), err)
+		if err := tabletest.CompareScans(t, gp, sp, req); err != nil {
+			t.Fatalf("%s: %v", tabletest.DescribeRequest(req), err)
 		}
 	}
 
@@ -182,7 +183,7 @@ func TestStorageProvider(t *testing.T) {
 		}
 	}
 	req := scan.Request{Columns: []string{"storage_type"}}
-	if err := scanCompare(t, generated, schemaDriven, req); !errors.Is(err, rowenc.ErrCorrupt) {
+	if err := tabletest.CompareScans(t, generated, schemaDriven, req); !errors.Is(err, rowenc.ErrCorrupt) {
 		t.Fatalf("scan over a row with an undeclared storage_type: got error %v, want rowenc.ErrCorrupt", err)
 	}
 }
@@ -191,15 +192,7 @@ func TestStorageProvider(t *testing.T) {
 // through the schema-driven one, in rows/s, over up to 10,000 random rows (random keys collide,
 // so fewer may be stored; the rows metric says how many).
 func BenchmarkStorageProvider(b *testing.B) {
-	db, err := store.Open(b.TempDir(), &store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			b.Error(err)
-		}
-	})
+	db := tabletest.OpenDB(b)
 	tbl, err := store.NewTable(db, StorageSpec())
 	if err != nil {
 		b.Fatalf("open table: %v", err)

@@ -15,27 +15,28 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/tabletest"
 )
 
 // randomStorage returns a row with random values that cover nulls, zero values, unicode and
 // the extremes of every column type.
 func randomStorage(r *rand.Rand) Storage {
 	var v Storage
-	v.StorageID = randomString(r)
-	v.StorageName = randomString(r)
+	v.StorageID = tabletest.RandomString(r)
+	v.StorageName = tabletest.RandomString(r)
 	if r.IntN(4) > 0 {
-		x := randomString(r)
+		x := tabletest.RandomString(r)
 		v.Description = &x
 	}
-	v.StorageType = StorageStorageType(randomEnum(r, 4))
-	v.BaseDirectory = randomString(r)
+	v.StorageType = StorageStorageType(tabletest.RandomEnum(r, 4))
+	v.BaseDirectory = tabletest.RandomString(r)
 	if r.IntN(4) > 0 {
-		v.Credentials = randomJSON(r)
+		v.Credentials = tabletest.RandomJSON(r)
 	}
-	v.SharedTablesTemplate = randomString(r)
-	v.UserTablesTemplate = randomString(r)
-	v.CreatedAt = randomTime(r)
-	v.UpdatedAt = randomTime(r)
+	v.SharedTablesTemplate = tabletest.RandomString(r)
+	v.UserTablesTemplate = tabletest.RandomString(r)
+	v.CreatedAt = tabletest.RandomTimestamp(r)
+	v.UpdatedAt = tabletest.RandomTimestamp(r)
 	return v
 }
 
@@ -48,7 +49,7 @@ func diffStorage(got, want *Storage) string {
 		return fmt.Sprintf("column storage_name: got %q, want %q", got.StorageName, want.StorageName)
 	}
 	if (got.Description == nil) != (want.Description == nil) || got.Description != nil && !(*got.Description == *want.Description) {
-		return fmt.Sprintf("column description: got %s, want %s", showPtr(got.Description), showPtr(want.Description))
+		return fmt.Sprintf("column description: got %s, want %s", tabletest.FormatNullable(got.Description), tabletest.FormatNullable(want.Description))
 	}
 	if !(got.StorageType == want.StorageType) {
 		return fmt.Sprintf("column storage_type: got %v, want %v", got.StorageType, want.StorageType)
@@ -77,7 +78,7 @@ func diffStorage(got, want *Storage) string {
 // randomStorageID returns a random key; its values collide and share prefixes often enough to
 // exercise the encoding's order and escaping.
 func randomStorageID(r *rand.Rand) StorageID {
-	return StorageID(randomString(r))
+	return StorageID(tabletest.RandomString(r))
 }
 
 // compareStorageID is the typed order of StorageID keys, column by column (descending columns
@@ -259,25 +260,25 @@ func checkStorageStore(t *testing.T, s *StorageStore, model map[string]Storage, 
 	if n, err := s.Count(s.All()); err != nil || n != len(want) {
 		t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
 	}
-	if d := diffRows(mustCollect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffStorage); d != "" {
+	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffStorage); d != "" {
 		t.Fatalf("Scan: %s", d)
 	}
-	rev := mustCollect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
+	rev := tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
 	slices.Reverse(rev)
-	if d := diffRows(rev, want, diffStorage); d != "" {
+	if d := tabletest.DiffRows(rev, want, diffStorage); d != "" {
 		t.Fatalf("reverse Scan: %s", d)
 	}
 	var paged []Storage
 	o := store.ScanOptions{Limit: 7}
 	for {
-		page := mustCollect(t, s.Scan(s.All(), o))
+		page := tabletest.Collect(t, s.Scan(s.All(), o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break
 		}
 		o.After = StorageID(page[len(page)-1].StorageID).AppendKey(nil)
 	}
-	if d := diffRows(paged, want, diffStorage); d != "" {
+	if d := tabletest.DiffRows(paged, want, diffStorage); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
@@ -317,7 +318,7 @@ func checkStorageStore(t *testing.T, s *StorageStore, model map[string]Storage, 
 // TestStorageStore runs random puts, updates, deletes and batches against an in-memory
 // model and checks every read of the store against it.
 func TestStorageStore(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	s, err := NewStorageStore(db)
 	if err != nil {
 		t.Fatalf("NewStorageStore: %v", err)

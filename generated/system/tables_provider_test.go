@@ -15,6 +15,7 @@ import (
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/tabletest"
 )
 
 // validTable replaces enum ordinals this build does not declare by the first value: a scan
@@ -33,13 +34,13 @@ func validTable(v *Table) {
 func randomTableLeaf(r *rand.Rand, v *Table) scan.Expr {
 	switch r.IntN(11) {
 	case 0:
-		return scanLeaf(r, "namespace_id", v.NamespaceID, true)
+		return tabletest.RandomTextPredicate(r, "namespace_id", v.NamespaceID)
 	case 1:
-		return scanLeaf(r, "table_name", v.TableName, true)
+		return tabletest.RandomTextPredicate(r, "table_name", v.TableName)
 	case 2:
-		return scanLeaf(r, "table_type", v.TableType.String(), false)
+		return tabletest.RandomPredicate(r, "table_type", v.TableType.String())
 	case 3:
-		return scanLeaf(r, "schema_version", v.SchemaVersion, false)
+		return tabletest.RandomPredicate(r, "schema_version", v.SchemaVersion)
 	case 4:
 		return &scan.IsNull{Column: "columns", Not: r.IntN(2) == 0}
 	case 5:
@@ -48,21 +49,21 @@ func randomTableLeaf(r *rand.Rand, v *Table) scan.Expr {
 		if v.AccessLevel == nil {
 			return &scan.IsNull{Column: "access_level", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "access_level", (*v.AccessLevel).String(), false)
+		return tabletest.RandomPredicate(r, "access_level", (*v.AccessLevel).String())
 	case 7:
 		if v.StorageID == nil {
 			return &scan.IsNull{Column: "storage_id", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "storage_id", *v.StorageID, true)
+		return tabletest.RandomTextPredicate(r, "storage_id", *v.StorageID)
 	case 8:
 		if v.TTL == nil {
 			return &scan.IsNull{Column: "ttl", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "ttl", *v.TTL, false)
+		return tabletest.RandomPredicate(r, "ttl", *v.TTL)
 	case 9:
-		return scanLeaf(r, "created_at", v.CreatedAt, false)
+		return tabletest.RandomPredicate(r, "created_at", v.CreatedAt)
 	case 10:
-		return scanLeaf(r, "updated_at", v.UpdatedAt, false)
+		return tabletest.RandomPredicate(r, "updated_at", v.UpdatedAt)
 	}
 	return nil
 }
@@ -139,7 +140,7 @@ func TestTableArrowSchema(t *testing.T) {
 // provider (scan.RowDecoder) returns, batch for batch and bit for bit, for random requests
 // (projections, filters, limits, batch sizes) over random rows.
 func TestTableProvider(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	tbl, err := store.NewTable(db, TableSpec())
 	if err != nil {
 		t.Fatalf("open table: %v", err)
@@ -175,10 +176,10 @@ func TestTableProvider(t *testing.T) {
 		return randomTableLeaf(r, &rows[r.IntN(len(rows))])
 	}
 	for range 300 {
-		req := scanRequest(r, cols, leaf)
+		req := tabletest.RandomRequest(r, cols, leaf)
 		gp, sp := generated, schemaDriven
-		if err := scanCompare(t, gp, sp, req); err != nil {
-			t.Fatalf("%s: %v", describeRequest(req), err)
+		if err := tabletest.CompareScans(t, gp, sp, req); err != nil {
+			t.Fatalf("%s: %v", tabletest.DescribeRequest(req), err)
 		}
 	}
 
@@ -194,7 +195,7 @@ func TestTableProvider(t *testing.T) {
 		}
 	}
 	req := scan.Request{Columns: []string{"table_type"}}
-	if err := scanCompare(t, generated, schemaDriven, req); !errors.Is(err, rowenc.ErrCorrupt) {
+	if err := tabletest.CompareScans(t, generated, schemaDriven, req); !errors.Is(err, rowenc.ErrCorrupt) {
 		t.Fatalf("scan over a row with an undeclared table_type: got error %v, want rowenc.ErrCorrupt", err)
 	}
 }
@@ -203,15 +204,7 @@ func TestTableProvider(t *testing.T) {
 // through the schema-driven one, in rows/s, over up to 10,000 random rows (random keys collide,
 // so fewer may be stored; the rows metric says how many).
 func BenchmarkTableProvider(b *testing.B) {
-	db, err := store.Open(b.TempDir(), &store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			b.Error(err)
-		}
-	})
+	db := tabletest.OpenDB(b)
 	tbl, err := store.NewTable(db, TableSpec())
 	if err != nil {
 		b.Fatalf("open table: %v", err)

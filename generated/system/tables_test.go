@@ -15,34 +15,35 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/tabletest"
 )
 
 // randomTable returns a row with random values that cover nulls, zero values, unicode and
 // the extremes of every column type.
 func randomTable(r *rand.Rand) Table {
 	var v Table
-	v.NamespaceID = randomString(r)
-	v.TableName = randomString(r)
-	v.TableType = TableTableType(randomEnum(r, 4))
-	v.SchemaVersion = randomInt32(r)
-	v.Columns = randomJSON(r)
+	v.NamespaceID = tabletest.RandomString(r)
+	v.TableName = tabletest.RandomString(r)
+	v.TableType = TableTableType(tabletest.RandomEnum(r, 4))
+	v.SchemaVersion = tabletest.RandomInt32(r)
+	v.Columns = tabletest.RandomJSON(r)
 	if r.IntN(4) > 0 {
-		v.Options = randomJSON(r)
+		v.Options = tabletest.RandomJSON(r)
 	}
 	if r.IntN(4) > 0 {
-		x := TableAccessLevel(randomEnum(r, 4))
+		x := TableAccessLevel(tabletest.RandomEnum(r, 4))
 		v.AccessLevel = &x
 	}
 	if r.IntN(4) > 0 {
-		x := randomString(r)
+		x := tabletest.RandomString(r)
 		v.StorageID = &x
 	}
 	if r.IntN(4) > 0 {
-		x := randomDuration(r)
+		x := tabletest.RandomDuration(r)
 		v.TTL = &x
 	}
-	v.CreatedAt = randomTime(r)
-	v.UpdatedAt = randomTime(r)
+	v.CreatedAt = tabletest.RandomTimestamp(r)
+	v.UpdatedAt = tabletest.RandomTimestamp(r)
 	return v
 }
 
@@ -67,13 +68,13 @@ func diffTable(got, want *Table) string {
 		return fmt.Sprintf("column options: got %#v, want %#v", got.Options, want.Options)
 	}
 	if (got.AccessLevel == nil) != (want.AccessLevel == nil) || got.AccessLevel != nil && !(*got.AccessLevel == *want.AccessLevel) {
-		return fmt.Sprintf("column access_level: got %s, want %s", showPtr(got.AccessLevel), showPtr(want.AccessLevel))
+		return fmt.Sprintf("column access_level: got %s, want %s", tabletest.FormatNullable(got.AccessLevel), tabletest.FormatNullable(want.AccessLevel))
 	}
 	if (got.StorageID == nil) != (want.StorageID == nil) || got.StorageID != nil && !(*got.StorageID == *want.StorageID) {
-		return fmt.Sprintf("column storage_id: got %s, want %s", showPtr(got.StorageID), showPtr(want.StorageID))
+		return fmt.Sprintf("column storage_id: got %s, want %s", tabletest.FormatNullable(got.StorageID), tabletest.FormatNullable(want.StorageID))
 	}
 	if (got.TTL == nil) != (want.TTL == nil) || got.TTL != nil && !(*got.TTL == *want.TTL) {
-		return fmt.Sprintf("column ttl: got %s, want %s", showPtr(got.TTL), showPtr(want.TTL))
+		return fmt.Sprintf("column ttl: got %s, want %s", tabletest.FormatNullable(got.TTL), tabletest.FormatNullable(want.TTL))
 	}
 	if !(got.CreatedAt.Equal(want.CreatedAt)) {
 		return fmt.Sprintf("column created_at: got %v, want %v", got.CreatedAt, want.CreatedAt)
@@ -88,8 +89,8 @@ func diffTable(got, want *Table) string {
 // exercise the encoding's order and escaping.
 func randomTableID(r *rand.Rand) TableID {
 	return TableID{
-		NamespaceID: randomString(r),
-		TableName:   randomString(r),
+		NamespaceID: tabletest.RandomString(r),
+		TableName:   tabletest.RandomString(r),
 	}
 }
 
@@ -287,25 +288,25 @@ func checkTableStore(t *testing.T, s *TableStore, model map[string]Table, old []
 	if n, err := s.Count(s.All()); err != nil || n != len(want) {
 		t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
 	}
-	if d := diffRows(mustCollect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffTable); d != "" {
+	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffTable); d != "" {
 		t.Fatalf("Scan: %s", d)
 	}
-	rev := mustCollect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
+	rev := tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
 	slices.Reverse(rev)
-	if d := diffRows(rev, want, diffTable); d != "" {
+	if d := tabletest.DiffRows(rev, want, diffTable); d != "" {
 		t.Fatalf("reverse Scan: %s", d)
 	}
 	var paged []Table
 	o := store.ScanOptions{Limit: 7}
 	for {
-		page := mustCollect(t, s.Scan(s.All(), o))
+		page := tabletest.Collect(t, s.Scan(s.All(), o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break
 		}
 		o.After = TableID{NamespaceID: page[len(page)-1].NamespaceID, TableName: page[len(page)-1].TableName}.AppendKey(nil)
 	}
-	if d := diffRows(paged, want, diffTable); d != "" {
+	if d := tabletest.DiffRows(paged, want, diffTable); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
@@ -343,7 +344,7 @@ func checkTableStore(t *testing.T, s *TableStore, model map[string]Table, old []
 					expect = append(expect, x)
 				}
 			}
-			if d := diffRows(mustCollect(t, s.Scan(s.PrefixNamespaceID(w.NamespaceID), store.ScanOptions{})), expect, diffTable); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.PrefixNamespaceID(w.NamespaceID), store.ScanOptions{})), expect, diffTable); d != "" {
 				t.Fatalf("PrefixNamespaceID(%v): %s", w.NamespaceID, d)
 			}
 		}
@@ -361,18 +362,18 @@ func checkTableStore(t *testing.T, s *TableStore, model map[string]Table, old []
 				slices.SortStableFunc(expect, func(a, b Table) int {
 					return compareTableByStorage(&a, &b)
 				})
-				if d := diffRows(mustCollect(t, s.ScanByStorage(*w.StorageID, store.ScanOptions{})), expect, diffTable); d != "" {
+				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByStorage(*w.StorageID, store.ScanOptions{})), expect, diffTable); d != "" {
 					t.Fatalf("ScanByStorage(%v): %s", *w.StorageID, d)
 				}
-				rev := mustCollect(t, s.ScanByStorage(*w.StorageID, store.ScanOptions{Reverse: true}))
+				rev := tabletest.Collect(t, s.ScanByStorage(*w.StorageID, store.ScanOptions{Reverse: true}))
 				slices.Reverse(rev)
-				if d := diffRows(rev, expect, diffTable); d != "" {
+				if d := tabletest.DiffRows(rev, expect, diffTable); d != "" {
 					t.Fatalf("reverse ScanByStorage(%v): %s", *w.StorageID, d)
 				}
 				var paged []Table
 				o := store.ScanOptions{Limit: 3}
 				for {
-					page := mustCollect(t, s.ScanByStorage(*w.StorageID, o))
+					page := tabletest.Collect(t, s.ScanByStorage(*w.StorageID, o))
 					paged = append(paged, page...)
 					if len(page) < o.Limit {
 						break
@@ -383,7 +384,7 @@ func checkTableStore(t *testing.T, s *TableStore, model map[string]Table, old []
 					}
 					o.After = cur
 				}
-				if d := diffRows(paged, expect, diffTable); d != "" {
+				if d := tabletest.DiffRows(paged, expect, diffTable); d != "" {
 					t.Fatalf("paged ScanByStorage(%v): %s", *w.StorageID, d)
 				}
 			}
@@ -404,7 +405,7 @@ func checkTableStore(t *testing.T, s *TableStore, model map[string]Table, old []
 				slices.SortStableFunc(expect, func(a, b Table) int {
 					return compareTableByStorage(&a, &b)
 				})
-				if d := diffRows(mustCollect(t, s.ScanByStorageRange(lo, hi, store.ScanOptions{})), expect, diffTable); d != "" {
+				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByStorageRange(lo, hi, store.ScanOptions{})), expect, diffTable); d != "" {
 					t.Fatalf("ScanByStorageRange(%v, %v): %s", lo, hi, d)
 				}
 			}
@@ -422,7 +423,7 @@ func checkTableStore(t *testing.T, s *TableStore, model map[string]Table, old []
 // TestTableStore runs random puts, updates, deletes and batches against an in-memory
 // model and checks every read of the store against it.
 func TestTableStore(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	s, err := NewTableStore(db)
 	if err != nil {
 		t.Fatalf("NewTableStore: %v", err)

@@ -15,6 +15,7 @@ import (
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/tabletest"
 )
 
 // validUser replaces enum ordinals this build does not declare by the first value: a scan
@@ -36,55 +37,55 @@ func validUser(v *User) {
 func randomUserLeaf(r *rand.Rand, v *User) scan.Expr {
 	switch r.IntN(16) {
 	case 0:
-		return scanLeaf(r, "user_id", v.UserID, true)
+		return tabletest.RandomTextPredicate(r, "user_id", v.UserID)
 	case 1:
-		return scanLeaf(r, "username", v.Username, true)
+		return tabletest.RandomTextPredicate(r, "username", v.Username)
 	case 2:
-		return scanLeaf(r, "password_hash", v.PasswordHash, true)
+		return tabletest.RandomTextPredicate(r, "password_hash", v.PasswordHash)
 	case 3:
-		return scanLeaf(r, "role", v.Role.String(), false)
+		return tabletest.RandomPredicate(r, "role", v.Role.String())
 	case 4:
 		if v.Email == nil {
 			return &scan.IsNull{Column: "email", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "email", *v.Email, true)
+		return tabletest.RandomTextPredicate(r, "email", *v.Email)
 	case 5:
-		return scanLeaf(r, "auth_type", v.AuthType.String(), false)
+		return tabletest.RandomPredicate(r, "auth_type", v.AuthType.String())
 	case 6:
 		return &scan.IsNull{Column: "auth_data", Not: r.IntN(2) == 0}
 	case 7:
-		return scanLeaf(r, "storage_mode", v.StorageMode.String(), false)
+		return tabletest.RandomPredicate(r, "storage_mode", v.StorageMode.String())
 	case 8:
 		if v.StorageID == nil {
 			return &scan.IsNull{Column: "storage_id", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "storage_id", *v.StorageID, true)
+		return tabletest.RandomTextPredicate(r, "storage_id", *v.StorageID)
 	case 9:
-		return scanLeaf(r, "failed_login_attempts", v.FailedLoginAttempts, false)
+		return tabletest.RandomPredicate(r, "failed_login_attempts", v.FailedLoginAttempts)
 	case 10:
 		if v.LockedUntil == nil {
 			return &scan.IsNull{Column: "locked_until", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "locked_until", *v.LockedUntil, false)
+		return tabletest.RandomPredicate(r, "locked_until", *v.LockedUntil)
 	case 11:
 		if v.LastLoginAt == nil {
 			return &scan.IsNull{Column: "last_login_at", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "last_login_at", *v.LastLoginAt, false)
+		return tabletest.RandomPredicate(r, "last_login_at", *v.LastLoginAt)
 	case 12:
-		return scanLeaf(r, "created_at", v.CreatedAt, false)
+		return tabletest.RandomPredicate(r, "created_at", v.CreatedAt)
 	case 13:
-		return scanLeaf(r, "updated_at", v.UpdatedAt, false)
+		return tabletest.RandomPredicate(r, "updated_at", v.UpdatedAt)
 	case 14:
 		if v.LastSeen == nil {
 			return &scan.IsNull{Column: "last_seen", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "last_seen", *v.LastSeen, false)
+		return tabletest.RandomPredicate(r, "last_seen", *v.LastSeen)
 	case 15:
 		if v.DeletedAt == nil {
 			return &scan.IsNull{Column: "deleted_at", Not: r.IntN(2) == 0}
 		}
-		return scanLeaf(r, "deleted_at", *v.DeletedAt, false)
+		return tabletest.RandomPredicate(r, "deleted_at", *v.DeletedAt)
 	}
 	return nil
 }
@@ -166,7 +167,7 @@ func TestUserArrowSchema(t *testing.T) {
 // provider (scan.RowDecoder) returns, batch for batch and bit for bit, for random requests
 // (projections, filters, limits, batch sizes) over random rows.
 func TestUserProvider(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	tbl, err := store.NewTable(db, UserSpec())
 	if err != nil {
 		t.Fatalf("open table: %v", err)
@@ -202,10 +203,10 @@ func TestUserProvider(t *testing.T) {
 		return randomUserLeaf(r, &rows[r.IntN(len(rows))])
 	}
 	for range 300 {
-		req := scanRequest(r, cols, leaf)
+		req := tabletest.RandomRequest(r, cols, leaf)
 		gp, sp := generated, schemaDriven
-		if err := scanCompare(t, gp, sp, req); err != nil {
-			t.Fatalf("%s: %v", describeRequest(req), err)
+		if err := tabletest.CompareScans(t, gp, sp, req); err != nil {
+			t.Fatalf("%s: %v", tabletest.DescribeRequest(req), err)
 		}
 	}
 
@@ -221,7 +222,7 @@ func TestUserProvider(t *testing.T) {
 		}
 	}
 	req := scan.Request{Columns: []string{"role"}}
-	if err := scanCompare(t, generated, schemaDriven, req); !errors.Is(err, rowenc.ErrCorrupt) {
+	if err := tabletest.CompareScans(t, generated, schemaDriven, req); !errors.Is(err, rowenc.ErrCorrupt) {
 		t.Fatalf("scan over a row with an undeclared role: got error %v, want rowenc.ErrCorrupt", err)
 	}
 }
@@ -230,15 +231,7 @@ func TestUserProvider(t *testing.T) {
 // through the schema-driven one, in rows/s, over up to 10,000 random rows (random keys collide,
 // so fewer may be stored; the rows metric says how many).
 func BenchmarkUserProvider(b *testing.B) {
-	db, err := store.Open(b.TempDir(), &store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			b.Error(err)
-		}
-	})
+	db := tabletest.OpenDB(b)
 	tbl, err := store.NewTable(db, UserSpec())
 	if err != nil {
 		b.Fatalf("open table: %v", err)

@@ -15,46 +15,47 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/tabletest"
 )
 
 // randomUser returns a row with random values that cover nulls, zero values, unicode and
 // the extremes of every column type.
 func randomUser(r *rand.Rand) User {
 	var v User
-	v.UserID = randomString(r)
-	v.Username = randomString(r)
-	v.PasswordHash = randomString(r)
-	v.Role = UserRole(randomEnum(r, 4))
+	v.UserID = tabletest.RandomString(r)
+	v.Username = tabletest.RandomString(r)
+	v.PasswordHash = tabletest.RandomString(r)
+	v.Role = UserRole(tabletest.RandomEnum(r, 4))
 	if r.IntN(4) > 0 {
-		x := randomString(r)
+		x := tabletest.RandomString(r)
 		v.Email = &x
 	}
-	v.AuthType = UserAuthType(randomEnum(r, 3))
+	v.AuthType = UserAuthType(tabletest.RandomEnum(r, 3))
 	if r.IntN(4) > 0 {
-		v.AuthData = randomJSON(r)
+		v.AuthData = tabletest.RandomJSON(r)
 	}
-	v.StorageMode = UserStorageMode(randomEnum(r, 2))
+	v.StorageMode = UserStorageMode(tabletest.RandomEnum(r, 2))
 	if r.IntN(4) > 0 {
-		x := randomString(r)
+		x := tabletest.RandomString(r)
 		v.StorageID = &x
 	}
-	v.FailedLoginAttempts = randomInt32(r)
+	v.FailedLoginAttempts = tabletest.RandomInt32(r)
 	if r.IntN(4) > 0 {
-		x := randomTime(r)
+		x := tabletest.RandomTimestamp(r)
 		v.LockedUntil = &x
 	}
 	if r.IntN(4) > 0 {
-		x := randomTime(r)
+		x := tabletest.RandomTimestamp(r)
 		v.LastLoginAt = &x
 	}
-	v.CreatedAt = randomTime(r)
-	v.UpdatedAt = randomTime(r)
+	v.CreatedAt = tabletest.RandomTimestamp(r)
+	v.UpdatedAt = tabletest.RandomTimestamp(r)
 	if r.IntN(4) > 0 {
-		x := randomTime(r)
+		x := tabletest.RandomTimestamp(r)
 		v.LastSeen = &x
 	}
 	if r.IntN(4) > 0 {
-		x := randomTime(r)
+		x := tabletest.RandomTimestamp(r)
 		v.DeletedAt = &x
 	}
 	return v
@@ -75,7 +76,7 @@ func diffUser(got, want *User) string {
 		return fmt.Sprintf("column role: got %v, want %v", got.Role, want.Role)
 	}
 	if (got.Email == nil) != (want.Email == nil) || got.Email != nil && !(*got.Email == *want.Email) {
-		return fmt.Sprintf("column email: got %s, want %s", showPtr(got.Email), showPtr(want.Email))
+		return fmt.Sprintf("column email: got %s, want %s", tabletest.FormatNullable(got.Email), tabletest.FormatNullable(want.Email))
 	}
 	if !(got.AuthType == want.AuthType) {
 		return fmt.Sprintf("column auth_type: got %v, want %v", got.AuthType, want.AuthType)
@@ -87,16 +88,16 @@ func diffUser(got, want *User) string {
 		return fmt.Sprintf("column storage_mode: got %v, want %v", got.StorageMode, want.StorageMode)
 	}
 	if (got.StorageID == nil) != (want.StorageID == nil) || got.StorageID != nil && !(*got.StorageID == *want.StorageID) {
-		return fmt.Sprintf("column storage_id: got %s, want %s", showPtr(got.StorageID), showPtr(want.StorageID))
+		return fmt.Sprintf("column storage_id: got %s, want %s", tabletest.FormatNullable(got.StorageID), tabletest.FormatNullable(want.StorageID))
 	}
 	if !(got.FailedLoginAttempts == want.FailedLoginAttempts) {
 		return fmt.Sprintf("column failed_login_attempts: got %v, want %v", got.FailedLoginAttempts, want.FailedLoginAttempts)
 	}
 	if (got.LockedUntil == nil) != (want.LockedUntil == nil) || got.LockedUntil != nil && !((*got.LockedUntil).Equal(*want.LockedUntil)) {
-		return fmt.Sprintf("column locked_until: got %s, want %s", showPtr(got.LockedUntil), showPtr(want.LockedUntil))
+		return fmt.Sprintf("column locked_until: got %s, want %s", tabletest.FormatNullable(got.LockedUntil), tabletest.FormatNullable(want.LockedUntil))
 	}
 	if (got.LastLoginAt == nil) != (want.LastLoginAt == nil) || got.LastLoginAt != nil && !((*got.LastLoginAt).Equal(*want.LastLoginAt)) {
-		return fmt.Sprintf("column last_login_at: got %s, want %s", showPtr(got.LastLoginAt), showPtr(want.LastLoginAt))
+		return fmt.Sprintf("column last_login_at: got %s, want %s", tabletest.FormatNullable(got.LastLoginAt), tabletest.FormatNullable(want.LastLoginAt))
 	}
 	if !(got.CreatedAt.Equal(want.CreatedAt)) {
 		return fmt.Sprintf("column created_at: got %v, want %v", got.CreatedAt, want.CreatedAt)
@@ -105,10 +106,10 @@ func diffUser(got, want *User) string {
 		return fmt.Sprintf("column updated_at: got %v, want %v", got.UpdatedAt, want.UpdatedAt)
 	}
 	if (got.LastSeen == nil) != (want.LastSeen == nil) || got.LastSeen != nil && !((*got.LastSeen).Equal(*want.LastSeen)) {
-		return fmt.Sprintf("column last_seen: got %s, want %s", showPtr(got.LastSeen), showPtr(want.LastSeen))
+		return fmt.Sprintf("column last_seen: got %s, want %s", tabletest.FormatNullable(got.LastSeen), tabletest.FormatNullable(want.LastSeen))
 	}
 	if (got.DeletedAt == nil) != (want.DeletedAt == nil) || got.DeletedAt != nil && !((*got.DeletedAt).Equal(*want.DeletedAt)) {
-		return fmt.Sprintf("column deleted_at: got %s, want %s", showPtr(got.DeletedAt), showPtr(want.DeletedAt))
+		return fmt.Sprintf("column deleted_at: got %s, want %s", tabletest.FormatNullable(got.DeletedAt), tabletest.FormatNullable(want.DeletedAt))
 	}
 	return ""
 }
@@ -116,7 +117,7 @@ func diffUser(got, want *User) string {
 // randomUserName returns a random key; its values collide and share prefixes often enough to
 // exercise the encoding's order and escaping.
 func randomUserName(r *rand.Rand) UserName {
-	return UserName(randomString(r))
+	return UserName(tabletest.RandomString(r))
 }
 
 // compareUserName is the typed order of UserName keys, column by column (descending columns
@@ -350,25 +351,25 @@ func checkUserStore(t *testing.T, s *UserStore, model map[string]User, old []Use
 	if n, err := s.Count(s.All()); err != nil || n != len(want) {
 		t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
 	}
-	if d := diffRows(mustCollect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffUser); d != "" {
+	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffUser); d != "" {
 		t.Fatalf("Scan: %s", d)
 	}
-	rev := mustCollect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
+	rev := tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
 	slices.Reverse(rev)
-	if d := diffRows(rev, want, diffUser); d != "" {
+	if d := tabletest.DiffRows(rev, want, diffUser); d != "" {
 		t.Fatalf("reverse Scan: %s", d)
 	}
 	var paged []User
 	o := store.ScanOptions{Limit: 7}
 	for {
-		page := mustCollect(t, s.Scan(s.All(), o))
+		page := tabletest.Collect(t, s.Scan(s.All(), o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break
 		}
 		o.After = UserName(page[len(page)-1].Username).AppendKey(nil)
 	}
-	if d := diffRows(paged, want, diffUser); d != "" {
+	if d := tabletest.DiffRows(paged, want, diffUser); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
@@ -465,18 +466,18 @@ func checkUserStore(t *testing.T, s *UserStore, model map[string]User, old []Use
 			slices.SortStableFunc(expect, func(a, b User) int {
 				return compareUserByRole(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByRole(w.Role, store.ScanOptions{})), expect, diffUser); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByRole(w.Role, store.ScanOptions{})), expect, diffUser); d != "" {
 				t.Fatalf("ScanByRole(%v): %s", w.Role, d)
 			}
-			rev := mustCollect(t, s.ScanByRole(w.Role, store.ScanOptions{Reverse: true}))
+			rev := tabletest.Collect(t, s.ScanByRole(w.Role, store.ScanOptions{Reverse: true}))
 			slices.Reverse(rev)
-			if d := diffRows(rev, expect, diffUser); d != "" {
+			if d := tabletest.DiffRows(rev, expect, diffUser); d != "" {
 				t.Fatalf("reverse ScanByRole(%v): %s", w.Role, d)
 			}
 			var paged []User
 			o := store.ScanOptions{Limit: 3}
 			for {
-				page := mustCollect(t, s.ScanByRole(w.Role, o))
+				page := tabletest.Collect(t, s.ScanByRole(w.Role, o))
 				paged = append(paged, page...)
 				if len(page) < o.Limit {
 					break
@@ -487,7 +488,7 @@ func checkUserStore(t *testing.T, s *UserStore, model map[string]User, old []Use
 				}
 				o.After = cur
 			}
-			if d := diffRows(paged, expect, diffUser); d != "" {
+			if d := tabletest.DiffRows(paged, expect, diffUser); d != "" {
 				t.Fatalf("paged ScanByRole(%v): %s", w.Role, d)
 			}
 		}
@@ -508,7 +509,7 @@ func checkUserStore(t *testing.T, s *UserStore, model map[string]User, old []Use
 			slices.SortStableFunc(expect, func(a, b User) int {
 				return compareUserByRole(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByRoleRange(lo, hi, store.ScanOptions{})), expect, diffUser); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByRoleRange(lo, hi, store.ScanOptions{})), expect, diffUser); d != "" {
 				t.Fatalf("ScanByRoleRange(%v, %v): %s", lo, hi, d)
 			}
 		}
@@ -522,7 +523,7 @@ func checkUserStore(t *testing.T, s *UserStore, model map[string]User, old []Use
 			slices.SortStableFunc(expect, func(a, b User) int {
 				return compareUserByRole(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByRoleCreatedAt(w.Role, w.CreatedAt, store.ScanOptions{})), expect, diffUser); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByRoleCreatedAt(w.Role, w.CreatedAt, store.ScanOptions{})), expect, diffUser); d != "" {
 				t.Fatalf("ScanByRoleCreatedAt(%v, %v): %s", w.Role, w.CreatedAt, d)
 			}
 		}
@@ -543,7 +544,7 @@ func checkUserStore(t *testing.T, s *UserStore, model map[string]User, old []Use
 			slices.SortStableFunc(expect, func(a, b User) int {
 				return compareUserByRole(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByRoleCreatedAtRange(w.Role, lo, hi, store.ScanOptions{})), expect, diffUser); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByRoleCreatedAtRange(w.Role, lo, hi, store.ScanOptions{})), expect, diffUser); d != "" {
 				t.Fatalf("ScanByRoleCreatedAtRange(%v, %v, %v): %s", w.Role, lo, hi, d)
 			}
 		}
@@ -560,7 +561,7 @@ func checkUserStore(t *testing.T, s *UserStore, model map[string]User, old []Use
 // TestUserStore runs random puts, updates, deletes and batches against an in-memory
 // model and checks every read of the store against it.
 func TestUserStore(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	s, err := NewUserStore(db)
 	if err != nil {
 		t.Fatalf("NewUserStore: %v", err)
@@ -672,7 +673,7 @@ func TestUserStore(t *testing.T) {
 // TestUserByUserID checks unique index by_user_id (user_id): lookups after put, update and delete,
 // and that a second row with the same values is refused and writes nothing.
 func TestUserByUserID(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	s, err := NewUserStore(db)
 	if err != nil {
 		t.Fatalf("NewUserStore: %v", err)
@@ -754,7 +755,7 @@ func TestUserByUserID(t *testing.T) {
 // and that a second row with the same values is refused and writes nothing;
 // rows with a null value are not indexed, so any number of them coexist.
 func TestUserByEmail(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	s, err := NewUserStore(db)
 	if err != nil {
 		t.Fatalf("NewUserStore: %v", err)
@@ -762,7 +763,7 @@ func TestUserByEmail(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 9))
 	a := randomUser(r)
 	if a.Email == nil {
-		x := randomString(r)
+		x := tabletest.RandomString(r)
 		a.Email = &x
 	}
 	if err := s.Put(&a); err != nil {
@@ -809,7 +810,7 @@ func TestUserByEmail(t *testing.T) {
 	// Update the row (the table's only one) to new values: the old values find nothing any more.
 	u := randomUser(r)
 	if u.Email == nil {
-		x := randomString(r)
+		x := tabletest.RandomString(r)
 		u.Email = &x
 	}
 	setUserKey(&u, UserName(a.Username))

@@ -119,8 +119,6 @@ func Generate(s *schema.Schema, opts Options) (map[string][]byte, error) {
 			emit(path.Join(p.ns, "keys.go"), p.sharedKeys[0].pos, p.keysFile())
 			emit(path.Join(p.ns, "keys_test.go"), p.sharedKeys[0].pos, p.keysTestFile())
 		}
-		emit(path.Join(p.ns, "helpers_test.go"), p.tables[0].t.Pos, p.helpersTestFile())
-		emit(path.Join(p.ns, "scan_helpers_test.go"), p.tables[0].t.Pos, p.scanHelpersTestFile())
 	}
 	if len(pkgs) > 0 {
 		catalog, test := catalogFiles(pkgs, opts)
@@ -386,15 +384,7 @@ func checkNames(p *pkgPlan, fail func(schema.Pos, string, ...any)) {
 		}
 		names[name] = decl{what, pos}
 	}
-	for _, n := range []string{"randomBool", "randomInt32", "randomInt64", "randomUint64", "randomFloat64", "randomString",
-		"randomBytes", "randomJSON", "randomTime", "randomDuration", "randomUUID", "randomEnum", "compareBool", "compareUUID",
-		"showPtr", "openTestDB", "mustCollect", "diffRows"} {
-		add(n, "a generated test helper", schema.Pos{})
-	}
-	for _, n := range scanTestHelpers {
-		add(n, "a generated test helper", schema.Pos{})
-	}
-	files := map[string]string{"keys": "the shared key types", "helpers": "the test helpers", "scan_helpers": "the scan test helpers"}
+	files := map[string]string{"keys": "the shared key types"}
 	for _, tp := range p.tables {
 		t := tp.t
 		for _, f := range []string{t.Name, t.Name + "_store", t.Name + "_arrow", t.Name + "_provider"} {

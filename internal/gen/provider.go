@@ -32,10 +32,6 @@ func (tp *tablePlan) scanDecls() []string {
 	return names
 }
 
-// scanTestHelpers are the names scan_helpers_test.go declares in every
-// namespace package.
-var scanTestHelpers = []string{"scanRequest", "scanFilter", "scanLeaf", "scanCompare", "scanIPC", "describeRequest"}
-
 // owned reports whether the table's rows are partitioned by owner (user and
 // stream tables): their stored keys start with the owner's scope.
 func (tp *tablePlan) owned() bool {

@@ -42,8 +42,9 @@ func TestScanRefuses(t *testing.T) {
 }
 
 // TestScanFiles checks which files the Arrow and provider generators add:
-// three per table, one helper file per namespace and the catalog with its
-// test, and that the catalog lists every table in name order.
+// three per table and the catalog with its test (no helper files: the
+// generated tests import runtime/tabletest), and that the catalog lists
+// every table in name order.
 func TestScanFiles(t *testing.T) {
 	files, err := Generate(fullSchema(), Options{ImportPath: testImportPath})
 	if err != nil {
@@ -56,8 +57,10 @@ func TestScanFiles(t *testing.T) {
 				t.Errorf("no %s/%s%s", tbl.Namespace, tbl.Name, suffix)
 			}
 		}
-		if _, ok := files[tbl.Namespace+"/scan_helpers_test.go"]; !ok {
-			t.Errorf("no %s/scan_helpers_test.go", tbl.Namespace)
+		for _, helpers := range []string{"helpers_test.go", "scan_helpers_test.go"} {
+			if _, ok := files[tbl.Namespace+"/"+helpers]; ok {
+				t.Errorf("%s/%s is generated; the shared test helpers are runtime/tabletest's", tbl.Namespace, helpers)
+			}
 		}
 	}
 	catalog := string(files["catalog/catalog.go"])

@@ -41,18 +41,17 @@ func ifErrFatal(format string, args ...jen.Code) *jen.Statement {
 	return jen.If(jen.Err().Op("!=").Nil()).Block(fatalf(format+": %v", slices.Concat(args, []jen.Code{jen.Err()})...))
 }
 
-// randomValue is an expression for a random value of c's base type.
+// randomValue is an expression for a random value of c's base type, drawn
+// from r by runtime/tabletest.
 func randomValue(c *schema.Column, enumType string) *jen.Statement {
 	r := jen.Id("r")
 	switch c.Type {
 	case schema.TypeEnum:
-		return jen.Id(enumType).Call(jen.Id("randomEnum").Call(r, jen.Lit(len(c.Values))))
-	case schema.TypeTimestamp:
-		return jen.Id("randomTime").Call(r)
+		return jen.Id(enumType).Call(tabletest("RandomEnum").Call(r, jen.Lit(len(c.Values))))
 	case schema.TypeJSON:
-		return jen.Id("randomJSON").Call(r)
+		return tabletest("RandomJSON").Call(r)
 	}
-	return jen.Id("random" + typeWord(c.Type)).Call(r)
+	return tabletest("Random" + typeWord(c.Type)).Call(r)
 }
 
 // cmpExpr is an int expression comparing values a and b of c's base type,
@@ -60,13 +59,13 @@ func randomValue(c *schema.Column, enumType string) *jen.Statement {
 func cmpExpr(c *schema.Column, a, b *jen.Statement) *jen.Statement {
 	switch c.Type {
 	case schema.TypeBool:
-		return jen.Id("compareBool").Call(a, b)
+		return tabletest("CompareBool").Call(a, b)
 	case schema.TypeBytes:
 		return jen.Qual("bytes", "Compare").Call(a, b)
 	case schema.TypeTimestamp:
 		return recv(a).Dot("Compare").Call(b)
 	case schema.TypeUUID:
-		return jen.Id("compareUUID").Call(a, b)
+		return tabletest("CompareUUID").Call(a, b)
 	}
 	return jen.Qual("cmp", "Compare").Call(a, b)
 }
@@ -138,6 +137,7 @@ func notNull(row *jen.Statement, cols []*schema.Column) *jen.Statement {
 // testFile is <table>_test.go.
 func (tp *tablePlan) testFile() *jen.File {
 	f := tp.pkg.newFile([]string{tp.source})
+	importTabletest(f)
 	tp.randomRowDecl(f)
 	tp.diffDecl(f)
 	if !tp.key.shared() {
@@ -170,6 +170,7 @@ func (p *pkgPlan) keysTestFile() *jen.File {
 	}
 	slices.Sort(sources)
 	f := p.newFile(sources)
+	importTabletest(f)
 	for _, kp := range p.sharedKeys {
 		kp.testDecls(f, kp.tables[0].t.ID)
 	}
@@ -216,7 +217,7 @@ func (tp *tablePlan) diffDecl(f *jen.File) {
 			case c.Nullable && pointerNullable(c.Type):
 				cond = jen.Parens(got.Clone().Op("==").Nil()).Op("!=").Parens(want.Clone().Op("==").Nil()).
 					Op("||").Add(got.Clone()).Op("!=").Nil().Op("&&").Op("!").Parens(eqExpr(c, jen.Op("*").Add(got.Clone()), jen.Op("*").Add(want.Clone())))
-				show = func(x *jen.Statement) *jen.Statement { return jen.Id("showPtr").Call(x) }
+				show = func(x *jen.Statement) *jen.Statement { return tabletest("FormatNullable").Call(x) }
 				v = "%s"
 			case c.Nullable:
 				cond = jen.Parens(got.Clone().Op("==").Nil()).Op("!=").Parens(want.Clone().Op("==").Nil()).

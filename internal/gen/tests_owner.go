@@ -58,7 +58,7 @@ func (tp *tablePlan) isolationTest(f *jen.File) {
 	unique := hasUnique(tp.t)
 	f.Add(docf("Test%sIsolation puts rows for owners whose ids are prefixes of each other, hold the key\nencoding's escape bytes, separators, unicode or 64 KiB, often under keys and unique values\nanother owner has too, and checks that every read of one owner (Get, Has, scans both ways,\npaging, Count, prefix ranges, index lookups, cursors taken from another owner's rows) sees\nexactly its own rows, and that AllOwners sees each row once with its owner.", e))
 	f.Func().Id("Test" + e + "Isolation").Params(tT()).BlockFunc(func(g *jen.Group) {
-		g.Id("db").Op(":=").Id("openTestDB").Call(jen.Id("t"))
+		g.Id("db").Op(":=").Add(openDB("t"))
 		g.List(jen.Id("root"), jen.Err()).Op(":=").Id("New" + e + "Store").Call(jen.Id("db"))
 		g.Add(ifErrFatal("New" + e + "Store"))
 		tp.noExpiry(g)
@@ -170,7 +170,7 @@ func (tp *tablePlan) expireTest(f *jen.File) {
 	evt := tp.t.Key.Columns[0]
 	f.Add(docf("Test%sExpire writes rows of several owners with event times up to twice %sTTL old\nand checks that reads hide the expired ones before Expire runs, that Expire removes exactly\nthose (and, with a cap, each owner's oldest rows beyond %sMaxRowsPerOwner), and that\nAllOwners never returns an expired row.", e, e, e))
 	f.Func().Id("Test" + e + "Expire").Params(tT()).BlockFunc(func(g *jen.Group) {
-		g.Id("db").Op(":=").Id("openTestDB").Call(jen.Id("t"))
+		g.Id("db").Op(":=").Add(openDB("t"))
 		g.List(jen.Id("base"), jen.Err()).Op(":=").Id("New" + e + "Store").Call(jen.Id("db"))
 		g.Add(ifErrFatal("New" + e + "Store"))
 		g.Id("now").Op(":=").Qual("time", "Date").Call(jen.Lit(2030), jen.Lit(1), jen.Lit(2), jen.Lit(3), jen.Lit(4), jen.Lit(5), jen.Lit(0), jen.Qual("time", "UTC"))
@@ -249,7 +249,7 @@ func (tp *tablePlan) expirerTest(f *jen.File) {
 	evt := tp.t.Key.Columns[0].GoName
 	f.Add(docf("Test%sExpirer starts the background expirer, waits for its first run to remove an\nexpired row, and stops it.", e))
 	f.Func().Id("Test" + e + "Expirer").Params(tT()).BlockFunc(func(g *jen.Group) {
-		g.Id("db").Op(":=").Id("openTestDB").Call(jen.Id("t"))
+		g.Id("db").Op(":=").Add(openDB("t"))
 		g.List(jen.Id("base"), jen.Err()).Op(":=").Id("New" + e + "Store").Call(jen.Id("db"))
 		g.Add(ifErrFatal("New" + e + "Store"))
 		g.Id("now").Op(":=").Qual("time", "Date").Call(jen.Lit(2030), jen.Lit(1), jen.Lit(2), jen.Lit(3), jen.Lit(4), jen.Lit(5), jen.Lit(0), jen.Qual("time", "UTC"))

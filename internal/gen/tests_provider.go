@@ -13,18 +13,18 @@ import (
 // generated schema against scan.ArrowSchema, the appenders' errors, and the
 // generated provider against the schema-driven one on random rows and
 // random requests (projections, filters, limits, batch sizes, owner
-// scopes), plus a benchmark of the two row sources.
+// scopes), plus a benchmark of the two row sources. The requests and the
+// comparison are runtime/tabletest's; the table-specific parts (which
+// column a predicate tests, with which literal) are generated.
 
-const (
-	pathMemory = "github.com/apache/arrow-go/v18/arrow/memory"
-	pathIPC    = "github.com/apache/arrow-go/v18/arrow/ipc"
-)
+const pathMemory = "github.com/apache/arrow-go/v18/arrow/memory"
 
 // providerTestFile is <table>_provider_test.go.
 func (tp *tablePlan) providerTestFile() *jen.File {
 	f := tp.pkg.newFile([]string{tp.source})
 	arrowImports(f)
 	f.ImportName(pathMemory, "memory")
+	importTabletest(f)
 	tp.validDecl(f)
 	tp.leafDecl(f)
 	tp.arrowSchemaTest(f)
@@ -97,7 +97,11 @@ func (tp *tablePlan) leafDecl(f *jen.File) {
 					if c.Nullable {
 						g.If(jen.Id("v").Dot(c.GoName).Op("==").Nil()).Block(jen.Return(isNull))
 					}
-					g.Return(jen.Id("scanLeaf").Call(jen.Id("r"), jen.Lit(c.Name), tp.leafLiteral(c), jen.Lit(c.Type == schema.TypeString)))
+					pred := "RandomPredicate"
+					if c.Type == schema.TypeString {
+						pred = "RandomTextPredicate" // also prefix tests
+					}
+					g.Return(tabletest(pred).Call(jen.Id("r"), jen.Lit(c.Name), tp.leafLiteral(c)))
 				})
 			}
 		}),
@@ -245,7 +249,7 @@ func (tp *tablePlan) providerTest(f *jen.File) {
 	}
 	f.Add(docComment(doc))
 	f.Func().Id("Test" + e + "Provider").Params(tT()).BlockFunc(func(g *jen.Group) {
-		g.Id("db").Op(":=").Id("openTestDB").Call(jen.Id("t"))
+		g.Id("db").Op(":=").Add(openDB("t"))
 		tp.openTable(g, fail)
 		g.Id("r").Op(":=").Add(newRand(t.ID, 8))
 		tp.putRows(g, 300, fail)
@@ -260,7 +264,7 @@ func (tp *tablePlan) providerTest(f *jen.File) {
 			jen.Return(jen.Id("random"+e+"Leaf").Call(jen.Id("r"), jen.Op("&").Id("rows").Index(jen.Id("r").Dot("IntN").Call(jen.Len(jen.Id("rows")))))),
 		)
 		g.For(jen.Range().Lit(300)).BlockFunc(func(g *jen.Group) {
-			g.Id("req").Op(":=").Id("scanRequest").Call(jen.Id("r"), jen.Id("cols"), jen.Id("leaf"))
+			g.Id("req").Op(":=").Add(tabletest("RandomRequest")).Call(jen.Id("r"), jen.Id("cols"), jen.Id("leaf"))
 			g.List(jen.Id("gp"), jen.Id("sp")).Op(":=").List(jen.Id("generated"), jen.Id("schemaDriven"))
 			if tp.owned() {
 				g.If(jen.Id("r").Dot("IntN").Call(jen.Lit(2)).Op("==").Lit(0)).Block(
@@ -268,8 +272,8 @@ func (tp *tablePlan) providerTest(f *jen.File) {
 					jen.List(jen.Id("gp"), jen.Id("sp")).Op("=").List(jen.Id("gp").Dot("WithScope").Call(jen.Id("scope")), jen.Id("sp").Dot("WithScope").Call(jen.Id("scope"))),
 				)
 			}
-			g.If(jen.Err().Op(":=").Id("scanCompare").Call(jen.Id("t"), jen.Id("gp"), jen.Id("sp"), jen.Id("req")), jen.Err().Op("!=").Nil()).Block(
-				fatalf("%s: %v", jen.Id("describeRequest").Call(jen.Id("req")), jen.Err()),
+			g.If(jen.Err().Op(":=").Add(tabletest("CompareScans")).Call(jen.Id("t"), jen.Id("gp"), jen.Id("sp"), jen.Id("req")), jen.Err().Op("!=").Nil()).Block(
+				fatalf("%s: %v", tabletest("DescribeRequest").Call(jen.Id("req")), jen.Err()),
 			)
 		})
 		if c := tp.firstEnum(); c != nil {
@@ -286,7 +290,7 @@ func (tp *tablePlan) providerTest(f *jen.File) {
 				g.If(jen.Id("i").Op("==").Lit(99)).Block(fatalf("could not store a row with an undeclared " + c.Name))
 			})
 			g.Id("req").Op(":=").Qual(pathScan, "Request").Values(kv("Columns", jen.Index().String().Values(jen.Lit(c.Name))))
-			g.If(jen.Err().Op(":=").Id("scanCompare").Call(jen.Id("t"), jen.Id("generated"), jen.Id("schemaDriven"), jen.Id("req")), jen.Op("!").Qual("errors", "Is").Call(jen.Err(), jen.Qual(pathRowenc, "ErrCorrupt"))).Block(
+			g.If(jen.Err().Op(":=").Add(tabletest("CompareScans")).Call(jen.Id("t"), jen.Id("generated"), jen.Id("schemaDriven"), jen.Id("req")), jen.Op("!").Qual("errors", "Is").Call(jen.Err(), jen.Qual(pathRowenc, "ErrCorrupt"))).Block(
 				fatalf("scan over a row with an undeclared "+c.Name+": got error %v, want rowenc.ErrCorrupt", jen.Err()),
 			)
 		}
@@ -302,11 +306,7 @@ func (tp *tablePlan) providerBenchmark(f *jen.File) {
 	}
 	f.Add(docf("Benchmark%sProvider compares a full scan to Arrow through the generated row source and\nthrough the schema-driven one, in rows/s, over up to 10,000 random rows (random keys collide,\nso fewer may be stored; the rows metric says how many).", e))
 	f.Func().Id("Benchmark" + e + "Provider").Params(jen.Id("b").Op("*").Qual(pathTesting, "B")).BlockFunc(func(g *jen.Group) {
-		g.List(jen.Id("db"), jen.Err()).Op(":=").Qual(pathStore, "Open").Call(jen.Id("b").Dot("TempDir").Call(), jen.Op("&").Qual(pathStore, "Options").Values())
-		g.If(jen.Err().Op("!=").Nil()).Block(jen.Id("b").Dot("Fatal").Call(jen.Err()))
-		g.Id("b").Dot("Cleanup").Call(jen.Func().Params().Block(
-			jen.If(jen.Err().Op(":=").Id("db").Dot("Close").Call(), jen.Err().Op("!=").Nil()).Block(jen.Id("b").Dot("Error").Call(jen.Err())),
-		))
+		g.Id("db").Op(":=").Add(openDB("b"))
 		tp.openTable(g, fail)
 		g.Id("r").Op(":=").Add(newRand(t.ID, 9))
 		tp.putRows(g, 10000, fail)
@@ -329,128 +329,6 @@ func (tp *tablePlan) providerBenchmark(f *jen.File) {
 		)
 	})
 	f.Line()
-}
-
-// scanHelpersTestFile is scan_helpers_test.go: the request generator and
-// the comparison the provider tests of a namespace share.
-func (p *pkgPlan) scanHelpersTestFile() *jen.File {
-	f := p.newFile(p.sources)
-	arrowImports(f)
-	f.ImportName(pathIPC, "ipc")
-	r := jen.Id("r").Add(randPtr())
-
-	f.Add(docComment("scanLeaf returns a random predicate on col with literal lit: a comparison, an IN list,\nIS [NOT] NULL or, for a text column, a prefix of lit."))
-	f.Func().Id("scanLeaf").Params(r.Clone(), jen.Id("col").String(), jen.Id("lit").Any(), jen.Id("text").Bool()).Qual(pathScan, "Expr").Block(
-		jen.Id("n").Op(":=").Id("r").Dot("IntN").Call(jen.Lit(10)),
-		jen.Switch().Block(
-			jen.Case(jen.Id("n").Op("<").Lit(6)).Block(
-				jen.Return(jen.Op("&").Qual(pathScan, "Cmp").Values(kv("Column", jen.Id("col")), kv("Op", jen.Qual(pathScan, "Op").Call(jen.Id("n").Op("+").Lit(1))), kv("Value", jen.Id("lit")))),
-			),
-			jen.Case(jen.Id("n").Op("==").Lit(6)).Block(
-				jen.Return(jen.Op("&").Qual(pathScan, "In").Values(kv("Column", jen.Id("col")), kv("Values", jen.Index().Any().Values(jen.Id("lit"))))),
-			),
-			jen.Case(jen.Id("n").Op("==").Lit(7)).Block(
-				jen.Return(jen.Op("&").Qual(pathScan, "IsNull").Values(kv("Column", jen.Id("col")), kv("Not", jen.Id("r").Dot("IntN").Call(jen.Lit(2)).Op("==").Lit(0)))),
-			),
-		),
-		jen.If(jen.List(jen.Id("s"), jen.Id("ok")).Op(":=").Id("lit").Assert(jen.String()), jen.Id("ok").Op("&&").Id("text")).Block(
-			jen.Id("rs").Op(":=").Index().Rune().Call(jen.Id("s")),
-			jen.Return(jen.Op("&").Qual(pathScan, "Prefix").Values(kv("Column", jen.Id("col")), kv("Prefix", jen.String().Call(jen.Id("rs").Index(jen.Empty(), jen.Id("r").Dot("IntN").Call(jen.Len(jen.Id("rs")).Op("+").Lit(1))))))),
-		),
-		jen.Return(jen.Op("&").Qual(pathScan, "In").Values(kv("Column", jen.Id("col")), kv("Values", jen.Index().Any().Values(jen.Id("lit"), jen.Id("lit"))))),
-	)
-	f.Line()
-
-	f.Add(docComment("scanFilter combines up to depth levels of AND, OR and NOT over random leaves."))
-	f.Func().Id("scanFilter").Params(r.Clone(), jen.Id("leaf").Func().Params().Qual(pathScan, "Expr"), jen.Id("depth").Int()).Qual(pathScan, "Expr").Block(
-		jen.If(jen.Id("depth").Op("==").Lit(0).Op("||").Id("r").Dot("IntN").Call(jen.Lit(2)).Op("==").Lit(0)).Block(jen.Return(jen.Id("leaf").Call())),
-		jen.Switch(jen.Id("r").Dot("IntN").Call(jen.Lit(3))).Block(
-			jen.Case(jen.Lit(0)).Block(jen.Return(jen.Op("&").Qual(pathScan, "And").Values(
-				kv("L", jen.Id("scanFilter").Call(jen.Id("r"), jen.Id("leaf"), jen.Id("depth").Op("-").Lit(1))),
-				kv("R", jen.Id("scanFilter").Call(jen.Id("r"), jen.Id("leaf"), jen.Id("depth").Op("-").Lit(1))),
-			))),
-			jen.Case(jen.Lit(1)).Block(jen.Return(jen.Op("&").Qual(pathScan, "Or").Values(
-				kv("L", jen.Id("scanFilter").Call(jen.Id("r"), jen.Id("leaf"), jen.Id("depth").Op("-").Lit(1))),
-				kv("R", jen.Id("scanFilter").Call(jen.Id("r"), jen.Id("leaf"), jen.Id("depth").Op("-").Lit(1))),
-			))),
-		),
-		jen.Return(jen.Op("&").Qual(pathScan, "Not").Values(kv("X", jen.Id("scanFilter").Call(jen.Id("r"), jen.Id("leaf"), jen.Id("depth").Op("-").Lit(1))))),
-	)
-	f.Line()
-
-	f.Add(docComment("scanRequest returns a random request over a table with columns cols: every column, none,\nor a random subset in random order; no filter or a random one; and sometimes a limit and a\nsmall batch size."))
-	f.Func().Id("scanRequest").Params(r.Clone(), jen.Id("cols").Index().String(), jen.Id("leaf").Func().Params().Qual(pathScan, "Expr")).Qual(pathScan, "Request").Block(
-		jen.Var().Id("req").Qual(pathScan, "Request"),
-		jen.Switch(jen.Id("r").Dot("IntN").Call(jen.Lit(4))).Block(
-			jen.Case(jen.Lit(0)).Block(jen.Comment("nil: every column")),
-			jen.Case(jen.Lit(1)).Block(jen.Id("req").Dot("Columns").Op("=").Index().String().Values()),
-			jen.Default().Block(
-				jen.For(jen.List(jen.Id("_"), jen.Id("i")).Op(":=").Range().Id("r").Dot("Perm").Call(jen.Len(jen.Id("cols"))).Index(jen.Empty(), jen.Lit(1).Op("+").Id("r").Dot("IntN").Call(jen.Len(jen.Id("cols"))))).Block(
-					jen.Id("req").Dot("Columns").Op("=").Append(jen.Id("req").Dot("Columns"), jen.Id("cols").Index(jen.Id("i"))),
-				),
-			),
-		),
-		jen.If(jen.Id("r").Dot("IntN").Call(jen.Lit(5)).Op(">").Lit(0)).Block(jen.Id("req").Dot("Filter").Op("=").Id("scanFilter").Call(jen.Id("r"), jen.Id("leaf"), jen.Lit(2))),
-		jen.If(jen.Id("r").Dot("IntN").Call(jen.Lit(3)).Op("==").Lit(0)).Block(jen.Id("req").Dot("Limit").Op("=").Lit(1).Op("+").Id("r").Dot("IntN").Call(jen.Lit(40))),
-		jen.If(jen.Id("r").Dot("IntN").Call(jen.Lit(2)).Op("==").Lit(0)).Block(jen.Id("req").Dot("BatchSize").Op("=").Lit(1).Op("+").Id("r").Dot("IntN").Call(jen.Lit(30))),
-		jen.Return(jen.Id("req")),
-	)
-	f.Line()
-
-	f.Add(docComment("describeRequest formats a request for failure messages."))
-	f.Func().Id("describeRequest").Params(jen.Id("req").Qual(pathScan, "Request")).String().Block(
-		jen.Id("filter").Op(":=").Lit("none"),
-		jen.If(jen.Id("req").Dot("Filter").Op("!=").Nil()).Block(jen.Id("filter").Op("=").Id("req").Dot("Filter").Dot("String").Call()),
-		jen.Id("cols").Op(":=").Lit("all columns"),
-		jen.If(jen.Id("req").Dot("Columns").Op("!=").Nil()).Block(jen.Id("cols").Op("=").Qual("fmt", "Sprintf").Call(jen.Lit("columns %q"), jen.Id("req").Dot("Columns"))),
-		jen.Return(jen.Qual("fmt", "Sprintf").Call(jen.Lit("%s, filter %s, limit %d, batch size %d"), jen.Id("cols"), jen.Id("filter"), jen.Id("req").Dot("Limit"), jen.Id("req").Dot("BatchSize"))),
-	)
-	f.Line()
-
-	f.Add(docComment("scanIPC runs req on p and returns its batches as one Arrow IPC stream (which compares\nvalues bit for bit, NaN payloads and nulls included) and as text for failure messages."))
-	f.Func().Id("scanIPC").Params(jen.Id("p").Op("*").Qual(pathScan, "Provider"), jen.Id("req").Qual(pathScan, "Request")).Params(jen.Index().Byte(), jen.String(), jen.Error()).Block(
-		jen.List(jen.Id("rr"), jen.Err()).Op(":=").Id("p").Dot("Scan").Call(jen.Qual("context", "Background").Call(), jen.Id("req")),
-		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(""), jen.Err())),
-		jen.Defer().Id("rr").Dot("Release").Call(),
-		jen.Var().Id("buf").Qual("bytes", "Buffer"),
-		jen.Var().Id("text").Qual("strings", "Builder"),
-		jen.Id("rows").Op(":=").Lit(0),
-		jen.Id("w").Op(":=").Qual(pathIPC, "NewWriter").Call(jen.Op("&").Id("buf"), jen.Qual(pathIPC, "WithSchema").Call(jen.Id("rr").Dot("Schema").Call())),
-		jen.For(jen.Id("rr").Dot("Next").Call()).Block(
-			jen.Id("rec").Op(":=").Id("rr").Dot("RecordBatch").Call(),
-			jen.If(jen.Err().Op(":=").Id("w").Dot("Write").Call(jen.Id("rec")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(""), jen.Err())),
-			jen.For(jen.Id("i").Op(":=").Range().Int().Call(jen.Id("rec").Dot("NumRows").Call())).Block(
-				jen.Id("rows").Op("++"),
-				jen.For(jen.List(jen.Id("j"), jen.Id("col")).Op(":=").Range().Id("rec").Dot("Columns").Call()).Block(
-					jen.Qual("fmt", "Fprintf").Call(jen.Op("&").Id("text"), jen.Lit("row %d, column %s: %s\n"), jen.Id("rows"), jen.Id("rec").Dot("Schema").Call().Dot("Field").Call(jen.Id("j")).Dot("Name"), jen.Id("col").Dot("ValueStr").Call(jen.Id("i"))),
-				),
-			),
-			jen.Qual("fmt", "Fprintf").Call(jen.Op("&").Id("text"), jen.Lit("end of batch at row %d\n"), jen.Id("rows")),
-		),
-		jen.If(jen.Err().Op(":=").Id("rr").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(""), jen.Err())),
-		jen.If(jen.Err().Op(":=").Id("w").Dot("Close").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(""), jen.Err())),
-		jen.Return(jen.Id("buf").Dot("Bytes").Call(), jen.Id("text").Dot("String").Call(), jen.Nil()),
-	)
-	f.Line()
-
-	f.Add(docComment("scanCompare runs req on the generated and the schema-driven provider and fails the test\nunless both fail or both return the same batches, bit for bit. It returns the schema-driven\nprovider's error."))
-	f.Func().Id("scanCompare").Params(tT(), jen.List(jen.Id("generated"), jen.Id("schemaDriven")).Op("*").Qual(pathScan, "Provider"), jen.Id("req").Qual(pathScan, "Request")).Error().Block(
-		jen.Id("t").Dot("Helper").Call(),
-		jen.List(jen.Id("got"), jen.Id("gotText"), jen.Id("gotErr")).Op(":=").Id("scanIPC").Call(jen.Id("generated"), jen.Id("req")),
-		jen.List(jen.Id("want"), jen.Id("wantText"), jen.Id("wantErr")).Op(":=").Id("scanIPC").Call(jen.Id("schemaDriven"), jen.Id("req")),
-		jen.If(jen.Parens(jen.Id("gotErr").Op("==").Nil()).Op("!=").Parens(jen.Id("wantErr").Op("==").Nil())).Block(
-			fatalf("%s: generated provider error %v, schema-driven provider error %v", jen.Id("describeRequest").Call(jen.Id("req")), jen.Id("gotErr"), jen.Id("wantErr")),
-		),
-		jen.If(jen.Op("!").Qual("bytes", "Equal").Call(jen.Id("got"), jen.Id("want"))).Block(
-			jen.List(jen.Id("g"), jen.Id("w")).Op(":=").List(jen.Qual("strings", "Split").Call(jen.Id("gotText"), jen.Lit("\n")), jen.Qual("strings", "Split").Call(jen.Id("wantText"), jen.Lit("\n"))),
-			jen.Id("i").Op(":=").Lit(0),
-			jen.For(jen.Id("i").Op("<").Len(jen.Id("g")).Op("-").Lit(1).Op("&&").Id("i").Op("<").Len(jen.Id("w")).Op("-").Lit(1).Op("&&").Id("g").Index(jen.Id("i")).Op("==").Id("w").Index(jen.Id("i"))).Block(jen.Id("i").Op("++")),
-			fatalf("%s: the generated provider's batches differ from the schema-driven provider's, first at\ngot:  %s\nwant: %s", jen.Id("describeRequest").Call(jen.Id("req")), jen.Id("g").Index(jen.Id("i")), jen.Id("w").Index(jen.Id("i"))),
-		),
-		jen.Return(jen.Id("wantErr")),
-	)
-	f.Line()
-	return f
 }
 
 // catalogTestFile is catalog/catalog_test.go; names are the tables in

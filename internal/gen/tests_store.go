@@ -160,17 +160,17 @@ func ifCond(g *jen.Group, cond *jen.Statement, body ...jen.Code) {
 	g.If(cond).Block(body...)
 }
 
-// collect is mustCollect(t, seq).
+// collect is tabletest.Collect(t, seq).
 func collect(seq *jen.Statement) *jen.Statement {
-	return jen.Id("mustCollect").Call(jen.Id("t"), seq)
+	return tabletest("Collect").Call(jen.Id("t"), seq)
 }
 
 // opts is store.ScanOptions{…}.
 func opts(fields jen.Dict) *jen.Statement { return jen.Qual(pathStore, "ScanOptions").Values(fields) }
 
-// diffRowsFatal is `if d := diffRows(got, want, diff<E>); d != "" { t.Fatalf(what+": %s", args..., d) }`.
+// diffRowsFatal is `if d := tabletest.DiffRows(got, want, diff<E>); d != "" { t.Fatalf(what+": %s", args..., d) }`.
 func (tp *tablePlan) diffRowsFatal(got, want *jen.Statement, what string, args ...jen.Code) *jen.Statement {
-	return jen.If(jen.Id("d").Op(":=").Id("diffRows").Call(got, want, jen.Id("diff"+tp.entity)), jen.Id("d").Op("!=").Lit("")).Block(
+	return jen.If(jen.Id("d").Op(":=").Add(tabletest("DiffRows")).Call(got, want, jen.Id("diff"+tp.entity)), jen.Id("d").Op("!=").Lit("")).Block(
 		fatalf(what+": %s", slices.Concat(args, []jen.Code{jen.Id("d")})...),
 	)
 }
@@ -413,7 +413,7 @@ func (tp *tablePlan) storeTest(f *jen.File) {
 	}
 	f.Add(docf("Test%sStore runs random puts, updates, deletes and batches against an in-memory\nmodel and checks every read of the store against it.", e))
 	f.Func().Id("Test" + e + "Store").Params(tT()).BlockFunc(func(g *jen.Group) {
-		g.Id("db").Op(":=").Id("openTestDB").Call(jen.Id("t"))
+		g.Id("db").Op(":=").Add(openDB("t"))
 		tp.openStore(g, "alice")
 		g.Id("r").Op(":=").Add(newRand(tp.t.ID, 6))
 		g.Id("model").Op(":=").Add(tp.modelType()).Values()
@@ -571,7 +571,7 @@ func (tp *tablePlan) uniqueTest(f *jen.File, ix *schema.Index) {
 	}
 	f.Add(docComment(doc + "."))
 	f.Func().Id("Test" + e + ix.GoName).Params(tT()).BlockFunc(func(g *jen.Group) {
-		g.Id("db").Op(":=").Id("openTestDB").Call(jen.Id("t"))
+		g.Id("db").Op(":=").Add(openDB("t"))
 		tp.openStore(g, "alice")
 		g.Id("r").Op(":=").Add(newRand(tp.t.ID, 7+int(ix.ID)))
 		g.Id("a").Op(":=").Id("random" + e).Call(jen.Id("r"))
@@ -677,7 +677,7 @@ func (tp *tablePlan) ownersTest(f *jen.File) {
 	k := tp.keyOf(jen.Id("v"))
 	f.Add(docf("Test%sOwners checks that For rejects an empty owner and that owners never see each\nother's rows or conflict on each other's unique values.", e))
 	f.Func().Id("Test" + e + "Owners").Params(tT()).BlockFunc(func(g *jen.Group) {
-		g.Id("db").Op(":=").Id("openTestDB").Call(jen.Id("t"))
+		g.Id("db").Op(":=").Add(openDB("t"))
 		g.List(jen.Id("root"), jen.Err()).Op(":=").Id("New" + e + "Store").Call(jen.Id("db"))
 		g.Add(ifErrFatal("New" + e + "Store"))
 		g.If(jen.List(jen.Id("_"), jen.Err()).Op(":=").Id("root").Dot("For").Call(jen.Lit("")), jen.Err().Op("==").Nil()).Block(

@@ -6,7 +6,9 @@ package bench
 import (
 	"iter"
 
+	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -25,7 +27,9 @@ func NewBenchRowStore(db *store.DB) (*BenchRowStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &BenchRowStore{t: t}, nil
+	return &BenchRowStore{
+		t: t,
+	}, nil
 }
 
 // Get returns the row with key k, or an error wrapping store.ErrNotFound.
@@ -112,4 +116,18 @@ func (s *BenchRowStore) CursorByCategory(v *BenchRow) ([]byte, error) {
 // failures to read at all.
 func (s *BenchRowStore) Verify() ([]store.Problem, error) {
 	return s.t.Verify()
+}
+
+// BenchRowPolicy is who may read and write bench.rows (kind shared): access level private (see runtime/access for the role each operation needs).
+// GuardBenchRowProvider enforces it on scans.
+var BenchRowPolicy = access.Policy{
+	Table:  "bench.rows",
+	Kind:   access.Shared,
+	Access: access.Private,
+}
+
+// GuardBenchRowProvider puts p, the unscoped provider of bench.rows, behind BenchRowPolicy: every scan
+// names its actor, a refusal is a *access.DeniedError, and a permitted scan reads the whole table.
+func GuardBenchRowProvider(p *scan.Provider) (*scan.Guarded, error) {
+	return scan.NewGuarded(p, BenchRowPolicy, scan.GuardOptions{})
 }

@@ -16,35 +16,36 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/tabletest"
 )
 
 // randomBenchRow returns a row with random values that cover nulls, zero values, unicode and
 // the extremes of every column type.
 func randomBenchRow(r *rand.Rand) BenchRow {
 	var v BenchRow
-	v.ID = randomInt64(r)
-	v.Category = randomString(r)
-	v.Name = randomString(r)
-	v.Email = randomString(r)
-	v.City = randomString(r)
-	v.Country = randomString(r)
-	v.Quantity = randomInt32(r)
-	v.Rank = randomInt32(r)
-	v.Amount = randomInt64(r)
-	v.Views = randomInt64(r)
-	v.Price = randomFloat64(r)
-	v.Score = randomFloat64(r)
-	v.Active = randomBool(r)
-	v.Verified = randomBool(r)
-	v.CreatedAt = randomTime(r)
-	v.UpdatedAt = randomTime(r)
-	v.Status = BenchRowStatus(randomEnum(r, 4))
+	v.ID = tabletest.RandomInt64(r)
+	v.Category = tabletest.RandomString(r)
+	v.Name = tabletest.RandomString(r)
+	v.Email = tabletest.RandomString(r)
+	v.City = tabletest.RandomString(r)
+	v.Country = tabletest.RandomString(r)
+	v.Quantity = tabletest.RandomInt32(r)
+	v.Rank = tabletest.RandomInt32(r)
+	v.Amount = tabletest.RandomInt64(r)
+	v.Views = tabletest.RandomInt64(r)
+	v.Price = tabletest.RandomFloat64(r)
+	v.Score = tabletest.RandomFloat64(r)
+	v.Active = tabletest.RandomBool(r)
+	v.Verified = tabletest.RandomBool(r)
+	v.CreatedAt = tabletest.RandomTimestamp(r)
+	v.UpdatedAt = tabletest.RandomTimestamp(r)
+	v.Status = BenchRowStatus(tabletest.RandomEnum(r, 4))
 	if r.IntN(4) > 0 {
-		x := randomString(r)
+		x := tabletest.RandomString(r)
 		v.Note = &x
 	}
-	v.Payload = randomBytes(r)
-	v.Version = randomInt64(r)
+	v.Payload = tabletest.RandomBytes(r)
+	v.Version = tabletest.RandomInt64(r)
 	return v
 }
 
@@ -102,7 +103,7 @@ func diffBenchRow(got, want *BenchRow) string {
 		return fmt.Sprintf("column status: got %v, want %v", got.Status, want.Status)
 	}
 	if (got.Note == nil) != (want.Note == nil) || got.Note != nil && !(*got.Note == *want.Note) {
-		return fmt.Sprintf("column note: got %s, want %s", showPtr(got.Note), showPtr(want.Note))
+		return fmt.Sprintf("column note: got %s, want %s", tabletest.FormatNullable(got.Note), tabletest.FormatNullable(want.Note))
 	}
 	if !(bytes.Equal(got.Payload, want.Payload)) {
 		return fmt.Sprintf("column payload: got %x, want %x", got.Payload, want.Payload)
@@ -116,7 +117,7 @@ func diffBenchRow(got, want *BenchRow) string {
 // randomBenchRowID returns a random key; its values collide and share prefixes often enough to
 // exercise the encoding's order and escaping.
 func randomBenchRowID(r *rand.Rand) BenchRowID {
-	return BenchRowID(randomInt64(r))
+	return BenchRowID(tabletest.RandomInt64(r))
 }
 
 // compareBenchRowID is the typed order of BenchRowID keys, column by column (descending columns
@@ -336,25 +337,25 @@ func checkBenchRowStore(t *testing.T, s *BenchRowStore, model map[string]BenchRo
 	if n, err := s.Count(s.All()); err != nil || n != len(want) {
 		t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
 	}
-	if d := diffRows(mustCollect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffBenchRow); d != "" {
+	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffBenchRow); d != "" {
 		t.Fatalf("Scan: %s", d)
 	}
-	rev := mustCollect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
+	rev := tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
 	slices.Reverse(rev)
-	if d := diffRows(rev, want, diffBenchRow); d != "" {
+	if d := tabletest.DiffRows(rev, want, diffBenchRow); d != "" {
 		t.Fatalf("reverse Scan: %s", d)
 	}
 	var paged []BenchRow
 	o := store.ScanOptions{Limit: 7}
 	for {
-		page := mustCollect(t, s.Scan(s.All(), o))
+		page := tabletest.Collect(t, s.Scan(s.All(), o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break
 		}
 		o.After = BenchRowID(page[len(page)-1].ID).AppendKey(nil)
 	}
-	if d := diffRows(paged, want, diffBenchRow); d != "" {
+	if d := tabletest.DiffRows(paged, want, diffBenchRow); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
@@ -395,18 +396,18 @@ func checkBenchRowStore(t *testing.T, s *BenchRowStore, model map[string]BenchRo
 			slices.SortStableFunc(expect, func(a, b BenchRow) int {
 				return compareBenchRowByCategory(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByCategory(w.Category, store.ScanOptions{})), expect, diffBenchRow); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByCategory(w.Category, store.ScanOptions{})), expect, diffBenchRow); d != "" {
 				t.Fatalf("ScanByCategory(%v): %s", w.Category, d)
 			}
-			rev := mustCollect(t, s.ScanByCategory(w.Category, store.ScanOptions{Reverse: true}))
+			rev := tabletest.Collect(t, s.ScanByCategory(w.Category, store.ScanOptions{Reverse: true}))
 			slices.Reverse(rev)
-			if d := diffRows(rev, expect, diffBenchRow); d != "" {
+			if d := tabletest.DiffRows(rev, expect, diffBenchRow); d != "" {
 				t.Fatalf("reverse ScanByCategory(%v): %s", w.Category, d)
 			}
 			var paged []BenchRow
 			o := store.ScanOptions{Limit: 3}
 			for {
-				page := mustCollect(t, s.ScanByCategory(w.Category, o))
+				page := tabletest.Collect(t, s.ScanByCategory(w.Category, o))
 				paged = append(paged, page...)
 				if len(page) < o.Limit {
 					break
@@ -417,7 +418,7 @@ func checkBenchRowStore(t *testing.T, s *BenchRowStore, model map[string]BenchRo
 				}
 				o.After = cur
 			}
-			if d := diffRows(paged, expect, diffBenchRow); d != "" {
+			if d := tabletest.DiffRows(paged, expect, diffBenchRow); d != "" {
 				t.Fatalf("paged ScanByCategory(%v): %s", w.Category, d)
 			}
 		}
@@ -438,7 +439,7 @@ func checkBenchRowStore(t *testing.T, s *BenchRowStore, model map[string]BenchRo
 			slices.SortStableFunc(expect, func(a, b BenchRow) int {
 				return compareBenchRowByCategory(&a, &b)
 			})
-			if d := diffRows(mustCollect(t, s.ScanByCategoryRange(lo, hi, store.ScanOptions{})), expect, diffBenchRow); d != "" {
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByCategoryRange(lo, hi, store.ScanOptions{})), expect, diffBenchRow); d != "" {
 				t.Fatalf("ScanByCategoryRange(%v, %v): %s", lo, hi, d)
 			}
 		}
@@ -455,7 +456,7 @@ func checkBenchRowStore(t *testing.T, s *BenchRowStore, model map[string]BenchRo
 // TestBenchRowStore runs random puts, updates, deletes and batches against an in-memory
 // model and checks every read of the store against it.
 func TestBenchRowStore(t *testing.T) {
-	db := openTestDB(t)
+	db := tabletest.OpenDB(t)
 	s, err := NewBenchRowStore(db)
 	if err != nil {
 		t.Fatalf("NewBenchRowStore: %v", err)
