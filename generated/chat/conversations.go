@@ -108,10 +108,13 @@ func appendConversationRow(dst []byte, v *Conversation) []byte {
 }
 
 // decodeConversationRow decodes a row encoded by appendConversationRow into v, replacing its contents.
-// Unknown tags (columns added by a newer build) are skipped. It never keeps a reference to b.
+// Unknown tags (columns added by a newer build) are skipped. b is owned by the row: v's
+// strings and byte slices are views into b, not copies, so the caller must hand over a buffer
+// that nothing modifies or reuses while v is in use. The store does (see store.Spec.DecodeRow):
+// it copies each stored value once, and a row costs one allocation, not one per column.
 func decodeConversationRow(b []byte, v *Conversation) error {
 	*v = Conversation{}
-	d := rowenc.NewDecoder(b)
+	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
 		switch d.Tag() {
 		case 1:
@@ -143,7 +146,8 @@ func decodeConversationRow(b []byte, v *Conversation) error {
 // decodeConversationColumns is decodeConversationRow for a projection: it decodes only the columns i with
 // want[i] true, where i is the column's position in the schema (declaration order), and
 // leaves the others zero. Unwanted fields are skipped without allocating. Positions at or past
-// len(want) are not wanted.
+// len(want) are not wanted. Unlike decodeConversationRow it copies strings and byte slices and keeps
+// no reference to b, which scans pass straight from Pebble's iterator.
 func decodeConversationColumns(b []byte, v *Conversation, want []bool) error {
 	*v = Conversation{}
 	d := rowenc.NewDecoder(b)

@@ -22,8 +22,13 @@ type ConversationStore struct {
 	t *store.Table[RowID, Conversation]
 }
 
-// NewConversationStore opens chat.conversations in db. It records the table's layout on first use and fails
-// with a *store.LayoutMismatchError when db was written with a different layout.
+// NewConversationStore opens chat.conversations in db. It records the table's layout on first use.
+// On later opens it applies safe layout changes before it returns (new and retired columns,
+// widened types, appended enum values, renames, dropped indexes, and new indexes, which it
+// backfills from the rows), and it fails with a *store.LayoutMismatchError, having changed
+// nothing, when db holds data this build would misread (a changed key, an incompatible column
+// type, ...); see store.NewTable. A damaged or missing layout record fails with a
+// *store.MetadataError.
 func NewConversationStore(db *store.DB) (*ConversationStore, error) {
 	t, err := store.NewTable(db, ConversationSpec())
 	if err != nil {
@@ -88,7 +93,7 @@ func (s *ConversationStore) DeleteIn(b *store.Batch, k RowID) {
 	s.t.DeleteIn(b, k)
 }
 
-// ScanByCreator yields the rows whose created_by is equal the arguments, through index by_creator (created_by, created_at).
+// ScanByCreator yields the rows with created_by = createdBy, through index by_creator (created_by, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByCreator(&last).
 func (s *ConversationStore) ScanByCreator(createdBy string, o store.ScanOptions) iter.Seq2[Conversation, error] {
@@ -96,7 +101,7 @@ func (s *ConversationStore) ScanByCreator(createdBy string, o store.ScanOptions)
 	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
 }
 
-// ScanByCreatorRange yields the rows whose created_by is in [lo, hi), through index by_creator (created_by, created_at).
+// ScanByCreatorRange yields the rows with created_by in [lo, hi), through index by_creator (created_by, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByCreator(&last).
 func (s *ConversationStore) ScanByCreatorRange(lo, hi string, o store.ScanOptions) iter.Seq2[Conversation, error] {
@@ -107,7 +112,7 @@ func (s *ConversationStore) ScanByCreatorRange(lo, hi string, o store.ScanOption
 	return s.t.IndexScan(1, r, o)
 }
 
-// ScanByCreatorCreatedAt yields the rows whose created_by and created_at are equal the arguments, through index by_creator (created_by, created_at).
+// ScanByCreatorCreatedAt yields the rows with created_by = createdBy and created_at = createdAt, through index by_creator (created_by, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByCreator(&last).
 func (s *ConversationStore) ScanByCreatorCreatedAt(createdBy string, createdAt time.Time, o store.ScanOptions) iter.Seq2[Conversation, error] {
@@ -116,7 +121,7 @@ func (s *ConversationStore) ScanByCreatorCreatedAt(createdBy string, createdAt t
 	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
 }
 
-// ScanByCreatorCreatedAtRange yields the rows whose created_by is equal the arguments and whose created_at is in [lo, hi), through index by_creator (created_by, created_at).
+// ScanByCreatorCreatedAtRange yields the rows with created_by = createdBy and created_at in [lo, hi), through index by_creator (created_by, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByCreator(&last).
 func (s *ConversationStore) ScanByCreatorCreatedAtRange(createdBy string, lo, hi time.Time, o store.ScanOptions) iter.Seq2[Conversation, error] {

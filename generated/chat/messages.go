@@ -145,10 +145,13 @@ func appendMessageRow(dst []byte, v *Message) []byte {
 }
 
 // decodeMessageRow decodes a row encoded by appendMessageRow into v, replacing its contents.
-// Unknown tags (columns added by a newer build) are skipped. It never keeps a reference to b.
+// Unknown tags (columns added by a newer build) are skipped. b is owned by the row: v's
+// strings and byte slices are views into b, not copies, so the caller must hand over a buffer
+// that nothing modifies or reuses while v is in use. The store does (see store.Spec.DecodeRow):
+// it copies each stored value once, and a row costs one allocation, not one per column.
 func decodeMessageRow(b []byte, v *Message) error {
 	*v = Message{}
-	d := rowenc.NewDecoder(b)
+	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
 		switch d.Tag() {
 		case 1:
@@ -182,7 +185,8 @@ func decodeMessageRow(b []byte, v *Message) error {
 // decodeMessageColumns is decodeMessageRow for a projection: it decodes only the columns i with
 // want[i] true, where i is the column's position in the schema (declaration order), and
 // leaves the others zero. Unwanted fields are skipped without allocating. Positions at or past
-// len(want) are not wanted.
+// len(want) are not wanted. Unlike decodeMessageRow it copies strings and byte slices and keeps
+// no reference to b, which scans pass straight from Pebble's iterator.
 func decodeMessageColumns(b []byte, v *Message, want []bool) error {
 	*v = Message{}
 	d := rowenc.NewDecoder(b)

@@ -26,8 +26,13 @@ type MessageStore struct {
 	t *store.Table[UserRowID, Message]
 }
 
-// NewMessageStore opens chat.messages in db. It records the table's layout on first use and fails
-// with a *store.LayoutMismatchError when db was written with a different layout.
+// NewMessageStore opens chat.messages in db. It records the table's layout on first use.
+// On later opens it applies safe layout changes before it returns (new and retired columns,
+// widened types, appended enum values, renames, dropped indexes, and new indexes, which it
+// backfills from the rows), and it fails with a *store.LayoutMismatchError, having changed
+// nothing, when db holds data this build would misread (a changed key, an incompatible column
+// type, ...); see store.NewTable. A damaged or missing layout record fails with a
+// *store.MetadataError.
 func NewMessageStore(db *store.DB) (*MessageStore, error) {
 	t, err := store.NewTable(db, MessageSpec())
 	if err != nil {
@@ -136,7 +141,7 @@ func (s *MessageOwnerStore) DeleteIn(b *store.Batch, k UserRowID) {
 	s.t.DeleteIn(b, k)
 }
 
-// ScanByConversation yields the rows whose conversation_id is equal the arguments, through index by_conversation (conversation_id, sent_at).
+// ScanByConversation yields the rows with conversation_id = conversationID, through index by_conversation (conversation_id, sent_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByConversation(&last).
 func (s *MessageOwnerStore) ScanByConversation(conversationID int64, o store.ScanOptions) iter.Seq2[Message, error] {
@@ -144,7 +149,7 @@ func (s *MessageOwnerStore) ScanByConversation(conversationID int64, o store.Sca
 	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
 }
 
-// ScanByConversationRange yields the rows whose conversation_id is in [lo, hi), through index by_conversation (conversation_id, sent_at).
+// ScanByConversationRange yields the rows with conversation_id in [lo, hi), through index by_conversation (conversation_id, sent_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByConversation(&last).
 func (s *MessageOwnerStore) ScanByConversationRange(lo, hi int64, o store.ScanOptions) iter.Seq2[Message, error] {
@@ -155,7 +160,7 @@ func (s *MessageOwnerStore) ScanByConversationRange(lo, hi int64, o store.ScanOp
 	return s.t.IndexScan(1, r, o)
 }
 
-// ScanByConversationSentAt yields the rows whose conversation_id and sent_at are equal the arguments, through index by_conversation (conversation_id, sent_at).
+// ScanByConversationSentAt yields the rows with conversation_id = conversationID and sent_at = sentAt, through index by_conversation (conversation_id, sent_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByConversation(&last).
 func (s *MessageOwnerStore) ScanByConversationSentAt(conversationID int64, sentAt time.Time, o store.ScanOptions) iter.Seq2[Message, error] {
@@ -164,7 +169,7 @@ func (s *MessageOwnerStore) ScanByConversationSentAt(conversationID int64, sentA
 	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
 }
 
-// ScanByConversationSentAtRange yields the rows whose conversation_id is equal the arguments and whose sent_at is in [lo, hi), through index by_conversation (conversation_id, sent_at).
+// ScanByConversationSentAtRange yields the rows with conversation_id = conversationID and sent_at in [lo, hi), through index by_conversation (conversation_id, sent_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByConversation(&last).
 func (s *MessageOwnerStore) ScanByConversationSentAtRange(conversationID int64, lo, hi time.Time, o store.ScanOptions) iter.Seq2[Message, error] {
@@ -182,7 +187,7 @@ func (s *MessageOwnerStore) CursorByConversation(v *Message) ([]byte, error) {
 	return s.t.IndexCursor(1, v)
 }
 
-// GetByClientMessageID returns the row whose client_message_id is equal the arguments, through unique index by_client_message_id,
+// GetByClientMessageID returns the row with client_message_id = clientMessageID, through unique index by_client_message_id,
 // or an error wrapping store.ErrNotFound.
 // Rows whose client_message_id is null are not indexed (sparse index), so they are never found here.
 func (s *MessageOwnerStore) GetByClientMessageID(clientMessageID uuid.UUID) (Message, error) {

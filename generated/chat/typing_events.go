@@ -126,10 +126,13 @@ func appendTypingEventRow(dst []byte, v *TypingEvent) []byte {
 }
 
 // decodeTypingEventRow decodes a row encoded by appendTypingEventRow into v, replacing its contents.
-// Unknown tags (columns added by a newer build) are skipped. It never keeps a reference to b.
+// Unknown tags (columns added by a newer build) are skipped. b is owned by the row: v's
+// strings and byte slices are views into b, not copies, so the caller must hand over a buffer
+// that nothing modifies or reuses while v is in use. The store does (see store.Spec.DecodeRow):
+// it copies each stored value once, and a row costs one allocation, not one per column.
 func decodeTypingEventRow(b []byte, v *TypingEvent) error {
 	*v = TypingEvent{}
-	d := rowenc.NewDecoder(b)
+	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
 		switch d.Tag() {
 		case 1:
@@ -151,7 +154,8 @@ func decodeTypingEventRow(b []byte, v *TypingEvent) error {
 // decodeTypingEventColumns is decodeTypingEventRow for a projection: it decodes only the columns i with
 // want[i] true, where i is the column's position in the schema (declaration order), and
 // leaves the others zero. Unwanted fields are skipped without allocating. Positions at or past
-// len(want) are not wanted.
+// len(want) are not wanted. Unlike decodeTypingEventRow it copies strings and byte slices and keeps
+// no reference to b, which scans pass straight from Pebble's iterator.
 func decodeTypingEventColumns(b []byte, v *TypingEvent, want []bool) error {
 	*v = TypingEvent{}
 	d := rowenc.NewDecoder(b)

@@ -27,8 +27,13 @@ type TypingEventStore struct {
 	now func() time.Time // the clock that decides what has expired
 }
 
-// NewTypingEventStore opens chat.typing_events in db. It records the table's layout on first use and fails
-// with a *store.LayoutMismatchError when db was written with a different layout.
+// NewTypingEventStore opens chat.typing_events in db. It records the table's layout on first use.
+// On later opens it applies safe layout changes before it returns (new and retired columns,
+// widened types, appended enum values, renames, dropped indexes, and new indexes, which it
+// backfills from the rows), and it fails with a *store.LayoutMismatchError, having changed
+// nothing, when db holds data this build would misread (a changed key, an incompatible column
+// type, ...); see store.NewTable. A damaged or missing layout record fails with a
+// *store.MetadataError.
 func NewTypingEventStore(db *store.DB) (*TypingEventStore, error) {
 	t, err := store.NewTable(db, TypingEventSpec())
 	if err != nil {

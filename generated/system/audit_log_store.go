@@ -22,8 +22,13 @@ type AuditEntryStore struct {
 	t *store.Table[RowID, AuditEntry]
 }
 
-// NewAuditEntryStore opens system.audit_log in db. It records the table's layout on first use and fails
-// with a *store.LayoutMismatchError when db was written with a different layout.
+// NewAuditEntryStore opens system.audit_log in db. It records the table's layout on first use.
+// On later opens it applies safe layout changes before it returns (new and retired columns,
+// widened types, appended enum values, renames, dropped indexes, and new indexes, which it
+// backfills from the rows), and it fails with a *store.LayoutMismatchError, having changed
+// nothing, when db holds data this build would misread (a changed key, an incompatible column
+// type, ...); see store.NewTable. A damaged or missing layout record fails with a
+// *store.MetadataError.
 func NewAuditEntryStore(db *store.DB) (*AuditEntryStore, error) {
 	t, err := store.NewTable(db, AuditEntrySpec())
 	if err != nil {
@@ -88,7 +93,7 @@ func (s *AuditEntryStore) DeleteIn(b *store.Batch, k RowID) {
 	s.t.DeleteIn(b, k)
 }
 
-// ScanByActor yields the rows whose actor_user_id is equal the arguments, through index by_actor (actor_user_id, occurred_at).
+// ScanByActor yields the rows with actor_user_id = actorUserID, through index by_actor (actor_user_id, occurred_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByActor(&last).
 func (s *AuditEntryStore) ScanByActor(actorUserID string, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
@@ -96,7 +101,7 @@ func (s *AuditEntryStore) ScanByActor(actorUserID string, o store.ScanOptions) i
 	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
 }
 
-// ScanByActorRange yields the rows whose actor_user_id is in [lo, hi), through index by_actor (actor_user_id, occurred_at).
+// ScanByActorRange yields the rows with actor_user_id in [lo, hi), through index by_actor (actor_user_id, occurred_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByActor(&last).
 func (s *AuditEntryStore) ScanByActorRange(lo, hi string, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
@@ -107,7 +112,7 @@ func (s *AuditEntryStore) ScanByActorRange(lo, hi string, o store.ScanOptions) i
 	return s.t.IndexScan(1, r, o)
 }
 
-// ScanByActorOccurredAt yields the rows whose actor_user_id and occurred_at are equal the arguments, through index by_actor (actor_user_id, occurred_at).
+// ScanByActorOccurredAt yields the rows with actor_user_id = actorUserID and occurred_at = occurredAt, through index by_actor (actor_user_id, occurred_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByActor(&last).
 func (s *AuditEntryStore) ScanByActorOccurredAt(actorUserID string, occurredAt time.Time, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
@@ -116,7 +121,7 @@ func (s *AuditEntryStore) ScanByActorOccurredAt(actorUserID string, occurredAt t
 	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
 }
 
-// ScanByActorOccurredAtRange yields the rows whose actor_user_id is equal the arguments and whose occurred_at is in [lo, hi), through index by_actor (actor_user_id, occurred_at).
+// ScanByActorOccurredAtRange yields the rows with actor_user_id = actorUserID and occurred_at in [lo, hi), through index by_actor (actor_user_id, occurred_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByActor(&last).
 func (s *AuditEntryStore) ScanByActorOccurredAtRange(actorUserID string, lo, hi time.Time, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
@@ -134,7 +139,7 @@ func (s *AuditEntryStore) CursorByActor(v *AuditEntry) ([]byte, error) {
 	return s.t.IndexCursor(1, v)
 }
 
-// ScanByTarget yields the rows whose target is equal the arguments, through index by_target (target, occurred_at).
+// ScanByTarget yields the rows with target = target, through index by_target (target, occurred_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByTarget(&last).
 func (s *AuditEntryStore) ScanByTarget(target string, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
@@ -142,7 +147,7 @@ func (s *AuditEntryStore) ScanByTarget(target string, o store.ScanOptions) iter.
 	return s.t.IndexScan(2, s.t.PrefixRange(values), o)
 }
 
-// ScanByTargetRange yields the rows whose target is in [lo, hi), through index by_target (target, occurred_at).
+// ScanByTargetRange yields the rows with target in [lo, hi), through index by_target (target, occurred_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByTarget(&last).
 func (s *AuditEntryStore) ScanByTargetRange(lo, hi string, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
@@ -153,7 +158,7 @@ func (s *AuditEntryStore) ScanByTargetRange(lo, hi string, o store.ScanOptions) 
 	return s.t.IndexScan(2, r, o)
 }
 
-// ScanByTargetOccurredAt yields the rows whose target and occurred_at are equal the arguments, through index by_target (target, occurred_at).
+// ScanByTargetOccurredAt yields the rows with target = target and occurred_at = occurredAt, through index by_target (target, occurred_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByTarget(&last).
 func (s *AuditEntryStore) ScanByTargetOccurredAt(target string, occurredAt time.Time, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
@@ -162,7 +167,7 @@ func (s *AuditEntryStore) ScanByTargetOccurredAt(target string, occurredAt time.
 	return s.t.IndexScan(2, s.t.PrefixRange(values), o)
 }
 
-// ScanByTargetOccurredAtRange yields the rows whose target is equal the arguments and whose occurred_at is in [lo, hi), through index by_target (target, occurred_at).
+// ScanByTargetOccurredAtRange yields the rows with target = target and occurred_at in [lo, hi), through index by_target (target, occurred_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByTarget(&last).
 func (s *AuditEntryStore) ScanByTargetOccurredAtRange(target string, lo, hi time.Time, o store.ScanOptions) iter.Seq2[AuditEntry, error] {

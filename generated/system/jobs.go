@@ -217,10 +217,13 @@ func appendJobRow(dst []byte, v *Job) []byte {
 }
 
 // decodeJobRow decodes a row encoded by appendJobRow into v, replacing its contents.
-// Unknown tags (columns added by a newer build) are skipped. It never keeps a reference to b.
+// Unknown tags (columns added by a newer build) are skipped. b is owned by the row: v's
+// strings and byte slices are views into b, not copies, so the caller must hand over a buffer
+// that nothing modifies or reuses while v is in use. The store does (see store.Spec.DecodeRow):
+// it copies each stored value once, and a row costs one allocation, not one per column.
 func decodeJobRow(b []byte, v *Job) error {
 	*v = Job{}
-	d := rowenc.NewDecoder(b)
+	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
 		switch d.Tag() {
 		case 1:
@@ -271,7 +274,8 @@ func decodeJobRow(b []byte, v *Job) error {
 // decodeJobColumns is decodeJobRow for a projection: it decodes only the columns i with
 // want[i] true, where i is the column's position in the schema (declaration order), and
 // leaves the others zero. Unwanted fields are skipped without allocating. Positions at or past
-// len(want) are not wanted.
+// len(want) are not wanted. Unlike decodeJobRow it copies strings and byte slices and keeps
+// no reference to b, which scans pass straight from Pebble's iterator.
 func decodeJobColumns(b []byte, v *Job, want []bool) error {
 	*v = Job{}
 	d := rowenc.NewDecoder(b)

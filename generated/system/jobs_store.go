@@ -22,8 +22,13 @@ type JobStore struct {
 	t *store.Table[JobID, Job]
 }
 
-// NewJobStore opens system.jobs in db. It records the table's layout on first use and fails
-// with a *store.LayoutMismatchError when db was written with a different layout.
+// NewJobStore opens system.jobs in db. It records the table's layout on first use.
+// On later opens it applies safe layout changes before it returns (new and retired columns,
+// widened types, appended enum values, renames, dropped indexes, and new indexes, which it
+// backfills from the rows), and it fails with a *store.LayoutMismatchError, having changed
+// nothing, when db holds data this build would misread (a changed key, an incompatible column
+// type, ...); see store.NewTable. A damaged or missing layout record fails with a
+// *store.MetadataError.
 func NewJobStore(db *store.DB) (*JobStore, error) {
 	t, err := store.NewTable(db, JobSpec())
 	if err != nil {
@@ -90,7 +95,7 @@ func (s *JobStore) DeleteIn(b *store.Batch, k JobID) {
 	s.t.DeleteIn(b, k)
 }
 
-// ScanByStatus yields the rows whose status is equal the arguments, through index by_status (status, created_at).
+// ScanByStatus yields the rows with status = status, through index by_status (status, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByStatus(&last).
 func (s *JobStore) ScanByStatus(status JobStatus, o store.ScanOptions) iter.Seq2[Job, error] {
@@ -98,7 +103,7 @@ func (s *JobStore) ScanByStatus(status JobStatus, o store.ScanOptions) iter.Seq2
 	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
 }
 
-// ScanByStatusRange yields the rows whose status is in [lo, hi), through index by_status (status, created_at).
+// ScanByStatusRange yields the rows with status in [lo, hi), through index by_status (status, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByStatus(&last).
 func (s *JobStore) ScanByStatusRange(lo, hi JobStatus, o store.ScanOptions) iter.Seq2[Job, error] {
@@ -109,7 +114,7 @@ func (s *JobStore) ScanByStatusRange(lo, hi JobStatus, o store.ScanOptions) iter
 	return s.t.IndexScan(1, r, o)
 }
 
-// ScanByStatusCreatedAt yields the rows whose status and created_at are equal the arguments, through index by_status (status, created_at).
+// ScanByStatusCreatedAt yields the rows with status = status and created_at = createdAt, through index by_status (status, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByStatus(&last).
 func (s *JobStore) ScanByStatusCreatedAt(status JobStatus, createdAt time.Time, o store.ScanOptions) iter.Seq2[Job, error] {
@@ -118,7 +123,7 @@ func (s *JobStore) ScanByStatusCreatedAt(status JobStatus, createdAt time.Time, 
 	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
 }
 
-// ScanByStatusCreatedAtRange yields the rows whose status is equal the arguments and whose created_at is in [lo, hi), through index by_status (status, created_at).
+// ScanByStatusCreatedAtRange yields the rows with status = status and created_at in [lo, hi), through index by_status (status, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByStatus(&last).
 func (s *JobStore) ScanByStatusCreatedAtRange(status JobStatus, lo, hi time.Time, o store.ScanOptions) iter.Seq2[Job, error] {
@@ -136,7 +141,7 @@ func (s *JobStore) CursorByStatus(v *Job) ([]byte, error) {
 	return s.t.IndexCursor(1, v)
 }
 
-// GetByIdempotencyKey returns the row whose idempotency_key is equal the arguments, through unique index by_idempotency_key,
+// GetByIdempotencyKey returns the row with idempotency_key = idempotencyKey, through unique index by_idempotency_key,
 // or an error wrapping store.ErrNotFound.
 // Rows whose idempotency_key is null are not indexed (sparse index), so they are never found here.
 func (s *JobStore) GetByIdempotencyKey(idempotencyKey string) (Job, error) {
@@ -144,7 +149,7 @@ func (s *JobStore) GetByIdempotencyKey(idempotencyKey string) (Job, error) {
 	return s.t.GetUnique(2, values)
 }
 
-// ScanByTable yields the rows whose namespace_id is equal the arguments, through index by_table (namespace_id, table_name, created_at).
+// ScanByTable yields the rows with namespace_id = namespaceID, through index by_table (namespace_id, table_name, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByTable(&last).
 // Rows whose namespace_id or table_name is null are not indexed (sparse index), so they are never found here.
@@ -153,7 +158,7 @@ func (s *JobStore) ScanByTable(namespaceID string, o store.ScanOptions) iter.Seq
 	return s.t.IndexScan(3, s.t.PrefixRange(values), o)
 }
 
-// ScanByTableRange yields the rows whose namespace_id is in [lo, hi), through index by_table (namespace_id, table_name, created_at).
+// ScanByTableRange yields the rows with namespace_id in [lo, hi), through index by_table (namespace_id, table_name, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByTable(&last).
 // Rows whose namespace_id or table_name is null are not indexed (sparse index), so they are never found here.
@@ -165,7 +170,7 @@ func (s *JobStore) ScanByTableRange(lo, hi string, o store.ScanOptions) iter.Seq
 	return s.t.IndexScan(3, r, o)
 }
 
-// ScanByTableTableName yields the rows whose namespace_id and table_name are equal the arguments, through index by_table (namespace_id, table_name, created_at).
+// ScanByTableTableName yields the rows with namespace_id = namespaceID and table_name = tableName, through index by_table (namespace_id, table_name, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByTable(&last).
 // Rows whose namespace_id or table_name is null are not indexed (sparse index), so they are never found here.
@@ -175,7 +180,7 @@ func (s *JobStore) ScanByTableTableName(namespaceID string, tableName string, o 
 	return s.t.IndexScan(3, s.t.PrefixRange(values), o)
 }
 
-// ScanByTableTableNameRange yields the rows whose namespace_id is equal the arguments and whose table_name is in [lo, hi), through index by_table (namespace_id, table_name, created_at).
+// ScanByTableTableNameRange yields the rows with namespace_id = namespaceID and table_name in [lo, hi), through index by_table (namespace_id, table_name, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByTable(&last).
 // Rows whose namespace_id or table_name is null are not indexed (sparse index), so they are never found here.
@@ -188,7 +193,7 @@ func (s *JobStore) ScanByTableTableNameRange(namespaceID string, lo, hi string, 
 	return s.t.IndexScan(3, r, o)
 }
 
-// ScanByTableTableNameCreatedAt yields the rows whose namespace_id, table_name and created_at are equal the arguments, through index by_table (namespace_id, table_name, created_at).
+// ScanByTableTableNameCreatedAt yields the rows with namespace_id = namespaceID, table_name = tableName and created_at = createdAt, through index by_table (namespace_id, table_name, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByTable(&last).
 // Rows whose namespace_id or table_name is null are not indexed (sparse index), so they are never found here.
@@ -199,7 +204,7 @@ func (s *JobStore) ScanByTableTableNameCreatedAt(namespaceID string, tableName s
 	return s.t.IndexScan(3, s.t.PrefixRange(values), o)
 }
 
-// ScanByTableTableNameCreatedAtRange yields the rows whose namespace_id and table_name are equal the arguments and whose created_at is in [lo, hi), through index by_table (namespace_id, table_name, created_at).
+// ScanByTableTableNameCreatedAtRange yields the rows with namespace_id = namespaceID and table_name = tableName and created_at in [lo, hi), through index by_table (namespace_id, table_name, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByTable(&last).
 // Rows whose namespace_id or table_name is null are not indexed (sparse index), so they are never found here.

@@ -21,8 +21,13 @@ type LiveQueryStore struct {
 	t *store.Table[LiveQueryID, LiveQuery]
 }
 
-// NewLiveQueryStore opens system.live_queries in db. It records the table's layout on first use and fails
-// with a *store.LayoutMismatchError when db was written with a different layout.
+// NewLiveQueryStore opens system.live_queries in db. It records the table's layout on first use.
+// On later opens it applies safe layout changes before it returns (new and retired columns,
+// widened types, appended enum values, renames, dropped indexes, and new indexes, which it
+// backfills from the rows), and it fails with a *store.LayoutMismatchError, having changed
+// nothing, when db holds data this build would misread (a changed key, an incompatible column
+// type, ...); see store.NewTable. A damaged or missing layout record fails with a
+// *store.MetadataError.
 func NewLiveQueryStore(db *store.DB) (*LiveQueryStore, error) {
 	t, err := store.NewTable(db, LiveQuerySpec())
 	if err != nil {
@@ -102,7 +107,7 @@ func (s *LiveQueryStore) DeleteIn(b *store.Batch, k LiveQueryID) {
 	s.t.DeleteIn(b, k)
 }
 
-// ScanByTable yields the rows whose namespace_id is equal the arguments, through index by_table (namespace_id, table_name).
+// ScanByTable yields the rows with namespace_id = namespaceID, through index by_table (namespace_id, table_name).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByTable(&last).
 func (s *LiveQueryStore) ScanByTable(namespaceID string, o store.ScanOptions) iter.Seq2[LiveQuery, error] {
@@ -110,7 +115,7 @@ func (s *LiveQueryStore) ScanByTable(namespaceID string, o store.ScanOptions) it
 	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
 }
 
-// ScanByTableRange yields the rows whose namespace_id is in [lo, hi), through index by_table (namespace_id, table_name).
+// ScanByTableRange yields the rows with namespace_id in [lo, hi), through index by_table (namespace_id, table_name).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByTable(&last).
 func (s *LiveQueryStore) ScanByTableRange(lo, hi string, o store.ScanOptions) iter.Seq2[LiveQuery, error] {
@@ -121,7 +126,7 @@ func (s *LiveQueryStore) ScanByTableRange(lo, hi string, o store.ScanOptions) it
 	return s.t.IndexScan(1, r, o)
 }
 
-// ScanByTableTableName yields the rows whose namespace_id and table_name are equal the arguments, through index by_table (namespace_id, table_name).
+// ScanByTableTableName yields the rows with namespace_id = namespaceID and table_name = tableName, through index by_table (namespace_id, table_name).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByTable(&last).
 func (s *LiveQueryStore) ScanByTableTableName(namespaceID string, tableName string, o store.ScanOptions) iter.Seq2[LiveQuery, error] {
@@ -130,7 +135,7 @@ func (s *LiveQueryStore) ScanByTableTableName(namespaceID string, tableName stri
 	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
 }
 
-// ScanByTableTableNameRange yields the rows whose namespace_id is equal the arguments and whose table_name is in [lo, hi), through index by_table (namespace_id, table_name).
+// ScanByTableTableNameRange yields the rows with namespace_id = namespaceID and table_name in [lo, hi), through index by_table (namespace_id, table_name).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByTable(&last).
 func (s *LiveQueryStore) ScanByTableTableNameRange(namespaceID string, lo, hi string, o store.ScanOptions) iter.Seq2[LiveQuery, error] {
@@ -148,7 +153,7 @@ func (s *LiveQueryStore) CursorByTable(v *LiveQuery) ([]byte, error) {
 	return s.t.IndexCursor(1, v)
 }
 
-// ScanByNode yields the rows whose node_id is equal the arguments, through index by_node (node_id).
+// ScanByNode yields the rows with node_id = nodeID, through index by_node (node_id).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByNode(&last).
 func (s *LiveQueryStore) ScanByNode(nodeID string, o store.ScanOptions) iter.Seq2[LiveQuery, error] {
@@ -156,7 +161,7 @@ func (s *LiveQueryStore) ScanByNode(nodeID string, o store.ScanOptions) iter.Seq
 	return s.t.IndexScan(2, s.t.PrefixRange(values), o)
 }
 
-// ScanByNodeRange yields the rows whose node_id is in [lo, hi), through index by_node (node_id).
+// ScanByNodeRange yields the rows with node_id in [lo, hi), through index by_node (node_id).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByNode(&last).
 func (s *LiveQueryStore) ScanByNodeRange(lo, hi string, o store.ScanOptions) iter.Seq2[LiveQuery, error] {

@@ -19,8 +19,13 @@ type StorageStore struct {
 	t *store.Table[StorageID, Storage]
 }
 
-// NewStorageStore opens system.storages in db. It records the table's layout on first use and fails
-// with a *store.LayoutMismatchError when db was written with a different layout.
+// NewStorageStore opens system.storages in db. It records the table's layout on first use.
+// On later opens it applies safe layout changes before it returns (new and retired columns,
+// widened types, appended enum values, renames, dropped indexes, and new indexes, which it
+// backfills from the rows), and it fails with a *store.LayoutMismatchError, having changed
+// nothing, when db holds data this build would misread (a changed key, an incompatible column
+// type, ...); see store.NewTable. A damaged or missing layout record fails with a
+// *store.MetadataError.
 func NewStorageStore(db *store.DB) (*StorageStore, error) {
 	t, err := store.NewTable(db, StorageSpec())
 	if err != nil {

@@ -20,8 +20,13 @@ type TableStore struct {
 	t *store.Table[TableID, Table]
 }
 
-// NewTableStore opens system.tables in db. It records the table's layout on first use and fails
-// with a *store.LayoutMismatchError when db was written with a different layout.
+// NewTableStore opens system.tables in db. It records the table's layout on first use.
+// On later opens it applies safe layout changes before it returns (new and retired columns,
+// widened types, appended enum values, renames, dropped indexes, and new indexes, which it
+// backfills from the rows), and it fails with a *store.LayoutMismatchError, having changed
+// nothing, when db holds data this build would misread (a changed key, an incompatible column
+// type, ...); see store.NewTable. A damaged or missing layout record fails with a
+// *store.MetadataError.
 func NewTableStore(db *store.DB) (*TableStore, error) {
 	t, err := store.NewTable(db, TableSpec())
 	if err != nil {
@@ -93,7 +98,7 @@ func (s *TableStore) DeleteIn(b *store.Batch, k TableID) {
 	s.t.DeleteIn(b, k)
 }
 
-// ScanByStorage yields the rows whose storage_id is equal the arguments, through index by_storage (storage_id).
+// ScanByStorage yields the rows with storage_id = storageID, through index by_storage (storage_id).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByStorage(&last).
 // Rows whose storage_id is null are not indexed (sparse index), so they are never found here.
@@ -102,7 +107,7 @@ func (s *TableStore) ScanByStorage(storageID string, o store.ScanOptions) iter.S
 	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
 }
 
-// ScanByStorageRange yields the rows whose storage_id is in [lo, hi), through index by_storage (storage_id).
+// ScanByStorageRange yields the rows with storage_id in [lo, hi), through index by_storage (storage_id).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByStorage(&last).
 // Rows whose storage_id is null are not indexed (sparse index), so they are never found here.

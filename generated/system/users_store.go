@@ -22,8 +22,13 @@ type UserStore struct {
 	t *store.Table[UserName, User]
 }
 
-// NewUserStore opens system.users in db. It records the table's layout on first use and fails
-// with a *store.LayoutMismatchError when db was written with a different layout.
+// NewUserStore opens system.users in db. It records the table's layout on first use.
+// On later opens it applies safe layout changes before it returns (new and retired columns,
+// widened types, appended enum values, renames, dropped indexes, and new indexes, which it
+// backfills from the rows), and it fails with a *store.LayoutMismatchError, having changed
+// nothing, when db holds data this build would misread (a changed key, an incompatible column
+// type, ...); see store.NewTable. A damaged or missing layout record fails with a
+// *store.MetadataError.
 func NewUserStore(db *store.DB) (*UserStore, error) {
 	t, err := store.NewTable(db, UserSpec())
 	if err != nil {
@@ -90,14 +95,14 @@ func (s *UserStore) DeleteIn(b *store.Batch, k UserName) {
 	s.t.DeleteIn(b, k)
 }
 
-// GetByUserID returns the row whose user_id is equal the arguments, through unique index by_user_id,
+// GetByUserID returns the row with user_id = userID, through unique index by_user_id,
 // or an error wrapping store.ErrNotFound.
 func (s *UserStore) GetByUserID(userID string) (User, error) {
 	values := keyenc.AppendString(nil, userID)
 	return s.t.GetUnique(1, values)
 }
 
-// GetByEmail returns the row whose email is equal the arguments, through unique index by_email,
+// GetByEmail returns the row with email = email, through unique index by_email,
 // or an error wrapping store.ErrNotFound.
 // Rows whose email is null are not indexed (sparse index), so they are never found here.
 func (s *UserStore) GetByEmail(email string) (User, error) {
@@ -105,7 +110,7 @@ func (s *UserStore) GetByEmail(email string) (User, error) {
 	return s.t.GetUnique(2, values)
 }
 
-// ScanByRole yields the rows whose role is equal the arguments, through index by_role (role, created_at).
+// ScanByRole yields the rows with role = role, through index by_role (role, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByRole(&last).
 func (s *UserStore) ScanByRole(role UserRole, o store.ScanOptions) iter.Seq2[User, error] {
@@ -113,7 +118,7 @@ func (s *UserStore) ScanByRole(role UserRole, o store.ScanOptions) iter.Seq2[Use
 	return s.t.IndexScan(3, s.t.PrefixRange(values), o)
 }
 
-// ScanByRoleRange yields the rows whose role is in [lo, hi), through index by_role (role, created_at).
+// ScanByRoleRange yields the rows with role in [lo, hi), through index by_role (role, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByRole(&last).
 func (s *UserStore) ScanByRoleRange(lo, hi UserRole, o store.ScanOptions) iter.Seq2[User, error] {
@@ -124,7 +129,7 @@ func (s *UserStore) ScanByRoleRange(lo, hi UserRole, o store.ScanOptions) iter.S
 	return s.t.IndexScan(3, r, o)
 }
 
-// ScanByRoleCreatedAt yields the rows whose role and created_at are equal the arguments, through index by_role (role, created_at).
+// ScanByRoleCreatedAt yields the rows with role = role and created_at = createdAt, through index by_role (role, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByRole(&last).
 func (s *UserStore) ScanByRoleCreatedAt(role UserRole, createdAt time.Time, o store.ScanOptions) iter.Seq2[User, error] {
@@ -133,7 +138,7 @@ func (s *UserStore) ScanByRoleCreatedAt(role UserRole, createdAt time.Time, o st
 	return s.t.IndexScan(3, s.t.PrefixRange(values), o)
 }
 
-// ScanByRoleCreatedAtRange yields the rows whose role is equal the arguments and whose created_at is in [lo, hi), through index by_role (role, created_at).
+// ScanByRoleCreatedAtRange yields the rows with role = role and created_at in [lo, hi), through index by_role (role, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByRole(&last).
 func (s *UserStore) ScanByRoleCreatedAtRange(role UserRole, lo, hi time.Time, o store.ScanOptions) iter.Seq2[User, error] {

@@ -45,28 +45,33 @@ func (tp *tablePlan) codecDecls(f *jen.File) {
 	})
 	f.Line()
 
-	f.Add(docf("decode%sRow decodes a row encoded by append%sRow into v, replacing its contents.\nUnknown tags (columns added by a newer build) are skipped. It never keeps a reference to b.", e, e))
+	f.Add(docf("decode%sRow decodes a row encoded by append%sRow into v, replacing its contents.\nUnknown tags (columns added by a newer build) are skipped. b is owned by the row: v's\nstrings and byte slices are views into b, not copies, so the caller must hand over a buffer\nthat nothing modifies or reuses while v is in use. The store does (see store.Spec.DecodeRow):\nit copies each stored value once, and a row costs one allocation, not one per column.", e, e))
 	f.Func().Id("decode"+e+"Row").Params(jen.Id("b").Index().Byte(), jen.Id("v").Op("*").Id(e)).Error().BlockFunc(func(g *jen.Group) {
-		tp.decodeBody(g, nil)
+		tp.decodeBody(g, nil, true)
 	})
 	f.Line()
 
-	f.Add(docf("decode%sColumns is decode%sRow for a projection: it decodes only the columns i with\nwant[i] true, where i is the column's position in the schema (declaration order), and\nleaves the others zero. Unwanted fields are skipped without allocating. Positions at or past\nlen(want) are not wanted.", e, e))
+	f.Add(docf("decode%sColumns is decode%sRow for a projection: it decodes only the columns i with\nwant[i] true, where i is the column's position in the schema (declaration order), and\nleaves the others zero. Unwanted fields are skipped without allocating. Positions at or past\nlen(want) are not wanted. Unlike decode%sRow it copies strings and byte slices and keeps\nno reference to b, which scans pass straight from Pebble's iterator.", e, e, e))
 	f.Func().Id("decode"+e+"Columns").Params(jen.Id("b").Index().Byte(), jen.Id("v").Op("*").Id(e), jen.Id("want").Index().Bool()).Error().BlockFunc(func(g *jen.Group) {
 		pos := map[*schema.Column]int{}
 		for i, c := range tp.t.Columns {
 			pos[c] = i
 		}
-		tp.decodeBody(g, pos)
+		tp.decodeBody(g, pos, false)
 	})
 	f.Line()
 }
 
 // decodeBody emits the decode loop; with pos non-nil each column is decoded
-// only when want[pos[c]] is set.
-func (tp *tablePlan) decodeBody(g *jen.Group, pos map[*schema.Column]int) {
+// only when want[pos[c]] is set. With owned the decoder aliases b
+// (rowenc.NewOwnedDecoder: the row owns b); otherwise it copies.
+func (tp *tablePlan) decodeBody(g *jen.Group, pos map[*schema.Column]int, owned bool) {
 	g.Op("*").Id("v").Op("=").Id(tp.entity).Values()
-	g.Id("d").Op(":=").Qual(pathRowenc, "NewDecoder").Call(jen.Id("b"))
+	newDecoder := "NewDecoder"
+	if owned {
+		newDecoder = "NewOwnedDecoder"
+	}
+	g.Id("d").Op(":=").Qual(pathRowenc, newDecoder).Call(jen.Id("b"))
 	g.For(jen.Id("d").Dot("Next").Call()).Block(
 		jen.Switch(jen.Id("d").Dot("Tag").Call()).BlockFunc(func(sw *jen.Group) {
 			for _, c := range tp.byTag() {

@@ -39,7 +39,7 @@ func (tp *tablePlan) storeFile() *jen.File {
 	})
 	f.Line()
 
-	f.Add(docf("New%s opens %s in db. It records the table's layout on first use and fails\nwith a *store.LayoutMismatchError when db was written with a different layout.", storeName, t.FullName()))
+	f.Add(docf("New%s opens %s in db. It records the table's layout on first use.\nOn later opens it applies safe layout changes before it returns (new and retired columns,\nwidened types, appended enum values, renames, dropped indexes, and new indexes, which it\nbackfills from the rows), and it fails with a *store.LayoutMismatchError, having changed\nnothing, when db holds data this build would misread (a changed key, an incompatible column\ntype, ...); see store.NewTable. A damaged or missing layout record fails with a\n*store.MetadataError.", storeName, t.FullName()))
 	f.Func().Id("New"+storeName).Params(jen.Id("db").Op("*").Qual(pathStore, "DB")).Params(jen.Op("*").Id(storeName), jen.Error()).Block(
 		jen.List(jen.Id("t"), jen.Err()).Op(":=").Qual(pathStore, "NewTable").Call(jen.Id("db"), jen.Id(e+"Spec").Call()),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
@@ -276,7 +276,7 @@ func (tp *tablePlan) indexParams(cols []*schema.Column, taken map[string]bool) (
 // uniqueMethods emits Get<Index> for a unique index.
 func (tp *tablePlan) uniqueMethods(f *jen.File, recv string, ix *schema.Index) {
 	params, names := tp.indexParams(ix.Columns, map[string]bool{"s": true, "values": true})
-	doc := fmt.Sprintf("Get%s returns the row whose %s equal the arguments, through unique index %s,\nor an error wrapping store.ErrNotFound.", ix.GoName, plural(ix.Columns), ix.Name) + sparseNote(ix)
+	doc := fmt.Sprintf("Get%s returns the row with %s, through unique index %s,\nor an error wrapping store.ErrNotFound.", ix.GoName, equalsParams(ix.Columns, names), ix.Name) + sparseNote(ix)
 	method(f, recv, doc, "Get"+ix.GoName).Params(params...).Params(jen.Id(tp.entity), jen.Error()).BlockFunc(func(g *jen.Group) {
 		encodeValues(g, "values", ix.Columns, names)
 		g.Return(st().Dot("GetUnique").Call(jen.Lit(int(ix.ID)), jen.Id("values")))
@@ -284,16 +284,17 @@ func (tp *tablePlan) uniqueMethods(f *jen.File, recv string, ix *schema.Index) {
 	f.Line()
 }
 
-// plural names index columns in doc comments: "username", "status and created_at".
-func plural(cols []*schema.Column) string {
-	var names []string
-	for _, c := range cols {
-		names = append(names, c.Name)
+// equalsParams says in doc comments that each column equals the parameter
+// of the same position: "status = status", "a = a, b = b and c = c".
+func equalsParams(cols []*schema.Column, params []string) string {
+	terms := make([]string, len(cols))
+	for i, c := range cols {
+		terms[i] = c.Name + " = " + params[i]
 	}
-	if len(names) == 1 {
-		return names[0] + " is"
+	if len(terms) == 1 {
+		return terms[0]
 	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " are"
+	return strings.Join(terms[:len(terms)-1], ", ") + " and " + terms[len(terms)-1]
 }
 
 // scanMethods emits the scans of a non-unique index with columns c1…cn:
@@ -317,7 +318,7 @@ func (tp *tablePlan) scanMethods(f *jen.File, recv string, ix *schema.Index) {
 		eq := ix.Columns[:j]
 
 		params, names := tp.indexParams(eq, map[string]bool{"s": true, "o": true, "values": true})
-		doc := fmt.Sprintf("%s yields the rows whose %s equal the arguments, through index %s (%s).\n%s", name, plural(eq), ix.Name, indexColumns(ix), order) + sparseNote(ix)
+		doc := fmt.Sprintf("%s yields the rows with %s, through index %s (%s).\n%s", name, equalsParams(eq, names), ix.Name, indexColumns(ix), order) + sparseNote(ix)
 		method(f, recv, doc, name).Params(append(params, jen.Id("o").Add(opts.Clone()))...).Add(seq.Clone()).BlockFunc(func(g *jen.Group) {
 			encodeValues(g, "values", eq, names)
 			g.Return(st().Dot("IndexScan").Call(jen.Lit(int(ix.ID)), st().Dot("PrefixRange").Call(jen.Id("values")), jen.Id("o")))
@@ -328,13 +329,11 @@ func (tp *tablePlan) scanMethods(f *jen.File, recv string, ix *schema.Index) {
 		prefix := ix.Columns[:j-1]
 		params, names = tp.indexParams(prefix, map[string]bool{"s": true, "o": true, "lo": true, "hi": true, "prefix": true})
 		params = append(params, jen.List(jen.Id("lo"), jen.Id("hi")).Add(baseType(ranged, tp.enums[ranged])), jen.Id("o").Add(opts.Clone()))
-		var what string
+		what := ranged.Name + " in [lo, hi)"
 		if len(prefix) > 0 {
-			what = fmt.Sprintf("whose %s equal the arguments and whose %s is in [lo, hi)", plural(prefix), ranged.Name)
-		} else {
-			what = fmt.Sprintf("whose %s is in [lo, hi)", ranged.Name)
+			what = equalsParams(prefix, names) + " and " + what
 		}
-		doc = fmt.Sprintf("%sRange yields the rows %s, through index %s (%s).\n%s", name, what, ix.Name, indexColumns(ix), order) + sparseNote(ix)
+		doc = fmt.Sprintf("%sRange yields the rows with %s, through index %s (%s).\n%s", name, what, ix.Name, indexColumns(ix), order) + sparseNote(ix)
 		method(f, recv, doc, name+"Range").Params(params...).Add(seq.Clone()).BlockFunc(func(g *jen.Group) {
 			lo := encArg(ranged, jen.Id("lo"))
 			hi := encArg(ranged, jen.Id("hi"))

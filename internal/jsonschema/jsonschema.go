@@ -138,7 +138,7 @@ func document() *node {
 	table.Title = "tablegen table"
 	table.AllOf = []*node{
 		{
-			If:   &node{Required: []string{"kind"}, Properties: map[string]*node{"kind": {Const: string(schema.KindStream)}}},
+			If: &node{Required: []string{"kind"}, Properties: map[string]*node{"kind": {Const: string(schema.KindStream)}}},
 			Then: &node{
 				Required: []string{"ttl"},
 				Properties: map[string]*node{

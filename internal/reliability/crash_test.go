@@ -28,13 +28,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	if code == 0 {
-		// When pebble.Open fails (the corruption tests make it fail on
-		// purpose), Pebble v2.1.7 does not close the disk-health-checking
-		// filesystem it created, leaving its ticker goroutine running: one
-		// per failed store.Open. That leak is Pebble's (reported, with a
-		// fix for store.Open, in the issue 11 notes); every other goroutine
-		// still counts.
-		if err := goleak.Find(goleak.IgnoreTopFunction("github.com/cockroachdb/pebble/v2/vfs.(*diskHealthCheckingFS).startTickerLocked.func1")); err != nil {
+		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)
 			code = 1
 		}

@@ -44,19 +44,6 @@ func (l *recordingLogger) Fatalf(format string, args ...any) {
 func diskFixture(t *testing.T, seed uint64, n int64, sync, flush bool) map[string][]byte {
 	t.Helper()
 	dir := t.TempDir()
-	{
-		// The first WAL of a newly created database carries no synced
-		// offsets (Pebble writes it before it ratchets the format version),
-		// so damage in it always looks like a torn tail; see the package
-		// documentation. Create the database first, as a long-lived one is.
-		db, err := store.Open(dir, &store.Options{Sync: sync})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := db.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
 	db, err := store.Open(dir, &store.Options{Sync: sync})
 	if err != nil {
 		t.Fatal(err)

@@ -214,7 +214,7 @@ func (e *Event) Equal(f *Event) bool {
 func EventSpec() store.Spec[EventKey, Event] {
 	return store.Spec[EventKey, Event]{
 		Layout: store.Layout{
-			ID: EventsID, Namespace: "reliability", Name: "events", Kind: "stream",
+			ID: EventsID, Namespace: "reliability", Name: "events", Kind: "shared",
 			Key: []store.KeyColumn{{Name: "batch", Type: "int64"}, {Name: "n", Type: "int32"}},
 			Columns: []store.ColumnLayout{
 				{Tag: 1, Name: "batch", Type: "int64"},

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"sync"
@@ -32,6 +33,7 @@ type Batch struct {
 	order []keyRead // reads sorted by key, one per distinct key
 	uread []int32   // read of each unique entry of a put's new values, parallel to idx; -1 none
 	rvals []byte    // values read from the database
+	tomb  []byte    // tombstone key and value being written
 }
 
 // op is one logical operation, encoded when it was added (so the caller may
@@ -91,7 +93,9 @@ func (t *Table[K, V]) PutIn(b *Batch, v *V) {
 }
 
 // DeleteIn adds a delete of the row with key k (and its index entries) to
-// batch b. Deleting a missing row is not an error.
+// batch b. Deleting a missing row is not an error. As with Delete, a table
+// with flushed rows also gets the row's tombstone, with the cold marker as
+// of the commit.
 func (t *Table[K, V]) DeleteIn(b *Batch, k K) {
 	o := op{core: t.core, scope: t.scope, del: true}
 	o.rowKey.start = len(b.buf)
@@ -147,15 +151,23 @@ func (b *Batch) Commit() error {
 }
 
 // commitPlain writes a batch that touches no indexed table: nothing needs to
-// be read first, so it does not take the commit mutex.
+// be read first, so it does not take the commit mutex, only the plain
+// writers' read lock (see DB.DeleteUnchanged), which also keeps the cold
+// markers its tombstones carry from changing until it has committed.
 func (b *Batch) commitPlain(wo *pebble.WriteOptions) error {
 	pb := b.db.pdb.NewBatch()
 	defer pb.Close()
+	mu := &b.ops[0].core.state.plainMu // one lock per DB, and every op is on this DB
+	mu.RLock()
+	defer mu.RUnlock()
 	for i := range b.ops {
 		o := &b.ops[i]
 		var err error
 		if o.del {
 			err = pb.Delete(b.bytes(o.rowKey), nil)
+			if err == nil {
+				err = b.tombstone(pb, o)
+			}
 		} else {
 			err = pb.Set(b.bytes(o.rowKey), b.bytes(o.row), nil)
 		}
@@ -167,6 +179,20 @@ func (b *Batch) commitPlain(wo *pebble.WriteOptions) error {
 		return fmt.Errorf("store: batch commit: %w", err)
 	}
 	return nil
+}
+
+// tombstone writes the tombstone of a deleted row when its table has
+// flushed rows. The caller holds a lock that keeps the marker still (the
+// commit mutex or the plain writers' read lock).
+func (b *Batch) tombstone(pb *pebble.Batch, o *op) error {
+	seq := o.core.cold.Load()
+	if seq == 0 {
+		return nil
+	}
+	b.tomb = appendTombstone(b.tomb[:0], b.bytes(o.rowKey))
+	n := len(b.tomb)
+	b.tomb = binary.BigEndian.AppendUint64(b.tomb, seq)
+	return pb.Set(b.tomb[:n], b.tomb[n:], nil)
 }
 
 // commitIndexed materializes a batch that touches indexed tables. Every key
@@ -355,7 +381,10 @@ func (b *Batch) apply(pb *pebble.Batch, o *op) error {
 	ref := b.bytes(refSpan)
 	if len(c.indexes) == 0 {
 		if o.del {
-			return wrapWrite(c, pb.Delete(rowKey, nil))
+			if err := pb.Delete(rowKey, nil); err != nil {
+				return wrapWrite(c, err)
+			}
+			return wrapWrite(c, b.tombstone(pb, o))
 		}
 		return wrapWrite(c, pb.Set(rowKey, b.bytes(o.row), nil))
 	}
@@ -416,7 +445,10 @@ func (b *Batch) apply(pb *pebble.Batch, o *op) error {
 	}
 	if o.del {
 		row.found = false
-		return wrapWrite(c, pb.Delete(rowKey, nil))
+		if err := pb.Delete(rowKey, nil); err != nil {
+			return wrapWrite(c, err)
+		}
+		return wrapWrite(c, b.tombstone(pb, o))
 	}
 	row.found, row.inBuf, row.val = true, true, o.row
 	return wrapWrite(c, pb.Set(rowKey, b.bytes(o.row), nil))

@@ -28,15 +28,10 @@ const (
 	benchBatchSize   = 1000   // rows per batch when loading
 )
 
-// benchOptions are the options of every benchmark database: no fsync, and a
-// block cache that really holds DefaultCacheSize of blocks. Pebble charges
-// each memtable (the live one, one being flushed, one kept for recycling)
-// against the block cache, so with Open's defaults (64 MiB cache, 64 MiB
-// memtable) nothing stays cached once the memtable has grown, and every read
-// pays a disk read and a checksum. Until Open sizes the cache for its
-// memtables, the benchmarks do it here.
+// benchOptions are the options of every benchmark database: Open's
+// defaults (block cache, memtable) without fsync.
 func benchOptions() *Options {
-	return &Options{CacheSize: DefaultCacheSize + 3*DefaultMemTableSize}
+	return &Options{}
 }
 
 var benchRows = flag.Int("rows", defaultBenchRows, "rows in the big benchmark tables")

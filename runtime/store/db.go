@@ -3,11 +3,16 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"math"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // DB is one Pebble database holding every table of a program. It is safe for
@@ -15,6 +20,7 @@ import (
 // [NewTable].
 type DB struct {
 	pdb       *pebble.DB
+	fsCloser  io.Closer // stops the disk-health-checking filesystem's goroutine
 	writeOpts *pebble.WriteOptions
 
 	// commitMu serializes every commit that reads before it writes (tables
@@ -30,10 +36,29 @@ type DB struct {
 	upgrade upgradeOptions // how NewTable upgrades tables (upgrade.go)
 }
 
+// memTablesCharged is how many memtables Pebble may charge against the block
+// cache at once: the mutable one, one waiting to be flushed (writes stall at
+// Pebble's default MemTableStopWritesThreshold of 2) and one kept for reuse.
+const memTablesCharged = 3
+
+// diskSlowThreshold is how long a write, sync or file operation may take
+// before Pebble's disk-health checks report the disk as slow (Pebble's own
+// default).
+const diskSlowThreshold = 5 * time.Second
+
 // Open opens (creating if needed) the database in dir. nil opts means
 // [DefaultOptions]. The database uses Pebble's newest format major version,
 // so once opened it cannot be read by older Pebble releases, and 10-bit
 // bloom filters on every level, so point reads of missing keys are cheap.
+// The block cache is sized CacheSize + 3*MemTableSize (see
+// [Options.CacheSize]).
+//
+// When Open creates the database, it flushes it once before returning, so
+// that the write-ahead log that receives the first commits is written in
+// the newest format: Pebble writes a new database's first log before it
+// upgrades the format, without the sync offsets that let a damaged record
+// be told from the torn tail of a crash (see "Durability" in the package
+// documentation).
 func Open(dir string, opts *Options) (*DB, error) {
 	if opts == nil {
 		opts = DefaultOptions()
@@ -45,22 +70,33 @@ func Open(dir string, opts *Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
-	cacheSize := opts.CacheSize
-	if cacheSize == 0 {
-		cacheSize = DefaultCacheSize
+	blocks := opts.CacheSize
+	if blocks == 0 {
+		blocks = DefaultCacheSize
 	}
 	memTable := opts.MemTableSize
 	if memTable == 0 {
 		memTable = DefaultMemTableSize
 	}
+	if memTable > uint64(math.MaxInt64-blocks)/memTablesCharged {
+		return nil, fmt.Errorf("store: open %s: CacheSize %d + %d*MemTableSize %d overflows; use a MemTableSize of at most a few GiB", dir, blocks, memTablesCharged, memTable)
+	}
 	var logger pebble.Logger = quietLogger{}
 	if opts.Logger != nil {
 		logger = opts.Logger
 	}
-	cache := pebble.NewCache(cacheSize)
+	created := isNew(dir)
+	cache := pebble.NewCache(blocks + memTablesCharged*int64(memTable))
 	defer cache.Unref() // Pebble holds its own reference while open.
+	// Pebble wraps its filesystem in disk-health checks whose goroutine it
+	// stops on Close, but not when Open fails; creating the wrapper here
+	// lets Open stop it on every path.
+	healthFS, fsCloser := vfs.WithDiskHealthChecks(vfs.Default, diskSlowThreshold, nil, func(info vfs.DiskSlowInfo) {
+		logger.Infof("store: %s", info)
+	})
 	popts := &pebble.Options{
 		Cache:              cache,
+		FS:                 healthFS,
 		MemTableSize:       memTable,
 		FormatMajorVersion: pebble.FormatNewest,
 		Logger:             logger,
@@ -72,15 +108,35 @@ func Open(dir string, opts *Options) (*DB, error) {
 	popts.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
 	pdb, err := pebble.Open(dir, popts)
 	if err != nil {
+		_ = fsCloser.Close()
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
+	}
+	if created {
+		// Rotate to a write-ahead log in the newest format (see above).
+		if err := pdb.Flush(); err != nil {
+			_ = pdb.Close()
+			_ = fsCloser.Close()
+			return nil, fmt.Errorf("store: open %s: flush the new database: %w", dir, err)
+		}
 	}
 	wo := pebble.NoSync
 	if opts.Sync {
 		wo = pebble.Sync
 	}
-	db := &DB{pdb: pdb, writeOpts: wo, tables: map[uint32]*Layout{}, upgrade: upgrade}
+	db := &DB{pdb: pdb, fsCloser: fsCloser, writeOpts: wo, tables: map[uint32]*Layout{}, upgrade: upgrade}
 	db.life.done = make(chan struct{}, 1)
 	return db, nil
+}
+
+// isNew reports whether dir holds no Pebble database yet, so that Open will
+// create one. A missing directory is new (Pebble creates it). When dir
+// cannot be examined, it is not: pebble.Open then reports the problem.
+func isNew(dir string) bool {
+	desc, err := pebble.Peek(dir, vfs.Default)
+	if err != nil {
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	return !desc.Exists
 }
 
 // Close waits for running operations and scans to finish, then closes the
@@ -91,7 +147,10 @@ func (db *DB) Close() error {
 	if !db.life.close() {
 		return ErrClosed
 	}
-	if err := db.pdb.Close(); err != nil {
+	err := db.pdb.Close()
+	// After Pebble's Close, nothing writes through the filesystem any more.
+	_ = db.fsCloser.Close()
+	if err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
 	return nil

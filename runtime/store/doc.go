@@ -17,23 +17,80 @@
 // one Pebble key and nothing grows. The value of both kinds of entry is the
 // row's key without its table prefix (scope + key tuple): a reader, and
 // [Table.Verify], can find the row from the entry without knowing where the
-// index values end. The scope is empty for system, shared and stream tables;
-// for user tables it is the encoded owner (see [Table.WithScope]).
+// index values end.
+//
+// User and stream tables are owner-scoped: their scope is the encoded owner,
+// keyenc.AppendString(nil, owner) (see [OwnerScope] and [Table.WithScope]),
+// so each owner's rows and index entries form one contiguous range that no
+// other owner's range overlaps, and a unique index is unique per owner.
+// System and shared tables have an empty scope. Reading across owners is
+// explicit: [Table.ScanAllOwners] and [Table.Owners].
 //
 // # Consistency
 //
 // Every Put, Delete and [Batch] writes a row and all its index entries in one
 // Pebble batch, so they become visible together or not at all. Writes to
 // tables that have indexes go through one commit path per [DB], serialized
-// by a mutex: it reads the old rows, checks unique indexes and applies the
-// changes in an indexed Pebble batch that it then commits, all while holding
-// the mutex. That is why two goroutines inserting the same unique value can
-// never both succeed: the second one runs after the first has committed and
-// sees its entry. Writes to tables without indexes need no read and skip the
-// mutex.
+// by a mutex. Under the mutex a commit reads everything it needs (the old
+// rows, to find the entries to remove, and the unique entries of the new
+// values) in one sorted forward pass of a single Pebble iterator, applies
+// the operations in order to a plain Pebble batch, each seeing the writes of
+// those before it, and commits that batch. That is why two goroutines
+// inserting the same unique value can never both succeed: the second one
+// reads after the first has committed and sees its entry. Writes to tables
+// without indexes need no read and skip the mutex.
 //
 // Scans read from one consistent snapshot: a primary scan uses one Pebble
 // iterator, an index scan a Pebble snapshot from which it reads both the
 // entries and the rows they point to, so a concurrent writer can never make
 // an index scan return a row that does not match the index.
+//
+// # Upgrades on open
+//
+// [NewTable] records a table's [Layout] (with its fingerprint) under the
+// table's metadata key the first time it is registered, and compares it on
+// every later open. When the declared layout differs and every difference is
+// safe by internal/compat's rules (a new or retired column, a widened type,
+// appended enum values, a rename, a new or dropped index), NewTable upgrades
+// the table before it returns: one synced batch records the new layout and
+// range-deletes the keyspace of dropped indexes, then new indexes are
+// backfilled from the rows, Options.BackfillBatchSize rows per batch, each
+// batch recording how far it got, so a crash mid-backfill is resumed by the
+// next open and an index is never served incomplete. Any unsafe difference
+// (a changed key, an incompatible column type, nullable to required, edited
+// enum values, an index redefined under its id) makes NewTable return a
+// *[LayoutMismatchError] naming each change's rule, having written nothing.
+// A layout record that is damaged (it does not parse, or its layout no
+// longer hashes to its fingerprint) or missing while the table has rows is
+// not a layout change: NewTable returns a *[MetadataError] and writes
+// nothing. See upgrade.go for the steps and their crash safety.
+//
+// # Durability
+//
+// Commits are atomic (a crash leaves all of a Put, Delete or Batch, rows and
+// index entries, or none of it) and ordered: what survives a crash is a
+// prefix of the commits in the order they returned. Beyond that:
+//
+//   - Options.Sync true (the default): a commit returns after Pebble's
+//     write-ahead log is fsynced, so an acknowledged commit survives a crash
+//     of the process and of the machine.
+//   - Options.Sync false: a commit returns once it is in the memtable and
+//     queued for the log. A process crash can lose the latest commits whose
+//     log records were still in Pebble's 32 KiB log buffer, a machine crash
+//     every commit since the last fsync. The log is fsynced by any synced
+//     commit ([Batch.SetSync], NewTable recording a layout, [Mark.Save]), on
+//     memtable rotation and on Close: a synced commit makes every commit
+//     before it durable, and a clean Close loses nothing.
+//
+// Pebble checksums every sstable block and log record, so damage on disk is
+// reported as an error rather than returned as different data, with one
+// exception in the log: on replay Pebble cannot always tell a damaged record
+// from the torn tail of a crash, and then drops the damaged record and every
+// one after it. Logs written with Sync true record how far they were synced,
+// which turns such damage into an error on Open except in the log's last
+// 32 KiB block. (Open flushes a database it has just created, because
+// Pebble writes a new database's first log without those sync offsets.)
+// Rows carry no checksum of their own; [Table.Verify] finds rows that do
+// not decode or disagree with their index entries. internal/reliability
+// holds the crash, corruption and disk-flip tests behind these statements.
 package store

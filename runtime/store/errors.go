@@ -81,3 +81,25 @@ func (e *LayoutMismatchError) Error() string {
 		"restore the old declaration, or create a new table with a new id and copy the rows",
 		e.Table, strings.Join(lines, "\n\t"))
 }
+
+// MetadataError is returned by NewTable when the table's layout record in
+// the metadata keyspace is damaged (it does not parse, or its layout no
+// longer matches its fingerprint) or missing while the table has rows.
+// Without an intact record NewTable cannot know how the rows were written,
+// so it refuses to open the table and writes nothing. Unlike a
+// *LayoutMismatchError it says nothing about the declaration: changing or
+// migrating the schema is no remedy, restoring the database from a backup
+// is. Test for it with errors.As.
+type MetadataError struct {
+	Table string // "namespace.name"
+	Key   []byte // the record's key: 0x01 + BE uint32 table id
+	Err   error  // what is wrong with the record
+}
+
+func (e *MetadataError) Error() string {
+	return fmt.Sprintf("store: table %s: the metadata is damaged: the layout record (key %x) %v; "+
+		"restore the database from a backup (do not write a new record: it would vouch for rows written with an unknown layout)",
+		e.Table, e.Key, e.Err)
+}
+
+func (e *MetadataError) Unwrap() error { return e.Err }

@@ -2,9 +2,15 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
+	"weak"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/cockroachdb/pebble/v2"
@@ -49,10 +55,12 @@ func RowHash(value []byte) uint64 { return xxhash.Sum64(value) }
 // index entries are derived from the stored row with the layout alone (no
 // generated code), so tools that only have the YAML can flush too.
 //
-// Writes to tables without indexes skip the commit mutex (see the package
-// doc), so for such a table a put racing with this call, between its read
-// and its commit, can be lost; flush such tables when no writer updates the
-// rows being flushed (append-only and stream tables qualify).
+// Writes to tables without indexes do not take the commit mutex, but they
+// hold the DB's plain-writer lock for reading while they commit, and this
+// call holds it exclusively for each chunk (after the commit mutex), so no
+// write of any table can fall between the check and the delete: a row
+// updated concurrently is either updated before the check (and stays) or
+// after the delete (and is hot again, newer than its flushed copy).
 //
 // sync makes the commit durable before DeleteUnchanged returns (it also
 // syncs every earlier unsynced write, as the WAL is sequential).
@@ -73,21 +81,65 @@ func (db *DB) DeleteUnchanged(l *Layout, rows []RowVersion, sync bool) (int, err
 	defer db.life.exit()
 	name := l.FullName()
 	prefix := appendRowPrefix(nil, l.ID)
-	lower := append(bytes.Clone(prefix), rows[0].Key...)
+	st := stateOf(db)
 	db.commitMu.Lock()
 	defer db.commitMu.Unlock()
-	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: prefixEnd(prefix)})
+	st.plainMu.Lock()
+	defer st.plainMu.Unlock()
+	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
 	if err != nil {
 		return 0, fmt.Errorf("store: %s: delete flushed rows: %w", name, err)
 	}
 	pb := db.pdb.NewBatch()
 	defer pb.Close()
-	var key, kbuf, vals []byte
+	var key, prev, kbuf, vals []byte
 	var spans []span
 	deleted := 0
+	valid, positioned := false, false
+	// A run is a stretch of rows to delete with no other key between them
+	// in the table: it is deleted with one range deletion rather than a
+	// point deletion per row, which is cheaper to write and keeps later
+	// scans from stepping over a tombstone per flushed row. No write can
+	// put a key inside the run before the batch commits: both writer
+	// locks are held.
+	var runStart, runEnd []byte
+	runLen := 0
+	endRun := func() error {
+		var err error
+		switch runLen {
+		case 0:
+		case 1:
+			err = pb.Delete(runStart, nil)
+		default:
+			err = pb.DeleteRange(runStart, append(runEnd, 0x00), nil)
+		}
+		runLen = 0
+		return err
+	}
+	prevDeleted := false // the previous row is in the current run
 	for i := range rows {
 		key = append(append(key[:0], prefix...), rows[i].Key...)
-		if !it.SeekGE(key) || !bytes.Equal(it.Key(), key) {
+		// The iterator sits at the first key >= the previous row's. Rows
+		// come sorted and mostly adjacent (a flush took them in order), so
+		// stepping forward a few keys beats a seek; out of order, seek.
+		steps := -1 // Next calls from the previous row's position; -1 after a seek
+		if positioned && bytes.Compare(key, prev) > 0 {
+			steps = 0
+			for valid && bytes.Compare(it.Key(), key) < 0 {
+				if steps == 8 {
+					valid, steps = it.SeekGE(key), -1
+					break
+				}
+				valid = it.Next()
+				steps++
+			}
+		} else {
+			valid, positioned = it.SeekGE(key), true
+		}
+		prev = append(prev[:0], key...)
+		adjacent := prevDeleted && steps == 1
+		prevDeleted = false
+		if !valid || !bytes.Equal(it.Key(), key) {
 			continue // gone already (an earlier attempt, or deleted since)
 		}
 		val, err := it.ValueAndErr()
@@ -120,11 +172,24 @@ func (db *DB) DeleteUnchanged(l *Layout, rows []RowVersion, sync bool) (int, err
 				}
 			}
 		}
-		if err := pb.Delete(key, nil); err != nil {
-			_ = it.Close()
-			return 0, wrapWrite(ix.core, err)
+		if adjacent && runLen > 0 {
+			runEnd = append(runEnd[:0], key...)
+			runLen++
+		} else {
+			if err := endRun(); err != nil {
+				_ = it.Close()
+				return 0, wrapWrite(ix.core, err)
+			}
+			runStart = append(runStart[:0], key...)
+			runEnd = append(runEnd[:0], key...)
+			runLen = 1
 		}
+		prevDeleted = true
 		deleted++
+	}
+	if err := endRun(); err != nil {
+		_ = it.Close()
+		return 0, wrapWrite(ix.core, err)
 	}
 	if err := it.Close(); err != nil {
 		return 0, fmt.Errorf("store: %s: delete flushed rows: %w", name, err)
@@ -307,4 +372,206 @@ func appendZero(dst []byte, typ string) []byte {
 		return keyenc.AppendEnum(dst, 0)
 	}
 	return dst
+}
+
+// Tombstones and the cold marker.
+//
+// Once a table has flushed rows (runtime/flush), deleting a row from the
+// store must also hide its flushed copies, or a union of hot and flushed
+// rows would bring it back. The store does that with tombstones in a
+// keyspace of their own:
+//
+//	0x04 tombstone: 0x04 + BE uint32 table id + scope + key tuple → BE uint64 seq
+//
+// written in the same Pebble batch as the deletion of the row (Delete,
+// DeleteIn, any Batch), whose value is the table's cold marker at that
+// moment: the highest segment sequence number any flush of the table has
+// reserved. A reader hides a flushed row when a tombstone for its key has
+// seq >= the row's segment seq; a row put again after the deletion and
+// flushed later lands in a segment with a larger seq, so it stays visible.
+//
+// The marker lives in the metadata keyspace, at 0x01 + BE uint32 0 +
+// "cold/" + BE uint32 table id → BE uint64, and is cached in memory per DB.
+// A table whose marker is 0 (never flushed) writes no tombstones. A flush
+// raises the marker and takes its snapshot in one step ([DB.FlushSnapshot])
+// while holding every writer out, and numbers its segments above the old
+// marker and at most the new one. So a deletion committed before the
+// snapshot carries a seq below every segment of that flush (whose rows it
+// cannot have hidden: the snapshot did not have the row, or had it put
+// again), and a deletion committed after carries a seq at least that of
+// every one of them (the flushed copy is the deleted version). Put never
+// needs to touch tombstones.
+//
+// Tombstones are never removed by the store: a segment holding the key may
+// exist for as long as segments are kept, and without compaction that is
+// forever. A future compaction that rewrites a table's segments may drop
+// every tombstone whose seq is below the smallest seq it keeps.
+const keyspaceTombstone = 0x04
+
+// TombstonePrefix is the prefix of every tombstone of a table: 0x04 + BE
+// uint32 table id. A tombstone's key continues with the deleted row's scope
+// and key tuple, exactly as the row key did after its 0x02 + table id.
+func TombstonePrefix(tableID uint32) []byte {
+	return binary.BigEndian.AppendUint32([]byte{keyspaceTombstone}, tableID)
+}
+
+// DecodeTombstone returns the segment sequence number a tombstone's value
+// holds: flushed copies of the row in segments up to it are deleted.
+func DecodeTombstone(value []byte) (uint64, error) {
+	if len(value) != 8 {
+		return 0, fmt.Errorf("store: tombstone value is %d bytes, not 8: %w", len(value), ErrCorruptTombstone)
+	}
+	return binary.BigEndian.Uint64(value), nil
+}
+
+// ErrCorruptTombstone is wrapped by DecodeTombstone's errors.
+var ErrCorruptTombstone = errors.New("store: corrupt tombstone; the database was written by another program or is damaged")
+
+// appendTombstone appends the tombstone key of a row key (header + scope +
+// key tuple): the same bytes under the tombstone keyspace byte.
+func appendTombstone(dst, rowKey []byte) []byte {
+	dst = append(dst, keyspaceTombstone)
+	return append(dst, rowKey[1:]...)
+}
+
+func coldKey(tableID uint32) []byte {
+	key := binary.BigEndian.AppendUint32([]byte{keyspaceMeta}, markTableID)
+	key = append(key, "cold/"...)
+	return binary.BigEndian.AppendUint32(key, tableID)
+}
+
+// ColdSeq returns table l's cold marker: the highest segment sequence
+// number a flush of it has reserved, 0 when it was never flushed.
+func (db *DB) ColdSeq(l *Layout) (uint64, error) {
+	if !db.life.enter() {
+		return 0, ErrClosed
+	}
+	defer db.life.exit()
+	m, err := stateOf(db).cold(db, l.ID)
+	if err != nil {
+		return 0, fmt.Errorf("store: %s: %w", l.FullName(), err)
+	}
+	return m.Load(), nil
+}
+
+// RaiseColdSeq raises table l's cold marker to seq, durably, unless it is
+// already at least seq. runtime/flush's recovery calls it so that a
+// database restored from a backup older than its flushed files still
+// writes tombstones that hide them.
+func (db *DB) RaiseColdSeq(l *Layout, seq uint64) error {
+	if !db.life.enter() {
+		return ErrClosed
+	}
+	defer db.life.exit()
+	_, _, err := db.reserve(l, seq, 0, false)
+	return err
+}
+
+// FlushSnapshot reserves n segment sequence numbers for one flush of table
+// l, takes the Pebble snapshot the flush reads, and returns both: the
+// numbers are first … first+n-1, where first is at least next (the
+// manifest's next number) and above every number reserved before. The
+// last one becomes the table's cold marker, durably, and the snapshot is
+// taken in the same step, while no write to any table can commit; see the
+// tombstone notes above for why. The caller closes the snapshot.
+func (db *DB) FlushSnapshot(l *Layout, next uint64, n int) (*pebble.Snapshot, uint64, error) {
+	if n < 1 {
+		return nil, 0, fmt.Errorf("store: %s: FlushSnapshot reserves %d sequence numbers; reserve at least one per segment", l.FullName(), n)
+	}
+	if !db.life.enter() {
+		return nil, 0, ErrClosed
+	}
+	defer db.life.exit()
+	return db.reserve(l, next, n, true)
+}
+
+// reserve raises the marker to cover n numbers from max(next, marker+1)
+// (n = 0: to next itself) and optionally takes a snapshot, all under both
+// writer locks. The caller holds a lifecycle reference.
+func (db *DB) reserve(l *Layout, next uint64, n int, snapshot bool) (*pebble.Snapshot, uint64, error) {
+	st := stateOf(db)
+	m, err := st.cold(db, l.ID)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: %s: %w", l.FullName(), err)
+	}
+	db.commitMu.Lock()
+	defer db.commitMu.Unlock()
+	st.plainMu.Lock()
+	defer st.plainMu.Unlock()
+	first, seq := next, next
+	if n > 0 {
+		first = max(next, m.Load()+1)
+		seq = first + uint64(n) - 1
+		if seq < first {
+			return nil, 0, fmt.Errorf("store: %s: segment sequence numbers are exhausted", l.FullName())
+		}
+	}
+	if seq > m.Load() {
+		// Synced whatever Options.Sync says: a segment numbered above a
+		// marker lost in a crash would escape later tombstones.
+		if err := db.pdb.Set(coldKey(l.ID), binary.BigEndian.AppendUint64(nil, seq), pebble.Sync); err != nil {
+			return nil, 0, fmt.Errorf("store: %s: record the cold marker: %w", l.FullName(), err)
+		}
+		m.Store(seq)
+	}
+	if !snapshot {
+		return nil, first, nil
+	}
+	return db.pdb.NewSnapshot(), first, nil
+}
+
+// dbState is what the store keeps per open DB beyond the DB struct: the
+// plain writers' lock and the cold markers. It is found through a weak
+// pointer to the DB, so it goes away with the DB.
+type dbState struct {
+	// plainMu is held for reading by every commit that does not take the
+	// commit mutex (writes to tables without indexes), and exclusively,
+	// after the commit mutex, by DeleteUnchanged and by raising a cold
+	// marker: those must see no write commit between reading and writing.
+	plainMu sync.RWMutex
+
+	mu    sync.Mutex
+	marks map[uint32]*atomic.Uint64 // table id → cold marker, loaded on first use
+}
+
+var states sync.Map // weak.Pointer[DB] → *dbState
+
+func stateOf(db *DB) *dbState {
+	wp := weak.Make(db)
+	if s, ok := states.Load(wp); ok {
+		return s.(*dbState)
+	}
+	s, loaded := states.LoadOrStore(wp, &dbState{marks: map[uint32]*atomic.Uint64{}})
+	if !loaded {
+		runtime.AddCleanup(db, func(wp weak.Pointer[DB]) { states.Delete(wp) }, wp)
+	}
+	return s.(*dbState)
+}
+
+// cold returns the cached cold marker of a table, reading it from the
+// database the first time. The caller holds a lifecycle reference.
+func (s *dbState) cold(db *DB, tableID uint32) (*atomic.Uint64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m := s.marks[tableID]; m != nil {
+		return m, nil
+	}
+	m := new(atomic.Uint64)
+	val, closer, err := db.pdb.Get(coldKey(tableID))
+	switch {
+	case errors.Is(err, pebble.ErrNotFound):
+	case err != nil:
+		return nil, fmt.Errorf("read the cold marker: %w", err)
+	default:
+		ok := len(val) == 8
+		if ok {
+			m.Store(binary.BigEndian.Uint64(val))
+		}
+		_ = closer.Close()
+		if !ok {
+			return nil, fmt.Errorf("the cold marker (key %x) is %d bytes, not 8; the metadata is damaged, restore it from a backup", coldKey(tableID), len(val))
+		}
+	}
+	s.marks[tableID] = m
+	return m, nil
 }

@@ -461,6 +461,8 @@ func (r *layoutRecord) marshal() ([]byte, error) {
 	return json.Marshal(r)
 }
 
+// parseRecord decodes a stored record. It checks the JSON only; check
+// says whether the record is intact.
 func parseRecord(b []byte) (*layoutRecord, error) {
 	var rec layoutRecord
 	if err := json.Unmarshal(b, &rec); err != nil {
@@ -470,4 +472,20 @@ func parseRecord(b []byte) (*layoutRecord, error) {
 		return nil, fmt.Errorf("record has no fingerprint")
 	}
 	return &rec, nil
+}
+
+// check reports damage to a record read from the metadata key of table id:
+// a layout that no longer hashes to the recorded fingerprint, or the layout
+// of another table. The fingerprint doubles as a checksum of the stored
+// layout, so damage is not mistaken for a changed declaration (an intact
+// record that differs from the build's layout), which would be diffed and
+// reported as a *LayoutMismatchError asking for a migration.
+func (r *layoutRecord) check(id uint32) error {
+	if got := r.Layout.Fingerprint(); got != r.Fingerprint {
+		return fmt.Errorf("has fingerprint %s, but its layout hashes to %s", r.Fingerprint, got)
+	}
+	if r.Layout.ID != id {
+		return fmt.Errorf("holds the layout of table id %d", r.Layout.ID)
+	}
+	return nil
 }

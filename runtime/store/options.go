@@ -21,10 +21,21 @@ type Options struct {
 	// of the machine, not only of the process. Default (nil options): true.
 	// A Batch can override it with [Batch.SetSync].
 	Sync bool
-	// CacheSize is the size in bytes of Pebble's block cache.
-	// 0 means DefaultCacheSize (64 MiB).
+	// CacheSize is the number of bytes of sstable blocks (data, index and
+	// filter blocks) the block cache keeps in memory. 0 means
+	// DefaultCacheSize (64 MiB).
+	//
+	// Pebble charges its memtables against the block cache: the live one,
+	// one being flushed and one kept for reuse, each up to MemTableSize.
+	// Open therefore creates a cache of CacheSize + 3*MemTableSize bytes,
+	// so that CacheSize bytes stay for blocks however full the memtables
+	// are; a cache of CacheSize alone would, with the defaults, hold no
+	// block at all once the memtable had grown, and every read would go to
+	// the disk and verify a checksum. Budget CacheSize + 3*MemTableSize
+	// bytes (320 MiB with the defaults) for the cache and memtables together.
 	CacheSize int64
-	// MemTableSize is the size in bytes of one Pebble memtable.
+	// MemTableSize is the size in bytes of one Pebble memtable; see
+	// CacheSize for how it adds to the memory Open sets aside.
 	// 0 means DefaultMemTableSize (64 MiB).
 	MemTableSize uint64
 	// OnProgress, when set, is called while [NewTable] backfills the indexes
@@ -55,7 +66,8 @@ func (quietLogger) Errorf(format string, args ...any) { pebble.DefaultLogger.Err
 func (quietLogger) Fatalf(format string, args ...any) { pebble.DefaultLogger.Fatalf(format, args...) }
 
 // DefaultOptions returns the options Open uses when given nil: Sync true,
-// 64 MiB block cache, 64 MiB memtable.
+// 64 MiB of cached blocks, 64 MiB memtables (320 MiB for the cache and
+// memtables together, see Options.CacheSize).
 func DefaultOptions() *Options {
 	return &Options{Sync: true, CacheSize: DefaultCacheSize, MemTableSize: DefaultMemTableSize}
 }

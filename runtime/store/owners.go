@@ -42,7 +42,8 @@ func (t *Table[K, V]) OwnerCursor(owner string, k K) []byte {
 // [Table.OwnerCursor]; o.Limit counts rows across owners. When floor is not
 // nil, an owner's rows whose key tuple sorts below floor are skipped (the
 // scan seeks past them): stream tables pass the encoded TTL cutoff, so no
-// expired row is returned. Errors are yielded as by [Table.Scan].
+// expired row is returned. Errors are yielded as by [Table.Scan], and, as
+// there, the yielded rows share memory with neighbouring rows of the scan.
 func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned[V], error] {
 	return func(yield func(Owned[V], error) bool) {
 		var zero Owned[V]
@@ -85,6 +86,7 @@ func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned
 		}()
 		n := 0
 		var seek []byte
+		var rows rowArena // each yielded row owns its bytes, as in Scan
 		for ok := first(it, o.Reverse); ok; {
 			key := it.Key()
 			owner, tuple, err := keyenc.DecodeString(key[len(header):])
@@ -112,7 +114,7 @@ func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned
 				return
 			}
 			r := Owned[V]{Owner: owner}
-			if err := t.spec.DecodeRow(val, &r.Row); err != nil {
+			if err := t.spec.DecodeRow(rows.copy(val), &r.Row); err != nil {
 				if !emit(zero, &CorruptError{Table: t.core.name, Key: fmt.Sprintf("%q/%s", owner, t.formatRowKey(key, len(key)-len(tuple))), Err: err}) {
 					return
 				}

@@ -2,10 +2,12 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -87,6 +89,10 @@ type tableCore struct {
 	// formatKey names an encoded key tuple for humans: %v of the decoded key,
 	// or hex when it does not decode.
 	formatKey func(tuple []byte) string
+	// state is the DB's plain-writer lock and cold markers; cold is this
+	// table's marker (0: never flushed, deletions write no tombstone).
+	state *dbState
+	cold  *atomic.Uint64
 }
 
 // Table is a typed view of one table of a [DB]. It is safe for concurrent
@@ -159,7 +165,26 @@ func NewTable[K, V any](db *DB, spec Spec[K, V]) (*Table[K, V], error) {
 	if err := register(t); err != nil {
 		return nil, err
 	}
+	if err := core.loadCold(); err != nil {
+		return nil, err
+	}
 	return t, nil
+}
+
+// loadCold finds the table's cold marker (see the tombstone notes in
+// flush.go).
+func (c *tableCore) loadCold() error {
+	if !c.db.life.enter() {
+		return ErrClosed
+	}
+	defer c.db.life.exit()
+	c.state = stateOf(c.db)
+	m, err := c.state.cold(c.db, c.id)
+	if err != nil {
+		return fmt.Errorf("store: table %s: %w", c.name, err)
+	}
+	c.cold = m
+	return nil
 }
 
 func checkSpec[K, V any](s *Spec[K, V]) error {
@@ -283,7 +308,9 @@ func (t *Table[K, V]) Put(v *V) error {
 }
 
 // Delete removes the row with key k and its index entries, atomically.
-// Deleting a missing row is not an error.
+// Deleting a missing row is not an error. Once the table has rows flushed
+// to Parquet (runtime/flush), the same batch writes a tombstone that hides
+// the row's flushed copies from union reads (see the notes in flush.go).
 func (t *Table[K, V]) Delete(k K) error {
 	if len(t.core.indexes) == 0 {
 		return t.deleteDirect(k)
@@ -295,7 +322,8 @@ func (t *Table[K, V]) Delete(k K) error {
 }
 
 // putDirect writes a row of a table without indexes: nothing to read first,
-// so no commit mutex.
+// so no commit mutex, only the plain writers' read lock (see
+// DB.DeleteUnchanged).
 func (t *Table[K, V]) putDirect(v *V) error {
 	db := t.core.db
 	if !db.life.enter() {
@@ -307,12 +335,18 @@ func (t *Table[K, V]) putDirect(v *V) error {
 	*buf = t.appendRowKey((*buf)[:0], t.spec.KeyOf(v))
 	n := len(*buf)
 	*buf = t.spec.AppendRow(*buf, v)
-	if err := db.pdb.Set((*buf)[:n], (*buf)[n:], db.writeOpts); err != nil {
+	mu := &t.core.state.plainMu
+	mu.RLock()
+	err := db.pdb.Set((*buf)[:n], (*buf)[n:], db.writeOpts)
+	mu.RUnlock()
+	if err != nil {
 		return fmt.Errorf("store: %s: put %v: %w", t.core.name, t.spec.KeyOf(v), err)
 	}
 	return nil
 }
 
+// deleteDirect deletes a row of a table without indexes, with its
+// tombstone once the table has flushed rows.
 func (t *Table[K, V]) deleteDirect(k K) error {
 	db := t.core.db
 	if !db.life.enter() {
@@ -322,7 +356,26 @@ func (t *Table[K, V]) deleteDirect(k K) error {
 	buf := getBuf()
 	defer putBuf(buf)
 	*buf = t.appendRowKey((*buf)[:0], k)
-	if err := db.pdb.Delete(*buf, db.writeOpts); err != nil {
+	n := len(*buf)
+	mu := &t.core.state.plainMu
+	mu.RLock()
+	defer mu.RUnlock()
+	var err error
+	if seq := t.core.cold.Load(); seq == 0 {
+		err = db.pdb.Delete(*buf, db.writeOpts)
+	} else {
+		*buf = appendTombstone(*buf, (*buf)[:n])
+		pb := db.pdb.NewBatch()
+		err = pb.Delete((*buf)[:n], nil)
+		if err == nil {
+			err = pb.Set((*buf)[n:], binary.BigEndian.AppendUint64(nil, seq), nil)
+		}
+		if err == nil {
+			err = pb.Commit(db.writeOpts)
+		}
+		_ = pb.Close()
+	}
+	if err != nil {
 		return fmt.Errorf("store: %s: delete %v: %w", t.core.name, k, err)
 	}
 	return nil

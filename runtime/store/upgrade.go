@@ -92,6 +92,16 @@ func register[K, V any](t *Table[K, V]) error {
 	val, closer, err := db.pdb.Get(key)
 	switch {
 	case errors.Is(err, pebble.ErrNotFound):
+		// A table is recorded before its first row is written, so rows
+		// without a record mean the record was lost: recording this
+		// build's layout would vouch for rows written by another.
+		row, err := db.firstRow(l.ID)
+		if err != nil {
+			return fmt.Errorf("store: table %s: look for rows without a recorded layout: %w", l.FullName(), err)
+		}
+		if row != nil {
+			return &MetadataError{Table: l.FullName(), Key: key, Err: fmt.Errorf("is missing, but the table has rows (the first under key %x)", row)}
+		}
 		rec, err := jsonRecord(l)
 		if err != nil {
 			return fmt.Errorf("store: table %s: encode layout: %w", l.FullName(), err)
@@ -105,7 +115,10 @@ func register[K, V any](t *Table[K, V]) error {
 		stored, err := parseRecord(val)
 		_ = closer.Close()
 		if err != nil {
-			return fmt.Errorf("store: table %s: the layout recorded in the database (key %x) cannot be read: %w; the metadata is damaged, restore it from a backup", l.FullName(), key, err)
+			return &MetadataError{Table: l.FullName(), Key: key, Err: fmt.Errorf("does not parse: %w", err)}
+		}
+		if err := stored.check(l.ID); err != nil {
+			return &MetadataError{Table: l.FullName(), Key: key, Err: err}
 		}
 		if stored.Fingerprint != l.Fingerprint() || len(stored.Building) > 0 {
 			if err := upgrade(t, stored); err != nil {
@@ -116,6 +129,21 @@ func register[K, V any](t *Table[K, V]) error {
 	c := l.canonical()
 	db.tables[l.ID] = &c
 	return nil
+}
+
+// firstRow returns the key of the first row stored under table id, or nil
+// when the table has none: one seek.
+func (db *DB) firstRow(id uint32) ([]byte, error) {
+	prefix := RowPrefix(id)
+	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return nil, err
+	}
+	var first []byte
+	if it.First() {
+		first = bytes.Clone(it.Key())
+	}
+	return first, it.Close()
 }
 
 // upgradePlan is what opening a table with a changed layout does.
@@ -312,11 +340,11 @@ func (t *Table[K, V]) backfill(rec *layoutRecord) error {
 		}
 		k := t.spec.KeyOf(&v)
 		pk = t.spec.AppendKey(pk[:0], k)
-		if !bytes.HasSuffix(ref, pk) {
+		scope, err := t.rowScope(ref, k, pk)
+		if err != nil {
 			return fail(&CorruptError{Table: t.core.name, Key: t.formatRowKey(key, rowHeaderLen),
-				Err: fmt.Errorf("backfilling new indexes: the row is stored under this key but its columns say key %v", k)})
+				Err: fmt.Errorf("backfilling new indexes: the row is stored under this key but %w", err)})
 		}
-		scope := ref[:len(ref)-len(pk)]
 		for _, ix := range ixs {
 			var has bool
 			vals, has = ix.AppendValues(vals[:0], &v)

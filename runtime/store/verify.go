@@ -7,6 +7,8 @@ import (
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/tablegen/tablegen/runtime/keyenc"
 )
 
 // ProblemKind classifies what Verify found.
@@ -65,7 +67,9 @@ func (p Problem) String() string {
 // to a row that calls for it. It returns every problem found (nil when the
 // table is consistent); the error is for failures to read at all. On a
 // scoped view it checks that scope only; on an unscoped view of a scoped
-// table it checks every scope. Memory stays bounded by the problems found:
+// table it checks every scope, and reports as a corrupt row any row whose
+// key is not one scope (an encoded owner; in a user table, never nothing)
+// followed by the key its columns give. Memory stays bounded by the problems found:
 // rows and entries are streamed and checked with point lookups.
 func (t *Table[K, V]) Verify() ([]Problem, error) {
 	db := t.core.db
@@ -116,11 +120,11 @@ func (t *Table[K, V]) verifyRows(snap *pebble.Snapshot, add addProblem) error {
 		}
 		k := t.spec.KeyOf(&v)
 		pk := t.spec.AppendKey(nil, k)
-		if !bytes.HasSuffix(ref, pk) {
-			add(CorruptRow, "", t.formatRowKey(key, len(base)), key, "row is stored under this key but its columns say key %v", k)
+		scope, err := t.rowScope(ref, k, pk)
+		if err != nil {
+			add(CorruptRow, "", t.formatRowKey(key, len(base)), key, "row is stored under this key but %v", err)
 			continue
 		}
-		scope := ref[:len(ref)-len(pk)]
 		for i := range t.spec.Indexes {
 			ix := &t.spec.Indexes[i]
 			var ok bool
@@ -166,8 +170,13 @@ func (t *Table[K, V]) verifyEntries(snap *pebble.Snapshot, ix *IndexSpec[V], add
 			_ = it.Close()
 			return fmt.Errorf("store: %s: verify index %s: %w", t.core.name, ix.Name, err)
 		}
-		rowKey = append(appendRowPrefix(rowKey[:0], t.core.id), ref...)
 		name := t.formatRef(ref, t.scope)
+		if !bytes.HasPrefix(ref, t.scope) {
+			// verifyRows of this view never sees that row.
+			add(StaleEntry, ix.Name, name, key, "entry points to row 0x%x, outside the entry's scope", ref)
+			continue
+		}
+		rowKey = append(appendRowPrefix(rowKey[:0], t.core.id), ref...)
 		val, closer, err := snap.Get(rowKey)
 		if errors.Is(err, pebble.ErrNotFound) {
 			add(DanglingEntry, ix.Name, name, key, "entry points to a row that does not exist")
@@ -177,32 +186,74 @@ func (t *Table[K, V]) verifyEntries(snap *pebble.Snapshot, ix *IndexSpec[V], add
 			_ = it.Close()
 			return fmt.Errorf("store: %s: verify index %s: %w", t.core.name, ix.Name, err)
 		}
-		var v V
-		err = t.spec.DecodeRow(val, &v)
+		// val is Pebble's until closer.Close; checkEntry is done with the
+		// row it decodes from val when it returns (see Spec.DecodeRow).
+		problem, detail := t.checkEntry(ix, key, ref, val, &ekey, &vbuf)
 		_ = closer.Close()
-		if err != nil {
-			continue // reported by verifyRows as a corrupt row
-		}
-		pk := t.spec.AppendKey(nil, t.spec.KeyOf(&v))
-		if !bytes.HasSuffix(ref, pk) {
-			continue // reported by verifyRows: row under the wrong key
-		}
-		scope := ref[:len(ref)-len(pk)]
-		var has bool
-		vbuf, has = ix.AppendValues(vbuf[:0], &v)
-		if !has {
-			add(StaleEntry, ix.Name, name, key, "entry points to a row whose indexed value is null")
-			continue
-		}
-		ekey = entryKey(ekey[:0], t.core, indexCore{id: ix.ID, unique: ix.Unique}, scope, vbuf, pk)
-		if !bytes.Equal(ekey, key) {
-			add(StaleEntry, ix.Name, name, key, "entry %x points to a row whose values %q call for entry %x", key, vbuf, ekey)
+		if problem != 0 {
+			add(problem, ix.Name, name, key, "%s", detail)
 		}
 	}
 	if err := it.Close(); err != nil {
 		return fmt.Errorf("store: %s: verify index %s: %w", t.core.name, ix.Name, err)
 	}
 	return nil
+}
+
+// checkEntry decodes the row val that the entry key (value ref) points to
+// and says whether the row calls for exactly that entry: 0 when it does, or
+// when the row itself is damaged (verifyRows reports it), otherwise the
+// kind of problem and its detail. ekey and vbuf are scratch buffers.
+func (t *Table[K, V]) checkEntry(ix *IndexSpec[V], key, ref, val []byte, ekey, vbuf *[]byte) (ProblemKind, string) {
+	var v V
+	if err := t.spec.DecodeRow(val, &v); err != nil {
+		return 0, "" // reported by verifyRows as a corrupt row
+	}
+	k := t.spec.KeyOf(&v)
+	pk := t.spec.AppendKey(nil, k)
+	scope, err := t.rowScope(ref, k, pk)
+	if err != nil {
+		return 0, "" // reported by verifyRows: row under the wrong key
+	}
+	var has bool
+	*vbuf, has = ix.AppendValues((*vbuf)[:0], &v)
+	if !has {
+		return StaleEntry, "entry points to a row whose indexed value is null"
+	}
+	*ekey = entryKey((*ekey)[:0], t.core, indexCore{id: ix.ID, unique: ix.Unique}, scope, *vbuf, pk)
+	if !bytes.Equal(*ekey, key) {
+		return StaleEntry, fmt.Sprintf("entry %x points to a row whose values %q call for entry %x", key, *vbuf, *ekey)
+	}
+	return 0, ""
+}
+
+// rowScope checks that a row whose columns say key k (encoded as key tuple
+// pk) is stored under ref (scope + key tuple) by the rules of this view, and
+// returns the row's scope. On a scoped view ref must be exactly the view's
+// scope followed by pk. On an unscoped view the scope is what precedes pk,
+// and it must be one scope as [Table.WithScope] makes them: exactly one
+// keyenc string (an encoded owner), or, except in a user table, where every
+// row belongs to an owner, nothing. Bytes that merely end with pk are not
+// enough: a row under any other prefix is misplaced, and taking the prefix
+// for a scope would report the row's index entries as missing instead.
+func (t *Table[K, V]) rowScope(ref []byte, k K, pk []byte) ([]byte, error) {
+	if !bytes.HasSuffix(ref, pk) {
+		return nil, fmt.Errorf("its columns say key %v", k)
+	}
+	scope := ref[:len(ref)-len(pk)]
+	switch {
+	case t.scope != nil:
+		if !bytes.Equal(scope, t.scope) {
+			return nil, fmt.Errorf("its columns say key %v (in scope 0x%x)", k, t.scope)
+		}
+	case len(scope) == 0 && (t.core.layout.Kind == "user" || t.core.layout.Kind == "stream"):
+		return nil, fmt.Errorf("its key has no owner; every row of a user or stream table belongs to one")
+	case len(scope) > 0:
+		if _, rest, err := keyenc.DecodeString(scope); err != nil || len(rest) > 0 {
+			return nil, fmt.Errorf("its columns say key %v, and 0x%x before it is not one encoded owner", k, scope)
+		}
+	}
+	return scope, nil
 }
 
 // formatRef names the row an entry value (scope + key tuple) refers to.

@@ -20,8 +20,13 @@ type BenchRowStore struct {
 	t *store.Table[BenchRowID, BenchRow]
 }
 
-// NewBenchRowStore opens bench.rows in db. It records the table's layout on first use and fails
-// with a *store.LayoutMismatchError when db was written with a different layout.
+// NewBenchRowStore opens bench.rows in db. It records the table's layout on first use.
+// On later opens it applies safe layout changes before it returns (new and retired columns,
+// widened types, appended enum values, renames, dropped indexes, and new indexes, which it
+// backfills from the rows), and it fails with a *store.LayoutMismatchError, having changed
+// nothing, when db holds data this build would misread (a changed key, an incompatible column
+// type, ...); see store.NewTable. A damaged or missing layout record fails with a
+// *store.MetadataError.
 func NewBenchRowStore(db *store.DB) (*BenchRowStore, error) {
 	t, err := store.NewTable(db, BenchRowSpec())
 	if err != nil {
@@ -86,7 +91,7 @@ func (s *BenchRowStore) DeleteIn(b *store.Batch, k BenchRowID) {
 	s.t.DeleteIn(b, k)
 }
 
-// ScanByCategory yields the rows whose category is equal the arguments, through index by_category (category).
+// ScanByCategory yields the rows with category = category, through index by_category (category).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByCategory(&last).
 func (s *BenchRowStore) ScanByCategory(category string, o store.ScanOptions) iter.Seq2[BenchRow, error] {
@@ -94,7 +99,7 @@ func (s *BenchRowStore) ScanByCategory(category string, o store.ScanOptions) ite
 	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
 }
 
-// ScanByCategoryRange yields the rows whose category is in [lo, hi), through index by_category (category).
+// ScanByCategoryRange yields the rows with category in [lo, hi), through index by_category (category).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByCategory(&last).
 func (s *BenchRowStore) ScanByCategoryRange(lo, hi string, o store.ScanOptions) iter.Seq2[BenchRow, error] {

@@ -128,10 +128,13 @@ func appendItemRow(dst []byte, v *Item) []byte {
 }
 
 // decodeItemRow decodes a row encoded by appendItemRow into v, replacing its contents.
-// Unknown tags (columns added by a newer build) are skipped. It never keeps a reference to b.
+// Unknown tags (columns added by a newer build) are skipped. b is owned by the row: v's
+// strings and byte slices are views into b, not copies, so the caller must hand over a buffer
+// that nothing modifies or reuses while v is in use. The store does (see store.Spec.DecodeRow):
+// it copies each stored value once, and a row costs one allocation, not one per column.
 func decodeItemRow(b []byte, v *Item) error {
 	*v = Item{}
-	d := rowenc.NewDecoder(b)
+	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
 		switch d.Tag() {
 		case 1:
@@ -160,7 +163,8 @@ func decodeItemRow(b []byte, v *Item) error {
 // decodeItemColumns is decodeItemRow for a projection: it decodes only the columns i with
 // want[i] true, where i is the column's position in the schema (declaration order), and
 // leaves the others zero. Unwanted fields are skipped without allocating. Positions at or past
-// len(want) are not wanted.
+// len(want) are not wanted. Unlike decodeItemRow it copies strings and byte slices and keeps
+// no reference to b, which scans pass straight from Pebble's iterator.
 func decodeItemColumns(b []byte, v *Item, want []bool) error {
 	*v = Item{}
 	d := rowenc.NewDecoder(b)

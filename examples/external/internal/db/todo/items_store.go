@@ -22,8 +22,13 @@ type ItemStore struct {
 	t *store.Table[ItemID, Item]
 }
 
-// NewItemStore opens todo.items in db. It records the table's layout on first use and fails
-// with a *store.LayoutMismatchError when db was written with a different layout.
+// NewItemStore opens todo.items in db. It records the table's layout on first use.
+// On later opens it applies safe layout changes before it returns (new and retired columns,
+// widened types, appended enum values, renames, dropped indexes, and new indexes, which it
+// backfills from the rows), and it fails with a *store.LayoutMismatchError, having changed
+// nothing, when db holds data this build would misread (a changed key, an incompatible column
+// type, ...); see store.NewTable. A damaged or missing layout record fails with a
+// *store.MetadataError.
 func NewItemStore(db *store.DB) (*ItemStore, error) {
 	t, err := store.NewTable(db, ItemSpec())
 	if err != nil {
@@ -88,7 +93,7 @@ func (s *ItemStore) DeleteIn(b *store.Batch, k ItemID) {
 	s.t.DeleteIn(b, k)
 }
 
-// ScanByList yields the rows whose list is equal the arguments, through index by_list (list, done, created_at).
+// ScanByList yields the rows with list = list, through index by_list (list, done, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByList(&last).
 func (s *ItemStore) ScanByList(list string, o store.ScanOptions) iter.Seq2[Item, error] {
@@ -96,7 +101,7 @@ func (s *ItemStore) ScanByList(list string, o store.ScanOptions) iter.Seq2[Item,
 	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
 }
 
-// ScanByListRange yields the rows whose list is in [lo, hi), through index by_list (list, done, created_at).
+// ScanByListRange yields the rows with list in [lo, hi), through index by_list (list, done, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByList(&last).
 func (s *ItemStore) ScanByListRange(lo, hi string, o store.ScanOptions) iter.Seq2[Item, error] {
@@ -107,7 +112,7 @@ func (s *ItemStore) ScanByListRange(lo, hi string, o store.ScanOptions) iter.Seq
 	return s.t.IndexScan(1, r, o)
 }
 
-// ScanByListDone yields the rows whose list and done are equal the arguments, through index by_list (list, done, created_at).
+// ScanByListDone yields the rows with list = list and done = done, through index by_list (list, done, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByList(&last).
 func (s *ItemStore) ScanByListDone(list string, done bool, o store.ScanOptions) iter.Seq2[Item, error] {
@@ -116,7 +121,7 @@ func (s *ItemStore) ScanByListDone(list string, done bool, o store.ScanOptions) 
 	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
 }
 
-// ScanByListDoneRange yields the rows whose list is equal the arguments and whose done is in [lo, hi), through index by_list (list, done, created_at).
+// ScanByListDoneRange yields the rows with list = list and done in [lo, hi), through index by_list (list, done, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByList(&last).
 func (s *ItemStore) ScanByListDoneRange(list string, lo, hi bool, o store.ScanOptions) iter.Seq2[Item, error] {
@@ -128,7 +133,7 @@ func (s *ItemStore) ScanByListDoneRange(list string, lo, hi bool, o store.ScanOp
 	return s.t.IndexScan(1, r, o)
 }
 
-// ScanByListDoneCreatedAt yields the rows whose list, done and created_at are equal the arguments, through index by_list (list, done, created_at).
+// ScanByListDoneCreatedAt yields the rows with list = list, done = done and created_at = createdAt, through index by_list (list, done, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByList(&last).
 func (s *ItemStore) ScanByListDoneCreatedAt(list string, done bool, createdAt time.Time, o store.ScanOptions) iter.Seq2[Item, error] {
@@ -138,7 +143,7 @@ func (s *ItemStore) ScanByListDoneCreatedAt(list string, done bool, createdAt ti
 	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
 }
 
-// ScanByListDoneCreatedAtRange yields the rows whose list and done are equal the arguments and whose created_at is in [lo, hi), through index by_list (list, done, created_at).
+// ScanByListDoneCreatedAtRange yields the rows with list = list and done = done and created_at in [lo, hi), through index by_list (list, done, created_at).
 // Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
 // and o.After = s.CursorByList(&last).
 func (s *ItemStore) ScanByListDoneCreatedAtRange(list string, done bool, lo, hi time.Time, o store.ScanOptions) iter.Seq2[Item, error] {
