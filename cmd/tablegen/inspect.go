@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -129,14 +128,11 @@ func inspect(ctx context.Context, name string, o *inspectFlags, stdout, stderr i
 			return whereError(o.where, err)
 		}
 	}
-	// Opening creates a database where there is none; refuse instead, so a
-	// mistyped -db reports an error rather than an empty table.
-	if fi, err := os.Stat(o.db); err != nil || !fi.IsDir() {
-		return fmt.Errorf("no database directory at %s: pass the -db the service writes to", o.db)
-	}
-	db, err := store.Open(o.db, &store.Options{Sync: false})
+	// Read-only: inspecting never changes the database, and a directory
+	// that holds no database (a mistyped -db) is an error, not a new one.
+	db, err := store.Open(o.db, &store.Options{ReadOnly: true})
 	if err != nil {
-		return err
+		return fmt.Errorf("%w; pass the -db directory the service writes to", err)
 	}
 	defer db.Close()
 	p, err := scan.NewProvider(db, &l, scan.Options{Docs: layout.Docs(t)})

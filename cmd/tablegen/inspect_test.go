@@ -210,7 +210,7 @@ func TestInspectErrors(t *testing.T) {
 		{[]string{"-db", db, "-schemas", schemas, "users"}, 1, `unknown table "users"; did you mean "app.users"?`},
 		{[]string{"-db", db, "-schemas", schemas, "app.user"}, 1, `unknown table "app.user"; the schemas declare: app.users`},
 		{[]string{"-db", db, "-schemas", schemas, "app.users", "-columns", "nope"}, 1, `unknown column "nope"`},
-		{[]string{"-db", filepath.Join(db, "missing"), "-schemas", schemas, "app.users"}, 1, "no database directory at"},
+		{[]string{"-db", filepath.Join(db, "missing"), "-schemas", schemas, "app.users"}, 1, "no database there"},
 		{[]string{"-schemas", schemas, "app.users"}, 2, "-db is required"},
 		{[]string{"-db", db, "-schemas", schemas}, 2, "want exactly one table name"},
 		{[]string{"-db", db, "-schemas", schemas, "app.users", "-format", "xml"}, 2, `-format "xml" is not one of`},

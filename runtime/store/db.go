@@ -86,6 +86,9 @@ func Open(dir string, opts *Options) (*DB, error) {
 		logger = opts.Logger
 	}
 	created := isNew(dir)
+	if created && (opts.MustExist || opts.ReadOnly) {
+		return nil, fmt.Errorf("store: open %s: no database there; check the path (Options.MustExist/ReadOnly refuse to create one)", dir)
+	}
 	cache := pebble.NewCache(blocks + memTablesCharged*int64(memTable))
 	defer cache.Unref() // Pebble holds its own reference while open.
 	// Pebble wraps its filesystem in disk-health checks whose goroutine it
@@ -100,6 +103,8 @@ func Open(dir string, opts *Options) (*DB, error) {
 		MemTableSize:       memTable,
 		FormatMajorVersion: pebble.FormatNewest,
 		Logger:             logger,
+		ReadOnly:           opts.ReadOnly,
+		ErrorIfNotExists:   opts.MustExist || opts.ReadOnly,
 	}
 	// Every write to an indexed table starts with point reads (the old row,
 	// the unique entries), most of them for keys that do not exist yet:

@@ -142,3 +142,43 @@ func TestOpenRefusesCacheOverflow(t *testing.T) {
 		t.Fatalf("Open with MemTableSize 1<<62 = %v, want an error naming MemTableSize", err)
 	}
 }
+
+// TestMustExistAndReadOnly: tools that only look at a database never create
+// one at a mistyped path, and a read-only open refuses writes and leaves the
+// directory unchanged.
+func TestMustExistAndReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	for _, o := range []*Options{{MustExist: true}, {ReadOnly: true}} {
+		if db, err := Open(dir, o); err == nil {
+			db.Close()
+			t.Fatalf("Open(%+v) of an empty directory succeeded; want an error", *o)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != 0 {
+		t.Fatalf("refused opens left %d entries (%v) in the directory", len(entries), err)
+	}
+	db, err := Open(dir, &Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Pebble().Set([]byte("k"), []byte("v"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := Open(dir, &Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only open of an existing database: %v", err)
+	}
+	defer ro.Close()
+	v, closer, err := ro.Pebble().Get([]byte("k"))
+	if err != nil || string(v) != "v" {
+		t.Fatalf("read-only Get = %q, %v; want v", v, err)
+	}
+	closer.Close()
+	if err := ro.Pebble().Set([]byte("k2"), nil, nil); err == nil {
+		t.Fatal("a write to a read-only database succeeded")
+	}
+}

@@ -49,6 +49,15 @@ type Options struct {
 	// batch, and so how much work a crash can lose (the next open resumes
 	// after the last committed batch). 0 means DefaultBackfillBatchSize.
 	BackfillBatchSize int
+	// MustExist makes Open fail when dir holds no database yet, instead of
+	// creating one. Tools that inspect an existing database (tablegen
+	// inspect, tablegen flush) set it, so a mistyped path is an error rather
+	// than a new empty database.
+	MustExist bool
+	// ReadOnly opens the database for reading only: every write returns an
+	// error, and nothing in dir changes (no compaction, no new log). Implies
+	// MustExist. NewTable on a table the database has no record of fails.
+	ReadOnly bool
 	// Logger receives Pebble's log messages. nil drops informational
 	// messages (Pebble prints several on every open) and sends errors and
 	// fatal errors to pebble.DefaultLogger (the standard log package).
