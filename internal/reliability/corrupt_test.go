@@ -395,9 +395,8 @@ func metaKey(id uint32) []byte {
 // TestCorruptMetadata flips every byte of the accounts table's layout
 // record (and truncates and deletes it) and reopens the database. NewTable
 // must refuse with an error naming the table, or accept; it accepts only
-// damage that cannot change how rows are read (the record's layout copy or
-// a JSON key's letter case: the fingerprint, which is what is compared,
-// still matches), and then every row must read back unchanged.
+// damage that cannot change how rows are read (a JSON key's letter case),
+// and then every row must read back unchanged.
 func TestCorruptMetadata(t *testing.T) {
 	dir := t.TempDir()
 	db, err := store.Open(dir, &store.Options{})

@@ -110,11 +110,10 @@
 // checksums like the log; every flip in it was reported or harmless.
 //
 // The metadata keyspace holds each table's layout as JSON with its
-// fingerprint. NewTable compares only the fingerprint: damage to the
-// fingerprint is refused (as a *store.LayoutMismatchError), damage that
-// breaks the JSON is refused as damaged metadata, and damage to the stored
-// copy of the layout is accepted. Accepting it is harmless for reads — the
-// rows are decoded with the build's layout, which the intact fingerprint
-// says is the right one — and TestCorruptMetadata checks that every row
-// reads back unchanged whenever NewTable accepts.
+// fingerprint. NewTable refuses, as a *store.MetadataError naming the table,
+// a record that does not parse, whose layout no longer matches its
+// fingerprint, that names another table id, or that is missing while the
+// table has rows. A flip it cannot see (the letter case of a JSON key) does
+// not change the layout that is read back, and TestCorruptMetadata checks
+// that every row reads back unchanged whenever NewTable accepts.
 package reliability
