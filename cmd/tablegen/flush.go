@@ -37,6 +37,8 @@ type flushFlags struct {
 	db, to, schemas, owner string
 	ownerSet               bool
 	rowGroup               int64
+	dictionary             string
+	zstdLevel              int
 }
 
 func runFlush(args []string, stdout, stderr io.Writer) int {
@@ -51,6 +53,8 @@ func runFlush(args []string, stdout, stderr io.Writer) int {
 		return nil
 	})
 	fs.Int64Var(&o.rowGroup, "row-group", flush.DefaultRowGroupSize, "rows per Parquet row group")
+	fs.StringVar(&o.dictionary, "dictionary", "strings", "columns with Parquet dictionary encoding: strings (string, enum and json columns), all, or none")
+	fs.IntVar(&o.zstdLevel, "zstd-level", flush.DefaultZstdLevel, "ZSTD compression level, 1 (fastest) to 22 (smallest files)")
 	defaults := func(w io.Writer) {
 		fs.SetOutput(w)
 		fs.PrintDefaults()
@@ -88,6 +92,11 @@ func runFlush(args []string, stdout, stderr io.Writer) int {
 		return usageErr("-owner is empty; name the owner whose rows to flush, or leave -owner out to flush every owner")
 	case o.rowGroup <= 0:
 		return usageErr("-row-group %d must be positive", o.rowGroup)
+	case o.zstdLevel < 1 || o.zstdLevel > 22:
+		return usageErr("-zstd-level %d is outside 1..22", o.zstdLevel)
+	}
+	if _, ok := dictionaries[o.dictionary]; !ok {
+		return usageErr("-dictionary %q: want strings, all or none", o.dictionary)
 	}
 	if err := flushTable(context.Background(), positional[0], &o, stdout); err != nil {
 		printErr(stderr, err)
@@ -122,7 +131,10 @@ func flushTable(ctx context.Context, name string, o *flushFlags, stdout io.Write
 		return err
 	}
 	bar := newFlushBar(stdout)
-	e, err := flush.New(db, o.to, &flush.Options{RowGroupSize: o.rowGroup, Progress: bar.progress})
+	e, err := flush.New(db, o.to, &flush.Options{
+		RowGroupSize: o.rowGroup, Dictionary: dictionaries[o.dictionary], CompressionLevel: o.zstdLevel,
+		Progress: bar.progress,
+	})
 	if err != nil {
 		return err
 	}
@@ -162,6 +174,13 @@ func flushTable(ctx context.Context, name string, o *flushFlags, stdout io.Write
 		what, res.Rows, len(res.Segments), byteSize(res.Bytes), e.TableDir(&l), elapsed.Round(time.Millisecond),
 		float64(res.Rows)/max(elapsed.Seconds(), 1e-9), res.Deleted, res.Rows-res.Deleted)
 	return nil
+}
+
+// dictionaries maps -dictionary's values to the executor's choices.
+var dictionaries = map[string]flush.Dictionary{
+	"strings": flush.DictionaryStrings,
+	"all":     flush.DictionaryAll,
+	"none":    flush.DictionaryNone,
 }
 
 func byteSize(n int64) string {

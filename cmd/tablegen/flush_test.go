@@ -47,7 +47,7 @@ func TestFlushCommand(t *testing.T) {
 	if code != 0 || !summary.MatchString(out) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
 	}
-	code, out, errs = flushRun("-db", dbDir, "-to", root, "chat.messages")
+	code, out, errs = flushRun("-db", dbDir, "-to", root, "chat.messages", "-dictionary", "none", "-zstd-level", "9")
 	if code != 0 || !strings.HasPrefix(out, "flushed chat.messages: 10 rows to 1 files") || strings.Count(out, "\n") != 1 {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
 	}
@@ -72,6 +72,8 @@ func TestFlushCommand(t *testing.T) {
 		{[]string{"-db", dbDir, "-to", root, "chat.conversations", "-owner", "x"}, 1, "has no owners"},
 		{[]string{"-db", dbDir, "-to", root, "chat.nope"}, 1, "unknown table"},
 		{[]string{"-db", filepath.Join(dbDir, "missing"), "-to", root, "chat.messages"}, 1, "no database directory"},
+		{[]string{"-db", dbDir, "-to", root, "chat.messages", "-dictionary", "some"}, 2, "want strings, all or none"},
+		{[]string{"-db", dbDir, "-to", root, "chat.messages", "-zstd-level", "0"}, 2, "outside 1..22"},
 	} {
 		code, _, errs := flushRun(c.args...)
 		if code != c.code || !strings.Contains(errs, c.msg) {

@@ -3,6 +3,7 @@ package flush_test
 import (
 	"bufio"
 	"context"
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/tablegen/tablegen/generated/chat"
 	"github.com/tablegen/tablegen/runtime/flush"
+	"github.com/tablegen/tablegen/runtime/keyenc"
 )
 
 // childEnv makes the test binary act as the flushing child process of
@@ -65,8 +67,10 @@ func (childTB) Fatal(args ...any) {
 // TestCrashKill runs a flush in a child process and kills it with SIGKILL
 // at a random moment, then recovers and checks counts and sums: every row
 // ever written is hot or in exactly one listed file, indexes match, the
-// union returns every row once. Each round adds new rows first. A few
-// rounds by default, 60 with TABLEGEN_SLOW=1 (make test-slow).
+// union returns every row once. Each round adds new rows first and
+// deletes a few random rows, most of them flushed by earlier rounds, so
+// tombstones cross crashes too. A few rounds by default, 60 with
+// TABLEGEN_SLOW=1 (make test-slow).
 func TestCrashKill(t *testing.T) {
 	rounds := 4
 	if os.Getenv("TABLEGEN_SLOW") == "1" {
@@ -80,6 +84,12 @@ func TestCrashKill(t *testing.T) {
 	rng = rand.New(rand.NewPCG(seed, 7))
 	want := map[string]bool{}
 	var wantSum int64
+	type row struct {
+		owner string
+		i     int
+	}
+	var alive []row
+	deleted := map[string]bool{} // keys deleted for good
 	flushTime := 50 * time.Millisecond
 	killed := 0
 	for round := range rounds {
@@ -99,6 +109,7 @@ func TestCrashKill(t *testing.T) {
 				m := message(o, round*per+i)
 				ow.PutIn(b, &m)
 				wantSum += m.ConversationID
+				alive = append(alive, row{o, round*per + i})
 			}
 			if err := b.Commit(); err != nil {
 				t.Fatal(err)
@@ -106,6 +117,27 @@ func TestCrashKill(t *testing.T) {
 		}
 		for k := range allKeys((round + 1) * per) {
 			want[k] = true
+		}
+		for k := range deleted {
+			delete(want, k)
+		}
+		// Delete a few rows, most of them flushed in earlier rounds.
+		for range 10 {
+			j := rng.IntN(len(alive))
+			r := alive[j]
+			alive[j] = alive[len(alive)-1]
+			alive = alive[:len(alive)-1]
+			ow, err := s.For(r.owner)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ow.Delete(chat.UserRowID(r.i + 1)); err != nil {
+				t.Fatal(err)
+			}
+			k := hex.EncodeToString(keyenc.AppendInt64(keyenc.AppendString(nil, r.owner), int64(r.i+1)))
+			delete(want, k)
+			deleted[k] = true
+			wantSum -= message(r.owner, r.i).ConversationID
 		}
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
@@ -155,7 +187,7 @@ func TestCrashKill(t *testing.T) {
 			t.Fatalf("round %d: recover: %v", round, err)
 		}
 		st := collect(t, db, e, p)
-		checkInvariant(t, st, want)
+		checkInvariantDeleted(t, st, want, deleted)
 		ms, err := chat.NewMessageStore(db)
 		if err != nil {
 			t.Fatal(err)

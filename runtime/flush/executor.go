@@ -37,8 +37,15 @@ const (
 	DefaultDeleteBatch = 4096
 )
 
-// Options configure an [Executor]. The zero value is ZSTD, 128 Ki-row
-// groups, scan.DefaultBatchSize-row batches.
+// poolHeld bounds the freed Arrow and Parquet buffers one flush keeps for
+// reuse (see bufferPool): a few batches' worth. Buffers beyond it are
+// simply left to the garbage collector, so it limits memory, not data.
+const poolHeld = 32 << 20
+
+// Options configure an [Executor]. The zero value is ZSTD level 1,
+// dictionary encoding for string, enum and json columns only, 128 Ki-row
+// groups and scan.DefaultBatchSize-row batches (see the package doc for the
+// measurements behind them).
 type Options struct {
 	// Compression of the Parquet pages; nil means ZSTD. Set it to
 	// compress.Codecs.Uncompressed, Snappy, Gzip, Brotli, Lz4Raw or Zstd.
@@ -51,9 +58,12 @@ type Options struct {
 	BatchSize int
 	// DeleteBatch is the hot rows deleted per commit (0 = DefaultDeleteBatch).
 	DeleteBatch int
-	// NoDictionary turns Parquet dictionary encoding off: about 40% faster
-	// writes for 10% larger files on typical tables (see DESIGN.md).
-	NoDictionary bool
+	// CompressionLevel is the codec's level; 0 means DefaultZstdLevel for
+	// ZSTD and the codec's own default for the others.
+	CompressionLevel int
+	// Dictionary chooses the columns written with Parquet dictionary
+	// encoding (the zero value is DictionaryStrings).
+	Dictionary Dictionary
 	// Progress, when set, is called after every record batch written, with
 	// the rows written so far by the current flush.
 	Progress func(rows int64)
@@ -67,11 +77,39 @@ type Options struct {
 	fault func(Step) error
 }
 
+// Dictionary chooses which columns a flush dictionary-encodes. A
+// dictionary pays where a column repeats a few values (names, states,
+// categories): it shrinks the file and the reader's work. For numbers,
+// timestamps and ids, which rarely repeat, it costs a hash table per
+// column while the file is written and then falls back to plain pages
+// anyway; ZSTD already catches what repetition there is.
+type Dictionary uint8
+
+// The dictionary choices.
+const (
+	// DictionaryStrings encodes string, enum and json columns with a
+	// dictionary and every other column plainly (the default).
+	DictionaryStrings Dictionary = iota
+	// DictionaryAll encodes every column with a dictionary (Parquet's
+	// default): the smallest files, the slowest and largest writes.
+	DictionaryAll
+	// DictionaryNone encodes no column with a dictionary.
+	DictionaryNone
+)
+
+// DefaultZstdLevel is the ZSTD level flushes use unless
+// Options.CompressionLevel says otherwise: zstd's level 1 (klauspost's
+// SpeedFastest).
+const DefaultZstdLevel = 1
+
 // Step names a point in a flush, for fault injection in tests.
 type Step string
 
 // The steps of a flush, in order.
 const (
+	// StepReserved: the segment numbers are reserved (the cold marker is
+	// durable) and the snapshot taken; nothing is written yet.
+	StepReserved Step = "reserved"
 	// StepBatch: after each record batch went into the open Parquet file.
 	StepBatch Step = "batch"
 	// StepBeforeRename: a part, keys or manifest file is complete and
@@ -119,37 +157,53 @@ func New(db *store.DB, root string, o *Options) (*Executor, error) {
 	if o != nil {
 		opts = *o
 	}
-	switch {
-	case opts.RowGroupSize < 0:
-		return nil, fmt.Errorf("flush: RowGroupSize %d is negative; use 0 for the default %d", opts.RowGroupSize, DefaultRowGroupSize)
-	case opts.BatchSize < 0:
-		return nil, fmt.Errorf("flush: BatchSize %d is negative; use 0 for the default %d", opts.BatchSize, scan.DefaultBatchSize)
-	case opts.DeleteBatch < 0:
-		return nil, fmt.Errorf("flush: DeleteBatch %d is negative; use 0 for the default %d", opts.DeleteBatch, DefaultDeleteBatch)
-	}
-	if opts.Compression == nil {
-		z := compress.Codecs.Zstd
-		opts.Compression = &z
-	}
-	if opts.RowGroupSize == 0 {
-		opts.RowGroupSize = DefaultRowGroupSize
-	}
-	if opts.BatchSize == 0 {
-		opts.BatchSize = scan.DefaultBatchSize
-	}
-	if opts.DeleteBatch == 0 {
-		opts.DeleteBatch = DefaultDeleteBatch
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.fault == nil {
-		opts.fault = func(Step) error { return nil }
+	if err := opts.normalize(); err != nil {
+		return nil, err
 	}
 	if err := mkdirDurable(root); err != nil {
 		return nil, err
 	}
 	return &Executor{db: db, root: root, o: opts, locks: map[uint32]*tableLock{}}, nil
+}
+
+// normalize checks the options and fills in the defaults.
+func (o *Options) normalize() error {
+	switch {
+	case o.RowGroupSize < 0:
+		return fmt.Errorf("flush: RowGroupSize %d is negative; use 0 for the default %d", o.RowGroupSize, DefaultRowGroupSize)
+	case o.BatchSize < 0:
+		return fmt.Errorf("flush: BatchSize %d is negative; use 0 for the default %d", o.BatchSize, scan.DefaultBatchSize)
+	case o.DeleteBatch < 0:
+		return fmt.Errorf("flush: DeleteBatch %d is negative; use 0 for the default %d", o.DeleteBatch, DefaultDeleteBatch)
+	case o.Dictionary > DictionaryNone:
+		return fmt.Errorf("flush: Dictionary %d is not one of DictionaryStrings, DictionaryAll, DictionaryNone", o.Dictionary)
+	}
+	if o.Compression == nil {
+		z := compress.Codecs.Zstd
+		o.Compression = &z
+	}
+	if o.CompressionLevel == 0 {
+		o.CompressionLevel = compress.DefaultCompressionLevel
+		if *o.Compression == compress.Codecs.Zstd {
+			o.CompressionLevel = DefaultZstdLevel
+		}
+	}
+	if o.RowGroupSize == 0 {
+		o.RowGroupSize = DefaultRowGroupSize
+	}
+	if o.BatchSize == 0 {
+		o.BatchSize = scan.DefaultBatchSize
+	}
+	if o.DeleteBatch == 0 {
+		o.DeleteBatch = DefaultDeleteBatch
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.fault == nil {
+		o.fault = func(Step) error { return nil }
+	}
+	return nil
 }
 
 // Root is the directory the executor writes under.
@@ -206,8 +260,9 @@ type Result struct {
 // unscoped flushes every owner, one file per owner. A table with no hot rows
 // writes nothing.
 //
-// The steps, each durable before the next: the rows are read from one
-// Pebble snapshot; each owner's rows go to part-<seq>.parquet with the
+// The steps, each durable before the next: the segment numbers are
+// reserved (the table's cold marker) and the rows read from one Pebble
+// snapshot taken in the same step; each owner's rows go to part-<seq>.parquet with the
 // (key, value hash) of every row in part-<seq>.keys, both written under a
 // temporary name, fsynced, renamed and their directory fsynced; the
 // manifest lists the new segments (state written, then deleting); the hot
@@ -251,8 +306,6 @@ func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *store.Layout)
 	if err != nil {
 		return nil, err
 	}
-	snap := e.db.Pebble().NewSnapshot()
-	defer snap.Close()
 
 	type part struct {
 		p     *scan.Provider
@@ -269,18 +322,48 @@ func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *store.Layout)
 		}
 		parts = []part{{p: p, owner: &owner}}
 	default:
-		owners, err := listOwners(snap, l)
+		// The owners as of now: one segment number is reserved for each
+		// below, and an owner whose first row comes later waits for the
+		// next flush.
+		owners, err := listOwners(e.db.Pebble(), l)
 		if err != nil {
 			return nil, err
+		}
+		if len(owners) == 0 {
+			return &Result{Table: name}, nil
 		}
 		for _, o := range owners {
 			parts = append(parts, part{p: p.WithScope(keyenc.AppendString(nil, o)), owner: &o})
 		}
 	}
+	if len(parts) == 1 {
+		// Nothing to flush: reserve nothing, so a table that never had
+		// rows flushed keeps deleting without tombstones.
+		found, err := hasRows(e.db.Pebble(), l, parts[0].p.Scope())
+		if err != nil || !found {
+			return &Result{Table: name}, err
+		}
+	}
+	// Reserve the segments' numbers (the table's cold marker) and take the
+	// snapshot in one step: deletions committed before it carry tombstones
+	// below every segment of this flush, later ones at least as high (see
+	// store.FlushSnapshot).
+	snap, seq, err := e.db.FlushSnapshot(l, m.NextSeq, len(parts))
+	if err != nil {
+		return nil, err
+	}
+	defer snap.Close()
+	m.NextSeq = seq
+	if err := e.o.fault(StepReserved); err != nil {
+		return nil, err
+	}
 
 	res := &Result{Table: name}
+	// One pool for the whole flush: each batch reuses the buffers of the
+	// one before, across owners too.
+	pool := newBufferPool(poolHeld)
 	for _, pt := range parts {
-		seg, err := e.writeSegment(ctx, snap, pt.p, l, dir, m.NextSeq, pt.owner, res)
+		seg, err := e.writeSegment(ctx, snap, pt.p.WithAllocator(pool), l, dir, m.NextSeq, pt.owner, pool, res)
 		if err != nil {
 			return nil, err
 		}
@@ -378,11 +461,30 @@ func (e *Executor) finish(l *store.Layout, dir string, m *Manifest, first int) (
 	return deleted, nil
 }
 
+// hasRows reports whether r holds a row of table l in scope.
+func hasRows(r iterSource, l *store.Layout, scope []byte) (bool, error) {
+	prefix := append(store.RowPrefix(l.ID), scope...)
+	probe, err := r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keyenc.PrefixEnd(prefix)})
+	if err != nil {
+		return false, fmt.Errorf("flush: %s: %w", l.FullName(), err)
+	}
+	found := probe.First()
+	if err := probe.Close(); err != nil {
+		return false, fmt.Errorf("flush: %s: %w", l.FullName(), err)
+	}
+	return found, nil
+}
+
+// iterSource is a *pebble.DB or a *pebble.Snapshot.
+type iterSource interface {
+	NewIter(o *pebble.IterOptions) (*pebble.Iterator, error)
+}
+
 // listOwners returns the owners with rows in a partitioned table, seeking
 // past each owner's rows instead of reading them.
-func listOwners(snap *pebble.Snapshot, l *store.Layout) ([]string, error) {
+func listOwners(r iterSource, l *store.Layout) ([]string, error) {
 	prefix := store.RowPrefix(l.ID)
-	it, err := snap.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keyenc.PrefixEnd(prefix)})
+	it, err := r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keyenc.PrefixEnd(prefix)})
 	if err != nil {
 		return nil, fmt.Errorf("flush: %s: list owners: %w", l.FullName(), err)
 	}
@@ -410,19 +512,14 @@ func listOwners(snap *pebble.Snapshot, l *store.Layout) ([]string, error) {
 // writeSegment writes one owner's (or the whole table's) rows from snap to
 // part-<seq>.parquet and part-<seq>.keys, durably. It returns nil when
 // there are no rows (and leaves nothing behind).
-func (e *Executor) writeSegment(ctx context.Context, snap *pebble.Snapshot, p *scan.Provider, l *store.Layout, dir string, seq uint64, owner *string, res *Result) (*Segment, error) {
+func (e *Executor) writeSegment(ctx context.Context, snap *pebble.Snapshot, p *scan.Provider, l *store.Layout, dir string, seq uint64, owner *string, pool *bufferPool, res *Result) (*Segment, error) {
 	rel := segmentDir(owner)
 	sdir := filepath.Join(dir, rel)
 	// Probe for rows first, so an owner whose rows vanished leaves no
 	// empty file.
-	prefix := append(store.RowPrefix(l.ID), p.Scope()...)
-	probe, err := snap.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keyenc.PrefixEnd(prefix)})
+	hasRows, err := hasRows(snap, l, p.Scope())
 	if err != nil {
-		return nil, fmt.Errorf("flush: %s: %w", l.FullName(), err)
-	}
-	hasRows := probe.First()
-	if err := probe.Close(); err != nil {
-		return nil, fmt.Errorf("flush: %s: %w", l.FullName(), err)
+		return nil, err
 	}
 	if !hasRows {
 		return nil, nil
@@ -462,12 +559,7 @@ func (e *Executor) writeSegment(ctx context.Context, snap *pebble.Snapshot, p *s
 		maxKey = append(maxKey[:0], tuple...)
 		return nil
 	}
-	props := parquet.NewWriterProperties(
-		parquet.WithCompression(*e.o.Compression),
-		parquet.WithMaxRowGroupLength(e.o.RowGroupSize),
-		parquet.WithDictionaryDefault(!e.o.NoDictionary),
-		parquet.WithCreatedBy("tablegen"),
-	)
+	props := e.o.writerProperties(l, parquet.WithAllocator(pool))
 	arrowProps := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema())
 	written := res.Rows
 	partPath := filepath.Join(dir, filepath.FromSlash(seg.File))
@@ -523,6 +615,26 @@ func (e *Executor) writeSegment(ctx context.Context, snap *pebble.Snapshot, p *s
 	seg.MinKey, seg.MaxKey = hex.EncodeToString(minKey), hex.EncodeToString(maxKey)
 	seg.Columns = stats.Columns()
 	return seg, nil
+}
+
+// writerProperties are the Parquet writer settings of a flush of table l.
+func (o *Options) writerProperties(l *store.Layout, extra ...parquet.WriterProperty) *parquet.WriterProperties {
+	props := []parquet.WriterProperty{
+		parquet.WithCompression(*o.Compression),
+		parquet.WithCompressionLevel(o.CompressionLevel),
+		parquet.WithMaxRowGroupLength(o.RowGroupSize),
+		parquet.WithDictionaryDefault(o.Dictionary == DictionaryAll),
+		parquet.WithCreatedBy("tablegen"),
+	}
+	if o.Dictionary == DictionaryStrings {
+		for _, c := range l.Columns {
+			switch c.Type {
+			case "string", "enum", "json":
+				props = append(props, parquet.WithDictionaryFor(c.Name, true))
+			}
+		}
+	}
+	return parquet.NewWriterProperties(append(props, extra...)...)
 }
 
 // writeBatches moves every batch of rdr into fw, accumulating statistics

@@ -1,6 +1,21 @@
 package flush
 
-import "github.com/apache/arrow-go/v18/arrow"
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/parquet"
+
+	"github.com/tablegen/tablegen/runtime/store"
+)
+
+// WriterProperties returns the Parquet writer settings an executor with
+// options o uses for table l (for the benchmark's baseline, which writes
+// with the same settings).
+func WriterProperties(o Options, l *store.Layout) (*parquet.WriterProperties, error) {
+	if err := o.normalize(); err != nil {
+		return nil, err
+	}
+	return o.writerProperties(l), nil
+}
 
 // SetFault installs a fault-injection hook: f is called at every Step of
 // a flush, and an error it returns aborts the flush right there.

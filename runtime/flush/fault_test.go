@@ -31,6 +31,7 @@ func TestFaultEveryStep(t *testing.T) {
 		step flush.Step
 		nth  int
 	}{
+		{flush.StepReserved, 1},           // numbers reserved, nothing written
 		{flush.StepBatch, 1},              // mid-file, first owner
 		{flush.StepBatch, 5},              // mid-file, a later owner
 		{flush.StepBeforeRename, 1},       // first part file complete, not renamed

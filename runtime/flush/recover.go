@@ -65,6 +65,14 @@ func (e *Executor) recover(l *store.Layout) (*Recovery, error) {
 			listed[s.Keys] = true
 		}
 	}
+	// Deletions must write tombstones that reach every listed segment,
+	// even when the database is older than the files (restored from a
+	// backup taken before a flush): raise the cold marker to cover them.
+	if m.NextSeq > 1 {
+		if err := e.db.RaiseColdSeq(l, m.NextSeq-1); err != nil {
+			return rec, err
+		}
+	}
 	if err := e.removeUnlisted(dir, ".", listed, rec); err != nil {
 		return rec, err
 	}

@@ -47,13 +47,20 @@ type UnionStats struct {
 	// SegmentsRead and SegmentsSkipped count the segments opened and the
 	// ones skipped by scope, key range or column statistics.
 	SegmentsRead, SegmentsSkipped int
+	// Deleted counts the flushed rows the scan met and hid because a
+	// tombstone deleted them (see store.TombstonePrefix).
+	Deleted int64
 }
 
 // ScanUnion scans the table's hot rows in snap together with the flushed
 // segments, as one table: each key appears once, from the newest place
 // that holds it (hot rows first, then the segment with the largest Seq),
 // and the filter is applied to that version only, so a row updated after
-// its flush is judged by its new values. Rows come out in key order. The
+// its flush is judged by its new values. A flushed version is dropped when
+// snap holds a tombstone for its key whose seq is at least the segment's
+// (the row was deleted after that segment's flush read it; see
+// store.TombstonePrefix); the key's older flushed versions go with it,
+// as they are older still. Rows come out in key order. The
 // request means what it means for Scan: projection, filter, limit, batch
 // size.
 //
@@ -111,7 +118,7 @@ func (p *Provider) newUnion(ctx context.Context, snap *pebble.Snapshot, segs []S
 	if err != nil {
 		return nil, err
 	}
-	u := &union{ctx: ctx, t: p.t, filter: f, src: src, project: project, batch: r.BatchSize, limit: r.Limit, snap: snap}
+	u := &union{ctx: ctx, t: p.t, filter: f, src: src, project: project, batch: r.BatchSize, limit: r.Limit, snap: snap, stats: stats}
 	if u.limit == 0 {
 		u.limit = -1
 	}
@@ -180,6 +187,10 @@ func (p *Provider) newUnion(ctx context.Context, snap *pebble.Snapshot, segs []S
 			c.read = o.read && bytes.Compare(o.lo, c.hi) <= 0 && bytes.Compare(c.lo, o.hi) <= 0
 		}
 	}
+	// Tombstones never make a segment readable or skippable: they only
+	// hide rows of the segments read, and a row they hide in a newer
+	// segment is, like the segment's other rows, never older than what an
+	// older segment holds for the key.
 	for _, c := range cands {
 		if !c.read {
 			stats.SegmentsSkipped++
@@ -196,6 +207,15 @@ func (p *Provider) newUnion(ctx context.Context, snap *pebble.Snapshot, segs []S
 			u.close()
 			return nil, err
 		}
+	}
+	if len(u.cold) > 0 {
+		// The deletions of flushed rows, as of the same snapshot.
+		u.tprefix = append(store.TombstonePrefix(p.t.layout.ID), p.scope...)
+		if u.tomb, err = snap.NewIter(&pebble.IterOptions{LowerBound: u.tprefix, UpperBound: keyenc.PrefixEnd(u.tprefix)}); err != nil {
+			u.close()
+			return nil, fmt.Errorf("scan: %s: open tombstone iterator: %w", p.t.name, err)
+		}
+		u.tprefix = store.TombstonePrefix(p.t.layout.ID)
 	}
 	return u, nil
 }
@@ -218,9 +238,15 @@ type union struct {
 	hotValid  bool
 	prefixLen int
 	cold      []*coldSource
-	cur       arrow.RecordBatch
-	err       error
-	done      bool
+	stats     *UnionStats
+	// tomb iterates the tombstones of the scope, moving forward with the
+	// merge; tprefix is the table's tombstone prefix, tkey scratch.
+	tomb          *pebble.Iterator
+	tprefix, tkey []byte
+	tpos, tvalid  bool
+	cur           arrow.RecordBatch
+	err           error
+	done          bool
 }
 
 func (u *union) Retain() { u.refs.Add(1) }
@@ -252,6 +278,12 @@ func (u *union) finish() {
 			u.err = fmt.Errorf("scan: %s: close iterator: %w", u.t.name, err)
 		}
 		u.it = nil
+	}
+	if u.tomb != nil {
+		if err := u.tomb.Close(); err != nil && u.err == nil {
+			u.err = fmt.Errorf("scan: %s: close tombstone iterator: %w", u.t.name, err)
+		}
+		u.tomb = nil
 	}
 	if u.snap != nil {
 		if err := u.snap.Close(); err != nil && u.err == nil {
@@ -344,10 +376,16 @@ func (u *union) step() (bool, error) {
 	hot := u.hotValid && bytes.Equal(u.it.Key()[u.prefixLen:], min)
 	var pass bool
 	var err error
-	if hot {
+	switch {
+	case hot:
 		pass, err = u.hotRow()
-	} else {
-		pass, err = u.coldRow(win)
+	default:
+		var deleted bool
+		if deleted, err = u.deleted(min, win.seg.Seq); deleted {
+			u.stats.Deleted++
+		} else if err == nil {
+			pass, err = u.coldRow(win)
+		}
 	}
 	if err != nil {
 		return false, err
@@ -369,6 +407,39 @@ func (u *union) step() (bool, error) {
 		}
 	}
 	return pass, nil
+}
+
+// deleted reports whether a tombstone hides the flushed version of key
+// (scope + key tuple) held by segment seq. Keys come in increasing order,
+// so the tombstone iterator only moves forward.
+func (u *union) deleted(key []byte, seq uint64) (bool, error) {
+	if u.tomb == nil {
+		return false, nil
+	}
+	u.tkey = append(append(u.tkey[:0], u.tprefix...), key...)
+	// The iterator sits at the first tombstone >= an earlier key; when it
+	// is already past key, key has none.
+	if !u.tpos || (u.tvalid && bytes.Compare(u.tomb.Key(), u.tkey) < 0) {
+		u.tvalid, u.tpos = u.tomb.SeekGE(u.tkey), true
+	}
+	if !u.tvalid {
+		if err := u.tomb.Error(); err != nil {
+			return false, fmt.Errorf("scan: %s: read tombstones: %w", u.t.name, err)
+		}
+		return false, nil
+	}
+	if !bytes.Equal(u.tomb.Key(), u.tkey) {
+		return false, nil
+	}
+	val, err := u.tomb.ValueAndErr()
+	if err != nil {
+		return false, fmt.Errorf("scan: %s: read tombstone %x: %w", u.t.name, u.tkey, err)
+	}
+	del, err := store.DecodeTombstone(val)
+	if err != nil {
+		return false, &store.CorruptError{Table: u.t.name, Key: fmt.Sprintf("0x%x", u.tkey), Err: err}
+	}
+	return del >= seq, nil
 }
 
 func (u *union) hotRow() (bool, error) {

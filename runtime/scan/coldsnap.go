@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
@@ -171,4 +172,15 @@ func (r *snapReader) Next() bool {
 		r.cur = r.rb.NewRecordBatch()
 	}
 	return true
+}
+
+// WithAllocator returns a provider whose record batches are allocated with
+// mem. runtime/flush gives each flush an allocator that reuses the buffers
+// of the batches it has written.
+func (p *Provider) WithAllocator(mem memory.Allocator) *Provider {
+	c := *p
+	if mem != nil {
+		c.mem = mem
+	}
+	return &c
 }

@@ -44,12 +44,13 @@ type Stats struct {
 	nulls    []int64
 	noRange  []bool // a value that cannot be represented (±Inf) was seen
 	rows     int64
+	fast     bool // use addFast where it applies (false only in tests, as the reference)
 }
 
 // NewStats returns an empty accumulator for the provider's table.
 func (p *Provider) NewStats() *Stats {
 	n := len(p.t.cols)
-	return &Stats{t: p.t, min: make([]Value, n), max: make([]Value, n), has: make([]bool, n), nulls: make([]int64, n), noRange: make([]bool, n)}
+	return &Stats{t: p.t, min: make([]Value, n), max: make([]Value, n), has: make([]bool, n), nulls: make([]int64, n), noRange: make([]bool, n), fast: true}
 }
 
 // Add folds one batch in. The batch must have every column in layout order.
@@ -61,6 +62,9 @@ func (s *Stats) Add(rec arrow.RecordBatch) error {
 	for c := range s.t.cols {
 		col := &s.t.cols[c]
 		a := rec.Column(c)
+		if s.fast && s.addFast(c, col, a) {
+			continue
+		}
 		for i := range n {
 			v, err := arrowValue(col, a, i)
 			if err != nil {
@@ -89,6 +93,146 @@ func (s *Stats) Add(rec arrow.RecordBatch) error {
 	}
 	s.rows += int64(n)
 	return nil
+}
+
+// addFast folds in one column of a batch without going through a Value
+// per row, for the array types a flush writes most: integers, timestamps,
+// durations, floats, booleans and strings, and bytes and json columns,
+// which only count nulls (they carry no range). It reports false for
+// the others, which take the general path.
+func (s *Stats) addFast(c int, col *column, a arrow.Array) bool {
+	if ext, ok := a.(array.ExtensionArray); ok {
+		a = ext.Storage()
+	}
+	if col.typ == tBytes || col.typ == tJSON {
+		s.nulls[c] += int64(a.NullN())
+		return true
+	}
+	switch x := a.(type) {
+	case *array.Int64:
+		if col.typ == tUint64 {
+			return false
+		}
+		s.addInts(c, x, x.Int64Values())
+	case *array.Int32:
+		s.addInts(c, x, x.Int32Values())
+	case *array.Timestamp:
+		s.addInts(c, x, x.TimestampValues())
+	case *array.Duration:
+		s.addInts(c, x, x.DurationValues())
+	case *array.Boolean:
+		lo, hi, found := int64(1), int64(0), false
+		for i := range x.Len() {
+			if x.IsValid(i) {
+				v := int64(0)
+				if x.Value(i) {
+					v = 1
+				}
+				lo, hi, found = min(lo, v), max(hi, v), true
+			}
+		}
+		s.nulls[c] += int64(x.NullN())
+		if found {
+			s.merge(c, col, Value{I: lo}, Value{I: hi})
+		}
+	case *array.Float64:
+		lo, hi, found := math.Inf(1), math.Inf(-1), false
+		for i, v := range x.Float64Values() {
+			if x.IsNull(i) || math.IsNaN(v) {
+				continue
+			}
+			if math.IsInf(v, 0) {
+				s.noRange[c] = true
+				continue
+			}
+			lo, hi, found = min(lo, v), max(hi, v), true
+		}
+		s.nulls[c] += int64(x.NullN())
+		if found {
+			s.merge(c, col, Value{F: lo}, Value{F: hi})
+		}
+	case *array.String:
+		if col.typ != tString {
+			return false
+		}
+		lo, hi := -1, -1
+		for i := range x.Len() {
+			if x.IsNull(i) {
+				continue
+			}
+			if lo < 0 {
+				lo, hi = i, i
+				continue
+			}
+			v := x.Value(i)
+			if v < x.Value(lo) {
+				lo = i
+			}
+			if v > x.Value(hi) {
+				hi = i
+			}
+		}
+		s.nulls[c] += int64(x.NullN())
+		if lo >= 0 {
+			s.merge(c, col, Value{B: []byte(x.Value(lo))}, Value{B: []byte(x.Value(hi))})
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// intRange returns the range of the non-null values of an integer-like
+// array.
+func intRange[T ~int32 | ~int64](a arrow.Array, vals []T) (lo, hi int64, found bool) {
+	for i, v := range vals {
+		if a.IsNull(i) {
+			continue
+		}
+		w := int64(v)
+		if !found {
+			lo, hi, found = w, w, true
+			continue
+		}
+		lo, hi = min(lo, w), max(hi, w)
+	}
+	return lo, hi, found
+}
+
+// addInts folds in an integer-like array's nulls and range.
+func (s *Stats) addInts(c int, a arrow.Array, vals any) {
+	var lo, hi int64
+	var found bool
+	switch v := vals.(type) {
+	case []int64:
+		lo, hi, found = intRange(a, v)
+	case []int32:
+		lo, hi, found = intRange(a, v)
+	case []arrow.Timestamp:
+		lo, hi, found = intRange(a, v)
+	case []arrow.Duration:
+		lo, hi, found = intRange(a, v)
+	}
+	s.nulls[c] += int64(a.NullN())
+	if found {
+		s.merge(c, &s.t.cols[c], Value{I: lo}, Value{I: hi})
+	}
+}
+
+// merge widens column c's range to cover [lo, hi]; both may alias Arrow
+// buffers.
+func (s *Stats) merge(c int, col *column, lo, hi Value) {
+	if !s.has[c] {
+		s.has[c] = true
+		s.min[c], s.max[c] = own(lo), own(hi)
+		return
+	}
+	if cmp, _ := compare(col.typ, lo, s.min[c]); cmp < 0 {
+		s.min[c] = own(lo)
+	}
+	if cmp, _ := compare(col.typ, hi, s.max[c]); cmp > 0 {
+		s.max[c] = own(hi)
+	}
 }
 
 // own copies the bytes of v, which may alias an Arrow buffer.

@@ -49,8 +49,10 @@ func RowHash(value []byte) uint64 { return xxhash.Sum64(value) }
 // redo an interrupted deletion.
 //
 // The rows are read, checked and deleted in one Pebble batch under the
-// DB's commit mutex, so no indexed write can slip between the check and the
-// delete; callers bound the batch by passing rows in chunks. Rows should be
+// DB's commit mutex and plain-writer lock (below), so no write can slip
+// between the check and the delete; callers bound the batch by passing
+// rows in chunks. A run of listed rows with no other key between them is
+// deleted with one range deletion instead of a tombstone per row. Rows should be
 // sorted by key: the reads then move forward through one iterator. The
 // index entries are derived from the stored row with the layout alone (no
 // generated code), so tools that only have the YAML can flush too.
