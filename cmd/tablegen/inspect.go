@@ -144,7 +144,7 @@ func inspect(ctx context.Context, name string, o *inspectFlags, stdout, stderr i
 		return err
 	}
 	defer rdr.Release()
-	return writeRows(rdr, o.format, stdout)
+	return writeRows(withRowCounter(rdr, stdout, stderr, "inspect "+name), o.format, stdout)
 }
 
 // findTable finds NS.TABLE, suggesting the nearest names when it is missing.
