@@ -11,6 +11,12 @@
 //	0x01 meta:  0x01 + BE uint32 table id                      → JSON of the table's Layout and fingerprint
 //	0x02 rows:  0x02 + BE uint32 table id + scope + key tuple  → row (protobuf wire format)
 //	0x03 index: 0x03 + BE uint32 table id + BE uint32 index id + scope + index values [+ key tuple] → scope + key tuple
+//	0x04 tomb:  0x04 + BE uint32 table id + scope + key tuple  → the cold marker when the row was deleted
+//
+// Tombstones exist only for tables that have flushed rows to Parquet
+// (runtime/flush): a delete then also records that the key's flushed copies,
+// in segments numbered up to the marker, are deleted too, so the union of hot
+// rows and files does not bring them back. See [DB.FlushSnapshot].
 //
 // A unique index entry's key is the index values alone; a non-unique entry's
 // key is the index values followed by the row's key tuple, so every entry is
@@ -38,7 +44,9 @@
 // those before it, and commits that batch. That is why two goroutines
 // inserting the same unique value can never both succeed: the second one
 // reads after the first has committed and sees its entry. Writes to tables
-// without indexes need no read and skip the mutex.
+// without indexes need no read: they skip the mutex and take only a shared
+// lock, which a flush's conditional delete of hot rows takes exclusively so
+// that no update can slip between its check and its delete.
 //
 // Scans read from one consistent snapshot: a primary scan uses one Pebble
 // iterator, an index scan a Pebble snapshot from which it reads both the
