@@ -33,7 +33,7 @@ check-static:
 test:
 	$(GO) test ./...
 	$(GO) test -race $(RACE_PKGS)
-	@for d in examples/*/; do \
+	@for d in examples/*/ bench/; do \
 	  if [ -f $$d/go.mod ]; then echo "== $$d (own module)"; (cd $$d && $(GO) test ./... && $(GO) vet ./...) || exit 1; fi; \
 	done
 
