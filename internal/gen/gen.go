@@ -420,7 +420,7 @@ func checkNames(p *pkgPlan, fail func(schema.Pos, string, ...any)) {
 			add("Parse"+et, what("the enum parser of column "+c.Name), c.Pos)
 			add(lowerFirst(et)+"Names", what("the enum names of column "+c.Name), c.Pos)
 			for _, v := range c.Values {
-				n := et + enumValueName(v)
+				n := et + schema.EnumValueName(v)
 				if !isExportedIdent(n) {
 					fail(c.Pos, "column %q: enum value %q does not make a Go identifier (%s); use letters, digits and underscores, starting with a letter", c.Name, v, n)
 					continue

@@ -28,17 +28,6 @@ func TestLowerFirst(t *testing.T) {
 	}
 }
 
-func TestEnumValueName(t *testing.T) {
-	for in, want := range map[string]string{
-		"new": "New", "in_progress": "InProgress", "inProgress": "InProgress", "ACTIVE": "Active",
-		"api_timeout": "APITimeout", "dba": "Dba", "v2": "V2", "http_url": "HTTPURL",
-	} {
-		if got := enumValueName(in); got != want {
-			t.Errorf("enumValueName(%q) = %q; want %q", in, got, want)
-		}
-	}
-}
-
 func TestParamName(t *testing.T) {
 	taken := map[string]bool{"o": true}
 	for _, tc := range []struct{ goName, want string }{

@@ -52,48 +52,6 @@ func paramName(c *schema.Column, taken map[string]bool) string {
 	return name
 }
 
-// initialisms are the words golint writes in capitals; kept in sync with the
-// schema package's list so enum constants follow the same rule as fields.
-var initialisms = map[string]bool{
-	"ACL": true, "API": true, "ASCII": true, "CPU": true, "CSS": true, "DNS": true,
-	"EOF": true, "GUID": true, "HTML": true, "HTTP": true, "HTTPS": true, "ID": true,
-	"IP": true, "JSON": true, "LHS": true, "QPS": true, "RAM": true, "RHS": true,
-	"RPC": true, "SLA": true, "SMTP": true, "SQL": true, "SSH": true, "TCP": true,
-	"TLS": true, "TTL": true, "UDP": true, "UI": true, "UID": true, "UUID": true,
-	"URI": true, "URL": true, "UTF8": true, "VM": true, "XML": true, "XMPP": true,
-	"XSRF": true, "XSS": true,
-}
-
-// enumValueName is the Go suffix of an enum constant: the value split on
-// underscores, each word capitalized (in_progress → InProgress), an
-// all-capitals word written as a word (ACTIVE → Active) unless it is an
-// initialism (api → API), and CamelCase kept (inProgress → InProgress).
-// Values that start with a digit or contain other characters are not valid
-// identifiers; the loader rejects them, and the caller reports a name that is
-// still not a Go identifier.
-func enumValueName(v string) string {
-	var b strings.Builder
-	for part := range strings.SplitSeq(v, "_") {
-		if part == "" {
-			continue
-		}
-		upper := strings.ToUpper(part)
-		switch {
-		case initialisms[upper]:
-			b.WriteString(upper)
-		case part == upper:
-			r, size := utf8.DecodeRuneInString(part)
-			b.WriteRune(r)
-			b.WriteString(strings.ToLower(part[size:]))
-		default:
-			r, size := utf8.DecodeRuneInString(part)
-			b.WriteRune(unicode.ToUpper(r))
-			b.WriteString(part[size:])
-		}
-	}
-	return b.String()
-}
-
 // isExportedIdent reports whether s is an exported Go identifier that is not
 // a keyword.
 func isExportedIdent(s string) bool {
