@@ -162,19 +162,10 @@ func (t *Table[K, V]) IndexScan(indexID uint32, r Range, o ScanOptions) iter.Seq
 			yield(zero, fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err))
 			return
 		}
-		stopped := false
-		emit := func(v V, err error) bool {
-			if stopped {
-				return false
-			}
-			stopped = !yield(v, err)
-			return !stopped
-		}
-		defer func() {
-			if err := it.Close(); err != nil {
-				emit(zero, fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err))
-			}
-		}()
+		emit := stopOnce(yield)
+		defer closeIter(it, emit, func(err error) error {
+			return fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err)
+		})
 		rowKey := appendRowPrefix(nil, t.core.id)
 		var rows rowArena
 		n := 0

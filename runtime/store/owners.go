@@ -71,19 +71,10 @@ func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned
 			yield(zero, fmt.Errorf("store: %s: scan all owners: %w", t.core.name, err))
 			return
 		}
-		stopped := false
-		emit := func(v Owned[V], err error) bool {
-			if stopped {
-				return false
-			}
-			stopped = !yield(v, err)
-			return !stopped
-		}
-		defer func() {
-			if err := it.Close(); err != nil {
-				emit(zero, fmt.Errorf("store: %s: scan all owners: %w", t.core.name, err))
-			}
-		}()
+		emit := stopOnce(yield)
+		defer closeIter(it, emit, func(err error) error {
+			return fmt.Errorf("store: %s: scan all owners: %w", t.core.name, err)
+		})
 		n := 0
 		var seek []byte
 		var rows rowArena // each yielded row owns its bytes, as in Scan

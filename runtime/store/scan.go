@@ -111,19 +111,10 @@ func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
 			yield(zero, fmt.Errorf("store: %s: scan: %w", t.core.name, err))
 			return
 		}
-		stopped := false
-		emit := func(v V, err error) bool {
-			if stopped {
-				return false
-			}
-			stopped = !yield(v, err)
-			return !stopped
-		}
-		defer func() {
-			if err := it.Close(); err != nil {
-				emit(zero, fmt.Errorf("store: %s: scan: %w", t.core.name, err))
-			}
-		}()
+		emit := stopOnce(yield)
+		defer closeIter(it, emit, func(err error) error {
+			return fmt.Errorf("store: %s: scan: %w", t.core.name, err)
+		})
 		n := 0
 		var v V // one V decoded into and copied out per row, not one allocation per row
 		var rows rowArena
@@ -228,4 +219,27 @@ func (a *rowArena) copy(val []byte) []byte {
 	a.free = a.free[n:]
 	copy(b, val)
 	return b
+}
+
+// stopOnce wraps a range-over-func yield so that after the consumer stops
+// (yield returned false) nothing more is yielded, not even the error of
+// closing the iterator: calling yield again would panic.
+func stopOnce[T any](yield func(T, error) bool) func(T, error) bool {
+	stopped := false
+	return func(v T, err error) bool {
+		if stopped {
+			return false
+		}
+		stopped = !yield(v, err)
+		return !stopped
+	}
+}
+
+// closeIter closes it and reports a close error through emit, wrapped by
+// wrap, unless the consumer has already stopped.
+func closeIter[T any](it *pebble.Iterator, emit func(T, error) bool, wrap func(error) error) {
+	if err := it.Close(); err != nil {
+		var zero T
+		emit(zero, wrap(err))
+	}
 }
