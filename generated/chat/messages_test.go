@@ -596,109 +596,48 @@ func TestMessageByClientMessageID(t *testing.T) {
 	if err != nil {
 		t.Fatalf("For(%q): %v", "alice", err)
 	}
-	r := rand.New(rand.NewPCG(9, 9))
-	a := randomMessage(r)
-	if a.ClientMessageID == nil {
-		x := tabletest.RandomUUID(r)
-		a.ClientMessageID = &x
-	}
-	if err := s.Put(&a); err != nil {
-		t.Fatalf("Put(a): %v", err)
-	}
-	got, err := s.GetByClientMessageID(*a.ClientMessageID)
-	if err != nil || diffMessage(&got, &a) != "" {
-		t.Fatalf("GetByClientMessageID after Put = %v, %v; want row %v", got, err, UserRowID(a.RowID))
-	}
-	// b: another key, the same values in this index and no other unique conflict.
-	ka := string(UserRowID(a.RowID).AppendKey(nil))
-	var b Message
-	for i := 0; ; i++ {
-		if i == 1000 {
-			t.Fatalf("found no row with another key and only a conflict in %s", "by_client_message_id")
-		}
-		b = randomMessage(r)
-		b.ClientMessageID = a.ClientMessageID
-		kb := string(UserRowID(b.RowID).AppendKey(nil))
-		if kb != ka && slices.Equal(conflictMessage(map[string]Message{ka: a}, kb, &b), []string{"by_client_message_id"}) {
-			break
-		}
-	}
-	err = s.Put(&b)
-	var uv *store.UniqueViolationError
-	if !errors.As(err, &uv) || uv.Index != "by_client_message_id" {
-		t.Fatalf("Put of a second row with the same by_client_message_id values = %v; want a *store.UniqueViolationError of by_client_message_id", err)
-	}
-	if ok, err := s.Has(UserRowID(b.RowID)); err != nil || ok {
-		t.Fatalf("Has(%v) after the refused Put = %v, %v; want false (nothing written)", UserRowID(b.RowID), ok, err)
-	}
-	// Once a is gone, b may take the values.
-	if err := s.Delete(UserRowID(a.RowID)); err != nil {
-		t.Fatalf("Delete(a): %v", err)
-	}
-	if err := s.Put(&b); err != nil {
-		t.Fatalf("Put(b) after Delete(a): %v", err)
-	}
-	got, err = s.GetByClientMessageID(*a.ClientMessageID)
-	if err != nil || diffMessage(&got, &b) != "" {
-		t.Fatalf("GetByClientMessageID after Delete(a) and Put(b) = %v, %v; want row %v", got, err, UserRowID(b.RowID))
-	}
-	a = b
-	// Update the row (the table's only one) to new values: the old values find nothing any more.
-	u := randomMessage(r)
-	if u.ClientMessageID == nil {
-		x := tabletest.RandomUUID(r)
-		u.ClientMessageID = &x
-	}
-	setMessageKey(&u, UserRowID(a.RowID))
-	if err := s.Put(&u); err != nil {
-		t.Fatalf("Put(updated row): %v", err)
-	}
-	ua, _ := appendMessageByClientMessageIDValues(nil, &u)
-	aa, _ := appendMessageByClientMessageIDValues(nil, &a)
-	if !bytes.Equal(ua, aa) {
-		if _, err := s.GetByClientMessageID(*a.ClientMessageID); !errors.Is(err, store.ErrNotFound) {
-			t.Fatalf("GetByClientMessageID with the values before the update = %v; want store.ErrNotFound", err)
-		}
-	}
-	got, err = s.GetByClientMessageID(*u.ClientMessageID)
-	if err != nil || diffMessage(&got, &u) != "" {
-		t.Fatalf("GetByClientMessageID after the update = %v, %v; want the updated row", got, err)
-	}
-	// Delete: the values find nothing.
-	if err := s.Delete(UserRowID(u.RowID)); err != nil {
-		t.Fatalf("Delete: %v", err)
-	}
-	if _, err := s.GetByClientMessageID(*u.ClientMessageID); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("GetByClientMessageID after Delete = %v; want store.ErrNotFound", err)
-	}
-	// Sparse: rows with a null indexed value have no entry and never conflict.
-	seen := map[string]bool{}
-	for i := 0; len(seen) < 3; i++ {
-		if i == 1000 {
-			t.Fatalf("found no three rows with distinct keys and no other unique conflict")
-		}
-		v := randomMessage(r)
-		v.ClientMessageID = nil
-		k := string(UserRowID(v.RowID).AppendKey(nil))
-		if seen[k] {
-			continue
-		}
-		if err := s.Put(&v); err != nil {
-			var uv *store.UniqueViolationError
-			if errors.As(err, &uv) && uv.Index != "by_client_message_id" {
-				continue
+	tabletest.UniqueIndex(t, tabletest.UniqueIndexCase[UserRowID, Message]{
+		Index:  "by_client_message_id",
+		Get:    "GetByClientMessageID",
+		Sparse: true,
+		Rand:   rand.New(rand.NewPCG(9, 9)),
+		Random: randomMessage,
+		SetNonNull: func(r *rand.Rand, v *Message) {
+			if v.ClientMessageID == nil {
+				x := tabletest.RandomUUID(r)
+				v.ClientMessageID = &x
 			}
-			t.Fatalf("Put of a row with a null by_client_message_id value: %v", err)
-		}
-		seen[k] = true
-	}
-	if n, err := s.Count(s.All()); err != nil || n != 3 {
-		t.Fatalf("Count = %d, %v; want 3", n, err)
-	}
-	problems, err := s.Verify()
-	if err != nil || len(problems) != 0 {
-		t.Fatalf("Verify = %v, %v; want no problems", problems, err)
-	}
+		},
+		CopyIndex: func(dst, src *Message) {
+			dst.ClientMessageID = src.ClientMessageID
+		},
+		SetNull: func(v *Message) {
+			v.ClientMessageID = nil
+		},
+		SetKey: setMessageKey,
+		KeyOf: func(v *Message) UserRowID {
+			return UserRowID(v.RowID)
+		},
+		EncodeKey: func(k UserRowID) string {
+			return string(k.AppendKey(nil))
+		},
+		Diff:     diffMessage,
+		Conflict: conflictMessage,
+		Values: func(v *Message) []byte {
+			b, _ := appendMessageByClientMessageIDValues(nil, v)
+			return b
+		},
+		Put:    s.Put,
+		Delete: s.Delete,
+		Has:    s.Has,
+		GetBy: func(v *Message) (Message, error) {
+			return s.GetByClientMessageID(*v.ClientMessageID)
+		},
+		Count: func() (int, error) {
+			return s.Count(s.All())
+		},
+		Verify: s.Verify,
+	})
 }
 
 // TestMessageOwners checks that For rejects an empty owner and that owners never see each

@@ -789,107 +789,46 @@ func TestJobByIdempotencyKey(t *testing.T) {
 	if err != nil {
 		t.Fatalf("NewJobStore: %v", err)
 	}
-	r := rand.New(rand.NewPCG(5, 9))
-	a := randomJob(r)
-	if a.IdempotencyKey == nil {
-		x := tabletest.RandomString(r)
-		a.IdempotencyKey = &x
-	}
-	if err := s.Put(&a); err != nil {
-		t.Fatalf("Put(a): %v", err)
-	}
-	got, err := s.GetByIdempotencyKey(*a.IdempotencyKey)
-	if err != nil || diffJob(&got, &a) != "" {
-		t.Fatalf("GetByIdempotencyKey after Put = %v, %v; want row %v", got, err, JobID(a.JobID))
-	}
-	// b: another key, the same values in this index and no other unique conflict.
-	ka := string(JobID(a.JobID).AppendKey(nil))
-	var b Job
-	for i := 0; ; i++ {
-		if i == 1000 {
-			t.Fatalf("found no row with another key and only a conflict in %s", "by_idempotency_key")
-		}
-		b = randomJob(r)
-		b.IdempotencyKey = a.IdempotencyKey
-		kb := string(JobID(b.JobID).AppendKey(nil))
-		if kb != ka && slices.Equal(conflictJob(map[string]Job{ka: a}, kb, &b), []string{"by_idempotency_key"}) {
-			break
-		}
-	}
-	err = s.Put(&b)
-	var uv *store.UniqueViolationError
-	if !errors.As(err, &uv) || uv.Index != "by_idempotency_key" {
-		t.Fatalf("Put of a second row with the same by_idempotency_key values = %v; want a *store.UniqueViolationError of by_idempotency_key", err)
-	}
-	if ok, err := s.Has(JobID(b.JobID)); err != nil || ok {
-		t.Fatalf("Has(%v) after the refused Put = %v, %v; want false (nothing written)", JobID(b.JobID), ok, err)
-	}
-	// Once a is gone, b may take the values.
-	if err := s.Delete(JobID(a.JobID)); err != nil {
-		t.Fatalf("Delete(a): %v", err)
-	}
-	if err := s.Put(&b); err != nil {
-		t.Fatalf("Put(b) after Delete(a): %v", err)
-	}
-	got, err = s.GetByIdempotencyKey(*a.IdempotencyKey)
-	if err != nil || diffJob(&got, &b) != "" {
-		t.Fatalf("GetByIdempotencyKey after Delete(a) and Put(b) = %v, %v; want row %v", got, err, JobID(b.JobID))
-	}
-	a = b
-	// Update the row (the table's only one) to new values: the old values find nothing any more.
-	u := randomJob(r)
-	if u.IdempotencyKey == nil {
-		x := tabletest.RandomString(r)
-		u.IdempotencyKey = &x
-	}
-	setJobKey(&u, JobID(a.JobID))
-	if err := s.Put(&u); err != nil {
-		t.Fatalf("Put(updated row): %v", err)
-	}
-	ua, _ := appendJobByIdempotencyKeyValues(nil, &u)
-	aa, _ := appendJobByIdempotencyKeyValues(nil, &a)
-	if !bytes.Equal(ua, aa) {
-		if _, err := s.GetByIdempotencyKey(*a.IdempotencyKey); !errors.Is(err, store.ErrNotFound) {
-			t.Fatalf("GetByIdempotencyKey with the values before the update = %v; want store.ErrNotFound", err)
-		}
-	}
-	got, err = s.GetByIdempotencyKey(*u.IdempotencyKey)
-	if err != nil || diffJob(&got, &u) != "" {
-		t.Fatalf("GetByIdempotencyKey after the update = %v, %v; want the updated row", got, err)
-	}
-	// Delete: the values find nothing.
-	if err := s.Delete(JobID(u.JobID)); err != nil {
-		t.Fatalf("Delete: %v", err)
-	}
-	if _, err := s.GetByIdempotencyKey(*u.IdempotencyKey); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("GetByIdempotencyKey after Delete = %v; want store.ErrNotFound", err)
-	}
-	// Sparse: rows with a null indexed value have no entry and never conflict.
-	seen := map[string]bool{}
-	for i := 0; len(seen) < 3; i++ {
-		if i == 1000 {
-			t.Fatalf("found no three rows with distinct keys and no other unique conflict")
-		}
-		v := randomJob(r)
-		v.IdempotencyKey = nil
-		k := string(JobID(v.JobID).AppendKey(nil))
-		if seen[k] {
-			continue
-		}
-		if err := s.Put(&v); err != nil {
-			var uv *store.UniqueViolationError
-			if errors.As(err, &uv) && uv.Index != "by_idempotency_key" {
-				continue
+	tabletest.UniqueIndex(t, tabletest.UniqueIndexCase[JobID, Job]{
+		Index:  "by_idempotency_key",
+		Get:    "GetByIdempotencyKey",
+		Sparse: true,
+		Rand:   rand.New(rand.NewPCG(5, 9)),
+		Random: randomJob,
+		SetNonNull: func(r *rand.Rand, v *Job) {
+			if v.IdempotencyKey == nil {
+				x := tabletest.RandomString(r)
+				v.IdempotencyKey = &x
 			}
-			t.Fatalf("Put of a row with a null by_idempotency_key value: %v", err)
-		}
-		seen[k] = true
-	}
-	if n, err := s.Count(s.All()); err != nil || n != 3 {
-		t.Fatalf("Count = %d, %v; want 3", n, err)
-	}
-	problems, err := s.Verify()
-	if err != nil || len(problems) != 0 {
-		t.Fatalf("Verify = %v, %v; want no problems", problems, err)
-	}
+		},
+		CopyIndex: func(dst, src *Job) {
+			dst.IdempotencyKey = src.IdempotencyKey
+		},
+		SetNull: func(v *Job) {
+			v.IdempotencyKey = nil
+		},
+		SetKey: setJobKey,
+		KeyOf: func(v *Job) JobID {
+			return JobID(v.JobID)
+		},
+		EncodeKey: func(k JobID) string {
+			return string(k.AppendKey(nil))
+		},
+		Diff:     diffJob,
+		Conflict: conflictJob,
+		Values: func(v *Job) []byte {
+			b, _ := appendJobByIdempotencyKeyValues(nil, v)
+			return b
+		},
+		Put:    s.Put,
+		Delete: s.Delete,
+		Has:    s.Has,
+		GetBy: func(v *Job) (Job, error) {
+			return s.GetByIdempotencyKey(*v.IdempotencyKey)
+		},
+		Count: func() (int, error) {
+			return s.Count(s.All())
+		},
+		Verify: s.Verify,
+	})
 }

@@ -678,77 +678,36 @@ func TestUserByUserID(t *testing.T) {
 	if err != nil {
 		t.Fatalf("NewUserStore: %v", err)
 	}
-	r := rand.New(rand.NewPCG(1, 8))
-	a := randomUser(r)
-	if err := s.Put(&a); err != nil {
-		t.Fatalf("Put(a): %v", err)
-	}
-	got, err := s.GetByUserID(a.UserID)
-	if err != nil || diffUser(&got, &a) != "" {
-		t.Fatalf("GetByUserID after Put = %v, %v; want row %v", got, err, UserName(a.Username))
-	}
-	// b: another key, the same values in this index and no other unique conflict.
-	ka := string(UserName(a.Username).AppendKey(nil))
-	var b User
-	for i := 0; ; i++ {
-		if i == 1000 {
-			t.Fatalf("found no row with another key and only a conflict in %s", "by_user_id")
-		}
-		b = randomUser(r)
-		b.UserID = a.UserID
-		kb := string(UserName(b.Username).AppendKey(nil))
-		if kb != ka && slices.Equal(conflictUser(map[string]User{ka: a}, kb, &b), []string{"by_user_id"}) {
-			break
-		}
-	}
-	err = s.Put(&b)
-	var uv *store.UniqueViolationError
-	if !errors.As(err, &uv) || uv.Index != "by_user_id" {
-		t.Fatalf("Put of a second row with the same by_user_id values = %v; want a *store.UniqueViolationError of by_user_id", err)
-	}
-	if ok, err := s.Has(UserName(b.Username)); err != nil || ok {
-		t.Fatalf("Has(%v) after the refused Put = %v, %v; want false (nothing written)", UserName(b.Username), ok, err)
-	}
-	// Once a is gone, b may take the values.
-	if err := s.Delete(UserName(a.Username)); err != nil {
-		t.Fatalf("Delete(a): %v", err)
-	}
-	if err := s.Put(&b); err != nil {
-		t.Fatalf("Put(b) after Delete(a): %v", err)
-	}
-	got, err = s.GetByUserID(a.UserID)
-	if err != nil || diffUser(&got, &b) != "" {
-		t.Fatalf("GetByUserID after Delete(a) and Put(b) = %v, %v; want row %v", got, err, UserName(b.Username))
-	}
-	a = b
-	// Update the row (the table's only one) to new values: the old values find nothing any more.
-	u := randomUser(r)
-	setUserKey(&u, UserName(a.Username))
-	if err := s.Put(&u); err != nil {
-		t.Fatalf("Put(updated row): %v", err)
-	}
-	ua, _ := appendUserByUserIDValues(nil, &u)
-	aa, _ := appendUserByUserIDValues(nil, &a)
-	if !bytes.Equal(ua, aa) {
-		if _, err := s.GetByUserID(a.UserID); !errors.Is(err, store.ErrNotFound) {
-			t.Fatalf("GetByUserID with the values before the update = %v; want store.ErrNotFound", err)
-		}
-	}
-	got, err = s.GetByUserID(u.UserID)
-	if err != nil || diffUser(&got, &u) != "" {
-		t.Fatalf("GetByUserID after the update = %v, %v; want the updated row", got, err)
-	}
-	// Delete: the values find nothing.
-	if err := s.Delete(UserName(u.Username)); err != nil {
-		t.Fatalf("Delete: %v", err)
-	}
-	if _, err := s.GetByUserID(u.UserID); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("GetByUserID after Delete = %v; want store.ErrNotFound", err)
-	}
-	problems, err := s.Verify()
-	if err != nil || len(problems) != 0 {
-		t.Fatalf("Verify = %v, %v; want no problems", problems, err)
-	}
+	tabletest.UniqueIndex(t, tabletest.UniqueIndexCase[UserName, User]{
+		Index:      "by_user_id",
+		Get:        "GetByUserID",
+		Rand:       rand.New(rand.NewPCG(1, 8)),
+		Random:     randomUser,
+		SetNonNull: func(r *rand.Rand, v *User) {},
+		CopyIndex: func(dst, src *User) {
+			dst.UserID = src.UserID
+		},
+		SetKey: setUserKey,
+		KeyOf: func(v *User) UserName {
+			return UserName(v.Username)
+		},
+		EncodeKey: func(k UserName) string {
+			return string(k.AppendKey(nil))
+		},
+		Diff:     diffUser,
+		Conflict: conflictUser,
+		Values: func(v *User) []byte {
+			b, _ := appendUserByUserIDValues(nil, v)
+			return b
+		},
+		Put:    s.Put,
+		Delete: s.Delete,
+		Has:    s.Has,
+		GetBy: func(v *User) (User, error) {
+			return s.GetByUserID(v.UserID)
+		},
+		Verify: s.Verify,
+	})
 }
 
 // TestUserByEmail checks unique index by_email (email): lookups after put, update and delete,
@@ -760,107 +719,46 @@ func TestUserByEmail(t *testing.T) {
 	if err != nil {
 		t.Fatalf("NewUserStore: %v", err)
 	}
-	r := rand.New(rand.NewPCG(1, 9))
-	a := randomUser(r)
-	if a.Email == nil {
-		x := tabletest.RandomString(r)
-		a.Email = &x
-	}
-	if err := s.Put(&a); err != nil {
-		t.Fatalf("Put(a): %v", err)
-	}
-	got, err := s.GetByEmail(*a.Email)
-	if err != nil || diffUser(&got, &a) != "" {
-		t.Fatalf("GetByEmail after Put = %v, %v; want row %v", got, err, UserName(a.Username))
-	}
-	// b: another key, the same values in this index and no other unique conflict.
-	ka := string(UserName(a.Username).AppendKey(nil))
-	var b User
-	for i := 0; ; i++ {
-		if i == 1000 {
-			t.Fatalf("found no row with another key and only a conflict in %s", "by_email")
-		}
-		b = randomUser(r)
-		b.Email = a.Email
-		kb := string(UserName(b.Username).AppendKey(nil))
-		if kb != ka && slices.Equal(conflictUser(map[string]User{ka: a}, kb, &b), []string{"by_email"}) {
-			break
-		}
-	}
-	err = s.Put(&b)
-	var uv *store.UniqueViolationError
-	if !errors.As(err, &uv) || uv.Index != "by_email" {
-		t.Fatalf("Put of a second row with the same by_email values = %v; want a *store.UniqueViolationError of by_email", err)
-	}
-	if ok, err := s.Has(UserName(b.Username)); err != nil || ok {
-		t.Fatalf("Has(%v) after the refused Put = %v, %v; want false (nothing written)", UserName(b.Username), ok, err)
-	}
-	// Once a is gone, b may take the values.
-	if err := s.Delete(UserName(a.Username)); err != nil {
-		t.Fatalf("Delete(a): %v", err)
-	}
-	if err := s.Put(&b); err != nil {
-		t.Fatalf("Put(b) after Delete(a): %v", err)
-	}
-	got, err = s.GetByEmail(*a.Email)
-	if err != nil || diffUser(&got, &b) != "" {
-		t.Fatalf("GetByEmail after Delete(a) and Put(b) = %v, %v; want row %v", got, err, UserName(b.Username))
-	}
-	a = b
-	// Update the row (the table's only one) to new values: the old values find nothing any more.
-	u := randomUser(r)
-	if u.Email == nil {
-		x := tabletest.RandomString(r)
-		u.Email = &x
-	}
-	setUserKey(&u, UserName(a.Username))
-	if err := s.Put(&u); err != nil {
-		t.Fatalf("Put(updated row): %v", err)
-	}
-	ua, _ := appendUserByEmailValues(nil, &u)
-	aa, _ := appendUserByEmailValues(nil, &a)
-	if !bytes.Equal(ua, aa) {
-		if _, err := s.GetByEmail(*a.Email); !errors.Is(err, store.ErrNotFound) {
-			t.Fatalf("GetByEmail with the values before the update = %v; want store.ErrNotFound", err)
-		}
-	}
-	got, err = s.GetByEmail(*u.Email)
-	if err != nil || diffUser(&got, &u) != "" {
-		t.Fatalf("GetByEmail after the update = %v, %v; want the updated row", got, err)
-	}
-	// Delete: the values find nothing.
-	if err := s.Delete(UserName(u.Username)); err != nil {
-		t.Fatalf("Delete: %v", err)
-	}
-	if _, err := s.GetByEmail(*u.Email); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("GetByEmail after Delete = %v; want store.ErrNotFound", err)
-	}
-	// Sparse: rows with a null indexed value have no entry and never conflict.
-	seen := map[string]bool{}
-	for i := 0; len(seen) < 3; i++ {
-		if i == 1000 {
-			t.Fatalf("found no three rows with distinct keys and no other unique conflict")
-		}
-		v := randomUser(r)
-		v.Email = nil
-		k := string(UserName(v.Username).AppendKey(nil))
-		if seen[k] {
-			continue
-		}
-		if err := s.Put(&v); err != nil {
-			var uv *store.UniqueViolationError
-			if errors.As(err, &uv) && uv.Index != "by_email" {
-				continue
+	tabletest.UniqueIndex(t, tabletest.UniqueIndexCase[UserName, User]{
+		Index:  "by_email",
+		Get:    "GetByEmail",
+		Sparse: true,
+		Rand:   rand.New(rand.NewPCG(1, 9)),
+		Random: randomUser,
+		SetNonNull: func(r *rand.Rand, v *User) {
+			if v.Email == nil {
+				x := tabletest.RandomString(r)
+				v.Email = &x
 			}
-			t.Fatalf("Put of a row with a null by_email value: %v", err)
-		}
-		seen[k] = true
-	}
-	if n, err := s.Count(s.All()); err != nil || n != 3 {
-		t.Fatalf("Count = %d, %v; want 3", n, err)
-	}
-	problems, err := s.Verify()
-	if err != nil || len(problems) != 0 {
-		t.Fatalf("Verify = %v, %v; want no problems", problems, err)
-	}
+		},
+		CopyIndex: func(dst, src *User) {
+			dst.Email = src.Email
+		},
+		SetNull: func(v *User) {
+			v.Email = nil
+		},
+		SetKey: setUserKey,
+		KeyOf: func(v *User) UserName {
+			return UserName(v.Username)
+		},
+		EncodeKey: func(k UserName) string {
+			return string(k.AppendKey(nil))
+		},
+		Diff:     diffUser,
+		Conflict: conflictUser,
+		Values: func(v *User) []byte {
+			b, _ := appendUserByEmailValues(nil, v)
+			return b
+		},
+		Put:    s.Put,
+		Delete: s.Delete,
+		Has:    s.Has,
+		GetBy: func(v *User) (User, error) {
+			return s.GetByEmail(*v.Email)
+		},
+		Count: func() (int, error) {
+			return s.Count(s.All())
+		},
+		Verify: s.Verify,
+	})
 }

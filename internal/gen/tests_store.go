@@ -553,15 +553,17 @@ func (tp *tablePlan) setNonNull(g *jen.Group, v string, cols []*schema.Column) {
 	}
 }
 
-// uniqueTest emits Test<E><Index>: lookups after put, update and delete; a
-// second row with the same values is refused with a
-// *store.UniqueViolationError and writes nothing; null values (sparse) are
-// never indexed and never conflict.
+// uniqueTest emits Test<E><Index>, a call of tabletest.UniqueIndex with
+// closures over the table's store and generated helpers: lookups after
+// put, update and delete; a second row with the same values is refused
+// with a *store.UniqueViolationError and writes nothing; null values
+// (sparse) are never indexed and never conflict.
 func (tp *tablePlan) uniqueTest(f *jen.File, ix *schema.Index) {
 	e := tp.entity
+	k := tp.key.name
 	get := "Get" + ix.GoName
-	keyOf := func(v string) *jen.Statement { return tp.keyOf(jen.Id(v)) }
-	args := func(v string) []jen.Code { return indexArgs(jen.Id(v), ix.Columns) }
+	v := jen.Id("v")
+	ptr := func() *jen.Statement { return jen.Op("*").Id(e) }
 	doc := fmt.Sprintf("Test%s%s checks unique index %s (%s): lookups after put, update and delete", e, ix.GoName, ix.Name, indexColumns(ix))
 	if !tp.coversKey(ix) {
 		doc += ",\nand that a second row with the same values is refused and writes nothing"
@@ -573,99 +575,67 @@ func (tp *tablePlan) uniqueTest(f *jen.File, ix *schema.Index) {
 	f.Func().Id("Test" + e + ix.GoName).Params(tT()).BlockFunc(func(g *jen.Group) {
 		g.Id("db").Op(":=").Add(openDB("t"))
 		tp.openStore(g, "alice")
-		g.Id("r").Op(":=").Add(newRand(tp.t.ID, 7+int(ix.ID)))
-		g.Id("a").Op(":=").Id("random" + e).Call(jen.Id("r"))
-		tp.setNonNull(g, "a", ix.Columns)
-		g.If(jen.Err().Op(":=").Id("s").Dot("Put").Call(jen.Op("&").Id("a")), jen.Err().Op("!=").Nil()).Block(fatalf("Put(a): %v", jen.Err()))
-		g.List(jen.Id("got"), jen.Err()).Op(":=").Id("s").Dot(get).Call(args("a")...)
-		g.If(jen.Err().Op("!=").Nil().Op("||").Id("diff"+e).Call(jen.Op("&").Id("got"), jen.Op("&").Id("a")).Op("!=").Lit("")).Block(
-			fatalf(get+" after Put = %v, %v; want row %v", jen.Id("got"), jen.Err(), keyOf("a")),
-		)
-		if !tp.coversKey(ix) {
-			g.Comment("b: another key, the same values in this index and no other unique conflict.")
-			g.Id("ka").Op(":=").Add(tp.encodedKey(keyOf("a")))
-			g.Var().Id("b").Id(e)
-			g.For(jen.Id("i").Op(":=").Lit(0), jen.Empty(), jen.Id("i").Op("++")).BlockFunc(func(g *jen.Group) {
-				g.If(jen.Id("i").Op("==").Lit(1000)).Block(fatalf("found no row with another key and only a conflict in %s", jen.Lit(ix.Name)))
-				g.Id("b").Op("=").Id("random" + e).Call(jen.Id("r"))
-				for _, c := range ix.Columns {
-					g.Id("b").Dot(c.GoName).Op("=").Id("a").Dot(c.GoName)
-				}
-				g.Id("kb").Op(":=").Add(tp.encodedKey(keyOf("b")))
-				g.If(jen.Id("kb").Op("!=").Id("ka").Op("&&").Qual("slices", "Equal").Call(
-					jen.Id("conflict"+e).Call(jen.Map(jen.String()).Id(e).Values(jen.Dict{jen.Id("ka"): jen.Id("a")}), jen.Id("kb"), jen.Op("&").Id("b")),
-					jen.Index().String().Values(jen.Lit(ix.Name)),
-				)).Block(jen.Break())
-			})
-			g.Err().Op("=").Id("s").Dot("Put").Call(jen.Op("&").Id("b"))
-			g.Var().Id("uv").Op("*").Qual(pathStore, "UniqueViolationError")
-			g.If(jen.Op("!").Qual("errors", "As").Call(jen.Err(), jen.Op("&").Id("uv")).Op("||").Id("uv").Dot("Index").Op("!=").Lit(ix.Name)).Block(
-				fatalf("Put of a second row with the same "+ix.Name+" values = %v; want a *store.UniqueViolationError of "+ix.Name, jen.Err()),
-			)
-			g.If(jen.List(jen.Id("ok"), jen.Err()).Op(":=").Id("s").Dot("Has").Call(keyOf("b")), jen.Err().Op("!=").Nil().Op("||").Id("ok")).Block(
-				fatalf("Has(%v) after the refused Put = %v, %v; want false (nothing written)", keyOf("b"), jen.Id("ok"), jen.Err()),
-			)
-			g.Comment("Once a is gone, b may take the values.")
-			g.If(jen.Err().Op(":=").Id("s").Dot("Delete").Call(keyOf("a")), jen.Err().Op("!=").Nil()).Block(fatalf("Delete(a): %v", jen.Err()))
-			g.If(jen.Err().Op(":=").Id("s").Dot("Put").Call(jen.Op("&").Id("b")), jen.Err().Op("!=").Nil()).Block(fatalf("Put(b) after Delete(a): %v", jen.Err()))
-			g.List(jen.Id("got"), jen.Err()).Op("=").Id("s").Dot(get).Call(args("a")...)
-			g.If(jen.Err().Op("!=").Nil().Op("||").Id("diff"+e).Call(jen.Op("&").Id("got"), jen.Op("&").Id("b")).Op("!=").Lit("")).Block(
-				fatalf(get+" after Delete(a) and Put(b) = %v, %v; want row %v", jen.Id("got"), jen.Err(), keyOf("b")),
-			)
-			g.Id("a").Op("=").Id("b")
+		var d []jen.Code
+		field := func(name string, val jen.Code) { d = append(d, jen.Id(name).Op(":").Add(val)) }
+		field("Index", jen.Lit(ix.Name))
+		field("Get", jen.Lit(get))
+		if tp.coversKey(ix) {
+			field("CoversKey", jen.True())
 		}
-		g.Comment("Update the row (the table's only one) to new values: the old values find nothing any more.")
-		g.Id("u").Op(":=").Id("random" + e).Call(jen.Id("r"))
-		tp.setNonNull(g, "u", ix.Columns)
-		g.Id("set"+e+"Key").Call(jen.Op("&").Id("u"), keyOf("a"))
-		g.If(jen.Err().Op(":=").Id("s").Dot("Put").Call(jen.Op("&").Id("u")), jen.Err().Op("!=").Nil()).Block(fatalf("Put(updated row): %v", jen.Err()))
-		g.List(jen.Id("ua"), jen.Id("_")).Op(":=").Id("append"+e+ix.GoName+"Values").Call(jen.Nil(), jen.Op("&").Id("u"))
-		g.List(jen.Id("aa"), jen.Id("_")).Op(":=").Id("append"+e+ix.GoName+"Values").Call(jen.Nil(), jen.Op("&").Id("a"))
-		g.If(jen.Op("!").Qual("bytes", "Equal").Call(jen.Id("ua"), jen.Id("aa"))).Block(
-			jen.If(jen.List(jen.Id("_"), jen.Err()).Op(":=").Id("s").Dot(get).Call(args("a")...), jen.Op("!").Qual("errors", "Is").Call(jen.Err(), jen.Qual(pathStore, "ErrNotFound"))).Block(
-				fatalf(get+" with the values before the update = %v; want store.ErrNotFound", jen.Err()),
-			),
-		)
-		g.List(jen.Id("got"), jen.Err()).Op("=").Id("s").Dot(get).Call(args("u")...)
-		g.If(jen.Err().Op("!=").Nil().Op("||").Id("diff"+e).Call(jen.Op("&").Id("got"), jen.Op("&").Id("u")).Op("!=").Lit("")).Block(
-			fatalf(get+" after the update = %v, %v; want the updated row", jen.Id("got"), jen.Err()),
-		)
-		g.Comment("Delete: the values find nothing.")
-		g.If(jen.Err().Op(":=").Id("s").Dot("Delete").Call(keyOf("u")), jen.Err().Op("!=").Nil()).Block(fatalf("Delete: %v", jen.Err()))
-		g.If(jen.List(jen.Id("_"), jen.Err()).Op(":=").Id("s").Dot(get).Call(args("u")...), jen.Op("!").Qual("errors", "Is").Call(jen.Err(), jen.Qual(pathStore, "ErrNotFound"))).Block(
-			fatalf(get+" after Delete = %v; want store.ErrNotFound", jen.Err()),
-		)
 		if ix.Sparse {
-			g.Comment("Sparse: rows with a null indexed value have no entry and never conflict.")
-			g.Id("seen").Op(":=").Map(jen.String()).Bool().Values()
-			g.For(jen.Id("i").Op(":=").Lit(0), jen.Len(jen.Id("seen")).Op("<").Lit(3), jen.Id("i").Op("++")).BlockFunc(func(g *jen.Group) {
-				g.If(jen.Id("i").Op("==").Lit(1000)).Block(fatalf("found no three rows with distinct keys and no other unique conflict"))
-				g.Id("v").Op(":=").Id("random" + e).Call(jen.Id("r"))
+			field("Sparse", jen.True())
+		}
+		field("Rand", newRand(tp.t.ID, 7+int(ix.ID)))
+		field("Random", jen.Id("random"+e))
+		field("SetNonNull", jen.Func().Params(jen.Id("r").Add(randPtr()), jen.Id("v").Add(ptr())).BlockFunc(func(g *jen.Group) {
+			tp.setNonNull(g, "v", ix.Columns)
+		}))
+		if !tp.coversKey(ix) {
+			field("CopyIndex", jen.Func().Params(jen.List(jen.Id("dst"), jen.Id("src")).Add(ptr())).BlockFunc(func(g *jen.Group) {
+				for _, c := range ix.Columns {
+					g.Id("dst").Dot(c.GoName).Op("=").Id("src").Dot(c.GoName)
+				}
+			}))
+		}
+		if ix.Sparse {
+			field("SetNull", jen.Func().Params(jen.Id("v").Add(ptr())).BlockFunc(func(g *jen.Group) {
 				for _, c := range ix.Columns {
 					if c.Nullable {
 						g.Id("v").Dot(c.GoName).Op("=").Nil()
 						break
 					}
 				}
-				g.Id("k").Op(":=").Add(tp.encodedKey(keyOf("v")))
-				g.If(jen.Id("seen").Index(jen.Id("k"))).Block(jen.Continue())
-				g.If(jen.Err().Op(":=").Id("s").Dot("Put").Call(jen.Op("&").Id("v")), jen.Err().Op("!=").Nil()).Block(
-					jen.Var().Id("uv").Op("*").Qual(pathStore, "UniqueViolationError"),
-					jen.If(jen.Qual("errors", "As").Call(jen.Err(), jen.Op("&").Id("uv")).Op("&&").Id("uv").Dot("Index").Op("!=").Lit(ix.Name)).Block(
-						jen.Continue(), // another unique index conflicted; try another row
-					),
-					fatalf("Put of a row with a null "+ix.Name+" value: %v", jen.Err()),
-				)
-				g.Id("seen").Index(jen.Id("k")).Op("=").True()
-			})
-			g.If(jen.List(jen.Id("n"), jen.Err()).Op(":=").Id("s").Dot("Count").Call(jen.Id("s").Dot("All").Call()), jen.Err().Op("!=").Nil().Op("||").Id("n").Op("!=").Lit(3)).Block(
-				fatalf("Count = %d, %v; want 3", jen.Id("n"), jen.Err()),
-			)
+			}))
 		}
-		g.List(jen.Id("problems"), jen.Err()).Op(":=").Id("s").Dot("Verify").Call()
-		g.If(jen.Err().Op("!=").Nil().Op("||").Len(jen.Id("problems")).Op("!=").Lit(0)).Block(
-			fatalf("Verify = %v, %v; want no problems", jen.Id("problems"), jen.Err()),
-		)
+		field("SetKey", jen.Id("set"+e+"Key"))
+		field("KeyOf", jen.Func().Params(jen.Id("v").Add(ptr())).Id(k).Block(jen.Return(tp.keyOf(v.Clone()))))
+		field("EncodeKey", jen.Func().Params(jen.Id("k").Id(k)).String().Block(jen.Return(tp.encodedKey(jen.Id("k")))))
+		field("Diff", jen.Id("diff"+e))
+		if !tp.coversKey(ix) {
+			field("Conflict", jen.Id("conflict"+e))
+		}
+		field("Values", jen.Func().Params(jen.Id("v").Add(ptr())).Index().Byte().Block(
+			jen.List(jen.Id("b"), jen.Id("_")).Op(":=").Id("append"+e+ix.GoName+"Values").Call(jen.Nil(), v.Clone()),
+			jen.Return(jen.Id("b")),
+		))
+		field("Put", jen.Id("s").Dot("Put"))
+		field("Delete", jen.Id("s").Dot("Delete"))
+		field("Has", jen.Id("s").Dot("Has"))
+		field("GetBy", jen.Func().Params(jen.Id("v").Add(ptr())).Params(jen.Id(e), jen.Error()).Block(
+			jen.Return(jen.Id("s").Dot(get).Call(indexArgs(v.Clone(), ix.Columns)...)),
+		))
+		if ix.Sparse {
+			field("Count", jen.Func().Params().Params(jen.Int(), jen.Error()).Block(
+				jen.Return(jen.Id("s").Dot("Count").Call(jen.Id("s").Dot("All").Call())),
+			))
+		}
+		field("Verify", jen.Id("s").Dot("Verify"))
+		g.Add(tabletest("UniqueIndex").Call(jen.Id("t"), tabletest("UniqueIndexCase").Types(jen.Id(k), jen.Id(e)).ValuesFunc(func(g *jen.Group) {
+			for _, c := range d {
+				g.Line().Add(c)
+			}
+			g.Line()
+		})))
 	})
 	f.Line()
 }
