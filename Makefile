@@ -8,7 +8,7 @@ BENCHCOUNT ?= 5
 # Race-checked packages: the runtime and the generated stores (concurrency lives there).
 RACE_PKGS := ./runtime/... ./generated/...
 
-.PHONY: help generate check check-static test test-slow bench fuzz demo clean
+.PHONY: help generate check check-static test test-slow bench fuzz demo interop clean
 
 help:
 	@echo "make demo        run examples/quickstart on an embedded Pebble DB under ./data"
@@ -18,6 +18,7 @@ help:
 	@echo "make test-slow   long crash/soak suites"
 	@echo "make bench       benchmarks (-count=$(BENCHCOUNT)), summarized with benchstat"
 	@echo "make fuzz        every fuzz target for FUZZTIME=$(FUZZTIME)"
+	@echo "make interop     the demo, then DuckDB (from npm) reads its Parquet files"
 
 generate:
 	$(GO) generate ./cmd/tablegen
@@ -48,6 +49,9 @@ fuzz:
 
 demo:
 	$(GO) run ./examples/quickstart
+
+interop: demo
+	scripts/duckdb-check.sh
 
 clean:
 	rm -rf data
