@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -55,32 +53,11 @@ func runFlush(args []string, stdout, stderr io.Writer) int {
 	fs.Int64Var(&o.rowGroup, "row-group", flush.DefaultRowGroupSize, "rows per Parquet row group")
 	fs.StringVar(&o.dictionary, "dictionary", "strings", "columns with Parquet dictionary encoding: strings (string, enum and json columns), all, or none")
 	fs.IntVar(&o.zstdLevel, "zstd-level", flush.DefaultZstdLevel, "ZSTD compression level, 1 (fastest) to 22 (smallest files)")
-	defaults := func(w io.Writer) {
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
+	positional, code, ok := parseInterspersed(c, fs, args, stdout, stderr)
+	if !ok {
+		return code
 	}
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "tablegen flush: "+format+"\n", a...)
-		printUsage(stderr, c, defaults)
-		return 2
-	}
-	var positional []string
-	for rest := args; ; {
-		err := fs.Parse(rest)
-		if errors.Is(err, flag.ErrHelp) {
-			printUsage(stdout, c, defaults)
-			return 0
-		}
-		if err != nil {
-			return usageErr("%v", err)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		rest = fs.Args()[1:]
-	}
+	usageErr := func(format string, a ...any) int { return usageError(c, fs, stderr, format, a...) }
 	switch {
 	case len(positional) != 1:
 		return usageErr("want exactly one table name NS.TABLE, got %d arguments", len(positional))

@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -61,34 +60,11 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.where, "where", "", "filter, e.g. \"role = 'dba' AND (email IS NULL OR email LIKE 'a%')\"")
 	fs.IntVar(&o.limit, "limit", 0, "print at most N rows (0: all)")
 	fs.StringVar(&o.format, "format", "table", "output: table (aligned per batch of 8192 rows), csv, json (one object per line) or arrow (IPC stream)")
-	defaults := func(w io.Writer) {
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
+	positional, code, ok := parseInterspersed(c, fs, args, stdout, stderr)
+	if !ok {
+		return code
 	}
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "tablegen inspect: "+format+"\n", a...)
-		printUsage(stderr, c, defaults)
-		return 2
-	}
-	// The flag package stops at the first positional argument; parse the
-	// rest again so "NS.TABLE -limit 5" works as well as "-limit 5 NS.TABLE".
-	var positional []string
-	for rest := args; ; {
-		err := fs.Parse(rest)
-		if errors.Is(err, flag.ErrHelp) {
-			printUsage(stdout, c, defaults)
-			return 0
-		}
-		if err != nil {
-			return usageErr("%v", err)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		rest = fs.Args()[1:]
-	}
+	usageErr := func(format string, a ...any) int { return usageError(c, fs, stderr, format, a...) }
 	switch {
 	case len(positional) != 1:
 		return usageErr("want exactly one table name NS.TABLE, got %d arguments", len(positional))

@@ -460,11 +460,7 @@ func runNew(args []string, stdout, stderr io.Writer) int {
 // example and succeeds; a command-line mistake prints the message and the
 // usage and exits 2; anything else exits 1.
 func cmdFailure(c *command, fset *flag.FlagSet, err error, stdout, stderr io.Writer) int {
-	defaults := func(w io.Writer) {
-		fset.SetOutput(w)
-		fset.PrintDefaults()
-		fset.SetOutput(io.Discard)
-	}
+	defaults := flagDefaults(fset)
 	if errors.Is(err, flag.ErrHelp) {
 		printUsage(stdout, c, defaults)
 		return 0
