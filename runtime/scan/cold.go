@@ -87,14 +87,9 @@ func (p *Provider) newUnion(ctx context.Context, snap *pebble.Snapshot, segs []S
 	if snap == nil {
 		return nil, fmt.Errorf("scan: %s: ScanUnion needs a snapshot", p.t.name)
 	}
-	if r.Limit < 0 {
-		return nil, fmt.Errorf("scan: %s: negative limit %d; use 0 for no limit", p.t.name, r.Limit)
-	}
-	if r.BatchSize < 0 {
-		return nil, fmt.Errorf("scan: %s: negative batch size %d; use 0 for the default %d", p.t.name, r.BatchSize, DefaultBatchSize)
-	}
-	if r.BatchSize == 0 {
-		r.BatchSize = DefaultBatchSize
+	r, err := p.checkRequest(r)
+	if err != nil {
+		return nil, err
 	}
 	if stats == nil {
 		stats = &UnionStats{}

@@ -211,14 +211,9 @@ func (p *Provider) Plan(filter Expr) (*Plan, error) {
 // included), so writes made during the scan are not seen. See the package
 // doc for ordering, limits and memory.
 func (p *Provider) Scan(ctx context.Context, r Request) (array.RecordReader, error) {
-	if r.Limit < 0 {
-		return nil, fmt.Errorf("scan: %s: negative limit %d; use 0 for no limit", p.t.name, r.Limit)
-	}
-	if r.BatchSize < 0 {
-		return nil, fmt.Errorf("scan: %s: negative batch size %d; use 0 for the default %d", p.t.name, r.BatchSize, DefaultBatchSize)
-	}
-	if r.BatchSize == 0 {
-		r.BatchSize = DefaultBatchSize
+	r, err := p.checkRequest(r)
+	if err != nil {
+		return nil, err
 	}
 	project, err := p.projection(r.Columns)
 	if err != nil {
@@ -271,4 +266,19 @@ func (p *Provider) projection(cols []string) ([]int, error) {
 		out = append(out, i)
 	}
 	return out, nil
+}
+
+// checkRequest refuses a negative limit or batch size and fills in the
+// default batch size; every kind of scan starts with it.
+func (p *Provider) checkRequest(r Request) (Request, error) {
+	if r.Limit < 0 {
+		return r, fmt.Errorf("scan: %s: negative limit %d; use 0 for no limit", p.t.name, r.Limit)
+	}
+	if r.BatchSize < 0 {
+		return r, fmt.Errorf("scan: %s: negative batch size %d; use 0 for the default %d", p.t.name, r.BatchSize, DefaultBatchSize)
+	}
+	if r.BatchSize == 0 {
+		r.BatchSize = DefaultBatchSize
+	}
+	return r, nil
 }
