@@ -422,89 +422,24 @@ func TestConversationStore(t *testing.T) {
 	if err != nil {
 		t.Fatalf("NewConversationStore: %v", err)
 	}
-	r := rand.New(rand.NewPCG(8, 6))
-	model := map[string]Conversation{}
-	var old []Conversation
-	var keys []RowID
-	for step := range 400 {
-		switch op := r.IntN(10); {
-		case op < 6:
-			// Put a new row, or replace one.
-			v := randomConversation(r)
-			if len(keys) > 0 && r.IntN(3) == 0 {
-				setConversationKey(&v, keys[r.IntN(len(keys))])
-			}
-			k := RowID(v.RowID)
-			ek := string(k.AppendKey(nil))
-			err := s.Put(&v)
-			if err != nil {
-				t.Fatalf("step %d: Put(%v): %v", step, k, err)
-			}
-			if prev, ok := model[ek]; ok {
-				old = append(old, prev)
-			}
-			model[ek] = v
-			keys = append(keys, k)
-		case op < 8:
-			// Delete a row that exists or existed.
-			if len(keys) == 0 {
-				continue
-			}
-			k := keys[r.IntN(len(keys))]
-			if err := s.Delete(k); err != nil {
-				t.Fatalf("step %d: Delete(%v): %v", step, k, err)
-			}
-			ek := string(k.AppendKey(nil))
-			if prev, ok := model[ek]; ok {
-				old = append(old, prev)
-				delete(model, ek)
-			}
-		default:
-			// A batch of puts and deletes applies atomically: all of it or, on a unique
-			// violation, none of it.
-			b := db.NewBatch()
-			next := maps.Clone(model)
-			var replaced []Conversation
-			for range 1 + r.IntN(4) {
-				if len(keys) > 0 && r.IntN(3) == 0 {
-					k := keys[r.IntN(len(keys))]
-					s.DeleteIn(b, k)
-					ek := string(k.AppendKey(nil))
-					if prev, ok := next[ek]; ok {
-						replaced = append(replaced, prev)
-						delete(next, ek)
-					}
-					continue
-				}
-				v := randomConversation(r)
-				k := RowID(v.RowID)
-				ek := string(k.AppendKey(nil))
-				s.PutIn(b, &v)
-				if prev, ok := next[ek]; ok {
-					replaced = append(replaced, prev)
-				}
-				next[ek] = v
-				keys = append(keys, k)
-			}
-			err := b.Commit()
-			if err != nil {
-				t.Fatalf("step %d: batch Commit: %v", step, err)
-			}
-			model = next
-			old = append(old, replaced...)
-		}
-		if step%100 == 99 {
+	tabletest.StoreModel(t, tabletest.StoreModelCase[RowID, Conversation, *store.Batch]{
+		Rand:   rand.New(rand.NewPCG(8, 6)),
+		Random: randomConversation,
+		SetKey: setConversationKey,
+		KeyOf: func(v *Conversation) RowID {
+			return RowID(v.RowID)
+		},
+		EncodeKey: func(k RowID) string {
+			return string(k.AppendKey(nil))
+		},
+		Put:      s.Put,
+		Delete:   s.Delete,
+		NewBatch: db.NewBatch,
+		PutIn:    s.PutIn,
+		DeleteIn: s.DeleteIn,
+		Commit:   (*store.Batch).Commit,
+		Check: func(model map[string]Conversation, old []Conversation) {
 			checkConversationStore(t, s, model, old)
-		}
-	}
-	checkConversationStore(t, s, model, old)
-	// Delete everything: nothing may be left behind, in the table or its indexes.
-	for _, v := range sortedConversationRows(model) {
-		if err := s.Delete(RowID(v.RowID)); err != nil {
-			t.Fatalf("Delete(%v): %v", RowID(v.RowID), err)
-		}
-		old = append(old, v)
-	}
-	model = map[string]Conversation{}
-	checkConversationStore(t, s, model, old)
+		},
+	})
 }

@@ -476,108 +476,27 @@ func TestMessageStore(t *testing.T) {
 	if err != nil {
 		t.Fatalf("For(%q): %v", "alice", err)
 	}
-	r := rand.New(rand.NewPCG(9, 6))
-	model := map[string]Message{}
-	var old []Message
-	var keys []UserRowID
-	for step := range 400 {
-		switch op := r.IntN(10); {
-		case op < 6:
-			// Put a new row, or replace one.
-			v := randomMessage(r)
-			if len(keys) > 0 && r.IntN(3) == 0 {
-				setMessageKey(&v, keys[r.IntN(len(keys))])
-			}
-			k := UserRowID(v.RowID)
-			ek := string(k.AppendKey(nil))
-			conflicts := conflictMessage(model, ek, &v)
-			err := s.Put(&v)
-			if len(conflicts) > 0 {
-				var uv *store.UniqueViolationError
-				if !errors.As(err, &uv) || !slices.Contains(conflicts, uv.Index) {
-					t.Fatalf("step %d: Put(%v) = %v; want a *store.UniqueViolationError of one of %v", step, k, err, conflicts)
-				}
-				continue
-			}
-			if err != nil {
-				t.Fatalf("step %d: Put(%v): %v", step, k, err)
-			}
-			if prev, ok := model[ek]; ok {
-				old = append(old, prev)
-			}
-			model[ek] = v
-			keys = append(keys, k)
-		case op < 8:
-			// Delete a row that exists or existed.
-			if len(keys) == 0 {
-				continue
-			}
-			k := keys[r.IntN(len(keys))]
-			if err := s.Delete(k); err != nil {
-				t.Fatalf("step %d: Delete(%v): %v", step, k, err)
-			}
-			ek := string(k.AppendKey(nil))
-			if prev, ok := model[ek]; ok {
-				old = append(old, prev)
-				delete(model, ek)
-			}
-		default:
-			// A batch of puts and deletes applies atomically: all of it or, on a unique
-			// violation, none of it.
-			b := db.NewBatch()
-			next := maps.Clone(model)
-			var replaced []Message
-			var conflicts []string
-			for range 1 + r.IntN(4) {
-				if len(keys) > 0 && r.IntN(3) == 0 {
-					k := keys[r.IntN(len(keys))]
-					s.DeleteIn(b, k)
-					ek := string(k.AppendKey(nil))
-					if prev, ok := next[ek]; ok {
-						replaced = append(replaced, prev)
-						delete(next, ek)
-					}
-					continue
-				}
-				v := randomMessage(r)
-				k := UserRowID(v.RowID)
-				ek := string(k.AppendKey(nil))
-				conflicts = append(conflicts, conflictMessage(next, ek, &v)...)
-				s.PutIn(b, &v)
-				if prev, ok := next[ek]; ok {
-					replaced = append(replaced, prev)
-				}
-				next[ek] = v
-				keys = append(keys, k)
-			}
-			err := b.Commit()
-			if len(conflicts) > 0 {
-				var uv *store.UniqueViolationError
-				if !errors.As(err, &uv) || !slices.Contains(conflicts, uv.Index) {
-					t.Fatalf("step %d: batch Commit = %v; want a *store.UniqueViolationError of one of %v", step, err, conflicts)
-				}
-				continue
-			}
-			if err != nil {
-				t.Fatalf("step %d: batch Commit: %v", step, err)
-			}
-			model = next
-			old = append(old, replaced...)
-		}
-		if step%100 == 99 {
+	tabletest.StoreModel(t, tabletest.StoreModelCase[UserRowID, Message, *store.Batch]{
+		Rand:   rand.New(rand.NewPCG(9, 6)),
+		Random: randomMessage,
+		SetKey: setMessageKey,
+		KeyOf: func(v *Message) UserRowID {
+			return UserRowID(v.RowID)
+		},
+		EncodeKey: func(k UserRowID) string {
+			return string(k.AppendKey(nil))
+		},
+		Conflict: conflictMessage,
+		Put:      s.Put,
+		Delete:   s.Delete,
+		NewBatch: db.NewBatch,
+		PutIn:    s.PutIn,
+		DeleteIn: s.DeleteIn,
+		Commit:   (*store.Batch).Commit,
+		Check: func(model map[string]Message, old []Message) {
 			checkMessageStore(t, s, model, old)
-		}
-	}
-	checkMessageStore(t, s, model, old)
-	// Delete everything: nothing may be left behind, in the table or its indexes.
-	for _, v := range sortedMessageRows(model) {
-		if err := s.Delete(UserRowID(v.RowID)); err != nil {
-			t.Fatalf("Delete(%v): %v", UserRowID(v.RowID), err)
-		}
-		old = append(old, v)
-	}
-	model = map[string]Message{}
-	checkMessageStore(t, s, model, old)
+		},
+	})
 	if problems, err := root.Verify(); err != nil || len(problems) != 0 {
 		t.Fatalf("Verify of every owner = %v, %v; want no problems", problems, err)
 	}

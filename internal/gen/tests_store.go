@@ -395,125 +395,43 @@ func (tp *tablePlan) checkScans(g *jen.Group, ix *schema.Index) {
 	})
 }
 
-// storeTest emits Test<E>Store: random puts, updates, deletes and batches
-// against an in-memory model, checked after every 100 steps and at the end.
+// storeTest emits Test<E>Store, a call of tabletest.StoreModel with
+// closures over the table's store and generated helpers: random puts,
+// updates, deletes and batches against an in-memory model, checked by
+// check<E>Store after every 100 steps and at the end.
 func (tp *tablePlan) storeTest(f *jen.File) {
 	e := tp.entity
-	unique := hasUnique(tp.t)
-	keyOfV := func() *jen.Statement { return tp.keyOf(jen.Id("v")) }
-	check := func() *jen.Statement {
-		return jen.Id("check"+e+"Store").Call(jen.Id("t"), jen.Id("s"), jen.Id("model"), jen.Id("old"))
-	}
-	uv := func(g *jen.Group, what string, args ...jen.Code) {
-		g.Var().Id("uv").Op("*").Qual(pathStore, "UniqueViolationError")
-		g.If(jen.Op("!").Qual("errors", "As").Call(jen.Err(), jen.Op("&").Id("uv")).Op("||").Op("!").Qual("slices", "Contains").Call(jen.Id("conflicts"), jen.Id("uv").Dot("Index"))).Block(
-			fatalf(what+" = %v; want a *store.UniqueViolationError of one of %v", append(args, jen.Err(), jen.Id("conflicts"))...),
-		)
-		g.Continue()
-	}
+	k := tp.key.name
+	ptr := func() *jen.Statement { return jen.Op("*").Id(e) }
 	f.Add(docf("Test%sStore runs random puts, updates, deletes and batches against an in-memory\nmodel and checks every read of the store against it.", e))
 	f.Func().Id("Test" + e + "Store").Params(tT()).BlockFunc(func(g *jen.Group) {
 		g.Id("db").Op(":=").Add(openDB("t"))
 		tp.openStore(g, "alice")
-		g.Id("r").Op(":=").Add(newRand(tp.t.ID, 6))
-		g.Id("model").Op(":=").Add(tp.modelType()).Values()
-		g.Var().Id("old").Index().Id(e)
-		g.Var().Id("keys").Index().Id(tp.key.name)
-		g.For(jen.Id("step").Op(":=").Range().Lit(400)).Block(
-			jen.Switch(jen.Id("op").Op(":=").Id("r").Dot("IntN").Call(jen.Lit(10)), jen.Empty()).Block(
-				jen.Case(jen.Id("op").Op("<").Lit(6)).BlockFunc(func(g *jen.Group) {
-					g.Comment("Put a new row, or replace one.")
-					g.Id("v").Op(":=").Id("random" + e).Call(jen.Id("r"))
-					g.If(jen.Len(jen.Id("keys")).Op(">").Lit(0).Op("&&").Id("r").Dot("IntN").Call(jen.Lit(3)).Op("==").Lit(0)).Block(
-						jen.Id("set"+e+"Key").Call(jen.Op("&").Id("v"), jen.Id("keys").Index(jen.Id("r").Dot("IntN").Call(jen.Len(jen.Id("keys"))))),
-					)
-					g.Id("k").Op(":=").Add(keyOfV())
-					g.Id("ek").Op(":=").Add(tp.encodedKey(jen.Id("k")))
-					if unique {
-						g.Id("conflicts").Op(":=").Id("conflict"+e).Call(jen.Id("model"), jen.Id("ek"), jen.Op("&").Id("v"))
-					}
-					g.Err().Op(":=").Id("s").Dot("Put").Call(jen.Op("&").Id("v"))
-					if unique {
-						g.If(jen.Len(jen.Id("conflicts")).Op(">").Lit(0)).BlockFunc(func(g *jen.Group) {
-							uv(g, "step %d: Put(%v)", jen.Id("step"), jen.Id("k"))
-						})
-					}
-					g.Add(ifErrFatal("step %d: Put(%v)", jen.Id("step"), jen.Id("k")))
-					g.If(jen.List(jen.Id("prev"), jen.Id("ok")).Op(":=").Id("model").Index(jen.Id("ek")), jen.Id("ok")).Block(
-						jen.Id("old").Op("=").Append(jen.Id("old"), jen.Id("prev")),
-					)
-					g.Id("model").Index(jen.Id("ek")).Op("=").Id("v")
-					g.Id("keys").Op("=").Append(jen.Id("keys"), jen.Id("k"))
-				}),
-				jen.Case(jen.Id("op").Op("<").Lit(8)).Block(
-					jen.Comment("Delete a row that exists or existed."),
-					jen.If(jen.Len(jen.Id("keys")).Op("==").Lit(0)).Block(jen.Continue()),
-					jen.Id("k").Op(":=").Id("keys").Index(jen.Id("r").Dot("IntN").Call(jen.Len(jen.Id("keys")))),
-					jen.If(jen.Err().Op(":=").Id("s").Dot("Delete").Call(jen.Id("k")), jen.Err().Op("!=").Nil()).Block(
-						fatalf("step %d: Delete(%v): %v", jen.Id("step"), jen.Id("k"), jen.Err()),
-					),
-					jen.Id("ek").Op(":=").Add(tp.encodedKey(jen.Id("k"))),
-					jen.If(jen.List(jen.Id("prev"), jen.Id("ok")).Op(":=").Id("model").Index(jen.Id("ek")), jen.Id("ok")).Block(
-						jen.Id("old").Op("=").Append(jen.Id("old"), jen.Id("prev")),
-						jen.Delete(jen.Id("model"), jen.Id("ek")),
-					),
-				),
-				jen.Default().BlockFunc(func(g *jen.Group) {
-					g.Comment("A batch of puts and deletes applies atomically: all of it or, on a unique")
-					g.Comment("violation, none of it.")
-					g.Id("b").Op(":=").Id("db").Dot("NewBatch").Call()
-					g.Id("next").Op(":=").Qual("maps", "Clone").Call(jen.Id("model"))
-					g.Var().Id("replaced").Index().Id(e)
-					if unique {
-						g.Var().Id("conflicts").Index().String()
-					}
-					g.For(jen.Range().Lit(1).Op("+").Id("r").Dot("IntN").Call(jen.Lit(4))).BlockFunc(func(g *jen.Group) {
-						g.If(jen.Len(jen.Id("keys")).Op(">").Lit(0).Op("&&").Id("r").Dot("IntN").Call(jen.Lit(3)).Op("==").Lit(0)).Block(
-							jen.Id("k").Op(":=").Id("keys").Index(jen.Id("r").Dot("IntN").Call(jen.Len(jen.Id("keys")))),
-							jen.Id("s").Dot("DeleteIn").Call(jen.Id("b"), jen.Id("k")),
-							jen.Id("ek").Op(":=").Add(tp.encodedKey(jen.Id("k"))),
-							jen.If(jen.List(jen.Id("prev"), jen.Id("ok")).Op(":=").Id("next").Index(jen.Id("ek")), jen.Id("ok")).Block(
-								jen.Id("replaced").Op("=").Append(jen.Id("replaced"), jen.Id("prev")),
-								jen.Delete(jen.Id("next"), jen.Id("ek")),
-							),
-							jen.Continue(),
-						)
-						g.Id("v").Op(":=").Id("random" + e).Call(jen.Id("r"))
-						g.Id("k").Op(":=").Add(keyOfV())
-						g.Id("ek").Op(":=").Add(tp.encodedKey(jen.Id("k")))
-						if unique {
-							g.Id("conflicts").Op("=").Append(jen.Id("conflicts"), jen.Id("conflict"+e).Call(jen.Id("next"), jen.Id("ek"), jen.Op("&").Id("v")).Op("..."))
-						}
-						g.Id("s").Dot("PutIn").Call(jen.Id("b"), jen.Op("&").Id("v"))
-						g.If(jen.List(jen.Id("prev"), jen.Id("ok")).Op(":=").Id("next").Index(jen.Id("ek")), jen.Id("ok")).Block(
-							jen.Id("replaced").Op("=").Append(jen.Id("replaced"), jen.Id("prev")),
-						)
-						g.Id("next").Index(jen.Id("ek")).Op("=").Id("v")
-						g.Id("keys").Op("=").Append(jen.Id("keys"), jen.Id("k"))
-					})
-					g.Err().Op(":=").Id("b").Dot("Commit").Call()
-					if unique {
-						g.If(jen.Len(jen.Id("conflicts")).Op(">").Lit(0)).BlockFunc(func(g *jen.Group) {
-							uv(g, "step %d: batch Commit", jen.Id("step"))
-						})
-					}
-					g.Add(ifErrFatal("step %d: batch Commit", jen.Id("step")))
-					g.Id("model").Op("=").Id("next")
-					g.Id("old").Op("=").Append(jen.Id("old"), jen.Id("replaced").Op("..."))
-				}),
-			),
-			jen.If(jen.Id("step").Op("%").Lit(100).Op("==").Lit(99)).Block(check()),
-		)
-		g.Add(check())
-		g.Comment("Delete everything: nothing may be left behind, in the table or its indexes.")
-		g.For(jen.List(jen.Id("_"), jen.Id("v")).Op(":=").Range().Id("sorted"+e+"Rows").Call(jen.Id("model"))).Block(
-			jen.If(jen.Err().Op(":=").Id("s").Dot("Delete").Call(keyOfV()), jen.Err().Op("!=").Nil()).Block(
-				fatalf("Delete(%v): %v", keyOfV(), jen.Err()),
-			),
-			jen.Id("old").Op("=").Append(jen.Id("old"), jen.Id("v")),
-		)
-		g.Id("model").Op("=").Add(tp.modelType()).Values()
-		g.Add(check())
+		var d []jen.Code
+		field := func(name string, val jen.Code) { d = append(d, jen.Id(name).Op(":").Add(val)) }
+		field("Rand", newRand(tp.t.ID, 6))
+		field("Random", jen.Id("random"+e))
+		field("SetKey", jen.Id("set"+e+"Key"))
+		field("KeyOf", jen.Func().Params(jen.Id("v").Add(ptr())).Id(k).Block(jen.Return(tp.keyOf(jen.Id("v")))))
+		field("EncodeKey", jen.Func().Params(jen.Id("k").Id(k)).String().Block(jen.Return(tp.encodedKey(jen.Id("k")))))
+		if hasUnique(tp.t) {
+			field("Conflict", jen.Id("conflict"+e))
+		}
+		field("Put", jen.Id("s").Dot("Put"))
+		field("Delete", jen.Id("s").Dot("Delete"))
+		field("NewBatch", jen.Id("db").Dot("NewBatch"))
+		field("PutIn", jen.Id("s").Dot("PutIn"))
+		field("DeleteIn", jen.Id("s").Dot("DeleteIn"))
+		field("Commit", jen.Parens(jen.Op("*").Qual(pathStore, "Batch")).Dot("Commit"))
+		field("Check", jen.Func().Params(jen.Id("model").Add(tp.modelType()), jen.Id("old").Index().Id(e)).Block(
+			jen.Id("check"+e+"Store").Call(jen.Id("t"), jen.Id("s"), jen.Id("model"), jen.Id("old")),
+		))
+		g.Add(tabletest("StoreModel").Call(jen.Id("t"), tabletest("StoreModelCase").Types(jen.Id(k), jen.Id(e), jen.Op("*").Qual(pathStore, "Batch")).ValuesFunc(func(g *jen.Group) {
+			for _, c := range d {
+				g.Line().Add(c)
+			}
+			g.Line()
+		})))
 		if tp.owned() {
 			g.If(jen.List(jen.Id("problems"), jen.Err()).Op(":=").Id("root").Dot("Verify").Call(), jen.Err().Op("!=").Nil().Op("||").Len(jen.Id("problems")).Op("!=").Lit(0)).Block(
 				fatalf("Verify of every owner = %v, %v; want no problems", jen.Id("problems"), jen.Err()),

@@ -2,13 +2,14 @@
 // every table: random column values that reach the edges of each type's
 // encoding, a throwaway database per test, row-sequence comparison, and the
 // random scan requests with which a generated Arrow provider is checked
-// against the schema-driven one, and the checks of a unique index
-// (UniqueIndex), which a generated test runs through closures over its
-// table's store.
+// against the schema-driven one, the checks of a unique index
+// (UniqueIndex), and the random model-based test of a whole store
+// (StoreModel), both of which a generated test runs through closures over
+// its table's store.
 //
 // None of it knows a particular table. What does (random<Entity>,
-// diff<Entity>, the other per-index tests) stays generated next to the table, and
-// calls into this package for the parts that are the same in every
+// diff<Entity>, check<Entity>Store, the other per-index tests) stays
+// generated next to the table, and calls into this package for the parts that are the same in every
 // namespace. Keeping them here rather than copying them into each generated
 // package means one place to fix, test and document them, and generated
 // tests that read as the table-specific checks they are.
