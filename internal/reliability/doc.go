@@ -101,7 +101,8 @@
 // from the torn last write of a crash, and for a torn write it replays up to
 // the damaged record and silently drops the rest. With Sync: true every log
 // chunk records how far the log had been synced, so damage is reported as
-// corruption on Open — except in the log's last 32 KiB block, where Pebble
+// corruption on Open — except in the log's last 32 KiB block (and a record
+// that continues into it from the block before), where Pebble
 // finds no later chunk to prove the damaged one was synced and drops the
 // batches from there on, acknowledged or not. With Sync: false the chunks
 // record no sync progress and a flipped byte anywhere in the log drops
