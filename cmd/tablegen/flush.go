@@ -91,8 +91,8 @@ func flushTable(ctx context.Context, name string, o *flushFlags, stdout io.Write
 	if err != nil {
 		return err
 	}
-	l := layout.Of(t)
-	if o.ownerSet && l.Kind != "user" && l.Kind != "stream" {
+	l := t.Layout()
+	if o.ownerSet && !l.Kind.OwnerScoped() {
 		return fmt.Errorf("%s is a %s table: it has no owners; drop -owner", name, l.Kind)
 	}
 	if fi, err := os.Stat(o.db); err != nil || !fi.IsDir() {

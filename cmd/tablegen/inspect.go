@@ -91,7 +91,7 @@ func inspect(ctx context.Context, name string, o *inspectFlags, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	l := layout.Of(t)
+	l := t.Layout()
 	req := scan.Request{Limit: o.limit}
 	if o.columns != "" {
 		req.Columns = strings.Split(o.columns, ",")

@@ -12,7 +12,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"google.golang.org/protobuf/encoding/protowire"
 
-	"github.com/tablegen/tablegen/internal/layout"
 	"github.com/tablegen/tablegen/internal/schema"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/rowenc"
@@ -66,7 +65,7 @@ func inspectFixture(t *testing.T) (schemas, dbDir string) {
 	}
 	defer db.Close()
 	tab, err := store.NewTable(db, store.Spec[string, rawRow]{
-		Layout:    layout.Of(s.Tables[0]),
+		Layout:    s.Tables[0].Layout(),
 		AppendKey: func(dst []byte, k string) []byte { return append(dst, k...) },
 		DecodeKey: func(b []byte) (string, error) { return string(b), nil },
 		KeyOf:     func(r *rawRow) string { return r.key },

@@ -13,7 +13,7 @@ import (
 
 	"github.com/tablegen/tablegen/generated/chat"
 	"github.com/tablegen/tablegen/generated/system"
-	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/layout"
 )
 
 // demoNow is the data set's "now": every generated timestamp lies before it,
@@ -198,8 +198,8 @@ func (g *generator) users(n int) {
 
 // allLayouts are the layouts of every generated table: the catalog rows of
 // system.tables describe them.
-func allLayouts() []store.Layout {
-	return []store.Layout{
+func allLayouts() []layout.Table {
+	return []layout.Table{
 		system.UserSpec().Layout, system.NamespaceSpec().Layout, system.TableSpec().Layout,
 		system.StorageSpec().Layout, system.JobSpec().Layout, system.LiveQuerySpec().Layout,
 		system.AuditEntrySpec().Layout, chat.ConversationSpec().Layout, chat.MessageSpec().Layout,

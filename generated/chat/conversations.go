@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -199,16 +200,16 @@ func decodeConversationColumns(b []byte, v *Conversation, want []bool) error {
 
 // conversationLayout is what the bytes of chat.conversations mean on disk. The store records it on first
 // use and refuses to open a database written with a different one.
-func conversationLayout() store.Layout {
-	return store.Layout{
+func conversationLayout() layout.Table {
+	return layout.Table{
 		ID:        8,
 		Namespace: "chat",
 		Name:      "conversations",
-		Kind:      "shared",
-		Key: []store.KeyColumn{
+		Kind:      layout.Shared,
+		Key: []layout.KeyColumn{
 			{Name: "row_id", Type: "int64"},
 		},
-		Columns: []store.ColumnLayout{
+		Columns: []layout.Column{
 			{Tag: 1, Name: "row_id", Type: "int64"},
 			{Tag: 2, Name: "title", Type: "string"},
 			{Tag: 3, Name: "created_by", Type: "string"},
@@ -219,7 +220,7 @@ func conversationLayout() store.Layout {
 			{Tag: 8, Name: "created_at", Type: "timestamp"},
 			{Tag: 9, Name: "updated_at", Type: "timestamp"},
 		},
-		Indexes: []store.IndexLayout{
+		Indexes: []layout.Index{
 			{ID: 1, Name: "by_creator", Columns: []string{"created_by", "created_at"}},
 		},
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -150,7 +151,7 @@ func (s *ConversationStore) Verify() ([]store.Problem, error) {
 // GuardConversationProvider enforces it on scans.
 var ConversationPolicy = access.Policy{
 	Table:  "chat.conversations",
-	Kind:   access.Shared,
+	Kind:   layout.Shared,
 	Access: access.Public,
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -240,16 +241,16 @@ func decodeMessageColumns(b []byte, v *Message, want []bool) error {
 
 // messageLayout is what the bytes of chat.messages mean on disk. The store records it on first
 // use and refuses to open a database written with a different one.
-func messageLayout() store.Layout {
-	return store.Layout{
+func messageLayout() layout.Table {
+	return layout.Table{
 		ID:        9,
 		Namespace: "chat",
 		Name:      "messages",
-		Kind:      "user",
-		Key: []store.KeyColumn{
+		Kind:      layout.User,
+		Key: []layout.KeyColumn{
 			{Name: "row_id", Type: "int64"},
 		},
-		Columns: []store.ColumnLayout{
+		Columns: []layout.Column{
 			{Tag: 1, Name: "row_id", Type: "int64"},
 			{Tag: 2, Name: "conversation_id", Type: "int64"},
 			{Tag: 3, Name: "sender_id", Type: "string"},
@@ -260,7 +261,7 @@ func messageLayout() store.Layout {
 			{Tag: 8, Name: "sent_at", Type: "timestamp"},
 			{Tag: 9, Name: "edited_at", Type: "timestamp", Nullable: true},
 		},
-		Indexes: []store.IndexLayout{
+		Indexes: []layout.Index{
 			{ID: 1, Name: "by_conversation", Columns: []string{"conversation_id", "sent_at"}},
 			{ID: 2, Name: "by_client_message_id", Columns: []string{"client_message_id"}, Unique: true},
 		},

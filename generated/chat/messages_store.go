@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -230,7 +231,7 @@ func (s *MessageAllOwners) Owners() iter.Seq2[string, error] {
 // GuardMessageProvider enforces it on scans.
 var MessagePolicy = access.Policy{
 	Table: "chat.messages",
-	Kind:  access.User,
+	Kind:  layout.User,
 }
 
 // GuardMessageProvider puts p, the unscoped provider of chat.messages, behind MessagePolicy: every scan

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -187,23 +188,24 @@ func decodeTypingEventColumns(b []byte, v *TypingEvent, want []bool) error {
 
 // typingEventLayout is what the bytes of chat.typing_events mean on disk. The store records it on first
 // use and refuses to open a database written with a different one.
-func typingEventLayout() store.Layout {
-	return store.Layout{
+func typingEventLayout() layout.Table {
+	return layout.Table{
 		ID:        10,
 		Namespace: "chat",
 		Name:      "typing_events",
-		Kind:      "stream",
-		Key: []store.KeyColumn{
+		Kind:      layout.Stream,
+		Key: []layout.KeyColumn{
 			{Name: "occurred_at", Type: "timestamp"},
 			{Name: "conversation_id", Type: "int64"},
 			{Name: "user_id", Type: "string"},
 		},
-		Columns: []store.ColumnLayout{
+		Columns: []layout.Column{
 			{Tag: 1, Name: "occurred_at", Type: "timestamp"},
 			{Tag: 2, Name: "conversation_id", Type: "int64"},
 			{Tag: 3, Name: "user_id", Type: "string"},
 			{Tag: 4, Name: "state", Type: "enum", Values: []string{"started", "stopped"}},
 		},
+		TTL: 30 * time.Second,
 	}
 }
 

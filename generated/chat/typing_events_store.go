@@ -10,6 +10,7 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -244,7 +245,7 @@ func (s *TypingEventAllOwners) Owners() iter.Seq2[string, error] {
 // GuardTypingEventProvider enforces it on scans.
 var TypingEventPolicy = access.Policy{
 	Table: "chat.typing_events",
-	Kind:  access.Stream,
+	Kind:  layout.Stream,
 }
 
 // GuardTypingEventProvider puts p, the unscoped provider of chat.typing_events, behind TypingEventPolicy: every scan

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -240,16 +241,16 @@ func decodeAuditEntryColumns(b []byte, v *AuditEntry, want []bool) error {
 
 // auditEntryLayout is what the bytes of system.audit_log mean on disk. The store records it on first
 // use and refuses to open a database written with a different one.
-func auditEntryLayout() store.Layout {
-	return store.Layout{
+func auditEntryLayout() layout.Table {
+	return layout.Table{
 		ID:        7,
 		Namespace: "system",
 		Name:      "audit_log",
-		Kind:      "system",
-		Key: []store.KeyColumn{
+		Kind:      layout.System,
+		Key: []layout.KeyColumn{
 			{Name: "row_id", Type: "int64"},
 		},
-		Columns: []store.ColumnLayout{
+		Columns: []layout.Column{
 			{Tag: 1, Name: "row_id", Type: "int64"},
 			{Tag: 2, Name: "occurred_at", Type: "timestamp"},
 			{Tag: 3, Name: "actor_user_id", Type: "string"},
@@ -260,7 +261,7 @@ func auditEntryLayout() store.Layout {
 			{Tag: 8, Name: "ip_address", Type: "string", Nullable: true},
 			{Tag: 9, Name: "request_id", Type: "uuid", Nullable: true},
 		},
-		Indexes: []store.IndexLayout{
+		Indexes: []layout.Index{
 			{ID: 1, Name: "by_actor", Columns: []string{"actor_user_id", "occurred_at"}},
 			{ID: 2, Name: "by_target", Columns: []string{"target", "occurred_at"}},
 		},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -196,7 +197,7 @@ func (s *AuditEntryStore) Verify() ([]store.Problem, error) {
 // GuardAuditEntryProvider enforces it on scans.
 var AuditEntryPolicy = access.Policy{
 	Table:  "system.audit_log",
-	Kind:   access.System,
+	Kind:   layout.System,
 	Access: access.DBA,
 }
 

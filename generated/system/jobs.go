@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -358,16 +359,16 @@ func decodeJobColumns(b []byte, v *Job, want []bool) error {
 
 // jobLayout is what the bytes of system.jobs mean on disk. The store records it on first
 // use and refuses to open a database written with a different one.
-func jobLayout() store.Layout {
-	return store.Layout{
+func jobLayout() layout.Table {
+	return layout.Table{
 		ID:        5,
 		Namespace: "system",
 		Name:      "jobs",
-		Kind:      "system",
-		Key: []store.KeyColumn{
+		Kind:      layout.System,
+		Key: []layout.KeyColumn{
 			{Name: "job_id", Type: "string"},
 		},
-		Columns: []store.ColumnLayout{
+		Columns: []layout.Column{
 			{Tag: 1, Name: "job_id", Type: "string"},
 			{Tag: 2, Name: "job_type", Type: "enum", Values: []string{"flush", "compact", "cleanup", "backup", "restore", "retention", "stream_eviction"}},
 			{Tag: 3, Name: "status", Type: "enum", Values: []string{"new", "queued", "running", "completed", "failed", "cancelled"}},
@@ -384,7 +385,7 @@ func jobLayout() store.Layout {
 			{Tag: 14, Name: "started_at", Type: "timestamp", Nullable: true},
 			{Tag: 15, Name: "finished_at", Type: "timestamp", Nullable: true},
 		},
-		Indexes: []store.IndexLayout{
+		Indexes: []layout.Index{
 			{ID: 1, Name: "by_status", Columns: []string{"status", "created_at"}},
 			{ID: 2, Name: "by_idempotency_key", Columns: []string{"idempotency_key"}, Unique: true},
 			{ID: 3, Name: "by_table", Columns: []string{"namespace_id", "table_name", "created_at"}},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -235,7 +236,7 @@ func (s *JobStore) Verify() ([]store.Problem, error) {
 // GuardJobProvider enforces it on scans.
 var JobPolicy = access.Policy{
 	Table: "system.jobs",
-	Kind:  access.System,
+	Kind:  layout.System,
 }
 
 // GuardJobProvider puts p, the unscoped provider of system.jobs, behind JobPolicy: every scan

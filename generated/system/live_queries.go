@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -241,18 +242,18 @@ func decodeLiveQueryColumns(b []byte, v *LiveQuery, want []bool) error {
 
 // liveQueryLayout is what the bytes of system.live_queries mean on disk. The store records it on first
 // use and refuses to open a database written with a different one.
-func liveQueryLayout() store.Layout {
-	return store.Layout{
+func liveQueryLayout() layout.Table {
+	return layout.Table{
 		ID:        6,
 		Namespace: "system",
 		Name:      "live_queries",
-		Kind:      "system",
-		Key: []store.KeyColumn{
+		Kind:      layout.System,
+		Key: []layout.KeyColumn{
 			{Name: "user_id", Type: "string"},
 			{Name: "connection_id", Type: "string"},
 			{Name: "subscription_id", Type: "string"},
 		},
-		Columns: []store.ColumnLayout{
+		Columns: []layout.Column{
 			{Tag: 1, Name: "user_id", Type: "string"},
 			{Tag: 2, Name: "connection_id", Type: "string"},
 			{Tag: 3, Name: "subscription_id", Type: "string"},
@@ -265,7 +266,7 @@ func liveQueryLayout() store.Layout {
 			{Tag: 10, Name: "created_at", Type: "timestamp"},
 			{Tag: 11, Name: "last_notified_at", Type: "timestamp", Nullable: true},
 		},
-		Indexes: []store.IndexLayout{
+		Indexes: []layout.Index{
 			{ID: 1, Name: "by_table", Columns: []string{"namespace_id", "table_name"}},
 			{ID: 2, Name: "by_node", Columns: []string{"node_id"}},
 		},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -189,7 +190,7 @@ func (s *LiveQueryStore) Verify() ([]store.Problem, error) {
 // GuardLiveQueryProvider enforces it on scans.
 var LiveQueryPolicy = access.Policy{
 	Table: "system.live_queries",
-	Kind:  access.System,
+	Kind:  layout.System,
 }
 
 // GuardLiveQueryProvider puts p, the unscoped provider of system.live_queries, behind LiveQueryPolicy: every scan

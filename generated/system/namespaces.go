@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -162,16 +163,16 @@ func decodeNamespaceColumns(b []byte, v *Namespace, want []bool) error {
 
 // namespaceLayout is what the bytes of system.namespaces mean on disk. The store records it on first
 // use and refuses to open a database written with a different one.
-func namespaceLayout() store.Layout {
-	return store.Layout{
+func namespaceLayout() layout.Table {
+	return layout.Table{
 		ID:        2,
 		Namespace: "system",
 		Name:      "namespaces",
-		Kind:      "system",
-		Key: []store.KeyColumn{
+		Kind:      layout.System,
+		Key: []layout.KeyColumn{
 			{Name: "namespace_id", Type: "string"},
 		},
-		Columns: []store.ColumnLayout{
+		Columns: []layout.Column{
 			{Tag: 1, Name: "namespace_id", Type: "string"},
 			{Tag: 2, Name: "display_name", Type: "string"},
 			{Tag: 3, Name: "options", Type: "json", Nullable: true},

@@ -7,6 +7,7 @@ import (
 	"iter"
 
 	"github.com/tablegen/tablegen/runtime/access"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -101,7 +102,7 @@ func (s *NamespaceStore) Verify() ([]store.Problem, error) {
 // GuardNamespaceProvider enforces it on scans.
 var NamespacePolicy = access.Policy{
 	Table: "system.namespaces",
-	Kind:  access.System,
+	Kind:  layout.System,
 }
 
 // GuardNamespaceProvider puts p, the unscoped provider of system.namespaces, behind NamespacePolicy: every scan

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -247,16 +248,16 @@ func decodeStorageColumns(b []byte, v *Storage, want []bool) error {
 
 // storageLayout is what the bytes of system.storages mean on disk. The store records it on first
 // use and refuses to open a database written with a different one.
-func storageLayout() store.Layout {
-	return store.Layout{
+func storageLayout() layout.Table {
+	return layout.Table{
 		ID:        4,
 		Namespace: "system",
 		Name:      "storages",
-		Kind:      "system",
-		Key: []store.KeyColumn{
+		Kind:      layout.System,
+		Key: []layout.KeyColumn{
 			{Name: "storage_id", Type: "string"},
 		},
-		Columns: []store.ColumnLayout{
+		Columns: []layout.Column{
 			{Tag: 1, Name: "storage_id", Type: "string"},
 			{Tag: 2, Name: "storage_name", Type: "string"},
 			{Tag: 3, Name: "description", Type: "string", Nullable: true},

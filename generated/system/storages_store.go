@@ -7,6 +7,7 @@ import (
 	"iter"
 
 	"github.com/tablegen/tablegen/runtime/access"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -101,7 +102,7 @@ func (s *StorageStore) Verify() ([]store.Problem, error) {
 // GuardStorageProvider enforces it on scans.
 var StoragePolicy = access.Policy{
 	Table: "system.storages",
-	Kind:  access.System,
+	Kind:  layout.System,
 }
 
 // GuardStorageProvider puts p, the unscoped provider of system.storages, behind StoragePolicy: every scan

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -306,17 +307,17 @@ func decodeTableColumns(b []byte, v *Table, want []bool) error {
 
 // tableLayout is what the bytes of system.tables mean on disk. The store records it on first
 // use and refuses to open a database written with a different one.
-func tableLayout() store.Layout {
-	return store.Layout{
+func tableLayout() layout.Table {
+	return layout.Table{
 		ID:        3,
 		Namespace: "system",
 		Name:      "tables",
-		Kind:      "system",
-		Key: []store.KeyColumn{
+		Kind:      layout.System,
+		Key: []layout.KeyColumn{
 			{Name: "namespace_id", Type: "string"},
 			{Name: "table_name", Type: "string"},
 		},
-		Columns: []store.ColumnLayout{
+		Columns: []layout.Column{
 			{Tag: 1, Name: "namespace_id", Type: "string"},
 			{Tag: 2, Name: "table_name", Type: "string"},
 			{Tag: 3, Name: "table_type", Type: "enum", Values: []string{"system", "shared", "user", "stream"}},
@@ -329,7 +330,7 @@ func tableLayout() store.Layout {
 			{Tag: 10, Name: "created_at", Type: "timestamp"},
 			{Tag: 11, Name: "updated_at", Type: "timestamp"},
 		},
-		Indexes: []store.IndexLayout{
+		Indexes: []layout.Index{
 			{ID: 1, Name: "by_storage", Columns: []string{"storage_id"}},
 		},
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -136,7 +137,7 @@ func (s *TableStore) Verify() ([]store.Problem, error) {
 // GuardTableProvider enforces it on scans.
 var TablePolicy = access.Policy{
 	Table: "system.tables",
-	Kind:  access.System,
+	Kind:  layout.System,
 }
 
 // GuardTableProvider puts p, the unscoped provider of system.tables, behind TablePolicy: every scan

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -397,16 +398,16 @@ func decodeUserColumns(b []byte, v *User, want []bool) error {
 
 // userLayout is what the bytes of system.users mean on disk. The store records it on first
 // use and refuses to open a database written with a different one.
-func userLayout() store.Layout {
-	return store.Layout{
+func userLayout() layout.Table {
+	return layout.Table{
 		ID:        1,
 		Namespace: "system",
 		Name:      "users",
-		Kind:      "system",
-		Key: []store.KeyColumn{
+		Kind:      layout.System,
+		Key: []layout.KeyColumn{
 			{Name: "username", Type: "string"},
 		},
-		Columns: []store.ColumnLayout{
+		Columns: []layout.Column{
 			{Tag: 1, Name: "user_id", Type: "string"},
 			{Tag: 2, Name: "username", Type: "string"},
 			{Tag: 3, Name: "password_hash", Type: "string"},
@@ -424,7 +425,7 @@ func userLayout() store.Layout {
 			{Tag: 15, Name: "last_seen", Type: "timestamp", Nullable: true},
 			{Tag: 16, Name: "deleted_at", Type: "timestamp", Nullable: true},
 		},
-		Indexes: []store.IndexLayout{
+		Indexes: []layout.Index{
 			{ID: 1, Name: "by_user_id", Columns: []string{"user_id"}, Unique: true},
 			{ID: 2, Name: "by_email", Columns: []string{"email"}, Unique: true},
 			{ID: 3, Name: "by_role", Columns: []string{"role", "created_at"}},

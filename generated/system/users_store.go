@@ -10,6 +10,7 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -167,7 +168,7 @@ func (s *UserStore) Verify() ([]store.Problem, error) {
 // GuardUserProvider enforces it on scans.
 var UserPolicy = access.Policy{
 	Table: "system.users",
-	Kind:  access.System,
+	Kind:  layout.System,
 }
 
 // GuardUserProvider puts p, the unscoped provider of system.users, behind UserPolicy: every scan

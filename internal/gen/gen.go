@@ -507,6 +507,7 @@ func (p *pkgPlan) newFile(sources []string) *jen.File {
 	f.ImportName(pathKeyenc, "keyenc")
 	f.ImportName(pathRowenc, "rowenc")
 	f.ImportName(pathStore, "store")
+	f.ImportName(pathLayout, "layout")
 	f.ImportName(pathUUID, "uuid")
 	return f
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/tablegen/tablegen/internal/schema"
+	"github.com/tablegen/tablegen/runtime/layout"
 )
 
 // This file generates what follows from a table's kind: the access policy
@@ -56,18 +57,9 @@ func (tp *tablePlan) accessDecls() []string {
 	return names
 }
 
-// accessKind is the runtime/access constant of the table's kind.
-func (tp *tablePlan) accessKind() *jen.Statement {
-	switch tp.t.Kind {
-	case schema.KindSystem:
-		return jen.Qual(pathAccess, "System")
-	case schema.KindShared:
-		return jen.Qual(pathAccess, "Shared")
-	case schema.KindUser:
-		return jen.Qual(pathAccess, "User")
-	}
-	return jen.Qual(pathAccess, "Stream")
-}
+// accessKind is the runtime/layout constant of the table's kind, for its
+// access policy.
+func (tp *tablePlan) accessKind() *jen.Statement { return kindConst(layout.Kind(tp.t.Kind)) }
 
 // accessLevel is the runtime/access constant of the declared access level,
 // or nil for the kind's default.

@@ -3,11 +3,15 @@ package gen
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/dave/jennifer/jen"
 
 	"github.com/tablegen/tablegen/internal/schema"
+	"github.com/tablegen/tablegen/runtime/layout"
 )
+
+const pathLayout = "github.com/tablegen/tablegen/runtime/layout"
 
 // fields renders a composite literal body, one field per line, in the order
 // given (jennifer's Dict would sort the keys).
@@ -18,65 +22,104 @@ func fields(fn func(g *jen.Group)) *jen.Statement {
 // kv is one "Name: value" element of a composite literal.
 func kv(name string, v jen.Code) *jen.Statement { return jen.Id(name).Op(":").Add(v) }
 
+// layoutLiteral renders l, the table's layout as schema.Table.Layout maps
+// it, as a runtime/layout composite literal: columns in declaration order,
+// only the fields that are set.
+func layoutLiteral(l layout.Table) *jen.Statement {
+	return jen.Qual(pathLayout, "Table").Add(fields(func(g *jen.Group) {
+		g.Add(kv("ID", jen.Lit(int(l.ID))))
+		g.Add(kv("Namespace", jen.Lit(l.Namespace)))
+		g.Add(kv("Name", jen.Lit(l.Name)))
+		g.Add(kv("Kind", kindConst(l.Kind)))
+		g.Add(kv("Key", jen.Index().Qual(pathLayout, "KeyColumn").Add(fields(func(g *jen.Group) {
+			for _, k := range l.Key {
+				g.ValuesFunc(func(g *jen.Group) {
+					g.Add(kv("Name", jen.Lit(k.Name)))
+					g.Add(kv("Type", jen.Lit(k.Type)))
+					if k.Desc {
+						g.Add(kv("Desc", jen.True()))
+					}
+				})
+			}
+		}))))
+		g.Add(kv("Columns", jen.Index().Qual(pathLayout, "Column").Add(fields(func(g *jen.Group) {
+			for _, c := range l.Columns {
+				g.ValuesFunc(func(g *jen.Group) {
+					g.Add(kv("Tag", jen.Lit(int(c.Tag))))
+					g.Add(kv("Name", jen.Lit(c.Name)))
+					g.Add(kv("Type", jen.Lit(c.Type)))
+					if c.Nullable {
+						g.Add(kv("Nullable", jen.True()))
+					}
+					if len(c.Values) > 0 {
+						g.Add(kv("Values", jen.Index().String().ValuesFunc(func(g *jen.Group) {
+							for _, v := range c.Values {
+								g.Lit(v)
+							}
+						})))
+					}
+				})
+			}
+		}))))
+		if len(l.Indexes) > 0 {
+			g.Add(kv("Indexes", jen.Index().Qual(pathLayout, "Index").Add(fields(func(g *jen.Group) {
+				for _, ix := range l.Indexes {
+					g.ValuesFunc(func(g *jen.Group) {
+						g.Add(kv("ID", jen.Lit(int(ix.ID))))
+						g.Add(kv("Name", jen.Lit(ix.Name)))
+						g.Add(kv("Columns", jen.Index().String().ValuesFunc(func(g *jen.Group) {
+							for _, c := range ix.Columns {
+								g.Lit(c)
+							}
+						})))
+						if ix.Unique {
+							g.Add(kv("Unique", jen.True()))
+						}
+					})
+				}
+			}))))
+		}
+		if l.TTL != 0 {
+			g.Add(kv("TTL", durationLit(l.TTL)))
+		}
+		if l.MaxRowsPerOwner != 0 {
+			g.Add(kv("MaxRowsPerOwner", jen.Lit(l.MaxRowsPerOwner)))
+		}
+	}))
+}
+
+// kindConst is the runtime/layout constant of kind k.
+func kindConst(k layout.Kind) *jen.Statement {
+	switch k {
+	case layout.System:
+		return jen.Qual(pathLayout, "System")
+	case layout.Shared:
+		return jen.Qual(pathLayout, "Shared")
+	case layout.User:
+		return jen.Qual(pathLayout, "User")
+	}
+	return jen.Qual(pathLayout, "Stream")
+}
+
+// durationLit renders d in its largest whole unit, e.g. 24 * time.Hour.
+func durationLit(d time.Duration) *jen.Statement {
+	for _, u := range []struct {
+		d    time.Duration
+		name string
+	}{{time.Hour, "Hour"}, {time.Minute, "Minute"}, {time.Second, "Second"}, {time.Millisecond, "Millisecond"}, {time.Microsecond, "Microsecond"}} {
+		if d%u.d == 0 {
+			return jen.Lit(int(d/u.d)).Op("*").Qual("time", u.name)
+		}
+	}
+	return jen.Qual("time", "Duration").Call(jen.Lit(int64(d)))
+}
+
 // specDecls emits the layout, the index value encoders and <Entity>Spec.
 func (tp *tablePlan) specDecls(f *jen.File) {
 	t, e, k := tp.t, tp.entity, tp.key
 	f.Add(docf("%sLayout is what the bytes of %s mean on disk. The store records it on first\nuse and refuses to open a database written with a different one.", tp.lower, t.FullName()))
-	f.Func().Id(tp.lower+"Layout").Params().Qual(pathStore, "Layout").Block(
-		jen.Return(jen.Qual(pathStore, "Layout").Add(fields(func(g *jen.Group) {
-			g.Add(kv("ID", jen.Lit(int(t.ID))))
-			g.Add(kv("Namespace", jen.Lit(t.Namespace)))
-			g.Add(kv("Name", jen.Lit(t.Name)))
-			g.Add(kv("Kind", jen.Lit(string(t.Kind))))
-			g.Add(kv("Key", jen.Index().Qual(pathStore, "KeyColumn").Add(fields(func(g *jen.Group) {
-				for i, c := range t.Key.Columns {
-					g.ValuesFunc(func(g *jen.Group) {
-						g.Add(kv("Name", jen.Lit(c.Name)))
-						g.Add(kv("Type", jen.Lit(string(c.Type))))
-						if desc(t.Key, i) {
-							g.Add(kv("Desc", jen.True()))
-						}
-					})
-				}
-			}))))
-			g.Add(kv("Columns", jen.Index().Qual(pathStore, "ColumnLayout").Add(fields(func(g *jen.Group) {
-				for _, c := range t.Columns {
-					g.ValuesFunc(func(g *jen.Group) {
-						g.Add(kv("Tag", jen.Lit(int(c.Tag))))
-						g.Add(kv("Name", jen.Lit(c.Name)))
-						g.Add(kv("Type", jen.Lit(string(c.Type))))
-						if c.Nullable {
-							g.Add(kv("Nullable", jen.True()))
-						}
-						if len(c.Values) > 0 {
-							g.Add(kv("Values", jen.Index().String().ValuesFunc(func(g *jen.Group) {
-								for _, v := range c.Values {
-									g.Lit(v)
-								}
-							})))
-						}
-					})
-				}
-			}))))
-			if len(t.Indexes) > 0 {
-				g.Add(kv("Indexes", jen.Index().Qual(pathStore, "IndexLayout").Add(fields(func(g *jen.Group) {
-					for _, ix := range t.Indexes {
-						g.ValuesFunc(func(g *jen.Group) {
-							g.Add(kv("ID", jen.Lit(int(ix.ID))))
-							g.Add(kv("Name", jen.Lit(ix.Name)))
-							g.Add(kv("Columns", jen.Index().String().ValuesFunc(func(g *jen.Group) {
-								for _, c := range ix.Columns {
-									g.Lit(c.Name)
-								}
-							})))
-							if ix.Unique {
-								g.Add(kv("Unique", jen.True()))
-							}
-						})
-					}
-				}))))
-			}
-		}))),
+	f.Func().Id(tp.lower+"Layout").Params().Qual(pathLayout, "Table").Block(
+		jen.Return(layoutLiteral(t.Layout())),
 	)
 	f.Line()
 

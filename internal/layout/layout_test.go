@@ -6,8 +6,8 @@ import (
 
 	"github.com/tablegen/tablegen/internal/layout"
 	"github.com/tablegen/tablegen/internal/schema"
+	tl "github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
-	"github.com/tablegen/tablegen/runtime/store"
 )
 
 const jobs = `namespace: system
@@ -28,24 +28,25 @@ indexes:
   - {name: by_status, id: 1, columns: [status, created_at]}
 `
 
+// TestOf: schema.Table.Layout, the one schema → layout mapping, and Docs.
 func TestOf(t *testing.T) {
 	s, err := schema.Parse("schemas/system/jobs.yaml", []byte(jobs))
 	if err != nil {
 		t.Fatal(err)
 	}
 	tab := s.Tables[0]
-	got := layout.Of(tab)
-	want := store.Layout{
+	got := tab.Layout()
+	want := tl.Table{
 		ID: 5, Namespace: "system", Name: "jobs", Kind: "user",
-		Key: []store.KeyColumn{{Name: "owner_job", Type: "string"}, {Name: "created_at", Type: "timestamp"}},
-		Columns: []store.ColumnLayout{
+		Key: []tl.KeyColumn{{Name: "owner_job", Type: "string"}, {Name: "created_at", Type: "timestamp"}},
+		Columns: []tl.Column{
 			{Tag: 1, Name: "owner_job", Type: "string"},
 			{Tag: 2, Name: "status", Type: "enum", Values: []string{"new", "running", "done"}},
 			{Tag: 3, Name: "params", Type: "json", Nullable: true},
 			{Tag: 4, Name: "created_at", Type: "timestamp"},
 			{Tag: 5, Name: "idem", Type: "string", Nullable: true},
 		},
-		Indexes: []store.IndexLayout{
+		Indexes: []tl.Index{
 			{ID: 1, Name: "by_status", Columns: []string{"status", "created_at"}},
 			{ID: 2, Name: "by_idem", Columns: []string{"idem"}, Unique: true},
 		},
@@ -55,7 +56,7 @@ func TestOf(t *testing.T) {
 	}
 	// Descending key columns carry their direction.
 	tab.Key.Desc = []bool{false, true}
-	if l := layout.Of(tab); !l.Key[1].Desc || l.Key[0].Desc {
+	if l := tab.Layout(); !l.Key[1].Desc || l.Key[0].Desc {
 		t.Fatalf("desc not carried: %+v", l.Key)
 	}
 	docs := layout.Docs(tab)
@@ -70,7 +71,7 @@ func TestOf(t *testing.T) {
 }
 
 func TestOfNil(t *testing.T) {
-	if l := layout.Of(nil); !reflect.DeepEqual(l, store.Layout{}) {
+	if l := (*schema.Table)(nil).Layout(); !reflect.DeepEqual(l, tl.Table{}) {
 		t.Fatalf("Of(nil) = %+v", l)
 	}
 	if d := layout.Docs(nil); d.Table != "" || d.Columns != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -76,10 +77,10 @@ func equalStringPtr(a, b *string) bool {
 // AccountSpec returns the store spec of the accounts table.
 func AccountSpec() store.Spec[AccountKey, Account] {
 	return store.Spec[AccountKey, Account]{
-		Layout: store.Layout{
+		Layout: layout.Table{
 			ID: AccountsID, Namespace: "reliability", Name: "accounts", Kind: "shared",
-			Key: []store.KeyColumn{{Name: "org", Type: "string"}, {Name: "id", Type: "int64"}},
-			Columns: []store.ColumnLayout{
+			Key: []layout.KeyColumn{{Name: "org", Type: "string"}, {Name: "id", Type: "int64"}},
+			Columns: []layout.Column{
 				{Tag: 1, Name: "org", Type: "string"},
 				{Tag: 2, Name: "id", Type: "int64"},
 				{Tag: 3, Name: "name", Type: "string"},
@@ -88,7 +89,7 @@ func AccountSpec() store.Spec[AccountKey, Account] {
 				{Tag: 6, Name: "email", Type: "string", Nullable: true},
 				{Tag: 7, Name: "payload", Type: "bytes"},
 			},
-			Indexes: []store.IndexLayout{
+			Indexes: []layout.Index{
 				{ID: AccountsByName, Name: "by_name", Columns: []string{"name"}, Unique: true},
 				{ID: AccountsByStatus, Name: "by_status", Columns: []string{"status", "batch"}},
 				{ID: AccountsByEmail, Name: "by_email", Columns: []string{"email"}, Unique: true},
@@ -213,17 +214,17 @@ func (e *Event) Equal(f *Event) bool {
 // EventSpec returns the store spec of the events table.
 func EventSpec() store.Spec[EventKey, Event] {
 	return store.Spec[EventKey, Event]{
-		Layout: store.Layout{
+		Layout: layout.Table{
 			ID: EventsID, Namespace: "reliability", Name: "events", Kind: "shared",
-			Key: []store.KeyColumn{{Name: "batch", Type: "int64"}, {Name: "n", Type: "int32"}},
-			Columns: []store.ColumnLayout{
+			Key: []layout.KeyColumn{{Name: "batch", Type: "int64"}, {Name: "n", Type: "int32"}},
+			Columns: []layout.Column{
 				{Tag: 1, Name: "batch", Type: "int64"},
 				{Tag: 2, Name: "n", Type: "int32"},
 				{Tag: 3, Name: "kind", Type: "enum", Values: []string{"created", "updated", "deleted"}},
 				{Tag: 4, Name: "account", Type: "string", Nullable: true},
 				{Tag: 5, Name: "at", Type: "int64"},
 			},
-			Indexes: []store.IndexLayout{
+			Indexes: []layout.Index{
 				{ID: EventsByKind, Name: "by_kind", Columns: []string{"kind", "at"}},
 				{ID: EventsByAccount, Name: "by_account", Columns: []string{"account"}},
 			},
@@ -300,10 +301,10 @@ type Progress struct {
 // ProgressSpec returns the store spec of the progress table (no indexes).
 func ProgressSpec() store.Spec[string, Progress] {
 	return store.Spec[string, Progress]{
-		Layout: store.Layout{
+		Layout: layout.Table{
 			ID: ProgressID, Namespace: "reliability", Name: "progress", Kind: "system",
-			Key: []store.KeyColumn{{Name: "name", Type: "string"}},
-			Columns: []store.ColumnLayout{
+			Key: []layout.KeyColumn{{Name: "name", Type: "string"}},
+			Columns: []layout.Column{
 				{Tag: 1, Name: "name", Type: "string"},
 				{Tag: 2, Name: "batch", Type: "int64"},
 				{Tag: 3, Name: "ops", Type: "int64"},

@@ -28,6 +28,8 @@ package access
 import (
 	"fmt"
 	"strings"
+
+	"github.com/tablegen/tablegen/runtime/layout"
 )
 
 // Role is an actor's privilege level. Higher roles include lower ones.
@@ -72,17 +74,6 @@ const (
 	DBA        Level = "dba"
 )
 
-// Kind mirrors the table kinds of the YAML language.
-type Kind string
-
-// The table kinds.
-const (
-	System Kind = "system"
-	Shared Kind = "shared"
-	User   Kind = "user"
-	Stream Kind = "stream"
-)
-
 // Op is what an actor wants to do.
 type Op int8
 
@@ -108,7 +99,7 @@ type Actor struct {
 // Policy is one table's access rule, generated from its YAML.
 type Policy struct {
 	Table  string // "namespace.table", for errors
-	Kind   Kind
+	Kind   layout.Kind
 	Access Level // "" = the kind's default
 }
 
@@ -144,8 +135,8 @@ func (p Policy) Check(actor Actor, op Op, allOwners bool) (Scope, error) {
 	if actor.Role < RoleUser || actor.Role > RoleSystem {
 		return deny("unknown role; use one of user, service, dba, system")
 	}
-	switch p.Kind {
-	case User, Stream:
+	switch {
+	case p.Kind.OwnerScoped():
 		if allOwners {
 			if actor.Role < RoleDBA {
 				return deny("only dba and system may read across owners")
@@ -156,7 +147,7 @@ func (p Policy) Check(actor Actor, op Op, allOwners bool) (Scope, error) {
 			return deny("the actor has no user id; owner-partitioned tables need one")
 		}
 		return Scope{Owner: actor.UserID}, nil
-	case Shared, System:
+	case p.Kind == layout.Shared || p.Kind == layout.System:
 		// Not partitioned by owner: every permitted request sees every row,
 		// whether or not it asked for AllOwners.
 		need, err := p.need(op)
@@ -175,7 +166,7 @@ func (p Policy) Check(actor Actor, op Op, allOwners bool) (Scope, error) {
 // need returns the least role that may perform op on a shared or system table.
 func (p Policy) need(op Op) (Role, error) {
 	level := p.Access
-	if p.Kind == System {
+	if p.Kind == layout.System {
 		if op == Write {
 			return RoleSystem, nil
 		}

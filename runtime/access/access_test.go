@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/datadriven"
+
+	"github.com/tablegen/tablegen/runtime/layout"
 )
 
 // TestMatrix prints the decision for every table kind × access level × role ×
@@ -17,9 +19,9 @@ func TestMatrix(t *testing.T) {
 		switch d.Cmd {
 		case "matrix":
 			var b strings.Builder
-			for _, kind := range []Kind{System, Shared, User, Stream} {
+			for _, kind := range layout.Kinds {
 				levels := []Level{""}
-				if kind == Shared || kind == System {
+				if !kind.OwnerScoped() {
 					levels = []Level{"", Public, Private, Restricted, DBA}
 				}
 				for _, level := range levels {
@@ -66,7 +68,7 @@ func verdict(s Scope, err error) string {
 }
 
 func TestUserActorCannotEscapeOwner(t *testing.T) {
-	p := Policy{Table: "chat.messages", Kind: User}
+	p := Policy{Table: "chat.messages", Kind: layout.User}
 	for _, all := range []bool{false, true} {
 		s, err := p.Check(Actor{UserID: "u1", Role: RoleUser}, Read, all)
 		if all {
@@ -83,17 +85,17 @@ func TestUserActorCannotEscapeOwner(t *testing.T) {
 }
 
 func TestEmptyOwnerRejected(t *testing.T) {
-	p := Policy{Table: "chat.messages", Kind: User}
+	p := Policy{Table: "chat.messages", Kind: layout.User}
 	if _, err := p.Check(Actor{Role: RoleSystem}, Read, false); err == nil {
 		t.Fatal("an actor without a user id got an owner scope")
 	}
 }
 
 func TestUnknownRoleAndLevel(t *testing.T) {
-	if _, err := (Policy{Kind: Shared}).Check(Actor{UserID: "x", Role: 9}, Read, false); err == nil {
+	if _, err := (Policy{Kind: layout.Shared}).Check(Actor{UserID: "x", Role: 9}, Read, false); err == nil {
 		t.Error("unknown role accepted")
 	}
-	if _, err := (Policy{Kind: Shared, Access: "secret"}).Check(Actor{UserID: "x", Role: RoleSystem}, Read, false); err == nil {
+	if _, err := (Policy{Kind: layout.Shared, Access: "secret"}).Check(Actor{UserID: "x", Role: RoleSystem}, Read, false); err == nil {
 		t.Error("unknown access level accepted")
 	}
 	if _, err := (Policy{Kind: "view"}).Check(Actor{UserID: "x", Role: RoleSystem}, Read, false); err == nil {

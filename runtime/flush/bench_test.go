@@ -22,6 +22,7 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
@@ -54,7 +55,7 @@ func benchOptions(b *testing.B) flush.Options {
 // settle compacts the benchmark table's rows into sstables, so that the
 // memtable flushes and compactions a load triggers do not run inside the
 // timed part of either side.
-func settle(b *testing.B, db *store.DB, l *store.Layout) {
+func settle(b *testing.B, db *store.DB, l *layout.Table) {
 	prefix := store.RowPrefix(l.ID)
 	if err := db.Pebble().Compact(context.Background(), prefix, keyenc.PrefixEnd(prefix), false); err != nil {
 		b.Fatal(err)
@@ -62,12 +63,12 @@ func settle(b *testing.B, db *store.DB, l *store.Layout) {
 }
 
 // wideLayout is a 20-column shared table of about 160 bytes per row.
-func wideLayout() store.Layout {
-	cols := []store.ColumnLayout{{Tag: 1, Name: "id", Type: "int64"}}
+func wideLayout() layout.Table {
+	cols := []layout.Column{{Tag: 1, Name: "id", Type: "int64"}}
 	types := []string{"int64", "int64", "int64", "int32", "int32", "int32", "string", "string", "string", "string",
 		"float64", "float64", "timestamp", "timestamp", "bool", "enum", "uuid", "string", "duration"}
 	for i, t := range types {
-		c := store.ColumnLayout{Tag: int32(i + 2), Name: fmt.Sprintf("c%02d_%s", i+2, t), Type: t}
+		c := layout.Column{Tag: int32(i + 2), Name: fmt.Sprintf("c%02d_%s", i+2, t), Type: t}
 		if t == "enum" {
 			c.Values = []string{"new", "running", "done"}
 		}
@@ -76,8 +77,8 @@ func wideLayout() store.Layout {
 		}
 		cols = append(cols, c)
 	}
-	return store.Layout{ID: 4242, Namespace: "bench", Name: "wide", Kind: "shared",
-		Key: []store.KeyColumn{{Name: "id", Type: "int64"}}, Columns: cols}
+	return layout.Table{ID: 4242, Namespace: "bench", Name: "wide", Kind: "shared",
+		Key: []layout.KeyColumn{{Name: "id", Type: "int64"}}, Columns: cols}
 }
 
 func wideRow(dst []byte, i int64) []byte {

@@ -21,6 +21,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -210,7 +211,7 @@ func (o *Options) normalize() error {
 func (e *Executor) Root() string { return e.root }
 
 // TableDir is the directory of a table's files: <root>/<namespace>/<table>.
-func (e *Executor) TableDir(l *store.Layout) string {
+func (e *Executor) TableDir(l *layout.Table) string {
 	return filepath.Join(e.root, l.Namespace, l.Name)
 }
 
@@ -226,7 +227,7 @@ func (e *Executor) tableLock(id uint32) *tableLock {
 }
 
 // lock takes the table's lock and runs recovery once per executor.
-func (e *Executor) lock(l *store.Layout) (*tableLock, error) {
+func (e *Executor) lock(l *layout.Table) (*tableLock, error) {
 	tl := e.tableLock(l.ID)
 	tl.Lock()
 	if !tl.recovered.Load() {
@@ -294,9 +295,9 @@ func (e *Executor) FlushOwner(ctx context.Context, p *scan.Provider, owner strin
 	return e.Flush(ctx, p.WithScope(keyenc.AppendString(nil, owner)))
 }
 
-func partitioned(l *store.Layout) bool { return l.Kind == "user" || l.Kind == "stream" }
+func partitioned(l *layout.Table) bool { return l.Kind.OwnerScoped() }
 
-func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *store.Layout) (*Result, error) {
+func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table) (*Result, error) {
 	name := l.FullName()
 	dir := e.TableDir(l)
 	if err := mkdirDurable(dir); err != nil {
@@ -400,7 +401,7 @@ func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *store.Layout)
 
 // finish deletes the hot rows of the manifest's segments from index first
 // on that are not done, then marks them done and removes their keys files.
-func (e *Executor) finish(l *store.Layout, dir string, m *Manifest, first int) (int64, error) {
+func (e *Executor) finish(l *layout.Table, dir string, m *Manifest, first int) (int64, error) {
 	pending := false
 	for i := first; i < len(m.Segments); i++ {
 		if m.Segments[i].State == Written {
@@ -462,7 +463,7 @@ func (e *Executor) finish(l *store.Layout, dir string, m *Manifest, first int) (
 }
 
 // hasRows reports whether r holds a row of table l in scope.
-func hasRows(r iterSource, l *store.Layout, scope []byte) (bool, error) {
+func hasRows(r iterSource, l *layout.Table, scope []byte) (bool, error) {
 	prefix := append(store.RowPrefix(l.ID), scope...)
 	probe, err := r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keyenc.PrefixEnd(prefix)})
 	if err != nil {
@@ -482,7 +483,7 @@ type iterSource interface {
 
 // listOwners returns the owners with rows in a partitioned table, seeking
 // past each owner's rows instead of reading them.
-func listOwners(r iterSource, l *store.Layout) ([]string, error) {
+func listOwners(r iterSource, l *layout.Table) ([]string, error) {
 	prefix := store.RowPrefix(l.ID)
 	it, err := r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keyenc.PrefixEnd(prefix)})
 	if err != nil {
@@ -512,7 +513,7 @@ func listOwners(r iterSource, l *store.Layout) ([]string, error) {
 // writeSegment writes one owner's (or the whole table's) rows from snap to
 // part-<seq>.parquet and part-<seq>.keys, durably. It returns nil when
 // there are no rows (and leaves nothing behind).
-func (e *Executor) writeSegment(ctx context.Context, snap *pebble.Snapshot, p *scan.Provider, l *store.Layout, dir string, seq uint64, owner *string, pool *bufferPool, res *Result) (*Segment, error) {
+func (e *Executor) writeSegment(ctx context.Context, snap *pebble.Snapshot, p *scan.Provider, l *layout.Table, dir string, seq uint64, owner *string, pool *bufferPool, res *Result) (*Segment, error) {
 	rel := segmentDir(owner)
 	sdir := filepath.Join(dir, rel)
 	// Probe for rows first, so an owner whose rows vanished leaves no
@@ -618,7 +619,7 @@ func (e *Executor) writeSegment(ctx context.Context, snap *pebble.Snapshot, p *s
 }
 
 // writerProperties are the Parquet writer settings of a flush of table l.
-func (o *Options) writerProperties(l *store.Layout, extra ...parquet.WriterProperty) *parquet.WriterProperties {
+func (o *Options) writerProperties(l *layout.Table, extra ...parquet.WriterProperty) *parquet.WriterProperties {
 	props := []parquet.WriterProperty{
 		parquet.WithCompression(*o.Compression),
 		parquet.WithCompressionLevel(o.CompressionLevel),

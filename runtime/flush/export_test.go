@@ -4,13 +4,13 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/parquet"
 
-	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/layout"
 )
 
 // WriterProperties returns the Parquet writer settings an executor with
 // options o uses for table l (for the benchmark's baseline, which writes
 // with the same settings).
-func WriterProperties(o Options, l *store.Layout) (*parquet.WriterProperties, error) {
+func WriterProperties(o Options, l *layout.Table) (*parquet.WriterProperties, error) {
 	if err := o.normalize(); err != nil {
 		return nil, err
 	}

@@ -71,7 +71,7 @@ type Segment struct {
 	// the owner scope), in hex.
 	MinKey string `json:"min_key"`
 	MaxKey string `json:"max_key"`
-	// Fingerprint is store.Layout.Fingerprint of the layout the rows were
+	// Fingerprint is layout.Table.Fingerprint of the layout the rows were
 	// written with.
 	Fingerprint string             `json:"fingerprint"`
 	Created     time.Time          `json:"created"`

@@ -9,8 +9,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
-	"github.com/tablegen/tablegen/runtime/store"
 )
 
 // Policy says when a table is due for a flush: when it has more than
@@ -46,7 +46,7 @@ func (e *Executor) Due(ctx context.Context, p *scan.Provider, pol Policy) (bool,
 	}
 	cols := []string{}
 	if pol.MaxAge > 0 {
-		i := slices.IndexFunc(l.Columns, func(c store.ColumnLayout) bool { return c.Name == pol.TimeColumn })
+		i := slices.IndexFunc(l.Columns, func(c layout.Column) bool { return c.Name == pol.TimeColumn })
 		if i < 0 || l.Columns[i].Type != "timestamp" {
 			return false, "", fmt.Errorf("flush: %s: policy TimeColumn %q is not a timestamp column of the table", l.FullName(), pol.TimeColumn)
 		}

@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
-	"github.com/tablegen/tablegen/runtime/store"
 )
 
 // Recovery reports what Recover did to one table.
@@ -48,7 +48,7 @@ func (e *Executor) Recover(p *scan.Provider) (*Recovery, error) {
 	return r, err
 }
 
-func (e *Executor) recover(l *store.Layout) (*Recovery, error) {
+func (e *Executor) recover(l *layout.Table) (*Recovery, error) {
 	rec := &Recovery{Table: l.FullName()}
 	dir := e.TableDir(l)
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {

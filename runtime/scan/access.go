@@ -11,6 +11,7 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 )
 
 // Guarded is a [Provider] behind its table's access policy: every scan
@@ -66,7 +67,7 @@ func NewGuarded(p *Provider, policy access.Policy, o GuardOptions) (*Guarded, er
 	if p.scope != nil {
 		return nil, fmt.Errorf("scan: %s: NewGuarded needs the unscoped provider; the guard scopes each scan to its actor, so pass the provider from NewProvider", name)
 	}
-	if string(policy.Kind) != p.t.layout.Kind {
+	if policy.Kind != p.t.layout.Kind {
 		return nil, fmt.Errorf("scan: %s: the policy is for a %s table but the table's kind is %q; use the table's generated policy", name, policy.Kind, p.t.layout.Kind)
 	}
 	g := &Guarded{p: p, policy: policy, ttl: o.TTL, now: o.Now}
@@ -74,11 +75,11 @@ func NewGuarded(p *Provider, policy access.Policy, o GuardOptions) (*Guarded, er
 		g.now = time.Now
 	}
 	switch {
-	case policy.Kind == access.Stream && o.TTL <= 0:
+	case policy.Kind == layout.Stream && o.TTL <= 0:
 		return nil, fmt.Errorf("scan: %s: a stream table needs GuardOptions.TTL (its YAML ttl) so that expired rows stay hidden; pass the generated TTL constant", name)
-	case policy.Kind != access.Stream && o.TTL != 0:
+	case policy.Kind != layout.Stream && o.TTL != 0:
 		return nil, fmt.Errorf("scan: %s: GuardOptions.TTL applies only to stream tables; remove it", name)
-	case policy.Kind == access.Stream:
+	case policy.Kind == layout.Stream:
 		if len(p.t.key) == 0 || p.t.cols[p.t.key[0]].typ != tTimestamp || p.t.keyDesc[0] {
 			return nil, fmt.Errorf("scan: %s: a stream table's first key column must be an ascending timestamp (its event time)", name)
 		}

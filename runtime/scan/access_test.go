@@ -12,6 +12,7 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
@@ -32,12 +33,12 @@ type noteKey struct {
 
 var guardNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-func noteSpec(id uint32, kind string) store.Spec[noteKey, note] {
+func noteSpec(id uint32, kind layout.Kind) store.Spec[noteKey, note] {
 	return store.Spec[noteKey, note]{
-		Layout: store.Layout{
+		Layout: layout.Table{
 			ID: id, Namespace: "test", Name: fmt.Sprintf("notes%d", id), Kind: kind,
-			Key: []store.KeyColumn{{Name: "at", Type: "timestamp"}, {Name: "id", Type: "string"}},
-			Columns: []store.ColumnLayout{
+			Key: []layout.KeyColumn{{Name: "at", Type: "timestamp"}, {Name: "id", Type: "string"}},
+			Columns: []layout.Column{
 				{Tag: 1, Name: "at", Type: "timestamp"},
 				{Tag: 2, Name: "id", Type: "string"},
 				{Tag: 3, Name: "owner", Type: "string"},
@@ -84,7 +85,7 @@ var guardOwners = []string{"u1", "u10", "u1\x00", "u1\x01", "\xff", "a:b", "a/b"
 
 // loadNotes creates table id of the given kind with two fresh rows and one
 // expired row (2h old) per owner, and returns its unscoped provider.
-func loadNotes(t *testing.T, db *store.DB, id uint32, kind string) (*scan.Provider, store.Layout) {
+func loadNotes(t *testing.T, db *store.DB, id uint32, kind layout.Kind) (*scan.Provider, layout.Table) {
 	t.Helper()
 	spec := noteSpec(id, kind)
 	tbl, err := store.NewTable(db, spec)
@@ -136,14 +137,14 @@ func owners(t *testing.T, r array.RecordReader) []string {
 func TestGuardMatrix(t *testing.T) {
 	db := openDB(t)
 	type table struct {
-		kind   access.Kind
+		kind   layout.Kind
 		levels []access.Level
 	}
 	tables := []table{
-		{access.System, []access.Level{"", access.Public, access.DBA}},
-		{access.Shared, []access.Level{access.Public, access.Private, access.Restricted, access.DBA}},
-		{access.User, []access.Level{""}},
-		{access.Stream, []access.Level{""}},
+		{layout.System, []access.Level{"", access.Public, access.DBA}},
+		{layout.Shared, []access.Level{access.Public, access.Private, access.Restricted, access.DBA}},
+		{layout.User, []access.Level{""}},
+		{layout.Stream, []access.Level{""}},
 	}
 	filters := []scan.Expr{
 		nil,
@@ -155,11 +156,11 @@ func TestGuardMatrix(t *testing.T) {
 	id := uint32(500)
 	for _, tb := range tables {
 		id++
-		p, _ := loadNotes(t, db, id, string(tb.kind))
+		p, _ := loadNotes(t, db, id, tb.kind)
 		for _, level := range tb.levels {
 			policy := access.Policy{Table: fmt.Sprintf("test.notes%d", id), Kind: tb.kind, Access: level}
 			var o scan.GuardOptions
-			if tb.kind == access.Stream {
+			if tb.kind == layout.Stream {
 				o = scan.GuardOptions{TTL: time.Hour, Now: func() time.Time { return guardNow }}
 			}
 			g, err := scan.NewGuarded(p, policy, o)
@@ -193,7 +194,7 @@ func TestGuardMatrix(t *testing.T) {
 							if f == nil {
 								want := 0
 								perOwner := 3
-								if tb.kind == access.Stream {
+								if tb.kind == layout.Stream {
 									perOwner = 2 // the 2h-old row has expired
 								}
 								if scope.AllOwners {
@@ -217,20 +218,20 @@ func TestGuardMatrix(t *testing.T) {
 func TestGuardRefusesMisuse(t *testing.T) {
 	db := openDB(t)
 	p, _ := loadNotes(t, db, 601, "stream")
-	if _, err := scan.NewGuarded(p, access.Policy{Kind: access.Stream}, scan.GuardOptions{}); err == nil {
+	if _, err := scan.NewGuarded(p, access.Policy{Kind: layout.Stream}, scan.GuardOptions{}); err == nil {
 		t.Fatal("a stream guard without TTL was built; want an error")
 	}
-	if _, err := scan.NewGuarded(p, access.Policy{Kind: access.Shared}, scan.GuardOptions{}); err == nil {
+	if _, err := scan.NewGuarded(p, access.Policy{Kind: layout.Shared}, scan.GuardOptions{}); err == nil {
 		t.Fatal("a stream table guarded by a shared policy was built; want an error")
 	}
-	if _, err := scan.NewGuarded(p.WithScope(keyenc.AppendString(nil, "u1")), access.Policy{Kind: access.Stream}, scan.GuardOptions{TTL: time.Hour}); err == nil {
+	if _, err := scan.NewGuarded(p.WithScope(keyenc.AppendString(nil, "u1")), access.Policy{Kind: layout.Stream}, scan.GuardOptions{TTL: time.Hour}); err == nil {
 		t.Fatal("a guard over a scoped provider was built; want an error")
 	}
 	u, ul := loadNotes(t, db, 602, "user")
-	if _, err := scan.NewGuarded(u, access.Policy{Kind: access.User}, scan.GuardOptions{TTL: time.Hour}); err == nil {
+	if _, err := scan.NewGuarded(u, access.Policy{Kind: layout.User}, scan.GuardOptions{TTL: time.Hour}); err == nil {
 		t.Fatal("a user-table guard with a TTL was built; want an error")
 	}
-	g, err := scan.NewGuarded(u, access.Policy{Kind: access.User}, scan.GuardOptions{})
+	g, err := scan.NewGuarded(u, access.Policy{Kind: layout.User}, scan.GuardOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/extensions"
 
-	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/layout"
 )
 
 // Metadata keys written into Arrow schemas. They let a consumer of an Arrow
@@ -24,7 +24,7 @@ const (
 )
 
 // Docs are the human descriptions that go into Arrow metadata. They are kept
-// apart from [store.Layout] because they do not change what stored bytes mean
+// apart from [layout.Table] because they do not change what stored bytes mean
 // and so must not change the layout fingerprint.
 type Docs struct {
 	Table   string
@@ -36,7 +36,7 @@ type Docs struct {
 // metadata (see the package doc for the type mapping). Generated code calls
 // it once per table (sync.OnceValues); it errors only for a layout this
 // package cannot scan, which the generator never emits.
-func ArrowSchema(l *store.Layout, docs Docs) (*arrow.Schema, error) {
+func ArrowSchema(l *layout.Table, docs Docs) (*arrow.Schema, error) {
 	t, err := newTable(l)
 	if err != nil {
 		return nil, err

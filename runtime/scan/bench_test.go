@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
@@ -43,18 +44,18 @@ type wide struct {
 	f   [6]float64
 }
 
-func wideLayout(id uint32) store.Layout {
-	l := store.Layout{ID: id, Namespace: "bench", Name: fmt.Sprintf("wide%d", id), Kind: "system",
-		Key: []store.KeyColumn{{Name: "id", Type: "uint64"}},
-		Columns: []store.ColumnLayout{
+func wideLayout(id uint32) layout.Table {
+	l := layout.Table{ID: id, Namespace: "bench", Name: fmt.Sprintf("wide%d", id), Kind: "system",
+		Key: []layout.KeyColumn{{Name: "id", Type: "uint64"}},
+		Columns: []layout.Column{
 			{Tag: 1, Name: "id", Type: "uint64"},
 			{Tag: 2, Name: "grp", Type: "int64"},
 		},
-		Indexes: []store.IndexLayout{{ID: 1, Name: "by_grp", Columns: []string{"grp"}}},
+		Indexes: []layout.Index{{ID: 1, Name: "by_grp", Columns: []string{"grp"}}},
 	}
 	for j := range 18 {
 		typ := []string{"int64", "string", "float64"}[j%3]
-		l.Columns = append(l.Columns, store.ColumnLayout{Tag: int32(3 + j), Name: fmt.Sprintf("c%02d", j), Type: typ})
+		l.Columns = append(l.Columns, layout.Column{Tag: int32(3 + j), Name: fmt.Sprintf("c%02d", j), Type: typ})
 	}
 	return l
 }

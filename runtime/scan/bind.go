@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/layout"
 )
 
 // ExprError is a filter that does not fit the table: an unknown column, a
@@ -404,7 +404,7 @@ func (n *node) columns(set []bool) {
 // returns nil, or the first problem as an *ExprError (unknown column, wrong
 // literal type, unsupported operator) so tools can validate user input
 // before opening a database.
-func Check(l *store.Layout, filter Expr) error {
+func Check(l *layout.Table, filter Expr) error {
 	t, err := newTable(l)
 	if err != nil {
 		return err

@@ -9,7 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"pgregory.net/rapid"
 
-	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/layout"
 )
 
 // TestMayMatchSound checks segment pruning against the naive reference,
@@ -18,9 +18,9 @@ import (
 // statistics go the whole way a manifest takes them: Arrow batch → Stats →
 // JSON → bindStats.
 func TestMayMatchSound(t *testing.T) {
-	l := &store.Layout{ID: 1, Namespace: "t", Name: "t", Kind: "shared",
-		Key: []store.KeyColumn{{Name: "i", Type: "int64"}},
-		Columns: []store.ColumnLayout{
+	l := &layout.Table{ID: 1, Namespace: "t", Name: "t", Kind: "shared",
+		Key: []layout.KeyColumn{{Name: "i", Type: "int64"}},
+		Columns: []layout.Column{
 			{Tag: 1, Name: "i", Type: "int64"},
 			{Tag: 2, Name: "s", Type: "string", Nullable: true},
 			{Tag: 3, Name: "f", Type: "float64"},

@@ -11,12 +11,13 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
 // Layout returns the layout the provider was built from. runtime/flush
 // needs it to name files, fingerprint segments and delete flushed rows.
-func (p *Provider) Layout() store.Layout { return p.t.layout }
+func (p *Provider) Layout() layout.Table { return p.t.layout }
 
 // Scope returns the provider's owner scope (see WithScope); nil scans every
 // owner.

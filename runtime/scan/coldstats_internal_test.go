@@ -11,8 +11,8 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"pgregory.net/rapid"
 
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
-	"github.com/tablegen/tablegen/runtime/store"
 )
 
 // TestStatsFastPath checks Stats.addFast, the typed loops a flush uses,
@@ -22,9 +22,9 @@ import (
 // must produce the same manifest statistics.
 func TestStatsFastPath(t *testing.T) {
 	types := []string{"bool", "int32", "int64", "uint64", "float64", "string", "bytes", "timestamp", "duration", "uuid", "enum", "json"}
-	l := &store.Layout{ID: 1, Namespace: "t", Name: "all", Kind: "shared", Key: []store.KeyColumn{{Name: "c1", Type: "int64"}}}
+	l := &layout.Table{ID: 1, Namespace: "t", Name: "all", Kind: "shared", Key: []layout.KeyColumn{{Name: "c1", Type: "int64"}}}
 	for i, typ := range types {
-		c := store.ColumnLayout{Tag: int32(i + 1), Name: "c" + string(rune('a'+i)), Type: typ, Nullable: i%2 == 0}
+		c := layout.Column{Tag: int32(i + 1), Name: "c" + string(rune('a'+i)), Type: typ, Nullable: i%2 == 0}
 		if typ == "enum" {
 			c.Values = []string{"x", "y", "z"}
 		}

@@ -4,7 +4,7 @@
 // [Provider.SupportsFilters] says which filters it applies, and
 // [Provider.Scan] streams [arrow.RecordBatch]es.
 //
-// The package knows no particular table. It works from a [store.Layout] (the
+// The package knows no particular table. It works from a [layout.Table] (the
 // binding description of a table's bytes) plus [Docs], so the same code serves
 // generated providers and tools that only have the YAML (tablegen inspect).
 //

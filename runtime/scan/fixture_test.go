@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -38,11 +39,11 @@ const (
 
 var roles = []string{"admin", "dba", "user"}
 
-func peopleLayout(id uint32) store.Layout {
-	return store.Layout{
+func peopleLayout(id uint32) layout.Table {
+	return layout.Table{
 		ID: id, Namespace: "test", Name: "people", Kind: "shared",
-		Key: []store.KeyColumn{{Name: "tenant", Type: "string"}, {Name: "seq", Type: "int64", Desc: true}},
-		Columns: []store.ColumnLayout{
+		Key: []layout.KeyColumn{{Name: "tenant", Type: "string"}, {Name: "seq", Type: "int64", Desc: true}},
+		Columns: []layout.Column{
 			{Tag: 1, Name: "tenant", Type: "string"},
 			{Tag: 2, Name: "seq", Type: "int64"},
 			{Tag: 3, Name: "role", Type: "enum", Values: roles},
@@ -57,7 +58,7 @@ func peopleLayout(id uint32) store.Layout {
 			{Tag: 12, Name: "meta", Type: "json", Nullable: true},
 			{Tag: 13, Name: "counter", Type: "uint64"},
 		},
-		Indexes: []store.IndexLayout{
+		Indexes: []layout.Index{
 			{ID: 1, Name: "by_role", Columns: []string{"role", "created_at"}},
 			{ID: 2, Name: "by_uid", Columns: []string{"uid"}, Unique: true},
 		},

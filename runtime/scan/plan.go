@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -95,7 +96,7 @@ func hexKey(k []byte) string {
 // nil for every other kind; a user table scanned without a scope can only be
 // read in full. PlanFor touches no database: it is a pure function of its
 // arguments, so plans are testable and explainable.
-func PlanFor(l *store.Layout, scope []byte, filter Expr) (*Plan, error) {
+func PlanFor(l *layout.Table, scope []byte, filter Expr) (*Plan, error) {
 	t, err := newTable(l)
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -96,7 +97,7 @@ type Options struct {
 // checks l against the layout recorded in the database (when the table has
 // been written): a mismatch means the rows would be misread, so it fails
 // with a *store.LayoutMismatchError.
-func NewProvider(db *store.DB, l *store.Layout, o Options) (*Provider, error) {
+func NewProvider(db *store.DB, l *layout.Table, o Options) (*Provider, error) {
 	t, err := newTable(l)
 	if err != nil {
 		return nil, err
@@ -127,7 +128,7 @@ func NewProvider(db *store.DB, l *store.Layout, o Options) (*Provider, error) {
 // checkRecorded compares l with the layout recorded under the table's
 // metadata key (0x01 + BE table id → {"fingerprint", "layout"} JSON). No
 // record means the table was never opened for writing: it has no rows.
-func checkRecorded(pdb *pebble.DB, l *store.Layout) error {
+func checkRecorded(pdb *pebble.DB, l *layout.Table) error {
 	key := binary.BigEndian.AppendUint32([]byte{0x01}, l.ID)
 	val, closer, err := pdb.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
@@ -138,7 +139,7 @@ func checkRecorded(pdb *pebble.DB, l *store.Layout) error {
 	}
 	var rec struct {
 		Fingerprint string       `json:"fingerprint"`
-		Layout      store.Layout `json:"layout"`
+		Layout      layout.Table `json:"layout"`
 	}
 	err = json.Unmarshal(val, &rec)
 	_ = closer.Close()
@@ -153,7 +154,7 @@ func checkRecorded(pdb *pebble.DB, l *store.Layout) error {
 	return nil
 }
 
-func describeLayout(l *store.Layout) string {
+func describeLayout(l *layout.Table) string {
 	b, err := json.Marshal(l)
 	if err != nil {
 		return l.FullName()

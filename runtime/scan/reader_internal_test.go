@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"testing"
 
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -17,9 +18,9 @@ func TestLimitStopsIteration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	l := store.Layout{ID: 9, Namespace: "t", Name: "n", Kind: "system",
-		Key:     []store.KeyColumn{{Name: "id", Type: "uint64"}},
-		Columns: []store.ColumnLayout{{Tag: 1, Name: "id", Type: "uint64"}}}
+	l := layout.Table{ID: 9, Namespace: "t", Name: "n", Kind: "system",
+		Key:     []layout.KeyColumn{{Name: "id", Type: "uint64"}},
+		Columns: []layout.Column{{Tag: 1, Name: "id", Type: "uint64"}}}
 	for i := range 100 {
 		key := binary.BigEndian.AppendUint64(store.RowPrefix(9), uint64(i))
 		if err := db.Pebble().Set(key, rowenc.AppendUint64(nil, 1, uint64(i)), nil); err != nil {

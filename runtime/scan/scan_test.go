@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
@@ -62,20 +63,20 @@ func TestArrowSchema(t *testing.T) {
 }
 
 func TestBadLayouts(t *testing.T) {
-	for name, mutate := range map[string]func(*store.Layout){
-		"unknown type":     func(l *store.Layout) { l.Columns[1].Type = "int128" },
-		"duplicate name":   func(l *store.Layout) { l.Columns[1].Name = "tenant" },
-		"duplicate tag":    func(l *store.Layout) { l.Columns[1].Tag = 1 },
-		"enum no values":   func(l *store.Layout) { l.Columns[cRole].Values = nil },
-		"missing key col":  func(l *store.Layout) { l.Key[0].Name = "nope" },
-		"float key":        func(l *store.Layout) { l.Key[0] = store.KeyColumn{Name: "score", Type: "float64"} },
-		"index on json":    func(l *store.Layout) { l.Indexes[0].Columns = []string{"meta"} },
-		"index unknown co": func(l *store.Layout) { l.Indexes[0].Columns = []string{"nope"} },
+	for name, mutate := range map[string]func(*layout.Table){
+		"unknown type":     func(l *layout.Table) { l.Columns[1].Type = "int128" },
+		"duplicate name":   func(l *layout.Table) { l.Columns[1].Name = "tenant" },
+		"duplicate tag":    func(l *layout.Table) { l.Columns[1].Tag = 1 },
+		"enum no values":   func(l *layout.Table) { l.Columns[cRole].Values = nil },
+		"missing key col":  func(l *layout.Table) { l.Key[0].Name = "nope" },
+		"float key":        func(l *layout.Table) { l.Key[0] = layout.KeyColumn{Name: "score", Type: "float64"} },
+		"index on json":    func(l *layout.Table) { l.Indexes[0].Columns = []string{"meta"} },
+		"index unknown co": func(l *layout.Table) { l.Indexes[0].Columns = []string{"nope"} },
 	} {
 		l := peopleLayout(1)
-		l.Columns = append([]store.ColumnLayout(nil), l.Columns...)
-		l.Key = append([]store.KeyColumn(nil), l.Key...)
-		l.Indexes = append([]store.IndexLayout(nil), l.Indexes...)
+		l.Columns = append([]layout.Column(nil), l.Columns...)
+		l.Key = append([]layout.KeyColumn(nil), l.Key...)
+		l.Indexes = append([]layout.Index(nil), l.Indexes...)
 		mutate(&l)
 		if _, err := scan.ArrowSchema(&l, scan.Docs{}); err == nil || !strings.Contains(err.Error(), "test.people") {
 			t.Errorf("%s: err = %v, want an error naming the table", name, err)
@@ -242,7 +243,7 @@ func TestLayoutMismatch(t *testing.T) {
 	db := openDB(t)
 	load(t, db, 1, sampleRows(1))
 	l := peopleLayout(1)
-	l.Columns = append([]store.ColumnLayout(nil), l.Columns...)
+	l.Columns = append([]layout.Column(nil), l.Columns...)
 	l.Columns[cAge].Type = "int64"
 	_, err := scan.NewProvider(db, &l, scan.Options{})
 	var lm *store.LayoutMismatchError

@@ -8,8 +8,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
-	"github.com/tablegen/tablegen/runtime/store"
 )
 
 // RowSource turns stored row values into filter values and Arrow rows for
@@ -66,7 +66,7 @@ const maxDenseTag = 4096
 
 // NewRowDecoder returns a schema-driven RowSource for a table layout (see
 // [NewRowSource] for decode and project).
-func NewRowDecoder(l *store.Layout, decode []bool, project []int) (*RowDecoder, error) {
+func NewRowDecoder(l *layout.Table, decode []bool, project []int) (*RowDecoder, error) {
 	t, err := newTable(l)
 	if err != nil {
 		return nil, err

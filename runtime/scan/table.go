@@ -3,7 +3,7 @@ package scan
 import (
 	"fmt"
 
-	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/layout"
 )
 
 // colType is a column type of the table language, resolved once from the
@@ -47,20 +47,20 @@ func (t colType) keyEncodable() bool { return t != tFloat64 && t != tJSON }
 
 // column is one column of a layout with its type resolved.
 type column struct {
-	store.ColumnLayout
+	layout.Column
 	typ colType
 }
 
 // index is one secondary index with its columns resolved to positions.
 type index struct {
-	store.IndexLayout
+	layout.Index
 	cols []int // positions in table.cols
 }
 
-// table is a [store.Layout] checked and resolved for scanning: names map to
+// table is a [layout.Table] checked and resolved for scanning: names map to
 // positions, types to colType, key and index columns to column positions.
 type table struct {
-	layout  store.Layout
+	layout  layout.Table
 	name    string // namespace.name, for errors
 	cols    []column
 	byName  map[string]int
@@ -73,7 +73,7 @@ type table struct {
 // newTable checks that l describes something this package can scan: known
 // types, unique column names and tags, key and index columns that exist and
 // have key encodings.
-func newTable(l *store.Layout) (*table, error) {
+func newTable(l *layout.Table) (*table, error) {
 	t := &table{
 		layout: *l,
 		name:   l.FullName(),
@@ -96,7 +96,7 @@ func newTable(l *store.Layout) (*table, error) {
 		}
 		t.byName[c.Name] = i
 		t.byTag[c.Tag] = i
-		t.cols = append(t.cols, column{ColumnLayout: c, typ: typ})
+		t.cols = append(t.cols, column{Column: c, typ: typ})
 	}
 	for _, k := range l.Key {
 		i, ok := t.byName[k.Name]
@@ -110,7 +110,7 @@ func newTable(l *store.Layout) (*table, error) {
 		t.keyDesc = append(t.keyDesc, k.Desc)
 	}
 	for _, ix := range l.Indexes {
-		x := index{IndexLayout: ix}
+		x := index{Index: ix}
 		for _, name := range ix.Columns {
 			i, ok := t.byName[name]
 			if !ok {
@@ -128,4 +128,4 @@ func newTable(l *store.Layout) (*table, error) {
 
 // isUser reports whether keys carry an owner scope before the key tuple:
 // user and stream tables are both partitioned by owner.
-func (t *table) isUser() bool { return t.layout.Kind == "user" || t.layout.Kind == "stream" }
+func (t *table) isUser() bool { return t.layout.Kind.OwnerScoped() }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 )
 
@@ -158,8 +159,8 @@ func decodeWide(b []byte, v *wide) error {
 
 func wideSpec(id uint32, indexed bool) Spec[int64, wide] {
 	s := Spec[int64, wide]{
-		Layout: Layout{ID: id, Namespace: "bench", Name: fmt.Sprintf("wide%d", id), Kind: "system",
-			Key: []KeyColumn{{Name: "id", Type: "int64"}}},
+		Layout: layout.Table{ID: id, Namespace: "bench", Name: fmt.Sprintf("wide%d", id), Kind: "system",
+			Key: []layout.KeyColumn{{Name: "id", Type: "int64"}}},
 		AppendKey: appendWideKey,
 		DecodeKey: decodeWideKey,
 		KeyOf:     func(v *wide) int64 { return v.ID },
@@ -167,7 +168,7 @@ func wideSpec(id uint32, indexed bool) Spec[int64, wide] {
 		DecodeRow: decodeWide,
 	}
 	if indexed {
-		s.Layout.Indexes = []IndexLayout{
+		s.Layout.Indexes = []layout.Index{
 			{ID: 1, Name: "by_email", Columns: []string{"email"}, Unique: true},
 			{ID: 2, Name: "by_bucket", Columns: []string{"bucket", "created"}},
 		}

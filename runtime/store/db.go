@@ -13,6 +13,8 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"github.com/tablegen/tablegen/runtime/layout"
 )
 
 // DB is one Pebble database holding every table of a program. It is safe for
@@ -31,7 +33,7 @@ type DB struct {
 	batches sync.Pool // *Batch reused by single Put/Delete on indexed tables
 
 	regMu  sync.Mutex
-	tables map[uint32]*Layout // layouts registered through NewTable in this process
+	tables map[uint32]*layout.Table // layouts registered through NewTable in this process
 
 	upgrade upgradeOptions // how NewTable upgrades tables (upgrade.go)
 }
@@ -128,7 +130,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 	if opts.Sync {
 		wo = pebble.Sync
 	}
-	db := &DB{pdb: pdb, fsCloser: fsCloser, writeOpts: wo, tables: map[uint32]*Layout{}, upgrade: upgrade}
+	db := &DB{pdb: pdb, fsCloser: fsCloser, writeOpts: wo, tables: map[uint32]*layout.Table{}, upgrade: upgrade}
 	db.life.done = make(chan struct{}, 1)
 	return db, nil
 }

@@ -45,7 +45,7 @@ func LiveRange(r Range, cutoff time.Time) Range {
 
 // ownerPartitioned reports whether the table's keys carry an owner scope.
 func (c *tableCore) ownerPartitioned() bool {
-	return c.layout.Kind == "user" || c.layout.Kind == "stream"
+	return c.layout.Kind.OwnerScoped()
 }
 
 // checkExpirable says why Expire cannot run on the table, or nil.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/rowid"
 	"pgregory.net/rapid"
@@ -69,12 +70,12 @@ func decodeEvent(b []byte, v *event) error {
 	return d.Err()
 }
 
-func eventSpec(id uint32, kind string) Spec[eventKey, event] {
+func eventSpec(id uint32, kind layout.Kind) Spec[eventKey, event] {
 	return Spec[eventKey, event]{
-		Layout: Layout{
+		Layout: layout.Table{
 			ID: id, Namespace: "test", Name: fmt.Sprintf("events%d", id), Kind: kind,
-			Key: []KeyColumn{{Name: "at", Type: "timestamp"}, {Name: "id", Type: "string"}},
-			Columns: []ColumnLayout{
+			Key: []layout.KeyColumn{{Name: "at", Type: "timestamp"}, {Name: "id", Type: "string"}},
+			Columns: []layout.Column{
 				{Tag: 1, Name: "at", Type: "timestamp"},
 				{Tag: 2, Name: "id", Type: "string"},
 				{Tag: 3, Name: "note", Type: "string"},

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 )
 
@@ -66,7 +67,7 @@ func RowHash(value []byte) uint64 { return xxhash.Sum64(value) }
 //
 // sync makes the commit durable before DeleteUnchanged returns (it also
 // syncs every earlier unsynced write, as the WAL is sequential).
-func (db *DB) DeleteUnchanged(l *Layout, rows []RowVersion, sync bool) (int, error) {
+func (db *DB) DeleteUnchanged(l *layout.Table, rows []RowVersion, sync bool) (int, error) {
 	if len(rows) == 0 {
 		if sync {
 			return 0, db.syncWAL(l.FullName())
@@ -238,16 +239,16 @@ type layoutIndexer struct {
 	user    bool
 	indexes []indexCore
 	cols    [][]int // per index, positions in layout of its columns
-	layout  []ColumnLayout
+	layout  []layout.Column
 	byTag   map[protowire.Number]int // tag → layout position, for indexed columns only
 	present []bool                   // per layout column: seen in the current row
 	enc     [][]byte                 // per layout column: its key encoding in the current row
 }
 
-func newLayoutIndexer(l *Layout) (*layoutIndexer, error) {
+func newLayoutIndexer(l *layout.Table) (*layoutIndexer, error) {
 	x := &layoutIndexer{
 		core:    &tableCore{layout: *l, name: l.FullName(), id: l.ID},
-		user:    l.Kind == "user" || l.Kind == "stream",
+		user:    l.Kind.OwnerScoped(),
 		byTag:   map[protowire.Number]int{},
 		layout:  l.Columns,
 		present: make([]bool, len(l.Columns)),
@@ -259,7 +260,7 @@ func newLayoutIndexer(l *Layout) (*layoutIndexer, error) {
 		x.core.indexes = append(x.core.indexes, ic)
 		var cols []int
 		for _, name := range il.Columns {
-			i := slices.IndexFunc(l.Columns, func(c ColumnLayout) bool { return c.Name == name })
+			i := slices.IndexFunc(l.Columns, func(c layout.Column) bool { return c.Name == name })
 			if i < 0 {
 				return nil, fmt.Errorf("store: %s: index %s names column %q, which the layout does not declare; fix the layout", x.core.name, il.Name, name)
 			}
@@ -444,7 +445,7 @@ func coldKey(tableID uint32) []byte {
 
 // ColdSeq returns table l's cold marker: the highest segment sequence
 // number a flush of it has reserved, 0 when it was never flushed.
-func (db *DB) ColdSeq(l *Layout) (uint64, error) {
+func (db *DB) ColdSeq(l *layout.Table) (uint64, error) {
 	if !db.life.enter() {
 		return 0, ErrClosed
 	}
@@ -460,7 +461,7 @@ func (db *DB) ColdSeq(l *Layout) (uint64, error) {
 // already at least seq. runtime/flush's recovery calls it so that a
 // database restored from a backup older than its flushed files still
 // writes tombstones that hide them.
-func (db *DB) RaiseColdSeq(l *Layout, seq uint64) error {
+func (db *DB) RaiseColdSeq(l *layout.Table, seq uint64) error {
 	if !db.life.enter() {
 		return ErrClosed
 	}
@@ -476,7 +477,7 @@ func (db *DB) RaiseColdSeq(l *Layout, seq uint64) error {
 // last one becomes the table's cold marker, durably, and the snapshot is
 // taken in the same step, while no write to any table can commit; see the
 // tombstone notes above for why. The caller closes the snapshot.
-func (db *DB) FlushSnapshot(l *Layout, next uint64, n int) (*pebble.Snapshot, uint64, error) {
+func (db *DB) FlushSnapshot(l *layout.Table, next uint64, n int) (*pebble.Snapshot, uint64, error) {
 	if n < 1 {
 		return nil, 0, fmt.Errorf("store: %s: FlushSnapshot reserves %d sequence numbers; reserve at least one per segment", l.FullName(), n)
 	}
@@ -490,7 +491,7 @@ func (db *DB) FlushSnapshot(l *Layout, next uint64, n int) (*pebble.Snapshot, ui
 // reserve raises the marker to cover n numbers from max(next, marker+1)
 // (n = 0: to next itself) and optionally takes a snapshot, all under both
 // writer locks. The caller holds a lifecycle reference.
-func (db *DB) reserve(l *Layout, next uint64, n int, snapshot bool) (*pebble.Snapshot, uint64, error) {
+func (db *DB) reserve(l *layout.Table, next uint64, n int, snapshot bool) (*pebble.Snapshot, uint64, error) {
 	st := stateOf(db)
 	m, err := st.cold(db, l.ID)
 	if err != nil {

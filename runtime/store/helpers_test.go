@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"go.uber.org/goleak"
 )
@@ -111,11 +112,11 @@ const (
 	byEmail  = 3
 )
 
-func jobLayout(id uint32, withIndexes bool) Layout {
-	l := Layout{
+func jobLayout(id uint32, withIndexes bool) layout.Table {
+	l := layout.Table{
 		ID: id, Namespace: "test", Name: fmt.Sprintf("jobs%d", id), Kind: "system",
-		Key: []KeyColumn{{Name: "group", Type: "string"}, {Name: "seq", Type: "int64"}},
-		Columns: []ColumnLayout{
+		Key: []layout.KeyColumn{{Name: "group", Type: "string"}, {Name: "seq", Type: "int64"}},
+		Columns: []layout.Column{
 			{Tag: 1, Name: "group", Type: "string"},
 			{Tag: 2, Name: "seq", Type: "int64"},
 			{Tag: 3, Name: "name", Type: "string"},
@@ -126,7 +127,7 @@ func jobLayout(id uint32, withIndexes bool) Layout {
 		},
 	}
 	if withIndexes {
-		l.Indexes = []IndexLayout{
+		l.Indexes = []layout.Index{
 			{ID: byName, Name: "by_name", Columns: []string{"name"}, Unique: true},
 			{ID: byStatus, Name: "by_status", Columns: []string{"status", "created"}},
 			{ID: byEmail, Name: "by_email", Columns: []string{"email"}, Unique: true},

@@ -17,7 +17,7 @@ import (
 func TestDamagedMetadataIsNotALayoutChange(t *testing.T) {
 	l := jobLayout(1, true)
 	recordOf := func(mod func(r *layoutRecord)) []byte {
-		r := layoutRecord{Layout: l.canonical()}
+		r := layoutRecord{Layout: l.Canonical()}
 		r.Fingerprint = r.Layout.Fingerprint()
 		mod(&r)
 		b, err := json.Marshal(r)
@@ -35,7 +35,7 @@ func TestDamagedMetadataIsNotALayoutChange(t *testing.T) {
 		{"layout damaged", recordOf(func(r *layoutRecord) { r.Layout.Columns[2].Name = "nbme" }), "but its layout hashes to"},
 		{"another table's record", recordOf(func(r *layoutRecord) {
 			other := jobLayout(2, true)
-			r.Layout = other.canonical()
+			r.Layout = other.Canonical()
 			r.Fingerprint = r.Layout.Fingerprint()
 		}), "holds the layout of table id 2"},
 		{"not JSON", []byte(`{"fingerprint":"ab`), "does not parse"},

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/tablegen/tablegen/runtime/layout"
 )
 
 // Spec is what generated code hands the store about one table: its layout
@@ -17,7 +19,7 @@ import (
 // a particular table; everything table-specific comes through a Spec.
 type Spec[K, V any] struct {
 	// Layout is recorded in the metadata keyspace and checked on every open.
-	Layout Layout
+	Layout layout.Table
 	// AppendKey appends the encoded key tuple of k to dst (no table prefix,
 	// no scope). The encoding must be order-preserving and self-delimiting
 	// (runtime/keyenc).
@@ -79,7 +81,7 @@ type span struct {
 // key and row types erased.
 type tableCore struct {
 	db      *DB
-	layout  Layout
+	layout  layout.Table
 	name    string
 	id      uint32
 	indexes []indexCore
@@ -127,7 +129,7 @@ func NewTable[K, V any](db *DB, spec Spec[K, V]) (*Table[K, V], error) {
 		return nil, err
 	}
 	s := &spec
-	s.Layout = spec.Layout.canonical()
+	s.Layout = spec.Layout.Canonical()
 	s.Indexes = slices.Clone(spec.Indexes)
 	core := &tableCore{
 		db:     db,
@@ -216,7 +218,7 @@ func checkSpec[K, V any](s *Spec[K, V]) error {
 		if ix.AppendValues == nil {
 			return fmt.Errorf("store: table %s: index %s has no AppendValues function", name, ix.Name)
 		}
-		i := slices.IndexFunc(s.Layout.Indexes, func(l IndexLayout) bool { return l.ID == ix.ID })
+		i := slices.IndexFunc(s.Layout.Indexes, func(l layout.Index) bool { return l.ID == ix.ID })
 		if i < 0 {
 			return fmt.Errorf("store: table %s: index %d (%s) is not in the Layout; add it to Layout.Indexes", name, ix.ID, ix.Name)
 		}
@@ -239,7 +241,7 @@ func (t *Table[K, V]) WithScope(scope []byte) *Table[K, V] {
 }
 
 // Layout returns the table's layout (columns in tag order, indexes in id order).
-func (t *Table[K, V]) Layout() Layout { return t.core.layout }
+func (t *Table[K, V]) Layout() layout.Table { return t.core.layout }
 
 // appendRowKey appends the full row key of k: header + scope + key tuple.
 func (t *Table[K, V]) appendRowKey(dst []byte, k K) []byte {

@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/tablegen/tablegen/runtime/layout"
 )
 
 // How NewTable upgrades a table whose recorded layout differs from the one
@@ -126,7 +128,7 @@ func register[K, V any](t *Table[K, V]) error {
 			}
 		}
 	}
-	c := l.canonical()
+	c := l.Canonical()
 	db.tables[l.ID] = &c
 	return nil
 }
@@ -148,7 +150,7 @@ func (db *DB) firstRow(id uint32) ([]byte, error) {
 
 // upgradePlan is what opening a table with a changed layout does.
 type upgradePlan struct {
-	changes []change
+	changes []layout.Change
 	refused []RefusedChange
 	clear   []uint32 // index ids whose keyspace is range-deleted first
 	record  layoutRecord
@@ -158,39 +160,39 @@ type upgradePlan struct {
 // to refuse, which index keyspaces to delete, and what to record before any
 // backfill: the declared layout, the retired columns, the indexes still to
 // build and where their backfill resumes.
-func planUpgrade(stored *layoutRecord, current *Layout) upgradePlan {
-	p := upgradePlan{changes: diffLayouts(&stored.Layout, history{retired: stored.Retired, building: stored.Building}, current)}
+func planUpgrade(stored *layoutRecord, current *layout.Table) upgradePlan {
+	p := upgradePlan{changes: layout.Diff(&stored.Layout, current, layout.History{Retired: stored.Retired, Building: stored.Building})}
 	retired := slices.Clone(stored.Retired)
 	var drop, build, rebuild []uint32
 	for _, c := range p.changes {
-		if c.rule != "" {
-			p.refused = append(p.refused, RefusedChange{Rule: c.rule, Change: c.text})
+		if c.Verdict == layout.Refused {
+			p.refused = append(p.refused, RefusedChange{Rule: c.Rule, Change: c.Text})
 			continue
 		}
-		switch c.act {
-		case actRetireColumn:
-			retired = slices.DeleteFunc(retired, func(r ColumnLayout) bool { return r.Tag == c.column.Tag })
-			retired = append(retired, c.column)
-		case actRestoreColumn:
-			retired = slices.DeleteFunc(retired, func(r ColumnLayout) bool { return r.Tag == c.column.Tag })
-		case actDropIndex:
-			drop = append(drop, c.index)
-		case actAddIndex:
-			build = append(build, c.index)
-		case actRebuildIndex:
-			rebuild = append(rebuild, c.index)
+		switch c.Action {
+		case layout.RetireColumn:
+			retired = slices.DeleteFunc(retired, func(r layout.Column) bool { return r.Tag == c.Column.Tag })
+			retired = append(retired, c.Column)
+		case layout.RestoreColumn:
+			retired = slices.DeleteFunc(retired, func(r layout.Column) bool { return r.Tag == c.Column.Tag })
+		case layout.DropIndex:
+			drop = append(drop, c.Index)
+		case layout.AddIndex:
+			build = append(build, c.Index)
+		case layout.RebuildIndex:
+			rebuild = append(rebuild, c.Index)
 		}
 	}
 	// Indexes an earlier open began to build go on being built.
 	for _, id := range stored.Building {
-		if slices.ContainsFunc(current.Indexes, func(ix IndexLayout) bool { return ix.ID == id }) {
+		if slices.ContainsFunc(current.Indexes, func(ix layout.Index) bool { return ix.ID == id }) {
 			build = append(build, id)
 		}
 	}
 	build = append(build, rebuild...)
 	slices.Sort(build)
 	build = slices.Compact(build)
-	slices.SortFunc(retired, func(a, b ColumnLayout) int { return int(a.Tag) - int(b.Tag) })
+	slices.SortFunc(retired, func(a, b layout.Column) int { return int(a.Tag) - int(b.Tag) })
 
 	// The earlier backfill resumes at its cursor only if it was building
 	// exactly these indexes; otherwise every one starts from the first row,
@@ -207,7 +209,7 @@ func planUpgrade(stored *layoutRecord, current *Layout) upgradePlan {
 	if len(build) == 0 {
 		build, after = nil, nil
 	}
-	p.record = layoutRecord{Layout: current.canonical(), Retired: retired, Building: build, After: after}
+	p.record = layoutRecord{Layout: current.Canonical(), Retired: retired, Building: build, After: after}
 	return p
 }
 
@@ -218,7 +220,7 @@ func upgrade[K, V any](t *Table[K, V], stored *layoutRecord) error {
 	if len(p.refused) > 0 {
 		texts := make([]string, len(p.changes))
 		for i, c := range p.changes {
-			texts[i] = c.text
+			texts[i] = c.Text
 		}
 		return &LayoutMismatchError{Table: t.core.name, Changes: texts, Refused: p.refused}
 	}
@@ -431,7 +433,7 @@ func (t *Table[K, V]) countRows(base, upper, lower []byte) (done, total int, err
 func (db *DB) abandonBuild(c *tableCore, rec *layoutRecord) error {
 	drop := rec.Building
 	kept := *rec
-	kept.Layout.Indexes = slices.DeleteFunc(slices.Clone(rec.Layout.Indexes), func(ix IndexLayout) bool { return slices.Contains(drop, ix.ID) })
+	kept.Layout.Indexes = slices.DeleteFunc(slices.Clone(rec.Layout.Indexes), func(ix layout.Index) bool { return slices.Contains(drop, ix.ID) })
 	kept.Building, kept.After = nil, nil
 	return db.writeRecord(c, &kept, drop)
 }

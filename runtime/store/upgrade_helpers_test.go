@@ -10,6 +10,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"google.golang.org/protobuf/encoding/protowire"
 )
@@ -38,43 +39,43 @@ const (
 )
 
 // itemsV1 is the first version: color and a by_color index, size int32.
-func itemsV1() Layout {
-	return Layout{
+func itemsV1() layout.Table {
+	return layout.Table{
 		ID: itemsID, Namespace: "test", Name: "items", Kind: "shared",
-		Key: []KeyColumn{{Name: "id", Type: "string"}},
-		Columns: []ColumnLayout{
+		Key: []layout.KeyColumn{{Name: "id", Type: "string"}},
+		Columns: []layout.Column{
 			{Tag: 1, Name: "id", Type: "string"},
 			{Tag: 2, Name: "name", Type: "string"},
 			{Tag: 3, Name: "color", Type: "string", Nullable: true},
 			{Tag: 4, Name: "size", Type: "int32"},
 			{Tag: 5, Name: "status", Type: "enum", Values: []string{"draft", "live"}},
 		},
-		Indexes: []IndexLayout{{ID: ixColor, Name: "by_color", Columns: []string{"color"}}},
+		Indexes: []layout.Index{{ID: ixColor, Name: "by_color", Columns: []string{"color"}}},
 	}
 }
 
 // itemsV2 is the next version: color retired (and its index dropped), size
 // widened to int64, an enum value appended, owner added, and two new
 // indexes (by_size, and by_owner: unique and sparse).
-func itemsV2() Layout {
-	return Layout{
+func itemsV2() layout.Table {
+	return layout.Table{
 		ID: itemsID, Namespace: "test", Name: "items", Kind: "shared",
-		Key: []KeyColumn{{Name: "id", Type: "string"}},
-		Columns: []ColumnLayout{
+		Key: []layout.KeyColumn{{Name: "id", Type: "string"}},
+		Columns: []layout.Column{
 			{Tag: 1, Name: "id", Type: "string"},
 			{Tag: 2, Name: "name", Type: "string"},
 			{Tag: 4, Name: "size", Type: "int64"},
 			{Tag: 5, Name: "status", Type: "enum", Values: []string{"draft", "live", "archived"}},
 			{Tag: 6, Name: "owner", Type: "string", Nullable: true},
 		},
-		Indexes: []IndexLayout{
+		Indexes: []layout.Index{
 			{ID: ixSize, Name: "by_size", Columns: []string{"size"}},
 			{ID: ixOwner, Name: "by_owner", Columns: []string{"owner"}, Unique: true},
 		},
 	}
 }
 
-func itemSpec(l Layout) Spec[string, item] {
+func itemSpec(l layout.Table) Spec[string, item] {
 	cols := slices.Clone(l.Columns)
 	typeOf := func(name string) string {
 		for _, c := range cols {
@@ -127,7 +128,7 @@ func itemSpec(l Layout) Spec[string, item] {
 			*v = item{}
 			d := rowenc.NewDecoder(b)
 			for d.Next() {
-				i := slices.IndexFunc(cols, func(c ColumnLayout) bool { return protoTag(c.Tag) == d.Tag() })
+				i := slices.IndexFunc(cols, func(c layout.Column) bool { return protoTag(c.Tag) == d.Tag() })
 				if i < 0 {
 					continue // a tag this version does not know: skipped
 				}
@@ -203,7 +204,7 @@ func testItem(i int) item {
 }
 
 // fillItems writes n test items with the given layout's build, in batches.
-func fillItems(t testing.TB, db *DB, l Layout, n int) {
+func fillItems(t testing.TB, db *DB, l layout.Table, n int) {
 	t.Helper()
 	tbl, err := NewTable(db, itemSpec(l))
 	if err != nil {

@@ -6,14 +6,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/cockroachdb/datadriven"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"pgregory.net/rapid"
 )
 
@@ -41,17 +40,17 @@ func TestUpgradePlan(t *testing.T) {
 		if err != nil {
 			d.Fatalf(t, "stored: %v", err)
 		}
-		var current Layout
+		var current layout.Table
 		if err := json.Unmarshal([]byte(lines[1]), &current); err != nil {
 			d.Fatalf(t, "current: %v", err)
 		}
 		p := planUpgrade(&stored, &current)
 		var b strings.Builder
 		for _, c := range p.changes {
-			if c.rule != "" {
-				fmt.Fprintf(&b, "refuse %s: %s\n", c.rule, c.text)
+			if c.Verdict == layout.Refused {
+				fmt.Fprintf(&b, "refuse %s: %s\n", c.Rule, c.Text)
 			} else {
-				fmt.Fprintf(&b, "safe: %s\n", c.text)
+				fmt.Fprintf(&b, "safe: %s\n", c.Text)
 			}
 		}
 		if len(p.changes) == 0 {
@@ -188,7 +187,7 @@ func TestUpgradeOnOpen(t *testing.T) {
 	if !errors.As(err, &lm) {
 		t.Fatalf("opening version 1 over version 2's data = %v, want *LayoutMismatchError", err)
 	}
-	if got := rulesOf(lm); !slices.Equal(got, []string{ruleColumnTypeIncompatible, ruleEnumValueRemoved}) {
+	if got := rulesOf(lm); !slices.Equal(got, []string{layout.RuleColumnTypeIncompatible, layout.RuleEnumValueRemoved}) {
 		t.Errorf("refused rules %v; error: %v", got, err)
 	}
 	if string(rawRecord(t, db, itemsID)) != string(before) {
@@ -214,12 +213,12 @@ func rulesOf(lm *LayoutMismatchError) []string {
 func TestUpgradeDropIndexClearsKeyspace(t *testing.T) {
 	const rows = 3000
 	v1 := itemsV1()
-	v1.Indexes = append(v1.Indexes, IndexLayout{ID: ixName, Name: "by_name", Columns: []string{"name"}, Unique: true})
+	v1.Indexes = append(v1.Indexes, layout.Index{ID: ixName, Name: "by_name", Columns: []string{"name"}, Unique: true})
 	dir := t.TempDir()
 	db := reopen(t, nil, dir, noSync())
 	fillItems(t, db, v1, rows)
 	v2 := itemsV1()
-	v2.Indexes = []IndexLayout{{ID: ixName, Name: "by_name", Columns: []string{"name"}, Unique: true}}
+	v2.Indexes = []layout.Index{{ID: ixName, Name: "by_name", Columns: []string{"name"}, Unique: true}}
 	db = reopen(t, db, dir, noSync())
 	tbl, err := NewTable(db, itemSpec(v2))
 	if err != nil {
@@ -250,22 +249,22 @@ func TestUpgradeDropIndexClearsKeyspace(t *testing.T) {
 func TestUpgradeRefused(t *testing.T) {
 	cases := []struct {
 		name   string
-		edit   func(l *Layout)
+		edit   func(l *layout.Table)
 		rule   string
 		change string
 	}{
-		{"key type", func(l *Layout) { l.Key[0].Type = "int64" }, ruleKeyChanged, "key column 1 changed id string → id int64"},
-		{"key direction", func(l *Layout) { l.Key[0].Desc = true }, ruleKeyChanged, "key column 1 changed id string → id string desc"},
-		{"key column added", func(l *Layout) { l.Key = append(l.Key, KeyColumn{Name: "name", Type: "string"}) }, ruleKeyChanged, "key column 2 (name string) added"},
-		{"column type", func(l *Layout) { l.Columns[3].Type = "string" }, ruleColumnTypeIncompatible, "column tag 4 (size) type int32 → string"},
-		{"column narrowed", func(l *Layout) { l.Columns[3].Type = "bool" }, ruleColumnTypeIncompatible, "column tag 4 (size) type int32 → bool"},
-		{"nullable to required", func(l *Layout) { l.Columns[2].Nullable = false }, ruleColumnNullableToRequired, "column tag 3 (color) nullable true → false"},
-		{"enum value removed", func(l *Layout) { l.Columns[4].Values = []string{"draft"} }, ruleEnumValueRemoved, "column tag 5 (status) enum values [draft live] → [draft]"},
-		{"enum values reordered", func(l *Layout) { l.Columns[4].Values = []string{"live", "draft"} }, ruleEnumValuesReordered, "column tag 5 (status) enum values [draft live] → [live draft]"},
-		{"enum value renamed", func(l *Layout) { l.Columns[4].Values = []string{"draft", "published"} }, ruleEnumValueRenamed, "column tag 5 (status) enum values [draft live] → [draft published]"},
-		{"index columns", func(l *Layout) { l.Indexes[0].Columns = []string{"color", "size"} }, ruleIndexColumnsChanged, "index 1 (by_color) columns [color] → [color size]"},
-		{"unique added to an index", func(l *Layout) { l.Indexes[0].Unique = true }, ruleIndexColumnsChanged, "index 1 (by_color) unique false → true"},
-		{"kind to user", func(l *Layout) { l.Kind = "user" }, ruleTableKindChanged, "kind shared → user"},
+		{"key type", func(l *layout.Table) { l.Key[0].Type = "int64" }, layout.RuleKeyChanged, "key column 1 changed id string → id int64"},
+		{"key direction", func(l *layout.Table) { l.Key[0].Desc = true }, layout.RuleKeyChanged, "key column 1 changed id string → id string desc"},
+		{"key column added", func(l *layout.Table) { l.Key = append(l.Key, layout.KeyColumn{Name: "name", Type: "string"}) }, layout.RuleKeyChanged, "key column 2 (name string) added"},
+		{"column type", func(l *layout.Table) { l.Columns[3].Type = "string" }, layout.RuleColumnTypeIncompatible, "column tag 4 (size) type int32 → string"},
+		{"column narrowed", func(l *layout.Table) { l.Columns[3].Type = "bool" }, layout.RuleColumnTypeIncompatible, "column tag 4 (size) type int32 → bool"},
+		{"nullable to required", func(l *layout.Table) { l.Columns[2].Nullable = false }, layout.RuleColumnNullableToRequired, "column tag 3 (color) nullable true → false"},
+		{"enum value removed", func(l *layout.Table) { l.Columns[4].Values = []string{"draft"} }, layout.RuleEnumValueRemoved, "column tag 5 (status) enum values [draft live] → [draft]"},
+		{"enum values reordered", func(l *layout.Table) { l.Columns[4].Values = []string{"live", "draft"} }, layout.RuleEnumValuesReordered, "column tag 5 (status) enum values [draft live] → [live draft]"},
+		{"enum value renamed", func(l *layout.Table) { l.Columns[4].Values = []string{"draft", "published"} }, layout.RuleEnumValueRenamed, "column tag 5 (status) enum values [draft live] → [draft published]"},
+		{"index columns", func(l *layout.Table) { l.Indexes[0].Columns = []string{"color", "size"} }, layout.RuleIndexColumnsChanged, "index 1 (by_color) columns [color] → [color size]"},
+		{"unique added to an index", func(l *layout.Table) { l.Indexes[0].Unique = true }, layout.RuleIndexColumnsChanged, "index 1 (by_color) unique false → true"},
+		{"kind to user", func(l *layout.Table) { l.Kind = "user" }, layout.RuleTableKindChanged, "kind shared → user"},
 	}
 	dir := t.TempDir()
 	db := reopen(t, nil, dir, noSync())
@@ -315,18 +314,18 @@ func TestUpgradeRetiredTagReuse(t *testing.T) {
 	db := reopen(t, nil, dir, noSync())
 	fillItems(t, db, itemsV1(), 20)
 	noColor := itemsV1()
-	noColor.Columns = slices.DeleteFunc(slices.Clone(noColor.Columns), func(c ColumnLayout) bool { return c.Name == "color" })
+	noColor.Columns = slices.DeleteFunc(slices.Clone(noColor.Columns), func(c layout.Column) bool { return c.Name == "color" })
 	noColor.Indexes = nil
 	db = reopen(t, db, dir, noSync())
 	if _, err := NewTable(db, itemSpec(noColor)); err != nil {
 		t.Fatal(err)
 	}
 	reused := noColor
-	reused.Columns = append(slices.Clone(noColor.Columns), ColumnLayout{Tag: 3, Name: "weight", Type: "int64"})
+	reused.Columns = append(slices.Clone(noColor.Columns), layout.Column{Tag: 3, Name: "weight", Type: "int64"})
 	db = reopen(t, db, dir, noSync())
 	_, err := NewTable(db, itemSpec(reused))
 	var lm *LayoutMismatchError
-	if !errors.As(err, &lm) || !slices.Equal(rulesOf(lm), []string{ruleColumnTagReused}) {
+	if !errors.As(err, &lm) || !slices.Equal(rulesOf(lm), []string{layout.RuleColumnTagReused}) {
 		t.Fatalf("reusing retired tag 3 = %v, want COLUMN_TAG_REUSED", err)
 	}
 	// Restoring color as itself is safe, and its old values reappear.
@@ -374,8 +373,8 @@ func TestUpgradeUniqueBackfillFails(t *testing.T) {
 			}
 			v2 := itemsV1()
 			v2.Indexes = append(slices.Clone(v2.Indexes),
-				IndexLayout{ID: ixName, Name: "by_name", Columns: []string{"name"}, Unique: true},
-				IndexLayout{ID: ixSize, Name: "by_size", Columns: []string{"size"}})
+				layout.Index{ID: ixName, Name: "by_name", Columns: []string{"name"}, Unique: true},
+				layout.Index{ID: ixSize, Name: "by_size", Columns: []string{"size"}})
 			opts := noSync()
 			opts.BackfillBatchSize = c.batch
 			db = reopen(t, db, dir, opts)
@@ -532,7 +531,7 @@ func TestUpgradeScopedRows(t *testing.T) {
 	v1.Kind = "user"
 	v1.Indexes = nil
 	v2 := v1
-	v2.Indexes = []IndexLayout{{ID: ixName, Name: "by_name", Columns: []string{"name"}, Unique: true}}
+	v2.Indexes = []layout.Index{{ID: ixName, Name: "by_name", Columns: []string{"name"}, Unique: true}}
 	dir := t.TempDir()
 	db := reopen(t, nil, dir, noSync())
 	tbl, err := NewTable(db, itemSpec(v1))
@@ -622,76 +621,6 @@ func TestUpgradeBackfillProperty(t *testing.T) {
 	})
 }
 
-// TestColumnTypesAgreeWithCompat reads internal/compat's compatibility table
-// (its package documentation) and checks columnTypeSafe against every
-// pair: safe and warning rows open, error rows and unlisted pairs refuse.
-func TestColumnTypesAgreeWithCompat(t *testing.T) {
-	src, err := os.ReadFile("../../internal/compat/doc.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	types := []string{"bool", "int32", "int64", "uint64", "float64", "string", "bytes", "timestamp", "duration", "uuid", "enum", "json"}
-	lines := strings.Split(string(src), "\n")
-	start := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "//\tfrom ") })
-	if start < 0 {
-		t.Fatal("internal/compat/doc.go has no compatibility table (a line starting with \"//\\tfrom \")")
-	}
-	cols := regexp.MustCompile(`\s{2,}`)
-	listed := map[[2]string]string{}
-	for _, l := range lines[start+1:] {
-		if !strings.HasPrefix(l, "//\t") {
-			break
-		}
-		f := cols.Split(strings.TrimPrefix(l, "//\t"), 3)
-		if len(f) != 3 {
-			t.Fatalf("table row %q: want 3 columns", l)
-		}
-		verdict := strings.Fields(f[2])[0]
-		for _, from := range strings.Split(f[0], ", ") {
-			to := strings.Split(f[1], ", ")
-			if f[1] == "any other type" {
-				to = slices.DeleteFunc(slices.Clone(types), func(x string) bool { return x == from })
-			}
-			for _, x := range to {
-				listed[[2]string{from, x}] = verdict
-			}
-		}
-	}
-	if len(listed) < 20 {
-		t.Fatalf("parsed only %d pairs from compat's table", len(listed))
-	}
-	for _, from := range types {
-		for _, to := range types {
-			if from == to {
-				continue
-			}
-			verdict, ok := listed[[2]string{from, to}]
-			if !ok {
-				verdict = "error"
-			}
-			if want := verdict != "error"; columnTypeSafe(from, to) != want {
-				t.Errorf("%s → %s: compat says %s, the runtime opens it: %t", from, to, verdict, !want)
-			}
-		}
-	}
-}
-
-// TestRuleIDsMatchCompat: every rule id the runtime reports is one of
-// internal/compat's.
-func TestRuleIDsMatchCompat(t *testing.T) {
-	src, err := os.ReadFile("../../internal/compat/rules.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range []string{ruleTableIDChanged, ruleTableKindChanged, ruleKeyChanged, ruleColumnTypeIncompatible,
-		ruleColumnNullableToRequired, ruleColumnTagReused, ruleEnumValueRemoved, ruleEnumValueRenamed,
-		ruleEnumValuesReordered, ruleIndexColumnsChanged} {
-		if !strings.Contains(string(src), strconv.Quote(id)) {
-			t.Errorf("rule id %s is not defined in internal/compat/rules.go", id)
-		}
-	}
-}
-
 func TestBackfillBatchSizeOption(t *testing.T) {
 	_, err := Open(t.TempDir(), &Options{BackfillBatchSize: -1})
 	if err == nil || !strings.Contains(err.Error(), "BackfillBatchSize is -1") {
@@ -704,7 +633,7 @@ func TestBackfillBatchSizeOption(t *testing.T) {
 // that is not refused records exactly the declared layout.
 func FuzzUpgradePlan(f *testing.F) {
 	v1, v2 := itemsV1(), itemsV2()
-	for _, l := range []Layout{v1, v2} {
+	for _, l := range []layout.Table{v1, v2} {
 		b, err := json.Marshal(layoutRecord{Fingerprint: l.Fingerprint(), Layout: l})
 		if err != nil {
 			f.Fatal(err)
@@ -718,13 +647,13 @@ func FuzzUpgradePlan(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, cur := range []Layout{v1, v2} {
+		for _, cur := range []layout.Table{v1, v2} {
 			p := planUpgrade(rec, &cur)
 			if len(p.refused) == 0 && p.record.Layout.Fingerprint() != cur.Fingerprint() {
 				t.Fatalf("plan records a layout other than the declared one")
 			}
 			for _, id := range p.record.Building {
-				if !slices.ContainsFunc(cur.Indexes, func(ix IndexLayout) bool { return ix.ID == id }) {
+				if !slices.ContainsFunc(cur.Indexes, func(ix layout.Index) bool { return ix.ID == id }) {
 					t.Fatalf("plan builds index %d, which the declared layout does not have", id)
 				}
 			}
@@ -741,9 +670,9 @@ func BenchmarkBackfill(b *testing.B) {
 	plain := itemsV1()
 	plain.Indexes = nil
 	bySize := plain
-	bySize.Indexes = []IndexLayout{{ID: ixSize, Name: "by_size", Columns: []string{"size"}}}
+	bySize.Indexes = []layout.Index{{ID: ixSize, Name: "by_size", Columns: []string{"size"}}}
 	byName := plain
-	byName.Indexes = []IndexLayout{{ID: ixName, Name: "by_name", Columns: []string{"name"}, Unique: true}}
+	byName.Indexes = []layout.Index{{ID: ixName, Name: "by_name", Columns: []string{"name"}, Unique: true}}
 	dir := b.TempDir()
 	db := reopen(b, nil, dir, noSync())
 	fillItems(b, db, plain, rows)
@@ -755,7 +684,7 @@ func BenchmarkBackfill(b *testing.B) {
 	}
 	for _, c := range []struct {
 		name   string
-		layout Layout
+		layout layout.Table
 	}{{"non-unique", bySize}, {"unique", byName}} {
 		b.Run("backfill/"+c.name, func(b *testing.B) {
 			for range b.N {

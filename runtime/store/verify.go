@@ -246,7 +246,7 @@ func (t *Table[K, V]) rowScope(ref []byte, k K, pk []byte) ([]byte, error) {
 		if !bytes.Equal(scope, t.scope) {
 			return nil, fmt.Errorf("its columns say key %v (in scope 0x%x)", k, t.scope)
 		}
-	case len(scope) == 0 && (t.core.layout.Kind == "user" || t.core.layout.Kind == "stream"):
+	case len(scope) == 0 && (t.core.layout.Kind.OwnerScoped()):
 		return nil, fmt.Errorf("its key has no owner; every row of a user or stream table belongs to one")
 	case len(scope) > 0:
 		if _, rest, err := keyenc.DecodeString(scope); err != nil || len(rest) > 0 {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 )
 
 // userJobs registers the jobs table (with indexes) as an owner-partitioned
@@ -58,7 +59,7 @@ func TestVerifyMisplacedRow(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		kind string
+		kind layout.Kind
 		view []byte   // the scope of the view that verifies; nil: unscoped
 		ref  []byte   // where the copy is stored: scope + key tuple
 		want []string // problems at the copy's key

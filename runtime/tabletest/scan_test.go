@@ -12,6 +12,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
@@ -26,18 +27,18 @@ type thing struct {
 
 // thingLayout is the table of things; extra adds a column, to make a
 // provider that accepts a request the other refuses.
-func thingLayout(extra bool) store.Layout {
-	l := store.Layout{
+func thingLayout(extra bool) layout.Table {
+	l := layout.Table{
 		ID: 1, Namespace: "test", Name: "things", Kind: "system",
-		Key: []store.KeyColumn{{Name: "id", Type: "string"}},
-		Columns: []store.ColumnLayout{
+		Key: []layout.KeyColumn{{Name: "id", Type: "string"}},
+		Columns: []layout.Column{
 			{Tag: 1, Name: "id", Type: "string"},
 			{Tag: 2, Name: "n", Type: "int64"},
 			{Tag: 3, Name: "f", Type: "float64"},
 		},
 	}
 	if extra {
-		l.Columns = append(l.Columns, store.ColumnLayout{Tag: 4, Name: "extra", Type: "int64", Nullable: true})
+		l.Columns = append(l.Columns, layout.Column{Tag: 4, Name: "extra", Type: "int64", Nullable: true})
 	}
 	return l
 }

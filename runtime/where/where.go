@@ -35,8 +35,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
-	"github.com/tablegen/tablegen/runtime/store"
 )
 
 // MaxDepth is the deepest nesting of parentheses and NOTs Parse accepts, so
@@ -92,7 +92,7 @@ func Parse(src string) (scan.Expr, error) {
 // Compile parses src and binds it to the table described by l, so a type
 // error (an unknown column, a literal that does not fit) points at its token
 // like a parse error does.
-func Compile(src string, l *store.Layout) (scan.Expr, error) {
+func Compile(src string, l *layout.Table) (scan.Expr, error) {
 	e, err := Parse(src)
 	if err != nil {
 		return nil, err

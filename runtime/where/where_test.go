@@ -8,15 +8,15 @@ import (
 
 	"github.com/cockroachdb/datadriven"
 
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
-	"github.com/tablegen/tablegen/runtime/store"
 	"github.com/tablegen/tablegen/runtime/where"
 )
 
-var users = store.Layout{
+var users = layout.Table{
 	ID: 1, Namespace: "system", Name: "users", Kind: "system",
-	Key: []store.KeyColumn{{Name: "user_id", Type: "string"}},
-	Columns: []store.ColumnLayout{
+	Key: []layout.KeyColumn{{Name: "user_id", Type: "string"}},
+	Columns: []layout.Column{
 		{Tag: 1, Name: "user_id", Type: "string"},
 		{Tag: 2, Name: "role", Type: "enum", Values: []string{"user", "dba", "system"}},
 		{Tag: 3, Name: "email", Type: "string", Nullable: true},

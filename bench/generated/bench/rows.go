@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -369,16 +370,16 @@ func decodeBenchRowColumns(b []byte, v *BenchRow, want []bool) error {
 
 // benchRowLayout is what the bytes of bench.rows mean on disk. The store records it on first
 // use and refuses to open a database written with a different one.
-func benchRowLayout() store.Layout {
-	return store.Layout{
+func benchRowLayout() layout.Table {
+	return layout.Table{
 		ID:        1,
 		Namespace: "bench",
 		Name:      "rows",
-		Kind:      "shared",
-		Key: []store.KeyColumn{
+		Kind:      layout.Shared,
+		Key: []layout.KeyColumn{
 			{Name: "id", Type: "int64"},
 		},
-		Columns: []store.ColumnLayout{
+		Columns: []layout.Column{
 			{Tag: 1, Name: "id", Type: "int64"},
 			{Tag: 2, Name: "category", Type: "string"},
 			{Tag: 3, Name: "name", Type: "string"},
@@ -400,7 +401,7 @@ func benchRowLayout() store.Layout {
 			{Tag: 19, Name: "payload", Type: "bytes"},
 			{Tag: 20, Name: "version", Type: "int64"},
 		},
-		Indexes: []store.IndexLayout{
+		Indexes: []layout.Index{
 			{ID: 1, Name: "by_category", Columns: []string{"category"}},
 		},
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -127,7 +128,7 @@ func (s *BenchRowStore) Verify() ([]store.Problem, error) {
 // GuardBenchRowProvider enforces it on scans.
 var BenchRowPolicy = access.Policy{
 	Table:  "bench.rows",
-	Kind:   access.Shared,
+	Kind:   layout.Shared,
 	Access: access.Private,
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -209,16 +210,16 @@ func decodeItemColumns(b []byte, v *Item, want []bool) error {
 
 // itemLayout is what the bytes of todo.items mean on disk. The store records it on first
 // use and refuses to open a database written with a different one.
-func itemLayout() store.Layout {
-	return store.Layout{
+func itemLayout() layout.Table {
+	return layout.Table{
 		ID:        1,
 		Namespace: "todo",
 		Name:      "items",
-		Kind:      "shared",
-		Key: []store.KeyColumn{
+		Kind:      layout.Shared,
+		Key: []layout.KeyColumn{
 			{Name: "item_id", Type: "int64"},
 		},
-		Columns: []store.ColumnLayout{
+		Columns: []layout.Column{
 			{Tag: 1, Name: "item_id", Type: "int64"},
 			{Tag: 2, Name: "list", Type: "string"},
 			{Tag: 3, Name: "title", Type: "string"},
@@ -227,7 +228,7 @@ func itemLayout() store.Layout {
 			{Tag: 6, Name: "due", Type: "timestamp", Nullable: true},
 			{Tag: 7, Name: "created_at", Type: "timestamp"},
 		},
-		Indexes: []store.IndexLayout{
+		Indexes: []layout.Index{
 			{ID: 1, Name: "by_list", Columns: []string{"list", "done", "created_at"}},
 		},
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -173,7 +174,7 @@ func (s *ItemStore) Verify() ([]store.Problem, error) {
 // GuardItemProvider enforces it on scans.
 var ItemPolicy = access.Policy{
 	Table:  "todo.items",
-	Kind:   access.Shared,
+	Kind:   layout.Shared,
 	Access: access.Private,
 }
 

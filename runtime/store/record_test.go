@@ -1,65 +1,15 @@
 package store
 
 import (
-	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/cockroachdb/datadriven"
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/tablegen/tablegen/runtime/layout"
 )
-
-// TestLayoutChanges runs testdata/layout_changes: each case gives the stored
-// and the current layout as one JSON line each; the output is the list of
-// changes NewTable would report, one per line.
-func TestLayoutChanges(t *testing.T) {
-	datadriven.RunTest(t, "testdata/layout_changes", func(t *testing.T, d *datadriven.TestData) string {
-		if d.Cmd != "diff" {
-			d.Fatalf(t, "unknown command %q; use diff", d.Cmd)
-		}
-		lines := strings.Split(strings.TrimSpace(d.Input), "\n")
-		if len(lines) != 2 {
-			d.Fatalf(t, "want 2 JSON lines (stored, current), got %d", len(lines))
-		}
-		var stored, current Layout
-		if err := json.Unmarshal([]byte(lines[0]), &stored); err != nil {
-			d.Fatalf(t, "stored: %v", err)
-		}
-		if err := json.Unmarshal([]byte(lines[1]), &current); err != nil {
-			d.Fatalf(t, "current: %v", err)
-		}
-		ch := layoutChanges(&stored, &current)
-		if (len(ch) == 0) != (stored.Fingerprint() == current.Fingerprint()) {
-			t.Errorf("changes %q disagree with fingerprints %s, %s", ch, stored.Fingerprint(), current.Fingerprint())
-		}
-		if len(ch) == 0 {
-			return "no changes\n"
-		}
-		return strings.Join(ch, "\n") + "\n"
-	})
-}
-
-func TestFingerprintIgnoresDeclarationOrder(t *testing.T) {
-	a := jobLayout(1, true)
-	b := jobLayout(1, true)
-	slices.Reverse(b.Columns)
-	slices.Reverse(b.Indexes)
-	if a.Fingerprint() != b.Fingerprint() {
-		t.Error("reordering column and index declarations changed the fingerprint")
-	}
-	b.Columns[0].Nullable = !b.Columns[0].Nullable
-	if a.Fingerprint() == b.Fingerprint() {
-		t.Error("a nullable change did not change the fingerprint")
-	}
-	// The fingerprint is stored in every DB: pin it (sha256 of the canonical
-	// JSON {"id":1,"namespace":"n","name":"t","kind":"system"}).
-	const want = "99486798468055e7dfcde7eaafdba330ad4924d8b103f8f6d3cb202a7448d930"
-	if got := (&Layout{ID: 1, Namespace: "n", Name: "t", Kind: "system"}).Fingerprint(); got != want {
-		t.Errorf("fingerprint of a fixed layout = %s, want %s", got, want)
-	}
-}
 
 func TestLayoutMismatchOnReopen(t *testing.T) {
 	dir := t.TempDir()
@@ -92,7 +42,7 @@ func TestLayoutMismatchOnReopen(t *testing.T) {
 	s := jobSpec(1, true)
 	s.Layout.Key[1].Desc = true
 	s.Layout.Columns[4].Type = "string"
-	s.Layout.Columns = append(s.Layout.Columns, ColumnLayout{Tag: 8, Name: "extra", Type: "bool"})
+	s.Layout.Columns = append(s.Layout.Columns, layout.Column{Tag: 8, Name: "extra", Type: "bool"})
 	s.Layout.Indexes[1].Columns = []string{"status"}
 	_, err = NewTable(db, s)
 	if !errors.As(err, &lm) {
