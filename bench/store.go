@@ -67,5 +67,5 @@ var Impls = []Impl{
 // fsync (Sync false), as Badger's default does not either: the benchmarks
 // measure the libraries, not the disk's fsync latency.
 func openPebble(dir string) (*store.DB, error) {
-	return store.Open(dir, &store.Options{Sync: false})
+	return store.Open(dir, &store.Options{NoSync: true})
 }

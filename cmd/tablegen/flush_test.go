@@ -14,7 +14,7 @@ import (
 
 func TestFlushCommand(t *testing.T) {
 	dbDir, root := t.TempDir(), t.TempDir()
-	db, err := store.Open(dbDir, &store.Options{Sync: false})
+	db, err := store.Open(dbDir, &store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,7 @@ func inspectFixture(t *testing.T) (schemas, dbDir string) {
 		t.Fatal(err)
 	}
 	dbDir = filepath.Join(dir, "db")
-	db, err := store.Open(dbDir, &store.Options{Sync: false})
+	db, err := store.Open(dbDir, &store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func TestUsage(t *testing.T) {
 // TestIndexOrder checks the generated store directly: the by_list index
 // yields a list's open items oldest first, skips done items and other lists.
 func TestIndexOrder(t *testing.T) {
-	db, err := store.Open(t.TempDir(), &store.Options{})
+	db, err := store.Open(t.TempDir(), &store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}

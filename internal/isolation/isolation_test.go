@@ -40,7 +40,7 @@ func openDB(t *rapid.T) *store.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(dir, &store.Options{})
+	db, err := store.Open(dir, &store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -485,7 +485,7 @@ func TestTypingEventsIsolation(t *testing.T) {
 // with a filter that matches only u10's rows returns nothing, not u10's rows.
 func TestProviderFiltersNamingOtherOwners(t *testing.T) {
 	dir := t.TempDir()
-	db, err := store.Open(dir, &store.Options{})
+	db, err := store.Open(dir, &store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,7 +86,7 @@ func TestRowIDsSurviveRestarts(t *testing.T) {
 	seen := map[int64]bool{}
 	var last int64
 	for round := range 4 {
-		db, err := store.Open(dir, &store.Options{})
+		db, err := store.Open(dir, &store.Options{NoSync: true})
 		if err != nil {
 			t.Fatal(err)
 		}

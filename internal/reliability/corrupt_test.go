@@ -87,7 +87,7 @@ var flipNames = [...]string{"undecodable", "same row", "key columns changed", "i
 // that does not decode is reported by every path that decodes, as a
 // *store.CorruptError naming the table and key.
 func TestCorruptRowValues(t *testing.T) {
-	db, _ := OpenDB(t, &store.Options{})
+	db, _ := OpenDB(t, &store.Options{NoSync: true})
 	ts, err := OpenTables(db)
 	if err != nil {
 		t.Fatal(err)
@@ -278,7 +278,7 @@ func findRow(rows []Account, k AccountKey) *Account {
 // the entry (the store re-checks the row), and Verify, run over every
 // table, must report the damage.
 func TestCorruptIndexEntries(t *testing.T) {
-	db, _ := OpenDB(t, &store.Options{})
+	db, _ := OpenDB(t, &store.Options{NoSync: true})
 	ts, err := OpenTables(db)
 	if err != nil {
 		t.Fatal(err)
@@ -399,7 +399,7 @@ func metaKey(id uint32) []byte {
 // and then every row must read back unchanged.
 func TestCorruptMetadata(t *testing.T) {
 	dir := t.TempDir()
-	db, err := store.Open(dir, &store.Options{})
+	db, err := store.Open(dir, &store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -440,7 +440,7 @@ func TestCorruptMetadata(t *testing.T) {
 		damage{"deleted", nil})
 	refused, accepted := 0, 0
 	for _, c := range cases {
-		db, err := store.Open(dir, &store.Options{MemTableSize: 1 << 20, CacheSize: 1 << 20})
+		db, err := store.Open(dir, &store.Options{NoSync: true, MemTableSize: 1 << 20, CacheSize: 1 << 20})
 		if err != nil {
 			t.Fatal(err)
 		}

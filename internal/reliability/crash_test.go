@@ -56,7 +56,7 @@ const childLimit = 2 * time.Minute
 // childOptions are the store options of the child. The small memtable makes
 // Pebble flush and compact during the run, so kills also land in those.
 func childOptions(sync bool) *store.Options {
-	return &store.Options{Sync: sync, CacheSize: 8 << 20, MemTableSize: 256 << 10}
+	return &store.Options{NoSync: !sync, CacheSize: 8 << 20, MemTableSize: 256 << 10}
 }
 
 // crashChild opens the database in $TABLEGEN_CRASH_DIR, continues the
@@ -188,7 +188,7 @@ func runCrash(t *testing.T, syncMode bool) {
 		}
 		st.acks += run.acks
 
-		db, err := store.Open(dir, &store.Options{Sync: true})
+		db, err := store.Open(dir, &store.Options{NoSync: true})
 		if err != nil {
 			t.Fatalf("seed %d, kill %d: reopen after kill: %v", seed, i, err)
 		}

@@ -44,7 +44,7 @@ func (l *recordingLogger) Fatalf(format string, args ...any) {
 func diskFixture(t *testing.T, seed uint64, n int64, sync, flush bool) map[string][]byte {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := store.Open(dir, &store.Options{Sync: sync})
+	db, err := store.Open(dir, &store.Options{NoSync: !sync})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func readFlipped(t *testing.T, dir string, files map[string][]byte, name string,
 		}
 	}
 	log := &recordingLogger{}
-	db, err := store.Open(dir, &store.Options{Logger: log, MemTableSize: 1 << 20, CacheSize: 1 << 20})
+	db, err := store.Open(dir, &store.Options{NoSync: true, Logger: log, MemTableSize: 1 << 20, CacheSize: 1 << 20})
 	if err != nil {
 		return diskDetected, "open: " + err.Error()
 	}

@@ -26,13 +26,13 @@
 // of its rows and index entries are there or none is. Commits are also
 // ordered: what survives a crash is always a prefix of the commits in the
 // order they returned — if a commit survived, every commit that returned
-// before it survived too. What else is promised depends on Options.Sync:
+// before it survived too. What else is promised depends on Options.NoSync:
 //
-//   - Sync: true (the default). Commit returns only after Pebble's
+//   - Synced (the default, NoSync false). Commit returns only after Pebble's
 //     write-ahead log is fsynced, so an acknowledged commit survives a crash
 //     of the process and of the machine. After a crash, the commits that
 //     were in flight (not yet acknowledged) may be present or not.
-//   - Sync: false. Commit returns once the batch is in the memtable and
+//   - NoSync: true. Commit returns once the batch is in the memtable and
 //     queued for the write-ahead log. Pebble keeps the log's current 32 KiB
 //     block in the process's memory and hands it to the operating system
 //     when the block fills or a sync is requested, so a crash of the
@@ -60,11 +60,11 @@
 // database, reads the last batch n from the progress row and checks that
 // the content is exactly that of a deterministic model after batches 1..n
 // (nothing of n+1 visible, nothing missing), that Verify reports nothing,
-// and that n is at least the last acknowledged batch (Sync: true) or the
-// last acknowledged synced batch (Sync: false, where every 16th batch is
+// and that n is at least the last acknowledged batch (synced, the default) or the
+// last acknowledged synced batch (NoSync: true, where every 16th batch is
 // synced). All kills of a run share one directory, so each child also
 // recovers from the previous kill. A power failure is not simulated: the
-// Sync: true machine-crash guarantee rests on Pebble's fsync of the log.
+// synced machine-crash guarantee rests on Pebble's fsync of the log.
 //
 // # Corruption
 //
@@ -99,12 +99,12 @@
 // The write-ahead log is weaker, by Pebble's design (TestWALFlipsSync,
 // TestWALFlipsNoSync): on replay Pebble cannot always tell a damaged record
 // from the torn last write of a crash, and for a torn write it replays up to
-// the damaged record and silently drops the rest. With Sync: true every log
+// the damaged record and silently drops the rest. With synced commits every log
 // chunk records how far the log had been synced, so damage is reported as
 // corruption on Open — except in the log's last 32 KiB block (and a record
 // that continues into it from the block before), where Pebble
 // finds no later chunk to prove the damaged one was synced and drops the
-// batches from there on, acknowledged or not. With Sync: false the chunks
+// batches from there on, acknowledged or not. With NoSync: true the chunks
 // record no sync progress and a flipped byte anywhere in the log drops
 // everything after it, silently, even after a clean Close. What is dropped
 // is always a suffix of whole batches. The MANIFEST is protected by record

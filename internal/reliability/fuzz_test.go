@@ -32,7 +32,7 @@ func FuzzRowDecode(f *testing.F) {
 	// Every input rewrites the same key; a small memtable lets Pebble flush
 	// the shadowed versions away instead of making each scan step over
 	// thousands of them.
-	db, err := store.Open(f.TempDir(), &store.Options{MemTableSize: 256 << 10})
+	db, err := store.Open(f.TempDir(), &store.Options{NoSync: true, MemTableSize: 256 << 10})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func (r *recordingTB) failures() string {
 // openFilled opens a DB through OpenDB on a recording TB with a few rows.
 func openFilled(t *testing.T, rec *recordingTB) (*store.DB, *Tables) {
 	t.Helper()
-	db, _ := OpenDB(rec, &store.Options{})
+	db, _ := OpenDB(rec, &store.Options{NoSync: true})
 	ts, err := OpenTables(db)
 	if err != nil {
 		t.Fatal(err)

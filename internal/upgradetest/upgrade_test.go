@@ -49,7 +49,7 @@ func open(t *testing.T, dir string, opts *store.Options) *store.DB {
 // writeV1 fills a new database in dir with version 1 code and closes it.
 func writeV1(t *testing.T, dir string) {
 	t.Helper()
-	db := open(t, dir, &store.Options{})
+	db := open(t, dir, &store.Options{NoSync: true})
 	items, err := v1.NewItemStore(db)
 	if err != nil {
 		t.Fatal(err)
@@ -193,7 +193,7 @@ func TestVersion2ReadsVersion1(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db = open(t, dir, &store.Options{})
+	db = open(t, dir, &store.Options{NoSync: true})
 	_, err = v1.NewItemStore(db)
 	var lm *store.LayoutMismatchError
 	if !errors.As(err, &lm) {

@@ -29,7 +29,7 @@ var owners = []string{"alice", "bob", "u1", "u10", "we/ird:owner%", "ünï"}
 
 func openDB(t testing.TB, dir string) *store.DB {
 	t.Helper()
-	db, err := store.Open(dir, &store.Options{Sync: false})
+	db, err := store.Open(dir, &store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -140,7 +140,7 @@ func benchDB(b *testing.B) {
 		if bench.err != nil {
 			return
 		}
-		if bench.db, bench.err = store.Open(bench.dir, &store.Options{Sync: false}); bench.err != nil {
+		if bench.db, bench.err = store.Open(bench.dir, &store.Options{NoSync: true}); bench.err != nil {
 			return
 		}
 		for _, t := range []struct {

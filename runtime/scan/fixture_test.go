@@ -185,7 +185,7 @@ func peopleSpec(id uint32) store.Spec[string, row] {
 
 func openDB(tb testing.TB) *store.DB {
 	tb.Helper()
-	db, err := store.Open(tb.TempDir(), &store.Options{Sync: false})
+	db, err := store.Open(tb.TempDir(), &store.Options{NoSync: true})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 // TestLimitStopsIteration checks that meeting the limit closes the Pebble
 // iterator and snapshot at once, before the caller asks for more.
 func TestLimitStopsIteration(t *testing.T) {
-	db, err := store.Open(t.TempDir(), &store.Options{Sync: false})
+	db, err := store.Open(t.TempDir(), &store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 // use one per goroutine.
 type Batch struct {
 	db   *DB
-	sync *bool // per-batch override of Options.Sync; nil = the DB's setting
+	sync *bool // per-batch override of Options.NoSync; nil = the DB's setting
 	ops  []op
 	buf  []byte // encoded keys, rows and index values of all ops
 	idx  []span // index values of put ops, len(core.indexes) per op
@@ -52,7 +52,7 @@ type op struct {
 // NewBatch returns an empty batch on db.
 func (db *DB) NewBatch() *Batch { return &Batch{db: db} }
 
-// SetSync overrides the DB's Options.Sync for this batch's commits.
+// SetSync overrides the DB's Options.NoSync for this batch's commits.
 func (b *Batch) SetSync(sync bool) { b.sync = &sync }
 
 // Len is the number of operations in the batch.

@@ -32,7 +32,7 @@ const (
 // benchOptions are the options of every benchmark database: Open's
 // defaults (block cache, memtable) without fsync.
 func benchOptions() *Options {
-	return &Options{}
+	return &Options{NoSync: true}
 }
 
 var benchRows = flag.Int("rows", defaultBenchRows, "rows in the big benchmark tables")

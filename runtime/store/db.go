@@ -127,7 +127,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 		}
 	}
 	wo := pebble.NoSync
-	if opts.Sync {
+	if !opts.NoSync {
 		wo = pebble.Sync
 	}
 	db := &DB{pdb: pdb, fsCloser: fsCloser, writeOpts: wo, tables: map[uint32]*layout.Table{}, upgrade: upgrade}

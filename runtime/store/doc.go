@@ -79,10 +79,10 @@
 // index entries, or none of it) and ordered: what survives a crash is a
 // prefix of the commits in the order they returned. Beyond that:
 //
-//   - Options.Sync true (the default): a commit returns after Pebble's
+//   - By default (Options.NoSync false): a commit returns after Pebble's
 //     write-ahead log is fsynced, so an acknowledged commit survives a crash
 //     of the process and of the machine.
-//   - Options.Sync false: a commit returns once it is in the memtable and
+//   - Options.NoSync true: a commit returns once it is in the memtable and
 //     queued for the log. A process crash can lose the latest commits whose
 //     log records were still in Pebble's 32 KiB log buffer, a machine crash
 //     every commit since the last fsync. The log is fsynced by any synced

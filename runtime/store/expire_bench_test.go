@@ -93,7 +93,7 @@ func BenchmarkExpire(b *testing.B) {
 	}
 	for _, m := range methods {
 		b.Run(fmt.Sprintf("%s/rows=%d", m.name, *expireRows), func(b *testing.B) {
-			db, _ := openDB(b, &Options{})
+			db, _ := openDB(b, &Options{NoSync: true})
 			for b.Loop() {
 				b.StopTimer()
 				tbl := loadStream(b, db, *expireRows, 100)
@@ -118,7 +118,7 @@ func BenchmarkExpire(b *testing.B) {
 func BenchmarkReadAfterExpire(b *testing.B) {
 	for _, method := range []string{"range_deletion", "row_by_row"} {
 		b.Run(fmt.Sprintf("%s/rows=%d", method, *expireRows), func(b *testing.B) {
-			db, _ := openDB(b, &Options{})
+			db, _ := openDB(b, &Options{NoSync: true})
 			tbl := loadStream(b, db, *expireRows, 100)
 			var err error
 			if method == "range_deletion" {

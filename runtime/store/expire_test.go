@@ -167,7 +167,7 @@ func allRows(t *rapid.T, tbl *Table[eventKey, event], o ScanOptions, floor []byt
 // TestExpireModel draws owners, rows, a cutoff and a cap, and checks Expire,
 // the scoped TTL reads, ScanAllOwners and Owners against a naive model.
 func TestExpireModel(t *testing.T) {
-	db, _ := openDB(t, &Options{})
+	db, _ := openDB(t, &Options{NoSync: true})
 	var id atomic.Uint32
 	id.Store(100)
 	rapid.Check(t, func(t *rapid.T) {
@@ -273,7 +273,7 @@ func TestExpireModel(t *testing.T) {
 // TestExpireScopedView checks that Expire on an owner's view touches only
 // that owner.
 func TestExpireScopedView(t *testing.T) {
-	db, _ := openDB(t, &Options{})
+	db, _ := openDB(t, &Options{NoSync: true})
 	tbl := newEvents(t, db, 1)
 	for _, owner := range []string{"u1", "u10"} {
 		ev := event{At: epoch, ID: "x"}
@@ -291,7 +291,7 @@ func TestExpireScopedView(t *testing.T) {
 }
 
 func TestExpireRefuses(t *testing.T) {
-	db, _ := openDB(t, &Options{})
+	db, _ := openDB(t, &Options{NoSync: true})
 	if _, err := OwnerScope(""); err == nil {
 		t.Fatal("OwnerScope(\"\") succeeded; want an error")
 	}
@@ -331,7 +331,7 @@ func TestExpirer(t *testing.T) {
 	if _, err := StartExpirer(0, func(time.Time) (int, error) { return 0, nil }, ExpirerOptions{}); err == nil {
 		t.Fatal("StartExpirer(0) succeeded; want an error")
 	}
-	db, _ := openDB(t, &Options{})
+	db, _ := openDB(t, &Options{NoSync: true})
 	tbl := newEvents(t, db, 1)
 	ev := event{At: epoch, ID: "x"}
 	if err := scoped(t, tbl, "u1").Put(&ev); err != nil {
@@ -385,7 +385,7 @@ func TestMarkSurvivesRestart(t *testing.T) {
 	now := func() time.Time { return clock }
 	var last rowid.ID
 	for round := range 3 {
-		db, err := Open(dir, &Options{})
+		db, err := Open(dir, &Options{NoSync: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -415,7 +415,7 @@ func TestMarkSurvivesRestart(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	db, _ := openDB(t, &Options{})
+	db, _ := openDB(t, &Options{NoSync: true})
 	if _, err := db.Mark(""); err == nil {
 		t.Fatal("Mark(\"\") succeeded; want an error")
 	}

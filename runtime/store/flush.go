@@ -510,7 +510,7 @@ func (db *DB) reserve(l *layout.Table, next uint64, n int, snapshot bool) (*pebb
 		}
 	}
 	if seq > m.Load() {
-		// Synced whatever Options.Sync says: a segment numbered above a
+		// Synced whatever Options.NoSync says: a segment numbered above a
 		// marker lost in a crash would escape later tombstones.
 		if err := db.pdb.Set(coldKey(l.ID), binary.BigEndian.AppendUint64(nil, seq), pebble.Sync); err != nil {
 			return nil, 0, fmt.Errorf("store: %s: record the cold marker: %w", l.FullName(), err)

@@ -25,7 +25,7 @@ import (
 func TestDeleteUnchanged(t *testing.T) {
 	// One database for all checks; each check gets its own owner, so the
 	// checks are isolated as user tables isolate owners.
-	db, err := store.Open(t.TempDir(), &store.Options{Sync: false})
+	db, err := store.Open(t.TempDir(), &store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 // Pebble iterator or snapshot still open, or cannot close because a scan is
 // still suspended. (goleak in TestMain covers goroutines.)
 func TestNoLeakedIterators(t *testing.T) {
-	db, _ := reliability.OpenDB(t, &store.Options{})
+	db, _ := reliability.OpenDB(t, &store.Options{NoSync: true})
 	ts, err := reliability.OpenTables(db)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cockroachdb/pebble/v2"
 	"go.uber.org/goleak"
 )
 
@@ -53,7 +54,7 @@ func TestOpenKeepsBlocksCachedBesideFullMemtables(t *testing.T) {
 // does not stop its disk-health checker when its Open fails, so Open must).
 func TestFailedOpenLeaksNoGoroutine(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
-	db, dir := openDB(t, &Options{})
+	db, dir := openDB(t, &Options{NoSync: true})
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func TestFailedOpenLeaksNoGoroutine(t *testing.T) {
 		}
 	}
 	for i := range 5 {
-		db, err := Open(dir, &Options{})
+		db, err := Open(dir, &Options{NoSync: true})
 		if err == nil {
 			_ = db.Close()
 			t.Fatalf("open %d of a database with a garbage MANIFEST succeeded", i+1)
@@ -86,7 +87,7 @@ func TestFailedOpenLeaksNoGoroutine(t *testing.T) {
 // therefore starts a new database on a log in the newest format.
 func TestNewDatabaseLogDetectsDamage(t *testing.T) {
 	dir := t.TempDir()
-	db, err := Open(dir, &Options{Sync: true})
+	db, err := Open(dir, &Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +121,7 @@ func TestNewDatabaseLogDetectsDamage(t *testing.T) {
 	if err := os.WriteFile(wal, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	db, err = Open(dir, &Options{Sync: true})
+	db, err = Open(dir, &Options{NoSync: true})
 	if err != nil {
 		return // reported on replay, as it must be
 	}
@@ -158,7 +159,7 @@ func TestMustExistAndReadOnly(t *testing.T) {
 	if err != nil || len(entries) != 0 {
 		t.Fatalf("refused opens left %d entries (%v) in the directory", len(entries), err)
 	}
-	db, err := Open(dir, &Options{})
+	db, err := Open(dir, &Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,5 +181,29 @@ func TestMustExistAndReadOnly(t *testing.T) {
 	closer.Close()
 	if err := ro.Pebble().Set([]byte("k2"), nil, nil); err == nil {
 		t.Fatal("a write to a read-only database succeeded")
+	}
+}
+
+// TestZeroOptionsAreTheDefaults: nil options and a zero Options open the
+// database the same way, and both sync every commit (durable by default);
+// only NoSync turns the fsync off.
+func TestZeroOptionsAreTheDefaults(t *testing.T) {
+	open := func(o *Options) *DB {
+		db, err := Open(t.TempDir(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Close() })
+		return db
+	}
+	nilDB, zeroDB, noSyncDB := open(nil), open(&Options{}), open(&Options{NoSync: true})
+	if nilDB.writeOpts != pebble.Sync || zeroDB.writeOpts != pebble.Sync {
+		t.Errorf("nil options sync %t, zero options sync %t; both must sync", nilDB.writeOpts.Sync, zeroDB.writeOpts.Sync)
+	}
+	if noSyncDB.writeOpts != pebble.NoSync {
+		t.Error("NoSync: true still syncs every commit")
+	}
+	if nilDB.upgrade.batchSize != zeroDB.upgrade.batchSize {
+		t.Errorf("backfill batch size: nil options %d, zero options %d", nilDB.upgrade.batchSize, zeroDB.upgrade.batchSize)
 	}
 }

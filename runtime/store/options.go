@@ -13,14 +13,17 @@ const (
 	DefaultMemTableSize = 64 << 20
 )
 
-// Options configure [Open]. Get a filled-in value from [DefaultOptions] and
-// change what you need: a zero Options is valid but means Sync false.
+// Options configure [Open]. The zero value is the defaults: nil options
+// and &Options{} open the same database the same way, durable commits
+// included. Set only what you need to change.
 type Options struct {
-	// Sync makes every commit (Put, Delete, Batch.Commit) wait until the
-	// write-ahead log is fsynced, so an acknowledged write survives a crash
-	// of the machine, not only of the process. Default (nil options): true.
-	// A Batch can override it with [Batch.SetSync].
-	Sync bool
+	// NoSync lets a commit (Put, Delete, Batch.Commit) return before the
+	// write-ahead log is fsynced: faster, but a machine crash can lose the
+	// latest acknowledged writes (see Durability in the package docs). By
+	// default every commit waits for the fsync, so an acknowledged write
+	// survives a crash of the machine, not only of the process. A Batch can
+	// override it with [Batch.SetSync].
+	NoSync bool
 	// CacheSize is the number of bytes of sstable blocks (data, index and
 	// filter blocks) the block cache keeps in memory. 0 means
 	// DefaultCacheSize (64 MiB).
@@ -74,9 +77,9 @@ func (quietLogger) Errorf(format string, args ...any) { pebble.DefaultLogger.Err
 
 func (quietLogger) Fatalf(format string, args ...any) { pebble.DefaultLogger.Fatalf(format, args...) }
 
-// DefaultOptions returns the options Open uses when given nil: Sync true,
-// 64 MiB of cached blocks, 64 MiB memtables (320 MiB for the cache and
+// DefaultOptions returns the options Open uses when given nil or a zero
+// Options, filled in: synced commits, 64 MiB of cached blocks, 64 MiB memtables (320 MiB for the cache and
 // memtables together, see Options.CacheSize).
 func DefaultOptions() *Options {
-	return &Options{Sync: true, CacheSize: DefaultCacheSize, MemTableSize: DefaultMemTableSize}
+	return &Options{CacheSize: DefaultCacheSize, MemTableSize: DefaultMemTableSize}
 }

@@ -260,7 +260,7 @@ func TestSoak(t *testing.T) {
 		seed = v
 	}
 	t.Logf("seed %d (replay the operation mix with TABLEGEN_SEED=%d; thread interleaving is not replayable)", seed, seed)
-	db, _ := reliability.OpenDB(t, &store.Options{Sync: false, CacheSize: 8 << 20, MemTableSize: 4 << 20})
+	db, _ := reliability.OpenDB(t, &store.Options{NoSync: true, CacheSize: 8 << 20, MemTableSize: 4 << 20})
 	ts, err := reliability.OpenTables(db)
 	if err != nil {
 		t.Fatal(err)

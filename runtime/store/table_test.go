@@ -10,7 +10,7 @@ import (
 	"github.com/tablegen/tablegen/runtime/keyenc"
 )
 
-func noSync() *Options { return &Options{} }
+func noSync() *Options { return &Options{NoSync: true} }
 
 func TestCRUD(t *testing.T) {
 	for _, indexed := range []bool{false, true} {

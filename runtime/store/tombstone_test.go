@@ -46,7 +46,7 @@ func TestTombstones(t *testing.T) {
 	for _, indexed := range []bool{false, true} {
 		t.Run(fmt.Sprintf("indexes=%t", indexed), func(t *testing.T) {
 			dir := t.TempDir()
-			db, err := Open(dir, &Options{})
+			db, err := Open(dir, &Options{NoSync: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,7 +107,7 @@ func TestTombstones(t *testing.T) {
 			if err := db.Close(); err != nil {
 				t.Fatal(err)
 			}
-			db, err = Open(dir, &Options{})
+			db, err = Open(dir, &Options{NoSync: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -151,7 +151,7 @@ func mapsEqual(a, b map[string]uint64) bool {
 func TestTombstoneSnapshotOrder(t *testing.T) {
 	for _, indexed := range []bool{false, true} {
 		t.Run(fmt.Sprintf("indexes=%t", indexed), func(t *testing.T) {
-			db, _ := openDB(t, &Options{})
+			db, _ := openDB(t, &Options{NoSync: true})
 			tbl := newJobs(t, db, 8, indexed)
 			l := tbl.Layout()
 			const rows = 400
@@ -232,7 +232,7 @@ func TestTombstoneSnapshotOrder(t *testing.T) {
 // the deletion (the row is hot again). Without the plain writers' lock a
 // put could commit between the read and the delete and be lost.
 func TestDeleteUnchangedPlainRace(t *testing.T) {
-	db, _ := openDB(t, &Options{})
+	db, _ := openDB(t, &Options{NoSync: true})
 	tbl := newJobs(t, db, 9, false)
 	l := tbl.Layout()
 	const rows = 3000
@@ -309,7 +309,7 @@ func TestDecodeTombstone(t *testing.T) {
 // shuffled), a random subset of those changed afterwards; exactly the
 // listed unchanged rows must go, every other row must stay.
 func TestDeleteUnchangedRuns(t *testing.T) {
-	db, _ := openDB(t, &Options{})
+	db, _ := openDB(t, &Options{NoSync: true})
 	tbl := newJobs(t, db, 10, false)
 	l := tbl.Layout()
 	prefix := appendRowPrefix(nil, 10)

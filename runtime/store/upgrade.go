@@ -24,7 +24,7 @@ import (
 //  3. The backfill reads every row of the table and writes the entries of
 //     the building indexes, BackfillBatchSize rows per Pebble batch; each
 //     batch also records how far it got (After), atomically with its
-//     entries, and is synced if Options.Sync says so. The last batch clears
+//     entries, and is synced unless Options.NoSync says otherwise. The last batch clears
 //     "building" and is always synced.
 //
 // A crash in 2 leaves the old record (the batch is atomic); a crash in 3
@@ -307,7 +307,7 @@ func (t *Table[K, V]) backfill(rec *layoutRecord) error {
 		if err == nil {
 			err = pb.Set(metaKey(t.core.id), val, nil)
 		}
-		wo := db.writeOpts // Options.Sync: a lost batch is only redone
+		wo := db.writeOpts // Options.NoSync: a lost batch is only redone
 		if last {
 			wo = pebble.Sync
 		}

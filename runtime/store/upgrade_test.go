@@ -472,7 +472,7 @@ func TestUpgradeCrashMidBackfill(t *testing.T) {
 	const rows, batch, k = 2000, 100, 5
 	if dir := os.Getenv("STORE_UPGRADE_CRASH_DIR"); dir != "" {
 		// The child: backfill, and die after k batches.
-		opts := DefaultOptions() // Sync: every batch is durable when committed
+		opts := DefaultOptions() // synced: every batch is durable when committed
 		opts.BackfillBatchSize = batch
 		db, err := Open(dir, opts)
 		if err != nil {
@@ -505,7 +505,7 @@ func TestUpgradeCrashMidBackfill(t *testing.T) {
 	if len(rec.Building) == 0 {
 		t.Fatalf("after the crash the record says no index is building: %+v", rec)
 	}
-	// The child synced every batch (Options.Sync), so the cursor and the
+	// The child synced every batch (the default, not Options.NoSync), so the cursor and the
 	// entries of the first k batches survived the crash, together.
 	if string(rec.After) != string(keyenc.AppendString(nil, testItem(k*batch-1).ID)) {
 		t.Errorf("after the crash the backfill cursor is %q, want the last row of batch %d", rec.After, k)

@@ -12,7 +12,7 @@ import (
 // durability, and would otherwise spend most of their time in fsync.
 func OpenDB(t testing.TB) *store.DB {
 	t.Helper()
-	db, err := store.Open(t.TempDir(), &store.Options{})
+	db, err := store.Open(t.TempDir(), &store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
