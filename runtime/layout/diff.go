@@ -144,10 +144,10 @@ type History struct {
 	// under their tags, so a later column may take a tag back only as the
 	// same column (same name and type). A retired tag whose column is not
 	// known (reserved) has an empty name.
-	Retired []Column
+	Retired []Column `json:"retired,omitempty"`
 	// Building lists the indexes whose backfill has not finished: a changed
 	// definition of one of them rebuilds it instead of being refused.
-	Building []uint32
+	Building []uint32 `json:"building,omitempty"`
 }
 
 // Diff lists every difference from old (with its history) to new, one
@@ -315,9 +315,12 @@ func (d *differ) columns() {
 			d.add(Change{Rule: RuleColumnRestored, Action: RestoreColumn, Tag: n.Tag, Column: n}, "column tag %d (%s %s) restored", n.Tag, n.Name, n.Type)
 		default:
 			r := d.h.Retired[i]
+			was := "another column's values"
+			if r.Name != "" {
+				was = fmt.Sprintf("values of column %s %s", r.Name, r.Type)
+			}
 			d.add(Change{Rule: RuleColumnTagReused, Verdict: Refused, Tag: n.Tag, Reason: "old rows may hold values of the retired column under the tag"},
-				"column tag %d (%s %s) added, but the tag is retired and old rows may hold values of column %s %s under it",
-				n.Tag, n.Name, n.Type, r.Name, r.Type)
+				"column tag %d (%s %s) added, but the tag is retired and old rows may hold %s under it", n.Tag, n.Name, n.Type, was)
 		}
 	}
 }
