@@ -131,75 +131,6 @@ func tableReuseMsg(nt *Table, r *RetiredTable, next uint32) string {
 		nt.Name, nt.ID, was, next)
 }
 
-func (c *comparer) columnsAndIndexes(ot, nt *Table) {
-	c.kind(ot, nt)
-	c.key(ot, nt)
-	c.columns(ot, nt)
-	c.indexes(ot, nt)
-}
-
-func (c *comparer) kind(ot, nt *Table) {
-	if ot.Kind == nt.Kind {
-		return
-	}
-	if (ot.Kind == schema.KindUser) != (nt.Kind == schema.KindUser) {
-		c.add(nt.Pos, RuleTableKindChanged, Error,
-			"table %s changed kind from %s to %s; user tables prefix every key with the owner's id, so every stored key would be misread; restore `kind: %s` (to change it, create a new table with a new id and copy the rows)",
-			nt.Name, ot.Kind, nt.Kind, ot.Kind)
-		return
-	}
-	c.add(nt.Pos, RuleTableKindChanged, Warning,
-		"table %s changed kind from %s to %s; stored keys are unchanged, but what the kind implies for rows already stored (expiry, access) changes; make sure that is intended",
-		nt.Name, ot.Kind, nt.Kind)
-}
-
-func (c *comparer) key(ot, nt *Table) {
-	same := len(ot.Key.Columns) == len(nt.Key.Columns)
-	for i := 0; same && i < len(ot.Key.Columns); i++ {
-		o, n := ot.Key.Columns[i], nt.Key.Columns[i]
-		same = sameColumn(ot, o.Name, nt, n.Name) && sameKeyEncoding(o.Type, n.Type) && o.Desc == n.Desc
-	}
-	if same {
-		return
-	}
-	c.add(nt.Key.Pos, RuleKeyChanged, Error,
-		"the key of table %s changed from %s to %s; every stored row key (and every non-unique index entry) would be misread; restore the old key (to re-key a table, create a new table with a new id and copy the rows)",
-		nt.Name, keyString(ot.Key), keyString(nt.Key))
-}
-
-// sameColumn reports whether column on of ot and column nn of nt are the same
-// stored column: the same tag when both are known (a rename keeps the tag),
-// the same name otherwise.
-func sameColumn(ot *Table, on string, nt *Table, nn string) bool {
-	oc, nc := ot.columnByName(on), nt.columnByName(nn)
-	if oc != nil && nc != nil {
-		return oc.Tag == nc.Tag
-	}
-	return on == nn
-}
-
-// sameKeyEncoding reports whether runtime/keyenc encodes values of types a
-// and b to the same bytes, so that stored keys and index entries stay valid:
-// strings and bytes share an encoding, enums are encoded as int32, and
-// timestamps and durations as int64 microseconds. Whether the values keep
-// their meaning is the column rules' business (COLUMN_TYPE_*), since every
-// key and indexed column is also a column.
-func sameKeyEncoding(a, b schema.Type) bool {
-	return keyClass(a) == keyClass(b)
-}
-
-func keyClass(t schema.Type) schema.Type {
-	switch t {
-	case schema.TypeBytes, schema.TypeJSON:
-		return schema.TypeString
-	case schema.TypeEnum:
-		return schema.TypeInt32
-	case schema.TypeTimestamp, schema.TypeDuration:
-		return schema.TypeInt64
-	}
-	return t
-}
-
 func keyString(k Key) string {
 	parts := make([]string, len(k.Columns))
 	for i, c := range k.Columns {
@@ -237,47 +168,6 @@ func nextIndexID(tables ...*Table) uint32 {
 	return m + 1
 }
 
-func (c *comparer) columns(ot, nt *Table) {
-	next := nextTag(ot, nt)
-	for _, nc := range nt.Columns {
-		if oc := ot.columnByName(nc.Name); oc != nil && oc.Tag != nc.Tag {
-			c.add(nc.Pos, RuleColumnTagChanged, Error,
-				"column %s of table %s moved from tag %d to tag %d; its stored values are under tag %d and would no longer be read; restore `tag: %d`",
-				nc.Name, nt.Name, oc.Tag, nc.Tag, oc.Tag, oc.Tag)
-		}
-		oc := ot.column(nc.Tag)
-		if oc == nil {
-			if r := ot.retiredTag(nc.Tag); r != nil && !restores(*r, nc) {
-				c.add(nc.Pos, RuleColumnTagReused, Error, "%s", tagReuseMsg(nt, nc, r, next))
-			}
-			continue
-		}
-		if oc.Name != nc.Name {
-			if moved := nt.columnByName(oc.Name); moved != nil {
-				c.add(nc.Pos, RuleColumnTagReused, Error,
-					"column %s of table %s uses tag %d, which held column %s (now tag %d); stored %s values would be read as %s; pick an unused tag such as %d",
-					nc.Name, nt.Name, nc.Tag, oc.Name, moved.Tag, oc.Name, nc.Name, next)
-				continue
-			}
-			c.add(nc.Pos, RuleColumnRenamed, Warning,
-				"column %s of table %s (tag %d) was renamed from %s; stored values carry over, but Parquet files already flushed still call it %s; if %s is a different column rather than a rename, give it an unused tag such as %d",
-				nc.Name, nt.Name, nc.Tag, oc.Name, oc.Name, nc.Name, next)
-		}
-		c.column(nt, oc, nc, next)
-	}
-	for _, oc := range ot.Columns {
-		if nt.column(oc.Tag) != nil || nt.retiredTag(oc.Tag) != nil {
-			continue
-		}
-		if moved := nt.columnByName(oc.Name); moved != nil {
-			continue // reported as COLUMN_TAG_CHANGED
-		}
-		c.add(oc.Pos, RuleColumnRemovedNotRetired, Error,
-			"column %s (tag %d) of table %s was removed but the lock file does not retire tag %d, so a later column could take the tag and misread the stored values; run `tablegen generate` to retire it (and list %d under `reserved: {tags: [...]}` to document it)",
-			oc.Name, oc.Tag, ot.Name, oc.Tag, oc.Tag)
-	}
-}
-
 func tagReuseMsg(nt *Table, nc *Column, r *RetiredTag, next int32) string {
 	if r.Name == "" {
 		return fmt.Sprintf("column %s of table %s uses tag %d, which is retired (it was reserved); old rows may hold another column's values under it; pick an unused tag such as %d and keep %d under `reserved: {tags: [...]}`",
@@ -287,99 +177,11 @@ func tagReuseMsg(nt *Table, nc *Column, r *RetiredTag, next int32) string {
 		nc.Name, nt.Name, nc.Tag, r.Name, r.Type, r.Name, nc.Tag, nc.Name, next, nc.Tag, r.Name, r.Type)
 }
 
-// column compares two versions of the column stored under one tag.
-func (c *comparer) column(nt *Table, oc, nc *Column, next int32) {
-	if safe, level, why := typeChange(oc.Type, nc.Type); !safe {
-		rule := RuleColumnTypeIncompatible
-		fix := fmt.Sprintf("restore type %s, or add a new column with an unused tag such as %d", oc.Type, next)
-		if level == Warning {
-			rule = RuleColumnTypeChanged
-			fix = "make sure every stored value is valid for the new type"
-		}
-		c.add(nc.Pos, rule, level, "column %s of table %s (tag %d) changed type from %s to %s: %s; %s",
-			nc.Name, nt.Name, nc.Tag, oc.Type, nc.Type, why, fix)
-	}
-	if oc.Nullable && !nc.Nullable {
-		c.add(nc.Pos, RuleColumnNullableToRequired, Error,
-			"column %s of table %s (tag %d) is no longer nullable; rows stored without a value would read as the zero value, indistinguishable from a real one; keep `nullable: true` (or set a value in every stored row first, then allow this rule)",
-			nc.Name, nt.Name, nc.Tag)
-	}
-	if oc.Type == schema.TypeEnum && nc.Type == schema.TypeEnum {
-		c.enum(nt, oc, nc)
-	}
-}
-
-// enum applies the enum rules: a value is stored as its position in the old
-// declaration, so each old position must keep its name.
-func (c *comparer) enum(nt *Table, oc, nc *Column) {
-	var moved, renamed, removed []string
-	for i, v := range oc.Values {
-		j := slices.Index(nc.Values, v)
-		switch {
-		case j == i:
-		case j >= 0:
-			moved = append(moved, fmt.Sprintf("%s %d→%d", v, i, j))
-		case i < len(nc.Values) && !slices.Contains(oc.Values, nc.Values[i]):
-			renamed = append(renamed, fmt.Sprintf("%d %s→%s", i, v, nc.Values[i]))
-		default:
-			removed = append(removed, fmt.Sprintf("%s (%d)", v, i))
-		}
-	}
-	what := fmt.Sprintf("enum column %s of table %s (tag %d)", nc.Name, nt.Name, nc.Tag)
-	if len(removed) > 0 {
-		c.add(nc.Pos, RuleEnumValueRemoved, Error,
-			"%s lost %s %s; enum values are stored as their position, so rows holding %s would decode to a position with no name; keep %s (new values go at the end)",
-			what, plural(len(removed), "value", "values"), strings.Join(removed, ", "),
-			plural(len(removed), "it", "one"), plural(len(removed), "the value", "the values"))
-	}
-	if len(renamed) > 0 {
-		c.add(nc.Pos, RuleEnumValueRenamed, Error,
-			"%s renamed %s %s; enum values are stored as their position, so stored rows would silently take the new name; restore the old name and add the new one at the end",
-			what, plural(len(renamed), "value", "values"), strings.Join(renamed, ", "))
-	}
-	if len(moved) > 0 {
-		c.add(nc.Pos, RuleEnumValuesReordered, Error,
-			"%s reordered its values (%s); enum values are stored as their position, so stored rows would read as a different value; restore the old order and add new values at the end",
-			what, strings.Join(moved, ", "))
-	}
-}
-
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one
 	}
 	return many
-}
-
-func (c *comparer) indexes(ot, nt *Table) {
-	next := nextIndexID(ot, nt)
-	for _, ni := range nt.Indexes {
-		oi := ot.index(ni.ID)
-		if oi == nil {
-			if r := ot.retiredIndex(ni.ID); r != nil {
-				c.add(ni.Pos, RuleIndexIDReused, Error, "%s", indexReuseMsg(nt, ni, r, next))
-				continue
-			}
-			if ni.Unique {
-				c.add(ni.Pos, RuleUniqueIndexAdded, Warning,
-					"unique index %s (id %d) was added to existing table %s; rows already stored may hold duplicate values, and then building the index fails when the database opens; check the data for duplicates first",
-					ni.Name, ni.ID, nt.Name)
-			}
-			continue
-		}
-		if why := indexChange(ot, oi, nt, ni); why != "" {
-			c.add(ni.Pos, RuleIndexColumnsChanged, Error,
-				"index %s (id %d) of table %s %s; its stored entries are laid out for the old definition and would be misread; give the changed index an unused id such as %d (the old id is then retired and its entries dropped)",
-				ni.Name, ni.ID, nt.Name, why, next)
-		}
-	}
-	for _, oi := range ot.Indexes {
-		if nt.index(oi.ID) == nil && nt.retiredIndex(oi.ID) == nil {
-			c.add(oi.Pos, RuleIndexRemovedNotRetired, Error,
-				"index %s (id %d) of table %s was removed but the lock file does not retire id %d, so a later index could take the id over stale entries; run `tablegen generate` to retire it",
-				oi.Name, oi.ID, ot.Name, oi.ID)
-		}
-	}
 }
 
 func indexReuseMsg(nt *Table, ni *Index, r *RetiredIndex, next uint32) string {
@@ -389,31 +191,4 @@ func indexReuseMsg(nt *Table, ni *Index, r *RetiredIndex, next uint32) string {
 	}
 	return fmt.Sprintf("index %s of table %s uses id %d, which is retired%s; entries of the retired index may remain under that id; pick an unused id such as %d",
 		ni.Name, nt.Name, ni.ID, was, next)
-}
-
-// indexChange says how index ni differs from oi in a way that changes its
-// stored entries, or "" when it does not: the indexed columns (by tag, so a
-// renamed column is the same), their types (the key encoding), their order,
-// and uniqueness (a unique entry's key omits the primary key).
-func indexChange(ot *Table, oi *Index, nt *Table, ni *Index) string {
-	if oi.Unique != ni.Unique {
-		if ni.Unique {
-			return "became unique"
-		}
-		return "is no longer unique"
-	}
-	sameCols := len(oi.Columns) == len(ni.Columns)
-	for i := 0; sameCols && i < len(oi.Columns); i++ {
-		sameCols = sameColumn(ot, oi.Columns[i], nt, ni.Columns[i])
-	}
-	if !sameCols {
-		return fmt.Sprintf("changed columns from (%s) to (%s)", strings.Join(oi.Columns, ", "), strings.Join(ni.Columns, ", "))
-	}
-	for i, name := range ni.Columns {
-		oc, nc := ot.columnByName(oi.Columns[i]), nt.columnByName(name)
-		if oc != nil && nc != nil && !sameKeyEncoding(oc.Type, nc.Type) {
-			return fmt.Sprintf("indexes column %s, whose type changed from %s to %s, which changes how its entries are encoded", name, oc.Type, nc.Type)
-		}
-	}
-	return ""
 }

@@ -63,7 +63,7 @@
 //	TABLE_ID_CHANGED             error    a table's id changed: rows are keyed by table id
 //	TABLE_ID_REUSED              error    a table took a retired id, or another table's id
 //	TABLE_REMOVED_NOT_RETIRED    error    a table was removed but the new lock does not retire its id
-//	TABLE_KIND_CHANGED           error    kind changed to or from user (the owner key prefix)
+//	TABLE_KIND_CHANGED           error    kind changed between user or stream (owner key prefix) and shared or system
 //	                             warning  any other kind change (keys unchanged, expiry/access differ)
 //	KEY_CHANGED                  error    key columns, their types, order or desc changed
 //	COLUMN_TYPE_INCOMPATIBLE     error    the tag's type changed so stored values are misread

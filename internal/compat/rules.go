@@ -1,25 +1,29 @@
 package compat
 
+import "github.com/tablegen/tablegen/runtime/layout"
+
 // The rule ids of Compare. They are stable: scripts and `--allow` flags name
-// them, so a rule is never renamed, only added.
+// them, so a rule is never renamed, only added. The rules about what stored
+// bytes mean are runtime/layout's (the store refuses an upgrade-on-open with
+// the same ids); the others are the lock file's.
 const (
-	RuleTableIDChanged           = "TABLE_ID_CHANGED"
+	RuleTableIDChanged           = layout.RuleTableIDChanged
 	RuleTableIDReused            = "TABLE_ID_REUSED"
 	RuleTableRemovedNotRetired   = "TABLE_REMOVED_NOT_RETIRED"
-	RuleTableKindChanged         = "TABLE_KIND_CHANGED"
-	RuleKeyChanged               = "KEY_CHANGED"
-	RuleColumnTypeIncompatible   = "COLUMN_TYPE_INCOMPATIBLE"
-	RuleColumnTypeChanged        = "COLUMN_TYPE_CHANGED"
-	RuleColumnNullableToRequired = "COLUMN_NULLABLE_TO_REQUIRED"
+	RuleTableKindChanged         = layout.RuleTableKindChanged
+	RuleKeyChanged               = layout.RuleKeyChanged
+	RuleColumnTypeIncompatible   = layout.RuleColumnTypeIncompatible
+	RuleColumnTypeChanged        = layout.RuleColumnTypeChanged
+	RuleColumnNullableToRequired = layout.RuleColumnNullableToRequired
 	RuleColumnTagChanged         = "COLUMN_TAG_CHANGED"
-	RuleColumnTagReused          = "COLUMN_TAG_REUSED"
-	RuleColumnRenamed            = "COLUMN_RENAMED"
+	RuleColumnTagReused          = layout.RuleColumnTagReused
+	RuleColumnRenamed            = layout.RuleColumnRenamed
 	RuleColumnRemovedNotRetired  = "COLUMN_REMOVED_NOT_RETIRED"
-	RuleEnumValueRemoved         = "ENUM_VALUE_REMOVED"
-	RuleEnumValueRenamed         = "ENUM_VALUE_RENAMED"
-	RuleEnumValuesReordered      = "ENUM_VALUES_REORDERED"
-	RuleUniqueIndexAdded         = "UNIQUE_INDEX_ADDED"
-	RuleIndexColumnsChanged      = "INDEX_COLUMNS_CHANGED"
+	RuleEnumValueRemoved         = layout.RuleEnumValueRemoved
+	RuleEnumValueRenamed         = layout.RuleEnumValueRenamed
+	RuleEnumValuesReordered      = layout.RuleEnumValuesReordered
+	RuleUniqueIndexAdded         = layout.RuleUniqueIndexAdded
+	RuleIndexColumnsChanged      = layout.RuleIndexColumnsChanged
 	RuleIndexIDReused            = "INDEX_ID_REUSED"
 	RuleIndexRemovedNotRetired   = "INDEX_REMOVED_NOT_RETIRED"
 )
@@ -38,7 +42,7 @@ func Rules() []Rule {
 		{RuleTableIDChanged, Error, "a table's id changed; its stored rows are keyed by the old id"},
 		{RuleTableIDReused, Error, "a table uses a retired id, or one that belonged to another table"},
 		{RuleTableRemovedNotRetired, Error, "a table was removed without its id being retired in the lock file"},
-		{RuleTableKindChanged, Error, "a table's kind changed (an error when it adds or drops the owner key prefix of user tables, a warning otherwise)"},
+		{RuleTableKindChanged, Error, "a table's kind changed (an error when it adds or drops the owner key prefix of user and stream tables, a warning otherwise)"},
 		{RuleKeyChanged, Error, "the key columns, their types, order or direction changed"},
 		{RuleColumnTypeIncompatible, Error, "a column's type changed in a way that misreads stored values"},
 		{RuleColumnTypeChanged, Warning, "a column's type changed to one whose readers may reject some stored values"},
