@@ -55,10 +55,10 @@
 //
 // # Upgrades on open
 //
-// [NewTable] records a table's [Layout] (with its fingerprint) under the
+// [NewTable] records a table's [layout.Table] (with its fingerprint) under the
 // table's metadata key the first time it is registered, and compares it on
 // every later open. When the declared layout differs and every difference is
-// safe by internal/compat's rules (a new or retired column, a widened type,
+// safe by [layout.Diff] (a new or retired column, a widened type,
 // appended enum values, a rename, a new or dropped index), NewTable upgrades
 // the table before it returns: one synced batch records the new layout and
 // range-deletes the keyspace of dropped indexes, then new indexes are

@@ -109,7 +109,7 @@ type Table[K, V any] struct {
 // time a table id is registered in a database its layout is recorded in the
 // metadata keyspace. On later opens NewTable compares the recorded layout
 // with spec.Layout and upgrades the table when every difference is safe
-// (internal/compat's rules): a new column (old rows read it as null or
+// (layout.Diff's rules, which `tablegen breaking` reports too): a new column (old rows read it as null or
 // zero), a retired column (old rows keep its bytes, decoders skip them), a
 // widened type (int32 → int64, string ↔ bytes, …), appended enum values, a
 // rename, a dropped index (its keyspace range-deleted), and a new index,

@@ -14,7 +14,8 @@ import (
 // How NewTable upgrades a table whose recorded layout differs from the one
 // the build declares:
 //
-//  1. diffLayouts classifies every difference with internal/compat's rules.
+//  1. layout.Diff classifies every difference (the rules `tablegen breaking`
+//     reports, with the same ids).
 //     One refused change and NewTable returns a *LayoutMismatchError having
 //     written nothing.
 //  2. One synced Pebble batch range-deletes the keyspace of every dropped
