@@ -798,3 +798,99 @@ func TestTableUpdate(t *testing.T) {
 	}
 	assertConsistent(t, tbl)
 }
+
+// TestTxFlushDeleteWaits: a flush's DeleteUnchanged issued while a
+// transaction that read a row is open waits for it, then sees the row the
+// transaction wrote, which no longer hashes to the flushed version, and
+// leaves it; a row the transaction only read is still the flushed version
+// and is deleted. Either way the outcome is the transaction, then the
+// deletion: nothing the transaction wrote is lost, nothing deleted comes
+// back.
+func TestTxFlushDeleteWaits(t *testing.T) {
+	db, _ := openDB(t, noSync())
+	tbl := newJobs(t, db, 1, true)
+	changed, read := job{Group: "g", Seq: 1, Name: "a", Created: 1}, job{Group: "g", Seq: 2, Name: "b", Created: 1}
+	var versions []RowVersion
+	for _, v := range []*job{&changed, &read} {
+		if err := tbl.Put(v); err != nil {
+			t.Fatal(err)
+		}
+		versions = append(versions, RowVersion{Key: appendJobKey(nil, jobKey{v.Group, v.Seq}), Hash: RowHash(appendJob(nil, v))})
+	}
+	l := tbl.Layout()
+	done := make(chan struct{})
+	var deleted int
+	var derr error
+	err := db.Update(context.Background(), func(tx *Tx) error {
+		jt := tbl.In(tx)
+		v := mustGet(t, jt, jobKey{"g", 1})
+		w := mustGet(t, jt, jobKey{"g", 2})
+		go func() { defer close(done); deleted, derr = db.DeleteUnchanged(&l, versions, false) }()
+		if !waitBlocked(db, 1, done) {
+			t.Error("DeleteUnchanged ran while a transaction that read its rows was open")
+		}
+		v.Created += w.Created
+		return jt.Put(&v)
+	})
+	<-done
+	if err != nil || derr != nil {
+		t.Fatal(err, derr)
+	}
+	if deleted != 1 {
+		t.Errorf("DeleteUnchanged deleted %d rows, want 1 (the row the transaction only read)", deleted)
+	}
+	if got := mustGet(t, tbl, jobKey{"g", 1}); got.Created != 2 {
+		t.Errorf("the row the transaction wrote: %+v", got)
+	}
+	if ok, _ := tbl.Has(jobKey{"g", 2}); ok {
+		t.Error("the unchanged row was not deleted")
+	}
+	assertConsistent(t, tbl)
+}
+
+// TestTxExpireWaits: Expire's deletions issued while a transaction that
+// read an expired row is open wait for it, and then remove the row the
+// transaction rewrote too: expiry never brings a row back, and the
+// transaction's other write stays.
+func TestTxExpireWaits(t *testing.T) {
+	db, _ := openDB(t, noSync())
+	events := newEvents(t, db, 3)
+	alice := scoped(t, events, "alice")
+	old := event{At: epoch, ID: "old", Note: "x"}
+	if err := alice.Put(&old); err != nil {
+		t.Fatal(err)
+	}
+	cutoff := epoch.Add(time.Hour)
+	done := make(chan struct{})
+	var removed int
+	var xerr error
+	err := db.Update(context.Background(), func(tx *Tx) error {
+		at := alice.In(tx)
+		v, err := at.Get(eventKey{old.At, old.ID})
+		if err != nil {
+			return err
+		}
+		go func() { defer close(done); removed, xerr = events.Expire(cutoff, 0) }()
+		if !waitBlocked(db, 1, done) {
+			t.Error("Expire committed while a transaction that read the expired row was open")
+		}
+		v.Note = "rewritten"
+		if err := at.Put(&v); err != nil {
+			return err
+		}
+		return at.Put(&event{At: cutoff.Add(time.Minute), ID: "new", Note: v.Note})
+	})
+	<-done
+	if err != nil || xerr != nil {
+		t.Fatal(err, xerr)
+	}
+	if removed != 1 {
+		t.Errorf("Expire removed %d rows, want 1", removed)
+	}
+	if ok, _ := alice.Has(eventKey{old.At, old.ID}); ok {
+		t.Error("the expired row the transaction rewrote came back")
+	}
+	if got, err := alice.Get(eventKey{cutoff.Add(time.Minute), "new"}); err != nil || got.Note != "rewritten" {
+		t.Errorf("the transaction's live row: %+v, %v", got, err)
+	}
+}
