@@ -207,7 +207,7 @@ func (b *Batch) commitIndexed(wo *pebble.WriteOptions) error {
 	b.planReads() // needs no lock: it only looks at the batch
 	db.commitMu.Lock()
 	defer db.commitMu.Unlock()
-	if err := b.fetchReads(); err != nil {
+	if err := b.fetchReads(db.pdb); err != nil {
 		return err
 	}
 	pb := db.pdb.NewBatch()
@@ -333,17 +333,18 @@ func (b *Batch) lookup(key []byte) *read {
 	return &b.reads[b.order[i].read]
 }
 
-// fetchReads reads every planned key from the database, in key order through
-// one iterator: each seek moves forward from the last one, so neighbouring
-// keys (keys inserted in order, rows of one region) cost little more than a
-// step, and the prefix seek consults the sstables' bloom filters, so keys
-// that do not exist yet skip the blocks that cannot hold them.
-func (b *Batch) fetchReads() error {
+// fetchReads reads every planned key from r (the database, or a
+// transaction's indexed batch), in key order through one iterator: each
+// seek moves forward from the last one, so neighbouring keys (keys inserted
+// in order, rows of one region) cost little more than a step, and the
+// prefix seek consults the sstables' bloom filters, so keys that do not
+// exist yet skip the blocks that cannot hold them.
+func (b *Batch) fetchReads(r pebble.Reader) error {
 	b.rvals = b.rvals[:0]
 	if len(b.order) == 0 {
 		return nil
 	}
-	it, err := b.db.pdb.NewIter(&pebble.IterOptions{
+	it, err := r.NewIter(&pebble.IterOptions{
 		LowerBound: b.order[0].key,
 		UpperBound: []byte{keyspaceIndex + 1},
 	})
@@ -371,7 +372,11 @@ func (b *Batch) fetchReads() error {
 }
 
 // apply writes one operation and the index changes it implies into pb, and
-// records its writes in the reads that later operations see.
+// records its writes in the reads that later operations see. It checks
+// everything that can refuse the operation (the old row decodes, no unique
+// entry belongs to another row) before it writes anything, so an error
+// leaves pb as it was, apart from a failing Pebble write: a transaction
+// applies its writes one by one to the batch it commits (tx.go).
 func (b *Batch) apply(pb *pebble.Batch, o *op) error {
 	c := o.core
 	rowKey := b.bytes(o.rowKey)
@@ -400,27 +405,39 @@ func (b *Batch) apply(pb *pebble.Batch, o *op) error {
 		}
 	}
 
-	for i, ix := range c.indexes {
-		var oldV, newV []byte
-		oldOK := row.found && b.spans[i].ok
+	// values returns index i's old and new values; changed is false when
+	// they are equal (or absent both times): the entry stays as it is.
+	values := func(i int) (oldV, newV []byte, oldOK, newOK, changed bool) {
+		oldOK = row.found && b.spans[i].ok
 		if oldOK {
 			oldV = b.obuf[b.spans[i].start:b.spans[i].end]
 		}
-		newOK := false
 		if !o.del {
 			s := b.idx[o.idx+i]
 			newOK = s.ok
 			newV = b.bytes(s)
 		}
-		if oldOK == newOK && bytes.Equal(oldV, newV) {
-			continue // unchanged (or absent both times): leave the entry alone
+		return oldV, newV, oldOK, newOK, oldOK != newOK || !bytes.Equal(oldV, newV)
+	}
+	// First every unique check, then the writes: entries of different
+	// indexes never share a key, so no write of this operation changes what
+	// a check of another index sees.
+	for i, ix := range c.indexes {
+		if _, newV, _, newOK, changed := values(i); changed && newOK && ix.unique {
+			entry := b.state(b.uread[o.idx+i])
+			if entry.found && !bytes.Equal(b.value(entry), ref) { // not a stale entry of this very row
+				return b.uniqueViolation(c, ix, o, b.value(entry), newV, pk)
+			}
+		}
+	}
+	for i, ix := range c.indexes {
+		oldV, newV, oldOK, newOK, changed := values(i)
+		if !changed {
+			continue
 		}
 		var entry *read // the unique entry of the new values
 		if newOK && ix.unique {
 			entry = b.state(b.uread[o.idx+i])
-			if entry.found && !bytes.Equal(b.value(entry), ref) { // not a stale entry of this very row
-				return b.uniqueViolation(c, ix, o, b.value(entry), newV, pk)
-			}
 		}
 		if oldOK {
 			b.kbuf = entryKey(b.kbuf[:0], c, ix, o.scope, oldV, pk)

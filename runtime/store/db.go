@@ -25,9 +25,11 @@ type DB struct {
 	fsCloser  io.Closer // stops the disk-health-checking filesystem's goroutine
 	writeOpts *pebble.WriteOptions
 
-	// commitMu serializes every commit that reads before it writes (tables
-	// with indexes): read old rows, check unique entries, apply, commit.
-	commitMu sync.Mutex
+	// commitMu is the DB's writer lock. It serializes every commit that
+	// reads before it writes (tables with indexes: read old rows, check
+	// unique entries, apply, commit), and Update holds it for the whole of
+	// its function (tx.go).
+	commitMu writerLock
 
 	life    lifecycle
 	batches sync.Pool // *Batch reused by single Put/Delete on indexed tables
@@ -131,6 +133,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 		wo = pebble.Sync
 	}
 	db := &DB{pdb: pdb, fsCloser: fsCloser, writeOpts: wo, tables: map[uint32]*layout.Table{}, upgrade: upgrade}
+	db.commitMu.init()
 	db.life.done = make(chan struct{}, 1)
 	return db, nil
 }

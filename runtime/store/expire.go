@@ -87,6 +87,9 @@ func (t *Table[K, V]) Expire(cutoff time.Time, maxRowsPerOwner int) (int, error)
 	if err := c.checkExpirable(); err != nil {
 		return 0, err
 	}
+	if t.tx != nil {
+		return 0, fmt.Errorf("store: %s: Expire runs outside transactions (in one it would wait for the transaction's own lock); call it on the table, not on a view from In", c.name)
+	}
 	if maxRowsPerOwner < 0 {
 		return 0, fmt.Errorf("store: %s: maxRowsPerOwner is %d; use 0 for no cap or a positive row count", c.name, maxRowsPerOwner)
 	}
@@ -186,12 +189,18 @@ func (x *expiry) owner(scope []byte) (int, error) {
 	return n, nil
 }
 
-// commit applies the pending range deletions.
+// commit applies the pending range deletions, under the DB's writer lock:
+// a transaction that read rows the deletions remove commits entirely
+// before them or starts after them, and one that wrote such rows has them
+// removed, never brought back.
 func (x *expiry) commit() error {
 	if x.ranges == 0 {
 		return nil
 	}
-	if err := x.b.Commit(x.c.db.writeOpts); err != nil {
+	x.c.db.commitMu.Lock()
+	err := x.b.Commit(x.c.db.writeOpts)
+	x.c.db.commitMu.Unlock()
+	if err != nil {
 		return fmt.Errorf("store: %s: expire: commit: %w", x.c.name, err)
 	}
 	x.b.Reset()

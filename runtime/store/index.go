@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -37,13 +38,12 @@ func (t *Table[K, V]) GetUnique(indexID uint32, values []byte) (V, error) {
 	if !ix.Unique {
 		return zero, fmt.Errorf("store: %s: index %s is not unique; use IndexScan with PrefixRange(values) instead", t.core.name, ix.Name)
 	}
-	db := t.core.db
-	if !db.life.enter() {
-		return zero, ErrClosed
+	rv, err := t.core.openRead(t.tx, true)
+	if err != nil {
+		return zero, err
 	}
-	defer db.life.exit()
-	snap := db.pdb.NewSnapshot()
-	defer snap.Close()
+	defer rv.close()
+	snap := rv.r
 	key := appendIndexPrefix(nil, t.core.id, ix.ID)
 	key = append(key, t.scope...)
 	key = append(key, values...)
@@ -63,12 +63,18 @@ func (t *Table[K, V]) GetUnique(indexID uint32, values []byte) (V, error) {
 	return v, nil
 }
 
+// getter reads one key: a Pebble snapshot, or the rows of an index scan in
+// a transaction (see readView.rowReader).
+type getter interface {
+	Get(key []byte) ([]byte, io.Closer, error)
+}
+
 // resolve reads the row that the index entry entryKey points to (rowKey =
 // row header + the entry's value) from snap and checks that the row belongs
 // to this view's scope and still has the entry's values, so an inconsistent
 // index can never yield a wrong row. The row is copied out of Pebble into
 // rows, or into a buffer of its own when rows is nil (see Spec.DecodeRow).
-func (t *Table[K, V]) resolve(snap *pebble.Snapshot, ix *IndexSpec[V], entryKey, rowKey, values []byte, rows *rowArena) (V, error) {
+func (t *Table[K, V]) resolve(snap getter, ix *IndexSpec[V], entryKey, rowKey, values []byte, rows *rowArena) (V, error) {
 	var v V
 	skip := rowHeaderLen + len(t.scope)
 	if !bytes.HasPrefix(rowKey[rowHeaderLen:], t.scope) {
@@ -143,21 +149,19 @@ func (t *Table[K, V]) IndexScan(indexID uint32, r Range, o ScanOptions) iter.Seq
 			yield(zero, err)
 			return
 		}
-		db := t.core.db
-		if !db.life.enter() {
-			yield(zero, ErrClosed)
+		rv, err := t.core.openRead(t.tx, true)
+		if err != nil {
+			yield(zero, err)
 			return
 		}
-		defer db.life.exit()
-		snap := db.pdb.NewSnapshot()
-		defer snap.Close()
+		defer rv.close()
 		base := appendIndexPrefix(nil, t.core.id, ix.ID)
 		base = append(base, t.scope...)
 		lower, upper, empty := bounds(base, r, o)
 		if empty {
 			return
 		}
-		it, err := snap.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+		it, err := rv.r.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 		if err != nil {
 			yield(zero, fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err))
 			return
@@ -166,6 +170,16 @@ func (t *Table[K, V]) IndexScan(indexID uint32, r Range, o ScanOptions) iter.Seq
 		defer closeIter(it, emit, func(err error) error {
 			return fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err)
 		})
+		snap, closeRows, err := rv.rowReader(t.core)
+		if err != nil {
+			emit(zero, fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err))
+			return
+		}
+		defer func() {
+			if err := closeRows(); err != nil {
+				emit(zero, fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err))
+			}
+		}()
 		rowKey := appendRowPrefix(nil, t.core.id)
 		var rows rowArena
 		n := 0

@@ -55,18 +55,18 @@ func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned
 			yield(zero, err)
 			return
 		}
-		db := t.core.db
-		if !db.life.enter() {
-			yield(zero, ErrClosed)
+		rv, err := t.core.openRead(t.tx, false)
+		if err != nil {
+			yield(zero, err)
 			return
 		}
-		defer db.life.exit()
+		defer rv.close()
 		header := appendRowPrefix(nil, t.core.id)
 		lower, upper, empty := bounds(header, Range{}, o)
 		if empty {
 			return
 		}
-		it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+		it, err := rv.r.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 		if err != nil {
 			yield(zero, fmt.Errorf("store: %s: scan all owners: %w", t.core.name, err))
 			return
@@ -136,14 +136,14 @@ func (t *Table[K, V]) Owners(floor []byte) iter.Seq2[string, error] {
 			yield("", err)
 			return
 		}
-		db := t.core.db
-		if !db.life.enter() {
-			yield("", ErrClosed)
+		rv, err := t.core.openRead(t.tx, false)
+		if err != nil {
+			yield("", err)
 			return
 		}
-		defer db.life.exit()
+		defer rv.close()
 		header := appendRowPrefix(nil, t.core.id)
-		it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: header, UpperBound: prefixEnd(header)})
+		it, err := rv.r.NewIter(&pebble.IterOptions{LowerBound: header, UpperBound: prefixEnd(header)})
 		if err != nil {
 			yield("", fmt.Errorf("store: %s: owners: %w", t.core.name, err))
 			return

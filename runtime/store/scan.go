@@ -94,19 +94,19 @@ func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
 			yield(zero, err)
 			return
 		}
-		db := t.core.db
-		if !db.life.enter() {
-			yield(zero, ErrClosed)
+		rv, err := t.core.openRead(t.tx, false)
+		if err != nil {
+			yield(zero, err)
 			return
 		}
-		defer db.life.exit()
+		defer rv.close()
 		base := appendRowPrefix(nil, t.core.id)
 		base = append(base, t.scope...)
 		lower, upper, empty := bounds(base, r, o)
 		if empty {
 			return
 		}
-		it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+		it, err := rv.r.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 		if err != nil {
 			yield(zero, fmt.Errorf("store: %s: scan: %w", t.core.name, err))
 			return
@@ -144,18 +144,18 @@ func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
 
 // Count returns the number of rows whose keys lie in r, without decoding them.
 func (t *Table[K, V]) Count(r Range) (int, error) {
-	db := t.core.db
-	if !db.life.enter() {
-		return 0, ErrClosed
+	rv, err := t.core.openRead(t.tx, false)
+	if err != nil {
+		return 0, err
 	}
-	defer db.life.exit()
+	defer rv.close()
 	base := appendRowPrefix(nil, t.core.id)
 	base = append(base, t.scope...)
 	lower, upper, empty := bounds(base, r, ScanOptions{})
 	if empty {
 		return 0, nil
 	}
-	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	it, err := rv.r.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
 		return 0, fmt.Errorf("store: %s: count: %w", t.core.name, err)
 	}

@@ -98,11 +98,14 @@ type tableCore struct {
 }
 
 // Table is a typed view of one table of a [DB]. It is safe for concurrent
-// use; WithScope views share everything but the scope.
+// use; WithScope views share everything but the scope. A view bound to a
+// transaction with [Table.In] reads and writes through it instead, and is
+// used like the transaction, by one goroutine.
 type Table[K, V any] struct {
 	core  *tableCore
 	spec  *Spec[K, V]
 	scope []byte
+	tx    *Tx // nil outside a transaction
 }
 
 // NewTable registers a table on db and returns its typed view. The first
@@ -234,10 +237,10 @@ func checkSpec[K, V any](s *Spec[K, V]) error {
 // scoped by owner: scope = keyenc.AppendString(nil, owner). The scope must be
 // self-delimiting (no scope a proper prefix of another, as keyenc guarantees);
 // then a scoped view never sees another scope's rows or index entries. The
-// view replaces any scope t already has; rejecting an empty owner is the
-// generated code's job.
+// view replaces any scope t already has, and stays in t's transaction, if
+// any; rejecting an empty owner is the generated code's job.
 func (t *Table[K, V]) WithScope(scope []byte) *Table[K, V] {
-	return &Table[K, V]{core: t.core, spec: t.spec, scope: slices.Clone(scope)}
+	return &Table[K, V]{core: t.core, spec: t.spec, scope: slices.Clone(scope), tx: t.tx}
 }
 
 // Layout returns the table's layout (columns in tag order, indexes in id order).
@@ -253,14 +256,15 @@ func (t *Table[K, V]) appendRowKey(dst []byte, k K) []byte {
 // Get returns the row with key k, or an error wrapping ErrNotFound.
 func (t *Table[K, V]) Get(k K) (V, error) {
 	var v V
-	if !t.core.db.life.enter() {
-		return v, ErrClosed
+	rv, err := t.core.openRead(t.tx, false)
+	if err != nil {
+		return v, err
 	}
-	defer t.core.db.life.exit()
+	defer rv.close()
 	buf := getBuf()
 	defer putBuf(buf)
 	*buf = t.appendRowKey((*buf)[:0], k)
-	val, closer, err := t.core.db.pdb.Get(*buf)
+	val, closer, err := rv.r.Get(*buf)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return v, notFound(t.core.name, fmt.Sprintf("row %v", k))
 	}
@@ -278,14 +282,15 @@ func (t *Table[K, V]) Get(k K) (V, error) {
 
 // Has reports whether a row with key k exists, without decoding it.
 func (t *Table[K, V]) Has(k K) (bool, error) {
-	if !t.core.db.life.enter() {
-		return false, ErrClosed
+	rv, err := t.core.openRead(t.tx, false)
+	if err != nil {
+		return false, err
 	}
-	defer t.core.db.life.exit()
+	defer rv.close()
 	buf := getBuf()
 	defer putBuf(buf)
 	*buf = t.appendRowKey((*buf)[:0], k)
-	_, closer, err := t.core.db.pdb.Get(*buf)
+	_, closer, err := rv.r.Get(*buf)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return false, nil
 	}
@@ -299,7 +304,17 @@ func (t *Table[K, V]) Has(k K) (bool, error) {
 // Put inserts or replaces the row v (its key is KeyOf(v)) together with its
 // index entries, atomically. It returns a *UniqueViolationError, and writes
 // nothing, when v would share a unique index's values with another row.
+// In a transaction the write is part of it, seen by the transaction's
+// later reads and committed with it.
 func (t *Table[K, V]) Put(v *V) error {
+	if t.tx != nil {
+		b, err := t.tx.writer(t.core)
+		if err != nil {
+			return err
+		}
+		t.PutIn(b, v)
+		return t.tx.apply()
+	}
 	if len(t.core.indexes) == 0 {
 		return t.putDirect(v)
 	}
@@ -314,6 +329,14 @@ func (t *Table[K, V]) Put(v *V) error {
 // to Parquet (runtime/flush), the same batch writes a tombstone that hides
 // the row's flushed copies from union reads (see the notes in flush.go).
 func (t *Table[K, V]) Delete(k K) error {
+	if t.tx != nil {
+		b, err := t.tx.writer(t.core)
+		if err != nil {
+			return err
+		}
+		t.DeleteIn(b, k)
+		return t.tx.apply()
+	}
 	if len(t.core.indexes) == 0 {
 		return t.deleteDirect(k)
 	}
