@@ -106,7 +106,7 @@ func (t *Table) Column(name string) (Column, bool) {
 
 // Validate reports what makes t unusable as a table description: an
 // unknown kind or type, duplicate or zero tags and index ids, key or index
-// columns that are not columns, a TTL on a kind that does not expire. The
+// columns that are not columns (when columns are listed), a TTL on a kind that does not expire. The
 // schema loader rejects all of these in YAML; Validate guards descriptions
 // built by hand or read from disk.
 func (t *Table) Validate() error {
@@ -143,11 +143,11 @@ func (t *Table) Validate() error {
 		}
 	}
 	for _, k := range t.Key {
-		c, ok := t.Column(k.Name)
-		if !ok && len(t.Columns) > 0 {
+		if _, ok := t.Column(k.Name); !ok && len(t.Columns) > 0 {
 			bad("key column %s is not a column", k.Name)
-		} else if ok && c.Type != k.Type {
-			bad("key column %s has type %s, but the column has type %s", k.Name, k.Type, c.Type)
+		}
+		if !knownType(k.Type) {
+			bad("key column %s has unknown type %q", k.Name, k.Type)
 		}
 	}
 	ids := map[uint32]bool{}

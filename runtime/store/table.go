@@ -194,6 +194,9 @@ func (c *tableCore) loadCold() error {
 
 func checkSpec[K, V any](s *Spec[K, V]) error {
 	name := s.Layout.FullName()
+	if err := s.Layout.Validate(); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
 	switch {
 	case s.AppendKey == nil:
 		return fmt.Errorf("store: table %s: Spec.AppendKey is nil; generated code must set every codec function", name)
