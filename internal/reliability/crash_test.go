@@ -42,6 +42,7 @@ const (
 	envDir   = "TABLEGEN_CRASH_DIR"
 	envSeed  = "TABLEGEN_CRASH_SEED"
 	envSync  = "TABLEGEN_CRASH_SYNC"
+	envTx    = "TABLEGEN_CRASH_TX" // "1": each batch is one DB.Update (tx_crash_test.go)
 )
 
 // syncEvery is how often the child of the Sync=false test commits a batch
@@ -92,6 +93,13 @@ func crashChild() int {
 	deadline := time.Now().Add(childLimit)
 	for time.Now().Before(deadline) {
 		ops := m.next()
+		if os.Getenv(envTx) == "1" {
+			if err := updateBatch(db, ts, ops, m.batch); err != nil {
+				return fail("update batch %d: %v", m.batch, err)
+			}
+			fmt.Fprintf(os.Stdout, "ack %d\n", m.batch)
+			continue
+		}
 		addTo(b, ts, ops, m.batch)
 		synced := !syncMode && m.batch%syncEvery == 0
 		if synced {
@@ -163,6 +171,10 @@ type crashStats struct {
 
 func TestCrashSync(t *testing.T)   { runCrash(t, true) }
 func TestCrashNoSync(t *testing.T) { runCrash(t, false) }
+
+// crashEnv is extra environment for the crash children (TestCrashUpdate
+// sets envTx).
+var crashEnv []string
 
 // runCrash kills a writing child with SIGKILL at random moments and checks
 // after each kill that the database holds exactly the batches 1..n for some
@@ -243,6 +255,7 @@ func runChild(t *testing.T, dir string, seed uint64, syncMode bool, rng *rand.Ra
 		syncEnv = "1"
 	}
 	cmd.Env = append(os.Environ(), envChild+"=1", envDir+"="+dir, envSeed+"="+strconv.FormatUint(seed, 10), envSync+"="+syncEnv)
+	cmd.Env = append(cmd.Env, crashEnv...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
