@@ -34,6 +34,9 @@ type Batch struct {
 	uread []int32   // read of each unique entry of a put's new values, parallel to idx; -1 none
 	rvals []byte    // values read from the database
 	tomb  []byte    // tombstone key and value being written
+	// err is the first put whose row failed its table's check (check.go):
+	// Commit returns it and writes nothing.
+	err error
 }
 
 // op is one logical operation, encoded when it was added (so the caller may
@@ -65,10 +68,13 @@ func (b *Batch) Reset() {
 	b.ops = b.ops[:0]
 	b.buf = b.buf[:0]
 	b.idx = b.idx[:0]
+	b.err = nil
 }
 
 // PutIn adds a put of row v to batch b. The row is encoded now; changing v
-// afterwards does not change the batch.
+// afterwards does not change the batch. A row with a value its column's
+// type does not allow (see *InvalidValueError) is not added: Commit then
+// returns that error and writes nothing.
 func (t *Table[K, V]) PutIn(b *Batch, v *V) {
 	o := op{core: t.core, scope: t.scope, idx: len(b.idx)}
 	o.rowKey.start = len(b.buf)
@@ -80,6 +86,13 @@ func (t *Table[K, V]) PutIn(b *Batch, v *V) {
 	o.row.start = len(b.buf)
 	b.buf = t.spec.AppendRow(b.buf, v)
 	o.row.end = len(b.buf)
+	if err := t.core.checkRow(b.bytes(o.row), b.buf[o.pk:o.rowKey.end]); err != nil {
+		b.buf = b.buf[:o.rowKey.start]
+		if b.err == nil {
+			b.err = err
+		}
+		return
+	}
 	for _, ix := range t.spec.Indexes {
 		start := len(b.buf)
 		var ok bool
@@ -115,6 +128,9 @@ func (b *Batch) bytes(s span) []byte { return b.buf[s.start:s.end] }
 // the DB's commit mutex (see the package documentation), which is what makes
 // unique indexes hold under concurrent writers.
 func (b *Batch) Commit() error {
+	if b.err != nil {
+		return b.err
+	}
 	if len(b.ops) == 0 {
 		return nil
 	}
@@ -143,7 +159,7 @@ func (b *Batch) Commit() error {
 	} else {
 		err = b.commitPlain(wo)
 	}
-	if err != nil {
+	if err = db.checkCommit(err); err != nil {
 		return err
 	}
 	b.Reset()
@@ -358,7 +374,7 @@ func (b *Batch) fetchReads() error {
 		v, err := it.ValueAndErr()
 		if err != nil {
 			_ = it.Close()
-			return fmt.Errorf("store: batch: read %x: %w", key, err)
+			return readError("batch", fmt.Sprintf("0x%x", key), fmt.Sprintf("read %x", key), err)
 		}
 		start := len(b.rvals)
 		b.rvals = append(b.rvals, v...)

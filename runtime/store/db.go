@@ -34,6 +34,8 @@ type DB struct {
 	tables map[uint32]*Layout // layouts registered through NewTable in this process
 
 	upgrade upgradeOptions // how NewTable upgrades tables (upgrade.go)
+
+	fatal *atomic.Pointer[string] // Pebble's first fatal error (corruption.go)
 }
 
 // memTablesCharged is how many memtables Pebble may charge against the block
@@ -85,6 +87,10 @@ func Open(dir string, opts *Options) (*DB, error) {
 	if opts.Logger != nil {
 		logger = opts.Logger
 	}
+	// Pebble's default logger and DataCorruption event exit the process;
+	// the store turns both into errors (corruption.go).
+	fatal := new(atomic.Pointer[string])
+	logger = fatalLogger{next: logger, fatal: fatal}
 	created := isNew(dir)
 	if created && (opts.MustExist || opts.ReadOnly) {
 		return nil, fmt.Errorf("store: open %s: no database there; check the path (Options.MustExist/ReadOnly refuse to create one)", dir)
@@ -105,6 +111,12 @@ func Open(dir string, opts *Options) (*DB, error) {
 		Logger:             logger,
 		ReadOnly:           opts.ReadOnly,
 		ErrorIfNotExists:   opts.MustExist || opts.ReadOnly,
+		EventListener: &pebble.EventListener{
+			// The read that found the damage returns it as a
+			// *DataCorruptionError; background work reports it through
+			// BackgroundError, which Pebble logs with Errorf.
+			DataCorruption: func(info pebble.DataCorruptionInfo) { logger.Infof("store: %s", info) },
+		},
 	}
 	// Every write to an indexed table starts with point reads (the old row,
 	// the unique entries), most of them for keys that do not exist yet:
@@ -128,7 +140,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 	if opts.Sync {
 		wo = pebble.Sync
 	}
-	db := &DB{pdb: pdb, fsCloser: fsCloser, writeOpts: wo, tables: map[uint32]*Layout{}, upgrade: upgrade}
+	db := &DB{pdb: pdb, fsCloser: fsCloser, writeOpts: wo, tables: map[uint32]*Layout{}, upgrade: upgrade, fatal: fatal}
 	db.life.done = make(chan struct{}, 1)
 	return db, nil
 }

@@ -59,8 +59,12 @@ type Options struct {
 	// MustExist. NewTable on a table the database has no record of fails.
 	ReadOnly bool
 	// Logger receives Pebble's log messages. nil drops informational
-	// messages (Pebble prints several on every open) and sends errors and
-	// fatal errors to pebble.DefaultLogger (the standard log package).
+	// messages (Pebble prints several on every open) and sends errors to
+	// pebble.DefaultLogger (the standard log package). Its Fatalf is never
+	// called: the store never lets Pebble exit the process. A fatal error
+	// goes to Errorf instead, and every later write returns an error
+	// wrapping ErrPebbleFatal; damaged files found by a read are that
+	// read's *DataCorruptionError.
 	Logger pebble.Logger
 }
 
@@ -72,7 +76,9 @@ func (quietLogger) Infof(string, ...any) {}
 
 func (quietLogger) Errorf(format string, args ...any) { pebble.DefaultLogger.Errorf(format, args...) }
 
-func (quietLogger) Fatalf(format string, args ...any) { pebble.DefaultLogger.Fatalf(format, args...) }
+// Fatalf never exits (pebble.DefaultLogger's does); Open wraps every logger
+// in a fatalLogger anyway, which does not call it.
+func (quietLogger) Fatalf(format string, args ...any) { pebble.DefaultLogger.Errorf(format, args...) }
 
 // DefaultOptions returns the options Open uses when given nil: Sync true,
 // 64 MiB of cached blocks, 64 MiB memtables (320 MiB for the cache and

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/tablegen/tablegen/runtime/rowenc"
 )
 
 // Spec is what generated code hands the store about one table: its layout
@@ -93,6 +95,9 @@ type tableCore struct {
 	// table's marker (0: never flushed, deletions write no tombstone).
 	state *dbState
 	cold  *atomic.Uint64
+	// check validates every row before it is written (check.go); nil
+	// when the layout has no column with a rule.
+	check *rowenc.Checker
 }
 
 // Table is a typed view of one table of a [DB]. It is safe for concurrent
@@ -134,6 +139,7 @@ func NewTable[K, V any](db *DB, spec Spec[K, V]) (*Table[K, V], error) {
 		layout: s.Layout,
 		name:   s.Layout.FullName(),
 		id:     s.Layout.ID,
+		check:  rowChecker(&s.Layout),
 	}
 	for _, ix := range s.Indexes {
 		core.indexes = append(core.indexes, indexCore{id: ix.ID, name: ix.Name, unique: ix.Unique})
@@ -263,7 +269,7 @@ func (t *Table[K, V]) Get(k K) (V, error) {
 		return v, notFound(t.core.name, fmt.Sprintf("row %v", k))
 	}
 	if err != nil {
-		return v, fmt.Errorf("store: %s: get %v: %w", t.core.name, k, err)
+		return v, readError(t.core.name, fmt.Sprint(k), fmt.Sprintf("get %v", k), err)
 	}
 	row := bytes.Clone(val)
 	_ = closer.Close()
@@ -288,7 +294,7 @@ func (t *Table[K, V]) Has(k K) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("store: %s: has %v: %w", t.core.name, k, err)
+		return false, readError(t.core.name, fmt.Sprint(k), fmt.Sprintf("has %v", k), err)
 	}
 	_ = closer.Close()
 	return true, nil
@@ -335,9 +341,12 @@ func (t *Table[K, V]) putDirect(v *V) error {
 	*buf = t.appendRowKey((*buf)[:0], t.spec.KeyOf(v))
 	n := len(*buf)
 	*buf = t.spec.AppendRow(*buf, v)
+	if err := t.core.checkRow((*buf)[n:], (*buf)[rowHeaderLen+len(t.scope):n]); err != nil {
+		return err
+	}
 	mu := &t.core.state.plainMu
 	mu.RLock()
-	err := db.pdb.Set((*buf)[:n], (*buf)[n:], db.writeOpts)
+	err := db.checkCommit(db.pdb.Set((*buf)[:n], (*buf)[n:], db.writeOpts))
 	mu.RUnlock()
 	if err != nil {
 		return fmt.Errorf("store: %s: put %v: %w", t.core.name, t.spec.KeyOf(v), err)
@@ -375,7 +384,7 @@ func (t *Table[K, V]) deleteDirect(k K) error {
 		}
 		_ = pb.Close()
 	}
-	if err != nil {
+	if err = db.checkCommit(err); err != nil {
 		return fmt.Errorf("store: %s: delete %v: %w", t.core.name, k, err)
 	}
 	return nil
