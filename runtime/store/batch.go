@@ -408,17 +408,24 @@ func (b *Batch) apply(pb *pebble.Batch, o *op) error {
 	// The old row's index values, if there is an old row.
 	row := b.state(o.read)
 	b.obuf, b.spans = b.obuf[:0], b.spans[:0]
+	oldRow := row.found
 	if row.found {
 		var err error
 		b.obuf, b.spans, err = c.indexValues(b.value(row), b.obuf, b.spans)
 		if err != nil {
-			return &CorruptError{Table: c.name, Key: c.formatKey(pk), Err: fmt.Errorf("the stored row cannot be decoded to update its index entries: %w", err)}
+			// A damaged row's index values are unknown: remove every
+			// entry that points to it, found through the index keyspace
+			// (damage.go), so that it can be deleted or replaced.
+			if err := b.dropEntriesOf(pb, c, o.scope, ref); err != nil {
+				return err
+			}
+			oldRow = false
 		}
 	}
 
 	for i, ix := range c.indexes {
 		var oldV, newV []byte
-		oldOK := row.found && b.spans[i].ok
+		oldOK := oldRow && b.spans[i].ok
 		if oldOK {
 			oldV = b.obuf[b.spans[i].start:b.spans[i].end]
 		}

@@ -27,8 +27,11 @@ func (e *InvalidValueError) Error() string {
 
 func (e *InvalidValueError) Unwrap() error { return e.Err }
 
-// rowChecker is the Checker of a table's layout.
-func rowChecker(l *Layout) *rowenc.Checker {
+// RowChecker returns the rowenc.Checker of a table's layout: the store runs
+// it on every row it writes, and readers that decode rows by the layout
+// (runtime/scan) on every row they read, so that rows stored before a rule
+// existed are reported instead of passed on.
+func RowChecker(l *Layout) *rowenc.Checker {
 	cols := make([]rowenc.Column, len(l.Columns))
 	for i, c := range l.Columns {
 		cols[i] = rowenc.Column{Tag: protowire.Number(c.Tag), Name: c.Name, Type: c.Type}

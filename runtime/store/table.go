@@ -139,7 +139,7 @@ func NewTable[K, V any](db *DB, spec Spec[K, V]) (*Table[K, V], error) {
 		layout: s.Layout,
 		name:   s.Layout.FullName(),
 		id:     s.Layout.ID,
-		check:  rowChecker(&s.Layout),
+		check:  RowChecker(&s.Layout),
 	}
 	for _, ix := range s.Indexes {
 		core.indexes = append(core.indexes, indexCore{id: ix.ID, name: ix.Name, unique: ix.Unique})
