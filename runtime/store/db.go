@@ -36,6 +36,8 @@ type DB struct {
 	upgrade upgradeOptions // how NewTable upgrades tables (upgrade.go)
 
 	fatal *atomic.Pointer[string] // Pebble's first fatal error (corruption.go)
+	dir   string                  // the database directory, for VerifyFiles
+	popts *pebble.Options         // what Pebble was opened with, for VerifyFiles
 }
 
 // memTablesCharged is how many memtables Pebble may charge against the block
@@ -140,7 +142,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 	if opts.Sync {
 		wo = pebble.Sync
 	}
-	db := &DB{pdb: pdb, fsCloser: fsCloser, writeOpts: wo, tables: map[uint32]*Layout{}, upgrade: upgrade, fatal: fatal}
+	db := &DB{pdb: pdb, fsCloser: fsCloser, writeOpts: wo, tables: map[uint32]*Layout{}, upgrade: upgrade, fatal: fatal, dir: dir, popts: popts}
 	db.life.done = make(chan struct{}, 1)
 	return db, nil
 }
