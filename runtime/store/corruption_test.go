@@ -106,7 +106,6 @@ func checkDataCorruption(t *testing.T, what string, err error, table, file strin
 	}
 }
 
-
 // TestVerifyFilesFindsDamage: VerifyFiles reads every block, so it reports
 // the damaged sstable by name (with its key range), and nothing on an
 // intact database.
