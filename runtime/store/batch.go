@@ -146,6 +146,9 @@ func (b *Batch) Commit() error {
 		return ErrClosed
 	}
 	defer db.life.exit()
+	if err := db.refuseWhilePending(); err != nil {
+		return fmt.Errorf("store: batch commit: %w", err)
+	}
 	wo := db.writeOpts
 	if b.sync != nil {
 		wo = pebble.NoSync
@@ -159,7 +162,7 @@ func (b *Batch) Commit() error {
 	} else {
 		err = b.commitPlain(wo)
 	}
-	if err = db.checkCommit(err); err != nil {
+	if err != nil {
 		return err
 	}
 	b.Reset()
@@ -172,7 +175,6 @@ func (b *Batch) Commit() error {
 // markers its tombstones carry from changing until it has committed.
 func (b *Batch) commitPlain(wo *pebble.WriteOptions) error {
 	pb := b.db.pdb.NewBatch()
-	defer pb.Close()
 	mu := &b.ops[0].core.state.plainMu // one lock per DB, and every op is on this DB
 	mu.RLock()
 	defer mu.RUnlock()
@@ -188,10 +190,11 @@ func (b *Batch) commitPlain(wo *pebble.WriteOptions) error {
 			err = pb.Set(b.bytes(o.rowKey), b.bytes(o.row), nil)
 		}
 		if err != nil {
+			_ = pb.Close()
 			return fmt.Errorf("store: batch: %s: %w", o.core.name, err)
 		}
 	}
-	if err := pb.Commit(wo); err != nil {
+	if err := b.db.commit(pb, wo); err != nil { // closes pb
 		return fmt.Errorf("store: batch commit: %w", err)
 	}
 	return nil
@@ -223,17 +226,22 @@ func (b *Batch) commitIndexed(wo *pebble.WriteOptions) error {
 	b.planReads() // needs no lock: it only looks at the batch
 	db.commitMu.Lock()
 	defer db.commitMu.Unlock()
+	// Under the mutex, so no commit that read rows can time out between
+	// this check and the reads.
+	if err := db.refuseWhilePending(); err != nil {
+		return fmt.Errorf("store: batch commit: %w", err)
+	}
 	if err := b.fetchReads(); err != nil {
 		return err
 	}
 	pb := db.pdb.NewBatch()
-	defer pb.Close()
 	for i := range b.ops {
 		if err := b.apply(pb, &b.ops[i]); err != nil {
+			_ = pb.Close()
 			return err
 		}
 	}
-	if err := pb.Commit(wo); err != nil {
+	if err := db.commit(pb, wo); err != nil { // closes pb
 		return fmt.Errorf("store: batch commit: %w", err)
 	}
 	return nil

@@ -66,22 +66,26 @@ func (t *Table[K, V]) Repair() (removed, left []Problem, err error) {
 		return nil, problems, ErrClosed
 	}
 	defer db.life.exit()
+	if err := db.refuseWhilePending(); err != nil {
+		return nil, problems, fmt.Errorf("store: %s: repair: %w", t.core.name, err)
+	}
 	pb := db.pdb.NewBatch()
-	defer pb.Close()
 	for _, p := range problems {
 		if p.Kind != DanglingEntry && p.Kind != StaleEntry {
 			left = append(left, p)
 			continue
 		}
 		if err := pb.Delete(p.RawKey, nil); err != nil {
+			_ = pb.Close()
 			return nil, problems, fmt.Errorf("store: %s: repair: %w", t.core.name, err)
 		}
 		removed = append(removed, p)
 	}
 	if len(removed) == 0 {
+		_ = pb.Close()
 		return nil, left, nil
 	}
-	if err := db.checkCommit(pb.Commit(db.writeOpts)); err != nil {
+	if err := db.commit(pb, db.writeOpts); err != nil { // closes pb
 		return nil, problems, fmt.Errorf("store: %s: repair: remove %d index entries: %w", t.core.name, len(removed), err)
 	}
 	return removed, left, nil

@@ -36,8 +36,14 @@ type DB struct {
 	upgrade upgradeOptions // how NewTable upgrades tables (upgrade.go)
 
 	fatal *atomic.Pointer[string] // Pebble's first fatal error (corruption.go)
-	dir   string                  // the database directory, for VerifyFiles
-	popts *pebble.Options         // what Pebble was opened with, for VerifyFiles
+	// writeTimeout bounds how long a commit waits for Pebble (commit.go);
+	// negative: forever. pending counts commits that timed out and are
+	// still queued in Pebble.
+	writeTimeout time.Duration
+	pending      atomic.Int64
+
+	dir   string          // the database directory, for VerifyFiles
+	popts *pebble.Options // what Pebble was opened with, for VerifyFiles
 }
 
 // memTablesCharged is how many memtables Pebble may charge against the block
@@ -102,7 +108,11 @@ func Open(dir string, opts *Options) (*DB, error) {
 	// Pebble wraps its filesystem in disk-health checks whose goroutine it
 	// stops on Close, but not when Open fails; creating the wrapper here
 	// lets Open stop it on every path.
-	healthFS, fsCloser := vfs.WithDiskHealthChecks(vfs.Default, diskSlowThreshold, nil, func(info vfs.DiskSlowInfo) {
+	baseFS := vfs.Default
+	if opts.fs != nil {
+		baseFS = opts.fs
+	}
+	healthFS, fsCloser := vfs.WithDiskHealthChecks(baseFS, diskSlowThreshold, nil, func(info vfs.DiskSlowInfo) {
 		logger.Infof("store: %s", info)
 	})
 	popts := &pebble.Options{
@@ -144,6 +154,10 @@ func Open(dir string, opts *Options) (*DB, error) {
 	}
 	db := &DB{pdb: pdb, fsCloser: fsCloser, writeOpts: wo, tables: map[uint32]*Layout{}, upgrade: upgrade, fatal: fatal, dir: dir, popts: popts}
 	db.life.done = make(chan struct{}, 1)
+	db.writeTimeout = opts.WriteTimeout
+	if db.writeTimeout == 0 {
+		db.writeTimeout = DefaultWriteTimeout
+	}
 	return db, nil
 }
 

@@ -1,6 +1,11 @@
 package store
 
-import "github.com/cockroachdb/pebble/v2"
+import (
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
 
 // Defaults used when [Open] is given nil options or an [Options] field is zero.
 const (
@@ -66,6 +71,19 @@ type Options struct {
 	// wrapping ErrPebbleFatal; damaged files found by a read are that
 	// read's *DataCorruptionError.
 	Logger pebble.Logger
+	// WriteTimeout bounds how long Put, Delete, Batch.Commit and Repair
+	// wait for Pebble to take a write. Pebble blocks writes while it
+	// cannot flush its memtables (on a full disk it retries until space is
+	// freed); after WriteTimeout the write returns an error wrapping
+	// ErrWriteTimeout, and writes after it fail at once until the waiting
+	// write is applied, which happens as soon as space is freed (it is not
+	// lost, and nothing acknowledged is). 0 means DefaultWriteTimeout (30
+	// s); a negative value waits forever.
+	WriteTimeout time.Duration
+
+	// fs replaces the operating system's filesystem, for tests that make
+	// the disk fail.
+	fs vfs.FS
 }
 
 // quietLogger is the nil-Logger default: a library should not print on

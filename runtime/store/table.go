@@ -344,9 +344,18 @@ func (t *Table[K, V]) putDirect(v *V) error {
 	if err := t.core.checkRow((*buf)[n:], (*buf)[rowHeaderLen+len(t.scope):n]); err != nil {
 		return err
 	}
+	if err := db.refuseWhilePending(); err != nil {
+		return fmt.Errorf("store: %s: put %v: %w", t.core.name, t.spec.KeyOf(v), err)
+	}
 	mu := &t.core.state.plainMu
 	mu.RLock()
-	err := db.checkCommit(db.pdb.Set((*buf)[:n], (*buf)[n:], db.writeOpts))
+	pb := db.pdb.NewBatch()
+	err := pb.Set((*buf)[:n], (*buf)[n:], nil)
+	if err == nil {
+		err = db.commit(pb, db.writeOpts) // closes pb
+	} else {
+		_ = pb.Close()
+	}
 	mu.RUnlock()
 	if err != nil {
 		return fmt.Errorf("store: %s: put %v: %w", t.core.name, t.spec.KeyOf(v), err)
@@ -366,25 +375,24 @@ func (t *Table[K, V]) deleteDirect(k K) error {
 	defer putBuf(buf)
 	*buf = t.appendRowKey((*buf)[:0], k)
 	n := len(*buf)
+	if err := db.refuseWhilePending(); err != nil {
+		return fmt.Errorf("store: %s: delete %v: %w", t.core.name, k, err)
+	}
 	mu := &t.core.state.plainMu
 	mu.RLock()
 	defer mu.RUnlock()
-	var err error
-	if seq := t.core.cold.Load(); seq == 0 {
-		err = db.pdb.Delete(*buf, db.writeOpts)
-	} else {
+	pb := db.pdb.NewBatch()
+	err := pb.Delete((*buf)[:n], nil)
+	if seq := t.core.cold.Load(); seq != 0 && err == nil {
 		*buf = appendTombstone(*buf, (*buf)[:n])
-		pb := db.pdb.NewBatch()
-		err = pb.Delete((*buf)[:n], nil)
-		if err == nil {
-			err = pb.Set((*buf)[n:], binary.BigEndian.AppendUint64(nil, seq), nil)
-		}
-		if err == nil {
-			err = pb.Commit(db.writeOpts)
-		}
+		err = pb.Set((*buf)[n:], binary.BigEndian.AppendUint64(nil, seq), nil)
+	}
+	if err == nil {
+		err = db.commit(pb, db.writeOpts) // closes pb
+	} else {
 		_ = pb.Close()
 	}
-	if err = db.checkCommit(err); err != nil {
+	if err != nil {
 		return fmt.Errorf("store: %s: delete %v: %w", t.core.name, k, err)
 	}
 	return nil
