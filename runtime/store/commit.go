@@ -20,14 +20,26 @@ const DefaultWriteTimeout = 30 * time.Second
 // writes fail instead of hanging. Test for it with errors.Is.
 var ErrWriteTimeout = errors.New("store: the database did not take the write in time; the disk may be full or too slow: free space, then retry")
 
-// commit applies pb within the DB's write timeout and closes it. When the
-// timeout passes first, the commit stays queued in Pebble (it cannot be
+// Pebble's trouble states, which make commits take the bounded path.
+const (
+	troubleStall int32 = 1 << iota // writes are stalled (WriteStallBegin until WriteStallEnd)
+	troubleFlush                   // the last memtable flush failed (a full disk: Pebble retries it)
+)
+
+// commit applies pb and closes it. While Pebble flushes normally it commits
+// on the caller's goroutine: a commit blocks only when memtables cannot be
+// flushed, and a flush fails (or writes stall) long before the memtables
+// queue up to the point where a commit blocks. While Pebble is in trouble,
+// it commits on a goroutine of its own and waits at most the DB's write
+// timeout (handing every commit to another goroutine costs a scheduler
+// round trip, which tripled the time of a single Put). When the timeout
+// passes first, the commit stays queued in Pebble (it cannot be
 // withdrawn) and is applied once Pebble can write again, unless the process
 // ends first; the returned error says so, and until it is applied every
 // other commit is refused at once (see refuseWhilePending), because a
 // writer that read rows now would miss its changes.
 func (db *DB) commit(pb *pebble.Batch, wo *pebble.WriteOptions) error {
-	if db.writeTimeout < 0 {
+	if db.writeTimeout < 0 || db.trouble.Load() == 0 {
 		err := pb.Commit(wo)
 		_ = pb.Close()
 		return db.checkCommit(err)

@@ -41,6 +41,7 @@ type DB struct {
 	// still queued in Pebble.
 	writeTimeout time.Duration
 	pending      atomic.Int64
+	trouble      *atomic.Int32 // troubleStall | troubleFlush, from Pebble's events
 
 	dir   string          // the database directory, for VerifyFiles
 	popts *pebble.Options // what Pebble was opened with, for VerifyFiles
@@ -98,6 +99,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 	// Pebble's default logger and DataCorruption event exit the process;
 	// the store turns both into errors (corruption.go).
 	fatal := new(atomic.Pointer[string])
+	trouble := new(atomic.Int32)
 	logger = fatalLogger{next: logger, fatal: fatal}
 	created := isNew(dir)
 	if created && (opts.MustExist || opts.ReadOnly) {
@@ -128,6 +130,17 @@ func Open(dir string, opts *Options) (*DB, error) {
 			// *DataCorruptionError; background work reports it through
 			// BackgroundError, which Pebble logs with Errorf.
 			DataCorruption: func(info pebble.DataCorruptionInfo) { logger.Infof("store: %s", info) },
+			// Writes are bounded by WriteTimeout while Pebble is in
+			// trouble (commit.go).
+			WriteStallBegin: func(pebble.WriteStallBeginInfo) { trouble.Or(troubleStall) },
+			WriteStallEnd:   func() { trouble.And(^troubleStall) },
+			FlushEnd: func(info pebble.FlushInfo) {
+				if info.Err != nil && info.Err.Error() != "pebble: empty table" {
+					trouble.Or(troubleFlush)
+				} else {
+					trouble.And(^troubleFlush)
+				}
+			},
 		},
 	}
 	// Every write to an indexed table starts with point reads (the old row,
@@ -152,7 +165,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 	if opts.Sync {
 		wo = pebble.Sync
 	}
-	db := &DB{pdb: pdb, fsCloser: fsCloser, writeOpts: wo, tables: map[uint32]*Layout{}, upgrade: upgrade, fatal: fatal, dir: dir, popts: popts}
+	db := &DB{pdb: pdb, fsCloser: fsCloser, writeOpts: wo, tables: map[uint32]*Layout{}, upgrade: upgrade, fatal: fatal, trouble: trouble, dir: dir, popts: popts}
 	db.life.done = make(chan struct{}, 1)
 	db.writeTimeout = opts.WriteTimeout
 	if db.writeTimeout == 0 {
