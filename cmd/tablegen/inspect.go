@@ -18,6 +18,7 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -76,7 +77,7 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 		return usageErr("-format %q is not one of table, csv, json, arrow", o.format)
 	}
 	if err := inspect(context.Background(), positional[0], &o, stdout, stderr); err != nil {
-		printErr(stderr, err)
+		printReadErr(stderr, err, o.db)
 		return 1
 	}
 	return 0
@@ -234,9 +235,11 @@ func writeTable(rdr array.RecordReader, w io.Writer) error {
 	return tw.Flush()
 }
 
-// printable quotes a cell that would break the table's layout.
+// printable quotes a cell that would break the table's layout: tabs,
+// control characters and bytes that are not UTF-8 (which IndexFunc would
+// see as the printable U+FFFD) come out escaped.
 func printable(s string) string {
-	if strings.IndexFunc(s, func(r rune) bool { return r == '\t' || !unicode.IsPrint(r) }) >= 0 {
+	if !utf8.ValidString(s) || strings.IndexFunc(s, func(r rune) bool { return r == '\t' || !unicode.IsPrint(r) }) >= 0 {
 		return strconv.Quote(s)
 	}
 	return s

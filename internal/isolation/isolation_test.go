@@ -33,6 +33,10 @@ func owner() *rapid.Generator[string] {
 	)
 }
 
+// asText is an owner id as the value of a string column, which must be
+// UTF-8: owner ids (scopes) may be any bytes, column text may not.
+func asText(o string) string { return strings.ToValidUTF8(o, "\uFFFD") }
+
 // openDB opens a fresh database; rapid runs many cases, each in its own
 // directory, removed when the case ends.
 func openDB(t *rapid.T) *store.DB {
@@ -79,13 +83,13 @@ func filter(owners []string) *rapid.Generator[scan.Expr] {
 		case 1:
 			return &scan.Cmp{Column: "conversation_id", Op: scan.OpEq, Value: rapid.Int64Range(0, 3).Draw(t, "conv")}
 		case 2:
-			return &scan.Cmp{Column: "sender_id", Op: scan.OpEq, Value: o}
+			return &scan.Cmp{Column: "sender_id", Op: scan.OpEq, Value: asText(o)}
 		case 3:
 			return &scan.Prefix{Column: "content", Prefix: fmt.Sprintf("%q", o)}
 		case 4:
 			return &scan.IsNull{Column: "client_message_id", Not: rapid.Bool().Draw(t, "not")}
 		default:
-			return &scan.In{Column: "sender_id", Values: []any{o, owners[0]}}
+			return &scan.In{Column: "sender_id", Values: []any{asText(o), asText(owners[0])}}
 		}
 	})
 	return rapid.OneOf(
@@ -155,7 +159,7 @@ func TestMessagesIsolation(t *testing.T) {
 			m := chat.Message{
 				RowID:          rapid.Int64Range(0, 8).Draw(t, "row_id"),
 				ConversationID: rapid.Int64Range(0, 3).Draw(t, "conv"),
-				SenderID:       rapid.SampledFrom(owners).Draw(t, "sender"),
+				SenderID:       asText(rapid.SampledFrom(owners).Draw(t, "sender")),
 				Content:        tag(o, n),
 				SentAt:         base.Add(time.Duration(rapid.IntRange(0, 5).Draw(t, "sent")) * time.Second),
 			}

@@ -108,7 +108,7 @@ func TestCorruptRowValues(t *testing.T) {
 					t.Fatal(err)
 				}
 				what := fmt.Sprintf("row %v byte %d ^ %#x", k, pos, mask)
-				counts[checkCorruptRow(t, ts, rows, ri, bad, what)]++
+				counts[checkCorruptRow(t, db, ts, rows, ri, bad, what)]++
 				if err := db.Pebble().Set(rowKey(k), raw, pebble.NoSync); err != nil {
 					t.Fatal(err)
 				}
@@ -132,7 +132,7 @@ func TestCorruptRowValues(t *testing.T) {
 }
 
 // checkCorruptRow checks every read path with row ri stored as bad.
-func checkCorruptRow(t *testing.T, ts *Tables, rows []Account, ri int, bad []byte, what string) flipOutcome {
+func checkCorruptRow(t *testing.T, db *store.DB, ts *Tables, rows []Account, ri int, bad []byte, what string) flipOutcome {
 	t.Helper()
 	orig := &rows[ri]
 	k := orig.Key()
@@ -251,14 +251,29 @@ func checkCorruptRow(t *testing.T, ts *Tables, rows []Account, ri int, bad []byt
 			t.Errorf("%s: Verify = %v; want none (the indexed values are intact)", what, problems)
 		}
 	}
-	// Writes over an undecodable row are refused, so no index entry of the
-	// old row is left behind.
+	// Writes over an undecodable row succeed and leave no index entry of
+	// the old row behind: Delete removes the row with every entry that
+	// points to it (found through the index keyspace), and Put replaces it
+	// the same way. (They used to be refused with a CorruptError, which left
+	// a damaged row that nothing could remove.)
 	if decErr != nil {
-		if err := ts.Accounts.Put(orig); !isCorrupt(err, k) {
-			t.Errorf("%s: Put over the corrupt row = %v; want a CorruptError naming %v", what, err, k)
+		if err := ts.Accounts.Delete(k); err != nil {
+			t.Errorf("%s: Delete of the corrupt row = %v; want it deleted", what, err)
 		}
-		if err := ts.Accounts.Delete(k); !isCorrupt(err, k) {
-			t.Errorf("%s: Delete of the corrupt row = %v; want a CorruptError naming %v", what, err, k)
+		if p, err := ts.Accounts.Verify(); err != nil || len(p) != 0 {
+			t.Errorf("%s: after Delete of the corrupt row: Verify = %v, %v; want no entry left behind", what, p, err)
+		}
+		if err := ts.Accounts.Put(orig); err != nil {
+			t.Errorf("%s: Put after deleting the corrupt row = %v", what, err)
+		}
+		if err := db.Pebble().Set(rowKey(k), bad, pebble.NoSync); err != nil {
+			t.Fatal(err)
+		}
+		if err := ts.Accounts.Put(orig); err != nil {
+			t.Errorf("%s: Put over the corrupt row = %v; want it replaced", what, err)
+		}
+		if p, err := ts.Accounts.Verify(); err != nil || len(p) != 0 {
+			t.Errorf("%s: after Put over the corrupt row: Verify = %v, %v; want the row and its entries as before", what, p, err)
 		}
 	}
 	return outcome

@@ -76,6 +76,9 @@ type Options struct {
 	// aborts the flush right there, leaving everything as a crash would.
 	// Tests set it (export_test.go).
 	fault func(Step) error
+	// remove replaces os.Remove in recovery, for tests of a cold root
+	// whose files cannot be removed (tests run as root ignore modes).
+	remove func(string) error
 }
 
 // Dictionary chooses which columns a flush dictionary-encodes. A

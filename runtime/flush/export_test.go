@@ -21,6 +21,9 @@ func WriterProperties(o Options, l *layout.Table) (*parquet.WriterProperties, er
 // a flush, and an error it returns aborts the flush right there.
 func SetFault(o *Options, f func(Step) error) { o.fault = f }
 
+// SetRemove replaces os.Remove in recovery, to simulate a read-only root.
+func SetRemove(o *Options, f func(string) error) { o.remove = f }
+
 // ParquetForm converts a full-width record batch of the provider's schema
 // into what the flush writes to Parquet (for the benchmark's baseline).
 func ParquetForm(rec arrow.RecordBatch) arrow.RecordBatch {

@@ -8,16 +8,34 @@ import (
 // AppendTimestamp appends t.UnixMicro() as AppendInt64. Sub-microsecond
 // precision is dropped (rounding toward the past) because keys, like stored
 // rows, hold microseconds; two times within the same microsecond encode
-// equally. t must lie within the int64 microsecond range (years about
-// -290,000 to 294,000); the time zone is not part of the key.
+// equally. A time outside the int64 microsecond range (years about
+// -290,307 to 294,246) saturates to the smallest or largest microsecond
+// count instead of wrapping around, so key order holds for range bounds; the
+// store never stores such a key, because it refuses the row (whose key
+// columns are columns) first (rowenc.Checker). The time zone is not part of
+// the key.
 func AppendTimestamp(dst []byte, t time.Time) []byte {
-	return AppendInt64(dst, t.UnixMicro())
+	return AppendInt64(dst, timestampMicros(t))
 }
 
 // AppendTimestampDesc appends t.UnixMicro() as AppendInt64Desc, for "newest
-// first" keys.
+// first" keys, saturating as AppendTimestamp does.
 func AppendTimestampDesc(dst []byte, t time.Time) []byte {
-	return AppendInt64Desc(dst, t.UnixMicro())
+	return AppendInt64Desc(dst, timestampMicros(t))
+}
+
+// timestampMicros is t.UnixMicro(), saturated to the int64 range.
+func timestampMicros(t time.Time) int64 {
+	if s := t.Unix(); s > math.MinInt64/1_000_000+1 && s < math.MaxInt64/1_000_000-1 {
+		return t.UnixMicro()
+	}
+	switch {
+	case t.Before(time.UnixMicro(math.MinInt64)):
+		return math.MinInt64
+	case t.After(time.UnixMicro(math.MaxInt64)):
+		return math.MaxInt64
+	}
+	return t.UnixMicro()
 }
 
 // AppendDuration appends d.Microseconds() as AppendInt64; sub-microsecond

@@ -23,7 +23,7 @@
 //	int64      varint                          (protobuf int64)
 //	uint64     varint                          (protobuf uint64)
 //	float64    fixed64, IEEE 754 bits          (protobuf double)
-//	string     length-delimited bytes          (protobuf string, UTF-8 not checked)
+//	string     length-delimited UTF-8          (protobuf string; checked by Checker, not by the decoder)
 //	bytes      length-delimited bytes          (protobuf bytes)
 //	json       length-delimited bytes, the JSON text
 //	timestamp  zigzag varint of microseconds since 1970-01-01 UTC (protobuf sint64)
@@ -34,7 +34,8 @@
 // Timestamps and durations have microsecond precision, like keys (package
 // keyenc): sub-microsecond parts are dropped when encoding (timestamps toward
 // the past, durations toward zero), timestamps must lie within the int64
-// microsecond range, and decoded timestamps are UTC.
+// microsecond range (a Checker refuses rows with others), and decoded
+// timestamps are UTC.
 //
 // # Compatible type changes
 //

@@ -55,7 +55,16 @@ func AppendBytes(b []byte, tag protowire.Number, v []byte) []byte {
 // AppendTimestamp appends v.UnixMicro() as a zigzag varint (protobuf sint64),
 // which keeps timestamps before 1970 short. Sub-microsecond precision and the
 // time zone are dropped.
+//
+// A time outside the int64 microsecond range (see [TimestampInRange]), whose
+// UnixMicro would wrap around to another time, is written instead as a
+// length-delimited field holding its RFC 3339 text: a row no decoder reads
+// as a timestamp, which a [Checker] reports by that text, and the store
+// refuses to write.
 func AppendTimestamp(b []byte, tag protowire.Number, v time.Time) []byte {
+	if !TimestampInRange(v) {
+		return AppendString(b, tag, v.UTC().Format(time.RFC3339Nano))
+	}
 	b = protowire.AppendTag(b, tag, protowire.VarintType)
 	return protowire.AppendVarint(b, protowire.EncodeZigZag(v.UnixMicro()))
 }

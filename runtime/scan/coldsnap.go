@@ -12,6 +12,7 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -67,7 +68,7 @@ func (p *Provider) ScanSnapshot(ctx context.Context, snap *pebble.Snapshot, r Re
 		return nil, fmt.Errorf("scan: %s: open snapshot iterator: %w", p.t.name, err)
 	}
 	sr := &snapReader{
-		ctx: ctx, name: p.t.name, it: it, src: src, visit: visit,
+		ctx: ctx, name: p.t.name, check: p.t.check, it: it, src: src, visit: visit,
 		schema: projectSchema(p.schema, project), nproj: len(project), batch: r.BatchSize,
 	}
 	sr.refs.Store(1)
@@ -81,6 +82,7 @@ type snapReader struct {
 	refs   atomic.Int64
 	ctx    context.Context
 	name   string
+	check  *rowenc.Checker // store.RowChecker of the table
 	it     *pebble.Iterator
 	valid  bool
 	src    RowSource
@@ -145,7 +147,10 @@ func (r *snapReader) Next() bool {
 		key := r.it.Key()
 		val, err := r.it.ValueAndErr()
 		if err != nil {
-			return r.fail(fmt.Errorf("scan: %s: read key %x: %w", r.name, key, err))
+			return r.fail(store.AsDataCorruption(r.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.name, key, err)))
+		}
+		if err := r.check.Check(val); err != nil {
+			return r.fail(r.corrupt(key, err))
 		}
 		if err := r.src.Load(val); err != nil {
 			return r.fail(r.corrupt(key, err))
@@ -159,7 +164,7 @@ func (r *snapReader) Next() bool {
 		n++
 		if r.valid = r.it.Next(); !r.valid {
 			if err := r.it.Error(); err != nil {
-				return r.fail(fmt.Errorf("scan: %s: iterate: %w", r.name, err))
+				return r.fail(store.AsDataCorruption(r.name, "", fmt.Errorf("scan: %s: iterate: %w", r.name, err)))
 			}
 			r.closeIter()
 		}

@@ -68,7 +68,7 @@ func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src R
 	}
 	if err != nil {
 		rd.close()
-		return nil, fmt.Errorf("scan: %s: open iterator: %w", p.t.name, err)
+		return nil, store.AsDataCorruption(p.t.name, "", fmt.Errorf("scan: %s: open iterator: %w", p.t.name, err))
 	}
 	rd.it = it
 	if !it.First() {
@@ -166,7 +166,7 @@ func (r *reader) Next() bool {
 		}
 		if !r.it.Next() {
 			if err := r.it.Error(); err != nil {
-				r.fail(fmt.Errorf("scan: %s: iterate: %w", r.t.name, err))
+				r.fail(store.AsDataCorruption(r.t.name, "", fmt.Errorf("scan: %s: iterate: %w", r.t.name, err)))
 				return false
 			}
 			r.finish()
@@ -201,12 +201,15 @@ func (r *reader) row() (bool, error) {
 	key := r.it.Key()
 	val, err := r.it.ValueAndErr()
 	if err != nil {
-		return false, fmt.Errorf("scan: %s: read key %x: %w", r.t.name, key, err)
+		return false, store.AsDataCorruption(r.t.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.t.name, key, err))
 	}
 	if r.plan.Access == IndexRange {
 		if key, val, err = r.resolve(key, val); err != nil {
 			return false, err
 		}
+	}
+	if err := r.t.check.Check(val); err != nil {
+		return false, r.corrupt(key, err)
 	}
 	if err := r.src.Load(val); err != nil {
 		return false, r.corrupt(key, err)
@@ -230,7 +233,7 @@ func (r *reader) resolve(entry, ref []byte) (key, val []byte, err error) {
 		return r.rowKey, nil, r.corrupt(r.rowKey, fmt.Errorf("index %s entry %x points to a row that does not exist (run the store's Verify)", r.plan.Index, entry))
 	}
 	if err != nil {
-		return r.rowKey, nil, fmt.Errorf("scan: %s: read row %x: %w", r.t.name, r.rowKey, err)
+		return r.rowKey, nil, store.AsDataCorruption(r.t.name, fmt.Sprintf("0x%x", r.rowKey), fmt.Errorf("scan: %s: read row %x: %w", r.t.name, r.rowKey, err))
 	}
 	r.rowVal = append(r.rowVal[:0], v...)
 	_ = closer.Close()

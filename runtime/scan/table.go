@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/tablegen/tablegen/runtime/layout"
+	"github.com/tablegen/tablegen/runtime/rowenc"
+	"github.com/tablegen/tablegen/runtime/store"
 )
 
 // colType is a column type of the table language, resolved once from the
@@ -68,6 +70,8 @@ type table struct {
 	key     []int  // positions of the key columns, in key order
 	keyDesc []bool // per key column
 	indexes []index
+	// check is run on every stored row before it is decoded (store.RowChecker).
+	check *rowenc.Checker
 }
 
 // newTable checks that l describes something this package can scan: known
@@ -79,6 +83,7 @@ func newTable(l *layout.Table) (*table, error) {
 		name:   l.FullName(),
 		byName: make(map[string]int, len(l.Columns)),
 		byTag:  make(map[int32]int, len(l.Columns)),
+		check:  store.RowChecker(l),
 	}
 	for i, c := range l.Columns {
 		typ, ok := typeNames[c.Type]

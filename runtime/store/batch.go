@@ -34,6 +34,9 @@ type Batch struct {
 	uread []int32   // read of each unique entry of a put's new values, parallel to idx; -1 none
 	rvals []byte    // values read from the database
 	tomb  []byte    // tombstone key and value being written
+	// err is the first put whose row failed its table's check (check.go):
+	// Commit returns it and writes nothing.
+	err error
 }
 
 // op is one logical operation, encoded when it was added (so the caller may
@@ -65,10 +68,13 @@ func (b *Batch) Reset() {
 	b.ops = b.ops[:0]
 	b.buf = b.buf[:0]
 	b.idx = b.idx[:0]
+	b.err = nil
 }
 
 // PutIn adds a put of row v to batch b. The row is encoded now; changing v
-// afterwards does not change the batch.
+// afterwards does not change the batch. A row with a value its column's
+// type does not allow (see *InvalidValueError) is not added: Commit then
+// returns that error and writes nothing.
 func (t *Table[K, V]) PutIn(b *Batch, v *V) {
 	o := op{core: t.core, scope: t.scope, idx: len(b.idx)}
 	o.rowKey.start = len(b.buf)
@@ -80,6 +86,13 @@ func (t *Table[K, V]) PutIn(b *Batch, v *V) {
 	o.row.start = len(b.buf)
 	b.buf = t.spec.AppendRow(b.buf, v)
 	o.row.end = len(b.buf)
+	if err := t.core.checkRow(b.bytes(o.row), b.buf[o.pk:o.rowKey.end]); err != nil {
+		b.buf = b.buf[:o.rowKey.start]
+		if b.err == nil {
+			b.err = err
+		}
+		return
+	}
 	for _, ix := range t.spec.Indexes {
 		start := len(b.buf)
 		var ok bool
@@ -115,6 +128,9 @@ func (b *Batch) bytes(s span) []byte { return b.buf[s.start:s.end] }
 // the DB's commit mutex (see the package documentation), which is what makes
 // unique indexes hold under concurrent writers.
 func (b *Batch) Commit() error {
+	if b.err != nil {
+		return b.err
+	}
 	if len(b.ops) == 0 {
 		return nil
 	}
@@ -130,6 +146,9 @@ func (b *Batch) Commit() error {
 		return ErrClosed
 	}
 	defer db.life.exit()
+	if err := db.refuseWhilePending(); err != nil {
+		return fmt.Errorf("store: batch commit: %w", err)
+	}
 	wo := db.writeOpts
 	if b.sync != nil {
 		wo = pebble.NoSync
@@ -156,7 +175,6 @@ func (b *Batch) Commit() error {
 // markers its tombstones carry from changing until it has committed.
 func (b *Batch) commitPlain(wo *pebble.WriteOptions) error {
 	pb := b.db.pdb.NewBatch()
-	defer pb.Close()
 	mu := &b.ops[0].core.state.plainMu // one lock per DB, and every op is on this DB
 	mu.RLock()
 	defer mu.RUnlock()
@@ -172,10 +190,11 @@ func (b *Batch) commitPlain(wo *pebble.WriteOptions) error {
 			err = pb.Set(b.bytes(o.rowKey), b.bytes(o.row), nil)
 		}
 		if err != nil {
+			_ = pb.Close()
 			return fmt.Errorf("store: batch: %s: %w", o.core.name, err)
 		}
 	}
-	if err := pb.Commit(wo); err != nil {
+	if err := b.db.commit(pb, wo); err != nil { // closes pb
 		return fmt.Errorf("store: batch commit: %w", err)
 	}
 	return nil
@@ -207,17 +226,22 @@ func (b *Batch) commitIndexed(wo *pebble.WriteOptions) error {
 	b.planReads() // needs no lock: it only looks at the batch
 	db.commitMu.Lock()
 	defer db.commitMu.Unlock()
+	// Under the mutex, so no commit that read rows can time out between
+	// this check and the reads.
+	if err := db.refuseWhilePending(); err != nil {
+		return fmt.Errorf("store: batch commit: %w", err)
+	}
 	if err := b.fetchReads(db.pdb); err != nil {
 		return err
 	}
 	pb := db.pdb.NewBatch()
-	defer pb.Close()
 	for i := range b.ops {
 		if err := b.apply(pb, &b.ops[i]); err != nil {
+			_ = pb.Close()
 			return err
 		}
 	}
-	if err := pb.Commit(wo); err != nil {
+	if err := db.commit(pb, wo); err != nil { // closes pb
 		return fmt.Errorf("store: batch commit: %w", err)
 	}
 	return nil
@@ -359,7 +383,7 @@ func (b *Batch) fetchReads(r pebble.Reader) error {
 		v, err := it.ValueAndErr()
 		if err != nil {
 			_ = it.Close()
-			return fmt.Errorf("store: batch: read %x: %w", key, err)
+			return readError("batch", fmt.Sprintf("0x%x", key), fmt.Sprintf("read %x", key), err)
 		}
 		start := len(b.rvals)
 		b.rvals = append(b.rvals, v...)
@@ -397,18 +421,25 @@ func (b *Batch) apply(pb *pebble.Batch, o *op) error {
 	// The old row's index values, if there is an old row.
 	row := b.state(o.read)
 	b.obuf, b.spans = b.obuf[:0], b.spans[:0]
+	oldRow := row.found
 	if row.found {
 		var err error
 		b.obuf, b.spans, err = c.indexValues(b.value(row), b.obuf, b.spans)
 		if err != nil {
-			return &CorruptError{Table: c.name, Key: c.formatKey(pk), Err: fmt.Errorf("the stored row cannot be decoded to update its index entries: %w", err)}
+			// A damaged row's index values are unknown: remove every
+			// entry that points to it, found through the index keyspace
+			// (damage.go), so that it can be deleted or replaced.
+			if err := b.dropEntriesOf(pb, c, o.scope, ref); err != nil {
+				return err
+			}
+			oldRow = false
 		}
 	}
 
 	// values returns index i's old and new values; changed is false when
 	// they are equal (or absent both times): the entry stays as it is.
 	values := func(i int) (oldV, newV []byte, oldOK, newOK, changed bool) {
-		oldOK = row.found && b.spans[i].ok
+		oldOK = oldRow && b.spans[i].ok
 		if oldOK {
 			oldV = b.obuf[b.spans[i].start:b.spans[i].end]
 		}

@@ -38,6 +38,17 @@ type DB struct {
 	tables map[uint32]*layout.Table // layouts registered through NewTable in this process
 
 	upgrade upgradeOptions // how NewTable upgrades tables (upgrade.go)
+
+	fatal *atomic.Pointer[string] // Pebble's first fatal error (corruption.go)
+	// writeTimeout bounds how long a commit waits for Pebble (commit.go);
+	// negative: forever. pending counts commits that timed out and are
+	// still queued in Pebble.
+	writeTimeout time.Duration
+	pending      atomic.Int64
+	trouble      *atomic.Int32 // troubleStall | troubleFlush, from Pebble's events
+
+	dir   string          // the database directory, for VerifyFiles
+	popts *pebble.Options // what Pebble was opened with, for VerifyFiles
 }
 
 // memTablesCharged is how many memtables Pebble may charge against the block
@@ -89,6 +100,11 @@ func Open(dir string, opts *Options) (*DB, error) {
 	if opts.Logger != nil {
 		logger = opts.Logger
 	}
+	// Pebble's default logger and DataCorruption event exit the process;
+	// the store turns both into errors (corruption.go).
+	fatal := new(atomic.Pointer[string])
+	trouble := new(atomic.Int32)
+	logger = fatalLogger{next: logger, fatal: fatal}
 	created := isNew(dir)
 	if created && (opts.MustExist || opts.ReadOnly) {
 		return nil, fmt.Errorf("store: open %s: no database there; check the path (Options.MustExist/ReadOnly refuse to create one)", dir)
@@ -98,7 +114,11 @@ func Open(dir string, opts *Options) (*DB, error) {
 	// Pebble wraps its filesystem in disk-health checks whose goroutine it
 	// stops on Close, but not when Open fails; creating the wrapper here
 	// lets Open stop it on every path.
-	healthFS, fsCloser := vfs.WithDiskHealthChecks(vfs.Default, diskSlowThreshold, nil, func(info vfs.DiskSlowInfo) {
+	baseFS := vfs.Default
+	if opts.fs != nil {
+		baseFS = opts.fs
+	}
+	healthFS, fsCloser := vfs.WithDiskHealthChecks(baseFS, diskSlowThreshold, nil, func(info vfs.DiskSlowInfo) {
 		logger.Infof("store: %s", info)
 	})
 	popts := &pebble.Options{
@@ -109,6 +129,23 @@ func Open(dir string, opts *Options) (*DB, error) {
 		Logger:             logger,
 		ReadOnly:           opts.ReadOnly,
 		ErrorIfNotExists:   opts.MustExist || opts.ReadOnly,
+		EventListener: &pebble.EventListener{
+			// The read that found the damage returns it as a
+			// *DataCorruptionError; background work reports it through
+			// BackgroundError, which Pebble logs with Errorf.
+			DataCorruption: func(info pebble.DataCorruptionInfo) { logger.Infof("store: %s", info) },
+			// Writes are bounded by WriteTimeout while Pebble is in
+			// trouble (commit.go).
+			WriteStallBegin: func(pebble.WriteStallBeginInfo) { trouble.Or(troubleStall) },
+			WriteStallEnd:   func() { trouble.And(^troubleStall) },
+			FlushEnd: func(info pebble.FlushInfo) {
+				if info.Err != nil && info.Err.Error() != "pebble: empty table" {
+					trouble.Or(troubleFlush)
+				} else {
+					trouble.And(^troubleFlush)
+				}
+			},
+		},
 	}
 	// Every write to an indexed table starts with point reads (the old row,
 	// the unique entries), most of them for keys that do not exist yet:
@@ -132,9 +169,13 @@ func Open(dir string, opts *Options) (*DB, error) {
 	if !opts.NoSync {
 		wo = pebble.Sync
 	}
-	db := &DB{pdb: pdb, fsCloser: fsCloser, writeOpts: wo, tables: map[uint32]*layout.Table{}, upgrade: upgrade}
+	db := &DB{pdb: pdb, fsCloser: fsCloser, writeOpts: wo, tables: map[uint32]*layout.Table{}, upgrade: upgrade, fatal: fatal, trouble: trouble, dir: dir, popts: popts}
 	db.commitMu.init()
 	db.life.done = make(chan struct{}, 1)
+	db.writeTimeout = opts.WriteTimeout
+	if db.writeTimeout == 0 {
+		db.writeTimeout = DefaultWriteTimeout
+	}
 	return db, nil
 }
 

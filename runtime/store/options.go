@@ -1,6 +1,11 @@
 package store
 
-import "github.com/cockroachdb/pebble/v2"
+import (
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
 
 // Defaults used when [Open] is given nil options or an [Options] field is zero.
 const (
@@ -62,9 +67,26 @@ type Options struct {
 	// MustExist. NewTable on a table the database has no record of fails.
 	ReadOnly bool
 	// Logger receives Pebble's log messages. nil drops informational
-	// messages (Pebble prints several on every open) and sends errors and
-	// fatal errors to pebble.DefaultLogger (the standard log package).
+	// messages (Pebble prints several on every open) and sends errors to
+	// pebble.DefaultLogger (the standard log package). Its Fatalf is never
+	// called: the store never lets Pebble exit the process. A fatal error
+	// goes to Errorf instead, and every later write returns an error
+	// wrapping ErrPebbleFatal; damaged files found by a read are that
+	// read's *DataCorruptionError.
 	Logger pebble.Logger
+	// WriteTimeout bounds how long Put, Delete, Batch.Commit and Repair
+	// wait for Pebble to take a write. Pebble blocks writes while it
+	// cannot flush its memtables (on a full disk it retries until space is
+	// freed); after WriteTimeout the write returns an error wrapping
+	// ErrWriteTimeout, and writes after it fail at once until the waiting
+	// write is applied, which happens as soon as space is freed (it is not
+	// lost, and nothing acknowledged is). 0 means DefaultWriteTimeout (30
+	// s); a negative value waits forever.
+	WriteTimeout time.Duration
+
+	// fs replaces the operating system's filesystem, for tests that make
+	// the disk fail.
+	fs vfs.FS
 }
 
 // quietLogger is the nil-Logger default: a library should not print on
@@ -75,7 +97,9 @@ func (quietLogger) Infof(string, ...any) {}
 
 func (quietLogger) Errorf(format string, args ...any) { pebble.DefaultLogger.Errorf(format, args...) }
 
-func (quietLogger) Fatalf(format string, args ...any) { pebble.DefaultLogger.Fatalf(format, args...) }
+// Fatalf never exits (pebble.DefaultLogger's does); Open wraps every logger
+// in a fatalLogger anyway, which does not call it.
+func (quietLogger) Fatalf(format string, args ...any) { pebble.DefaultLogger.Errorf(format, args...) }
 
 // DefaultOptions returns the options Open uses when given nil or a zero
 // Options, filled in: synced commits, 64 MiB of cached blocks, 64 MiB memtables (320 MiB for the cache and

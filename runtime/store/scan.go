@@ -108,12 +108,17 @@ func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
 		}
 		it, err := rv.r.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 		if err != nil {
-			yield(zero, fmt.Errorf("store: %s: scan: %w", t.core.name, err))
+			yield(zero, readError(t.core.name, "", "scan", err))
 			return
 		}
 		emit := stopOnce(yield)
+		var last []byte // the last key read, to say where damage was found
 		defer closeIter(it, emit, func(err error) error {
-			return fmt.Errorf("store: %s: scan: %w", t.core.name, err)
+			key := ""
+			if last != nil {
+				key = "after " + t.formatRowKey(last, len(base))
+			}
+			return readError(t.core.name, key, "scan", err)
 		})
 		n := 0
 		var v V // one V decoded into and copied out per row, not one allocation per row
@@ -121,9 +126,11 @@ func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
 		for ok := first(it, o.Reverse); ok; ok = next(it, o.Reverse) {
 			val, err := it.ValueAndErr()
 			if err != nil {
-				emit(zero, fmt.Errorf("store: %s: scan: read row %s: %w", t.core.name, t.formatRowKey(it.Key(), len(base)), err))
+				key := t.formatRowKey(it.Key(), len(base))
+				emit(zero, readError(t.core.name, key, "scan: read row "+key, err))
 				return
 			}
+			last = append(last[:0], it.Key()...)
 			v = zero
 			if err := t.spec.DecodeRow(rows.copy(val), &v); err != nil {
 				if !emit(zero, &CorruptError{Table: t.core.name, Key: t.formatRowKey(it.Key(), len(base)), Err: err}) {
@@ -157,14 +164,14 @@ func (t *Table[K, V]) Count(r Range) (int, error) {
 	}
 	it, err := rv.r.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
-		return 0, fmt.Errorf("store: %s: count: %w", t.core.name, err)
+		return 0, readError(t.core.name, "", "count", err)
 	}
 	n := 0
 	for ok := it.First(); ok; ok = it.Next() {
 		n++
 	}
 	if err := it.Close(); err != nil {
-		return 0, fmt.Errorf("store: %s: count: %w", t.core.name, err)
+		return 0, readError(t.core.name, "", "count", err)
 	}
 	return n, nil
 }

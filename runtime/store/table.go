@@ -12,6 +12,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/tablegen/tablegen/runtime/layout"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 )
 
 // Spec is what generated code hands the store about one table: its layout
@@ -95,6 +96,9 @@ type tableCore struct {
 	// table's marker (0: never flushed, deletions write no tombstone).
 	state *dbState
 	cold  *atomic.Uint64
+	// check validates every row before it is written (check.go); nil
+	// when the layout has no column with a rule.
+	check *rowenc.Checker
 }
 
 // Table is a typed view of one table of a [DB]. It is safe for concurrent
@@ -139,6 +143,7 @@ func NewTable[K, V any](db *DB, spec Spec[K, V]) (*Table[K, V], error) {
 		layout: s.Layout,
 		name:   s.Layout.FullName(),
 		id:     s.Layout.ID,
+		check:  RowChecker(&s.Layout),
 	}
 	for _, ix := range s.Indexes {
 		core.indexes = append(core.indexes, indexCore{id: ix.ID, name: ix.Name, unique: ix.Unique})
@@ -272,7 +277,7 @@ func (t *Table[K, V]) Get(k K) (V, error) {
 		return v, notFound(t.core.name, fmt.Sprintf("row %v", k))
 	}
 	if err != nil {
-		return v, fmt.Errorf("store: %s: get %v: %w", t.core.name, k, err)
+		return v, readError(t.core.name, fmt.Sprint(k), fmt.Sprintf("get %v", k), err)
 	}
 	row := bytes.Clone(val)
 	_ = closer.Close()
@@ -298,7 +303,7 @@ func (t *Table[K, V]) Has(k K) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("store: %s: has %v: %w", t.core.name, k, err)
+		return false, readError(t.core.name, fmt.Sprint(k), fmt.Sprintf("has %v", k), err)
 	}
 	_ = closer.Close()
 	return true, nil
@@ -363,9 +368,21 @@ func (t *Table[K, V]) putDirect(v *V) error {
 	*buf = t.appendRowKey((*buf)[:0], t.spec.KeyOf(v))
 	n := len(*buf)
 	*buf = t.spec.AppendRow(*buf, v)
+	if err := t.core.checkRow((*buf)[n:], (*buf)[rowHeaderLen+len(t.scope):n]); err != nil {
+		return err
+	}
+	if err := db.refuseWhilePending(); err != nil {
+		return fmt.Errorf("store: %s: put %v: %w", t.core.name, t.spec.KeyOf(v), err)
+	}
 	mu := &t.core.state.plainMu
 	mu.RLock()
-	err := db.pdb.Set((*buf)[:n], (*buf)[n:], db.writeOpts)
+	pb := db.pdb.NewBatch()
+	err := pb.Set((*buf)[:n], (*buf)[n:], nil)
+	if err == nil {
+		err = db.commit(pb, db.writeOpts) // closes pb
+	} else {
+		_ = pb.Close()
+	}
 	mu.RUnlock()
 	if err != nil {
 		return fmt.Errorf("store: %s: put %v: %w", t.core.name, t.spec.KeyOf(v), err)
@@ -385,22 +402,21 @@ func (t *Table[K, V]) deleteDirect(k K) error {
 	defer putBuf(buf)
 	*buf = t.appendRowKey((*buf)[:0], k)
 	n := len(*buf)
+	if err := db.refuseWhilePending(); err != nil {
+		return fmt.Errorf("store: %s: delete %v: %w", t.core.name, k, err)
+	}
 	mu := &t.core.state.plainMu
 	mu.RLock()
 	defer mu.RUnlock()
-	var err error
-	if seq := t.core.cold.Load(); seq == 0 {
-		err = db.pdb.Delete(*buf, db.writeOpts)
-	} else {
+	pb := db.pdb.NewBatch()
+	err := pb.Delete((*buf)[:n], nil)
+	if seq := t.core.cold.Load(); seq != 0 && err == nil {
 		*buf = appendTombstone(*buf, (*buf)[:n])
-		pb := db.pdb.NewBatch()
-		err = pb.Delete((*buf)[:n], nil)
-		if err == nil {
-			err = pb.Set((*buf)[n:], binary.BigEndian.AppendUint64(nil, seq), nil)
-		}
-		if err == nil {
-			err = pb.Commit(db.writeOpts)
-		}
+		err = pb.Set((*buf)[n:], binary.BigEndian.AppendUint64(nil, seq), nil)
+	}
+	if err == nil {
+		err = db.commit(pb, db.writeOpts) // closes pb
+	} else {
 		_ = pb.Close()
 	}
 	if err != nil {

@@ -113,6 +113,9 @@ func register[K, V any](t *Table[K, V]) error {
 			return fmt.Errorf("store: table %s: record layout: %w", l.FullName(), err)
 		}
 	case err != nil:
+		if isCorruption(err) {
+			return AsDataCorruption(l.FullName(), "", err)
+		}
 		return fmt.Errorf("store: table %s: read recorded layout: %w", l.FullName(), err)
 	default:
 		stored, err := parseRecord(val)

@@ -102,7 +102,7 @@ func (t *Table[K, V]) verifyRows(snap *pebble.Snapshot, add addProblem) error {
 	base := append(appendRowPrefix(nil, t.core.id), t.scope...)
 	it, err := snap.NewIter(&pebble.IterOptions{LowerBound: base, UpperBound: prefixEnd(base)})
 	if err != nil {
-		return fmt.Errorf("store: %s: verify: %w", t.core.name, err)
+		return readError(t.core.name, "", "verify", err)
 	}
 	var ekey, vbuf []byte
 	for ok := it.First(); ok; ok = it.Next() {
@@ -111,7 +111,7 @@ func (t *Table[K, V]) verifyRows(snap *pebble.Snapshot, add addProblem) error {
 		val, err := it.ValueAndErr()
 		if err != nil {
 			_ = it.Close()
-			return fmt.Errorf("store: %s: verify: %w", t.core.name, err)
+			return readError(t.core.name, "", "verify", err)
 		}
 		var v V
 		if err := t.spec.DecodeRow(val, &v); err != nil {
@@ -140,7 +140,7 @@ func (t *Table[K, V]) verifyRows(snap *pebble.Snapshot, add addProblem) error {
 			}
 			if err != nil {
 				_ = it.Close()
-				return fmt.Errorf("store: %s: verify index %s: %w", t.core.name, ix.Name, err)
+				return readError(t.core.name, "", "verify index "+ix.Name, err)
 			}
 			if !bytes.Equal(got, ref) {
 				add(MissingEntry, ix.Name, fmt.Sprint(k), key, "the entry for values %q points to row %s instead", vbuf, t.formatRef(got, scope))
@@ -149,7 +149,7 @@ func (t *Table[K, V]) verifyRows(snap *pebble.Snapshot, add addProblem) error {
 		}
 	}
 	if err := it.Close(); err != nil {
-		return fmt.Errorf("store: %s: verify: %w", t.core.name, err)
+		return readError(t.core.name, "", "verify", err)
 	}
 	return nil
 }
@@ -160,7 +160,7 @@ func (t *Table[K, V]) verifyEntries(snap *pebble.Snapshot, ix *IndexSpec[V], add
 	base := append(appendIndexPrefix(nil, t.core.id, ix.ID), t.scope...)
 	it, err := snap.NewIter(&pebble.IterOptions{LowerBound: base, UpperBound: prefixEnd(base)})
 	if err != nil {
-		return fmt.Errorf("store: %s: verify index %s: %w", t.core.name, ix.Name, err)
+		return readError(t.core.name, "", "verify index "+ix.Name, err)
 	}
 	var rowKey, ekey, vbuf []byte
 	for ok := it.First(); ok; ok = it.Next() {
@@ -168,7 +168,7 @@ func (t *Table[K, V]) verifyEntries(snap *pebble.Snapshot, ix *IndexSpec[V], add
 		ref, err := it.ValueAndErr()
 		if err != nil {
 			_ = it.Close()
-			return fmt.Errorf("store: %s: verify index %s: %w", t.core.name, ix.Name, err)
+			return readError(t.core.name, "", "verify index "+ix.Name, err)
 		}
 		name := t.formatRef(ref, t.scope)
 		if !bytes.HasPrefix(ref, t.scope) {
@@ -184,7 +184,7 @@ func (t *Table[K, V]) verifyEntries(snap *pebble.Snapshot, ix *IndexSpec[V], add
 		}
 		if err != nil {
 			_ = it.Close()
-			return fmt.Errorf("store: %s: verify index %s: %w", t.core.name, ix.Name, err)
+			return readError(t.core.name, "", "verify index "+ix.Name, err)
 		}
 		// val is Pebble's until closer.Close; checkEntry is done with the
 		// row it decodes from val when it returns (see Spec.DecodeRow).
@@ -195,7 +195,7 @@ func (t *Table[K, V]) verifyEntries(snap *pebble.Snapshot, ix *IndexSpec[V], add
 		}
 	}
 	if err := it.Close(); err != nil {
-		return fmt.Errorf("store: %s: verify index %s: %w", t.core.name, ix.Name, err)
+		return readError(t.core.name, "", "verify index "+ix.Name, err)
 	}
 	return nil
 }

@@ -1,0 +1,135 @@
+package rowenc
+
+import (
+	"fmt"
+	"math"
+	"time"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// Column names one column of a table for a [Checker]: its tag, its name (for
+// errors) and its layout type ("string", "timestamp", ...).
+type Column struct {
+	Tag  protowire.Number
+	Name string
+	Type string
+}
+
+// Checker validates encoded rows against the rules of their columns' types
+// that the wire format cannot express and the Append functions, which return
+// no error, cannot enforce:
+//
+//   - a string column holds valid UTF-8 (Arrow utf8 arrays, Parquet UTF8
+//     columns and every SQL engine require it; use a bytes column for
+//     arbitrary bytes);
+//   - a timestamp lies within the int64 microsecond range (years about
+//     -290,307 to 294,246): AppendTimestamp writes a time outside it as a
+//     length-delimited field holding its RFC 3339 text, which no decoder
+//     reads as a timestamp, and the Checker reports it by that text.
+//
+// Durations need no check: every time.Duration fits in int64 microseconds.
+// The store runs a Checker on every row it writes, so these rules exist
+// once, for every table, instead of in each table's generated code; scans
+// run it on every row they read, so rows written before a rule existed (or
+// under a bytes column later widened to string) are an error rather than an
+// invalid Arrow array.
+type Checker struct {
+	cols map[protowire.Number]checkCol
+}
+
+type checkCol struct {
+	name string
+	kind checkKind
+}
+
+type checkKind uint8
+
+const (
+	checkString checkKind = iota + 1
+	checkTimestamp
+)
+
+// NewChecker returns a Checker for the given columns, or nil when none of
+// them has a rule to check (a nil *Checker accepts every row).
+func NewChecker(cols []Column) *Checker {
+	c := &Checker{cols: map[protowire.Number]checkCol{}}
+	for _, col := range cols {
+		switch col.Type {
+		case "string":
+			c.cols[col.Tag] = checkCol{col.Name, checkString}
+		case "timestamp":
+			c.cols[col.Tag] = checkCol{col.Name, checkTimestamp}
+		}
+	}
+	if len(c.cols) == 0 {
+		return nil
+	}
+	return c
+}
+
+// ValueError is a column value that breaks its type's rule (see [Checker]).
+type ValueError struct {
+	Column string
+	Tag    protowire.Number
+	// Problem says what is wrong, naming the value.
+	Problem string
+}
+
+func (e *ValueError) Error() string {
+	return fmt.Sprintf("column %s (tag %d): %s", e.Column, e.Tag, e.Problem)
+}
+
+// Check returns a *ValueError for the first column of row that breaks its
+// type's rule, an error wrapping ErrCorrupt when row does not parse, or nil.
+func (c *Checker) Check(row []byte) error {
+	if c == nil {
+		return nil
+	}
+	d := Decoder{buf: row}
+	for d.Next() {
+		col, ok := c.cols[d.tag]
+		if !ok {
+			continue
+		}
+		switch col.kind {
+		case checkString:
+			if d.typ == protowire.BytesType && !utf8.Valid(d.value()) {
+				return &ValueError{Column: col.name, Tag: d.tag, Problem: fmt.Sprintf(
+					"value %q is not valid UTF-8; a string column holds text only: store arbitrary bytes in a bytes column", d.value())}
+			}
+		case checkTimestamp:
+			if d.typ == protowire.BytesType {
+				return &ValueError{Column: col.name, Tag: d.tag, Problem: fmt.Sprintf(
+					"timestamp %s is outside the range a timestamp column holds (%s to %s, int64 microseconds since 1970)",
+					d.value(), minTimestamp.Format(time.RFC3339), maxTimestamp.Format(time.RFC3339))}
+			}
+		}
+	}
+	return d.Err()
+}
+
+// The range of times AppendTimestamp can write: int64 microseconds since
+// 1970 (with sub-microsecond parts, dropped when encoding, allowed at the
+// top).
+var (
+	minTimestamp = time.UnixMicro(math.MinInt64).UTC()
+	maxTimestamp = time.UnixMicro(math.MaxInt64).UTC().Add(time.Microsecond - 1)
+)
+
+// Seconds strictly between these are within the range whatever their
+// sub-second part, so most times need no comparison of time.Time values.
+const (
+	minSafeSeconds = math.MinInt64/1_000_000 + 1
+	maxSafeSeconds = math.MaxInt64/1_000_000 - 1
+)
+
+// TimestampInRange reports whether t can be stored: whether t.UnixMicro()
+// is exact rather than wrapped around.
+func TimestampInRange(t time.Time) bool {
+	if s := t.Unix(); s > minSafeSeconds && s < maxSafeSeconds {
+		return true
+	}
+	return !t.Before(minTimestamp) && !t.After(maxTimestamp)
+}

@@ -1,0 +1,82 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// DefaultWriteTimeout is how long a write waits for Pebble when
+// Options.WriteTimeout is 0.
+const DefaultWriteTimeout = 30 * time.Second
+
+// ErrWriteTimeout is wrapped by the error of a write that Pebble did not
+// take within Options.WriteTimeout, and of the writes refused while such a
+// write is still queued. Pebble blocks commits while it cannot flush its
+// memtables (a full disk, which it retries until space is freed), so these
+// writes fail instead of hanging. Test for it with errors.Is.
+var ErrWriteTimeout = errors.New("store: the database did not take the write in time; the disk may be full or too slow: free space, then retry")
+
+// Pebble's trouble states, which make commits take the bounded path.
+const (
+	troubleStall int32 = 1 << iota // writes are stalled (WriteStallBegin until WriteStallEnd)
+	troubleFlush                   // the last memtable flush failed (a full disk: Pebble retries it)
+)
+
+// commit applies pb and closes it. While Pebble flushes normally it commits
+// on the caller's goroutine: a commit blocks only when memtables cannot be
+// flushed, and a flush fails (or writes stall) long before the memtables
+// queue up to the point where a commit blocks. While Pebble is in trouble,
+// it commits on a goroutine of its own and waits at most the DB's write
+// timeout (handing every commit to another goroutine costs a scheduler
+// round trip, which tripled the time of a single Put). When the timeout
+// passes first, the commit stays queued in Pebble (it cannot be
+// withdrawn) and is applied once Pebble can write again, unless the process
+// ends first; the returned error says so, and until it is applied every
+// other commit is refused at once (see refuseWhilePending), because a
+// writer that read rows now would miss its changes.
+func (db *DB) commit(pb *pebble.Batch, wo *pebble.WriteOptions) error {
+	if db.writeTimeout < 0 || db.trouble.Load() == 0 {
+		err := pb.Commit(wo)
+		_ = pb.Close()
+		return db.checkCommit(err)
+	}
+	const running, finished, abandoned = 0, 1, 2
+	var state atomic.Int32
+	done := make(chan error, 1)
+	db.life.enter() // cannot fail: the caller is inside an operation; Close waits for this commit
+	go func() {
+		defer db.life.exit()
+		err := pb.Commit(wo)
+		_ = pb.Close()
+		if !state.CompareAndSwap(running, finished) {
+			db.pending.Add(-1) // the caller gave up on it
+		}
+		done <- err
+	}()
+	timer := time.NewTimer(db.writeTimeout)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		return db.checkCommit(err)
+	case <-timer.C:
+		if !state.CompareAndSwap(running, abandoned) {
+			return db.checkCommit(<-done) // finished just now
+		}
+		db.pending.Add(1)
+		return fmt.Errorf("%w (waited %v): the write is queued and will be applied when Pebble can write again, unless the process stops first; read it back to know", ErrWriteTimeout, db.writeTimeout)
+	}
+}
+
+// refuseWhilePending fails a commit at once while a commit that timed out
+// is still queued in Pebble (see commit). It is called before a commit
+// reads anything.
+func (db *DB) refuseWhilePending() error {
+	if db.writeTimeout >= 0 && db.pending.Load() > 0 {
+		return fmt.Errorf("%w: an earlier write is still waiting for Pebble", ErrWriteTimeout)
+	}
+	return nil
+}
