@@ -145,6 +145,9 @@ func parse(srcs []source, errs *errorsOf) (*Schema, error) {
 // document returns the root node of the file's only YAML document, or nil
 // after reporting why there is none.
 func (p *fileParser) document(data []byte) *yaml.Node {
+	if !p.badCharacters(data) {
+		return nil
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []*yaml.Node
 	for {
@@ -157,6 +160,7 @@ func (p *fileParser) document(data []byte) *yaml.Node {
 			p.yamlError(err, bytes.Count(data, []byte("\n"))+1)
 			return nil
 		}
+		p.badScalars(&n)
 		docs = append(docs, &n)
 	}
 	if len(docs) == 0 || len(docs[0].Content) == 0 {
