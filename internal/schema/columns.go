@@ -31,7 +31,6 @@ var typeNames = []string{
 	string(TypeEnum), string(TypeJSON),
 }
 
-
 // reservedSet is the parsed reserved block, with positions for messages.
 type reservedSet struct {
 	tags    map[int32]*yaml.Node
