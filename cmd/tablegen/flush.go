@@ -41,23 +41,27 @@ type flushFlags struct {
 
 func runFlush(args []string, stdout, stderr io.Writer) int {
 	c := commands["flush"]
+	proj, code, ok := openProject(c, stderr)
+	if !ok {
+		return code
+	}
 	var o flushFlags
 	fs := newFlags(c)
-	fs.StringVar(&o.db, "db", "", "database directory (required)")
-	fs.StringVar(&o.to, "to", "", "root directory of the Parquet files (required); files go to <to>/<ns>/<table>/")
-	fs.StringVar(&o.schemas, "schemas", "schemas", "directory of `<namespace>/<table>.yaml` files")
-	fs.Func("owner", "flush only this owner's rows (user and stream tables)", func(s string) error {
+	fs.StringVar(&o.db, "db", "", "read the database in `DIR` (required)")
+	fs.StringVar(&o.to, "to", "", "write the Parquet files under `DIR`/<ns>/<table>/ (required)")
+	fs.StringVar(&o.schemas, "schemas", proj.schemas(), "read the tables from `DIR`/<namespace>/<table>.yaml")
+	fs.Func("owner", "flush only the rows of owner `ID` (user and stream tables)", func(s string) error {
 		o.owner, o.ownerSet = s, true
 		return nil
 	})
-	fs.Int64Var(&o.rowGroup, "row-group", flush.DefaultRowGroupSize, "rows per Parquet row group")
-	fs.StringVar(&o.dictionary, "dictionary", "strings", "columns with Parquet dictionary encoding: strings (string, enum and json columns), all, or none")
-	fs.IntVar(&o.zstdLevel, "zstd-level", flush.DefaultZstdLevel, "ZSTD compression level, 1 (fastest) to 22 (smallest files)")
+	fs.Int64Var(&o.rowGroup, "row-group", flush.DefaultRowGroupSize, "write `N` rows per Parquet row group")
+	fs.StringVar(&o.dictionary, "dictionary", "strings", "dictionary-encode the columns in `SET`: strings (string, enum and json columns), all, or none")
+	fs.IntVar(&o.zstdLevel, "zstd-level", flush.DefaultZstdLevel, "compress with ZSTD `LEVEL`, 1 (fastest) to 22 (smallest files)")
 	positional, code, ok := parseInterspersed(c, fs, args, stdout, stderr)
 	if !ok {
 		return code
 	}
-	usageErr := func(format string, a ...any) int { return usageError(c, fs, stderr, format, a...) }
+	usageErr := func(format string, a ...any) int { return usageError(c, stderr, format, a...) }
 	switch {
 	case len(positional) != 1:
 		return usageErr("want exactly one table name NS.TABLE, got %d arguments", len(positional))

@@ -65,6 +65,10 @@ func Load(dir string) (*Schema, error) {
 	return parse(srcs, errs)
 }
 
+// ErrNoTableFiles is returned (wrapped) by TableFiles and Load for a
+// directory that holds no table file where a schemas directory has them.
+var ErrNoTableFiles = errors.New("no *.yaml files at <namespace>/<table>.yaml")
+
 // TableFiles lists the table files of a schemas directory, slash-separated
 // and relative to it, in lexical order: the *.yaml (and misnamed *.yml)
 // files at <dir>/<namespace>/<table>.yaml, and any directly in dir (which
@@ -114,8 +118,8 @@ func TableFiles(dir string) ([]string, error) {
 		}
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("schema: no *.yaml files at <namespace>/<table>.yaml in %s; pass the directory that holds the table files, such as %s (deeper directories are not searched)",
-			dir, path.Join(filepath.ToSlash(dir), "app", "items.yaml"))
+		return nil, fmt.Errorf("schema: %w in %s; pass the directory that holds the table files, such as %s (deeper directories are not searched)",
+			ErrNoTableFiles, dir, path.Join(filepath.ToSlash(dir), "app", "items.yaml"))
 	}
 	if unreadable != nil {
 		return nil, fmt.Errorf("schema: reading %s: %w", dir, unreadable)
