@@ -67,6 +67,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
+	found := func() int { return len(stale) + len(missing) + len(extra) }
 	compare(d.out, files, old)
 	lockPath := filepath.ToSlash(lock.path)
 	switch {
@@ -76,6 +77,8 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		stale = append(stale, lockPath)
 		fmt.Fprint(stdout, unifiedDiff(lockPath, lock.have, lock.want))
 	}
+	var redo fixes
+	redo.generate = found() > 0
 	if *docsDir != "" {
 		want, err := docs.Generate(s, docsOptions(proj, d.out))
 		if err != nil {
@@ -87,9 +90,12 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "tablegen check: reading %s: %v\n", *docsDir, err)
 			return 2
 		}
+		before := found()
 		compare(filepath.ToSlash(*docsDir), want, have)
+		redo.docs = found() > before
 	}
 	if *schemaFile != "" {
+		before := found()
 		for _, f := range jsonSchemaFiles(*schemaFile) {
 			name := filepath.ToSlash(f.path)
 			have, err := os.ReadFile(f.path)
@@ -104,6 +110,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprint(stdout, unifiedDiff(name, have, f.data))
 			}
 		}
+		redo.jsonSchema = found() > before
 	}
 	if len(stale)+len(missing)+len(extra) == 0 {
 		also := ""
@@ -113,7 +120,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		if *schemaFile != "" {
 			also += ", " + filepath.ToSlash(*schemaFile)
 		}
-		fmt.Fprintf(stdout, "tablegen check: %d tables; %s (%d files), %s%s are up to date\n", len(s.Tables), filepath.ToSlash(d.out), len(files), lockPath, also)
+		fmt.Fprintf(stdout, "tablegen check: %d %s; %s (%d files), %s%s are up to date\n", len(s.Tables), breakingPlural(len(s.Tables), "table", "tables"), filepath.ToSlash(d.out), len(files), lockPath, also)
 		return 0
 	}
 	list := func(what string, names []string) {
@@ -128,7 +135,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	list("stale (differs from what the schemas generate)", stale)
 	list("missing (tablegen generates it; it is not there)", missing)
 	list("extra (generated header, but no table generates it any more)", extra)
-	fmt.Fprintf(stdout, "tablegen check: %s is out of date; run %s and commit the result\n", d.out, fixCommand(proj, &d, *docsDir, *schemaFile))
+	fmt.Fprintf(stdout, "tablegen check: %d %s out of date; run %s and commit the result\n", found(), breakingPlural(found(), "file is", "files are"), fixCommand(proj, &d, redo, *docsDir, *schemaFile))
 	return 1
 }
 
@@ -180,19 +187,25 @@ func existingPages(dir string) (map[string][]byte, error) {
 // commands that write each checked output, with the flags that differ from
 // tablegen.yaml. Suggesting `go generate ./...` would be wrong in a module
 // whose go:generate lines do not run tablegen.
-func fixCommand(p *project, d *dirFlags, docsDir, schemaFile string) string {
+func fixCommand(p *project, d *dirFlags, redo fixes, docsDir, schemaFile string) string {
 	flagIf := func(name, v, def string) string {
 		if filepath.Clean(v) == filepath.Clean(def) {
 			return ""
 		}
 		return " -" + name + " " + v
 	}
-	cmds := []string{"tablegen generate" + flagIf("schemas", d.schemas, p.schemas()) + flagIf("out", d.out, p.out())}
-	if docsDir != "" {
+	var cmds []string
+	if redo.generate {
+		cmds = append(cmds, "tablegen generate"+flagIf("schemas", d.schemas, p.schemas())+flagIf("out", d.out, p.out()))
+	}
+	if redo.docs {
 		cmds = append(cmds, "tablegen docs"+flagIf("schemas", d.schemas, p.schemas())+flagIf("out", docsDir, p.docs()))
 	}
-	if schemaFile != "" {
+	if redo.jsonSchema {
 		cmds = append(cmds, "tablegen jsonschema"+flagIf("o", schemaFile, p.jsonSchema()))
 	}
 	return "`" + strings.Join(cmds, "` and `") + "`"
 }
+
+// fixes are the outputs check found stale, by the command that writes them.
+type fixes struct{ generate, docs, jsonSchema bool }
