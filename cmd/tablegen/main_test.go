@@ -233,3 +233,28 @@ func TestVersionString(t *testing.T) {
 		t.Errorf("versionString without build info = %q", got)
 	}
 }
+
+// TestHelpPlaceholders: every flag in every command's -h names its value
+// with a placeholder that says what it is (-schemas DIR, -o FILE), never the
+// flag package's fallback ("string", "value") or a fragment of its text.
+func TestHelpPlaceholders(t *testing.T) {
+	dir := testModule(t)
+	allowed := map[string]bool{"DIR": true, "FILE": true, "REF": true, "RULE": true, "N": true, "EXPR": true,
+		"LIST": true, "FORMAT": true, "ID": true, "KIND": true, "SET": true, "LEVEL": true}
+	for name := range commands {
+		code, out, errOut := tablegen(t, dir, name, "-h")
+		if code != 0 {
+			t.Errorf("%s -h = %d: %s", name, code, errOut)
+			continue
+		}
+		for _, line := range strings.Split(out, "\n") {
+			f := strings.Fields(line)
+			if !strings.HasPrefix(line, "  -") || len(f) < 2 {
+				continue // a flag line is "  -name PLACEHOLDER" (booleans have none)
+			}
+			if !allowed[f[1]] {
+				t.Errorf("tablegen %s -h: %q has placeholder %q", name, strings.TrimSpace(line), f[1])
+			}
+		}
+	}
+}
