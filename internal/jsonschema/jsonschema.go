@@ -115,7 +115,7 @@ func document() *node {
 		"One table of tablegen's table language. Each file schemas/<namespace>/<table>.yaml declares exactly one table; `tablegen generate` compiles it into Go (typed key, entity struct, codec, store, indexes, Arrow schema and scan provider).",
 		[]string{"namespace", "table", "id", "kind", "entity", "key", "columns"},
 		map[string]*node{
-			"namespace": str("Namespace of the table, in lower snake_case. It names the generated Go package (generated/<namespace>/) and the directory the file lives in. Not a Go keyword, not `main`, `internal`, `testdata` or `vendor`, and not ending in `_test`.", SnakePattern),
+			"namespace": str("Namespace of the table, in lower snake_case. It names the generated Go package (<out>/<namespace>/, out set in tablegen.yaml) and the directory the file lives in. Not a Go keyword, not `main`, `internal`, `testdata` or `vendor`, and not ending in `_test`.", SnakePattern),
 			"table":     str("Name of the table, in lower snake_case, unique within its namespace. It names the file (<table>.yaml) and the generated files (<table>.go, <table>_store.go …).", SnakePattern),
 			"id":        integer("Stable table id, unique across the schema. It is part of every stored key, so never change it and never reuse the id of a deleted table (the lock file remembers retired ids). `tablegen new` picks the next free one.", 1, math.MaxUint32),
 			"kind":      enumOf("What the table is for; decides how keys are scoped and who may read it.", kindNames, kindDocs),
