@@ -78,7 +78,7 @@ func runBreaking(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tablegen breaking: no %s committed at %s, so there is nothing to compare with; run `tablegen generate` and commit the lock file\n", compat.LockFile, base)
 		return breakingOK
 	}
-	cur, err := schema.Load(*dir)
+	cur, err := proj.loadSchemas(*dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "tablegen breaking: the current schemas do not load:\n%v\n", err)
 		return breakingCannotRun

@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/tablegen/tablegen/internal/docs"
-	"github.com/tablegen/tablegen/internal/schema"
 )
 
 // docsHeader starts every page docs.Generate writes; a Markdown file in the
@@ -45,7 +44,7 @@ func runDocs(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parseFlags(c, fset, args, stdout, stderr); !ok {
 		return code
 	}
-	s, err := schema.Load(*schemas)
+	s, err := proj.loadSchemas(*schemas)
 	if err != nil {
 		printErr(stderr, err)
 		return 1

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 
 	"github.com/tablegen/tablegen/internal/gen"
-	"github.com/tablegen/tablegen/internal/schema"
 )
 
 func init() {
@@ -30,7 +29,7 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parseFlags(c, fs, args, stdout, stderr); !ok {
 		return code
 	}
-	s, err := schema.Load(*dir)
+	s, err := proj.loadSchemas(*dir)
 	if err != nil {
 		printErr(stderr, err)
 		return 1

@@ -34,7 +34,7 @@ func (d *dirFlags) define(fs *flag.FlagSet, p *project, outUsage string) {
 // Schema and generator errors are printed to stderr, one per line.
 // It also reads the lock file and refuses schemas that reuse retired ids.
 func (d *dirFlags) load(stderr io.Writer) (*schema.Schema, map[string][]byte, *lockFile, bool) {
-	s, err := schema.Load(d.schemas)
+	s, err := d.proj.loadSchemas(d.schemas)
 	if err != nil {
 		printErr(stderr, err)
 		return nil, nil, nil, false

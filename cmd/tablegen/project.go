@@ -127,3 +127,14 @@ func (p *project) describe() string {
 	}
 	return "defaults from " + p.file
 }
+
+// loadSchemas loads the schemas in dir. When dir is tablegen.yaml's schemas
+// directory, files are named as tablegen.yaml names them (db/schemas/...),
+// relative to the module root wherever the command runs; a directory given
+// by flag is named by its last element, as schema.Load does.
+func (p *project) loadSchemas(dir string) (*schema.Schema, error) {
+	if p.file != "" && filepath.Clean(dir) == filepath.Clean(p.schemas()) {
+		return schema.LoadAs(dir, p.cfg.Schemas)
+	}
+	return schema.Load(dir)
+}

@@ -138,4 +138,3 @@ func setArchiveFile(ar *txtar.Archive, name string, data []byte) {
 	}
 	ar.Files = append(ar.Files, txtar.File{Name: name, Data: data})
 }
-

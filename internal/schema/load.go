@@ -39,9 +39,22 @@ type source struct {
 // Problems in the tables are returned together as an ErrorList; a directory
 // that cannot be read, or holds no table file, is a plain error.
 func Load(dir string) (*Schema, error) {
-	root := filepath.Clean(dir)
-	prefix := filepath.Base(root)
+	prefix := filepath.Base(filepath.Clean(dir))
 	if prefix == "." || prefix == ".." || prefix == string(filepath.Separator) {
+		prefix = ""
+	}
+	return LoadAs(dir, prefix)
+}
+
+// LoadAs is Load with the files named name/<namespace>/<table>.yaml in
+// positions and Table.File instead of by dir's last element: tablegen passes
+// the schemas directory as tablegen.yaml names it (db/schemas), so a message
+// points at the file from the module root wherever the command ran, and
+// stays the same on every machine.
+func LoadAs(dir, name string) (*Schema, error) {
+	root := filepath.Clean(dir)
+	prefix := path.Clean(filepath.ToSlash(name))
+	if prefix == "." {
 		prefix = ""
 	}
 	files, err := TableFiles(dir)

@@ -120,3 +120,19 @@ func TestLoadDepth(t *testing.T) {
 		t.Fatalf("Load = %v; want exactly the misplaced a/b/notes.yaml (a/b/c/x.yaml is too deep to read)", err)
 	}
 }
+
+// TestLoadAs: positions and Table.File name the files as given, so a
+// nested schemas directory (db/schemas) is named from the module root.
+func TestLoadAs(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "schemas")
+	if err := os.MkdirAll(filepath.Join(dir, "app"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "app", "items.yaml"), []byte(strings.Replace(minimal, "kind: shared", "kind: sharde", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := schema.LoadAs(dir, "db/schemas")
+	if err == nil || !strings.HasPrefix(err.Error(), "db/schemas/app/items.yaml:4:7: unknown kind") {
+		t.Fatalf("LoadAs = %v; want the position under db/schemas", err)
+	}
+}
