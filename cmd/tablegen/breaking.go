@@ -66,7 +66,7 @@ func runBreaking(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if strings.HasPrefix(*against, "-") {
-		return usageError(c, stderr, "--against %q is not a git revision", *against)
+		return usageError(c, fl, stderr, "--against %q is not a git revision", *against)
 	}
 
 	old, base, err := baseline(*dir, *against)

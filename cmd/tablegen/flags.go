@@ -32,7 +32,7 @@ func parseFlags(c *command, fs *flag.FlagSet, args []string, stdout, stderr io.W
 		err = fmt.Errorf("unexpected argument %q (%s takes flags only)", fs.Arg(0), c.name)
 	}
 	if err != nil {
-		return usageError(c, stderr, "%s", flagMessage(fs, err)), false
+		return usageError(c, fs, stderr, "%s", flagMessage(fs, err)), false
 	}
 	return 0, true
 }
@@ -67,8 +67,10 @@ func flagDefaults(fs *flag.FlagSet) func(io.Writer) {
 
 // usageError prints "tablegen NAME: message; see tablegen NAME -h" on one
 // line and returns the exit status of a usage error, 2. The full usage is
-// one -h away; repeating it after every typo would bury the message.
-func usageError(c *command, stderr io.Writer, format string, a ...any) int {
+// one -h away; repeating it after every typo would bury the message. fs,
+// the command's flags, is no longer printed; the parameter stays so that
+// every command calls it the same way it always has.
+func usageError(c *command, fs *flag.FlagSet, stderr io.Writer, format string, a ...any) int {
 	fmt.Fprintf(stderr, "tablegen %s: %s; see tablegen %s -h\n", c.name, fmt.Sprintf(format, a...), c.name)
 	return 2
 }
@@ -88,7 +90,7 @@ func parseInterspersed(c *command, fs *flag.FlagSet, args []string, stdout, stde
 			return nil, 0, false
 		}
 		if err != nil {
-			return nil, usageError(c, stderr, "%s", flagMessage(fs, err)), false
+			return nil, usageError(c, fs, stderr, "%s", flagMessage(fs, err)), false
 		}
 		if fs.NArg() == 0 {
 			return positional, 0, true

@@ -61,7 +61,7 @@ func runFlush(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	usageErr := func(format string, a ...any) int { return usageError(c, stderr, format, a...) }
+	usageErr := func(format string, a ...any) int { return usageError(c, fs, stderr, format, a...) }
 	switch {
 	case len(positional) != 1:
 		return usageErr("want exactly one table name NS.TABLE, got %d arguments", len(positional))

@@ -49,7 +49,7 @@ func runInit(args []string, stdout, stderr io.Writer) int {
 	}
 	src := initConfig(filepath.ToSlash(*schemas), filepath.ToSlash(*out), filepath.ToSlash(*docs), js)
 	if _, err := schema.ParseConfig(schema.ConfigFile, src); err != nil {
-		return usageError(c, stderr, "the flags do not make a valid %s:\n%v", schema.ConfigFile, err)
+		return usageError(c, fset, stderr, "the flags do not make a valid %s:\n%v", schema.ConfigFile, err)
 	}
 	p := filepath.Join(root, schema.ConfigFile)
 	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)

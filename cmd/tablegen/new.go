@@ -437,7 +437,7 @@ func cmdFailure(c *command, fset *flag.FlagSet, err error, stdout, stderr io.Wri
 	}
 	var ue *newUsageError
 	if errors.As(err, &ue) {
-		return usageError(c, stderr, "%v", err)
+		return usageError(c, fset, stderr, "%v", err)
 	}
 	fmt.Fprintf(stderr, "tablegen %s: %v\n", c.name, err)
 	return 1
