@@ -11,7 +11,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/tablegen/tablegen/internal/layout"
-	"github.com/tablegen/tablegen/internal/schema"
 	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/scan"
@@ -32,6 +31,7 @@ func init() {
 // flushFlags are flush's options; flags and the table name may come in
 // any order.
 type flushFlags struct {
+	proj *project // tablegen.yaml, for the defaults and file names
 	db, to, schemas, owner string
 	ownerSet               bool
 	rowGroup               int64
@@ -45,7 +45,7 @@ func runFlush(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	var o flushFlags
+	o := flushFlags{proj: proj}
 	fs := newFlags(c)
 	fs.StringVar(&o.db, "db", "", "read the database in `DIR` (required)")
 	fs.StringVar(&o.to, "to", "", "write the Parquet files under `DIR`/<ns>/<table>/ (required)")
@@ -87,7 +87,7 @@ func runFlush(args []string, stdout, stderr io.Writer) int {
 }
 
 func flushTable(ctx context.Context, name string, o *flushFlags, stdout io.Writer) error {
-	s, err := schema.Load(o.schemas)
+	s, err := o.proj.loadSchemas(o.schemas)
 	if err != nil {
 		return err
 	}

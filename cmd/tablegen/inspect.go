@@ -45,6 +45,7 @@ func init() {
 // inspectFlags are inspect's options; flags and the table name may come in
 // any order.
 type inspectFlags struct {
+	proj *project // tablegen.yaml, for the defaults and file names
 	db, schemas, columns, where, format string
 	limit                               int
 }
@@ -55,7 +56,7 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	var o inspectFlags
+	o := inspectFlags{proj: proj}
 	fs := newFlags(c)
 	fs.StringVar(&o.db, "db", "", "read the database in `DIR` (required)")
 	fs.StringVar(&o.schemas, "schemas", proj.schemas(), "read the tables from `DIR`/<namespace>/<table>.yaml")
@@ -86,7 +87,7 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 }
 
 func inspect(ctx context.Context, name string, o *inspectFlags, stdout, stderr io.Writer) error {
-	s, err := schema.Load(o.schemas)
+	s, err := o.proj.loadSchemas(o.schemas)
 	if err != nil {
 		return err
 	}
