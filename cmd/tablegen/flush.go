@@ -31,7 +31,7 @@ func init() {
 // flushFlags are flush's options; flags and the table name may come in
 // any order.
 type flushFlags struct {
-	proj *project // tablegen.yaml, for the defaults and file names
+	proj                   *project // tablegen.yaml, for the defaults and file names
 	db, to, schemas, owner string
 	ownerSet               bool
 	rowGroup               int64

@@ -45,7 +45,7 @@ func init() {
 // inspectFlags are inspect's options; flags and the table name may come in
 // any order.
 type inspectFlags struct {
-	proj *project // tablegen.yaml, for the defaults and file names
+	proj                                *project // tablegen.yaml, for the defaults and file names
 	db, schemas, columns, where, format string
 	limit                               int
 }
