@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -28,7 +29,7 @@ const (
 func init() {
 	register(&command{
 		name:  "breaking",
-		usage: "tablegen breaking [-schemas DIR] [--against REF] [--allow RULE_ID]...",
+		usage: "tablegen breaking [-schemas DIR] [--against REF] [--allow RULE]...",
 		summary: "Report schema changes that would misread stored data, against the lock file at HEAD or the schemas at --against REF: " +
 			"one `file:line:col: RULE_ID: message` per finding (warnings and --allow'ed ones marked); exit 1 on any error finding, 2 when it cannot compare.",
 		example: "tablegen breaking\ntablegen breaking --against origin/main --allow UNIQUE_INDEX_ADDED",
@@ -53,25 +54,19 @@ func init() {
 // (HEAD:schemas/tablegen.lock:18:1, origin/main:schemas/app/items.yaml:3:5).
 func runBreaking(args []string, stdout, stderr io.Writer) int {
 	c := commands["breaking"]
+	proj, code, ok := openProject(c, stderr)
+	if !ok {
+		return code
+	}
 	fl := newFlags(c)
-	dir := fl.String("schemas", "schemas", "the schemas `directory`, inside a git work tree")
-	against := fl.String("against", "", "compare with the schemas at this git `revision` (default: the lock file committed at HEAD)")
-	var allow []string
-	fl.Func("allow", "accept findings of `RULE_ID` on purpose (repeatable); the rules:\n"+breakingRuleList(), func(s string) error {
-		for _, r := range compat.Rules() {
-			if r.ID == s {
-				allow = append(allow, s)
-				return nil
-			}
-		}
-		return fmt.Errorf("unknown rule %q; run `tablegen breaking -h` for the list", s)
-	})
+	dir := fl.String("schemas", proj.schemas(), "read the tables from `DIR`/<namespace>/<table>.yaml, inside a git work tree")
+	against := fl.String("against", "", "compare with the schemas at git revision `REF` (default: the lock file committed at HEAD)")
+	allow := allowFlag(fl)
 	if code, ok := parseFlags(c, fl, args, stdout, stderr); !ok {
 		return code
 	}
 	if strings.HasPrefix(*against, "-") {
-		fmt.Fprintf(stderr, "tablegen breaking: --against %q is not a git revision\n", *against)
-		return breakingCannotRun
+		return usageError(c, fl, stderr, "--against %q is not a git revision", *against)
 	}
 
 	old, base, err := baseline(*dir, *against)
@@ -83,7 +78,7 @@ func runBreaking(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tablegen breaking: no %s committed at %s, so there is nothing to compare with; run `tablegen generate` and commit the lock file\n", compat.LockFile, base)
 		return breakingOK
 	}
-	cur, err := schema.Load(*dir)
+	cur, err := proj.loadSchemas(*dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "tablegen breaking: the current schemas do not load:\n%v\n", err)
 		return breakingCannotRun
@@ -94,26 +89,78 @@ func runBreaking(args []string, stdout, stderr io.Writer) int {
 		return breakingCannotRun
 	}
 
-	var broken, allowed, warnings int
-	for _, f := range compat.Compare(old, compat.Snapshot(cur, committed)) {
+	v := judge(compat.Compare(old, compat.Snapshot(cur, committed)), *allow, stdout)
+	if v.broken > 0 {
+		fmt.Fprintf(stderr, "tablegen breaking: %s against %s; fix them, or accept a rule on purpose with --allow RULE_ID\n", v, base)
+		return breakingFound
+	}
+	fmt.Fprintf(stdout, "tablegen breaking: %d %s, %s against %s\n", len(cur.Tables), breakingPlural(len(cur.Tables), "table", "tables"), v, baseName(base, *dir))
+	return breakingOK
+}
+
+// baseName names the baseline in the OK summary: the lock file at HEAD
+// (HEAD:schemas/tablegen.lock's path as the user sees it), or the revision.
+func baseName(base, dir string) string {
+	if base == "HEAD" {
+		return filepath.ToSlash(filepath.Join(dir, lockFileName)) + " at HEAD"
+	}
+	return base
+}
+
+// verdict counts the findings of one comparison.
+type verdict struct {
+	broken, allowed, warnings int
+}
+
+// String is "no breaking changes" or "2 breaking changes (1 allowed, 0
+// warnings)".
+func (v verdict) String() string {
+	s := "no breaking changes"
+	if v.broken > 0 {
+		s = fmt.Sprintf("%d breaking %s", v.broken, breakingPlural(v.broken, "change", "changes"))
+	}
+	if v.allowed+v.warnings > 0 || v.broken > 0 {
+		s += fmt.Sprintf(" (%d allowed, %d %s)", v.allowed, v.warnings, breakingPlural(v.warnings, "warning", "warnings"))
+	}
+	return s
+}
+
+// judge prints each finding on w, one `file:line:col: RULE_ID: message`
+// line (warnings and allowed errors marked), and counts them. breaking and
+// generate share it, so generate refuses exactly what breaking refuses.
+func judge(findings []compat.Finding, allow []string, w io.Writer) verdict {
+	var v verdict
+	for _, f := range findings {
 		line := f.String()
 		switch {
 		case f.Level == compat.Warning:
-			warnings++
+			v.warnings++
 		case slices.Contains(allow, f.Rule):
-			allowed++
+			v.allowed++
 			line = strings.Replace(line, ": "+f.Rule+": ", ": allowed: "+f.Rule+": ", 1)
 		default:
-			broken++
+			v.broken++
 		}
-		fmt.Fprintln(stdout, line)
+		fmt.Fprintln(w, line)
 	}
-	if broken > 0 {
-		fmt.Fprintf(stderr, "tablegen breaking: %d breaking %s against %s (%d allowed, %d %s); fix them, or accept a rule on purpose with --allow RULE_ID\n",
-			broken, breakingPlural(broken, "change", "changes"), base, allowed, warnings, breakingPlural(warnings, "warning", "warnings"))
-		return breakingFound
+	return v
+}
+
+// allowFlag defines the repeatable --allow RULE_ID of breaking and generate.
+func allowFlag(fs *flag.FlagSet) *[]string {
+	var allow []string
+	var ids []string
+	for _, r := range compat.Rules() {
+		ids = append(ids, r.ID)
 	}
-	return breakingOK
+	fs.Func("allow", "accept findings of `RULE` on purpose (repeatable); the rules:\n"+breakingRuleList(), func(s string) error {
+		if slices.Contains(ids, s) {
+			allow = append(allow, s)
+			return nil
+		}
+		return fmt.Errorf("unknown rule %q%s", s, schema.Suggest(s, ids))
+	})
+	return &allow
 }
 
 func breakingPlural(n int, one, many string) string {

@@ -9,31 +9,34 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
 
 	"github.com/tablegen/tablegen/internal/docs"
-	"github.com/tablegen/tablegen/internal/jsonschema"
 )
 
 func init() {
 	register(&command{
 		name:    "check",
 		usage:   "tablegen check [-schemas DIR] [-out DIR] [-docs DIR] [-jsonschema FILE]",
-		summary: "Regenerate in memory and compare with the output directory and the lock file (and, when named, the docs pages and the JSON Schema): exit 0 when identical, 1 with a diff when stale, 2 on usage or schema errors. This is the CI codegen check.",
-		example: "tablegen check -schemas schemas -out generated -docs docs/schema -jsonschema schemas/tablegen.schema.json",
+		summary: "Regenerate in memory and compare with the output directory and the lock file (and, when named, the docs pages and the JSON Schema): exit 0 when identical, 1 with a diff when stale, 2 on usage errors and when the schemas do not load. This is the CI codegen check.",
+		example: "tablegen check\ntablegen check -schemas schemas -out generated -docs docs/schema -jsonschema schemas/tablegen.schema.json",
 		run:     runCheck,
 	})
 }
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
 	c := commands["check"]
+	proj, code, ok := openProject(c, stderr)
+	if !ok {
+		return code
+	}
 	fs := newFlags(c)
 	var d dirFlags
-	fs.StringVar(&d.schemas, "schemas", "schemas", "directory of `<namespace>/<table>.yaml` files")
-	fs.StringVar(&d.out, "out", "generated", "output directory to compare against")
-	docsDir := fs.String("docs", "", "also compare the pages `tablegen docs` writes to `DIR` (empty: skip)")
-	schemaFile := fs.String("jsonschema", "", "also compare the JSON Schema `tablegen jsonschema` writes to `FILE` (empty: skip)")
+	d.define(fs, proj, "compare with the generated code in `DIR`")
+	docsDir := fs.String("docs", proj.docs(), "also compare the Markdown pages in `DIR` with what tablegen docs writes (empty: skip)")
+	schemaFile := fs.String("jsonschema", proj.jsonSchema(), "also compare `FILE` with what tablegen jsonschema writes (empty: skip)")
 	if code, ok := parseFlags(c, fs, args, stdout, stderr); !ok {
 		return code
 	}
@@ -64,6 +67,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
+	found := func() int { return len(stale) + len(missing) + len(extra) }
 	compare(d.out, files, old)
 	lockPath := filepath.ToSlash(lock.path)
 	switch {
@@ -73,8 +77,10 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		stale = append(stale, lockPath)
 		fmt.Fprint(stdout, unifiedDiff(lockPath, lock.have, lock.want))
 	}
+	var redo fixes
+	redo.generate = found() > 0
 	if *docsDir != "" {
-		want, err := docs.Generate(s)
+		want, err := docs.Generate(s, docsOptions(proj, d.out))
 		if err != nil {
 			fmt.Fprintf(stderr, "tablegen check: docs: %v\n", err)
 			return 2
@@ -84,24 +90,37 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "tablegen check: reading %s: %v\n", *docsDir, err)
 			return 2
 		}
+		before := found()
 		compare(filepath.ToSlash(*docsDir), want, have)
+		redo.docs = found() > before
 	}
 	if *schemaFile != "" {
-		name := filepath.ToSlash(*schemaFile)
-		have, err := os.ReadFile(*schemaFile)
-		switch {
-		case errors.Is(err, iofs.ErrNotExist):
-			missing = append(missing, name)
-		case err != nil:
-			fmt.Fprintf(stderr, "tablegen check: %v\n", err)
-			return 2
-		case !bytes.Equal(have, jsonschema.Generate()):
-			stale = append(stale, name)
-			fmt.Fprint(stdout, unifiedDiff(name, have, jsonschema.Generate()))
+		before := found()
+		for _, f := range jsonSchemaFiles(*schemaFile) {
+			name := filepath.ToSlash(f.path)
+			have, err := os.ReadFile(f.path)
+			switch {
+			case errors.Is(err, iofs.ErrNotExist):
+				missing = append(missing, name)
+			case err != nil:
+				fmt.Fprintf(stderr, "tablegen check: %v\n", err)
+				return 2
+			case !bytes.Equal(have, f.data):
+				stale = append(stale, name)
+				fmt.Fprint(stdout, unifiedDiff(name, have, f.data))
+			}
 		}
+		redo.jsonSchema = found() > before
 	}
 	if len(stale)+len(missing)+len(extra) == 0 {
-		fmt.Fprintf(stdout, "tablegen: %s and %s are up to date (%d files)\n", d.out, lockPath, len(files))
+		also := ""
+		if *docsDir != "" {
+			also += ", " + filepath.ToSlash(*docsDir)
+		}
+		if *schemaFile != "" {
+			also += ", " + filepath.ToSlash(*schemaFile)
+		}
+		fmt.Fprintf(stdout, "tablegen check: %d %s; %s (%d files), %s%s are up to date\n", len(s.Tables), breakingPlural(len(s.Tables), "table", "tables"), filepath.ToSlash(d.out), len(files), lockPath, also)
 		return 0
 	}
 	list := func(what string, names []string) {
@@ -116,7 +135,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	list("stale (differs from what the schemas generate)", stale)
 	list("missing (tablegen generates it; it is not there)", missing)
 	list("extra (generated header, but no table generates it any more)", extra)
-	fmt.Fprintf(stdout, "tablegen: %s is out of date; run `go generate ./...` (or tablegen generate) and commit the result\n", d.out)
+	fmt.Fprintf(stdout, "tablegen check: %d %s out of date; run %s and commit the result\n", found(), breakingPlural(found(), "file is", "files are"), fixCommand(proj, &d, redo, *docsDir, *schemaFile))
 	return 1
 }
 
@@ -163,3 +182,30 @@ func existingPages(dir string) (map[string][]byte, error) {
 	}
 	return pages, nil
 }
+
+// fixCommand is the command that repairs what check found stale: the
+// commands that write each checked output, with the flags that differ from
+// tablegen.yaml. Suggesting `go generate ./...` would be wrong in a module
+// whose go:generate lines do not run tablegen.
+func fixCommand(p *project, d *dirFlags, redo fixes, docsDir, schemaFile string) string {
+	flagIf := func(name, v, def string) string {
+		if filepath.Clean(v) == filepath.Clean(def) {
+			return ""
+		}
+		return " -" + name + " " + v
+	}
+	var cmds []string
+	if redo.generate {
+		cmds = append(cmds, "tablegen generate"+flagIf("schemas", d.schemas, p.schemas())+flagIf("out", d.out, p.out()))
+	}
+	if redo.docs {
+		cmds = append(cmds, "tablegen docs"+flagIf("schemas", d.schemas, p.schemas())+flagIf("out", docsDir, p.docs()))
+	}
+	if redo.jsonSchema {
+		cmds = append(cmds, "tablegen jsonschema"+flagIf("o", schemaFile, p.jsonSchema()))
+	}
+	return "`" + strings.Join(cmds, "` and `") + "`"
+}
+
+// fixes are the outputs check found stale, by the command that writes them.
+type fixes struct{ generate, docs, jsonSchema bool }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/tablegen/tablegen/internal/docs"
-	"github.com/tablegen/tablegen/internal/schema"
 )
 
 // docsHeader starts every page docs.Generate writes; a Markdown file in the
@@ -34,18 +34,22 @@ func init() {
 // Markdown reference, one page per namespace plus an index.
 func runDocs(args []string, stdout, stderr io.Writer) int {
 	c := commands["docs"]
+	proj, code, ok := openProject(c, stderr)
+	if !ok {
+		return code
+	}
 	fset := newFlags(c)
-	schemas := fset.String("schemas", "schemas", "read tables from `DIR`/<namespace>/<table>.yaml")
-	out := fset.String("out", filepath.Join("docs", "schema"), "write the Markdown pages to `DIR`")
+	schemas := schemasFlag(fset, proj)
+	out := fset.String("out", cmp.Or(proj.docs(), filepath.Join("docs", "schema")), "write the Markdown pages to `DIR`")
 	if code, ok := parseFlags(c, fset, args, stdout, stderr); !ok {
 		return code
 	}
-	s, err := schema.Load(*schemas)
+	s, err := proj.loadSchemas(*schemas)
 	if err != nil {
 		printErr(stderr, err)
 		return 1
 	}
-	pages, err := docs.Generate(s)
+	pages, err := docs.Generate(s, docsOptions(proj, proj.out()))
 	if err != nil {
 		fmt.Fprintf(stderr, "tablegen docs: %v\n", err)
 		return 1
@@ -116,4 +120,15 @@ func writeDocs(dir string, pages map[string][]byte) (int, []string, error) {
 		changed++
 	}
 	return changed, removed, nil
+}
+
+// docsOptions tells the docs pages where the generated code of out lives:
+// its import path (the pages show `import "example.com/app/internal/db/billing"`,
+// not a guess). Without a module the pages fall back to the directory.
+func docsOptions(p *project, out string) docs.Options {
+	o, err := p.genOptions(out)
+	if err != nil {
+		return docs.Options{ImportPath: filepath.ToSlash(out)}
+	}
+	return docs.Options{ImportPath: o.ImportPath}
 }

@@ -11,7 +11,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/tablegen/tablegen/internal/layout"
-	"github.com/tablegen/tablegen/internal/schema"
 	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/scan"
@@ -32,6 +31,7 @@ func init() {
 // flushFlags are flush's options; flags and the table name may come in
 // any order.
 type flushFlags struct {
+	proj                   *project // tablegen.yaml, for the defaults and file names
 	db, to, schemas, owner string
 	ownerSet               bool
 	rowGroup               int64
@@ -41,18 +41,22 @@ type flushFlags struct {
 
 func runFlush(args []string, stdout, stderr io.Writer) int {
 	c := commands["flush"]
-	var o flushFlags
+	proj, code, ok := openProject(c, stderr)
+	if !ok {
+		return code
+	}
+	o := flushFlags{proj: proj}
 	fs := newFlags(c)
-	fs.StringVar(&o.db, "db", "", "database directory (required)")
-	fs.StringVar(&o.to, "to", "", "root directory of the Parquet files (required); files go to <to>/<ns>/<table>/")
-	fs.StringVar(&o.schemas, "schemas", "schemas", "directory of `<namespace>/<table>.yaml` files")
-	fs.Func("owner", "flush only this owner's rows (user and stream tables)", func(s string) error {
+	fs.StringVar(&o.db, "db", "", "read the database in `DIR` (required)")
+	fs.StringVar(&o.to, "to", "", "write the Parquet files under `DIR`/<ns>/<table>/ (required)")
+	fs.StringVar(&o.schemas, "schemas", proj.schemas(), "read the tables from `DIR`/<namespace>/<table>.yaml")
+	fs.Func("owner", "flush only the rows of owner `ID` (user and stream tables)", func(s string) error {
 		o.owner, o.ownerSet = s, true
 		return nil
 	})
-	fs.Int64Var(&o.rowGroup, "row-group", flush.DefaultRowGroupSize, "rows per Parquet row group")
-	fs.StringVar(&o.dictionary, "dictionary", "strings", "columns with Parquet dictionary encoding: strings (string, enum and json columns), all, or none")
-	fs.IntVar(&o.zstdLevel, "zstd-level", flush.DefaultZstdLevel, "ZSTD compression level, 1 (fastest) to 22 (smallest files)")
+	fs.Int64Var(&o.rowGroup, "row-group", flush.DefaultRowGroupSize, "write `N` rows per Parquet row group")
+	fs.StringVar(&o.dictionary, "dictionary", "strings", "dictionary-encode the columns in `SET`: strings (string, enum and json columns), all, or none")
+	fs.IntVar(&o.zstdLevel, "zstd-level", flush.DefaultZstdLevel, "compress with ZSTD `LEVEL`, 1 (fastest) to 22 (smallest files)")
 	positional, code, ok := parseInterspersed(c, fs, args, stdout, stderr)
 	if !ok {
 		return code
@@ -83,7 +87,7 @@ func runFlush(args []string, stdout, stderr io.Writer) int {
 }
 
 func flushTable(ctx context.Context, name string, o *flushFlags, stdout io.Writer) error {
-	s, err := schema.Load(o.schemas)
+	s, err := o.proj.loadSchemas(o.schemas)
 	if err != nil {
 		return err
 	}

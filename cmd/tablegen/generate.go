@@ -6,13 +6,15 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/tablegen/tablegen/internal/compat"
 )
 
 func init() {
 	register(&command{
 		name:    "generate",
-		usage:   "tablegen generate [-schemas DIR] [-out DIR]",
-		summary: "Generate Go code for every table under the schemas directory; remove generated files no table produces any more.",
+		usage:   "tablegen generate [-schemas DIR] [-out DIR] [--allow RULE]...",
+		summary: "Generate Go code for every table under the schemas directory and update the lock file; remove generated files no table produces any more. A change that `tablegen breaking` refuses against the lock file is refused (exit 1, nothing written) unless --allow'ed.",
 		example: "tablegen generate -schemas schemas -out generated",
 		run:     runGenerate,
 	})
@@ -20,16 +22,29 @@ func init() {
 
 func runGenerate(args []string, stdout, stderr io.Writer) int {
 	c := commands["generate"]
+	proj, code, ok := openProject(c, stderr)
+	if !ok {
+		return code
+	}
 	fs := newFlags(c)
 	var d dirFlags
-	fs.StringVar(&d.schemas, "schemas", "schemas", "directory of `<namespace>/<table>.yaml` files")
-	fs.StringVar(&d.out, "out", "generated", "output directory; package <namespace> goes to DIR/<namespace>, its import path comes from the enclosing go.mod")
+	d.define(fs, proj, "write package <namespace> to `DIR`/<namespace>; its import path is tablegen.yaml's package, else the enclosing go.mod's")
+	allow := allowFlag(fs)
 	if code, ok := parseFlags(c, fs, args, stdout, stderr); !ok {
 		return code
 	}
-	_, files, lock, ok := d.load(stderr)
+	s, files, lock, ok := d.load(stderr)
 	if !ok {
 		return 1
+	}
+	// The lock file must never silently absorb a break: what breaking
+	// would refuse against it, generate refuses too, before writing.
+	if lock.prev != nil {
+		v := judge(compat.Compare(lock.prev, compat.Build(s, lock.prev)), *allow, stderr)
+		if v.broken > 0 {
+			fmt.Fprintf(stderr, "tablegen generate: %s against %s; nothing was written: fix them, or accept a rule on purpose with --allow RULE\n", v, filepath.ToSlash(lock.path))
+			return 1
+		}
 	}
 	old, err := existing(d.out)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -47,20 +46,25 @@ func init() {
 // inspectFlags are inspect's options; flags and the table name may come in
 // any order.
 type inspectFlags struct {
+	proj                                *project // tablegen.yaml, for the defaults and file names
 	db, schemas, columns, where, format string
 	limit                               int
 }
 
 func runInspect(args []string, stdout, stderr io.Writer) int {
 	c := commands["inspect"]
-	var o inspectFlags
+	proj, code, ok := openProject(c, stderr)
+	if !ok {
+		return code
+	}
+	o := inspectFlags{proj: proj}
 	fs := newFlags(c)
-	fs.StringVar(&o.db, "db", "", "database directory (required)")
-	fs.StringVar(&o.schemas, "schemas", "schemas", "directory of `<namespace>/<table>.yaml` files")
-	fs.StringVar(&o.columns, "columns", "", "comma-separated columns to print, in order (default: all)")
-	fs.StringVar(&o.where, "where", "", "filter, e.g. \"role = 'dba' AND (email IS NULL OR email LIKE 'a%')\"")
-	fs.IntVar(&o.limit, "limit", 0, "print at most N rows (0: all)")
-	fs.StringVar(&o.format, "format", "table", "output: table (aligned per batch of 8192 rows), csv, json (one object per line) or arrow (IPC stream)")
+	fs.StringVar(&o.db, "db", "", "read the database in `DIR` (required)")
+	fs.StringVar(&o.schemas, "schemas", proj.schemas(), "read the tables from `DIR`/<namespace>/<table>.yaml")
+	fs.StringVar(&o.columns, "columns", "", "print the columns in `LIST` (comma-separated), in order (default: all)")
+	fs.StringVar(&o.where, "where", "", "print the rows that match `EXPR`, e.g. \"role = 'dba' AND (email IS NULL OR email LIKE 'a%')\"")
+	fs.IntVar(&o.limit, "limit", 0, "print at most `N` rows (0: all)")
+	fs.StringVar(&o.format, "format", "table", "write rows as `FORMAT`: table (aligned per batch of 8192 rows; NULL for null), csv (RFC 4180; null is an empty unquoted field, an empty string is \"\"), json (one object per line; null) or arrow (IPC stream). Bytes are 0x-prefixed hex in table and csv and base64 in json (as encoding/json writes []byte); timestamps are RFC 3339 in UTC with 6 fraction digits")
 	positional, code, ok := parseInterspersed(c, fs, args, stdout, stderr)
 	if !ok {
 		return code
@@ -84,7 +88,7 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 }
 
 func inspect(ctx context.Context, name string, o *inspectFlags, stdout, stderr io.Writer) error {
-	s, err := schema.Load(o.schemas)
+	s, err := o.proj.loadSchemas(o.schemas)
 	if err != nil {
 		return err
 	}
@@ -124,23 +128,37 @@ func inspect(ctx context.Context, name string, o *inspectFlags, stdout, stderr i
 	return writeRows(withRowCounter(rdr, stdout, stderr, "inspect "+name), o.format, stdout)
 }
 
-// findTable finds NS.TABLE, suggesting the nearest names when it is missing.
+// findTable finds NS.TABLE, suggesting the nearest table or namespace when
+// it is missing.
 func findTable(s *schema.Schema, name string) (*schema.Table, error) {
-	var names []string
+	var names, namespaces []string
 	for _, t := range s.Tables {
 		if t.FullName() == name {
 			return t, nil
 		}
 		names = append(names, t.FullName())
+		if !slices.Contains(namespaces, t.Namespace) {
+			namespaces = append(namespaces, t.Namespace)
+		}
 	}
-	if !strings.Contains(name, ".") {
+	ns, table, qualified := strings.Cut(name, ".")
+	if !qualified {
 		for _, t := range s.Tables {
 			if t.Name == name {
 				return nil, fmt.Errorf("unknown table %q; did you mean %q? tables are named NS.TABLE", name, t.FullName())
 			}
 		}
 	}
-	return nil, fmt.Errorf("unknown table %q; the schemas declare: %s", name, strings.Join(names, ", "))
+	if best, ok := schema.Closest(name, names); ok {
+		return nil, fmt.Errorf("unknown table %q; did you mean %q?", name, best)
+	}
+	if qualified && !slices.Contains(namespaces, ns) {
+		if best, ok := schema.Closest(ns, namespaces); ok {
+			return nil, fmt.Errorf("unknown namespace %q in %q; did you mean %q (%s.%s)?", ns, name, best, best, table)
+		}
+		return nil, fmt.Errorf("unknown namespace %q in %q; the schemas declare the namespaces %s", ns, name, strings.Join(namespaces, ", "))
+	}
+	return nil, fmt.Errorf("unknown table %q%s", name, schema.Suggest(name, names))
 }
 
 // whereError shows the filter with a caret under the offending token.
@@ -186,29 +204,50 @@ func writeArrow(rdr array.RecordReader, w io.Writer) error {
 	return iw.Close()
 }
 
+// writeCSV writes RFC 4180 CSV in which null and the empty string differ,
+// as in PostgreSQL's CSV format: a null is an empty unquoted field, an empty
+// string (or bytes, or json) is "" (encoding/csv cannot tell them apart,
+// so fields are quoted here).
 func writeCSV(rdr array.RecordReader, w io.Writer) error {
-	cw := csv.NewWriter(w)
-	header := make([]string, rdr.Schema().NumFields())
-	for i, f := range rdr.Schema().Fields() {
-		header[i] = f.Name
+	fields := rdr.Schema().Fields()
+	var line []byte
+	for i, f := range fields {
+		line = appendCSVField(line, i, f.Name, true)
 	}
-	if err := cw.Write(header); err != nil {
+	line = append(line, '\n')
+	if _, err := w.Write(line); err != nil {
 		return err
 	}
-	rec := make([]string, len(header))
 	for rdr.Next() {
 		b := rdr.RecordBatch()
 		for i := range int(b.NumRows()) {
-			for j := range rec {
-				rec[j] = textValue(b.Column(j), i, "")
+			line = line[:0]
+			for j := range fields {
+				col := b.Column(j)
+				line = appendCSVField(line, j, textValue(col, i, ""), !col.IsNull(i))
 			}
-			if err := cw.Write(rec); err != nil {
+			line = append(line, '\n')
+			if _, err := w.Write(line); err != nil {
 				return err
 			}
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return nil
+}
+
+// appendCSVField appends field i of a CSV record: quoted when it holds a
+// separator, quote, line break or leading space, or when it is an empty
+// value (not null).
+func appendCSVField(dst []byte, i int, v string, notNull bool) []byte {
+	if i > 0 {
+		dst = append(dst, ',')
+	}
+	if (v == "" && notNull) || strings.ContainsAny(v, ",\"\r\n") || strings.HasPrefix(v, " ") {
+		dst = append(dst, '"')
+		dst = append(dst, strings.ReplaceAll(v, `"`, `""`)...)
+		return append(dst, '"')
+	}
+	return append(dst, v...)
 }
 
 func writeTable(rdr array.RecordReader, w io.Writer) error {
@@ -281,8 +320,12 @@ func writeJSON(rdr array.RecordReader, w io.Writer) error {
 	return nil
 }
 
+// timestampFormat is RFC 3339 with a fixed microsecond fraction: every
+// timestamp of a column has the same width, and sorts as text.
+const timestampFormat = "2006-01-02T15:04:05.000000Z07:00"
+
 // textValue renders one cell for table and csv output: timestamps in RFC
-// 3339 (UTC), durations in Go syntax, uuids in their text form, bytes as
+// 3339 (UTC, 6 fraction digits), durations in Go syntax, uuids in their text form, bytes as
 // 0x-prefixed hex, json as its text.
 func textValue(a arrow.Array, i int, null string) string {
 	if a.IsNull(i) {
@@ -294,7 +337,7 @@ func textValue(a arrow.Array, i int, null string) string {
 	case *array.Binary:
 		return "0x" + hex.EncodeToString(x.Value(i))
 	case *array.Timestamp:
-		return time.UnixMicro(int64(x.Value(i))).UTC().Format(time.RFC3339Nano)
+		return time.UnixMicro(int64(x.Value(i))).UTC().Format(timestampFormat)
 	case *array.Duration:
 		return (time.Duration(x.Value(i)) * time.Microsecond).String()
 	case *extensions.UUIDArray:

@@ -127,11 +127,12 @@ func TestInspectTable(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	want := `user_id  role  email              created_at            prefs              avatar  score
-alice    dba   alice@example.com  2026-01-01T00:00:00Z  {"theme": "dark"}  NULL    4.5
-bob      user  NULL               2025-12-31T00:00:00Z  NULL               0xcafe  0
-carol    dba   "anne\tx"          2026-01-02T12:00:00Z  NULL               NULL    -1
-dave     user  dave@example.com   2026-01-01T01:00:00Z  NULL               NULL    0
+	// Timestamps have a fixed 6-digit fraction, so a column is one width.
+	want := `user_id  role  email              created_at                   prefs              avatar  score
+alice    dba   alice@example.com  2026-01-01T00:00:00.000000Z  {"theme": "dark"}  NULL    4.5
+bob      user  NULL               2025-12-31T00:00:00.000000Z  NULL               0xcafe  0
+carol    dba   "anne\tx"          2026-01-02T12:00:00.000000Z  NULL               NULL    -1
+dave     user  dave@example.com   2026-01-01T01:00:00.000000Z  NULL               NULL    0
 `
 	if out != want {
 		t.Fatalf("got\n%s\nwant\n%s", out, want)
@@ -159,8 +160,8 @@ func TestInspectJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	want := `{"user_id":"alice","role":"dba","email":"alice@example.com","created_at":"2026-01-01T00:00:00Z","prefs":{"theme":"dark"},"avatar":null,"score":4.5}
-{"user_id":"carol","role":"dba","email":"anne\tx","created_at":"2026-01-02T12:00:00Z","prefs":null,"avatar":null,"score":-1}
+	want := `{"user_id":"alice","role":"dba","email":"alice@example.com","created_at":"2026-01-01T00:00:00.000000Z","prefs":{"theme":"dark"},"avatar":null,"score":4.5}
+{"user_id":"carol","role":"dba","email":"anne\tx","created_at":"2026-01-02T12:00:00.000000Z","prefs":null,"avatar":null,"score":-1}
 `
 	if out != want {
 		t.Fatalf("got\n%s\nwant\n%s", out, want)
@@ -207,7 +208,12 @@ func TestInspectErrors(t *testing.T) {
 		{[]string{"-db", db, "-schemas", schemas, "app.users", "-where", "role = 'dba' AND created_at > 'yesterday'"}, 1,
 			"1:31: literal 'yesterday' does not fit column \"created_at\" (timestamp)"},
 		{[]string{"-db", db, "-schemas", schemas, "users"}, 1, `unknown table "users"; did you mean "app.users"?`},
-		{[]string{"-db", db, "-schemas", schemas, "app.user"}, 1, `unknown table "app.user"; the schemas declare: app.users`},
+		{[]string{"-db", db, "-schemas", schemas, "app.user"}, 1, `unknown table "app.user"; did you mean "app.users"?`},
+		{[]string{"-db", db, "-schemas", schemas, "app.zzz"}, 1, `unknown table "app.zzz"; expected one of app.users`},
+		{[]string{"-db", db, "-schemas", schemas, "apq.widgets"}, 1, `unknown namespace "apq" in "apq.widgets"; did you mean "app" (app.widgets)?`},
+		{[]string{"-db", db, "-schemas", schemas, "billing.users2"}, 1, `unknown namespace "billing" in "billing.users2"; the schemas declare the namespaces app`},
+		{[]string{"-db", db, "-schemas", schemas, "app.users", "-owner", "x"}, 2, "tablegen inspect: unknown flag -owner; see tablegen inspect -h\n"},
+		{[]string{"-db", db, "-schemas", schemas, "app.users", "-limt", "3"}, 2, "tablegen inspect: unknown flag -limt; did you mean -limit?; see tablegen inspect -h\n"},
 		{[]string{"-db", db, "-schemas", schemas, "app.users", "-columns", "nope"}, 1, `unknown column "nope"`},
 		{[]string{"-db", filepath.Join(db, "missing"), "-schemas", schemas, "app.users"}, 1, "no database there"},
 		{[]string{"-schemas", schemas, "app.users"}, 2, "-db is required"},
@@ -222,5 +228,31 @@ func TestInspectErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(db, "missing")); !os.IsNotExist(err) {
 		t.Errorf("inspect created a database at a missing -db: %v", err)
+	}
+}
+
+// TestInspectCSVNull: in CSV a null is an empty unquoted field and bytes are
+// 0x-prefixed hex, as in the table format; an empty string is "" so the two
+// stay distinguishable.
+func TestInspectCSVNull(t *testing.T) {
+	schemas, db := inspectFixture(t)
+	code, out, errOut := runCmd(t, "inspect", "-db", db, "-schemas", schemas, "app.users", "-columns", "user_id,email,avatar,created_at", "-format", "csv", "-where", "user_id = 'bob'")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if want := "user_id,email,avatar,created_at\nbob,,0xcafe,2025-12-31T00:00:00.000000Z\n"; out != want {
+		t.Fatalf("got %q, want %q", out, want)
+	}
+	for _, c := range []struct {
+		v       string
+		notNull bool
+		want    string
+	}{
+		{"", false, ""}, {"", true, `""`}, {"a,b", true, `"a,b"`}, {`say "hi"`, true, `"say ""hi"""`},
+		{"two\nlines", true, "\"two\nlines\""}, {" lead", true, `" lead"`}, {`\N`, true, `\N`},
+	} {
+		if got := string(appendCSVField(nil, 0, c.v, c.notNull)); got != c.want {
+			t.Errorf("appendCSVField(%q, notNull=%t) = %s; want %s", c.v, c.notNull, got, c.want)
+		}
 	}
 }

@@ -3,9 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/tablegen/tablegen/internal/gen"
-	"github.com/tablegen/tablegen/internal/schema"
 )
 
 func init() {
@@ -20,22 +20,34 @@ func init() {
 
 func runLint(args []string, stdout, stderr io.Writer) int {
 	c := commands["lint"]
+	proj, code, ok := openProject(c, stderr)
+	if !ok {
+		return code
+	}
 	fs := newFlags(c)
-	dir := fs.String("schemas", "schemas", "directory of `<namespace>/<table>.yaml` files")
+	dir := schemasFlag(fs, proj)
 	if code, ok := parseFlags(c, fs, args, stdout, stderr); !ok {
 		return code
 	}
-	s, err := schema.Load(*dir)
+	s, err := proj.loadSchemas(*dir)
 	if err != nil {
+		printErr(stderr, err)
+		return 1
+	}
+	if err := proj.cfg.CheckGoTypes(s); err != nil {
 		printErr(stderr, err)
 		return 1
 	}
 	// The generator's own checks (Go name collisions between tables) are part
 	// of "valid": run it without writing.
-	if _, err := gen.Generate(s, gen.Options{ImportPath: "lint.invalid/generated"}); err != nil {
+	opts, err := proj.genOptions(proj.out())
+	if err != nil {
+		opts.ImportPath = "lint.invalid/generated" // lint needs no module
+	}
+	if _, err := gen.Generate(s, opts); err != nil {
 		printErr(stderr, err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "tablegen: %d tables in %s are valid\n", len(s.Tables), *dir)
+	fmt.Fprintf(stdout, "tablegen lint: %d %s in %s, no errors\n", len(s.Tables), breakingPlural(len(s.Tables), "table", "tables"), filepath.ToSlash(*dir))
 	return 0
 }

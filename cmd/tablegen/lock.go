@@ -20,7 +20,8 @@ const lockName = "tablegen.lock"
 // the schemas imply now.
 type lockFile struct {
 	path string
-	have []byte // nil when the file does not exist yet
+	have []byte       // nil when the file does not exist yet
+	prev *compat.Lock // have, parsed; nil when there is none
 	want []byte
 }
 
@@ -47,6 +48,7 @@ func readLock(dir string, s *schema.Schema, stderr io.Writer) (*lockFile, bool) 
 			return nil, false
 		}
 	}
+	l.prev = prev
 	if errs := compat.CheckRetired(s, prev); len(errs) > 0 {
 		printErr(stderr, errs)
 		return nil, false

@@ -1,30 +1,37 @@
 // Command tablegen compiles YAML table declarations into typed Go: keys,
 // entities, codecs, stores with secondary indexes, and their tests.
 //
+//	tablegen init                                  write tablegen.yaml at the module root
 //	tablegen generate [-schemas DIR] [-out DIR]   write generated code
 //	tablegen check    [-schemas DIR] [-out DIR]   fail when generated code is stale (CI)
 //	tablegen lint     [-schemas DIR]              validate the schemas only
 //	tablegen version                              print the build's version
 //
-// Every command takes -h. Exit status: 0 success, 1 the command's check
-// failed (stale output, schema errors found by lint or generate), 2 usage
-// errors, and for check also schema errors (so CI tells "stale" from
-// "broken").
+// Every command reads the nearest tablegen.yaml (found like go.mod, up to
+// the module root) for its defaults; flags override it. Every command takes
+// -h. Exit status: 0 success; 1 the command's finding (stale output, schema
+// errors found by lint, generate or docs, breaking changes, a failed read);
+// 2 usage errors (flags, arguments, tablegen.yaml), and for check and
+// breaking also schemas that do not load (so CI tells "stale" or "breaking"
+// from "broken").
 //
 // Commands live one per file and register themselves from init, so a new
 // command is a new file: main.go never changes.
 package main
 
-//go:generate go run . generate -schemas ../../schemas -out ../../generated
-//go:generate go run . jsonschema -o ../../schemas/tablegen.schema.json
-//go:generate go run . docs -schemas ../../schemas -out ../../docs/schema
+//go:generate go run . generate
+//go:generate go run . jsonschema
+//go:generate go run . docs
 
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/tablegen/tablegen/internal/schema"
 )
 
 // command is one subcommand of tablegen.
@@ -70,8 +77,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "tablegen: unknown command %q\n\n", args[0])
-		printCommands(stderr)
+		names := slices.Sorted(maps.Keys(commands))
+		hint := ""
+		if s, ok := schema.Closest(args[0], names); ok {
+			hint = fmt.Sprintf("; did you mean %q?", s)
+		}
+		fmt.Fprintf(stderr, "tablegen: unknown command %q%s; see tablegen help\n", args[0], hint)
 		return 2
 	}
 	return c.run(args[1:], stdout, stderr)

@@ -163,7 +163,7 @@ func TestSchemaErrors(t *testing.T) {
 
 func TestLint(t *testing.T) {
 	dir := testModule(t)
-	if code, out, errOut := tablegen(t, dir, "lint"); code != 0 || out != "tablegen: 1 tables in schemas are valid\n" {
+	if code, out, errOut := tablegen(t, dir, "lint"); code != 0 || out != "tablegen lint: 1 table in schemas, no errors\n" {
 		t.Fatalf("lint = %d\n%s%s", code, out, errOut)
 	}
 }
@@ -177,12 +177,14 @@ func TestCommandUsage(t *testing.T) {
 	}{
 		{nil, 2, "usage: tablegen <command> [flags]"},
 		{[]string{"help"}, 0, "  check     "},
-		{[]string{"frobnicate"}, 2, `tablegen: unknown command "frobnicate"`},
+		{[]string{"frobnicate"}, 2, "tablegen: unknown command \"frobnicate\"; see tablegen help\n"},
+		{[]string{"genrate"}, 2, "tablegen: unknown command \"genrate\"; did you mean \"generate\"?; see tablegen help\n"},
 		{[]string{"generate", "-h"}, 0, "usage: tablegen generate [-schemas DIR] [-out DIR]"},
-		{[]string{"check", "-h"}, 0, "example:\n  tablegen check -schemas schemas -out generated"},
-		{[]string{"lint", "-h"}, 0, "-schemas <namespace>/<table>.yaml"},
+		{[]string{"check", "-h"}, 0, "example:\n  tablegen check\n  tablegen check -schemas schemas -out generated"},
+		{[]string{"lint", "-h"}, 0, "  -schemas DIR\n"},
 		{[]string{"version", "-h"}, 0, "usage: tablegen version"},
-		{[]string{"generate", "-nope"}, 2, "tablegen generate: flag provided but not defined: -nope\nusage: tablegen generate"},
+		{[]string{"generate", "-nope"}, 2, "tablegen generate: unknown flag -nope; see tablegen generate -h\n"},
+		{[]string{"generate", "-schema", "x"}, 2, "tablegen generate: unknown flag -schema; did you mean -schemas?; see tablegen generate -h\n"},
 		{[]string{"check", "stray"}, 2, `tablegen check: unexpected argument "stray"`},
 	} {
 		code, out, errOut := tablegen(t, dir, tc.args...)
@@ -190,7 +192,9 @@ func TestCommandUsage(t *testing.T) {
 		if tc.code != 0 {
 			got = errOut
 		}
-		if code != tc.code || !strings.Contains(got, tc.out) {
+		// A usage error is one line: the message and where to look.
+		oneLine := tc.code == 0 || len(tc.args) == 0 || strings.Count(errOut, "\n") == 1
+		if code != tc.code || !strings.Contains(got, tc.out) || !oneLine {
 			t.Errorf("tablegen %v = %d\nstdout: %s\nstderr: %s\nwant %d and %q", tc.args, code, out, errOut, tc.code, tc.out)
 		}
 	}
@@ -227,5 +231,30 @@ func TestVersionString(t *testing.T) {
 	}
 	if got := versionString(nil, false); !strings.Contains(got, "unknown version") {
 		t.Errorf("versionString without build info = %q", got)
+	}
+}
+
+// TestHelpPlaceholders: every flag in every command's -h names its value
+// with a placeholder that says what it is (-schemas DIR, -o FILE), never the
+// flag package's fallback ("string", "value") or a fragment of its text.
+func TestHelpPlaceholders(t *testing.T) {
+	dir := testModule(t)
+	allowed := map[string]bool{"DIR": true, "FILE": true, "REF": true, "RULE": true, "N": true, "EXPR": true,
+		"LIST": true, "FORMAT": true, "ID": true, "KIND": true, "SET": true, "LEVEL": true}
+	for name := range commands {
+		code, out, errOut := tablegen(t, dir, name, "-h")
+		if code != 0 {
+			t.Errorf("%s -h = %d: %s", name, code, errOut)
+			continue
+		}
+		for _, line := range strings.Split(out, "\n") {
+			f := strings.Fields(line)
+			if !strings.HasPrefix(line, "  -") || len(f) < 2 {
+				continue // a flag line is "  -name PLACEHOLDER" (booleans have none)
+			}
+			if !allowed[f[1]] {
+				t.Errorf("tablegen %s -h: %q has placeholder %q", name, strings.TrimSpace(line), f[1])
+			}
+		}
 	}
 }

@@ -62,10 +62,10 @@ func (e *newUsageError) Error() string { return e.msg }
 
 // parseNewArgs reads `NS.TABLE [--kind K] [-schemas DIR]`. Flags may come
 // before or after the table name, as in `tablegen new chat.reactions --kind user`.
-func parseNewArgs(fset *flag.FlagSet, args []string) (*newRequest, error) {
+func parseNewArgs(fset *flag.FlagSet, args []string, schemas string) (*newRequest, error) {
 	req := &newRequest{}
-	kind := fset.String("kind", string(schema.KindShared), "table kind: system, shared, user or stream")
-	fset.StringVar(&req.schemas, "schemas", "schemas", "the schemas directory; the table is written to DIR/<namespace>/<table>.yaml")
+	kind := fset.String("kind", string(schema.KindShared), "table `KIND`: system, shared, user or stream")
+	fset.StringVar(&req.schemas, "schemas", schemas, "write the table to `DIR`/<namespace>/<table>.yaml")
 	var positional []string
 	for {
 		if err := parseOwnFlags(fset, args); err != nil {
@@ -97,7 +97,7 @@ func parseNewArgs(fset *flag.FlagSet, args []string) (*newRequest, error) {
 	req.namespace, req.table = ns, table
 	kinds := []string{string(schema.KindSystem), string(schema.KindShared), string(schema.KindUser), string(schema.KindStream)}
 	if !slices.Contains(kinds, *kind) {
-		return nil, &newUsageError{fmt.Sprintf("unknown kind %q%s (kinds: %s)", *kind, closestName(*kind, kinds), strings.Join(kinds, ", "))}
+		return nil, &newUsageError{fmt.Sprintf("unknown kind %q%s", *kind, schema.Suggest(*kind, kinds))}
 	}
 	req.kind = schema.Kind(*kind)
 	return req, nil
@@ -226,33 +226,39 @@ type scannedTable struct {
 	} `yaml:"key"`
 }
 
-// scanTables reads every *.yaml under dir. A missing dir is an empty schema
-// (the first table of a new project). A file that is not YAML at all is an
+// scanTables reads the table files of dir (schema.TableFiles: two levels,
+// never a whole tree). A missing dir, or one without table files, is an
+// empty schema (the first table of a new project). A file that is not YAML at all is an
 // error, because its table id cannot be known.
 func scanTables(dir string) (*tableScan, error) {
 	s := &tableScan{files: map[string][]byte{}}
 	root := filepath.Clean(dir)
 	prefix := filepath.Base(root)
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if errors.Is(err, fs.ErrNotExist) && p == root {
-			return fs.SkipAll
+	rels, err := schema.TableFiles(root)
+	switch {
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, schema.ErrNoTableFiles):
+		return s, nil
+	case err != nil:
+		return nil, fmt.Errorf("reading the schemas directory %s: %w", dir, err)
+	}
+	if err := s.read(root, prefix, rels); err != nil {
+		return nil, fmt.Errorf("reading the schemas directory %s: %w", dir, err)
+	}
+	return s, nil
+}
+
+// read adds the table files rels of root to s.
+func (s *tableScan) read(root, prefix string, rels []string) error {
+	for _, rel := range rels {
+		if path.Ext(rel) != ".yaml" {
+			continue
 		}
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || filepath.Ext(p) != ".yaml" {
-			return nil
-		}
+		p := filepath.Join(root, filepath.FromSlash(rel))
 		src, err := os.ReadFile(p)
 		if err != nil {
 			return err
 		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return err
-		}
-		name := path.Join(prefix, filepath.ToSlash(rel))
-		s.files[name] = src
+		s.files[path.Join(prefix, rel)] = src
 		t := scannedTable{file: p}
 		if err := yaml.Unmarshal(src, &t); err != nil {
 			var typeErr *yaml.TypeError
@@ -263,12 +269,8 @@ func scanTables(dir string) (*tableScan, error) {
 			// the loader reports it; the other fields are still usable.
 		}
 		s.tables = append(s.tables, t)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("reading the schemas directory %s: %w", dir, err)
 	}
-	return s, nil
+	return nil
 }
 
 // goNames are the entity and key type names used in namespace ns: a new
@@ -389,42 +391,6 @@ func snakeSuggestion(s string) string {
 	return out
 }
 
-// closestName suggests the closest of options to s when it is a likely typo
-// (edit distance at most 2), formatted as `; did you mean "x"?`, or "".
-func closestName(s string, options []string) string {
-	best, bestD := "", 3
-	for _, o := range options {
-		if d := levenshtein(s, o); d < bestD {
-			best, bestD = o, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean %q?", best)
-}
-
-// levenshtein is the Levenshtein distance between a and b, in bytes.
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
-
 func init() {
 	register(&command{
 		name:    "new",
@@ -438,8 +404,12 @@ func init() {
 // runNew is the `tablegen new` command.
 func runNew(args []string, stdout, stderr io.Writer) int {
 	c := commands["new"]
+	proj, code, ok := openProject(c, stderr)
+	if !ok {
+		return code
+	}
 	fset := newFlags(c)
-	req, err := parseNewArgs(fset, args)
+	req, err := parseNewArgs(fset, args, proj.schemas())
 	if err != nil {
 		return cmdFailure(c, fset, err, stdout, stderr)
 	}
@@ -465,12 +435,11 @@ func cmdFailure(c *command, fset *flag.FlagSet, err error, stdout, stderr io.Wri
 		printUsage(stdout, c, defaults)
 		return 0
 	}
-	fmt.Fprintf(stderr, "tablegen %s: %v\n", c.name, err)
 	var ue *newUsageError
 	if errors.As(err, &ue) {
-		printUsage(stderr, c, defaults)
-		return 2
+		return usageError(c, fset, stderr, "%v", err)
 	}
+	fmt.Fprintf(stderr, "tablegen %s: %v\n", c.name, err)
 	return 1
 }
 
@@ -482,5 +451,5 @@ func parseOwnFlags(fset *flag.FlagSet, args []string) error {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return err
 	}
-	return &newUsageError{err.Error()}
+	return &newUsageError{flagMessage(fset, err)}
 }

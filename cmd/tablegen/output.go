@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -15,17 +16,30 @@ import (
 	"github.com/tablegen/tablegen/internal/schema"
 )
 
-// dirFlags are the -schemas and -out flags shared by generate and check.
+// dirFlags are the -schemas and -out flags shared by generate and check,
+// with the project they default from.
 type dirFlags struct {
+	proj         *project
 	schemas, out string
+}
+
+// define adds -schemas and -out to fs, defaulting to tablegen.yaml's.
+func (d *dirFlags) define(fs *flag.FlagSet, p *project, outUsage string) {
+	d.proj = p
+	fs.StringVar(&d.schemas, "schemas", p.schemas(), "read the tables from `DIR`/<namespace>/<table>.yaml")
+	fs.StringVar(&d.out, "out", p.out(), outUsage)
 }
 
 // load reads and validates the schemas and generates every file in memory.
 // Schema and generator errors are printed to stderr, one per line.
 // It also reads the lock file and refuses schemas that reuse retired ids.
 func (d *dirFlags) load(stderr io.Writer) (*schema.Schema, map[string][]byte, *lockFile, bool) {
-	s, err := schema.Load(d.schemas)
+	s, err := d.proj.loadSchemas(d.schemas)
 	if err != nil {
+		printErr(stderr, err)
+		return nil, nil, nil, false
+	}
+	if err := d.proj.cfg.CheckGoTypes(s); err != nil {
 		printErr(stderr, err)
 		return nil, nil, nil, false
 	}
@@ -33,12 +47,12 @@ func (d *dirFlags) load(stderr io.Writer) (*schema.Schema, map[string][]byte, *l
 	if !ok {
 		return nil, nil, nil, false
 	}
-	importPath, err := importPathOf(d.out)
+	opts, err := d.proj.genOptions(d.out)
 	if err != nil {
 		fmt.Fprintf(stderr, "tablegen: %v\n", err)
 		return nil, nil, nil, false
 	}
-	files, err := gen.Generate(s, gen.Options{ImportPath: importPath})
+	files, err := gen.Generate(s, opts)
 	if err != nil {
 		printErr(stderr, err)
 		return nil, nil, nil, false

@@ -27,10 +27,21 @@ import (
 // directory's README.md below its file list, so docs/schema/ opens on it.
 const IndexPage = "README.md"
 
+// Options says where the generated code the pages describe lives.
+type Options struct {
+	// ImportPath is the import path of the generator's output root (the
+	// package of namespace ns is ImportPath/ns), so each page shows the
+	// import line a reader copies. Required.
+	ImportPath string
+}
+
 // Generate renders the reference pages for s. The result maps file names,
 // relative to the output directory (docs/schema by default), to contents:
 // "<namespace>.md" for each namespace and IndexPage.
-func Generate(s *schema.Schema) (map[string][]byte, error) {
+func Generate(s *schema.Schema, opts Options) (map[string][]byte, error) {
+	if opts.ImportPath == "" {
+		return nil, errors.New("docs: Options.ImportPath is empty; set it to the import path of the generated code (tablegen takes it from tablegen.yaml or go.mod)")
+	}
 	if s == nil || len(s.Tables) == 0 {
 		return nil, errors.New("docs: the schema has no tables; declare at least one under schemas/<namespace>/<table>.yaml")
 	}
@@ -55,7 +66,7 @@ func Generate(s *schema.Schema) (map[string][]byte, error) {
 	idx := indexPage{Source: sourceRoot(s.Tables)}
 	for _, ns := range order {
 		tables := sortedTables(byNS[ns])
-		p := newPage(ns, tables, s.Tables)
+		p := newPage(ns, path.Join(opts.ImportPath, ns), tables, s.Tables)
 		var buf bytes.Buffer
 		if err := tmpl.ExecuteTemplate(&buf, "namespace.md.tmpl", p); err != nil {
 			return nil, fmt.Errorf("docs: rendering namespace %s: %w", ns, err)

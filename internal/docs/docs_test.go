@@ -54,7 +54,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("loading the test schema: %v", err)
 			}
-			got, err := Generate(s)
+			got, err := Generate(s, testOptions)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,13 +93,13 @@ func TestDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatalf("loading the shipped schemas: %v", err)
 	}
-	a, err := Generate(s)
+	a, err := Generate(s, testOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rev := &schema.Schema{Tables: slices.Clone(s.Tables)}
 	slices.Reverse(rev.Tables)
-	b, err := Generate(rev)
+	b, err := Generate(rev, testOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,8 @@ func TestCommittedPagesAreCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatalf("loading the shipped schemas: %v", err)
 	}
-	pages, err := Generate(s)
+	// The repository's tablegen.yaml puts the generated code here.
+	pages, err := Generate(s, Options{ImportPath: "github.com/tablegen/tablegen/generated"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,11 +131,11 @@ func TestCommittedPagesAreCurrent(t *testing.T) {
 
 func TestGenerateRejectsAnEmptySchema(t *testing.T) {
 	for _, s := range []*schema.Schema{nil, {}} {
-		if _, err := Generate(s); err == nil || !strings.Contains(err.Error(), "no tables") {
+		if _, err := Generate(s, testOptions); err == nil || !strings.Contains(err.Error(), "no tables") {
 			t.Errorf("Generate(%v) error = %v, want one saying there are no tables", s, err)
 		}
 	}
-	if _, err := Generate(&schema.Schema{Tables: []*schema.Table{{Namespace: "a", Name: "b"}}}); err == nil {
+	if _, err := Generate(&schema.Schema{Tables: []*schema.Table{{Namespace: "a", Name: "b"}}}, testOptions); err == nil {
 		t.Error("Generate accepted a table without a key")
 	}
 }
@@ -170,5 +171,25 @@ func TestDuration(t *testing.T) {
 func TestCell(t *testing.T) {
 	if got, want := cell(" a | b\n<c>\r\nd "), `a \| b &lt;c> d`; got != want {
 		t.Errorf("cell = %q, want %q", got, want)
+	}
+}
+
+// testOptions places the generated code of every test schema at one import path.
+var testOptions = Options{ImportPath: "example.com/app/generated"}
+
+func TestGenerateNeedsImportPath(t *testing.T) {
+	s, err := schema.Parse("app/items.yaml", []byte("namespace: app\ntable: items\nid: 1\nkind: system\nentity: Item\nkey: {type: ItemID, columns: [item_id]}\ncolumns: [{name: item_id, tag: 1, type: string}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Generate(s, Options{}); err == nil || !strings.Contains(err.Error(), "ImportPath") {
+		t.Errorf("Generate without an import path = %v; want an error naming Options.ImportPath", err)
+	}
+	pages, err := Generate(s, testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "`import \"example.com/app/generated/app\"`"; !strings.Contains(string(pages["app.md"]), want) {
+		t.Errorf("app.md does not show %s:\n%s", want, pages["app.md"])
 	}
 }

@@ -24,10 +24,11 @@ type nsEntry struct {
 }
 
 type page struct {
-	Namespace string
-	Source    string
-	Tables    []tableView
-	Diagram   string
+	Namespace  string
+	ImportPath string // of the namespace's generated package
+	Source     string
+	Tables     []tableView
+	Diagram    string
 }
 
 type tableView struct {
@@ -95,8 +96,8 @@ var kindDocs = map[schema.Kind]string{
 
 // newPage builds the view of one namespace; all is every table of the
 // schema, for "also the key of" links across namespaces.
-func newPage(ns string, tables, all []*schema.Table) page {
-	p := page{Namespace: ns, Source: sourceGlobs(tables), Diagram: diagram(tables)}
+func newPage(ns, importPath string, tables, all []*schema.Table) page {
+	p := page{Namespace: ns, ImportPath: importPath, Source: sourceGlobs(tables), Diagram: diagram(tables)}
 	for _, t := range tables {
 		p.Tables = append(p.Tables, newTableView(t, all))
 	}

@@ -72,6 +72,16 @@ type Options struct {
 	// module root whatever directory the generator ran in, so that output
 	// does not depend on the working directory. Nil prints File as is.
 	SourcePath func(file string) string
+
+	// NoTests leaves out the generated _test.go files (tablegen.yaml's
+	// tests: false).
+	NoTests bool
+	// JSONTags, JSONNaming and GoTypes carry tablegen.yaml's json and
+	// go_types settings (see schema.Config). Not honoured yet: the
+	// generator emits neither json tags nor overridden types.
+	JSONTags   bool
+	JSONNaming string
+	GoTypes    []schema.GoType
 }
 
 // Generate returns the generated files of every table of s, keyed by path
@@ -91,6 +101,9 @@ func Generate(s *schema.Schema, opts Options) (map[string][]byte, error) {
 	out := make(map[string][]byte)
 	var errs schema.ErrorList
 	emit := func(name string, pos schema.Pos, f *jen.File) {
+		if opts.NoTests && strings.HasSuffix(name, "_test.go") {
+			return
+		}
 		var buf bytes.Buffer
 		if err := f.Render(&buf); err != nil {
 			// Only a generator bug can get here: the plan accepted the

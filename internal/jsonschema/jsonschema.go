@@ -18,7 +18,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 
 	"github.com/tablegen/tablegen/internal/schema"
 )
@@ -31,9 +33,9 @@ const ID = "https://github.com/tablegen/tablegen/schemas/tablegen.schema.json"
 const (
 	SnakePattern = `^[a-z][a-z0-9]*(_[a-z0-9]+)*$`
 	CamelPattern = `^[A-Z][A-Za-z0-9]*$`
-	// DurationPattern accepts Go duration syntax (time.ParseDuration), which
-	// is what the loader parses ttl with.
-	DurationPattern = `^([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*$`
+	// DurationPattern accepts what the loader's schema.ParseTTL does: Go
+	// duration syntax (time.ParseDuration) plus the units d and w.
+	DurationPattern = `^([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h|d|w)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h|d|w))*$`
 )
 
 // types lists the column types in the order the language documents them,
@@ -113,50 +115,68 @@ func document() *node {
 		"One table of tablegen's table language. Each file schemas/<namespace>/<table>.yaml declares exactly one table; `tablegen generate` compiles it into Go (typed key, entity struct, codec, store, indexes, Arrow schema and scan provider).",
 		[]string{"namespace", "table", "id", "kind", "entity", "key", "columns"},
 		map[string]*node{
-			"namespace": str("Namespace of the table, in lower snake_case. It names the generated Go package (generated/<namespace>/) and the directory the file lives in. Not a Go keyword, not `main`, `internal`, `testdata` or `vendor`, and not ending in `_test`.", SnakePattern),
+			"namespace": str("Namespace of the table, in lower snake_case. It names the generated Go package (<out>/<namespace>/, out set in tablegen.yaml) and the directory the file lives in. Not a Go keyword, not `main`, `internal`, `testdata` or `vendor`, and not ending in `_test`.", SnakePattern),
 			"table":     str("Name of the table, in lower snake_case, unique within its namespace. It names the file (<table>.yaml) and the generated files (<table>.go, <table>_store.go …).", SnakePattern),
 			"id":        integer("Stable table id, unique across the schema. It is part of every stored key, so never change it and never reuse the id of a deleted table (the lock file remembers retired ids). `tablegen new` picks the next free one.", 1, math.MaxUint32),
-			"kind": described(&node{Type: "string", Enum: kindNames, EnumDescriptions: kindDocs},
-				"What the table is for; decides how keys are scoped and who may read it. One of: system, shared, user, stream."),
-			"access": described(&node{Type: "string", Enum: accessNames, EnumDescriptions: accessDocs},
-				"Who may read and write the table through providers, by role (user < service < dba < system). Only for shared tables (default private) and system tables (which only the system role writes; reads default to service and above); user and stream tables take their rules from their kind."),
-			"entity": str("Go type name of one row, an exported CamelCase identifier with Go initialisms in capitals (UserID, not UserId), e.g. Job.", CamelPattern),
-			"doc":    str("What one row is. It becomes the doc comment of the generated entity type and the table's description in docs/schema.", ""),
-			"key":    ref("key", "The primary key: a named key type and the columns it is made of, in order."),
+			"kind":      enumOf("What the table is for; decides how keys are scoped and who may read it.", kindNames, kindDocs),
+			"entity":    str("Go type name of one row, an exported CamelCase identifier with Go initialisms in capitals (UserID, not UserId), e.g. Job.", CamelPattern),
+			"doc":       str("What one row is. It becomes the doc comment of the generated entity type and the table's description in docs/schema.", ""),
+			"key":       ref("key", "The primary key: a named key type and the columns it is made of, in order."),
 			"columns": array("The columns, in declaration order. Each has a unique snake_case name and a unique, never-reused tag.",
 				ref("column", "One column."), 1, false),
 			"indexes": array("Secondary indexes, kept in the same write batch as their rows. Lookups by index columns; unique indexes refuse a second row with the same values.",
 				ref("index", "One secondary index."), 0, false),
 			"reserved": ref("reserved", "Tags and column names of removed columns, which must never be used again."),
-			"ttl":      str("Stream tables only (and required there): how long a row lives after its event time, in Go duration syntax such as 30s, 15m or 24h. Expired rows are never returned and are removed with range deletions.", DurationPattern),
-			"max_rows_per_owner": integer("Stream tables only: the most rows one owner may hold; the oldest are dropped first. Omit for no cap.",
-				1, math.MaxInt64),
 		},
 	)
+	// Keys that only some kinds have are offered in the if/then branch of
+	// those kinds; propertyNames keeps the object closed to typos.
+	ttl := str("How long a row lives after its event time (required for stream tables): Go duration syntax plus d (24h) and w (7d), such as 30s, 15m, 24h, 30d or 2w. Expired rows are never returned and are removed with range deletions.", DurationPattern)
+	maxRows := integer("The most rows one owner may hold; the oldest are dropped first. Omit for no cap.", 1, math.MaxInt64)
+	access := enumOf("Who may read and write the table through providers, by role (user < service < dba < system). Shared tables default to private; system tables are written only by the system role and read by service and above unless set.", accessNames, accessDocs)
+	table.PropertyNames = &node{Type: "string", Enum: append(slices.Sorted(maps.Keys(table.Properties)), "access", "max_rows_per_owner", "ttl")}
+	slices.Sort(table.PropertyNames.Enum)
+	table.AdditionalProperties = nil
 	table.Schema = "https://json-schema.org/draft/2020-12/schema"
 	table.ID = ID
 	table.Title = "tablegen table"
+	isKind := func(k ...schema.Kind) *node {
+		names := make([]string, len(k))
+		for i, x := range k {
+			names[i] = string(x)
+		}
+		return &node{Type: "object", Required: []string{"kind"}, Properties: map[string]*node{"kind": {Type: "string", Enum: names}}}
+	}
+	// has matches an object with any of keys; under not, it forbids them
+	// without offering them for completion.
+	has := func(desc string, keys ...string) *node {
+		n := &node{Type: "object", Description: desc, Properties: map[string]*node{}}
+		for _, k := range keys {
+			n.AnyOf = append(n.AnyOf, &node{Type: "object", Required: []string{k}, Properties: map[string]*node{k: {}}})
+		}
+		return n
+	}
 	table.AllOf = []*node{
 		{
-			If: &node{Required: []string{"kind"}, Properties: map[string]*node{"kind": {Const: string(schema.KindStream)}}},
+			If: isKind(schema.KindStream),
 			Then: &node{
+				Type:     "object",
 				Required: []string{"ttl"},
 				Properties: map[string]*node{
-					"indexes": forbidden("stream tables have no secondary indexes (expiry deletes key ranges, which would leave entries behind); remove indexes or use kind: user."),
+					"ttl":                ttl,
+					"max_rows_per_owner": maxRows,
+					"indexes":            forbidden("stream tables have no secondary indexes (expiry deletes key ranges, which would leave entries behind); remove indexes or use kind: user."),
 				},
 			},
-			Else: &node{Properties: map[string]*node{
-				"ttl":                forbidden("ttl applies only to stream tables; remove it or set kind: stream."),
-				"max_rows_per_owner": forbidden("max_rows_per_owner applies only to stream tables; remove it or set kind: stream."),
+			Else: &node{Type: "object", AllOf: []*node{
+				{Not: has("ttl applies only to stream tables; remove it or set kind: stream.", "ttl")},
+				{Not: has("max_rows_per_owner applies only to stream tables; remove it or set kind: stream.", "max_rows_per_owner")},
 			}},
 		},
 		{
-			If: &node{Required: []string{"kind"}, Properties: map[string]*node{"kind": {
-				Enum: []string{string(schema.KindUser), string(schema.KindStream)},
-			}}},
-			Then: &node{Properties: map[string]*node{
-				"access": forbidden("access applies only to shared and system tables; remove it (who may read a user or stream table follows from its kind)."),
-			}},
+			If:   isKind(schema.KindShared, schema.KindSystem),
+			Then: &node{Type: "object", Properties: map[string]*node{"access": access}},
+			Else: &node{Type: "object", Not: has("access applies only to shared and system tables; remove it (who may read a user or stream table follows from its kind).", "access")},
 		},
 	}
 
@@ -177,16 +197,17 @@ func document() *node {
 				Type:        "integer", Minimum: ptr[int64](19000), Maximum: ptr[int64](19999),
 			},
 		}, "Protobuf field number of the column in stored rows: unique in the table, 1..536870911 except 19000..19999 (reserved by protobuf). Never change it and never reuse the tag of a removed column (list it under reserved.tags)."),
-		"type": described(&node{Type: "string", Enum: typeNames, EnumDescriptions: typeDocs},
-			"Column type: bool, int32, int64, uint64, float64, string, bytes, timestamp, duration, uuid, enum or json."),
+		"type":     enumOf("Column type.", typeNames, typeDocs),
 		"nullable": boolean("Whether the column may be null (a pointer or explicit-null field in Go). Key columns cannot be nullable; a row whose indexed column is null has no entry in that index (sparse)."),
 		"doc":      str("What the column holds. It becomes the Go field's doc comment and appears in docs/schema.", ""),
 		"values": array("Enum columns only (and required there): the enum's values in lower snake_case. A value is stored as its position in this list, so only append new values.",
 			str("One enum value, in lower snake_case.", SnakePattern), 1, true),
 	})
-	column.If = &node{Required: []string{"type"}, Properties: map[string]*node{"type": {Const: string(schema.TypeEnum)}}}
-	column.Then = &node{Required: []string{"values"}}
-	column.Else = &node{Properties: map[string]*node{
+	column.If = &node{Type: "object", Required: []string{"type"}, Properties: map[string]*node{"type": {Type: "string", Const: string(schema.TypeEnum)}}}
+	column.Then = &node{Type: "object", Required: []string{"values"}, Properties: map[string]*node{
+		"values": {Description: "Required on enum columns."},
+	}}
+	column.Else = &node{Type: "object", Properties: map[string]*node{
 		"values": forbidden("values is only allowed on enum columns; remove it or set type: enum."),
 	}}
 

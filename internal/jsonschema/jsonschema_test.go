@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -61,15 +62,44 @@ func TestEveryKeyIsDocumented(t *testing.T) {
 	if err := json.Unmarshal(Generate(), &root); err != nil {
 		t.Fatal(err)
 	}
-	var walk func(path string, s map[string]any)
-	walk = func(path string, s map[string]any) {
-		if s["type"] == "object" && s["additionalProperties"] != false {
-			t.Errorf("%s: object without additionalProperties: false; typos would go unnoticed", path)
+	var walk, walkBranch func(path string, s map[string]any)
+	// walkBranch checks the properties an if/then/else branch offers; the
+	// branch itself is not a closed object (the object it refines is).
+	walkBranch = func(path string, s map[string]any) {
+		props, _ := s["properties"].(map[string]any)
+		for _, k := range sortedKeys(props) {
+			p := props[k].(map[string]any)
+			if d, _ := p["description"].(string); strings.TrimSpace(d) == "" {
+				t.Errorf("%s.%s: no description", path, k)
+			}
+			walk(path+"."+k, p)
 		}
-		if e, ok := s["enum"].([]any); ok && s["type"] != nil {
-			d, _ := s["enumDescriptions"].([]any)
-			if len(d) != len(e) {
-				t.Errorf("%s: %d enum values but %d enumDescriptions", path, len(e), len(d))
+	}
+	walk = func(path string, s map[string]any) {
+		pn, _ := s["propertyNames"].(map[string]any)
+		_, closedNames := pn["enum"]
+		if s["type"] == "object" && s["properties"] != nil && s["additionalProperties"] != false && !closedNames {
+			t.Errorf("%s: object without additionalProperties: false or a propertyNames enum; typos would go unnoticed", path)
+		}
+		if e, ok := s["enum"].([]any); ok && s["type"] != nil && !strings.HasSuffix(path, ".propertyNames") {
+			d, _ := s["description"].(string)
+			for _, v := range e {
+				if !strings.Contains(d, fmt.Sprintf("\n%s: ", v)) {
+					t.Errorf("%s: enum value %v is not documented in the description", path, v)
+				}
+			}
+		}
+		if pn, ok := s["propertyNames"].(map[string]any); ok {
+			walk(path+".propertyNames", pn)
+		}
+		for _, kw := range []string{"then", "else"} {
+			if sub, ok := s[kw].(map[string]any); ok {
+				walkBranch(path+"."+kw, sub)
+			}
+		}
+		if all, ok := s["allOf"].([]any); ok {
+			for i, sub := range all {
+				walkBranch(fmt.Sprintf("%s.allOf[%d]", path, i), sub.(map[string]any))
 			}
 		}
 		props, _ := s["properties"].(map[string]any)
@@ -257,4 +287,87 @@ func setSection(ar *txtar.Archive, name string, data []byte) {
 		}
 	}
 	ar.Files = append(ar.Files, txtar.File{Name: name, Data: data})
+}
+
+// TestKindDependentKeys: ttl and max_rows_per_owner are offered (declared
+// as properties) only in the stream branch and access only in the
+// shared/system branch, never at the top level, so an editor completes them
+// only where they apply; propertyNames still lists them so the object stays
+// closed to typos.
+func TestKindDependentKeys(t *testing.T) {
+	var root map[string]any
+	if err := json.Unmarshal(Generate(), &root); err != nil {
+		t.Fatal(err)
+	}
+	top := root["properties"].(map[string]any)
+	for _, k := range []string{"ttl", "max_rows_per_owner", "access"} {
+		if _, ok := top[k]; ok {
+			t.Errorf("%s is offered for every kind", k)
+		}
+		if !slices.Contains(root["propertyNames"].(map[string]any)["enum"].([]any), any(k)) {
+			t.Errorf("%s is missing from propertyNames", k)
+		}
+	}
+	offered := map[string][]string{}
+	for _, b := range root["allOf"].([]any) {
+		branch := b.(map[string]any)
+		kinds := branch["if"].(map[string]any)["properties"].(map[string]any)["kind"].(map[string]any)["enum"].([]any)
+		for k := range branch["then"].(map[string]any)["properties"].(map[string]any) {
+			for _, kind := range kinds {
+				offered[k] = append(offered[k], kind.(string))
+			}
+		}
+	}
+	for k, want := range map[string][]string{"ttl": {"stream"}, "max_rows_per_owner": {"stream"}, "access": {"shared", "system"}} {
+		got := offered[k]
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s is offered for kinds %v; want %v", k, got, want)
+		}
+	}
+}
+
+// TestConfigCases runs testdata/config/*.txtar against the schema of
+// tablegen.yaml: each archive holds a tablegen.yaml and the exact validator
+// findings in "want"; schema.ParseConfig must agree on valid or not.
+func TestConfigCases(t *testing.T) {
+	v := newValidator(t, GenerateConfig())
+	files, err := filepath.Glob("testdata/config/*.txtar")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no test cases in testdata/config (%v)", err)
+	}
+	for _, f := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".txtar"), func(t *testing.T) {
+			ar, err := txtar.ParseFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src, want := section(t, ar, schema.ConfigFile), section(t, ar, "want")
+			errs, err := v.validateYAML(src)
+			if err != nil {
+				t.Fatalf("tablegen.yaml is not YAML: %v", err)
+			}
+			got := strings.Join(errs, "\n")
+			if len(errs) > 0 {
+				got += "\n"
+			}
+			if *update {
+				setSection(ar, "want", []byte(got))
+				if err := os.WriteFile(f, txtar.Format(ar), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if got != string(want) {
+				t.Errorf("validator findings:\n%s\nwant:\n%s", got, want)
+			}
+			_, loadErr := schema.ParseConfig(schema.ConfigFile, src)
+			switch {
+			case len(errs) == 0 && loadErr != nil:
+				t.Errorf("the JSON Schema accepts the file but ParseConfig rejects it:\n%v", loadErr)
+			case len(errs) > 0 && loadErr == nil:
+				t.Errorf("the JSON Schema rejects the file but ParseConfig accepts it")
+			}
+		})
+	}
 }

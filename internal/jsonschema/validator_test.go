@@ -22,7 +22,7 @@ import (
 // annotations are keywords that describe and never constrain.
 var annotations = map[string]bool{
 	"$schema": true, "$id": true, "$defs": true, "title": true, "description": true,
-	"enumDescriptions": true, "examples": true,
+	"examples": true,
 }
 
 type validator struct {
@@ -132,17 +132,42 @@ func (v *validator) validate(s map[string]any, x any, path string) []string {
 				}
 			}
 		case "additionalProperties":
-			if arg != false {
-				fail("the validator implements only additionalProperties: false, found %v", arg)
+			sub, isSchema := arg.(map[string]any)
+			if arg != false && !isSchema {
+				fail("the validator implements additionalProperties: false or a schema, found %v", arg)
 				continue
 			}
 			if m, ok := x.(map[string]any); ok {
 				props, _ := s["properties"].(map[string]any)
 				for _, k := range sortedKeys(m) {
-					if _, ok := props[k]; !ok {
+					if _, ok := props[k]; ok {
+						continue
+					}
+					if isSchema {
+						errs = append(errs, v.validate(sub, m[k], path+"."+k)...)
+					} else {
 						fail("unknown key %q", k)
 					}
 				}
+			}
+		case "propertyNames":
+			if m, ok := x.(map[string]any); ok {
+				for _, k := range sortedKeys(m) {
+					if sub := v.validate(arg.(map[string]any), k, path); len(sub) > 0 {
+						fail("unknown key %q", k)
+					}
+				}
+			}
+		case "anyOf":
+			matched := false
+			for _, sub := range arg.([]any) {
+				if len(v.validate(sub.(map[string]any), x, path)) == 0 {
+					matched = true
+					break
+				}
+			}
+			if !matched {
+				fail("matches none of the %d alternatives", len(arg.([]any)))
 			}
 		case "allOf":
 			for _, sub := range arg.([]any) {

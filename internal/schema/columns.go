@@ -31,10 +31,6 @@ var typeNames = []string{
 	string(TypeEnum), string(TypeJSON),
 }
 
-// generatedMethods are the method names generated code defines on entities
-// and keys; a column whose Go name equals one would not compile as a field.
-var generatedMethods = []string{"Key", "String"}
-
 // reservedSet is the parsed reserved block, with positions for messages.
 type reservedSet struct {
 	tags    map[int32]*yaml.Node
@@ -220,8 +216,8 @@ func (p *fileParser) checkColumnName(c *colDecl, r reservedSet) {
 	if rn, ok := r.columns[s]; ok {
 		p.errorf(n, c.ctx, "the name is reserved (reserved.columns, line %d): it belonged to a removed column; pick another name", rn.Line)
 	}
-	if oneOf(c.c.GoName, generatedMethods) {
-		p.errorf(n, c.ctx, "its Go name %s collides with the generated method %s; rename the column, e.g. %q", c.c.GoName, c.c.GoName, s+"_value")
+	if what, ok := reservedGoName(c.c.GoName); ok {
+		p.errorf(n, c.ctx, "its Go name %s is the generated %s, and a Go struct cannot have a field and a method of the same name; rename the column, e.g. %q", c.c.GoName, what, s+"_value")
 	}
 }
 

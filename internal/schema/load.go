@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -29,18 +28,72 @@ type source struct {
 	data   []byte
 }
 
-// Load reads every *.yaml file under dir (recursively, in lexical order) as
-// one table per file, validates them together and returns the normalized
-// model. Files must be laid out as <dir>/<namespace>/<table>.yaml so that the
-// file for a table can always be found from its name.
+// Load reads every table file of dir, <dir>/<namespace>/<table>.yaml (see
+// TableFiles), as one table per file, validates them together and returns
+// the normalized model.
 //
 // Positions name files by the last element of dir followed by the path inside
 // it (Load("/src/app/schemas") reports "schemas/system/jobs.yaml:3:5"), so
 // errors and generated headers are the same on every machine.
 //
 // Problems in the tables are returned together as an ErrorList; a directory
-// that cannot be read, or holds no *.yaml file, is a plain error.
+// that cannot be read, or holds no table file, is a plain error.
 func Load(dir string) (*Schema, error) {
+	prefix := filepath.Base(filepath.Clean(dir))
+	if prefix == "." || prefix == ".." || prefix == string(filepath.Separator) {
+		prefix = ""
+	}
+	return LoadAs(dir, prefix)
+}
+
+// LoadAs is Load with the files named name/<namespace>/<table>.yaml in
+// positions and Table.File instead of by dir's last element: tablegen passes
+// the schemas directory as tablegen.yaml names it (db/schemas), so a message
+// points at the file from the module root wherever the command ran, and
+// stays the same on every machine.
+func LoadAs(dir, name string) (*Schema, error) {
+	root := filepath.Clean(dir)
+	prefix := path.Clean(filepath.ToSlash(name))
+	if prefix == "." {
+		prefix = ""
+	}
+	files, err := TableFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	var srcs []source
+	errs := &errorsOf{}
+	for _, rel := range files {
+		name := path.Join(prefix, rel)
+		if path.Ext(rel) == ".yml" {
+			errs.add(Pos{File: name}, "tables are read from *.yaml files only; rename the file to %s", strings.TrimSuffix(name, ".yml")+".yaml")
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+		if err != nil {
+			return nil, fmt.Errorf("schema: %w", err)
+		}
+		srcs = append(srcs, source{name: name, rel: rel, prefix: prefix, layout: true, data: data})
+	}
+	return parse(srcs, errs)
+}
+
+// ErrNoTableFiles is returned (wrapped) by TableFiles and Load for a
+// directory that holds no table file where a schemas directory has them.
+var ErrNoTableFiles = errors.New("no *.yaml files at <namespace>/<table>.yaml")
+
+// TableFiles lists the table files of a schemas directory, slash-separated
+// and relative to it, in lexical order: the *.yaml (and misnamed *.yml)
+// files at <dir>/<namespace>/<table>.yaml, and any directly in dir (which
+// the loader then reports as misplaced), and, once some are found, those one
+// level too deep (also misplaced). Nothing deeper is read: a schemas
+// directory is two levels deep, so pointing a command at a large tree (-schemas
+// /tmp, a home directory) stops with an error instead of walking all of it,
+// and unreadable subdirectories of such a tree do not matter.
+//
+// A directory without any table file is an error that says what a schemas
+// directory looks like.
+func TableFiles(dir string) ([]string, error) {
 	root := filepath.Clean(dir)
 	info, err := os.Stat(root)
 	if err != nil {
@@ -49,44 +102,57 @@ func Load(dir string) (*Schema, error) {
 	if !info.IsDir() {
 		return nil, fmt.Errorf("schema: %s is not a directory; pass the directory that holds <namespace>/<table>.yaml files", dir)
 	}
-	prefix := filepath.Base(root)
-	if prefix == "." || prefix == ".." || prefix == string(filepath.Separator) {
-		prefix = ""
-	}
-	var srcs []source
-	errs := &errorsOf{}
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		name := path.Join(prefix, rel)
-		switch path.Ext(rel) {
-		case ".yaml":
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			srcs = append(srcs, source{name: name, rel: rel, prefix: prefix, layout: true, data: data})
-		case ".yml":
-			errs.add(Pos{File: name}, "tables are read from *.yaml files only; rename the file to %s", strings.TrimSuffix(name, ".yml")+".yaml")
-		}
-		return nil
-	})
+	top, err := os.ReadDir(root)
 	if err != nil {
 		return nil, fmt.Errorf("schema: reading %s: %w", dir, err)
 	}
-	if len(srcs) == 0 && len(errs.list) == 0 {
-		return nil, fmt.Errorf("schema: no *.yaml files under %s; add a table such as %s", dir, path.Join(filepath.ToSlash(dir), "app", "items.yaml"))
+	isTable := func(name string) bool { e := path.Ext(name); return e == ".yaml" || e == ".yml" }
+	var files, nested []string
+	var unreadable error
+	for _, e := range top {
+		if !e.IsDir() {
+			if isTable(e.Name()) && e.Name() != ConfigFile {
+				files = append(files, e.Name())
+			}
+			continue
+		}
+		sub, err := os.ReadDir(filepath.Join(root, e.Name()))
+		if err != nil {
+			unreadable = cmp.Or(unreadable, err)
+			continue
+		}
+		for _, f := range sub {
+			switch {
+			case f.IsDir():
+				nested = append(nested, e.Name()+"/"+f.Name())
+			case isTable(f.Name()):
+				files = append(files, e.Name()+"/"+f.Name())
+			}
+		}
 	}
-	return parse(srcs, errs)
+	if len(files) == 0 {
+		return nil, fmt.Errorf("schema: %w in %s; pass the directory that holds the table files, such as %s (deeper directories are not searched)",
+			ErrNoTableFiles, dir, path.Join(filepath.ToSlash(dir), "app", "items.yaml"))
+	}
+	if unreadable != nil {
+		return nil, fmt.Errorf("schema: reading %s: %w", dir, unreadable)
+	}
+	// In a real schemas directory, a table file one level too deep is a
+	// mistake the loader explains (it names the right place); look there,
+	// but no further.
+	for _, n := range nested {
+		sub, err := os.ReadDir(filepath.Join(root, filepath.FromSlash(n)))
+		if err != nil {
+			return nil, fmt.Errorf("schema: reading %s: %w", dir, err)
+		}
+		for _, f := range sub {
+			if !f.IsDir() && isTable(f.Name()) {
+				files = append(files, n+"/"+f.Name())
+			}
+		}
+	}
+	slices.Sort(files)
+	return files, nil
 }
 
 // ParseFiles validates the given files (name → YAML) together, exactly as
@@ -145,6 +211,9 @@ func parse(srcs []source, errs *errorsOf) (*Schema, error) {
 // document returns the root node of the file's only YAML document, or nil
 // after reporting why there is none.
 func (p *fileParser) document(data []byte) *yaml.Node {
+	if !p.badCharacters(data) {
+		return nil
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []*yaml.Node
 	for {
@@ -157,6 +226,7 @@ func (p *fileParser) document(data []byte) *yaml.Node {
 			p.yamlError(err, bytes.Count(data, []byte("\n"))+1)
 			return nil
 		}
+		p.badScalars(&n)
 		docs = append(docs, &n)
 	}
 	if len(docs) == 0 || len(docs[0].Content) == 0 {

@@ -87,3 +87,52 @@ func TestErrorList(t *testing.T) {
 		t.Errorf("got %q", l.Error())
 	}
 }
+
+// TestLoadDepth: Load reads <dir>/<ns>/<table>.yaml and one level more (to
+// report misplaced files), never a whole tree: a directory whose table-like
+// files are all deeper (-schemas /tmp, a home directory) is refused, and an
+// unreadable deep directory does not matter.
+func TestLoadDepth(t *testing.T) {
+	dir := t.TempDir()
+	deep := filepath.Join(dir, "a", "b", "c", "x.yaml")
+	if err := os.MkdirAll(filepath.Dir(deep), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(deep, []byte(minimal), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// depth 3: only looked at once table files exist at depth 1 or 2.
+	if err := os.WriteFile(filepath.Join(dir, "a", "b", "notes.yaml"), []byte(minimal), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := schema.Load(dir); err == nil || !strings.Contains(err.Error(), "no *.yaml files at <namespace>/<table>.yaml in ") {
+		t.Fatalf("a tree without table files at depth 2: %v; want the layout error", err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "app"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "app", "items.yaml"), []byte(minimal), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := schema.Load(dir)
+	var list schema.ErrorList
+	if !errors.As(err, &list) || !strings.HasPrefix(list[0].Error(), filepath.Base(dir)+"/a/b/notes.yaml:2:8: table app.items must be declared in") || strings.Contains(err.Error(), "x.yaml") {
+		t.Fatalf("Load = %v; want exactly the misplaced a/b/notes.yaml (a/b/c/x.yaml is too deep to read)", err)
+	}
+}
+
+// TestLoadAs: positions and Table.File name the files as given, so a
+// nested schemas directory (db/schemas) is named from the module root.
+func TestLoadAs(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "schemas")
+	if err := os.MkdirAll(filepath.Join(dir, "app"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "app", "items.yaml"), []byte(strings.Replace(minimal, "kind: shared", "kind: sharde", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := schema.LoadAs(dir, "db/schemas")
+	if err == nil || !strings.HasPrefix(err.Error(), "db/schemas/app/items.yaml:4:7: unknown kind") {
+		t.Fatalf("LoadAs = %v; want the position under db/schemas", err)
+	}
+}

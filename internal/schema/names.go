@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -45,4 +46,31 @@ func EnumValueName(v string) string {
 		}
 	}
 	return b.String()
+}
+
+// EntityMethods are the methods generated code defines on an entity (the
+// struct of one row), and KeyMethods those on a key type, whose fields (for
+// a composite key) are its columns' Go names. Fields are column Go names, so
+// the loader refuses a column whose Go name is any of them: the generated
+// code would not compile ("field and method with the same name"). The
+// generator declares methods on entities and keys only from these lists, so
+// adding a method starts here. The loader refuses rather than renames: a
+// field renamed behind the author's back would be a Go API nobody wrote down.
+var (
+	EntityMethods = []string{"Key", "String"}
+	KeyMethods    = []string{"AppendKey", "String"}
+)
+
+// reservedGoName reports whether a column's Go name is a generated method
+// name, and which one, for the message. Every column is checked against
+// both lists, whatever the key: a column may join the key later, and a rule
+// that depends on the key's shape would surprise.
+func reservedGoName(goName string) (string, bool) {
+	switch {
+	case slices.Contains(EntityMethods, goName):
+		return "method " + goName + " of the entity", true
+	case slices.Contains(KeyMethods, goName):
+		return "method " + goName + " of key types", true
+	}
+	return "", false
 }

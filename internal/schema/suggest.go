@@ -115,3 +115,13 @@ func minOf(xs []int) int {
 	}
 	return m
 }
+
+// Suggest is didYouMean for the command line: `; did you mean "x"?` when a
+// candidate is a plausible typo of word, else a list of the candidates (or
+// their number when there are many), else "". Every "unknown ..." message
+// of tablegen uses it, so suggestions read the same everywhere.
+func Suggest(word string, candidates []string) string { return didYouMean(word, candidates) }
+
+// Closest returns the candidate that is a plausible typo of word (the same
+// measure as Suggest), for messages that should suggest only a near name.
+func Closest(word string, candidates []string) (string, bool) { return closest(word, candidates) }

@@ -233,7 +233,7 @@ func (p *fileParser) streamOptions(n *yaml.Node, fs fields, t *Table) {
 	case ok:
 		t.TTL = p.ttl(f)
 	case stream:
-		p.errorf(n, "", "a stream table needs a ttl; add e.g. ttl: 24h (Go duration syntax: 30s, 15m, 24h)")
+		p.errorf(n, "", "a stream table needs a ttl; add e.g. ttl: 24h (Go duration syntax plus d and w: 30s, 15m, 24h, 30d, 2w)")
 	}
 	if f, ok := fs["max_rows_per_owner"]; ok {
 		if t.Kind != "" && !stream {
@@ -250,19 +250,19 @@ func (p *fileParser) ttl(f field) time.Duration {
 		return 0
 	}
 	if n.Kind == yaml.ScalarNode && (n.ShortTag() == "!!int" || n.ShortTag() == "!!float") {
-		p.errorf(n, "", "ttl %s has no unit; write a Go duration such as %ss", n.Value, n.Value)
+		p.errorf(n, "", "ttl %s has no unit; write a duration such as %ss or %sd", n.Value, n.Value, n.Value)
 		return 0
 	}
 	s, ok := p.str(f, "", "ttl")
 	if !ok {
 		return 0
 	}
-	d, err := time.ParseDuration(s)
+	d, err := ParseTTL(s)
 	switch {
 	case err != nil:
-		p.errorf(n, "", "ttl %q is not a Go duration; write e.g. 30s, 15m or 24h", s)
+		p.errorf(n, "", "ttl %q is not a duration (%v); write e.g. 30s, 15m, 24h, 30d or 2w", s, err)
 	case d <= 0:
-		p.errorf(n, "", "ttl %q must be positive; write e.g. 30s, 15m or 24h", s)
+		p.errorf(n, "", "ttl %q must be positive; write e.g. 30s, 15m, 24h, 30d or 2w", s)
 	default:
 		return d
 	}
