@@ -15,6 +15,10 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 )
 
+// MaxMessageSize is the largest message (one record batch) a [Client]
+// accepts.
+const MaxMessageSize = 1 << 30
+
 // Client talks to a [Server]: the CLI's side of the endpoint, and a short
 // way for Go programs to scan a remote table.
 type Client struct {
@@ -37,7 +41,11 @@ func Dial(addr string, o ClientOptions) (*Client, error) {
 	if o.TLS != nil {
 		creds = credentials.NewTLS(o.TLS)
 	}
-	c, err := flight.NewClientWithMiddleware(addr, nil, nil, grpc.WithTransportCredentials(creds))
+	// One message is one record batch; its size follows the rows (a batch
+	// of 8192 rows of long strings passes gRPC's 4 MiB default), and the
+	// server sends one at a time, so the client accepts large ones.
+	c, err := flight.NewClientWithMiddleware(addr, nil, nil, grpc.WithTransportCredentials(creds),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageSize)))
 	if err != nil {
 		return nil, fmt.Errorf("flight: connect to %s: %w", addr, err)
 	}
