@@ -35,7 +35,7 @@ import (
 func init() {
 	register(&command{
 		name:  "inspect",
-		usage: "tablegen inspect -db DIR [-schemas DIR] NS.TABLE [-columns a,b] [-where EXPR] [-limit N] [-format table|csv|json|arrow]",
+		usage: "tablegen inspect (-db DIR [-schemas DIR] | -addr HOST:PORT [-token T]) NS.TABLE [-columns a,b] [-where EXPR] [-limit N] [-format table|csv|json|arrow]",
 		summary: "Print a table's rows from a database, reading the YAML instead of generated code: projection, " +
 			"a SQL-style filter and a limit are pushed down to the scan.",
 		example: "tablegen inspect -db ./data system.jobs -columns job_id,status -where \"status = 'failed' AND created_at >= '2026-01-01T00:00:00Z'\" -limit 20",
@@ -48,18 +48,20 @@ func init() {
 type inspectFlags struct {
 	db, schemas, columns, where, format string
 	limit                               int
+	remote                              remoteFlags
 }
 
 func runInspect(args []string, stdout, stderr io.Writer) int {
 	c := commands["inspect"]
 	var o inspectFlags
 	fs := newFlags(c)
-	fs.StringVar(&o.db, "db", "", "database directory (required)")
+	fs.StringVar(&o.db, "db", "", "database directory (required unless -addr)")
 	fs.StringVar(&o.schemas, "schemas", "schemas", "directory of `<namespace>/<table>.yaml` files")
 	fs.StringVar(&o.columns, "columns", "", "comma-separated columns to print, in order (default: all)")
 	fs.StringVar(&o.where, "where", "", "filter, e.g. \"role = 'dba' AND (email IS NULL OR email LIKE 'a%')\"")
 	fs.IntVar(&o.limit, "limit", 0, "print at most N rows (0: all)")
 	fs.StringVar(&o.format, "format", "table", "output: table (aligned per batch of 8192 rows), csv, json (one object per line) or arrow (IPC stream)")
+	o.remote.register(fs)
 	positional, code, ok := parseInterspersed(c, fs, args, stdout, stderr)
 	if !ok {
 		return code
@@ -68,6 +70,9 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case len(positional) != 1:
 		return usageErr("want exactly one table name NS.TABLE, got %d arguments", len(positional))
+	case o.db != "" && o.remote.addr != "":
+		return usageErr("-db and -addr exclude each other: read the database directly or through the running service")
+	case o.remote.addr != "":
 	case o.db == "":
 		return usageErr("-db is required: the directory of the database to read")
 	case o.limit < 0:
@@ -75,7 +80,11 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 	case !slices.Contains([]string{"table", "csv", "json", "arrow"}, o.format):
 		return usageErr("-format %q is not one of table, csv, json, arrow", o.format)
 	}
-	if err := inspect(context.Background(), positional[0], &o, stdout, stderr); err != nil {
+	run := inspect
+	if o.remote.addr != "" {
+		run = inspectRemote
+	}
+	if err := run(context.Background(), positional[0], &o, stdout, stderr); err != nil {
 		printErr(stderr, err)
 		return 1
 	}
@@ -106,7 +115,10 @@ func inspect(ctx context.Context, name string, o *inspectFlags, stdout, stderr i
 	}
 	// Read-only: inspecting never changes the database, and a directory
 	// that holds no database (a mistyped -db) is an error, not a new one.
-	db, err := store.Open(o.db, &store.Options{ReadOnly: true})
+	db, err := openLocal(o.db, &store.Options{ReadOnly: true})
+	if errors.Is(err, store.ErrLocked) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("%w; pass the -db directory the service writes to", err)
 	}
