@@ -130,7 +130,7 @@ func (ld *Loader) CSV(name string, r io.Reader) (int, error) {
 			if cell == "" && (c.Nullable || (c.Type != "string" && c.Type != "bytes")) {
 				continue // null; add refuses it in a non-nullable column
 			}
-			v, err := parseText(c, cell)
+			v, err := parseText(c, cell, false)
 			if err != nil {
 				return 0, fmt.Errorf("%s:%s: %v", pos, c.Name, err)
 			}

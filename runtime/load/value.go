@@ -28,8 +28,10 @@ type value = any
 // type, checking everything the schema says about it. The text forms are
 // those tablegen inspect writes: RFC 3339 timestamps, Go durations, uuid
 // text, enum value names, bytes as 0x-prefixed hex or base64, json as its
-// text.
-func parseText(col *store.ColumnLayout, s string) (value, error) {
+// text. Bytes are 0x-prefixed hex in CSV and standard base64 in JSON
+// (inJSON), as inspect writes them, so neither form is mistaken for the
+// other.
+func parseText(col *store.ColumnLayout, s string, inJSON bool) (value, error) {
 	if !utf8.ValidString(s) {
 		return nil, fmt.Errorf("not valid UTF-8")
 	}
@@ -68,16 +70,17 @@ func parseText(col *store.ColumnLayout, s string) (value, error) {
 	case "string":
 		return s, nil
 	case "bytes":
-		if h, ok := strings.CutPrefix(s, "0x"); ok {
-			b, err := hex.DecodeString(h)
+		if inJSON {
+			b, err := base64.StdEncoding.DecodeString(s)
 			if err != nil {
-				return nil, fmt.Errorf("%q is not 0x-prefixed hex", s)
+				return nil, fmt.Errorf("bytes in JSON are standard base64: %v", err)
 			}
 			return b, nil
 		}
-		b, err := base64.StdEncoding.DecodeString(s)
-		if err != nil {
-			return nil, fmt.Errorf("bytes must be 0x-prefixed hex or standard base64: %v", err)
+		h, ok := strings.CutPrefix(s, "0x")
+		b, err := hex.DecodeString(h)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("%q is not 0x-prefixed hex (bytes in CSV)", s)
 		}
 		return b, nil
 	case "timestamp":
@@ -139,7 +142,7 @@ func parseJSON(col *store.ColumnLayout, raw json.RawMessage) (value, error) {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return nil, fmt.Errorf("bad JSON string: %v", err)
 		}
-		return parseText(col, s)
+		return parseText(col, s, true)
 	case 't', 'f':
 		if col.Type != "bool" {
 			return nil, fmt.Errorf("a bool where a %s is wanted", col.Type)
@@ -148,7 +151,7 @@ func parseJSON(col *store.ColumnLayout, raw json.RawMessage) (value, error) {
 	}
 	switch col.Type {
 	case "int32", "int64", "uint64", "float64":
-		return parseText(col, string(raw))
+		return parseText(col, string(raw), true)
 	}
 	return nil, fmt.Errorf("%s where a %s is wanted; write it as a JSON string", raw, col.Type)
 }
