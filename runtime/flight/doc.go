@@ -8,16 +8,16 @@
 //
 // # Embedding
 //
-// A service builds the guarded provider of every table it serves (the
-// generated Guard<Entity>Provider over the catalog's providers, see
-// [Guard]) and an authentication function, then serves:
+// A service gives the guarded provider of every table it serves (the
+// generated catalog's Guarded: each table's provider behind its
+// Guard<Entity>Provider) and a function from bearer tokens to actors:
 //
-//	cat, _ := catalog.Open(db)
-//	tables, _ := flight.Guard(cat, chat.GuardMessageProvider, ...) // or a map built by hand
-//	srv, _ := flight.NewServer(tables, flight.Options{DB: db, Auth: tokens.Actor, TLS: tlsConfig})
-//	lis, _ := net.Listen("tcp", ":8815")
+//	cat, err := catalog.Open(db)
+//	tables, err := cat.Guarded()
+//	srv, err := flight.NewServer(tables, flight.Options{DB: db, Auth: tokens.Actor, TLS: tlsConfig})
+//	lis, err := net.Listen("tcp", "127.0.0.1:8815")
 //	go srv.Serve(lis)
-//	defer srv.Stop()
+//	defer srv.Stop() // before db.Close
 //
 // # Requests
 //

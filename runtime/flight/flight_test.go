@@ -237,11 +237,15 @@ func TestDoGetIsolation(t *testing.T) {
 
 	// Listing shows what the actor may read.
 	names, err := alice.Tables(ctx)
-	if err != nil || !slices.Equal(names, []string{"chat.conversations", "chat.messages"}) {
+	if err != nil || !slices.Equal(names, []string{"chat.conversations", "chat.messages", "chat.typing_events"}) {
 		t.Fatalf("alice's tables = %v, %v", names, err)
 	}
+	names, err = f.client(t, "tok-service").Tables(ctx)
+	if err != nil || slices.Contains(names, "system.audit_log") || !slices.Contains(names, "system.jobs") {
+		t.Fatalf("service's tables = %v, %v; want system.jobs but not the dba-only system.audit_log", names, err)
+	}
 	names, err = f.client(t, "tok-dba").Tables(ctx)
-	if err != nil || len(names) != 3 {
+	if err != nil || len(names) != 10 {
 		t.Fatalf("dba's tables = %v, %v", names, err)
 	}
 

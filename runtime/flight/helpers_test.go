@@ -14,8 +14,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/google/uuid"
 
+	"github.com/tablegen/tablegen/generated/catalog"
 	"github.com/tablegen/tablegen/generated/chat"
-	"github.com/tablegen/tablegen/generated/system"
 	"github.com/tablegen/tablegen/internal/reliability"
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/flight"
@@ -90,28 +90,19 @@ func newFixture(t testing.TB, perOwner int, o flight.Options) *fixture {
 	return f
 }
 
+// guardedTables is what a service writes: the catalog's providers, each
+// behind its generated guard.
 func guardedTables(t testing.TB, db *store.DB) map[string]*scan.Guarded {
 	t.Helper()
-	out := map[string]*scan.Guarded{}
-	for name, mk := range map[string]struct {
-		open  func(*store.DB) (*scan.Provider, error)
-		guard func(*scan.Provider) (*scan.Guarded, error)
-	}{
-		"chat.messages":      {chat.NewMessageProvider, chat.GuardMessageProvider},
-		"chat.conversations": {chat.NewConversationProvider, chat.GuardConversationProvider},
-		"system.jobs":        {system.NewJobProvider, system.GuardJobProvider},
-	} {
-		p, err := mk.open(db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g, err := mk.guard(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[name] = g
+	cat, err := catalog.Open(db)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
+	tables, err := cat.Guarded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tables
 }
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
