@@ -47,6 +47,7 @@ func init() {
 // any order.
 type inspectFlags struct {
 	db, schemas, columns, where, format string
+	owner                               string
 	limit                               int
 	remote                              remoteFlags
 }
@@ -61,6 +62,7 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.where, "where", "", "filter, e.g. \"role = 'dba' AND (email IS NULL OR email LIKE 'a%')\"")
 	fs.IntVar(&o.limit, "limit", 0, "print at most N rows (0: all)")
 	fs.StringVar(&o.format, "format", "table", "output: table (aligned per batch of 8192 rows), csv, json (one object per line) or arrow (IPC stream)")
+	fs.StringVar(&o.owner, "owner", "", "user and stream tables: only this owner's rows (default: every owner, or with -addr the token's own)")
 	o.remote.register(fs)
 	positional, code, ok := parseInterspersed(c, fs, args, stdout, stderr)
 	if !ok {
@@ -127,7 +129,15 @@ func inspect(ctx context.Context, name string, o *inspectFlags, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	rdr, err := p.Scan(ctx, req)
+	var rdr array.RecordReader
+	switch {
+	case owned(l.Kind):
+		rdr, err = ownedRows(ctx, db, p, req, o.owner)
+	case o.owner != "":
+		return fmt.Errorf("-owner: %s is a %s table; its rows have no owner", name, l.Kind)
+	default:
+		rdr, err = p.Scan(ctx, req)
+	}
 	if err != nil {
 		return err
 	}

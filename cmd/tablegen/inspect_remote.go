@@ -18,7 +18,7 @@ func inspectRemote(ctx context.Context, name string, o *inspectFlags, stdout, st
 		return err
 	}
 	defer c.Close()
-	t := flight.Ticket{Table: name, Where: o.where, Limit: o.limit}
+	t := flight.Ticket{Table: name, Where: o.where, Limit: o.limit, Owner: o.owner}
 	if o.columns != "" {
 		t.Columns = strings.Split(o.columns, ",")
 		for i := range t.Columns {
@@ -28,6 +28,9 @@ func inspectRemote(ctx context.Context, name string, o *inspectFlags, stdout, st
 	rdr, err := c.Scan(ctx, t)
 	if err != nil {
 		return fmt.Errorf("inspect %s at %s: %w", name, o.remote.addr, err)
+	}
+	if o.owner != "" {
+		rdr = withOwner(rdr, o.owner)
 	}
 	defer rdr.Release()
 	if err := writeRows(withRowCounter(rdr, stdout, stderr, "inspect "+name), o.format, stdout); err != nil {

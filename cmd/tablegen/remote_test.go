@@ -80,6 +80,12 @@ func TestInspectLockedDB(t *testing.T) {
 // returns the address.
 func serveUsers(t *testing.T, schemas, dbDir string) (string, *store.DB) {
 	t.Helper()
+	return serveTable(t, schemas, dbDir, "app.users", access.System)
+}
+
+// serveTable serves the fixture's only table, name, as a table of kind.
+func serveTable(t *testing.T, schemas, dbDir, name string, kind access.Kind) (string, *store.DB) {
+	t.Helper()
 	s, err := schema.Load(schemas)
 	if err != nil {
 		t.Fatal(err)
@@ -93,11 +99,11 @@ func serveUsers(t *testing.T, schemas, dbDir string) (string, *store.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := scan.NewGuarded(p, access.Policy{Table: "app.users", Kind: access.System}, scan.GuardOptions{})
+	g, err := scan.NewGuarded(p, access.Policy{Table: name, Kind: kind}, scan.GuardOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := flight.NewServer(map[string]*scan.Guarded{"app.users": g}, flight.Options{DB: db,
+	srv, err := flight.NewServer(map[string]*scan.Guarded{name: g}, flight.Options{DB: db,
 		Auth: func(_ context.Context, tok string) (access.Actor, error) {
 			switch tok {
 			case "dba-secret":
@@ -203,5 +209,25 @@ func TestBackupRestoreCLI(t *testing.T) {
 		if code != 1 || !strings.Contains(errOut, "not empty") {
 			t.Fatalf("restore over a database: exit %d: %s", code, errOut)
 		}
+	}
+}
+
+// TestInspectRemoteOwner: -owner over the endpoint is the guard's decision:
+// a dba reads any owner's rows, with the owner column; a user naming
+// another owner is denied, and without -owner reads its own rows.
+func TestInspectRemoteOwner(t *testing.T) {
+	schemas, dbDir := notesFixture(t)
+	addr, _ := serveTable(t, schemas, dbDir, "app.notes", access.User)
+	code, out, errOut := runCmd(t, "inspect", "-addr", addr, "-token", "dba-secret", "app.notes", "-owner", "bob", "-format", "csv")
+	if code != 0 || out != "owner,note_id,body\nbob,1,bob note\nbob,2,bob note\n" {
+		t.Fatalf("dba -owner bob: exit %d %s\n%s", code, errOut, out)
+	}
+	code, _, errOut = runCmd(t, "inspect", "-addr", addr, "-token", "user-secret", "app.notes", "-owner", "bob")
+	if code != 1 || !strings.Contains(errOut, "PermissionDenied") {
+		t.Fatalf("alice -owner bob: exit %d %s", code, errOut)
+	}
+	code, out, errOut = runCmd(t, "inspect", "-addr", addr, "-token", "user-secret", "app.notes", "-format", "csv")
+	if code != 0 || out != "note_id,body\n1,alice note\n2,alice note\n" {
+		t.Fatalf("alice's own notes: exit %d %s\n%s", code, errOut, out)
 	}
 }
