@@ -235,6 +235,17 @@ func TestDoGetIsolation(t *testing.T) {
 		wantCode(name+" token backup", err, codes.Unauthenticated, "")
 	}
 
+	// A dba without a user id reads user tables across owners only.
+	ops := f.client(t, "tok-ops")
+	if got, err := scanRows(ops, flight.Ticket{Table: "chat.messages", AllOwners: true, Columns: []string{"row_id"}}); err != nil || len(got) != 30 {
+		t.Fatalf("all owners as an id-less dba: %d rows, %v", len(got), err)
+	}
+	_, err = scanRows(ops, flight.Ticket{Table: "chat.messages"})
+	wantCode("own rows as an id-less dba", err, codes.PermissionDenied, "the actor has no user id")
+	if names, err := ops.Tables(ctx); err != nil || !slices.Contains(names, "chat.messages") {
+		t.Fatalf("id-less dba's tables = %v, %v", names, err)
+	}
+
 	// Listing shows what the actor may read.
 	names, err := alice.Tables(ctx)
 	if err != nil || !slices.Equal(names, []string{"chat.conversations", "chat.messages", "chat.typing_events"}) {

@@ -33,6 +33,7 @@ var tokens = map[string]access.Actor{
 	"tok-carol":   {UserID: "carol", Role: access.RoleUser},
 	"tok-service": {UserID: "alice", Role: access.RoleService},
 	"tok-dba":     {UserID: "admin", Role: access.RoleDBA},
+	"tok-ops":     {Role: access.RoleDBA}, // a dba without a user id: every owner's rows only with all_owners
 }
 
 // tokenAuth is the fixture's AuthFunc: a constant-time lookup of known
