@@ -39,7 +39,7 @@ func TestHelperHoldDB(t *testing.T) {
 	_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
 }
 
-// TestInspectLockedDB: inspect and backup on a database another process has
+// TestInspectLockedDB: inspect, backup, flush and load on a database another process has
 // open say so and point at -addr, exit 1.
 func TestInspectLockedDB(t *testing.T) {
 	schemas, dbDir := inspectFixture(t)
@@ -72,6 +72,14 @@ func TestInspectLockedDB(t *testing.T) {
 	code, _, errOut = runCmd(t, "backup", "-db", dbDir, "-to", filepath.Join(t.TempDir(), "b"))
 	if code != 1 || errOut != want {
 		t.Fatalf("backup of a locked DB: exit %d, stderr %q; want 1, %q", code, errOut, want)
+	}
+	code, _, errOut = runCmd(t, "flush", "-db", dbDir, "-schemas", schemas, "-to", t.TempDir(), "app.users")
+	if code != 1 || !strings.HasSuffix(errOut, want) {
+		t.Fatalf("flush of a locked DB: exit %d, stderr %q; want 1, %q", code, errOut, want)
+	}
+	code, _, errOut = runCmd(t, "load", "-db", dbDir, "-schemas", schemas, "-from", os.DevNull, "app.users")
+	if code != 1 || errOut != want {
+		t.Fatalf("load into a locked DB: exit %d, stderr %q; want 1, %q", code, errOut, want)
 	}
 }
 
