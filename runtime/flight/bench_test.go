@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net"
 	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"google.golang.org/protobuf/encoding/protowire"
 
@@ -118,38 +121,54 @@ func BenchmarkScan20(b *testing.B) {
 	}
 	defer c.Close()
 
-	b.Run("inprocess", func(b *testing.B) {
-		for b.Loop() {
-			r, err := g.Scan(context.Background(), scan.ActorRequest{Actor: actor})
-			if err != nil {
-				b.Fatal(err)
-			}
-			n := int64(0)
-			for r.Next() {
-				n += r.RecordBatch().NumRows()
-			}
-			if r.Err() != nil || n != int64(*benchRows) {
-				b.Fatalf("%d rows, %v", n, r.Err())
-			}
-			r.Release()
+	local := func(b *testing.B) {
+		r, err := g.Scan(context.Background(), scan.ActorRequest{Actor: actor})
+		if err != nil {
+			b.Fatal(err)
 		}
-		b.ReportMetric(float64(*benchRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-	})
-	b.Run("flight", func(b *testing.B) {
-		for b.Loop() {
-			r, err := c.Scan(context.Background(), flight.Ticket{Table: "bench.wide"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			n := int64(0)
-			for r.Next() {
-				n += r.RecordBatch().NumRows()
-			}
-			if r.Err() != nil || n != int64(*benchRows) {
-				b.Fatalf("%d rows, %v", n, r.Err())
-			}
-			r.Release()
+		drain(b, r)
+	}
+	remote := func(b *testing.B) {
+		r, err := c.Scan(context.Background(), flight.Ticket{Table: "bench.wide"})
+		if err != nil {
+			b.Fatal(err)
 		}
-		b.ReportMetric(float64(*benchRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		drain(b, r)
+	}
+	for _, run := range []struct {
+		name string
+		scan func(*testing.B)
+	}{{"inprocess", local}, {"flight", remote}} {
+		b.Run(run.name, func(b *testing.B) {
+			for b.Loop() {
+				run.scan(b)
+			}
+			b.ReportMetric(float64(*benchRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+	// ratio alternates the two scans, so that the load of a shared machine
+	// falls on both alike, and reports Flight's time over in-process time.
+	b.Run("ratio", func(b *testing.B) {
+		var in, fl time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			local(b)
+			t1 := time.Now()
+			remote(b)
+			in, fl = in+t1.Sub(t0), fl+time.Since(t1)
+		}
+		b.ReportMetric(float64(fl)/float64(in), "flight/inprocess")
 	})
+}
+
+// drain reads every batch of r, checks the row count and releases r.
+func drain(b *testing.B, r array.RecordReader) {
+	n := int64(0)
+	for r.Next() {
+		n += r.RecordBatch().NumRows()
+	}
+	if r.Err() != nil || n != int64(*benchRows) {
+		b.Fatalf("%d rows, %v", n, r.Err())
+	}
+	r.Release()
 }
