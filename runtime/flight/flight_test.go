@@ -214,6 +214,8 @@ func TestDoGetIsolation(t *testing.T) {
 		"owner on shared": `{"table":"chat.conversations","owner":"alice"}`,
 		"owner and all":   `{"table":"chat.messages","owner":"alice","all_owners":true}`,
 		"bad filter":      `{"table":"chat.messages","where":"nope = 1"}`,
+		"huge batches":    `{"table":"chat.messages","batch_size":1000000000}`,
+		"negative limit":  `{"table":"chat.messages","limit":-1}`,
 		"deep filter":     `{"table":"chat.messages","where":"` + strings.Repeat("NOT ", where.MaxDepth+5) + `row_id = 1"}`,
 	} {
 		_, err := rawDoGet(t, f.addr, "tok-alice", []byte(raw))

@@ -11,6 +11,11 @@ import (
 // that a hostile ticket costs nothing to refuse.
 const MaxTicketSize = 64 << 10
 
+// MaxBatchSize is the largest Ticket.BatchSize DoGet accepts: a batch is
+// what the server holds in memory per stream, so a client must not choose it
+// without bound.
+const MaxBatchSize = 1 << 16
+
 // Ticket is one scan request, the JSON body of a Flight ticket.
 type Ticket struct {
 	// Table is "namespace.table".
@@ -56,6 +61,9 @@ func DecodeTicket(b []byte) (Ticket, error) {
 	}
 	if t.Table == "" {
 		return Ticket{}, fmt.Errorf("ticket names no table; set \"table\": \"ns.table\"")
+	}
+	if t.BatchSize > MaxBatchSize {
+		return Ticket{}, fmt.Errorf("ticket asks for batches of %d rows; the most is %d", t.BatchSize, MaxBatchSize)
 	}
 	return t, nil
 }
