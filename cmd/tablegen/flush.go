@@ -102,7 +102,7 @@ func flushTable(ctx context.Context, name string, o *flushFlags, stdout io.Write
 	if fi, err := os.Stat(o.db); err != nil || !fi.IsDir() {
 		return fmt.Errorf("no database directory at %s: pass the -db the service writes to", o.db)
 	}
-	db, err := store.Open(o.db, &store.Options{NoSync: true})
+	db, err := openLocal(o.db, &store.Options{NoSync: true})
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ import (
 func init() {
 	register(&command{
 		name:  "inspect",
-		usage: "tablegen inspect -db DIR [-schemas DIR] NS.TABLE [-columns a,b] [-where EXPR] [-limit N] [-format table|csv|json|arrow]",
+		usage: "tablegen inspect (-db DIR [-schemas DIR] | -addr HOST:PORT [-token T]) NS.TABLE [-columns a,b] [-where EXPR] [-limit N] [-format table|csv|json|arrow]",
 		summary: "Print a table's rows from a database, reading the YAML instead of generated code: projection, " +
 			"a SQL-style filter and a limit are pushed down to the scan.",
 		example: "tablegen inspect -db ./data system.jobs -columns job_id,status -where \"status = 'failed' AND created_at >= '2026-01-01T00:00:00Z'\" -limit 20",
@@ -48,7 +48,9 @@ func init() {
 type inspectFlags struct {
 	proj                                *project // tablegen.yaml, for the defaults and file names
 	db, schemas, columns, where, format string
+	owner                               string
 	limit                               int
+	remote                              remoteFlags
 }
 
 func runInspect(args []string, stdout, stderr io.Writer) int {
@@ -59,12 +61,14 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 	}
 	o := inspectFlags{proj: proj}
 	fs := newFlags(c)
-	fs.StringVar(&o.db, "db", "", "read the database in `DIR` (required)")
+	fs.StringVar(&o.db, "db", "", "read the database in `DIR` (required unless -addr)")
 	fs.StringVar(&o.schemas, "schemas", proj.schemas(), "read the tables from `DIR`/<namespace>/<table>.yaml")
 	fs.StringVar(&o.columns, "columns", "", "print the columns in `LIST` (comma-separated), in order (default: all)")
 	fs.StringVar(&o.where, "where", "", "print the rows that match `EXPR`, e.g. \"role = 'dba' AND (email IS NULL OR email LIKE 'a%')\"")
 	fs.IntVar(&o.limit, "limit", 0, "print at most `N` rows (0: all)")
 	fs.StringVar(&o.format, "format", "table", "write rows as `FORMAT`: table (aligned per batch of 8192 rows; NULL for null), csv (RFC 4180; null is an empty unquoted field, an empty string is \"\"), json (one object per line; null) or arrow (IPC stream). Bytes are 0x-prefixed hex in table and csv and base64 in json (as encoding/json writes []byte); timestamps are RFC 3339 in UTC with 6 fraction digits")
+	fs.StringVar(&o.owner, "owner", "", "user and stream tables: only the rows of owner `ID` (default: every owner, or with -addr the token's own)")
+	o.remote.register(fs)
 	positional, code, ok := parseInterspersed(c, fs, args, stdout, stderr)
 	if !ok {
 		return code
@@ -73,6 +77,9 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case len(positional) != 1:
 		return usageErr("want exactly one table name NS.TABLE, got %d arguments", len(positional))
+	case o.db != "" && o.remote.addr != "":
+		return usageErr("-db and -addr exclude each other: read the database directly or through the running service")
+	case o.remote.addr != "":
 	case o.db == "":
 		return usageErr("-db is required: the directory of the database to read")
 	case o.limit < 0:
@@ -80,7 +87,11 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 	case !slices.Contains([]string{"table", "csv", "json", "arrow"}, o.format):
 		return usageErr("-format %q is not one of table, csv, json, arrow", o.format)
 	}
-	if err := inspect(context.Background(), positional[0], &o, stdout, stderr); err != nil {
+	run := inspect
+	if o.remote.addr != "" {
+		run = inspectRemote
+	}
+	if err := run(context.Background(), positional[0], &o, stdout, stderr); err != nil {
 		printReadErr(stderr, err, o.db)
 		return 1
 	}
@@ -111,7 +122,10 @@ func inspect(ctx context.Context, name string, o *inspectFlags, stdout, stderr i
 	}
 	// Read-only: inspecting never changes the database, and a directory
 	// that holds no database (a mistyped -db) is an error, not a new one.
-	db, err := store.Open(o.db, &store.Options{ReadOnly: true})
+	db, err := openLocal(o.db, &store.Options{ReadOnly: true})
+	if errors.Is(err, store.ErrLocked) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("%w; pass the -db directory the service writes to", err)
 	}
@@ -120,7 +134,15 @@ func inspect(ctx context.Context, name string, o *inspectFlags, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	rdr, err := p.Scan(ctx, req)
+	var rdr array.RecordReader
+	switch {
+	case l.Kind.OwnerScoped():
+		rdr, err = ownedRows(ctx, db, p, req, o.owner)
+	case o.owner != "":
+		return fmt.Errorf("-owner: %s is a %s table; its rows have no owner", name, l.Kind)
+	default:
+		rdr, err = p.Scan(ctx, req)
+	}
 	if err != nil {
 		return err
 	}

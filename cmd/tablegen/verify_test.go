@@ -18,7 +18,7 @@ import (
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
-const notesYAML = `namespace: app
+const verifyNotesYAML = `namespace: app
 table: notes
 id: 9
 kind: system
@@ -37,16 +37,16 @@ indexes:
 // sstable as written.
 func noteBody(i int) string { return fmt.Sprintf("%016x", uint64(i+1)*0x9E3779B97F4A7C15) }
 
-// notesFixture writes n notes (through the store, so with index entries),
+// verifyNotesFixture writes n notes (through the store, so with index entries),
 // flushes them to an sstable and closes the database.
-func notesFixture(t *testing.T, n int) (schemas, dbDir string) {
+func verifyNotesFixture(t *testing.T, n int) (schemas, dbDir string) {
 	t.Helper()
 	dir := t.TempDir()
 	schemas = filepath.Join(dir, "schemas")
 	if err := os.MkdirAll(filepath.Join(schemas, "app"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(schemas, "app", "notes.yaml"), []byte(notesYAML), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(schemas, "app", "notes.yaml"), []byte(verifyNotesYAML), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s, err := schema.Load(schemas)
@@ -115,7 +115,7 @@ func flipInSSTable(t *testing.T, dbDir, s string) string {
 // one line naming the table and the file and pointing to tablegen verify,
 // instead of Pebble's exit and stack dump; verify lists the file and exits 1.
 func TestInspectDataCorruption(t *testing.T) {
-	schemas, db := notesFixture(t, 300)
+	schemas, db := verifyNotesFixture(t, 300)
 	file := flipInSSTable(t, db, noteBody(150))
 	code, _, errOut := runCmd(t, "inspect", "-db", db, "-schemas", schemas, "app.notes")
 	want := regexp.MustCompile(`^tablegen: app\.notes: data corruption in ` + regexp.QuoteMeta(file) + `[^\n]*: [^\n]+; run tablegen verify --db ` + regexp.QuoteMeta(db) + "\n$")
@@ -134,7 +134,7 @@ func TestInspectDataCorruption(t *testing.T) {
 // line, and exits 1; -repair removes the two entries and leaves the rows
 // (delete them with the program's store); an intact database exits 0.
 func TestVerifyRepair(t *testing.T) {
-	schemas, db := notesFixture(t, 6)
+	schemas, db := verifyNotesFixture(t, 6)
 	if code, out, errOut := runCmd(t, "verify", "-db", db, "-schemas", schemas); code != 0 {
 		t.Fatalf("intact database: exit %d\n%s%s", code, out, errOut)
 	}

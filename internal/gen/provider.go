@@ -271,6 +271,23 @@ func catalogFile(importPath string, sources []string, tables []*tablePlan) *jen.
 	)
 	f.Line()
 
+	f.Add(docComment("Guarded returns every table's provider behind its access policy (the table package's\nGuard<Entity>Provider), by \"namespace.table\": what an endpoint serving other processes scans\nthrough (runtime/flight), so that each of its scans is checked as in process. The map is the caller's."))
+	f.Func().Params(jen.Id("c").Op("*").Id("Catalog")).Id("Guarded").Params().Params(jen.Map(jen.String()).Op("*").Qual(pathScan, "Guarded"), jen.Error()).Block(
+		jen.Id("guard").Op(":=").Index().Func().Params(jen.Op("*").Qual(pathScan, "Provider")).Params(jen.Op("*").Qual(pathScan, "Guarded"), jen.Error()).Add(fields(func(g *jen.Group) {
+			for _, tp := range tables {
+				g.Qual(tp.pkg.importPath, "Guard"+tp.entity+"Provider")
+			}
+		})),
+		jen.Id("out").Op(":=").Make(jen.Map(jen.String()).Op("*").Qual(pathScan, "Guarded"), jen.Len(jen.Id("names"))),
+		jen.For(jen.List(jen.Id("i"), jen.Id("name")).Op(":=").Range().Id("names")).Block(
+			jen.List(jen.Id("g"), jen.Err()).Op(":=").Id("guard").Index(jen.Id("i")).Call(jen.Id("c").Dot("providers").Index(jen.Id("name"))),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit("catalog: %s: %w"), jen.Id("name"), jen.Err()))),
+			jen.Id("out").Index(jen.Id("name")).Op("=").Id("g"),
+		),
+		jen.Return(jen.Id("out"), jen.Nil()),
+	)
+	f.Line()
+
 	f.Add(docComment("Names returns the name of every table of the catalog, sorted; the slice is the caller's."))
 	f.Func().Params(jen.Id("c").Op("*").Id("Catalog")).Id("Names").Params().Index().String().Block(
 		jen.Return(jen.Qual("slices", "Clone").Call(jen.Id("names"))),

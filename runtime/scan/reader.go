@@ -37,7 +37,8 @@ type reader struct {
 	cur     arrow.RecordBatch
 	err     error
 	done    bool
-	scanned int // rows examined since the last cancellation check
+	scanned int    // rows examined since the last cancellation check
+	release func() // ends the reader's hold on the DB (store.DB.Hold)
 }
 
 func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src RowSource, project []int, r Request) (*reader, error) {
@@ -54,10 +55,14 @@ func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src R
 		rd.done = true
 		return rd, nil
 	}
+	release, err := p.db.Hold()
+	if err != nil {
+		return nil, fmt.Errorf("scan: %s: %w", p.t.name, err)
+	}
+	rd.release = release
 	rd.rb = array.NewRecordBuilder(p.mem, rd.schema)
 	opts := &pebble.IterOptions{LowerBound: plan.Start, UpperBound: plan.End}
 	var it *pebble.Iterator
-	var err error
 	if plan.Access == IndexRange {
 		// Index entries and the rows they point to must come from one
 		// point in time; a plain iterator already is one.
@@ -115,6 +120,10 @@ func (r *reader) finish() {
 			r.err = fmt.Errorf("scan: %s: close snapshot: %w", r.t.name, err)
 		}
 		r.snap = nil
+	}
+	if r.release != nil {
+		r.release()
+		r.release = nil
 	}
 }
 

@@ -155,7 +155,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 	pdb, err := pebble.Open(dir, popts)
 	if err != nil {
 		_ = fsCloser.Close()
-		return nil, fmt.Errorf("store: open %s: %w", dir, err)
+		return nil, openError(dir, err)
 	}
 	if created {
 		// Rotate to a write-ahead log in the newest format (see above).

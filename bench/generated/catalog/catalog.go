@@ -50,6 +50,24 @@ func (c *Catalog) Lookup(name string) (*scan.Provider, bool) {
 	return p, ok
 }
 
+// Guarded returns every table's provider behind its access policy (the table package's
+// Guard<Entity>Provider), by "namespace.table": what an endpoint serving other processes scans
+// through (runtime/flight), so that each of its scans is checked as in process. The map is the caller's.
+func (c *Catalog) Guarded() (map[string]*scan.Guarded, error) {
+	guard := []func(*scan.Provider) (*scan.Guarded, error){
+		bench.GuardBenchRowProvider,
+	}
+	out := make(map[string]*scan.Guarded, len(names))
+	for i, name := range names {
+		g, err := guard[i](c.providers[name])
+		if err != nil {
+			return nil, fmt.Errorf("catalog: %s: %w", name, err)
+		}
+		out[name] = g
+	}
+	return out, nil
+}
+
 // Names returns the name of every table of the catalog, sorted; the slice is the caller's.
 func (c *Catalog) Names() []string {
 	return slices.Clone(names)
