@@ -11,10 +11,10 @@ import (
 	"testing"
 
 	"github.com/tablegen/tablegen/internal/layout"
-	rtlayout "github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/internal/schema"
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/flight"
+	rtlayout "github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
