@@ -25,6 +25,7 @@ type reader struct {
 	plan    *Plan
 	filter  *node
 	src     RowSource
+	direct  *RowDecoder // the schema-driven source when no filter needs Values: rows decode straight into the builders
 	schema  *arrow.Schema
 	nproj   int
 	rb      *array.RecordBuilder
@@ -55,6 +56,9 @@ func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src R
 		return rd, nil
 	}
 	rd.rb = array.NewRecordBuilder(p.mem, rd.schema)
+	if d, ok := src.(*RowDecoder); ok && filter == nil {
+		rd.direct = d
+	}
 	opts := &pebble.IterOptions{LowerBound: plan.Start, UpperBound: plan.End}
 	var it *pebble.Iterator
 	var err error
@@ -147,6 +151,9 @@ func (r *reader) Next() bool {
 		r.fail(fmt.Errorf("scan: %s: %w", r.t.name, err))
 		return false
 	}
+	if r.direct != nil {
+		r.direct.startBatch()
+	}
 	n := 0
 	for n < r.batch && !r.done {
 		ok, err := r.row()
@@ -198,11 +205,17 @@ func (r *reader) fail(err error) {
 // row processes the iterator's current entry: it loads the row, evaluates
 // the filter and appends the row if it passes.
 func (r *reader) row() (bool, error) {
-	key := r.it.Key()
 	val, err := r.it.ValueAndErr()
 	if err != nil {
-		return false, fmt.Errorf("scan: %s: read key %x: %w", r.t.name, key, err)
+		return false, fmt.Errorf("scan: %s: read key %x: %w", r.t.name, r.it.Key(), err)
 	}
+	if r.direct != nil && r.plan.Access != IndexRange {
+		if err := r.direct.appendRow(r.rb, val); err != nil {
+			return false, r.corrupt(r.it.Key(), err)
+		}
+		return true, nil
+	}
+	key := r.it.Key()
 	if r.plan.Access == IndexRange {
 		if key, val, err = r.resolve(key, val); err != nil {
 			return false, err
