@@ -1,7 +1,9 @@
 package scan
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -60,6 +62,7 @@ type RowDecoder struct {
 	tagSlot []int16 // tag → slot index + 1 (0 = not needed), when tags are small
 	tagMap  map[int32]int
 	seen    []uint32 // per slot: the row generation in which it was last seen
+	cells   []cell   // per slot: where walk found it in the current row
 	gen     uint32
 	dec     rowenc.Decoder
 	bound   *array.RecordBuilder // the builder the slots' builders belong to
@@ -75,6 +78,7 @@ type slot struct {
 	field int // output field, -1 when only the filter needs the column
 	typ   colType
 	enum  [][]byte // enum values as bytes, appended without conversion
+	wire  protowire.Type
 
 	fb   array.Builder
 	bl   *array.BooleanBuilder
@@ -121,7 +125,7 @@ func (t *table) newRowDecoder(decode []bool, project []int) (*RowDecoder, error)
 		d.slotOf[i] = -1
 		if need {
 			c := &t.cols[i]
-			s := slot{c: c, pos: i, field: -1, typ: c.typ}
+			s := slot{c: c, pos: i, field: -1, typ: c.typ, wire: wireType(c.typ)}
 			if c.typ == tEnum {
 				for _, v := range c.Values {
 					s.enum = append(s.enum, []byte(v))
@@ -135,6 +139,7 @@ func (t *table) newRowDecoder(decode []bool, project []int) (*RowDecoder, error)
 		return nil, fmt.Errorf("scan: %s: %d needed columns; a scan decodes at most %d", t.name, len(d.slots), 1<<15-1)
 	}
 	d.seen = make([]uint32, len(d.slots))
+	d.cells = make([]cell, len(d.slots))
 	for j, p := range project {
 		if p < 0 || p >= len(t.cols) || !decode[p] {
 			return nil, fmt.Errorf("scan: %s: projected column %d is out of range or not decoded", t.name, p)
@@ -468,13 +473,15 @@ func (d *RowDecoder) reserve() {
 	d.room = room
 }
 
-// appendRow decodes one stored row straight into the bound builders: every
-// projected field of the wire format is converted and appended as it is
-// read, and after the row every projected column the row lacks gets its
-// NULL or zero value (see Load for the rules it shares). It is the scan's
-// path when there is no filter to evaluate, so decode == project. On error
-// the builders may hold part of the row; the scan then fails and drops the
-// batch.
+// appendRow decodes one stored row straight into the bound builders. It is
+// the scan's path when there is no filter to evaluate, so decode ==
+// project. It walks the wire format once (see walk), noting where each
+// projected field's value is, then appends every projected column: the
+// value found, or the NULL or zero value of a column the row lacks (the
+// rules of Load). A row walk cannot take (a group, a long varint, a field
+// that is malformed or does not fit its column) goes through Load and
+// Append instead, which skip what protobuf allows and name what is wrong,
+// so both paths accept and reject the same rows with the same values.
 func (d *RowDecoder) appendRow(b *array.RecordBuilder, value []byte) error {
 	if d.bound != b {
 		if err := d.bind(b); err != nil {
@@ -486,66 +493,181 @@ func (d *RowDecoder) appendRow(b *array.RecordBuilder, value []byte) error {
 	}
 	d.room--
 	d.gen++
-	left := len(d.slots)
-	dec := &d.dec
-	dec.Reset(value)
-	for left > 0 && dec.Next() {
-		si := d.slotFor(dec.Tag())
-		if si < 0 || d.seen[si] == d.gen {
+	if !d.walk(value) {
+		if err := d.Load(value); err != nil {
+			return err
+		}
+		return d.Append(b)
+	}
+	for si := range d.slots {
+		s := &d.slots[si]
+		if d.seen[si] != d.gen {
+			s.appendAbsent()
 			continue
 		}
-		d.seen[si] = d.gen
-		left--
-		s := &d.slots[si]
+		c := &d.cells[si]
 		switch s.typ {
 		case tBool:
-			s.bl.UnsafeAppend(dec.Bool())
+			s.bl.UnsafeAppend(c.num != 0)
 		case tInt32:
-			s.i32.UnsafeAppend(dec.Int32())
+			s.i32.UnsafeAppend(int32(c.num))
 		case tInt64:
-			s.i64.UnsafeAppend(dec.Int64())
+			s.i64.UnsafeAppend(int64(c.num))
 		case tUint64:
-			s.u64.UnsafeAppend(dec.Uint64())
+			s.u64.UnsafeAppend(c.num)
 		case tFloat64:
-			s.f64.UnsafeAppend(dec.Float64())
+			s.f64.UnsafeAppend(math.Float64frombits(c.num))
 		case tString, tBytes, tJSON:
-			v, err := bytesField(dec, s.c)
-			if err != nil {
-				return err
-			}
-			appendBinary(s.bin, v)
+			appendBinary(s.bin, value[c.vs:c.ve])
 		case tEnum:
-			ord, err := enumField(dec, s.c)
-			if err != nil {
-				return err
-			}
-			if dec.Err() != nil {
-				return dec.Err()
-			}
-			appendBinary(s.bin, s.enum[ord])
+			appendBinary(s.bin, s.enum[c.num])
 		case tTimestamp:
-			s.ts.UnsafeAppend(arrow.Timestamp(timestampField(dec)))
+			s.ts.UnsafeAppend(arrow.Timestamp(protowire.DecodeZigZag(c.num)))
 		case tDuration:
-			s.dur.UnsafeAppend(arrow.Duration(durationField(dec)))
+			s.dur.UnsafeAppend(arrow.Duration(protowire.DecodeZigZag(c.num)))
 		case tUUID:
-			v, err := uuidField(dec, s.c)
-			if err != nil {
-				return err
-			}
-			s.uuid.Append(v)
-		}
-	}
-	if err := dec.Err(); err != nil {
-		return err
-	}
-	if left > 0 {
-		for si := range d.slots {
-			if d.seen[si] != d.gen {
-				d.slots[si].appendAbsent()
-			}
+			s.uuid.Append(value[c.vs:c.ve])
 		}
 	}
 	return nil
+}
+
+// cell is where walk found a needed field: its varint or fixed value, or
+// the bounds of its length-delimited payload in the row.
+type cell struct {
+	num    uint64
+	vs, ve int
+}
+
+// walk reads the fields of one row up to the last needed one, recording
+// each needed field's first occurrence in d.cells and marking it seen in
+// generation d.gen. It handles the shapes tablegen's writers produce (tags
+// of up to two bytes, varint, fixed64, fixed32 and length-delimited fields)
+// and checks each needed value against its column (wire type, int32 and
+// duration range, enum ordinal, uuid length); it returns false, having
+// decided nothing, for anything else, for Load to decode or reject.
+func (d *RowDecoder) walk(b []byte) bool {
+	if d.tagSlot == nil {
+		return false
+	}
+	left := len(d.slots)
+	off := 0
+	for left > 0 && off < len(b) {
+		x := uint64(b[off])
+		off++
+		if x >= 0x80 {
+			if off >= len(b) || b[off] >= 0x80 {
+				return false
+			}
+			x = x&0x7f | uint64(b[off])<<7
+			off++
+		}
+		tag, typ := x>>3, protowire.Type(x&7)
+		if tag == 0 {
+			return false
+		}
+		var num uint64
+		vs, ve := 0, 0
+		switch typ {
+		case protowire.VarintType:
+			// As protowire.ConsumeVarint: at most 10 bytes, the 10th
+			// holding only the top bit (negative int64s take all 10).
+			for shift := uint(0); ; shift += 7 {
+				if off >= len(b) {
+					return false
+				}
+				c := b[off]
+				off++
+				if shift == 63 {
+					if c > 1 {
+						return false
+					}
+					num |= uint64(c) << 63
+					break
+				}
+				num |= uint64(c&0x7f) << shift
+				if c < 0x80 {
+					break
+				}
+			}
+		case protowire.Fixed64Type:
+			if len(b)-off < 8 {
+				return false
+			}
+			num = binary.LittleEndian.Uint64(b[off:])
+			off += 8
+		case protowire.Fixed32Type:
+			if len(b)-off < 4 {
+				return false
+			}
+			num = uint64(binary.LittleEndian.Uint32(b[off:]))
+			off += 4
+		case protowire.BytesType:
+			if off >= len(b) {
+				return false
+			}
+			n := int(b[off])
+			off++
+			if n >= 0x80 {
+				if off >= len(b) || b[off] >= 0x80 {
+					return false
+				}
+				n = n&0x7f | int(b[off])<<7
+				off++
+			}
+			if len(b)-off < n {
+				return false
+			}
+			vs, ve = off, off+n
+			off = ve
+		default:
+			return false
+		}
+		if tag >= uint64(len(d.tagSlot)) {
+			continue
+		}
+		si := int(d.tagSlot[tag]) - 1
+		if si < 0 || d.seen[si] == d.gen {
+			continue
+		}
+		s := &d.slots[si]
+		if typ != s.wire {
+			return false
+		}
+		switch s.typ {
+		case tInt32:
+			if v := int64(num); v < math.MinInt32 || v > math.MaxInt32 {
+				return false
+			}
+		case tEnum:
+			if num >= uint64(len(s.enum)) {
+				return false
+			}
+		case tDuration:
+			if us := protowire.DecodeZigZag(num); us > maxDurationMicros || us < -maxDurationMicros {
+				return false
+			}
+		case tUUID:
+			if ve-vs != 16 {
+				return false
+			}
+		}
+		d.seen[si] = d.gen
+		d.cells[si] = cell{num: num, vs: vs, ve: ve}
+		left--
+	}
+	return true
+}
+
+// wireType is the wire type tablegen's writers use for a column type.
+func wireType(t colType) protowire.Type {
+	switch t {
+	case tFloat64:
+		return protowire.Fixed64Type
+	case tString, tBytes, tJSON, tUUID:
+		return protowire.BytesType
+	}
+	return protowire.VarintType
 }
 
 // appendBinary appends v to a string or binary builder, growing its data
