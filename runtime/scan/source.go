@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -566,29 +567,34 @@ func (d *RowDecoder) walk(b []byte) bool {
 		if tag == 0 {
 			return false
 		}
+		si := -1
+		if tag < uint64(len(d.tagSlot)) {
+			si = int(d.tagSlot[tag]) - 1
+		}
+		if si >= 0 && d.seen[si] == d.gen {
+			si = -1 // a repeated tag: the first occurrence counts
+		}
 		var num uint64
 		vs, ve := 0, 0
 		switch typ {
 		case protowire.VarintType:
-			// As protowire.ConsumeVarint: at most 10 bytes, the 10th
-			// holding only the top bit (negative int64s take all 10).
-			for shift := uint(0); ; shift += 7 {
-				if off >= len(b) {
+			if si < 0 && len(b)-off >= 8 {
+				// Skipping: the first byte without the continuation
+				// bit ends the varint, found 8 bytes at a time.
+				if m := ^binary.LittleEndian.Uint64(b[off:]) & 0x8080808080808080; m != 0 {
+					off += bits.TrailingZeros64(m)>>3 + 1
+					continue
+				}
+			}
+			if off < len(b) && b[off] < 0x80 {
+				num = uint64(b[off])
+				off++
+			} else {
+				var n int
+				if num, n = protowire.ConsumeVarint(b[off:]); n < 0 {
 					return false
 				}
-				c := b[off]
-				off++
-				if shift == 63 {
-					if c > 1 {
-						return false
-					}
-					num |= uint64(c) << 63
-					break
-				}
-				num |= uint64(c&0x7f) << shift
-				if c < 0x80 {
-					break
-				}
+				off += n
 			}
 		case protowire.Fixed64Type:
 			if len(b)-off < 8 {
@@ -603,17 +609,17 @@ func (d *RowDecoder) walk(b []byte) bool {
 			num = uint64(binary.LittleEndian.Uint32(b[off:]))
 			off += 4
 		case protowire.BytesType:
-			if off >= len(b) {
-				return false
-			}
-			n := int(b[off])
-			off++
-			if n >= 0x80 {
-				if off >= len(b) || b[off] >= 0x80 {
+			n := 0
+			if off < len(b) && b[off] < 0x80 {
+				n = int(b[off])
+				off++
+			} else {
+				l, k := protowire.ConsumeVarint(b[off:])
+				if k < 0 || l > uint64(len(b)) {
 					return false
 				}
-				n = n&0x7f | int(b[off])<<7
-				off++
+				n = int(l)
+				off += k
 			}
 			if len(b)-off < n {
 				return false
@@ -623,11 +629,7 @@ func (d *RowDecoder) walk(b []byte) bool {
 		default:
 			return false
 		}
-		if tag >= uint64(len(d.tagSlot)) {
-			continue
-		}
-		si := int(d.tagSlot[tag]) - 1
-		if si < 0 || d.seen[si] == d.gen {
+		if si < 0 {
 			continue
 		}
 		s := &d.slots[si]
