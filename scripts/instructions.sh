@@ -3,10 +3,10 @@
 # repeatable on a busy machine (what `make bench-check` and
 # `make bench-quick` run).
 #
-# For each mode of bench/cmd/instr it counts the instructions of the whole
-# process under valgrind --tool=callgrind twice, with -ops 0 (the setup
-# alone) and -ops N, and prints (Ir(N) - Ir(0)) / N: the instructions of one
-# op, setup excluded. GOMAXPROCS=1, a fixed GOGC and no asynchronous
+# It counts the instructions of the whole bench/cmd/instr process under
+# valgrind --tool=callgrind with -ops 0 (the setup alone, the same in every
+# mode) and, for each mode, with -ops N, and prints (Ir(N) - Ir(0)) / N: the
+# instructions of one op, setup excluded. GOMAXPROCS=1, a fixed GOGC and no asynchronous
 # preemption (which callgrind's signal handling cannot follow) keep the
 # runtime's own variation small. Output lines: "mode Ir-per-op rows=R".
 # Tune with INSTR_ROWS (default 10000) and INSTR_MODES.
@@ -25,18 +25,20 @@ bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
 (cd "$root/bench" && go build -o "$bin/instr" ./cmd/instr)
 
-count() { # mode ops → total Ir of the process
-	GOMAXPROCS=1 GOGC=400 GODEBUG=asyncpreemptoff=1 \
+"$bin/instr" -mode create -rows "$rows" -db "$bin/db"
+count() { # mode ops → total Ir of the process, on a fresh copy of the DB
+	rm -rf "$bin/run" && cp -r "$bin/db" "$bin/run"
+	GOMAXPROCS=1 GOGC=off GODEBUG=asyncpreemptoff=1 \
 		valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-		"$bin/instr" -mode "$1" -rows "$rows" -ops "$2" 2>&1 >/dev/null |
+		"$bin/instr" -mode "$1" -rows "$rows" -ops "$2" -db "$bin/run" 2>&1 >/dev/null |
 		awk '/Collected :/ {print $4}'
 }
 
 : >"$bin/out"
+base=$(count setup 0)
 for m in $modes; do
-	n=3
+	n=${INSTR_OPS:-5}
 	[ "$m" = flush ] && n=1
-	base=$(count "$m" 0)
 	total=$(count "$m" "$n")
 	if [ -z "$base" ] || [ -z "$total" ]; then
 		echo "instructions.sh: $m: valgrind gave no count" >&2
