@@ -443,27 +443,20 @@ func (s *slot) appendValue(v Value) error {
 // was taken), so the room it reserved is gone.
 func (d *RowDecoder) startBatch() { d.room = 0 }
 
-// reserve makes room in every projected builder for more rows, doubling
-// what a batch has so far (at least minReserve), so appendRow can use the
-// builders' unchecked appends. Strings and bytes reserve their data as
-// they go.
+// reserve makes room in every projected builder for at least one more
+// row, so appendRow can use the builders' unchecked appends. It grows them
+// exactly as their checked Append does (to the next power of two), so the
+// batches, null bitmaps included, are the same bytes as those of a row
+// source that appends value by value. Strings and bytes reserve their
+// data as they go.
 func (d *RowDecoder) reserve() {
-	const minReserve = 64
-	n := minReserve
 	room := -1
 	for si := range d.slots {
 		s := &d.slots[si]
 		if s.field < 0 {
 			continue
 		}
-		n = max(n, s.fb.Len())
-	}
-	for si := range d.slots {
-		s := &d.slots[si]
-		if s.field < 0 {
-			continue
-		}
-		s.fb.Reserve(n)
+		s.fb.Reserve(1)
 		if r := s.fb.Cap() - s.fb.Len(); room < 0 || r < room {
 			room = r
 		}
