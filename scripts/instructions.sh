@@ -30,8 +30,9 @@ count() { # mode ops → total Ir of the process, on a fresh copy of the DB
 	rm -rf "$bin/run" && cp -r "$bin/db" "$bin/run"
 	GOMAXPROCS=1 GOGC=off GODEBUG=asyncpreemptoff=1 \
 		valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-		"$bin/instr" -mode "$1" -rows "$rows" -ops "$2" -db "$bin/run" 2>&1 >/dev/null |
-		awk '/Collected :/ {print $4}'
+		"$bin/instr" -mode "$1" -rows "$rows" -ops "$2" -db "$bin/run" 2>"$bin/log" >/dev/null ||
+		{ cat "$bin/log" >&2; echo "instructions.sh: -mode $1 -ops $2 failed" >&2; return 1; }
+	awk '/Collected :/ {print $4}' "$bin/log"
 }
 
 : >"$bin/out"

@@ -134,7 +134,7 @@ func run(mode string, nrows, ops int, dbdir string) error {
 		switch mode {
 		case "get":
 			for range 1000 {
-				if _, err := s.Get(benchgen.BenchRowID(rng.IntN(nrows))); err != nil {
+				if _, err := s.Get(benchgen.BenchRowID(load[rng.IntN(nrows)].ID)); err != nil {
 					return err
 				}
 			}
