@@ -495,6 +495,9 @@ func (d *RowDecoder) appendRow(b *array.RecordBuilder, value []byte) error {
 	}
 	for si := range d.slots {
 		s := &d.slots[si]
+		if s.field < 0 {
+			continue // needed by a filter only (not on this path, but never appended)
+		}
 		if d.seen[si] != d.gen {
 			s.appendAbsent()
 			continue
