@@ -8,7 +8,7 @@ BENCHCOUNT ?= 5
 # Race-checked packages: the runtime and the generated stores (concurrency lives there).
 RACE_PKGS := ./runtime/... ./generated/...
 
-.PHONY: help generate check check-static test test-slow bench fuzz demo interop clean
+.PHONY: help generate check check-static test test-slow bench bench-check bench-quick fuzz demo interop clean
 
 help:
 	@echo "make demo        run examples/quickstart on an embedded Pebble DB under ./data"
@@ -17,6 +17,8 @@ help:
 	@echo "make generate    regenerate generated/, docs/schema/, schemas/tablegen.schema.json, the lock file"
 	@echo "make test-slow   long crash/soak suites"
 	@echo "make bench       benchmarks (-count=$(BENCHCOUNT)), summarized with benchstat"
+	@echo "make bench-check instruction counts of the headline paths vs bench/instructions.txt (fails on > 10%)"
+	@echo "make bench-quick the scan ratio table from instruction counts (< 3 minutes)"
 	@echo "make fuzz        every fuzz target for FUZZTIME=$(FUZZTIME)"
 	@echo "make interop     the demo, then DuckDB (from npm) reads its Parquet files"
 
@@ -43,6 +45,12 @@ test-slow:
 
 bench:
 	@scripts/bench.sh $(BENCHCOUNT)
+
+bench-check:
+	@scripts/bench-check.sh
+
+bench-quick:
+	@scripts/bench-check.sh quick
 
 fuzz:
 	@scripts/fuzz.sh $(FUZZTIME)

@@ -14,7 +14,10 @@
 //
 // Every implementation satisfies [Store]; the benchmarks in bench_test.go
 // drive them with the workloads of issue 10 and scripts/bench.sh turns the
-// results into BENCHMARKS.md and docs/bench.png (see cmd/report).
+// results into BENCHMARKS.md and docs/bench.png (see cmd/report). cmd/instr
+// runs one headline path of the generated store a fixed number of times, for
+// the instruction counts of scripts/instructions.sh (make bench-check), which
+// do not move with the load of a shared machine as times do.
 //
 // This is its own Go module, so the main module never depends on badger or
 // the plotting library.

@@ -69,3 +69,7 @@ var Impls = []Impl{
 func openPebble(dir string) (*store.DB, error) {
 	return store.Open(dir, &store.Options{NoSync: true})
 }
+
+// OpenDB opens the Pebble-backed store.DB every Pebble implementation here
+// uses (same options), for tools that drive a generated store directly.
+func OpenDB(dir string) (*store.DB, error) { return openPebble(dir) }

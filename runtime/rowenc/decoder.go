@@ -40,6 +40,13 @@ func NewDecoder(b []byte) *Decoder {
 	return &Decoder{buf: b}
 }
 
+// Reset makes d walk the row value b from its first field, as a Decoder
+// returned by NewDecoder would, with no error pending. A scan keeps one
+// Decoder and resets it per row instead of allocating one per row.
+func (d *Decoder) Reset(b []byte) {
+	*d = Decoder{buf: b}
+}
+
 // NewOwnedDecoder returns a Decoder over a row value that the caller hands
 // over for good: String and Bytes return views into b instead of copies, so
 // decoding a row costs no allocation per string or bytes column. It exists

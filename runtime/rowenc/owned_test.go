@@ -79,3 +79,32 @@ func TestOwnedDecodeDoesNotAllocate(t *testing.T) {
 		t.Fatalf("owned decode differs from copying decode:\n owned %+v\ncopied %+v", owned, copied)
 	}
 }
+
+// TestResetStartsOver: a Decoder reset onto a new row reads it from its
+// first field with no error pending and copying accessors, whatever the
+// previous row left behind (a sticky error, an owned buffer, a position).
+func TestResetStartsOver(t *testing.T) {
+	good := AppendString(AppendInt64(nil, 1, 42), 2, "hi")
+	d := NewOwnedDecoder([]byte{0x0a, 0x05, 'x'}) // truncated string
+	if d.Next() || d.Err() == nil {
+		t.Fatalf("truncated row: Next true or no error")
+	}
+	d.Reset(good)
+	if d.Err() != nil {
+		t.Fatalf("after Reset: error %v still pending", d.Err())
+	}
+	if !d.Next() || d.Tag() != 1 || d.Int64() != 42 {
+		t.Fatalf("after Reset: first field tag %d, want 1 = 42", d.Tag())
+	}
+	if !d.Next() || d.Tag() != 2 {
+		t.Fatalf("after Reset: second field tag %d, want 2", d.Tag())
+	}
+	s := d.String()
+	good[len(good)-1] = '!'
+	if s != "hi" {
+		t.Fatalf("after Reset the decoder still aliases the row: %q", s)
+	}
+	if d.Next() || d.Err() != nil {
+		t.Fatalf("after the last field: Next true or error %v", d.Err())
+	}
+}

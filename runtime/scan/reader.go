@@ -25,6 +25,7 @@ type reader struct {
 	plan    *Plan
 	filter  *node
 	src     RowSource
+	direct  *RowDecoder // the schema-driven source when no filter needs Values: rows decode straight into the builders
 	schema  *arrow.Schema
 	nproj   int
 	rb      *array.RecordBuilder
@@ -61,6 +62,9 @@ func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src R
 	}
 	rd.release = release
 	rd.rb = array.NewRecordBuilder(p.mem, rd.schema)
+	if d, ok := src.(*RowDecoder); ok && filter == nil {
+		rd.direct = d
+	}
 	opts := &pebble.IterOptions{LowerBound: plan.Start, UpperBound: plan.End}
 	var it *pebble.Iterator
 	if plan.Access == IndexRange {
@@ -156,6 +160,9 @@ func (r *reader) Next() bool {
 		r.fail(fmt.Errorf("scan: %s: %w", r.t.name, err))
 		return false
 	}
+	if r.direct != nil {
+		r.direct.startBatch()
+	}
 	n := 0
 	for n < r.batch && !r.done {
 		ok, err := r.row()
@@ -207,11 +214,21 @@ func (r *reader) fail(err error) {
 // row processes the iterator's current entry: it loads the row, evaluates
 // the filter and appends the row if it passes.
 func (r *reader) row() (bool, error) {
-	key := r.it.Key()
 	val, err := r.it.ValueAndErr()
 	if err != nil {
+		key := r.it.Key()
 		return false, store.AsDataCorruption(r.t.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.t.name, key, err))
 	}
+	if r.direct != nil && r.plan.Access != IndexRange {
+		if err := r.t.check.Check(val); err != nil {
+			return false, r.corrupt(r.it.Key(), err)
+		}
+		if err := r.direct.appendRow(r.rb, val); err != nil {
+			return false, r.corrupt(r.it.Key(), err)
+		}
+		return true, nil
+	}
+	key := r.it.Key()
 	if r.plan.Access == IndexRange {
 		if key, val, err = r.resolve(key, val); err != nil {
 			return false, err

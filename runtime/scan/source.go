@@ -1,7 +1,10 @@
 package scan
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math"
+	"math/bits"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -38,20 +41,56 @@ type RowSource interface {
 // uses the source from one goroutine.
 type NewRowSource func(decode []bool, project []int) (RowSource, error)
 
-// RowDecoder is the schema-driven [RowSource]: it walks the protowire fields
-// of a row, decodes only the needed tags by the layout's types straight into
-// [Value]s (strings and bytes alias the row, nothing is allocated per row),
-// and appends them to Arrow builders.
+// RowDecoder is the schema-driven [RowSource]. It is built once per scan
+// from the layout: a dense tag → slot table (a map for very large tags) and,
+// per needed column, a slot holding the column's type and, once bound to a
+// record builder, the typed Arrow builder it appends to. Walking a row is
+// then one table lookup and one switch on a small integer per field, with no
+// interface assertion and no allocation per cell.
+//
+// It has two ways of reading a row. With a filter, Load decodes the needed
+// columns into [Value]s (strings and bytes alias the row) for the filter to
+// evaluate and Append appends the projected ones. Without a filter, the scan
+// calls appendRow, which decodes each projected field of the wire format
+// straight into its builder in one pass.
 type RowDecoder struct {
 	t       *table
 	decode  []bool
 	project []int
 	vals    []Value
-	tagPos  []int32 // tag → column position + 1 (0 = not needed), when tags are small
+	slots   []slot  // one per needed column, in layout order
+	slotOf  []int16 // layout position → slot index, -1 when not needed
+	tagSlot []int16 // tag → slot index + 1 (0 = not needed), when tags are small
 	tagMap  map[int32]int
-	needed  int      // number of columns to decode
-	seen    []uint32 // per column: the row generation in which it was last seen
+	seen    []uint32 // per slot: the row generation in which it was last seen
+	cells   []cell   // per slot: where walk found it in the current row
 	gen     uint32
+	dec     rowenc.Decoder
+	bound   *array.RecordBuilder // the builder the slots' builders belong to
+	room    int                  // rows appendRow may add before it must reserve
+}
+
+// slot is one needed column of a scan: how to decode it and, when it is
+// projected, the builder of its output field (exactly one builder pointer,
+// by typ, is set once the decoder is bound to a record builder).
+type slot struct {
+	c     *column
+	pos   int // layout position
+	field int // output field, -1 when only the filter needs the column
+	typ   colType
+	enum  [][]byte // enum values as bytes, appended without conversion
+	wire  protowire.Type
+
+	fb   array.Builder
+	bl   *array.BooleanBuilder
+	i32  *array.Int32Builder
+	i64  *array.Int64Builder
+	u64  *array.Uint64Builder
+	f64  *array.Float64Builder
+	bin  *array.BinaryBuilder // string, enum, bytes, and json's storage
+	ts   *array.TimestampBuilder
+	dur  *array.DurationBuilder
+	uuid *array.FixedSizeBinaryBuilder // uuid's storage
 }
 
 // zeroTimeMicros is time.Time{}.UnixMicro(), the zero timestamp writers leave out.
@@ -63,6 +102,10 @@ var zeroUUID [16]byte
 // maxDenseTag bounds the tag → column lookup table; layouts with larger tags
 // use a map instead.
 const maxDenseTag = 4096
+
+// maxDurationMicros is the largest microsecond count a duration column holds
+// (time.Duration's range), as rowenc.Decoder.Duration checks.
+const maxDurationMicros = int64(^uint64(0)>>1) / 1000
 
 // NewRowDecoder returns a schema-driven RowSource for a table layout (see
 // [NewRowSource] for decode and project).
@@ -78,43 +121,58 @@ func (t *table) newRowDecoder(decode []bool, project []int) (*RowDecoder, error)
 	if len(decode) != len(t.cols) {
 		return nil, fmt.Errorf("scan: %s: decode set has %d entries for %d columns", t.name, len(decode), len(t.cols))
 	}
-	d := &RowDecoder{t: t, decode: decode, project: project, vals: make([]Value, len(t.cols)), seen: make([]uint32, len(t.cols))}
-	for _, need := range decode {
+	d := &RowDecoder{t: t, decode: decode, project: project, vals: make([]Value, len(t.cols)), slotOf: make([]int16, len(t.cols))}
+	for i, need := range decode {
+		d.slotOf[i] = -1
 		if need {
-			d.needed++
+			c := &t.cols[i]
+			s := slot{c: c, pos: i, field: -1, typ: c.typ, wire: wireType(c.typ)}
+			if c.typ == tEnum {
+				for _, v := range c.Values {
+					s.enum = append(s.enum, []byte(v))
+				}
+			}
+			d.slotOf[i] = int16(len(d.slots))
+			d.slots = append(d.slots, s)
 		}
 	}
-	for _, p := range project {
+	if len(d.slots) > 1<<15-1 {
+		return nil, fmt.Errorf("scan: %s: %d needed columns; a scan decodes at most %d", t.name, len(d.slots), 1<<15-1)
+	}
+	d.seen = make([]uint32, len(d.slots))
+	d.cells = make([]cell, len(d.slots))
+	for j, p := range project {
 		if p < 0 || p >= len(t.cols) || !decode[p] {
 			return nil, fmt.Errorf("scan: %s: projected column %d is out of range or not decoded", t.name, p)
 		}
+		d.slots[d.slotOf[p]].field = j
 	}
 	maxTag := int32(0)
 	for _, c := range t.cols {
 		maxTag = max(maxTag, c.Tag)
 	}
 	if maxTag < maxDenseTag {
-		d.tagPos = make([]int32, maxTag+1)
-		for i, c := range t.cols {
-			if decode[i] && c.Tag >= 0 {
-				d.tagPos[c.Tag] = int32(i) + 1
+		d.tagSlot = make([]int16, maxTag+1)
+		for si := range d.slots {
+			if tag := d.slots[si].c.Tag; tag >= 0 {
+				d.tagSlot[tag] = int16(si) + 1
 			}
 		}
 	} else {
 		d.tagMap = make(map[int32]int)
-		for i, c := range t.cols {
-			if decode[i] {
-				d.tagMap[c.Tag] = i
-			}
+		for si := range d.slots {
+			d.tagMap[d.slots[si].c.Tag] = si
 		}
 	}
 	return d, nil
 }
 
-func (d *RowDecoder) position(tag protowire.Number) int {
-	if d.tagPos != nil {
-		if int(tag) < len(d.tagPos) {
-			return int(d.tagPos[tag]) - 1
+// slotFor returns the slot of the column with the given tag, or -1 when the
+// scan does not need it (or the layout does not know it).
+func (d *RowDecoder) slotFor(tag protowire.Number) int {
+	if d.tagSlot != nil {
+		if uint(tag) < uint(len(d.tagSlot)) {
+			return int(d.tagSlot[tag]) - 1
 		}
 		return -1
 	}
@@ -129,41 +187,39 @@ func (d *RowDecoder) position(tag protowire.Number) int {
 // non-nullable columns, as proto3 does).
 //
 // Load stops reading a row as soon as every needed column has been seen, so
-// projecting the first columns of a wide row skips the rest of it. This
-// reads a tag that occurs twice in one row at its first occurrence, where
+// projecting the first columns of a wide row skips the rest of it. A tag
+// that occurs twice in one row is read at its first occurrence, where
 // protobuf merging would take the last; tablegen's writers emit each tag at
 // most once, so rows they wrote decode exactly.
 func (d *RowDecoder) Load(value []byte) error {
-	for i, need := range d.decode {
-		if need {
-			v := &d.vals[i]
-			v.Null, v.I, v.U, v.F, v.B = d.t.cols[i].Nullable, 0, 0, 0, nil
-			// An absent non-nullable value is the Go zero value the
-			// generated entities hold: time.Time{} and uuid.Nil.
-			switch d.t.cols[i].typ {
-			case tTimestamp:
-				v.I = zeroTimeMicros
-			case tUUID:
-				v.B = zeroUUID[:]
-			}
+	for si := range d.slots {
+		s := &d.slots[si]
+		v := &d.vals[s.pos]
+		v.Null, v.I, v.U, v.F, v.B = s.c.Nullable, 0, 0, 0, nil
+		// An absent non-nullable value is the Go zero value the
+		// generated entities hold: time.Time{} and uuid.Nil.
+		switch s.typ {
+		case tTimestamp:
+			v.I = zeroTimeMicros
+		case tUUID:
+			v.B = zeroUUID[:]
 		}
 	}
 	d.gen++
-	left := d.needed
-	dec := rowenc.NewDecoder(value)
+	left := len(d.slots)
+	dec := &d.dec
+	dec.Reset(value)
 	for left > 0 && dec.Next() {
-		i := d.position(dec.Tag())
-		if i < 0 {
+		si := d.slotFor(dec.Tag())
+		if si < 0 || d.seen[si] == d.gen {
 			continue
 		}
-		if d.seen[i] != d.gen {
-			d.seen[i] = d.gen
-			left--
-		}
-		c := &d.t.cols[i]
-		v := &d.vals[i]
+		d.seen[si] = d.gen
+		left--
+		s := &d.slots[si]
+		v := &d.vals[s.pos]
 		v.Null = false
-		switch c.typ {
+		switch s.typ {
 		case tBool:
 			if dec.Bool() {
 				v.I = 1
@@ -179,27 +235,77 @@ func (d *RowDecoder) Load(value []byte) error {
 		case tFloat64:
 			v.F = dec.Float64()
 		case tString, tBytes, tJSON:
-			if dec.WireType() != protowire.BytesType {
-				return fmt.Errorf("field %d (%s %s): wire type %d, want bytes: %w", c.Tag, c.Name, c.Type, dec.WireType(), rowenc.ErrCorrupt)
+			b, err := bytesField(dec, s.c)
+			if err != nil {
+				return err
 			}
-			v.B = dec.Raw()
+			v.B = b
 		case tTimestamp:
-			v.I = dec.Timestamp().UnixMicro()
+			v.I = timestampField(dec)
 		case tDuration:
-			v.I = dec.Duration().Microseconds()
+			v.I = durationField(dec)
 		case tUUID:
-			if dec.WireType() != protowire.BytesType || len(dec.Raw()) != 16 {
-				return fmt.Errorf("field %d (%s uuid): want 16 length-delimited bytes, have wire type %d with %d bytes: %w", c.Tag, c.Name, dec.WireType(), len(dec.Raw()), rowenc.ErrCorrupt)
+			b, err := uuidField(dec, s.c)
+			if err != nil {
+				return err
 			}
-			v.B = dec.Raw()
+			v.B = b
 		case tEnum:
-			v.I = int64(dec.Enum())
-			if dec.Err() == nil && (v.I < 0 || v.I >= int64(len(c.Values))) {
-				return fmt.Errorf("field %d (%s enum): ordinal %d is not one of the %d declared values; a newer build may have added values: %w", c.Tag, c.Name, v.I, len(c.Values), rowenc.ErrCorrupt)
+			ord, err := enumField(dec, s.c)
+			if err != nil {
+				return err
 			}
+			v.I = int64(ord)
 		}
 	}
 	return dec.Err()
+}
+
+// The field readers shared by Load and appendRow. Each reads the current
+// field of dec as its column's type; a wire type mismatch is left as dec's
+// sticky error (the accessors record it), other problems are returned.
+
+func bytesField(dec *rowenc.Decoder, c *column) ([]byte, error) {
+	if dec.WireType() != protowire.BytesType {
+		return nil, fmt.Errorf("field %d (%s %s): wire type %d, want bytes: %w", c.Tag, c.Name, c.Type, dec.WireType(), rowenc.ErrCorrupt)
+	}
+	return dec.Raw(), nil
+}
+
+func timestampField(dec *rowenc.Decoder) int64 {
+	if dec.WireType() != protowire.VarintType {
+		return dec.Timestamp().UnixMicro() // records the mismatch
+	}
+	return protowire.DecodeZigZag(binaryVarint(dec))
+}
+
+func durationField(dec *rowenc.Decoder) int64 {
+	if dec.WireType() != protowire.VarintType {
+		return dec.Duration().Microseconds() // records the mismatch
+	}
+	us := protowire.DecodeZigZag(binaryVarint(dec))
+	if us > maxDurationMicros || us < -maxDurationMicros {
+		return dec.Duration().Microseconds() // records the range error
+	}
+	return us
+}
+
+// binaryVarint is the current varint field's value as the wire carries it.
+func binaryVarint(dec *rowenc.Decoder) uint64 { return dec.Uint64() }
+
+func uuidField(dec *rowenc.Decoder, c *column) ([]byte, error) {
+	if dec.WireType() != protowire.BytesType || len(dec.Raw()) != 16 {
+		return nil, fmt.Errorf("field %d (%s uuid): want 16 length-delimited bytes, have wire type %d with %d bytes: %w", c.Tag, c.Name, dec.WireType(), len(dec.Raw()), rowenc.ErrCorrupt)
+	}
+	return dec.Raw(), nil
+}
+
+func enumField(dec *rowenc.Decoder, c *column) (int32, error) {
+	ord := dec.Enum()
+	if dec.Err() == nil && (ord < 0 || int(ord) >= len(c.Values)) {
+		return 0, fmt.Errorf("field %d (%s enum): ordinal %d is not one of the %d declared values; a newer build may have added values: %w", c.Tag, c.Name, ord, len(c.Values), rowenc.ErrCorrupt)
+	}
+	return ord, nil
 }
 
 // Value implements [RowSource].
@@ -210,100 +316,411 @@ func (d *RowDecoder) Value(col int) Value {
 	return d.vals[col]
 }
 
-// Append implements [RowSource].
+// Append implements [RowSource]: it appends the values Load decoded.
 func (d *RowDecoder) Append(b *array.RecordBuilder) error {
-	for j, p := range d.project {
-		c := &d.t.cols[p]
-		if err := appendValue(b.Field(j), c, d.vals[p]); err != nil {
+	if err := d.bind(b); err != nil {
+		return err
+	}
+	for _, p := range d.project {
+		s := &d.slots[d.slotOf[p]]
+		if err := s.appendValue(d.vals[p]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// appendValue appends one value to the builder of its column's Arrow type.
-func appendValue(fb array.Builder, c *column, v Value) error {
-	if v.Null {
-		fb.AppendNull()
+// bind points the projected slots at the typed builders of b's fields. It
+// runs once per record builder (a scan reuses one across batches), so no
+// per-cell path asserts a builder's type.
+func (d *RowDecoder) bind(b *array.RecordBuilder) error {
+	if d.bound == b {
 		return nil
 	}
+	if len(d.project) > b.Schema().NumFields() {
+		return fmt.Errorf("scan: %s: record builder has %d fields for %d projected columns; build it from the scan's schema", d.t.name, b.Schema().NumFields(), len(d.project))
+	}
+	for si := range d.slots {
+		s := &d.slots[si]
+		if s.field < 0 {
+			continue
+		}
+		if err := s.bind(b.Field(s.field)); err != nil {
+			return err
+		}
+	}
+	d.bound, d.room = b, 0
+	return nil
+}
+
+func (s *slot) bind(fb array.Builder) error {
 	ok := true
-	switch c.typ {
+	s.fb = fb
+	switch s.typ {
 	case tBool:
-		var bb *array.BooleanBuilder
-		if bb, ok = fb.(*array.BooleanBuilder); ok {
-			bb.Append(v.I != 0)
-		}
+		s.bl, ok = fb.(*array.BooleanBuilder)
 	case tInt32:
-		var ib *array.Int32Builder
-		if ib, ok = fb.(*array.Int32Builder); ok {
-			ib.Append(int32(v.I))
-		}
+		s.i32, ok = fb.(*array.Int32Builder)
 	case tInt64:
-		var ib *array.Int64Builder
-		if ib, ok = fb.(*array.Int64Builder); ok {
-			ib.Append(v.I)
-		}
+		s.i64, ok = fb.(*array.Int64Builder)
 	case tUint64:
-		var ub *array.Uint64Builder
-		if ub, ok = fb.(*array.Uint64Builder); ok {
-			ub.Append(v.U)
-		}
+		s.u64, ok = fb.(*array.Uint64Builder)
 	case tFloat64:
-		var fl *array.Float64Builder
-		if fl, ok = fb.(*array.Float64Builder); ok {
-			fl.Append(v.F)
-		}
-	case tString:
+		s.f64, ok = fb.(*array.Float64Builder)
+	case tString, tEnum:
 		var sb *array.StringBuilder
 		if sb, ok = fb.(*array.StringBuilder); ok {
-			sb.BinaryBuilder.Append(v.B)
-		}
-	case tEnum:
-		var sb *array.StringBuilder
-		if sb, ok = fb.(*array.StringBuilder); ok {
-			if v.I < 0 || v.I >= int64(len(c.Values)) {
-				return fmt.Errorf("enum column %s: ordinal %d is not one of the %d declared values: %w", c.Name, v.I, len(c.Values), rowenc.ErrCorrupt)
-			}
-			sb.Append(c.Values[v.I])
+			s.bin = sb.BinaryBuilder
 		}
 	case tBytes:
-		var bb *array.BinaryBuilder
-		if bb, ok = fb.(*array.BinaryBuilder); ok {
-			bb.Append(v.B)
-		}
+		s.bin, ok = fb.(*array.BinaryBuilder)
 	case tTimestamp:
-		var tb *array.TimestampBuilder
-		if tb, ok = fb.(*array.TimestampBuilder); ok {
-			tb.Append(arrow.Timestamp(v.I))
-		}
+		s.ts, ok = fb.(*array.TimestampBuilder)
 	case tDuration:
-		var db *array.DurationBuilder
-		if db, ok = fb.(*array.DurationBuilder); ok {
-			db.Append(arrow.Duration(v.I))
-		}
+		s.dur, ok = fb.(*array.DurationBuilder)
 	case tUUID:
 		var ub *extensions.UUIDBuilder
 		if ub, ok = fb.(*extensions.UUIDBuilder); ok {
-			var u [16]byte
-			if copy(u[:], v.B) != 16 {
-				return fmt.Errorf("uuid column %s: value has %d bytes, want 16: %w", c.Name, len(v.B), rowenc.ErrCorrupt)
-			}
-			ub.AppendBytes(u)
+			s.uuid, ok = ub.StorageBuilder().(*array.FixedSizeBinaryBuilder)
+			ok = ok && s.uuid.Type().(*arrow.FixedSizeBinaryType).ByteWidth == 16
 		}
 	case tJSON:
 		var eb *array.ExtensionBuilder
 		if eb, ok = fb.(*array.ExtensionBuilder); ok {
 			var sb *array.StringBuilder
 			if sb, ok = eb.StorageBuilder().(*array.StringBuilder); ok {
-				sb.BinaryBuilder.Append(v.B)
+				s.bin = sb.BinaryBuilder
 			}
 		}
 	default:
 		ok = false
 	}
 	if !ok {
-		return fmt.Errorf("scan: column %s (%s): builder %T does not match the column's Arrow type; build the record builder from the provider's schema", c.Name, c.Type, fb)
+		return fmt.Errorf("scan: column %s (%s): builder %T does not match the column's Arrow type; build the record builder from the provider's schema", s.c.Name, s.c.Type, fb)
 	}
 	return nil
+}
+
+// appendValue appends one decoded value to the slot's builder (Append's
+// path; appendRow appends while decoding).
+func (s *slot) appendValue(v Value) error {
+	if v.Null {
+		s.fb.AppendNull()
+		return nil
+	}
+	switch s.typ {
+	case tBool:
+		s.bl.Append(v.I != 0)
+	case tInt32:
+		s.i32.Append(int32(v.I))
+	case tInt64:
+		s.i64.Append(v.I)
+	case tUint64:
+		s.u64.Append(v.U)
+	case tFloat64:
+		s.f64.Append(v.F)
+	case tString, tBytes, tJSON:
+		s.bin.Append(v.B)
+	case tEnum:
+		if v.I < 0 || v.I >= int64(len(s.enum)) {
+			return fmt.Errorf("enum column %s: ordinal %d is not one of the %d declared values: %w", s.c.Name, v.I, len(s.enum), rowenc.ErrCorrupt)
+		}
+		s.bin.Append(s.enum[v.I])
+	case tTimestamp:
+		s.ts.Append(arrow.Timestamp(v.I))
+	case tDuration:
+		s.dur.Append(arrow.Duration(v.I))
+	case tUUID:
+		if len(v.B) != 16 {
+			return fmt.Errorf("uuid column %s: value has %d bytes, want 16: %w", s.c.Name, len(v.B), rowenc.ErrCorrupt)
+		}
+		s.uuid.Append(v.B)
+	}
+	return nil
+}
+
+// startBatch tells appendRow that b's builders were just emptied (a batch
+// was taken), so the room it reserved is gone.
+func (d *RowDecoder) startBatch() { d.room = 0 }
+
+// reserve makes room in every projected builder for at least one more
+// row, so appendRow can use the builders' unchecked appends. It grows them
+// exactly as their checked Append does (to the next power of two), so the
+// batches, null bitmaps included, are the same bytes as those of a row
+// source that appends value by value. Strings and bytes reserve their
+// data as they go.
+func (d *RowDecoder) reserve() {
+	room := -1
+	for si := range d.slots {
+		s := &d.slots[si]
+		if s.field < 0 {
+			continue
+		}
+		s.fb.Reserve(1)
+		if r := s.fb.Cap() - s.fb.Len(); room < 0 || r < room {
+			room = r
+		}
+	}
+	if room < 0 { // nothing projected
+		room = 1 << 30
+	}
+	d.room = room
+}
+
+// appendRow decodes one stored row straight into the bound builders. It is
+// the scan's path when there is no filter to evaluate, so decode ==
+// project. It walks the wire format once (see walk), noting where each
+// projected field's value is, then appends every projected column: the
+// value found, or the NULL or zero value of a column the row lacks (the
+// rules of Load). A row walk cannot take (a group, a long varint, a field
+// that is malformed or does not fit its column) goes through Load and
+// Append instead, which skip what protobuf allows and name what is wrong,
+// so both paths accept and reject the same rows with the same values.
+func (d *RowDecoder) appendRow(b *array.RecordBuilder, value []byte) error {
+	if d.bound != b {
+		if err := d.bind(b); err != nil {
+			return err
+		}
+	}
+	if d.room == 0 {
+		d.reserve()
+	}
+	d.room--
+	d.gen++
+	if !d.walk(value) {
+		if err := d.Load(value); err != nil {
+			return err
+		}
+		return d.Append(b)
+	}
+	for si := range d.slots {
+		s := &d.slots[si]
+		if s.field < 0 {
+			continue // needed by a filter only (not on this path, but never appended)
+		}
+		if d.seen[si] != d.gen {
+			s.appendAbsent()
+			continue
+		}
+		c := &d.cells[si]
+		switch s.typ {
+		case tBool:
+			s.bl.UnsafeAppend(c.num != 0)
+		case tInt32:
+			s.i32.UnsafeAppend(int32(c.num))
+		case tInt64:
+			s.i64.UnsafeAppend(int64(c.num))
+		case tUint64:
+			s.u64.UnsafeAppend(c.num)
+		case tFloat64:
+			s.f64.UnsafeAppend(math.Float64frombits(c.num))
+		case tString, tBytes, tJSON:
+			appendBinary(s.bin, value[c.vs:c.ve])
+		case tEnum:
+			appendBinary(s.bin, s.enum[c.num])
+		case tTimestamp:
+			s.ts.UnsafeAppend(arrow.Timestamp(protowire.DecodeZigZag(c.num)))
+		case tDuration:
+			s.dur.UnsafeAppend(arrow.Duration(protowire.DecodeZigZag(c.num)))
+		case tUUID:
+			s.uuid.Append(value[c.vs:c.ve])
+		}
+	}
+	return nil
+}
+
+// cell is where walk found a needed field: its varint or fixed value, or
+// the bounds of its length-delimited payload in the row.
+type cell struct {
+	num    uint64
+	vs, ve int
+}
+
+// walk reads the fields of one row up to the last needed one, recording
+// each needed field's first occurrence in d.cells and marking it seen in
+// generation d.gen. It handles the shapes tablegen's writers produce (tags
+// of up to two bytes, varint, fixed64, fixed32 and length-delimited fields)
+// and checks each needed value against its column (wire type, int32 and
+// duration range, enum ordinal, uuid length); it returns false, having
+// decided nothing, for anything else, for Load to decode or reject.
+func (d *RowDecoder) walk(b []byte) bool {
+	if d.tagSlot == nil {
+		return false
+	}
+	left := len(d.slots)
+	off := 0
+	for left > 0 && off < len(b) {
+		x := uint64(b[off])
+		off++
+		if x >= 0x80 {
+			if off >= len(b) || b[off] >= 0x80 {
+				return false
+			}
+			x = x&0x7f | uint64(b[off])<<7
+			off++
+		}
+		tag, typ := x>>3, protowire.Type(x&7)
+		if tag == 0 {
+			return false
+		}
+		si := -1
+		if tag < uint64(len(d.tagSlot)) {
+			si = int(d.tagSlot[tag]) - 1
+		}
+		if si >= 0 && d.seen[si] == d.gen {
+			si = -1 // a repeated tag: the first occurrence counts
+		}
+		var num uint64
+		vs, ve := 0, 0
+		switch typ {
+		case protowire.VarintType:
+			if si < 0 && len(b)-off >= 8 {
+				// Skipping: the first byte without the continuation
+				// bit ends the varint, found 8 bytes at a time.
+				if m := ^binary.LittleEndian.Uint64(b[off:]) & 0x8080808080808080; m != 0 {
+					off += bits.TrailingZeros64(m)>>3 + 1
+					continue
+				}
+			}
+			if off < len(b) && b[off] < 0x80 {
+				num = uint64(b[off])
+				off++
+			} else {
+				var n int
+				if num, n = protowire.ConsumeVarint(b[off:]); n < 0 {
+					return false
+				}
+				off += n
+			}
+		case protowire.Fixed64Type:
+			if len(b)-off < 8 {
+				return false
+			}
+			num = binary.LittleEndian.Uint64(b[off:])
+			off += 8
+		case protowire.Fixed32Type:
+			if len(b)-off < 4 {
+				return false
+			}
+			num = uint64(binary.LittleEndian.Uint32(b[off:]))
+			off += 4
+		case protowire.BytesType:
+			n := 0
+			if off < len(b) && b[off] < 0x80 {
+				n = int(b[off])
+				off++
+			} else {
+				l, k := protowire.ConsumeVarint(b[off:])
+				if k < 0 || l > uint64(len(b)) {
+					return false
+				}
+				n = int(l)
+				off += k
+			}
+			if len(b)-off < n {
+				return false
+			}
+			vs, ve = off, off+n
+			off = ve
+		default:
+			return false
+		}
+		if si < 0 {
+			continue
+		}
+		s := &d.slots[si]
+		if typ != s.wire {
+			return false
+		}
+		switch s.typ {
+		case tInt32:
+			if v := int64(num); v < math.MinInt32 || v > math.MaxInt32 {
+				return false
+			}
+		case tEnum:
+			if num >= uint64(len(s.enum)) {
+				return false
+			}
+		case tDuration:
+			if us := protowire.DecodeZigZag(num); us > maxDurationMicros || us < -maxDurationMicros {
+				return false
+			}
+		case tUUID:
+			if ve-vs != 16 {
+				return false
+			}
+		}
+		d.seen[si] = d.gen
+		d.cells[si] = cell{num: num, vs: vs, ve: ve}
+		left--
+	}
+	return true
+}
+
+// wireType is the wire type tablegen's writers use for a column type.
+func wireType(t colType) protowire.Type {
+	switch t {
+	case tFloat64:
+		return protowire.Fixed64Type
+	case tString, tBytes, tJSON, tUUID:
+		return protowire.BytesType
+	}
+	return protowire.VarintType
+}
+
+// appendBinary appends v to a string or binary builder, growing its data
+// buffer geometrically (ReserveData alone grows it to the exact size).
+func appendBinary(b *array.BinaryBuilder, v []byte) {
+	if b.DataCap()-b.DataLen() < len(v) {
+		b.ReserveData(max(len(v), b.DataLen()))
+	}
+	b.UnsafeAppend(v)
+}
+
+// appendAbsent appends the value of a column the row does not carry: NULL
+// when the column is nullable, else its type's zero value (see Load).
+func (s *slot) appendAbsent() {
+	if s.c.Nullable {
+		s.fb.AppendNull()
+		return
+	}
+	switch s.typ {
+	case tBool:
+		s.bl.UnsafeAppend(false)
+	case tInt32:
+		s.i32.UnsafeAppend(0)
+	case tInt64:
+		s.i64.UnsafeAppend(0)
+	case tUint64:
+		s.u64.UnsafeAppend(0)
+	case tFloat64:
+		s.f64.UnsafeAppend(0)
+	case tString, tBytes, tJSON:
+		appendBinary(s.bin, nil)
+	case tEnum:
+		appendBinary(s.bin, s.enum[0])
+	case tTimestamp:
+		s.ts.UnsafeAppend(zeroTimeMicros)
+	case tDuration:
+		s.dur.UnsafeAppend(0)
+	case tUUID:
+		s.uuid.Append(zeroUUID[:])
+	}
+}
+
+// appendValue appends one value to a builder of its column's Arrow type,
+// for paths that append cell by cell without a bound slot (the cold scan).
+func appendValue(fb array.Builder, c *column, v Value) error {
+	s := slot{c: c, typ: c.typ}
+	if err := s.bind(fb); err != nil {
+		return err
+	}
+	if c.typ == tEnum && !v.Null {
+		if v.I < 0 || v.I >= int64(len(c.Values)) {
+			return fmt.Errorf("enum column %s: ordinal %d is not one of the %d declared values: %w", c.Name, v.I, len(c.Values), rowenc.ErrCorrupt)
+		}
+		s.bin.AppendString(c.Values[v.I])
+		return nil
+	}
+	return s.appendValue(v)
 }

@@ -1,0 +1,259 @@
+// Command instr runs one headline operation of the generated bench store a
+// fixed number of times after a fixed setup, so that an instruction count
+// of the whole process (valgrind --tool=callgrind) measures the operation
+// without the noise of a shared machine: scripts/instructions.sh runs it
+// with -ops 0 and -ops N and divides the difference by N.
+//
+// The setup depends only on -rows and -mode, never on -ops, and every
+// input is generated from a fixed seed, so two runs execute the same
+// instructions up to the Go runtime's own variation (GC timing, which
+// GOGC and GOMAXPROCS=1 keep small).
+//
+//	instr -mode scan -rows 10000 -ops 3
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/tablegen/tablegen/bench"
+	benchgen "github.com/tablegen/tablegen/bench/generated/bench"
+	"github.com/tablegen/tablegen/runtime/flush"
+	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/scan"
+	"github.com/tablegen/tablegen/runtime/store"
+)
+
+// The modes: what one op is.
+var modes = map[string]string{
+	"get":      "1000 point gets by primary key, random ids",
+	"insert":   "one batch of 1000 new rows (PutIn + Commit, index maintained)",
+	"scan":     "full scan to Arrow, all 20 columns, schema-driven provider",
+	"scan-gen": "full scan to Arrow, all 20 columns, generated row source",
+	"scan1":    "full scan to Arrow of 1 of 20 columns (score), schema-driven provider",
+	"raw":      "raw Pebble iteration over the table's rows",
+	"build":    "raw Pebble iteration + building the 20-column records from pre-decoded rows",
+	"lookup":   "10 indexed lookups of one category",
+	"flush":    "flush every hot row to Parquet (only -ops 0 or 1)",
+}
+
+func main() {
+	mode := flag.String("mode", "scan", "operation to run")
+	rows := flag.Int("rows", 10_000, "rows loaded before the operations")
+	ops := flag.Int("ops", 1, "times the operation runs after the setup")
+	list := flag.Bool("list", false, "list the modes and exit")
+	dbdir := flag.String("db", "", "directory of a DB made by -mode create (default: a new temporary one, loaded first)")
+	flag.Parse()
+	if *list {
+		for _, m := range []string{"get", "insert", "scan", "scan-gen", "scan1", "raw", "build", "lookup", "flush"} {
+			fmt.Printf("%s\t%s\n", m, modes[m])
+		}
+		return
+	}
+	if err := run(*mode, *rows, *ops, *dbdir); err != nil {
+		fmt.Fprintf(os.Stderr, "instr: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(mode string, nrows, ops int, dbdir string) error {
+	if _, ok := modes[mode]; !ok && mode != "setup" && mode != "create" {
+		return fmt.Errorf("unknown -mode %q; -list shows the modes", mode)
+	}
+	if mode == "flush" && ops > 1 {
+		return fmt.Errorf("-mode flush: -ops must be 0 or 1 (a flush empties the hot table)")
+	}
+	dir, err := os.MkdirTemp("", "instr")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	create := dbdir == "" || mode == "create"
+	if dbdir == "" {
+		dbdir = filepath.Join(dir, "db")
+	}
+	db, err := bench.OpenDB(dbdir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	s, err := benchgen.NewBenchRowStore(db)
+	if err != nil {
+		return err
+	}
+	all := bench.MakeRows(nrows+8*bench.BatchSize, 1)
+	load, extra := all[:nrows], all[nrows:]
+	if create {
+		// Loading is most of a run's instructions and varies with GC
+		// timing; a DB made once and copied per run keeps it out.
+		if err := put(db, s, load); err != nil {
+			return err
+		}
+		if err := db.Pebble().Flush(); err != nil {
+			return err
+		}
+		if mode == "create" {
+			return nil
+		}
+	}
+	layout := benchgen.BenchRowSpec().Layout
+	schemaDriven, err := scan.NewProvider(db, &layout, scan.Options{Schema: benchgen.BenchRowArrowSchema()})
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(2, 3))
+	// Everything any mode needs is set up in every mode, so one -ops 0
+	// run is the setup cost of all of them.
+	var pre []benchgen.BenchRow
+	for i := range min(nrows, scan.DefaultBatchSize) {
+		pre = append(pre, toGen(&load[i]))
+	}
+	rb := array.NewRecordBuilder(memory.DefaultAllocator, benchgen.BenchRowArrowSchema())
+	defer rb.Release()
+	exec, err := flush.New(db, filepath.Join(dir, "cold"), nil)
+	if err != nil {
+		return err
+	}
+	generated, err := benchgen.NewBenchRowProvider(db)
+	if err != nil {
+		return err
+	}
+	if mode == "insert" && ops > 8 {
+		return fmt.Errorf("-mode insert: at most 8 ops")
+	}
+	for op := range ops {
+		switch mode {
+		case "get":
+			for range 1000 {
+				if _, err := s.Get(benchgen.BenchRowID(load[rng.IntN(nrows)].ID)); err != nil {
+					return err
+				}
+			}
+		case "insert":
+			if err := put(db, s, extra[op*bench.BatchSize:(op+1)*bench.BatchSize]); err != nil {
+				return err
+			}
+		case "scan":
+			if err := drain(ctx, schemaDriven, scan.Request{}, nrows); err != nil {
+				return err
+			}
+		case "scan-gen":
+			if err := drain(ctx, generated, scan.Request{}, nrows); err != nil {
+				return err
+			}
+		case "scan1":
+			if err := drain(ctx, schemaDriven, scan.Request{Columns: []string{"score"}}, nrows); err != nil {
+				return err
+			}
+		case "raw", "build":
+			if err := iterate(db, layout.ID, func(n int) error {
+				if mode == "raw" {
+					return nil
+				}
+				if err := benchgen.AppendBenchRow(rb, &pre[n%len(pre)]); err != nil {
+					return err
+				}
+				if (n+1)%scan.DefaultBatchSize == 0 || n == nrows-1 {
+					rb.NewRecordBatch().Release()
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+		case "lookup":
+			for range 10 {
+				for _, err := range s.ScanByCategory(bench.CategoryName(rng.IntN(bench.Categories)), store.ScanOptions{}) {
+					if err != nil {
+						return err
+					}
+				}
+			}
+		case "flush":
+			if _, err := exec.Flush(ctx, generated); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func put(db *store.DB, s *benchgen.BenchRowStore, rows []bench.Row) error {
+	b := db.NewBatch()
+	for i := range rows {
+		v := toGen(&rows[i])
+		s.PutIn(b, &v)
+		if b.Len() == bench.BatchSize || i == len(rows)-1 {
+			if err := b.Commit(); err != nil {
+				return err
+			}
+			b.Reset()
+		}
+	}
+	return nil
+}
+
+func drain(ctx context.Context, p *scan.Provider, r scan.Request, want int) error {
+	rr, err := p.Scan(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer rr.Release()
+	n := 0
+	for rr.Next() {
+		n += int(rr.RecordBatch().NumRows())
+	}
+	if err := rr.Err(); err != nil {
+		return err
+	}
+	if n != want {
+		return fmt.Errorf("scan returned %d rows, want %d", n, want)
+	}
+	return nil
+}
+
+func iterate(db *store.DB, id uint32, each func(n int) error) error {
+	lower := store.RowPrefix(id)
+	it, err := db.Pebble().NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: keyenc.PrefixEnd(lower)})
+	if err != nil {
+		return err
+	}
+	n, sum := 0, 0
+	for ok := it.First(); ok; ok = it.Next() {
+		v, err := it.ValueAndErr()
+		if err != nil {
+			_ = it.Close()
+			return err
+		}
+		sum += len(v)
+		if err := each(n); err != nil {
+			_ = it.Close()
+			return err
+		}
+		n++
+	}
+	if err := it.Close(); err != nil {
+		return err
+	}
+	if sum == 0 {
+		return fmt.Errorf("no rows")
+	}
+	return nil
+}
+
+func toGen(r *bench.Row) benchgen.BenchRow {
+	return benchgen.BenchRow{
+		ID: r.ID, Category: r.Category, Name: r.Name, Email: r.Email, City: r.City, Country: r.Country,
+		Quantity: r.Quantity, Rank: r.Rank, Amount: r.Amount, Views: r.Views, Price: r.Price, Score: r.Score,
+		Active: r.Active, Verified: r.Verified, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		Status: benchgen.BenchRowStatus(r.Status), Note: r.Note, Payload: r.Payload, Version: r.Version,
+	}
+}
