@@ -25,8 +25,8 @@ func runBackup(args []string, stdout, stderr io.Writer) int {
 	var db, to string
 	var remote remoteFlags
 	fs := newFlags(c)
-	fs.StringVar(&db, "db", "", "database directory, when no service has it open")
-	fs.StringVar(&to, "to", "", "directory to write the backup to; must not exist or be empty (required)")
+	fs.StringVar(&db, "db", "", "back up the database in `DIR`, when no service has it open")
+	fs.StringVar(&to, "to", "", "write the backup to `DIR`, which must not exist or be empty (required)")
 	remote.register(fs)
 	if code, ok := parseFlags(c, fs, args, stdout, stderr); !ok {
 		return code

@@ -26,12 +26,16 @@ func init() {
 
 func runLoad(args []string, stdout, stderr io.Writer) int {
 	c := commands["load"]
+	proj, code, ok := openProject(c, stderr)
+	if !ok {
+		return code
+	}
 	var db, schemas, from, format string
 	fs := newFlags(c)
-	fs.StringVar(&db, "db", "", "database directory (required; created if missing)")
-	fs.StringVar(&schemas, "schemas", "schemas", "directory of `<namespace>/<table>.yaml` files")
-	fs.StringVar(&from, "from", "", "file to load (required); user and stream tables need an owner field or column")
-	fs.StringVar(&format, "format", "", "ndjson or csv (default: from the file's extension, .csv or else ndjson)")
+	fs.StringVar(&db, "db", "", "load into the database in `DIR` (required; created if missing)")
+	fs.StringVar(&schemas, "schemas", proj.schemas(), "read the tables from `DIR`/<namespace>/<table>.yaml")
+	fs.StringVar(&from, "from", "", "load the rows of `FILE` (required); user and stream tables need an owner field or column")
+	fs.StringVar(&format, "format", "", "read FILE as `FORMAT`: ndjson or csv (default: from the file's extension, .csv or else ndjson)")
 	positional, code, ok := parseInterspersed(c, fs, args, stdout, stderr)
 	if !ok {
 		return code

@@ -21,8 +21,8 @@ type remoteFlags struct {
 }
 
 func (r *remoteFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&r.addr, "addr", "", "host:port of a running service's Flight endpoint; talk to it instead of opening -db")
-	fs.StringVar(&r.token, "token", "", "bearer token for -addr (default: $"+tokenEnv+")")
+	fs.StringVar(&r.addr, "addr", "", "talk to the Flight endpoint of a running service at `HOST:PORT` instead of opening -db")
+	fs.StringVar(&r.token, "token", "", "send bearer `TOKEN` to -addr (default: $"+tokenEnv+")")
 }
 
 // dial connects to the endpoint with the flag's or the environment's token.

@@ -22,8 +22,8 @@ func runRestore(args []string, stdout, stderr io.Writer) int {
 	c := commands["restore"]
 	var from, db string
 	fs := newFlags(c)
-	fs.StringVar(&from, "from", "", "backup directory, written by tablegen backup or store.DB.Backup (required)")
-	fs.StringVar(&db, "db", "", "database directory to create; must not exist or be empty (required)")
+	fs.StringVar(&from, "from", "", "restore the backup in `DIR`, written by tablegen backup or store.DB.Backup (required)")
+	fs.StringVar(&db, "db", "", "create the database in `DIR`, which must not exist or be empty (required)")
 	if code, ok := parseFlags(c, fs, args, stdout, stderr); !ok {
 		return code
 	}

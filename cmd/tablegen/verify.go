@@ -26,11 +26,15 @@ func init() {
 
 func runVerify(args []string, stdout, stderr io.Writer) int {
 	c := commands["verify"]
+	proj, code, ok := openProject(c, stderr)
+	if !ok {
+		return code
+	}
 	var dbDir, schemas string
 	var repair bool
 	fs := newFlags(c)
-	fs.StringVar(&dbDir, "db", "", "database directory (required)")
-	fs.StringVar(&schemas, "schemas", "schemas", "directory of `<namespace>/<table>.yaml` files")
+	fs.StringVar(&dbDir, "db", "", "check the database in `DIR` (required)")
+	fs.StringVar(&schemas, "schemas", proj.schemas(), "read the tables from `DIR`/<namespace>/<table>.yaml")
 	fs.BoolVar(&repair, "repair", false, "remove the dangling and stale index entries found (opens the database for writing)")
 	if code, ok := parseFlags(c, fs, args, stdout, stderr); !ok {
 		return code
