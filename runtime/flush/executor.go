@@ -688,6 +688,10 @@ func parquetSchema(s *arrow.Schema) (*arrow.Schema, []bool) {
 		plain[i] = true
 	}
 	for i, f := range fields {
+		if tag, ok := f.Metadata.GetValue(scan.MetaTag); ok {
+			fields[i].Metadata = arrow.NewMetadata(slices.Concat(f.Metadata.Keys(), []string{metaFieldID}), slices.Concat(f.Metadata.Values(), []string{tag}))
+			f = fields[i]
+		}
 		if ext, ok := f.Type.(arrow.ExtensionType); ok && ext.ExtensionName() == "arrow.json" {
 			mark(i, ext.StorageType(), "json")
 		} else if f.Type.ID() == arrow.DURATION {

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/scan"
 )
 
@@ -167,20 +166,6 @@ func (m *Manifest) validate() error {
 		}
 	}
 	return nil
-}
-
-// scanSegment is the segment as a union scan needs it.
-func (s *Segment) scanSegment(tableDir string) scan.Segment {
-	lo, _ := hex.DecodeString(s.MinKey) // validated by ParseManifest
-	hi, _ := hex.DecodeString(s.MaxKey)
-	var scope []byte
-	if s.Owner != nil {
-		scope = keyenc.AppendString(nil, *s.Owner)
-	}
-	return scan.Segment{
-		Path: filepath.Join(tableDir, filepath.FromSlash(s.File)), Seq: s.Seq, Scope: scope,
-		MinKey: lo, MaxKey: hi, Rows: s.Rows, Columns: s.Columns,
-	}
 }
 
 // readManifest reads the manifest of a table directory; a missing one is an

@@ -38,7 +38,7 @@ func (e *Executor) Scan(ctx context.Context, p *scan.Provider, r scan.Request, s
 			return nil, err
 		}
 		for i := range m.Segments {
-			segs = append(segs, m.Segments[i].scanSegment(dir))
+			segs = append(segs, m.Segments[i].reader(dir))
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
 		_ = snap.Close()

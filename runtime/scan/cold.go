@@ -7,38 +7,43 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
-// Segment is one flushed Parquet file as a union scan sees it;
-// runtime/flush builds them from its manifest. Its rows are sorted by key
-// and all share one scope.
-type Segment struct {
-	// Path opens the file.
-	Path string
+// Segment is one flushed segment as a union scan reads it. The scan
+// package consumes it and runtime/flush implements it over its Parquet
+// files, so the merge of hot and cold rows knows no file format. A
+// segment's rows are sorted by key and all share one scope.
+type Segment interface {
 	// Seq orders segments: when a key is in several, the largest Seq wins.
-	Seq uint64
+	Seq() uint64
 	// Scope is the owner scope of every row (keyenc.AppendString(nil,
-	// owner)) for user tables, nil otherwise.
-	Scope []byte
-	// MinKey and MaxKey are the smallest and largest encoded key tuples
-	// (without scope) in the file.
-	MinKey, MaxKey []byte
-	// Rows is the number of rows.
-	Rows int64
-	// Columns are the per-column statistics used to skip the file.
-	Columns []ColumnStats
+	// owner)) for owner-scoped tables, nil otherwise.
+	Scope() []byte
+	// KeyRange is the smallest and largest encoded key tuple (without
+	// scope) in the segment.
+	KeyRange() (min, max []byte)
+	// Stats are the row count and per-column statistics used to skip the
+	// segment.
+	Stats() (rows int64, cols []ColumnStats)
+	// Open streams the segment's rows in key order with the columns whose
+	// tags are given (layout tags). Each field of the reader's schema
+	// names its tag in the metadata key [MetaTag]; a requested tag the
+	// segment does not hold (a column added since) is left out, and the
+	// scan reads it as NULL or zero. Columns are matched by tag, never by
+	// name, so renamed columns keep their values.
+	Open(ctx context.Context, tags []uint32, batch int) (array.RecordReader, error)
+	// String names the segment in errors (its file).
+	String() string
 }
 
 // UnionStats reports what a union scan read, for tests and EXPLAIN-style
@@ -153,28 +158,29 @@ func (p *Provider) newUnion(ctx context.Context, snap *pebble.Snapshot, segs []S
 	// newer version of an older segment's row, so it is read whenever an
 	// older segment it overlaps is read.
 	type cand struct {
-		s      *Segment
+		s      Segment
+		seq    uint64
 		lo, hi []byte
 		read   bool
 	}
 	var cands []*cand
-	for i := range segs {
-		s := &segs[i]
-		if p.scope != nil && !bytes.Equal(s.Scope, p.scope) {
+	for _, s := range segs {
+		if p.scope != nil && !bytes.Equal(s.Scope(), p.scope) {
 			stats.SegmentsSkipped++
 			continue
 		}
-		prefix := append(store.RowPrefix(p.t.layout.ID), s.Scope...)
-		c := &cand{s: s, lo: append(bytes.Clone(prefix), s.MinKey...), hi: append(bytes.Clone(prefix), s.MaxKey...)}
+		prefix := append(store.RowPrefix(p.t.layout.ID), s.Scope()...)
+		minKey, maxKey := s.KeyRange()
+		c := &cand{s: s, seq: s.Seq(), lo: append(bytes.Clone(prefix), minKey...), hi: append(bytes.Clone(prefix), maxKey...)}
 		if bytes.Compare(c.hi, lower) < 0 || (upper != nil && bytes.Compare(c.lo, upper) >= 0) {
 			stats.SegmentsSkipped++
 			continue
 		}
 		cands = append(cands, c)
 	}
-	slices.SortFunc(cands, func(a, b *cand) int { return cmp.Compare(a.s.Seq, b.s.Seq) })
+	slices.SortFunc(cands, func(a, b *cand) int { return cmp.Compare(a.seq, b.seq) })
 	for i, c := range cands {
-		c.read = f.mayMatch(p.t.bindStats(c.s.Rows, c.s.Columns))
+		c.read = f.mayMatch(p.t.bindStats(c.s.Stats()))
 		for _, o := range cands[:i] {
 			if c.read {
 				break
@@ -360,7 +366,7 @@ func (u *union) step() (bool, error) {
 		switch cmp := bytes.Compare(c.key, min); {
 		case min == nil || cmp < 0:
 			min, win = c.key, c
-		case cmp == 0 && win != nil && c.seg.Seq > win.seg.Seq:
+		case cmp == 0 && win != nil && c.seq > win.seq:
 			win = c
 		}
 	}
@@ -376,7 +382,7 @@ func (u *union) step() (bool, error) {
 		pass, err = u.hotRow()
 	default:
 		var deleted bool
-		if deleted, err = u.deleted(min, win.seg.Seq); deleted {
+		if deleted, err = u.deleted(min, win.seq); deleted {
 			u.stats.Deleted++
 		} else if err == nil {
 			pass, err = u.coldRow(win)
@@ -468,7 +474,7 @@ func (u *union) coldRow(c *coldSource) (bool, error) {
 			return false, c.err
 		}
 		if err := appendValue(u.rb.Field(j), &u.t.cols[p], v); err != nil {
-			return false, fmt.Errorf("scan: %s: segment %s: %w", u.t.name, c.seg.Path, err)
+			return false, fmt.Errorf("scan: %s: segment %s: %w", u.t.name, c.seg, err)
 		}
 	}
 	return true, nil
@@ -477,11 +483,12 @@ func (u *union) coldRow(c *coldSource) (bool, error) {
 // coldSource reads one segment in key order, one Arrow batch at a time.
 type coldSource struct {
 	t     *table
-	seg   *Segment
-	f     *os.File
-	rr    pqarrow.RecordReader
+	seg   Segment
+	seq   uint64
+	scope []byte
+	rr    array.RecordReader
 	rec   arrow.RecordBatch
-	cols  []arrow.Array // per layout column: the current batch's array, or nil (missing from the file)
+	cols  []arrow.Array // per layout column: the current batch's array, or nil (missing from the segment)
 	pos   []int         // per layout column: field index in the reader's schema, -1 when missing
 	row   int
 	key   []byte // scope + key tuple of the current row
@@ -490,56 +497,46 @@ type coldSource struct {
 	err   error // sticky: a value that could not be read
 }
 
-func openCold(ctx context.Context, t *table, s *Segment, need []bool, batch int) (*coldSource, error) {
+func openCold(ctx context.Context, t *table, s Segment, need []bool, batch int) (*coldSource, error) {
 	fail := func(err error) error {
-		return fmt.Errorf("scan: %s: open segment %s: %w", t.name, s.Path, err)
+		return fmt.Errorf("scan: %s: open segment %s: %w", t.name, s, err)
 	}
-	f, err := os.Open(s.Path)
-	if err != nil {
-		return nil, fail(err)
-	}
-	pf, err := file.NewParquetReader(f)
-	if err != nil {
-		_ = f.Close()
-		return nil, fail(err)
-	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: int64(batch)}, nil)
-	if err != nil {
-		_ = pf.Close()
-		return nil, fail(err)
-	}
-	sc, err := fr.Schema()
-	if err != nil {
-		_ = pf.Close()
-		return nil, fail(err)
-	}
-	// Project by column name; columns added after the file was written are
-	// missing from it and read as NULL (nullable) or zero.
-	var indices []int
-	pos := make([]int, len(t.cols))
+	var tags []uint32
 	for i := range t.cols {
+		if need[i] {
+			tags = append(tags, uint32(t.cols[i].Tag))
+		}
+	}
+	rr, err := s.Open(ctx, tags, batch)
+	if err != nil {
+		return nil, fail(err)
+	}
+	// Match by tag: a column renamed since the flush keeps its values, and
+	// columns added since are missing and read as NULL (nullable) or zero.
+	pos := make([]int, len(t.cols))
+	for i := range pos {
 		pos[i] = -1
-		if !need[i] {
+	}
+	for f, fld := range rr.Schema().Fields() {
+		v, ok := fld.Metadata.GetValue(MetaTag)
+		if !ok {
 			continue
 		}
-		idx := sc.FieldIndices(t.cols[i].Name)
-		if len(idx) == 1 {
-			pos[i] = len(indices)
-			indices = append(indices, idx[0])
+		tag, err := strconv.ParseInt(v, 10, 32)
+		if err != nil {
+			continue
+		}
+		if i, ok := t.byTag[int32(tag)]; ok && need[i] {
+			pos[i] = f
 		}
 	}
 	for _, k := range t.key {
 		if pos[k] < 0 {
-			_ = pf.Close()
-			return nil, fail(fmt.Errorf("key column %s is missing from the file; it was not written by this table's flush", t.cols[k].Name))
+			rr.Release()
+			return nil, fail(fmt.Errorf("key column %s (tag %d) is missing from the segment; it was not written by this table's flush", t.cols[k].Name, t.cols[k].Tag))
 		}
 	}
-	rr, err := fr.GetRecordReader(ctx, indices, nil)
-	if err != nil {
-		_ = pf.Close()
-		return nil, fail(err)
-	}
-	return &coldSource{t: t, seg: s, f: f, rr: rr, pos: pos, cols: make([]arrow.Array, len(t.cols)), vals: make([]Value, len(t.cols)), row: -1}, nil
+	return &coldSource{t: t, seg: s, seq: s.Seq(), scope: s.Scope(), rr: rr, pos: pos, cols: make([]arrow.Array, len(t.cols)), vals: make([]Value, len(t.cols)), row: -1}, nil
 }
 
 // advance moves to the next row, loading the next batch when needed.
@@ -550,15 +547,14 @@ func (c *coldSource) advance() error {
 			c.rec.Release()
 			c.rec = nil
 		}
-		rec, err := c.rr.Read()
-		if errors.Is(err, io.EOF) || (err == nil && rec == nil) {
+		if !c.rr.Next() {
 			c.valid = false
+			if err := c.rr.Err(); err != nil && !errors.Is(err, io.EOF) {
+				return fmt.Errorf("scan: %s: read segment %s: %w", c.t.name, c.seg, err)
+			}
 			return nil
 		}
-		if err != nil {
-			c.valid = false
-			return fmt.Errorf("scan: %s: read segment %s: %w", c.t.name, c.seg.Path, err)
-		}
+		rec := c.rr.RecordBatch()
 		rec.Retain()
 		c.rec, c.row = rec, 0
 		for i, p := range c.pos {
@@ -569,11 +565,11 @@ func (c *coldSource) advance() error {
 		}
 	}
 	c.valid = true
-	c.key = append(c.key[:0], c.seg.Scope...)
+	c.key = append(c.key[:0], c.scope...)
 	for j, k := range c.t.key {
 		v := c.Value(k)
 		if c.err != nil {
-			return fmt.Errorf("scan: %s: segment %s row %d: %w", c.t.name, c.seg.Path, c.row, c.err)
+			return fmt.Errorf("scan: %s: segment %s row %d: %w", c.t.name, c.seg, c.row, c.err)
 		}
 		c.key = appendKey(c.key, c.t.cols[k].typ, v, c.t.keyDesc[j])
 	}
@@ -591,7 +587,7 @@ func (c *coldSource) Value(col int) Value {
 	}
 	v, err := arrowValue(&c.t.cols[col], a, c.row)
 	if err != nil && c.err == nil {
-		c.err = fmt.Errorf("segment %s: %w", c.seg.Path, err)
+		c.err = fmt.Errorf("segment %s: %w", c.seg, err)
 	}
 	return v
 }
@@ -604,10 +600,6 @@ func (c *coldSource) close() {
 	if c.rr != nil {
 		c.rr.Release()
 		c.rr = nil
-	}
-	if c.f != nil {
-		_ = c.f.Close()
-		c.f = nil
 	}
 	c.valid = false
 }
