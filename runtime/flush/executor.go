@@ -137,6 +137,7 @@ type Executor struct {
 	o     Options
 	mu    sync.Mutex
 	locks map[uint32]*tableLock
+	dirs  map[uint32]string // table id → existing directory, once found
 }
 
 type tableLock struct {
@@ -164,7 +165,7 @@ func New(db *store.DB, root string, o *Options) (*Executor, error) {
 	if err := mkdirDurable(root); err != nil {
 		return nil, err
 	}
-	return &Executor{db: db, root: root, o: opts, locks: map[uint32]*tableLock{}}, nil
+	return &Executor{db: db, root: root, o: opts, locks: map[uint32]*tableLock{}, dirs: map[uint32]string{}}, nil
 }
 
 // normalize checks the options and fills in the defaults.
@@ -210,9 +211,16 @@ func (o *Options) normalize() error {
 // Root is the directory the executor writes under.
 func (e *Executor) Root() string { return e.root }
 
-// TableDir is the directory of a table's files: <root>/<namespace>/<table>.
+// TableDir is the directory of a table's files. A table's directory is
+// named <root>/<namespace>/<table> when its first flush creates it, and is
+// found by table id afterwards (see tableDir), so a renamed table keeps
+// its flushed rows.
 func (e *Executor) TableDir(l *layout.Table) string {
-	return filepath.Join(e.root, l.Namespace, l.Name)
+	dir, err := e.tableDir(l)
+	if err != nil {
+		return filepath.Join(e.root, l.Namespace, l.Name)
+	}
+	return dir
 }
 
 func (e *Executor) tableLock(id uint32) *tableLock {
@@ -299,7 +307,10 @@ func partitioned(l *layout.Table) bool { return l.Kind.OwnerScoped() }
 
 func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table) (*Result, error) {
 	name := l.FullName()
-	dir := e.TableDir(l)
+	dir, err := e.tableDir(l)
+	if err != nil {
+		return nil, err
+	}
 	if err := mkdirDurable(dir); err != nil {
 		return nil, err
 	}

@@ -182,9 +182,13 @@ func readManifest(tableDir, table string, tableID uint32) (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(tableDir, ManifestName), err)
 	}
-	if m.Table != table || m.TableID != tableID {
+	if m.TableID != tableID {
 		return nil, fmt.Errorf("flush: %s belongs to table %s (id %d), not %s (id %d); each table needs its own directory", filepath.Join(tableDir, ManifestName), m.Table, m.TableID, table, tableID)
 	}
+	// Same id, another name: the table was renamed. The directory keeps
+	// its first name; the manifest records the current one when next
+	// written.
+	m.Table = table
 	return m, nil
 }
 

@@ -28,8 +28,11 @@ func (e *Executor) Scan(ctx context.Context, p *scan.Provider, r scan.Request, s
 		}
 		tl.Unlock()
 	}
+	dir, err := e.tableDir(&l)
+	if err != nil {
+		return nil, err
+	}
 	snap := e.db.Pebble().NewSnapshot()
-	dir := e.TableDir(&l)
 	var segs []scan.Segment
 	if _, err := os.Stat(dir); err == nil {
 		m, err := readManifest(dir, l.FullName(), l.ID)
@@ -51,7 +54,10 @@ func (e *Executor) Scan(ctx context.Context, p *scan.Provider, r scan.Request, s
 // when nothing was flushed yet).
 func (e *Executor) Manifest(p *scan.Provider) (*Manifest, error) {
 	l := p.Layout()
-	dir := e.TableDir(&l)
+	dir, err := e.tableDir(&l)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 		return &Manifest{Format: ManifestFormat, Table: l.FullName(), TableID: l.ID, NextSeq: 1}, nil
 	}

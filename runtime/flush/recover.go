@@ -50,7 +50,10 @@ func (e *Executor) Recover(p *scan.Provider) (*Recovery, error) {
 
 func (e *Executor) recover(l *layout.Table) (*Recovery, error) {
 	rec := &Recovery{Table: l.FullName()}
-	dir := e.TableDir(l)
+	dir, err := e.tableDir(l)
+	if err != nil {
+		return rec, err
+	}
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 		return rec, nil
 	}

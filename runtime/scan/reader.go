@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -32,6 +33,7 @@ type reader struct {
 	limit   int // rows still allowed; -1 = no limit
 	snap    *pebble.Snapshot
 	it      *pebble.Iterator
+	scope   []byte // the provider's owner scope; every resolved row must lie in it
 	rowKey  []byte // scratch: row key of an index entry
 	rowVal  []byte // scratch: copy of a row read by Get
 	cur     arrow.RecordBatch
@@ -44,7 +46,7 @@ func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src R
 	rd := &reader{
 		ctx: ctx, t: p.t, plan: plan, filter: filter, src: src,
 		schema: projectSchema(p.schema, project), nproj: len(project),
-		batch: r.BatchSize, limit: r.Limit,
+		batch: r.BatchSize, limit: r.Limit, scope: p.scope,
 	}
 	if rd.limit == 0 {
 		rd.limit = -1
@@ -223,7 +225,16 @@ func (r *reader) row() (bool, error) {
 // resolve reads the row an index entry points to from the scan's snapshot.
 // The entry's value is scope + primary key tuple, so the row key is the
 // table's row prefix + that value.
+//
+// The entry is a pointer, not proof: a damaged or planted entry inside the
+// scan's scope may name a row of another owner. So the row it names must
+// lie in the scan's owner scope, or the scan fails with an error naming the
+// index; the caller then re-checks the whole filter, index values included,
+// on the row.
 func (r *reader) resolve(entry, ref []byte) (key, val []byte, err error) {
+	if !bytes.HasPrefix(ref, r.scope) || !bytes.HasPrefix(entry[len(store.IndexPrefix(r.t.layout.ID, r.plan.index.ID)):], r.scope) {
+		return entry, nil, r.corrupt(entry, fmt.Errorf("index %s entry %x points to row %x outside the scan's owner scope (run the store's Verify)", r.plan.Index, entry, ref))
+	}
 	r.rowKey = append(append(r.rowKey[:0], store.RowPrefix(r.t.layout.ID)...), ref...)
 	v, closer, err := r.snap.Get(r.rowKey)
 	if errors.Is(err, pebble.ErrNotFound) {
