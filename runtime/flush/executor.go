@@ -283,12 +283,14 @@ type Result struct {
 // exactly one listed file.
 func (e *Executor) Flush(ctx context.Context, p *scan.Provider) (*Result, error) {
 	l := p.Layout()
-	tl, err := e.lock(&l)
-	if err != nil {
-		return nil, err
-	}
-	defer tl.Unlock()
-	return e.flush(ctx, p, &l)
+	return held(e, ctx, l.FullName(), func(ctx context.Context) (*Result, error) {
+		tl, err := e.lock(&l)
+		if err != nil {
+			return nil, err
+		}
+		defer tl.Unlock()
+		return e.flush(ctx, p, &l)
+	})
 }
 
 // FlushOwner flushes one owner's rows of a user or stream table.
@@ -524,7 +526,7 @@ func listOwners(r iterSource, l *layout.Table) ([]string, error) {
 // writeSegment writes one owner's (or the whole table's) rows from snap to
 // part-<seq>.parquet and part-<seq>.keys, durably. It returns nil when
 // there are no rows (and leaves nothing behind).
-func (e *Executor) writeSegment(ctx context.Context, snap *pebble.Snapshot, p *scan.Provider, l *layout.Table, dir string, seq uint64, owner *string, pool *bufferPool, res *Result) (*Segment, error) {
+func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *scan.Provider, l *layout.Table, dir string, seq uint64, owner *string, pool *bufferPool, res *Result) (*Segment, error) {
 	rel := segmentDir(owner)
 	sdir := filepath.Join(dir, rel)
 	// Probe for rows first, so an owner whose rows vanished leaves no

@@ -23,7 +23,7 @@ import (
 func (e *Executor) Scan(ctx context.Context, p *scan.Provider, r scan.Request, stats *scan.UnionStats) (array.RecordReader, error) {
 	l := p.Layout()
 	if tl := e.tableLock(l.ID); !tl.recovered.Load() {
-		if _, err := e.lock(&l); err != nil {
+		if _, err := held(e, ctx, l.FullName(), func(context.Context) (*tableLock, error) { return e.lock(&l) }); err != nil {
 			return nil, err
 		}
 		tl.Unlock()
@@ -32,22 +32,24 @@ func (e *Executor) Scan(ctx context.Context, p *scan.Provider, r scan.Request, s
 	if err != nil {
 		return nil, err
 	}
-	snap := e.db.Pebble().NewSnapshot()
-	var segs []scan.Segment
-	if _, err := os.Stat(dir); err == nil {
+	// ScanUnion takes its snapshot before it calls this.
+	segments := func() ([]scan.Segment, error) {
+		var segs []scan.Segment
+		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		} else if err != nil {
+			return nil, err
+		}
 		m, err := readManifest(dir, l.FullName(), l.ID)
 		if err != nil {
-			_ = snap.Close()
 			return nil, err
 		}
 		for i := range m.Segments {
 			segs = append(segs, m.Segments[i].reader(dir))
 		}
-	} else if !errors.Is(err, os.ErrNotExist) {
-		_ = snap.Close()
-		return nil, err
+		return segs, nil
 	}
-	return p.ScanUnion(ctx, snap, segs, r, stats)
+	return p.ScanUnion(ctx, segments, r, stats)
 }
 
 // Manifest returns the table's manifest as it is on disk (an empty one

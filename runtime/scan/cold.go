@@ -75,22 +75,23 @@ type UnionStats struct {
 // pushdown into Parquet). Memory is one batch per open segment plus one
 // output batch.
 //
-// ScanUnion takes ownership of snap and closes it when the reader is
-// released. Take the snapshot before reading the manifest that lists segs:
-// a flush deletes hot rows only after its manifest is durable, so every row
-// is then in snap or in segs (or both, which the merge resolves).
-func (p *Provider) ScanUnion(ctx context.Context, snap *pebble.Snapshot, segs []Segment, r Request, stats *UnionStats) (array.RecordReader, error) {
-	u, err := p.newUnion(ctx, snap, segs, r, stats)
+// ScanUnion takes the snapshot of hot rows itself and only then calls
+// segments for the flushed segments to merge: a flush deletes hot rows
+// only after its manifest is durable, so every row is then in the
+// snapshot or in the segments (or both, which the merge resolves). The
+// reader holds a [store.Lease]: Close of the DB ends it with
+// store.ErrClosed.
+func (p *Provider) ScanUnion(ctx context.Context, segments func() ([]Segment, error), r Request, stats *UnionStats) (array.RecordReader, error) {
+	u, err := p.newUnion(ctx, segments, r, stats)
 	if err != nil {
-		_ = snap.Close()
 		return nil, err
 	}
 	return u, nil
 }
 
-func (p *Provider) newUnion(ctx context.Context, snap *pebble.Snapshot, segs []Segment, r Request, stats *UnionStats) (*union, error) {
-	if snap == nil {
-		return nil, fmt.Errorf("scan: %s: ScanUnion needs a snapshot", p.t.name)
+func (p *Provider) newUnion(ctx context.Context, segments func() ([]Segment, error), r Request, stats *UnionStats) (*union, error) {
+	if segments == nil {
+		return nil, fmt.Errorf("scan: %s: ScanUnion needs the function that lists the segments", p.t.name)
 	}
 	r, err := p.checkRequest(r)
 	if err != nil {
@@ -118,13 +119,40 @@ func (p *Provider) newUnion(ctx context.Context, snap *pebble.Snapshot, segs []S
 	if err != nil {
 		return nil, err
 	}
-	u := &union{ctx: ctx, t: p.t, filter: f, src: src, project: project, batch: r.BatchSize, limit: r.Limit, snap: snap, stats: stats}
+	u := &union{ctx: ctx, t: p.t, filter: f, src: src, project: project, batch: r.BatchSize, limit: r.Limit, stats: stats}
 	if u.limit == 0 {
 		u.limit = -1
 	}
 	u.refs.Store(1)
 	u.schema = projectSchema(p.schema, project)
+	if u.lease, err = p.db.NewLease(u.stop, nil); err != nil {
+		return nil, fmt.Errorf("scan: %s: %w", p.t.name, err)
+	}
 	u.rb = array.NewRecordBuilder(p.mem, u.schema)
+	if err := u.open(p, need, segments, r); err != nil {
+		u.close()
+		return nil, err
+	}
+	return u, nil
+}
+
+// open takes the snapshot, lists the segments and opens the sources, under
+// the lease.
+func (u *union) open(p *Provider, need []bool, segments func() ([]Segment, error), r Request) error {
+	if err := u.lease.Lock(); err != nil {
+		return fmt.Errorf("scan: %s: %w", p.t.name, err)
+	}
+	defer u.lease.Unlock()
+	snap, err := p.db.NewSnapshot()
+	if err != nil {
+		return fmt.Errorf("scan: %s: %w", p.t.name, err)
+	}
+	u.snap = snap
+	segs, err := segments()
+	if err != nil {
+		return err
+	}
+	f, stats := u.filter, u.stats
 
 	// Hot rows: the key range the filter allows (never an index: the merge
 	// needs key order).
@@ -133,7 +161,7 @@ func (p *Provider) newUnion(ctx context.Context, snap *pebble.Snapshot, segs []S
 	plan := p.t.plan(p.scope, f)
 	if plan.Empty {
 		u.done = true
-		return u, nil
+		return nil
 	}
 	if plan.Access != IndexRange {
 		lower, upper = plan.Start, plan.End
@@ -141,8 +169,7 @@ func (p *Provider) newUnion(ctx context.Context, snap *pebble.Snapshot, segs []S
 	u.prefixLen = len(store.RowPrefix(p.t.layout.ID))
 	it, err := snap.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
-		u.close()
-		return nil, fmt.Errorf("scan: %s: open iterator: %w", p.t.name, err)
+		return fmt.Errorf("scan: %s: open iterator: %w", p.t.name, err)
 	}
 	u.it = it
 	u.hotValid = it.First()
@@ -197,28 +224,25 @@ func (p *Provider) newUnion(ctx context.Context, snap *pebble.Snapshot, segs []S
 			stats.SegmentsSkipped++
 			continue
 		}
-		cs, err := openCold(ctx, p.t, c.s, coldNeed, r.BatchSize)
+		cs, err := openCold(u.ctx, p.t, c.s, coldNeed, r.BatchSize)
 		if err != nil {
-			u.close()
-			return nil, err
+			return err
 		}
 		u.cold = append(u.cold, cs)
 		stats.SegmentsRead++
 		if err := cs.advance(); err != nil {
-			u.close()
-			return nil, err
+			return err
 		}
 	}
 	if len(u.cold) > 0 {
 		// The deletions of flushed rows, as of the same snapshot.
 		u.tprefix = append(store.TombstonePrefix(p.t.layout.ID), p.scope...)
 		if u.tomb, err = snap.NewIter(&pebble.IterOptions{LowerBound: u.tprefix, UpperBound: keyenc.PrefixEnd(u.tprefix)}); err != nil {
-			u.close()
-			return nil, fmt.Errorf("scan: %s: open tombstone iterator: %w", p.t.name, err)
+			return fmt.Errorf("scan: %s: open tombstone iterator: %w", p.t.name, err)
 		}
 		u.tprefix = store.TombstonePrefix(p.t.layout.ID)
 	}
-	return u, nil
+	return nil
 }
 
 // union is the RecordReader of ScanUnion: a merge by key of one hot
@@ -234,7 +258,8 @@ type union struct {
 	rb        *array.RecordBuilder
 	batch     int
 	limit     int
-	snap      *pebble.Snapshot
+	snap      *store.Snapshot
+	lease     *store.Lease
 	it        *pebble.Iterator
 	hotValid  bool
 	prefixLen int
@@ -263,11 +288,24 @@ func (u *union) close() {
 		u.cur.Release()
 		u.cur = nil
 	}
-	u.finish()
+	if u.lease != nil {
+		u.lease.Release() // runs stop unless Close already did
+	} else {
+		u.finish()
+	}
 	if u.rb != nil {
 		u.rb.Release()
 		u.rb = nil
 	}
+}
+
+// stop is the lease's stop function: Close of the DB ends an unfinished
+// union read with ErrClosed.
+func (u *union) stop() {
+	if !u.done && u.err == nil {
+		u.err = fmt.Errorf("scan: %s: %w", u.t.name, store.ErrClosed)
+	}
+	u.finish()
 }
 
 // finish releases the iterator, snapshot and files as soon as the scan
@@ -314,6 +352,13 @@ func (u *union) Next() bool {
 		u.cur.Release()
 		u.cur = nil
 	}
+	if u.err != nil || u.done {
+		return false
+	}
+	if err := u.lease.Lock(); err != nil {
+		return false // Close stopped the read and set u.err
+	}
+	defer u.lease.Unlock()
 	if u.err != nil || u.done {
 		return false
 	}

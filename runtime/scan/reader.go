@@ -40,6 +40,7 @@ type reader struct {
 	err     error
 	done    bool
 	scanned int // rows examined since the last cancellation check
+	lease   *store.Lease
 }
 
 func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src RowSource, project []int, r Request) (*reader, error) {
@@ -52,31 +53,49 @@ func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src R
 		rd.limit = -1
 	}
 	rd.refs.Store(1)
+	lease, err := p.db.NewLease(rd.stop, nil)
+	if err != nil {
+		return nil, fmt.Errorf("scan: %s: %w", p.t.name, err)
+	}
+	rd.lease = lease
 	if plan.Empty {
 		rd.done = true
 		return rd, nil
 	}
 	rd.rb = array.NewRecordBuilder(p.mem, rd.schema)
+	if err := rd.open(p, plan); err != nil {
+		rd.close()
+		return nil, err
+	}
+	return rd, nil
+}
+
+// open opens the iterator (and snapshot) under the lease, so Close of the
+// DB cannot run in between.
+func (r *reader) open(p *Provider, plan *Plan) error {
+	if err := r.lease.Lock(); err != nil {
+		return fmt.Errorf("scan: %s: %w", p.t.name, err)
+	}
+	defer r.lease.Unlock()
 	opts := &pebble.IterOptions{LowerBound: plan.Start, UpperBound: plan.End}
 	var it *pebble.Iterator
 	var err error
 	if plan.Access == IndexRange {
 		// Index entries and the rows they point to must come from one
 		// point in time; a plain iterator already is one.
-		rd.snap = p.db.Pebble().NewSnapshot()
-		it, err = rd.snap.NewIter(opts)
+		r.snap = p.db.Pebble().NewSnapshot()
+		it, err = r.snap.NewIter(opts)
 	} else {
 		it, err = p.db.Pebble().NewIter(opts)
 	}
 	if err != nil {
-		rd.close()
-		return nil, fmt.Errorf("scan: %s: open iterator: %w", p.t.name, err)
+		return fmt.Errorf("scan: %s: open iterator: %w", p.t.name, err)
 	}
-	rd.it = it
+	r.it = it
 	if !it.First() {
-		rd.finish()
+		r.finish()
 	}
-	return rd, nil
+	return nil
 }
 
 // Retain implements array.RecordReader.
@@ -95,11 +114,24 @@ func (r *reader) close() {
 		r.cur.Release()
 		r.cur = nil
 	}
-	r.finish()
+	if r.lease != nil {
+		r.lease.Release() // runs stop unless Close already did
+	} else {
+		r.finish()
+	}
 	if r.rb != nil {
 		r.rb.Release()
 		r.rb = nil
 	}
+}
+
+// stop is the lease's stop function: Close of the DB ends an unfinished
+// scan with ErrClosed.
+func (r *reader) stop() {
+	if !r.done && r.err == nil {
+		r.err = fmt.Errorf("scan: %s: %w", r.t.name, store.ErrClosed)
+	}
+	r.finish()
 }
 
 // finish stops the underlying iteration: it closes the iterator and
@@ -142,6 +174,13 @@ func (r *reader) Next() bool {
 		r.cur.Release()
 		r.cur = nil
 	}
+	if r.err != nil || r.done {
+		return false
+	}
+	if err := r.lease.Lock(); err != nil {
+		return false // Close stopped the scan and set r.err
+	}
+	defer r.lease.Unlock()
 	if r.err != nil || r.done {
 		return false
 	}
