@@ -32,7 +32,7 @@ type DB struct {
 	commitMu writerLock
 
 	life    lifecycle
-	leases  leases // long-lived readers Close stops (life.go)
+	leases  leases    // long-lived readers Close stops (life.go)
 	batches sync.Pool // *Batch reused by single Put/Delete on indexed tables
 
 	regMu  sync.Mutex
