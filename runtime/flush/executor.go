@@ -9,12 +9,15 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
@@ -542,13 +545,14 @@ func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *sc
 		return nil, err
 	}
 	seg := &Segment{
-		Seq: seq, Owner: owner,
+		Seq:         seq,
 		File:        filepath.ToSlash(filepath.Join(rel, partFile(seq, "parquet"))),
 		Keys:        filepath.ToSlash(filepath.Join(rel, partFile(seq, "keys"))),
 		Fingerprint: l.Fingerprint(),
 		Created:     e.o.Now().UTC(),
 		State:       Written,
 	}
+	seg.setOwner(owner)
 	stats := p.NewStats()
 	var minKey, maxKey []byte
 	rowPrefixLen := len(store.RowPrefix(l.ID))
@@ -585,11 +589,16 @@ func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *sc
 		defer rdr.Release()
 		cw := &countingWriter{w: w}
 		schema, plain := parquetSchema(rdr.Schema())
-		fw, err := pqarrow.NewFileWriter(schema, cw, props, arrowProps)
+		var ownerCol *string
+		fileSchema := schema
+		if owner != nil && schema.FieldIndices("owner") == nil {
+			fileSchema, ownerCol = withOwner(schema), owner
+		}
+		fw, err := pqarrow.NewFileWriter(fileSchema, cw, props, arrowProps)
 		if err != nil {
 			return fmt.Errorf("flush: %s: start Parquet file: %w", l.FullName(), err)
 		}
-		if err := writeBatches(rdr, fw, schema, plain, stats, e.o, &written); err != nil {
+		if err := writeBatches(rdr, fw, schema, fileSchema, plain, ownerCol, stats, e.o, &written); err != nil {
 			_ = fw.Close()
 			return fmt.Errorf("flush: %s: %w", l.FullName(), err)
 		}
@@ -598,9 +607,15 @@ func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *sc
 			"tablegen.seq": fmt.Sprint(seq),
 		}
 		if owner != nil {
-			md["tablegen.owner"] = *owner
+			// Footer metadata must be UTF-8: an owner that is not is
+			// kept in hex.
+			if utf8.ValidString(*owner) {
+				md["tablegen.owner"] = *owner
+			} else {
+				md["tablegen.owner_hex"] = hex.EncodeToString([]byte(*owner))
+			}
 		}
-		for _, k := range []string{"tablegen.table", "tablegen.fingerprint", "tablegen.seq", "tablegen.owner"} {
+		for _, k := range []string{"tablegen.table", "tablegen.fingerprint", "tablegen.seq", "tablegen.owner", "tablegen.owner_hex"} {
 			if v, ok := md[k]; ok {
 				if err := fw.AppendKeyValueMetadata(k, v); err != nil {
 					_ = fw.Close()
@@ -647,13 +662,16 @@ func (o *Options) writerProperties(l *layout.Table, extra ...parquet.WriterPrope
 				props = append(props, parquet.WithDictionaryFor(c.Name, true))
 			}
 		}
+		if partitioned(l) {
+			props = append(props, parquet.WithDictionaryFor("owner", true)) // the added owner column (withOwner)
+		}
 	}
 	return parquet.NewWriterProperties(append(props, extra...)...)
 }
 
 // writeBatches moves every batch of rdr into fw, accumulating statistics
 // and reporting progress.
-func writeBatches(rdr array.RecordReader, fw *pqarrow.FileWriter, schema *arrow.Schema, plain []bool, stats *scan.Stats, o Options, written *int64) error {
+func writeBatches(rdr array.RecordReader, fw *pqarrow.FileWriter, schema, fileSchema *arrow.Schema, plain []bool, owner *string, stats *scan.Stats, o Options, written *int64) error {
 	cols := make([]arrow.Array, len(plain))
 	for rdr.Next() {
 		rec := rdr.RecordBatch()
@@ -661,6 +679,9 @@ func writeBatches(rdr array.RecordReader, fw *pqarrow.FileWriter, schema *arrow.
 			return err
 		}
 		out := toParquet(schema, plain, rec, cols)
+		if owner != nil {
+			out = appendOwner(fileSchema, out, *owner)
+		}
 		err := fw.WriteBuffered(out)
 		out.Release()
 		if err != nil {
@@ -713,6 +734,42 @@ func parquetSchema(s *arrow.Schema) (*arrow.Schema, []bool) {
 	}
 	md := s.Metadata()
 	return arrow.NewSchema(fields, &md), plain
+}
+
+// withOwner adds the owner column to the Parquet schema of an
+// owner-partitioned table: the owner id as data, so an engine reading the
+// files never depends on parsing the owner=<...> directory, whose name is
+// escaped, shortened for long ids, and which Hive readers turn into SQL
+// NULL for the id "NULL". A column named owner in the file takes
+// precedence over the Hive partition value in DuckDB. It carries no tag,
+// so the union scan ignores it; a table that declares its own owner
+// column keeps that one instead. An id that is not UTF-8 is written with
+// U+FFFD for the invalid bytes (the exact id is in the footer as
+// tablegen.owner_hex and in the manifest).
+func withOwner(s *arrow.Schema) *arrow.Schema {
+	fields := append(s.Fields(), arrow.Field{Name: "owner", Type: arrow.BinaryTypes.String,
+		Metadata: arrow.NewMetadata([]string{MetaType}, []string{"owner"})})
+	md := s.Metadata()
+	return arrow.NewSchema(fields, &md)
+}
+
+// appendOwner returns rec with the constant owner column added; it
+// releases rec.
+func appendOwner(schema *arrow.Schema, rec arrow.RecordBatch, owner string) arrow.RecordBatch {
+	b := array.NewStringBuilder(memory.DefaultAllocator)
+	defer b.Release()
+	v := strings.ToValidUTF8(owner, "\ufffd")
+	n := int(rec.NumRows())
+	b.Reserve(n)
+	b.ReserveData(n * len(v))
+	for range n {
+		b.Append(v)
+	}
+	col := b.NewArray()
+	defer col.Release()
+	out := array.NewRecordBatch(schema, append(rec.Columns(), col), rec.NumRows())
+	rec.Release()
+	return out
 }
 
 // toParquet returns rec in the Parquet schema (see parquetSchema), sharing

@@ -40,8 +40,8 @@ func (s *Segment) reader(tableDir string) *segmentFile {
 	lo, _ := hex.DecodeString(s.MinKey)
 	hi, _ := hex.DecodeString(s.MaxKey)
 	var scope []byte
-	if s.Owner != nil {
-		scope = keyenc.AppendString(nil, *s.Owner)
+	if o, ok := s.owner(); ok {
+		scope = keyenc.AppendString(nil, o)
 	}
 	return &segmentFile{seg: s, path: filepath.Join(tableDir, filepath.FromSlash(s.File)), scope: scope, lo: lo, hi: hi}
 }
