@@ -65,6 +65,7 @@ demo:
 
 interop: demo
 	scripts/duckdb-check.sh
+	$(GO) test ./runtime/flush -run TestDuckDBReadsEveryOwner -count=1 -v
 
 clean:
 	rm -rf data

@@ -1,6 +1,10 @@
 // Package flush moves a table's hot rows out of Pebble into Parquet files
 // that any engine reads, crash-safely, and reads them back together with
-// the rows still hot. It is the Go counterpart of the reference design's
+// the rows still hot. It is the only package of the runtime that imports
+// Parquet: the writer (executor.go), the reader behind scan.Segment
+// (segment.go), the manifest (manifest.go) and the table directories,
+// found by table id (dirs.go); runtime/scan keeps the merge of hot and
+// cold rows, and the store the tombstones and cold markers. It is the Go counterpart of the reference design's
 // FlushExecutor: one generic executor for every table, driven by the
 // table's [scan.Provider] (schema-driven or generated row sources alike).
 //
@@ -10,7 +14,17 @@
 //
 //	<root>/<namespace>/<table>/_manifest.json
 //	<root>/<namespace>/<table>/part-<seq>.parquet                 system and shared tables
-//	<root>/<namespace>/<table>/owner=<url.PathEscape(owner)>/part-<seq>.parquet   user and stream tables
+//	<root>/<namespace>/<table>/owner=<escaped owner>/part-<seq>.parquet   user and stream tables
+//
+// The table directory is named when the table is first flushed and found
+// by table id afterwards (every manifest records it), so a renamed table
+// keeps its files. Columns are matched by tag (also written as the Parquet
+// field id), so a renamed column keeps its values. The owner directory
+// escapes '/', '%', '=', '+', '~', control and non-ASCII bytes; an owner
+// whose name would pass 200 bytes, or that is not UTF-8, gets an escaped
+// prefix plus '~' and a hash. The exact owner is in the manifest, the
+// footer (tablegen.owner, or tablegen.owner_hex) and an owner column in
+// the file (unless the table declares its own).
 //
 // One flush writes one file per owner. Columns have the provider's Arrow
 // types (timestamps are TIMESTAMP(MICROS, UTC), uuids FIXED_LEN_BYTE_ARRAY(16)

@@ -9,12 +9,15 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
@@ -140,6 +143,7 @@ type Executor struct {
 	o     Options
 	mu    sync.Mutex
 	locks map[uint32]*tableLock
+	dirs  map[uint32]string // table id → existing directory, once found
 }
 
 type tableLock struct {
@@ -167,7 +171,7 @@ func New(db *store.DB, root string, o *Options) (*Executor, error) {
 	if err := mkdirDurable(root); err != nil {
 		return nil, err
 	}
-	return &Executor{db: db, root: root, o: opts, locks: map[uint32]*tableLock{}}, nil
+	return &Executor{db: db, root: root, o: opts, locks: map[uint32]*tableLock{}, dirs: map[uint32]string{}}, nil
 }
 
 // normalize checks the options and fills in the defaults.
@@ -213,9 +217,16 @@ func (o *Options) normalize() error {
 // Root is the directory the executor writes under.
 func (e *Executor) Root() string { return e.root }
 
-// TableDir is the directory of a table's files: <root>/<namespace>/<table>.
+// TableDir is the directory of a table's files. A table's directory is
+// named <root>/<namespace>/<table> when its first flush creates it, and is
+// found by table id afterwards (see tableDir), so a renamed table keeps
+// its flushed rows.
 func (e *Executor) TableDir(l *layout.Table) string {
-	return filepath.Join(e.root, l.Namespace, l.Name)
+	dir, err := e.tableDir(l)
+	if err != nil {
+		return filepath.Join(e.root, l.Namespace, l.Name)
+	}
+	return dir
 }
 
 func (e *Executor) tableLock(id uint32) *tableLock {
@@ -278,12 +289,14 @@ type Result struct {
 // exactly one listed file.
 func (e *Executor) Flush(ctx context.Context, p *scan.Provider) (*Result, error) {
 	l := p.Layout()
-	tl, err := e.lock(&l)
-	if err != nil {
-		return nil, err
-	}
-	defer tl.Unlock()
-	return e.flush(ctx, p, &l)
+	return held(e, ctx, l.FullName(), func(ctx context.Context) (*Result, error) {
+		tl, err := e.lock(&l)
+		if err != nil {
+			return nil, err
+		}
+		defer tl.Unlock()
+		return e.flush(ctx, p, &l)
+	})
 }
 
 // FlushOwner flushes one owner's rows of a user or stream table.
@@ -302,7 +315,10 @@ func partitioned(l *layout.Table) bool { return l.Kind.OwnerScoped() }
 
 func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table) (*Result, error) {
 	name := l.FullName()
-	dir := e.TableDir(l)
+	dir, err := e.tableDir(l)
+	if err != nil {
+		return nil, err
+	}
 	if err := mkdirDurable(dir); err != nil {
 		return nil, err
 	}
@@ -516,7 +532,7 @@ func listOwners(r iterSource, l *layout.Table) ([]string, error) {
 // writeSegment writes one owner's (or the whole table's) rows from snap to
 // part-<seq>.parquet and part-<seq>.keys, durably. It returns nil when
 // there are no rows (and leaves nothing behind).
-func (e *Executor) writeSegment(ctx context.Context, snap *pebble.Snapshot, p *scan.Provider, l *layout.Table, dir string, seq uint64, owner *string, pool *bufferPool, res *Result) (*Segment, error) {
+func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *scan.Provider, l *layout.Table, dir string, seq uint64, owner *string, pool *bufferPool, res *Result) (*Segment, error) {
 	rel := segmentDir(owner)
 	sdir := filepath.Join(dir, rel)
 	// Probe for rows first, so an owner whose rows vanished leaves no
@@ -532,13 +548,14 @@ func (e *Executor) writeSegment(ctx context.Context, snap *pebble.Snapshot, p *s
 		return nil, err
 	}
 	seg := &Segment{
-		Seq: seq, Owner: owner,
+		Seq:         seq,
 		File:        filepath.ToSlash(filepath.Join(rel, partFile(seq, "parquet"))),
 		Keys:        filepath.ToSlash(filepath.Join(rel, partFile(seq, "keys"))),
 		Fingerprint: l.Fingerprint(),
 		Created:     e.o.Now().UTC(),
 		State:       Written,
 	}
+	seg.setOwner(owner)
 	stats := p.NewStats()
 	var minKey, maxKey []byte
 	rowPrefixLen := len(store.RowPrefix(l.ID))
@@ -575,11 +592,16 @@ func (e *Executor) writeSegment(ctx context.Context, snap *pebble.Snapshot, p *s
 		defer rdr.Release()
 		cw := &countingWriter{w: w}
 		schema, plain := parquetSchema(rdr.Schema())
-		fw, err := pqarrow.NewFileWriter(schema, cw, props, arrowProps)
+		var ownerCol *string
+		fileSchema := schema
+		if owner != nil && schema.FieldIndices("owner") == nil {
+			fileSchema, ownerCol = withOwner(schema), owner
+		}
+		fw, err := pqarrow.NewFileWriter(fileSchema, cw, props, arrowProps)
 		if err != nil {
 			return fmt.Errorf("flush: %s: start Parquet file: %w", l.FullName(), err)
 		}
-		if err := writeBatches(rdr, fw, schema, plain, stats, e.o, &written); err != nil {
+		if err := writeBatches(rdr, fw, schema, fileSchema, plain, ownerCol, stats, e.o, &written); err != nil {
 			_ = fw.Close()
 			return fmt.Errorf("flush: %s: %w", l.FullName(), err)
 		}
@@ -588,9 +610,15 @@ func (e *Executor) writeSegment(ctx context.Context, snap *pebble.Snapshot, p *s
 			"tablegen.seq": fmt.Sprint(seq),
 		}
 		if owner != nil {
-			md["tablegen.owner"] = *owner
+			// Footer metadata must be UTF-8: an owner that is not is
+			// kept in hex.
+			if utf8.ValidString(*owner) {
+				md["tablegen.owner"] = *owner
+			} else {
+				md["tablegen.owner_hex"] = hex.EncodeToString([]byte(*owner))
+			}
 		}
-		for _, k := range []string{"tablegen.table", "tablegen.fingerprint", "tablegen.seq", "tablegen.owner"} {
+		for _, k := range []string{"tablegen.table", "tablegen.fingerprint", "tablegen.seq", "tablegen.owner", "tablegen.owner_hex"} {
 			if v, ok := md[k]; ok {
 				if err := fw.AppendKeyValueMetadata(k, v); err != nil {
 					_ = fw.Close()
@@ -637,13 +665,16 @@ func (o *Options) writerProperties(l *layout.Table, extra ...parquet.WriterPrope
 				props = append(props, parquet.WithDictionaryFor(c.Name, true))
 			}
 		}
+		if partitioned(l) {
+			props = append(props, parquet.WithDictionaryFor("owner", true)) // the added owner column (withOwner)
+		}
 	}
 	return parquet.NewWriterProperties(append(props, extra...)...)
 }
 
 // writeBatches moves every batch of rdr into fw, accumulating statistics
 // and reporting progress.
-func writeBatches(rdr array.RecordReader, fw *pqarrow.FileWriter, schema *arrow.Schema, plain []bool, stats *scan.Stats, o Options, written *int64) error {
+func writeBatches(rdr array.RecordReader, fw *pqarrow.FileWriter, schema, fileSchema *arrow.Schema, plain []bool, owner *string, stats *scan.Stats, o Options, written *int64) error {
 	cols := make([]arrow.Array, len(plain))
 	for rdr.Next() {
 		rec := rdr.RecordBatch()
@@ -651,6 +682,9 @@ func writeBatches(rdr array.RecordReader, fw *pqarrow.FileWriter, schema *arrow.
 			return err
 		}
 		out := toParquet(schema, plain, rec, cols)
+		if owner != nil {
+			out = appendOwner(fileSchema, out, *owner)
+		}
 		err := fw.WriteBuffered(out)
 		out.Release()
 		if err != nil {
@@ -691,6 +725,10 @@ func parquetSchema(s *arrow.Schema) (*arrow.Schema, []bool) {
 		plain[i] = true
 	}
 	for i, f := range fields {
+		if tag, ok := f.Metadata.GetValue(scan.MetaTag); ok {
+			fields[i].Metadata = arrow.NewMetadata(slices.Concat(f.Metadata.Keys(), []string{metaFieldID}), slices.Concat(f.Metadata.Values(), []string{tag}))
+			f = fields[i]
+		}
 		if ext, ok := f.Type.(arrow.ExtensionType); ok && ext.ExtensionName() == "arrow.json" {
 			mark(i, ext.StorageType(), "json")
 		} else if f.Type.ID() == arrow.DURATION {
@@ -699,6 +737,42 @@ func parquetSchema(s *arrow.Schema) (*arrow.Schema, []bool) {
 	}
 	md := s.Metadata()
 	return arrow.NewSchema(fields, &md), plain
+}
+
+// withOwner adds the owner column to the Parquet schema of an
+// owner-partitioned table: the owner id as data, so an engine reading the
+// files never depends on parsing the owner=<...> directory, whose name is
+// escaped, shortened for long ids, and which Hive readers turn into SQL
+// NULL for the id "NULL". A column named owner in the file takes
+// precedence over the Hive partition value in DuckDB. It carries no tag,
+// so the union scan ignores it; a table that declares its own owner
+// column keeps that one instead. An id that is not UTF-8 is written with
+// U+FFFD for the invalid bytes (the exact id is in the footer as
+// tablegen.owner_hex and in the manifest).
+func withOwner(s *arrow.Schema) *arrow.Schema {
+	fields := append(s.Fields(), arrow.Field{Name: "owner", Type: arrow.BinaryTypes.String,
+		Metadata: arrow.NewMetadata([]string{MetaType}, []string{"owner"})})
+	md := s.Metadata()
+	return arrow.NewSchema(fields, &md)
+}
+
+// appendOwner returns rec with the constant owner column added; it
+// releases rec.
+func appendOwner(schema *arrow.Schema, rec arrow.RecordBatch, owner string) arrow.RecordBatch {
+	b := array.NewStringBuilder(memory.DefaultAllocator)
+	defer b.Release()
+	v := strings.ToValidUTF8(owner, "\ufffd")
+	n := int(rec.NumRows())
+	b.Reserve(n)
+	b.ReserveData(n * len(v))
+	for range n {
+		b.Append(v)
+	}
+	col := b.NewArray()
+	defer col.Release()
+	out := array.NewRecordBatch(schema, append(rec.Columns(), col), rec.NumRows())
+	rec.Release()
+	return out
 }
 
 // toParquet returns rec in the Parquet schema (see parquetSchema), sharing

@@ -2,6 +2,7 @@ package flush
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -14,8 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
-	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/scan"
 )
 
@@ -63,10 +64,14 @@ type Segment struct {
 	// Keys is the keys file (same directory), listed until the segment is
 	// done.
 	Keys string `json:"keys,omitempty"`
-	// Owner is the owner of every row, for user and stream tables.
-	Owner *string `json:"owner,omitempty"`
-	Rows  int64   `json:"rows"`
-	Bytes int64   `json:"bytes"`
+	// Owner is the owner of every row, for user and stream tables. An
+	// owner id that is not valid UTF-8 (JSON cannot hold it) is in
+	// OwnerBytes instead, and Owner then holds its valid-UTF-8 rendering
+	// for people.
+	Owner      *string `json:"owner,omitempty"`
+	OwnerBytes []byte  `json:"owner_bytes,omitempty"`
+	Rows       int64   `json:"rows"`
+	Bytes      int64   `json:"bytes"`
 	// MinKey and MaxKey are the first and last encoded key tuples (without
 	// the owner scope), in hex.
 	MinKey string `json:"min_key"`
@@ -87,8 +92,65 @@ func partFile(seq uint64, ext string) string {
 	return fmt.Sprintf("part-%08d.%s", seq, ext)
 }
 
-// ownerDir is the Hive-style directory of one owner's files.
-func ownerDir(owner string) string { return "owner=" + url.PathEscape(owner) }
+// maxOwnerDir bounds an owner directory's name, well below the 255 bytes
+// common file systems allow for one name.
+const maxOwnerDir = 200
+
+// ownerDir is the Hive-style directory of one owner's files. Every byte a
+// path or a Hive reader treats specially is %-escaped: url.PathEscape's
+// set ('/', '%', '?', control and non-ASCII bytes, so also every byte of
+// an id that is not UTF-8) plus '=' and '+'; a name that would pass
+// maxOwnerDir keeps an escaped prefix and ends in '~' and 32 hex digits of
+// the owner's SHA-256. The full owner is in the file's footer, the
+// manifest and the Parquet owner column, so nothing needs to parse the
+// directory name back.
+func ownerDir(owner string) string {
+	esc := escapeOwner(owner)
+	if utf8.ValidString(owner) && len("owner=")+len(esc) <= maxOwnerDir {
+		return "owner=" + esc
+	}
+	// Too long, or not UTF-8 (Hive readers decode the name and refuse
+	// invalid UTF-8): a prefix of whole escaped characters, then the hash.
+	sum := sha256.Sum256([]byte(owner))
+	room := maxOwnerDir - len("owner=") - 1 - 32
+	var b strings.Builder
+	for _, r := range strings.ToValidUTF8(owner, "") {
+		e := escapeOwner(string(r))
+		if b.Len()+len(e) > room {
+			break
+		}
+		b.WriteString(e)
+	}
+	return "owner=" + b.String() + "~" + hex.EncodeToString(sum[:16])
+}
+
+func escapeOwner(s string) string {
+	return strings.NewReplacer("=", "%3D", "+", "%2B", "~", "%7E").Replace(url.PathEscape(s))
+}
+
+// owner returns the segment's owner id, exactly, and whether it has one.
+func (s *Segment) owner() (string, bool) {
+	if s.OwnerBytes != nil {
+		return string(s.OwnerBytes), true
+	}
+	if s.Owner == nil {
+		return "", false
+	}
+	return *s.Owner, true
+}
+
+// setOwner records owner in the segment, losslessly.
+func (s *Segment) setOwner(owner *string) {
+	if owner == nil {
+		return
+	}
+	o := *owner
+	if !utf8.ValidString(o) {
+		s.OwnerBytes = []byte(o)
+		o = strings.ToValidUTF8(o, "\ufffd")
+	}
+	s.Owner = &o
+}
 
 // segmentDir is the directory of a segment's files, relative to the table
 // directory.
@@ -141,7 +203,11 @@ func (m *Manifest) validate() error {
 			return bad("seq %d is listed twice", s.Seq)
 		}
 		seen[s.Seq] = true
-		dir := segmentDir(s.Owner)
+		var owner *string
+		if o, ok := s.owner(); ok {
+			owner = &o
+		}
+		dir := segmentDir(owner)
 		if want := filepath.ToSlash(filepath.Join(dir, partFile(s.Seq, "parquet"))); s.File != want {
 			return bad("segment %d: file %q, want %q", s.Seq, s.File, want)
 		}
@@ -169,20 +235,6 @@ func (m *Manifest) validate() error {
 	return nil
 }
 
-// scanSegment is the segment as a union scan needs it.
-func (s *Segment) scanSegment(tableDir string) scan.Segment {
-	lo, _ := hex.DecodeString(s.MinKey) // validated by ParseManifest
-	hi, _ := hex.DecodeString(s.MaxKey)
-	var scope []byte
-	if s.Owner != nil {
-		scope = keyenc.AppendString(nil, *s.Owner)
-	}
-	return scan.Segment{
-		Path: filepath.Join(tableDir, filepath.FromSlash(s.File)), Seq: s.Seq, Scope: scope,
-		MinKey: lo, MaxKey: hi, Rows: s.Rows, Columns: s.Columns,
-	}
-}
-
 // readManifest reads the manifest of a table directory; a missing one is an
 // empty manifest.
 func readManifest(tableDir, table string, tableID uint32) (*Manifest, error) {
@@ -197,9 +249,13 @@ func readManifest(tableDir, table string, tableID uint32) (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(tableDir, ManifestName), err)
 	}
-	if m.Table != table || m.TableID != tableID {
+	if m.TableID != tableID {
 		return nil, fmt.Errorf("flush: %s belongs to table %s (id %d), not %s (id %d); each table needs its own directory", filepath.Join(tableDir, ManifestName), m.Table, m.TableID, table, tableID)
 	}
+	// Same id, another name: the table was renamed. The directory keeps
+	// its first name; the manifest records the current one when next
+	// written.
+	m.Table = table
 	return m, nil
 }
 

@@ -21,8 +21,8 @@ import (
 func TestDictionaryChoice(t *testing.T) {
 	// chat.messages: row_id, conversation_id, sender_id (string), role
 	// (enum), content (string), attachments (json), client_message_id,
-	// sent_at, edited_at.
-	strs := []bool{false, false, true, true, true, true, false, false, false}
+	// sent_at, edited_at, and the owner column flush adds.
+	strs := []bool{false, false, true, true, true, true, false, false, false, true}
 	for _, c := range []struct {
 		name string
 		d    flush.Dictionary

@@ -53,7 +53,22 @@ func (e *Executor) Due(ctx context.Context, p *scan.Provider, pol Policy) (bool,
 		cols = []string{pol.TimeColumn}
 	}
 	cutoff := arrow.Timestamp(e.o.Now().Add(-pol.MaxAge).UnixMicro())
-	snap := e.db.Pebble().NewSnapshot()
+	type due struct {
+		yes bool
+		why string
+	}
+	d, err := held(e, ctx, l.FullName(), func(ctx context.Context) (due, error) {
+		yes, why, err := e.due(ctx, p, pol, &l, cols, cutoff)
+		return due{yes, why}, err
+	})
+	return d.yes, d.why, err
+}
+
+func (e *Executor) due(ctx context.Context, p *scan.Provider, pol Policy, l *layout.Table, cols []string, cutoff arrow.Timestamp) (bool, string, error) {
+	snap, err := e.db.NewSnapshot()
+	if err != nil {
+		return false, "", err
+	}
 	defer snap.Close()
 	rdr, err := p.ScanSnapshot(ctx, snap, scan.Request{Columns: cols, BatchSize: e.o.BatchSize}, func(_, _ []byte) error { return nil })
 	if err != nil {
@@ -98,7 +113,15 @@ func (e *Executor) FlushIfNeeded(ctx context.Context, p *scan.Provider, pol Poli
 // HotRows counts p's hot rows (one owner's, for a scoped provider) without
 // decoding them, for progress bars and policies.
 func (e *Executor) HotRows(ctx context.Context, p *scan.Provider) (int64, error) {
-	snap := e.db.Pebble().NewSnapshot()
+	l := p.Layout()
+	return held(e, ctx, l.FullName(), func(ctx context.Context) (int64, error) { return e.hotRows(ctx, p) })
+}
+
+func (e *Executor) hotRows(ctx context.Context, p *scan.Provider) (int64, error) {
+	snap, err := e.db.NewSnapshot()
+	if err != nil {
+		return 0, err
+	}
 	defer snap.Close()
 	rdr, err := p.ScanSnapshot(ctx, snap, scan.Request{Columns: []string{}, BatchSize: e.o.BatchSize}, func(_, _ []byte) error { return nil })
 	if err != nil {

@@ -23,35 +23,43 @@ import (
 func (e *Executor) Scan(ctx context.Context, p *scan.Provider, r scan.Request, stats *scan.UnionStats) (array.RecordReader, error) {
 	l := p.Layout()
 	if tl := e.tableLock(l.ID); !tl.recovered.Load() {
-		if _, err := e.lock(&l); err != nil {
+		if _, err := held(e, ctx, l.FullName(), func(context.Context) (*tableLock, error) { return e.lock(&l) }); err != nil {
 			return nil, err
 		}
 		tl.Unlock()
 	}
-	snap := e.db.Pebble().NewSnapshot()
-	dir := e.TableDir(&l)
-	var segs []scan.Segment
-	if _, err := os.Stat(dir); err == nil {
+	dir, err := e.tableDir(&l)
+	if err != nil {
+		return nil, err
+	}
+	// ScanUnion takes its snapshot before it calls this.
+	segments := func() ([]scan.Segment, error) {
+		var segs []scan.Segment
+		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		} else if err != nil {
+			return nil, err
+		}
 		m, err := readManifest(dir, l.FullName(), l.ID)
 		if err != nil {
-			_ = snap.Close()
 			return nil, err
 		}
 		for i := range m.Segments {
-			segs = append(segs, m.Segments[i].scanSegment(dir))
+			segs = append(segs, m.Segments[i].reader(dir))
 		}
-	} else if !errors.Is(err, os.ErrNotExist) {
-		_ = snap.Close()
-		return nil, err
+		return segs, nil
 	}
-	return p.ScanUnion(ctx, snap, segs, r, stats)
+	return p.ScanUnion(ctx, segments, r, stats)
 }
 
 // Manifest returns the table's manifest as it is on disk (an empty one
 // when nothing was flushed yet).
 func (e *Executor) Manifest(p *scan.Provider) (*Manifest, error) {
 	l := p.Layout()
-	dir := e.TableDir(&l)
+	dir, err := e.tableDir(&l)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 		return &Manifest{Format: ManifestFormat, Table: l.FullName(), TableID: l.ID, NextSeq: 1}, nil
 	}

@@ -1,6 +1,7 @@
 package flush
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -42,19 +43,24 @@ type Recovery struct {
 // table's lock: it never runs during a flush of the same executor.
 func (e *Executor) Recover(p *scan.Provider) (*Recovery, error) {
 	l := p.Layout()
-	tl := e.tableLock(l.ID)
-	tl.Lock()
-	defer tl.Unlock()
-	r, err := e.recover(&l)
-	if err == nil {
-		tl.recovered.Store(true)
-	}
-	return r, err
+	return held(e, context.Background(), l.FullName(), func(context.Context) (*Recovery, error) {
+		tl := e.tableLock(l.ID)
+		tl.Lock()
+		defer tl.Unlock()
+		r, err := e.recover(&l)
+		if err == nil {
+			tl.recovered.Store(true)
+		}
+		return r, err
+	})
 }
 
 func (e *Executor) recover(l *layout.Table) (*Recovery, error) {
 	rec := &Recovery{Table: l.FullName()}
-	dir := e.TableDir(l)
+	dir, err := e.tableDir(l)
+	if err != nil {
+		return rec, err
+	}
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 		return rec, nil
 	}

@@ -7,38 +7,43 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
-// Segment is one flushed Parquet file as a union scan sees it;
-// runtime/flush builds them from its manifest. Its rows are sorted by key
-// and all share one scope.
-type Segment struct {
-	// Path opens the file.
-	Path string
+// Segment is one flushed segment as a union scan reads it. The scan
+// package consumes it and runtime/flush implements it over its Parquet
+// files, so the merge of hot and cold rows knows no file format. A
+// segment's rows are sorted by key and all share one scope.
+type Segment interface {
 	// Seq orders segments: when a key is in several, the largest Seq wins.
-	Seq uint64
+	Seq() uint64
 	// Scope is the owner scope of every row (keyenc.AppendString(nil,
-	// owner)) for user tables, nil otherwise.
-	Scope []byte
-	// MinKey and MaxKey are the smallest and largest encoded key tuples
-	// (without scope) in the file.
-	MinKey, MaxKey []byte
-	// Rows is the number of rows.
-	Rows int64
-	// Columns are the per-column statistics used to skip the file.
-	Columns []ColumnStats
+	// owner)) for owner-scoped tables, nil otherwise.
+	Scope() []byte
+	// KeyRange is the smallest and largest encoded key tuple (without
+	// scope) in the segment.
+	KeyRange() (min, max []byte)
+	// Stats are the row count and per-column statistics used to skip the
+	// segment.
+	Stats() (rows int64, cols []ColumnStats)
+	// Open streams the segment's rows in key order with the columns whose
+	// tags are given (layout tags). Each field of the reader's schema
+	// names its tag in the metadata key [MetaTag]; a requested tag the
+	// segment does not hold (a column added since) is left out, and the
+	// scan reads it as NULL or zero. Columns are matched by tag, never by
+	// name, so renamed columns keep their values.
+	Open(ctx context.Context, tags []uint32, batch int) (array.RecordReader, error)
+	// String names the segment in errors (its file).
+	String() string
 }
 
 // UnionStats reports what a union scan read, for tests and EXPLAIN-style
@@ -70,22 +75,23 @@ type UnionStats struct {
 // pushdown into Parquet). Memory is one batch per open segment plus one
 // output batch.
 //
-// ScanUnion takes ownership of snap and closes it when the reader is
-// released. Take the snapshot before reading the manifest that lists segs:
-// a flush deletes hot rows only after its manifest is durable, so every row
-// is then in snap or in segs (or both, which the merge resolves).
-func (p *Provider) ScanUnion(ctx context.Context, snap *pebble.Snapshot, segs []Segment, r Request, stats *UnionStats) (array.RecordReader, error) {
-	u, err := p.newUnion(ctx, snap, segs, r, stats)
+// ScanUnion takes the snapshot of hot rows itself and only then calls
+// segments for the flushed segments to merge: a flush deletes hot rows
+// only after its manifest is durable, so every row is then in the
+// snapshot or in the segments (or both, which the merge resolves). The
+// reader holds a [store.Lease]: Close of the DB ends it with
+// store.ErrClosed.
+func (p *Provider) ScanUnion(ctx context.Context, segments func() ([]Segment, error), r Request, stats *UnionStats) (array.RecordReader, error) {
+	u, err := p.newUnion(ctx, segments, r, stats)
 	if err != nil {
-		_ = snap.Close()
 		return nil, err
 	}
 	return u, nil
 }
 
-func (p *Provider) newUnion(ctx context.Context, snap *pebble.Snapshot, segs []Segment, r Request, stats *UnionStats) (*union, error) {
-	if snap == nil {
-		return nil, fmt.Errorf("scan: %s: ScanUnion needs a snapshot", p.t.name)
+func (p *Provider) newUnion(ctx context.Context, segments func() ([]Segment, error), r Request, stats *UnionStats) (*union, error) {
+	if segments == nil {
+		return nil, fmt.Errorf("scan: %s: ScanUnion needs the function that lists the segments", p.t.name)
 	}
 	r, err := p.checkRequest(r)
 	if err != nil {
@@ -113,13 +119,40 @@ func (p *Provider) newUnion(ctx context.Context, snap *pebble.Snapshot, segs []S
 	if err != nil {
 		return nil, err
 	}
-	u := &union{ctx: ctx, t: p.t, filter: f, src: src, project: project, batch: r.BatchSize, limit: r.Limit, snap: snap, stats: stats}
+	u := &union{ctx: ctx, t: p.t, filter: f, src: src, project: project, batch: r.BatchSize, limit: r.Limit, stats: stats}
 	if u.limit == 0 {
 		u.limit = -1
 	}
 	u.refs.Store(1)
 	u.schema = projectSchema(p.schema, project)
+	if u.lease, err = p.db.NewLease(u.stop, nil); err != nil {
+		return nil, fmt.Errorf("scan: %s: %w", p.t.name, err)
+	}
 	u.rb = array.NewRecordBuilder(p.mem, u.schema)
+	if err := u.open(p, need, segments, r); err != nil {
+		u.close()
+		return nil, err
+	}
+	return u, nil
+}
+
+// open takes the snapshot, lists the segments and opens the sources, under
+// the lease.
+func (u *union) open(p *Provider, need []bool, segments func() ([]Segment, error), r Request) error {
+	if err := u.lease.Lock(); err != nil {
+		return fmt.Errorf("scan: %s: %w", p.t.name, err)
+	}
+	defer u.lease.Unlock()
+	snap, err := p.db.NewSnapshot()
+	if err != nil {
+		return fmt.Errorf("scan: %s: %w", p.t.name, err)
+	}
+	u.snap = snap
+	segs, err := segments()
+	if err != nil {
+		return err
+	}
+	f, stats := u.filter, u.stats
 
 	// Hot rows: the key range the filter allows (never an index: the merge
 	// needs key order).
@@ -128,7 +161,7 @@ func (p *Provider) newUnion(ctx context.Context, snap *pebble.Snapshot, segs []S
 	plan := p.t.plan(p.scope, f)
 	if plan.Empty {
 		u.done = true
-		return u, nil
+		return nil
 	}
 	if plan.Access != IndexRange {
 		lower, upper = plan.Start, plan.End
@@ -136,8 +169,7 @@ func (p *Provider) newUnion(ctx context.Context, snap *pebble.Snapshot, segs []S
 	u.prefixLen = len(store.RowPrefix(p.t.layout.ID))
 	it, err := snap.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
-		u.close()
-		return nil, fmt.Errorf("scan: %s: open iterator: %w", p.t.name, err)
+		return fmt.Errorf("scan: %s: open iterator: %w", p.t.name, err)
 	}
 	u.it = it
 	u.hotValid = it.First()
@@ -153,28 +185,29 @@ func (p *Provider) newUnion(ctx context.Context, snap *pebble.Snapshot, segs []S
 	// newer version of an older segment's row, so it is read whenever an
 	// older segment it overlaps is read.
 	type cand struct {
-		s      *Segment
+		s      Segment
+		seq    uint64
 		lo, hi []byte
 		read   bool
 	}
 	var cands []*cand
-	for i := range segs {
-		s := &segs[i]
-		if p.scope != nil && !bytes.Equal(s.Scope, p.scope) {
+	for _, s := range segs {
+		if p.scope != nil && !bytes.Equal(s.Scope(), p.scope) {
 			stats.SegmentsSkipped++
 			continue
 		}
-		prefix := append(store.RowPrefix(p.t.layout.ID), s.Scope...)
-		c := &cand{s: s, lo: append(bytes.Clone(prefix), s.MinKey...), hi: append(bytes.Clone(prefix), s.MaxKey...)}
+		prefix := append(store.RowPrefix(p.t.layout.ID), s.Scope()...)
+		minKey, maxKey := s.KeyRange()
+		c := &cand{s: s, seq: s.Seq(), lo: append(bytes.Clone(prefix), minKey...), hi: append(bytes.Clone(prefix), maxKey...)}
 		if bytes.Compare(c.hi, lower) < 0 || (upper != nil && bytes.Compare(c.lo, upper) >= 0) {
 			stats.SegmentsSkipped++
 			continue
 		}
 		cands = append(cands, c)
 	}
-	slices.SortFunc(cands, func(a, b *cand) int { return cmp.Compare(a.s.Seq, b.s.Seq) })
+	slices.SortFunc(cands, func(a, b *cand) int { return cmp.Compare(a.seq, b.seq) })
 	for i, c := range cands {
-		c.read = f.mayMatch(p.t.bindStats(c.s.Rows, c.s.Columns))
+		c.read = f.mayMatch(p.t.bindStats(c.s.Stats()))
 		for _, o := range cands[:i] {
 			if c.read {
 				break
@@ -191,28 +224,25 @@ func (p *Provider) newUnion(ctx context.Context, snap *pebble.Snapshot, segs []S
 			stats.SegmentsSkipped++
 			continue
 		}
-		cs, err := openCold(ctx, p.t, c.s, coldNeed, r.BatchSize)
+		cs, err := openCold(u.ctx, p.t, c.s, coldNeed, r.BatchSize)
 		if err != nil {
-			u.close()
-			return nil, err
+			return err
 		}
 		u.cold = append(u.cold, cs)
 		stats.SegmentsRead++
 		if err := cs.advance(); err != nil {
-			u.close()
-			return nil, err
+			return err
 		}
 	}
 	if len(u.cold) > 0 {
 		// The deletions of flushed rows, as of the same snapshot.
 		u.tprefix = append(store.TombstonePrefix(p.t.layout.ID), p.scope...)
 		if u.tomb, err = snap.NewIter(&pebble.IterOptions{LowerBound: u.tprefix, UpperBound: keyenc.PrefixEnd(u.tprefix)}); err != nil {
-			u.close()
-			return nil, fmt.Errorf("scan: %s: open tombstone iterator: %w", p.t.name, err)
+			return fmt.Errorf("scan: %s: open tombstone iterator: %w", p.t.name, err)
 		}
 		u.tprefix = store.TombstonePrefix(p.t.layout.ID)
 	}
-	return u, nil
+	return nil
 }
 
 // union is the RecordReader of ScanUnion: a merge by key of one hot
@@ -228,7 +258,8 @@ type union struct {
 	rb        *array.RecordBuilder
 	batch     int
 	limit     int
-	snap      *pebble.Snapshot
+	snap      *store.Snapshot
+	lease     *store.Lease
 	it        *pebble.Iterator
 	hotValid  bool
 	prefixLen int
@@ -257,11 +288,24 @@ func (u *union) close() {
 		u.cur.Release()
 		u.cur = nil
 	}
-	u.finish()
+	if u.lease != nil {
+		u.lease.Release() // runs stop unless Close already did
+	} else {
+		u.finish()
+	}
 	if u.rb != nil {
 		u.rb.Release()
 		u.rb = nil
 	}
+}
+
+// stop is the lease's stop function: Close of the DB ends an unfinished
+// union read with ErrClosed.
+func (u *union) stop() {
+	if !u.done && u.err == nil {
+		u.err = fmt.Errorf("scan: %s: %w", u.t.name, store.ErrClosed)
+	}
+	u.finish()
 }
 
 // finish releases the iterator, snapshot and files as soon as the scan
@@ -308,6 +352,13 @@ func (u *union) Next() bool {
 		u.cur.Release()
 		u.cur = nil
 	}
+	if u.err != nil || u.done {
+		return false
+	}
+	if err := u.lease.Lock(); err != nil {
+		return false // Close stopped the read and set u.err
+	}
+	defer u.lease.Unlock()
 	if u.err != nil || u.done {
 		return false
 	}
@@ -360,7 +411,7 @@ func (u *union) step() (bool, error) {
 		switch cmp := bytes.Compare(c.key, min); {
 		case min == nil || cmp < 0:
 			min, win = c.key, c
-		case cmp == 0 && win != nil && c.seg.Seq > win.seg.Seq:
+		case cmp == 0 && win != nil && c.seq > win.seq:
 			win = c
 		}
 	}
@@ -376,7 +427,7 @@ func (u *union) step() (bool, error) {
 		pass, err = u.hotRow()
 	default:
 		var deleted bool
-		if deleted, err = u.deleted(min, win.seg.Seq); deleted {
+		if deleted, err = u.deleted(min, win.seq); deleted {
 			u.stats.Deleted++
 		} else if err == nil {
 			pass, err = u.coldRow(win)
@@ -471,7 +522,7 @@ func (u *union) coldRow(c *coldSource) (bool, error) {
 			return false, c.err
 		}
 		if err := appendValue(u.rb.Field(j), &u.t.cols[p], v); err != nil {
-			return false, fmt.Errorf("scan: %s: segment %s: %w", u.t.name, c.seg.Path, err)
+			return false, fmt.Errorf("scan: %s: segment %s: %w", u.t.name, c.seg, err)
 		}
 	}
 	return true, nil
@@ -480,11 +531,12 @@ func (u *union) coldRow(c *coldSource) (bool, error) {
 // coldSource reads one segment in key order, one Arrow batch at a time.
 type coldSource struct {
 	t     *table
-	seg   *Segment
-	f     *os.File
-	rr    pqarrow.RecordReader
+	seg   Segment
+	seq   uint64
+	scope []byte
+	rr    array.RecordReader
 	rec   arrow.RecordBatch
-	cols  []arrow.Array // per layout column: the current batch's array, or nil (missing from the file)
+	cols  []arrow.Array // per layout column: the current batch's array, or nil (missing from the segment)
 	pos   []int         // per layout column: field index in the reader's schema, -1 when missing
 	row   int
 	key   []byte // scope + key tuple of the current row
@@ -493,56 +545,46 @@ type coldSource struct {
 	err   error // sticky: a value that could not be read
 }
 
-func openCold(ctx context.Context, t *table, s *Segment, need []bool, batch int) (*coldSource, error) {
+func openCold(ctx context.Context, t *table, s Segment, need []bool, batch int) (*coldSource, error) {
 	fail := func(err error) error {
-		return fmt.Errorf("scan: %s: open segment %s: %w", t.name, s.Path, err)
+		return fmt.Errorf("scan: %s: open segment %s: %w", t.name, s, err)
 	}
-	f, err := os.Open(s.Path)
-	if err != nil {
-		return nil, fail(err)
-	}
-	pf, err := file.NewParquetReader(f)
-	if err != nil {
-		_ = f.Close()
-		return nil, fail(err)
-	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: int64(batch)}, nil)
-	if err != nil {
-		_ = pf.Close()
-		return nil, fail(err)
-	}
-	sc, err := fr.Schema()
-	if err != nil {
-		_ = pf.Close()
-		return nil, fail(err)
-	}
-	// Project by column name; columns added after the file was written are
-	// missing from it and read as NULL (nullable) or zero.
-	var indices []int
-	pos := make([]int, len(t.cols))
+	var tags []uint32
 	for i := range t.cols {
+		if need[i] {
+			tags = append(tags, uint32(t.cols[i].Tag))
+		}
+	}
+	rr, err := s.Open(ctx, tags, batch)
+	if err != nil {
+		return nil, fail(err)
+	}
+	// Match by tag: a column renamed since the flush keeps its values, and
+	// columns added since are missing and read as NULL (nullable) or zero.
+	pos := make([]int, len(t.cols))
+	for i := range pos {
 		pos[i] = -1
-		if !need[i] {
+	}
+	for f, fld := range rr.Schema().Fields() {
+		v, ok := fld.Metadata.GetValue(MetaTag)
+		if !ok {
 			continue
 		}
-		idx := sc.FieldIndices(t.cols[i].Name)
-		if len(idx) == 1 {
-			pos[i] = len(indices)
-			indices = append(indices, idx[0])
+		tag, err := strconv.ParseInt(v, 10, 32)
+		if err != nil {
+			continue
+		}
+		if i, ok := t.byTag[int32(tag)]; ok && need[i] {
+			pos[i] = f
 		}
 	}
 	for _, k := range t.key {
 		if pos[k] < 0 {
-			_ = pf.Close()
-			return nil, fail(fmt.Errorf("key column %s is missing from the file; it was not written by this table's flush", t.cols[k].Name))
+			rr.Release()
+			return nil, fail(fmt.Errorf("key column %s (tag %d) is missing from the segment; it was not written by this table's flush", t.cols[k].Name, t.cols[k].Tag))
 		}
 	}
-	rr, err := fr.GetRecordReader(ctx, indices, nil)
-	if err != nil {
-		_ = pf.Close()
-		return nil, fail(err)
-	}
-	return &coldSource{t: t, seg: s, f: f, rr: rr, pos: pos, cols: make([]arrow.Array, len(t.cols)), vals: make([]Value, len(t.cols)), row: -1}, nil
+	return &coldSource{t: t, seg: s, seq: s.Seq(), scope: s.Scope(), rr: rr, pos: pos, cols: make([]arrow.Array, len(t.cols)), vals: make([]Value, len(t.cols)), row: -1}, nil
 }
 
 // advance moves to the next row, loading the next batch when needed.
@@ -553,15 +595,14 @@ func (c *coldSource) advance() error {
 			c.rec.Release()
 			c.rec = nil
 		}
-		rec, err := c.rr.Read()
-		if errors.Is(err, io.EOF) || (err == nil && rec == nil) {
+		if !c.rr.Next() {
 			c.valid = false
+			if err := c.rr.Err(); err != nil && !errors.Is(err, io.EOF) {
+				return fmt.Errorf("scan: %s: read segment %s: %w", c.t.name, c.seg, err)
+			}
 			return nil
 		}
-		if err != nil {
-			c.valid = false
-			return fmt.Errorf("scan: %s: read segment %s: %w", c.t.name, c.seg.Path, err)
-		}
+		rec := c.rr.RecordBatch()
 		rec.Retain()
 		c.rec, c.row = rec, 0
 		for i, p := range c.pos {
@@ -572,11 +613,11 @@ func (c *coldSource) advance() error {
 		}
 	}
 	c.valid = true
-	c.key = append(c.key[:0], c.seg.Scope...)
+	c.key = append(c.key[:0], c.scope...)
 	for j, k := range c.t.key {
 		v := c.Value(k)
 		if c.err != nil {
-			return fmt.Errorf("scan: %s: segment %s row %d: %w", c.t.name, c.seg.Path, c.row, c.err)
+			return fmt.Errorf("scan: %s: segment %s row %d: %w", c.t.name, c.seg, c.row, c.err)
 		}
 		c.key = appendKey(c.key, c.t.cols[k].typ, v, c.t.keyDesc[j])
 	}
@@ -594,7 +635,7 @@ func (c *coldSource) Value(col int) Value {
 	}
 	v, err := arrowValue(&c.t.cols[col], a, c.row)
 	if err != nil && c.err == nil {
-		c.err = fmt.Errorf("segment %s: %w", c.seg.Path, err)
+		c.err = fmt.Errorf("segment %s: %w", c.seg, err)
 	}
 	return v
 }
@@ -607,10 +648,6 @@ func (c *coldSource) close() {
 	if c.rr != nil {
 		c.rr.Release()
 		c.rr = nil
-	}
-	if c.f != nil {
-		_ = c.f.Close()
-		c.f = nil
 	}
 	c.valid = false
 }

@@ -36,8 +36,9 @@ type RowVisitor func(key, value []byte) error
 // value just before the row is appended, so the caller can record exactly
 // which row versions went into each batch. Request.Filter and Limit must be
 // unset (a flush takes whole tables); the caller keeps snap open until the
-// reader is released.
-func (p *Provider) ScanSnapshot(ctx context.Context, snap *pebble.Snapshot, r Request, visit RowVisitor) (array.RecordReader, error) {
+// reader is released, and holds a [store.Lease] for as long as it reads
+// (runtime/flush does), so that Close of the DB waits for it.
+func (p *Provider) ScanSnapshot(ctx context.Context, snap *store.Snapshot, r Request, visit RowVisitor) (array.RecordReader, error) {
 	if r.Filter != nil || r.Limit != 0 {
 		return nil, fmt.Errorf("scan: %s: ScanSnapshot takes whole tables; drop the filter and limit (use Scan for queries)", p.t.name)
 	}

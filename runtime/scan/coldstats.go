@@ -29,10 +29,14 @@ import (
 // either (JSON cannot hold them), nor do string columns whose smallest or
 // largest value is not valid UTF-8 (JSON would alter it). A missing Min/Max only costs pruning.
 type ColumnStats struct {
-	Name  string `json:"name"`
-	Min   any    `json:"min,omitempty"`
-	Max   any    `json:"max,omitempty"`
-	Nulls int64  `json:"nulls"`
+	Name string `json:"name"`
+	// Tag is the column's layout tag; statistics bind by tag, so a
+	// renamed column keeps them (older manifests have none and bind by
+	// name).
+	Tag   int32 `json:"tag,omitempty"`
+	Min   any   `json:"min,omitempty"`
+	Max   any   `json:"max,omitempty"`
+	Nulls int64 `json:"nulls"`
 }
 
 // Stats accumulates [ColumnStats] over the record batches of a full-width
@@ -249,7 +253,7 @@ func (s *Stats) Columns() []ColumnStats {
 	out := make([]ColumnStats, len(s.t.cols))
 	for c := range s.t.cols {
 		col := &s.t.cols[c]
-		out[c] = ColumnStats{Name: col.Name, Nulls: s.nulls[c]}
+		out[c] = ColumnStats{Name: col.Name, Tag: col.Tag, Nulls: s.nulls[c]}
 		if s.has[c] && !s.noRange[c] {
 			lo, okLo := literalOf(col, s.min[c])
 			hi, okHi := literalOf(col, s.max[c])
@@ -320,7 +324,10 @@ func (t *table) bindStats(rows int64, cs []ColumnStats) *segStats {
 	n := len(t.cols)
 	s := &segStats{rows: rows, min: make([]Value, n), max: make([]Value, n), known: make([]bool, n), nulls: make([]int64, n), hasNulls: make([]bool, n)}
 	for _, c := range cs {
-		i, ok := t.byName[c.Name]
+		i, ok := t.byTag[c.Tag]
+		if c.Tag == 0 {
+			i, ok = t.byName[c.Name]
+		}
 		if !ok {
 			continue
 		}

@@ -4,6 +4,12 @@
 // [Provider.SupportsFilters] says which filters it applies, and
 // [Provider.Scan] streams [arrow.RecordBatch]es.
 //
+// It also merges a table's hot rows with its flushed segments
+// ([Provider.ScanUnion]) through the [Segment] interface, which
+// runtime/flush implements over its Parquet files: this package reads no
+// file format and imports neither Parquet nor gRPC. Every reader holds a
+// store.Lease, so closing the DB ends open scans with store.ErrClosed.
+//
 // The package knows no particular table. It works from a [layout.Table] (the
 // binding description of a table's bytes) plus [Docs], so the same code serves
 // generated providers and tools that only have the YAML (tablegen inspect).

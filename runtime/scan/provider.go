@@ -105,7 +105,17 @@ func NewProvider(db *store.DB, l *layout.Table, o Options) (*Provider, error) {
 	if db == nil {
 		return nil, fmt.Errorf("scan: %s: nil database", t.name)
 	}
-	if err := checkRecorded(db.Pebble(), l); err != nil {
+	lease, err := db.NewLease(func() {}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("scan: %s: %w", t.name, err)
+	}
+	if err := lease.Lock(); err != nil {
+		return nil, fmt.Errorf("scan: %s: %w", t.name, err)
+	}
+	err = checkRecorded(db.Pebble(), l)
+	lease.Unlock()
+	lease.Release()
+	if err != nil {
 		return nil, err
 	}
 	p := &Provider{db: db, t: t, schema: o.Schema, newSource: o.NewSource, mem: o.Allocator}

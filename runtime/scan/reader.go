@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -33,57 +34,72 @@ type reader struct {
 	limit   int // rows still allowed; -1 = no limit
 	snap    *pebble.Snapshot
 	it      *pebble.Iterator
+	scope   []byte // the provider's owner scope; every resolved row must lie in it
 	rowKey  []byte // scratch: row key of an index entry
 	rowVal  []byte // scratch: copy of a row read by Get
 	cur     arrow.RecordBatch
 	err     error
 	done    bool
-	scanned int    // rows examined since the last cancellation check
-	release func() // ends the reader's hold on the DB (store.DB.Hold)
+	scanned int // rows examined since the last cancellation check
+	lease   *store.Lease
 }
 
 func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src RowSource, project []int, r Request) (*reader, error) {
 	rd := &reader{
 		ctx: ctx, t: p.t, plan: plan, filter: filter, src: src,
 		schema: projectSchema(p.schema, project), nproj: len(project),
-		batch: r.BatchSize, limit: r.Limit,
+		batch: r.BatchSize, limit: r.Limit, scope: p.scope,
 	}
 	if rd.limit == 0 {
 		rd.limit = -1
 	}
 	rd.refs.Store(1)
+	lease, err := p.db.NewLease(rd.stop, nil)
+	if err != nil {
+		return nil, fmt.Errorf("scan: %s: %w", p.t.name, err)
+	}
+	rd.lease = lease
 	if plan.Empty {
 		rd.done = true
 		return rd, nil
 	}
-	release, err := p.db.Hold()
-	if err != nil {
-		return nil, fmt.Errorf("scan: %s: %w", p.t.name, err)
-	}
-	rd.release = release
 	rd.rb = array.NewRecordBuilder(p.mem, rd.schema)
 	if d, ok := src.(*RowDecoder); ok && filter == nil {
 		rd.direct = d
 	}
+	if err := rd.open(p, plan); err != nil {
+		rd.close()
+		return nil, err
+	}
+	return rd, nil
+}
+
+// open opens the iterator (and snapshot) under the lease, so Close of the
+// DB cannot run in between.
+func (r *reader) open(p *Provider, plan *Plan) error {
+	if err := r.lease.Lock(); err != nil {
+		return fmt.Errorf("scan: %s: %w", p.t.name, err)
+	}
+	defer r.lease.Unlock()
 	opts := &pebble.IterOptions{LowerBound: plan.Start, UpperBound: plan.End}
 	var it *pebble.Iterator
+	var err error
 	if plan.Access == IndexRange {
 		// Index entries and the rows they point to must come from one
 		// point in time; a plain iterator already is one.
-		rd.snap = p.db.Pebble().NewSnapshot()
-		it, err = rd.snap.NewIter(opts)
+		r.snap = p.db.Pebble().NewSnapshot()
+		it, err = r.snap.NewIter(opts)
 	} else {
 		it, err = p.db.Pebble().NewIter(opts)
 	}
 	if err != nil {
-		rd.close()
-		return nil, store.AsDataCorruption(p.t.name, "", fmt.Errorf("scan: %s: open iterator: %w", p.t.name, err))
+		return store.AsDataCorruption(p.t.name, "", fmt.Errorf("scan: %s: open iterator: %w", p.t.name, err))
 	}
-	rd.it = it
+	r.it = it
 	if !it.First() {
-		rd.finish()
+		r.finish()
 	}
-	return rd, nil
+	return nil
 }
 
 // Retain implements array.RecordReader.
@@ -102,11 +118,24 @@ func (r *reader) close() {
 		r.cur.Release()
 		r.cur = nil
 	}
-	r.finish()
+	if r.lease != nil {
+		r.lease.Release() // runs stop unless Close already did
+	} else {
+		r.finish()
+	}
 	if r.rb != nil {
 		r.rb.Release()
 		r.rb = nil
 	}
+}
+
+// stop is the lease's stop function: Close of the DB ends an unfinished
+// scan with ErrClosed.
+func (r *reader) stop() {
+	if !r.done && r.err == nil {
+		r.err = fmt.Errorf("scan: %s: %w", r.t.name, store.ErrClosed)
+	}
+	r.finish()
 }
 
 // finish stops the underlying iteration: it closes the iterator and
@@ -124,10 +153,6 @@ func (r *reader) finish() {
 			r.err = fmt.Errorf("scan: %s: close snapshot: %w", r.t.name, err)
 		}
 		r.snap = nil
-	}
-	if r.release != nil {
-		r.release()
-		r.release = nil
 	}
 }
 
@@ -153,6 +178,13 @@ func (r *reader) Next() bool {
 		r.cur.Release()
 		r.cur = nil
 	}
+	if r.err != nil || r.done {
+		return false
+	}
+	if err := r.lease.Lock(); err != nil {
+		return false // Close stopped the scan and set r.err
+	}
+	defer r.lease.Unlock()
 	if r.err != nil || r.done {
 		return false
 	}
@@ -252,7 +284,16 @@ func (r *reader) row() (bool, error) {
 // resolve reads the row an index entry points to from the scan's snapshot.
 // The entry's value is scope + primary key tuple, so the row key is the
 // table's row prefix + that value.
+//
+// The entry is a pointer, not proof: a damaged or planted entry inside the
+// scan's scope may name a row of another owner. So the row it names must
+// lie in the scan's owner scope, or the scan fails with an error naming the
+// index; the caller then re-checks the whole filter, index values included,
+// on the row.
 func (r *reader) resolve(entry, ref []byte) (key, val []byte, err error) {
+	if !bytes.HasPrefix(ref, r.scope) || !bytes.HasPrefix(entry[len(store.IndexPrefix(r.t.layout.ID, r.plan.index.ID)):], r.scope) {
+		return entry, nil, r.corrupt(entry, fmt.Errorf("index %s entry %x points to row %x outside the scan's owner scope (run the store's Verify)", r.plan.Index, entry, ref))
+	}
 	r.rowKey = append(append(r.rowKey[:0], store.RowPrefix(r.t.layout.ID)...), ref...)
 	v, closer, err := r.snap.Get(r.rowKey)
 	if errors.Is(err, pebble.ErrNotFound) {

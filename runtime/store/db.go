@@ -32,6 +32,7 @@ type DB struct {
 	commitMu writerLock
 
 	life    lifecycle
+	leases  leases    // long-lived readers Close stops (life.go)
 	batches sync.Pool // *Batch reused by single Put/Delete on indexed tables
 
 	regMu  sync.Mutex
@@ -190,11 +191,17 @@ func isNew(dir string) bool {
 	return !desc.Exists
 }
 
-// Close waits for running operations and scans to finish, then closes the
-// database. Operations started after Close return [ErrClosed]. Because it
-// waits for open scans, calling Close from inside a scan loop on the same
-// goroutine never returns: break out of the loop first.
+// Close stops every open lease (scan-package readers, union reads and
+// flushes end with [ErrClosed]; see [Lease]), waits for running operations
+// and the store's own scans to finish, then closes the database.
+// Operations started after Close return [ErrClosed]. Because it waits for
+// the store's open scans, calling Close from inside such a scan loop on the
+// same goroutine never returns: break out of the loop first.
 func (db *DB) Close() error {
+	if db.life.state.Load()&closedBit != 0 {
+		return ErrClosed
+	}
+	db.closeLeases()
 	if !db.life.close() {
 		return ErrClosed
 	}

@@ -477,7 +477,7 @@ func (db *DB) RaiseColdSeq(l *layout.Table, seq uint64) error {
 // last one becomes the table's cold marker, durably, and the snapshot is
 // taken in the same step, while no write to any table can commit; see the
 // tombstone notes above for why. The caller closes the snapshot.
-func (db *DB) FlushSnapshot(l *layout.Table, next uint64, n int) (*pebble.Snapshot, uint64, error) {
+func (db *DB) FlushSnapshot(l *layout.Table, next uint64, n int) (*Snapshot, uint64, error) {
 	if n < 1 {
 		return nil, 0, fmt.Errorf("store: %s: FlushSnapshot reserves %d sequence numbers; reserve at least one per segment", l.FullName(), n)
 	}
@@ -485,7 +485,11 @@ func (db *DB) FlushSnapshot(l *layout.Table, next uint64, n int) (*pebble.Snapsh
 		return nil, 0, ErrClosed
 	}
 	defer db.life.exit()
-	return db.reserve(l, next, n, true)
+	snap, first, err := db.reserve(l, next, n, true)
+	if err != nil {
+		return nil, 0, err
+	}
+	return &Snapshot{snap: snap}, first, nil
 }
 
 // reserve raises the marker to cover n numbers from max(next, marker+1)

@@ -163,7 +163,7 @@ func TestTombstoneSnapshotOrder(t *testing.T) {
 				t.Fatal(err)
 			}
 			type shot struct {
-				snap        *pebble.Snapshot
+				snap        *Snapshot
 				first, last uint64
 			}
 			// The first snapshot comes before any deletion, so every

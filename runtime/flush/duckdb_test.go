@@ -1,0 +1,125 @@
+package flush_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tablegen/tablegen/runtime/scan"
+)
+
+// duckdbOwners are owner ids that broke flushing or Hive reads: '=' in a
+// Hive value, the word NULL, a name far past 255 bytes once escaped, a
+// path traversal, and bytes that are not UTF-8.
+var duckdbOwners = []string{"x=y", "NULL", strings.Repeat("é", 300), "../a", "a/b%c", "plain"}
+
+// TestDuckDBReadsEveryOwner flushes a table whose owners need escaping and
+// reads the whole table with DuckDB (from npm, run by Node.js, as
+// scripts/duckdb-check.sh does): with hive_partitioning every row reads
+// (no owner breaks the read), and the files' owner column holds every real
+// owner id (issue 15 D6). DuckDB lets the Hive partition value shadow a
+// file column of the same name, so under hive_partitioning the owner is
+// still the directory's decoded name (a hashed name for long and non-UTF-8
+// ids, SQL NULL for "NULL"). It skips only when node or npm is missing.
+func TestDuckDBReadsEveryOwner(t *testing.T) {
+	node, err1 := exec.LookPath("node")
+	npm, err2 := exec.LookPath("npm")
+	if err1 != nil || err2 != nil {
+		t.Skip("needs Node.js and npm to run DuckDB (@duckdb/node-api); install nodejs and npm")
+	}
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	l := itemLayout(905, "items", "text")
+	owners := append(slices.Clone(duckdbOwners), "bad\xff\xfe")
+	putItems(t, db, l, owners, 3)
+	root := t.TempDir()
+	e := newExecutor(t, db, root, nil)
+	p := itemProvider(t, db, l)
+	if _, err := e.Flush(context.Background(), p); err != nil {
+		t.Fatalf("flush with owners %q: %v", owners, err)
+	}
+	if got := scanTexts(t, e, p, scan.Request{}, "text"); len(got) != 3*len(owners) {
+		t.Fatalf("union read after the flush: %d rows, want %d", len(got), 3*len(owners))
+	}
+
+	mods := duckdbModules(t, npm)
+	// ES modules resolve packages from the script's directory, not NODE_PATH.
+	script := filepath.Join(filepath.Dir(mods), "tablegen-read-"+filepath.Base(t.TempDir())+".mjs")
+	defer os.Remove(script)
+	if err := os.WriteFile(script, []byte(`
+import { DuckDBInstance } from '@duckdb/node-api';
+const [glob] = process.argv.slice(2);
+const c = await (await DuckDBInstance.create(':memory:')).connect();
+// The whole table through Hive partitioning must read (no decode error),
+// every row; the owner column in the files holds the real ids.
+const h = await c.runAndReadAll("SELECT count(*)::INTEGER AS n FROM read_parquet('" + glob + "', hive_partitioning = true)");
+const r = await c.runAndReadAll("SELECT owner, count(*)::INTEGER AS n FROM read_parquet('" + glob + "', hive_partitioning = false) GROUP BY owner ORDER BY owner");
+console.log(JSON.stringify({hive: h.getRowObjectsJson()[0].n, owners: r.getRowObjectsJson()}));
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(node, script, filepath.Join(e.TableDir(&l), "**", "*.parquet"))
+	cmd.Dir = filepath.Dir(mods)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("DuckDB read: %v\n%s", err, out)
+	}
+	var res struct {
+		Hive   int `json:"hive"`
+		Owners []struct {
+			Owner *string `json:"owner"`
+			N     int     `json:"n"`
+		} `json:"owners"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("DuckDB output %q: %v", out, err)
+	}
+	if res.Hive != 3*len(owners) {
+		t.Errorf("DuckDB hive_partitioning read %d rows, want %d", res.Hive, 3*len(owners))
+	}
+	rows := res.Owners
+	got := map[string]int{}
+	for _, r := range rows {
+		if r.Owner == nil {
+			t.Fatalf("DuckDB read an owner as SQL NULL: %s", out)
+		}
+		got[*r.Owner] += r.N
+	}
+	for _, o := range duckdbOwners {
+		if got[o] != 3 {
+			t.Errorf("DuckDB sees %d rows of owner %q, want 3 (all: %s)", got[o], o, out)
+		}
+	}
+	if len(rows) != len(owners) {
+		t.Errorf("DuckDB sees %d owners, want %d: %s", len(rows), len(owners), out)
+	}
+}
+
+// duckdbModules installs @duckdb/node-api once per machine (in the user's
+// cache directory) and returns its node_modules directory.
+func duckdbModules(t *testing.T, npm string) string {
+	t.Helper()
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	dir := filepath.Join(cache, "tablegen-duckdb")
+	mods := filepath.Join(dir, "node_modules")
+	if _, err := os.Stat(filepath.Join(mods, "@duckdb", "node-api")); err == nil {
+		return mods
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(npm, "install", "--silent", "--no-audit", "--no-fund", "@duckdb/node-api")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("npm install @duckdb/node-api: %v\n%s", err, out)
+	}
+	return mods
+}
