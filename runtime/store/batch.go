@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/tablegen/tablegen/runtime/access"
 )
 
 // Batch collects puts and deletes on any tables of one DB and applies them
@@ -34,6 +36,9 @@ type Batch struct {
 	uread []int32   // read of each unique entry of a put's new values, parallel to idx; -1 none
 	rvals []byte    // values read from the database
 	tomb  []byte    // tombstone key and value being written
+	// denied is the first refusal of a PutIn or DeleteIn on a view from
+	// Table.As; Commit returns it and writes nothing.
+	denied error
 }
 
 // op is one logical operation, encoded when it was added (so the caller may
@@ -65,11 +70,16 @@ func (b *Batch) Reset() {
 	b.ops = b.ops[:0]
 	b.buf = b.buf[:0]
 	b.idx = b.idx[:0]
+	b.denied = nil
 }
 
 // PutIn adds a put of row v to batch b. The row is encoded now; changing v
 // afterwards does not change the batch.
 func (t *Table[K, V]) PutIn(b *Batch, v *V) {
+	if err := t.allow(access.Write); err != nil {
+		b.deny(err)
+		return
+	}
 	o := op{core: t.core, scope: t.scope, idx: len(b.idx)}
 	o.rowKey.start = len(b.buf)
 	b.buf = appendRowPrefix(b.buf, t.core.id)
@@ -97,6 +107,10 @@ func (t *Table[K, V]) PutIn(b *Batch, v *V) {
 // with flushed rows also gets the row's tombstone, with the cold marker as
 // of the commit.
 func (t *Table[K, V]) DeleteIn(b *Batch, k K) {
+	if err := t.allow(access.Write); err != nil {
+		b.deny(err)
+		return
+	}
 	o := op{core: t.core, scope: t.scope, del: true}
 	o.rowKey.start = len(b.buf)
 	b.buf = appendRowPrefix(b.buf, t.core.id)
@@ -107,6 +121,13 @@ func (t *Table[K, V]) DeleteIn(b *Batch, k K) {
 	b.ops = append(b.ops, o)
 }
 
+// deny records a refused operation; Commit then fails with the first one.
+func (b *Batch) deny(err error) {
+	if b.denied == nil {
+		b.denied = err
+	}
+}
+
 func (b *Batch) bytes(s span) []byte { return b.buf[s.start:s.end] }
 
 // Commit applies every operation atomically and, on success, empties the
@@ -115,6 +136,9 @@ func (b *Batch) bytes(s span) []byte { return b.buf[s.start:s.end] }
 // the DB's commit mutex (see the package documentation), which is what makes
 // unique indexes hold under concurrent writers.
 func (b *Batch) Commit() error {
+	if b.denied != nil {
+		return b.denied
+	}
 	if len(b.ops) == 0 {
 		return nil
 	}
