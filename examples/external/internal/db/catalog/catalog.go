@@ -4,7 +4,7 @@
 // Package catalog registers the scan provider of every table tablegen generated, by
 // "namespace.table", for tools and query engines that pick a table by name (tablegen inspect,
 // a SQL front end). User and stream tables are listed with their all-owners provider; scope one
-// with WithScope or the table package's New<Entity>OwnerProvider.
+// with WithScope(keyenc.AppendString(nil, owner)).
 package catalog
 
 import (
@@ -12,6 +12,7 @@ import (
 	"slices"
 
 	"example.com/todo/internal/db/todo"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -29,12 +30,12 @@ var names = []string{
 // Open builds the provider of every table over db. It fails when db was written with a
 // different layout of any table, naming the table (a *store.LayoutMismatchError, use errors.As).
 func Open(db *store.DB) (*Catalog, error) {
-	open := []func(*store.DB) (*scan.Provider, error){
-		todo.NewItemProvider,
+	layouts := []layout.Table{
+		todo.ItemSpec().Layout,
 	}
 	c := &Catalog{providers: make(map[string]*scan.Provider, len(names))}
 	for i, name := range names {
-		p, err := open[i](db)
+		p, err := scan.NewProvider(db, &layouts[i], scan.Options{})
 		if err != nil {
 			return nil, fmt.Errorf("catalog: %s: %w", name, err)
 		}
