@@ -94,3 +94,22 @@ func sortedTableNames(s *schema.Schema) []string {
 	slices.Sort(names)
 	return names
 }
+
+// TestNoTests checks that Options.NoTests leaves out every _test.go file
+// and nothing else.
+func TestNoTests(t *testing.T) {
+	all, err := Generate(fullSchema(), Options{ImportPath: testImportPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	some, err := Generate(fullSchema(), Options{ImportPath: testImportPath, NoTests: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range all {
+		_, kept := some[name]
+		if isTest := strings.HasSuffix(name, "_test.go"); kept == isTest {
+			t.Errorf("%s: generated with NoTests = %v; want %v", name, kept, !isTest)
+		}
+	}
+}
