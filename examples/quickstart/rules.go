@@ -31,19 +31,19 @@ func accessStep(ctx context.Context, d *demo, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	mp, err := chat.NewMessageProvider(d.db)
+	mp, err := provider(d.db, chat.MessageSpec())
 	if err != nil {
 		return err
 	}
-	messages, err := chat.GuardMessageProvider(mp)
+	messages, err := guarded(mp, chat.MessageSpec())
 	if err != nil {
 		return err
 	}
-	up, err := system.NewUserProvider(d.db)
+	up, err := provider(d.db, system.UserSpec())
 	if err != nil {
 		return err
 	}
-	users, err := system.GuardUserProvider(up)
+	users, err := guarded(up, system.UserSpec())
 	if err != nil {
 		return err
 	}
@@ -151,7 +151,7 @@ func expiryStep(ctx context.Context, d *demo, w io.Writer) error {
 		n, len(owners), typingEvery, typingSpan, ts(now), chat.TypingEventTTL)
 	// The plain provider counts what is stored; the store's reads count
 	// what is alive.
-	p, err := chat.NewTypingEventProvider(d.db)
+	p, err := provider(d.db, chat.TypingEventSpec())
 	if err != nil {
 		return err
 	}

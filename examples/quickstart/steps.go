@@ -202,9 +202,9 @@ func loadChat(ctx context.Context, d *demo, w io.Writer) error {
 	return nil
 }
 
-// messagesProvider is the generated Arrow scan provider of chat.messages.
+// messagesProvider is the Arrow scan provider of chat.messages.
 func (d *demo) messagesProvider() (*scan.Provider, error) {
-	return chat.NewMessageProvider(d.db)
+	return provider(d.db, chat.MessageSpec())
 }
 
 func userRow(t *table, u system.User) {
@@ -367,11 +367,11 @@ func scanTo(ctx context.Context, w io.Writer, p *scan.Provider, src string, req 
 }
 
 func usersProviderStep(ctx context.Context, d *demo, w io.Writer) error {
-	p, err := system.NewUserProvider(d.db)
+	p, err := provider(d.db, system.UserSpec())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "  system.NewUserProvider: an Arrow schema of %d columns; projecting 4 of them\n", p.Schema().NumFields())
+	fmt.Fprintf(w, "  the provider of system.users: an Arrow schema of %d columns; projecting 4 of them\n", p.Schema().NumFields())
 	return scanTo(ctx, w, p, "role = 'dba' AND created_at >= '2026-01-01T00:00:00Z'", scan.Request{
 		Columns: []string{"username", "role", "email", "created_at"},
 		Limit:   20,
@@ -443,10 +443,15 @@ func messagesProviderStep(ctx context.Context, d *demo, w io.Writer) error {
 	fmt.Fprintf(w, "\n  one owner's rows (%s): the filter on conversation_id becomes a range of index by_conversation\n", castUser)
 	// The owner's provider reads only the keys prefixed by the owner's
 	// encoded user id: its rows and its index entries.
-	scoped, err := chat.NewMessageOwnerProvider(d.db, alan.UserID)
+	all, err := provider(d.db, chat.MessageSpec())
 	if err != nil {
 		return err
 	}
+	scope, err := store.OwnerScope(alan.UserID)
+	if err != nil {
+		return err
+	}
+	scoped := all.WithScope(scope)
 	return scanTo(ctx, w, scoped, "conversation_id = "+strconv.FormatInt(conv, 10)+" AND role = 'user' AND sent_at >= '2026-01-01T00:00:00Z'",
 		scan.Request{Columns: []string{"sent_at", "sender_id", "content"}, Limit: 5})
 }

@@ -4,7 +4,7 @@
 // Package catalog registers the scan provider of every table tablegen generated, by
 // "namespace.table", for tools and query engines that pick a table by name (tablegen inspect,
 // a SQL front end). User and stream tables are listed with their all-owners provider; scope one
-// with WithScope or the table package's New<Entity>OwnerProvider.
+// with WithScope(keyenc.AppendString(nil, owner)).
 package catalog
 
 import (
@@ -13,6 +13,8 @@ import (
 
 	"github.com/tablegen/tablegen/generated/chat"
 	"github.com/tablegen/tablegen/generated/system"
+	"github.com/tablegen/tablegen/runtime/access"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -20,6 +22,8 @@ import (
 // Catalog holds one provider per table of a database. It is safe for concurrent use.
 type Catalog struct {
 	providers map[string]*scan.Provider
+	layouts   []layout.Table // parallel to names
+	levels    []access.Level // parallel to names: each table's declared access level
 }
 
 // names are the tables of the catalog, in order.
@@ -39,21 +43,37 @@ var names = []string{
 // Open builds the provider of every table over db. It fails when db was written with a
 // different layout of any table, naming the table (a *store.LayoutMismatchError, use errors.As).
 func Open(db *store.DB) (*Catalog, error) {
-	open := []func(*store.DB) (*scan.Provider, error){
-		chat.NewConversationProvider,
-		chat.NewMessageProvider,
-		chat.NewTypingEventProvider,
-		system.NewAuditEntryProvider,
-		system.NewJobProvider,
-		system.NewLiveQueryProvider,
-		system.NewNamespaceProvider,
-		system.NewStorageProvider,
-		system.NewTableProvider,
-		system.NewUserProvider,
+	layouts := []layout.Table{
+		chat.ConversationSpec().Layout,
+		chat.MessageSpec().Layout,
+		chat.TypingEventSpec().Layout,
+		system.AuditEntrySpec().Layout,
+		system.JobSpec().Layout,
+		system.LiveQuerySpec().Layout,
+		system.NamespaceSpec().Layout,
+		system.StorageSpec().Layout,
+		system.TableSpec().Layout,
+		system.UserSpec().Layout,
 	}
-	c := &Catalog{providers: make(map[string]*scan.Provider, len(names))}
+	levels := []access.Level{
+		chat.ConversationSpec().Access,
+		chat.MessageSpec().Access,
+		chat.TypingEventSpec().Access,
+		system.AuditEntrySpec().Access,
+		system.JobSpec().Access,
+		system.LiveQuerySpec().Access,
+		system.NamespaceSpec().Access,
+		system.StorageSpec().Access,
+		system.TableSpec().Access,
+		system.UserSpec().Access,
+	}
+	c := &Catalog{
+		providers: make(map[string]*scan.Provider, len(names)),
+		layouts:   layouts,
+		levels:    levels,
+	}
 	for i, name := range names {
-		p, err := open[i](db)
+		p, err := scan.NewProvider(db, &layouts[i], scan.Options{})
 		if err != nil {
 			return nil, fmt.Errorf("catalog: %s: %w", name, err)
 		}
@@ -69,25 +89,14 @@ func (c *Catalog) Lookup(name string) (*scan.Provider, bool) {
 	return p, ok
 }
 
-// Guarded returns every table's provider behind its access policy (the table package's
-// Guard<Entity>Provider), by "namespace.table": what an endpoint serving other processes scans
+// Guarded returns every table's provider behind its access policy (access.PolicyOf its layout
+// and declared level), by "namespace.table": what an endpoint serving other processes scans
 // through (runtime/flight), so that each of its scans is checked as in process. The map is the caller's.
 func (c *Catalog) Guarded() (map[string]*scan.Guarded, error) {
-	guard := []func(*scan.Provider) (*scan.Guarded, error){
-		chat.GuardConversationProvider,
-		chat.GuardMessageProvider,
-		chat.GuardTypingEventProvider,
-		system.GuardAuditEntryProvider,
-		system.GuardJobProvider,
-		system.GuardLiveQueryProvider,
-		system.GuardNamespaceProvider,
-		system.GuardStorageProvider,
-		system.GuardTableProvider,
-		system.GuardUserProvider,
-	}
 	out := make(map[string]*scan.Guarded, len(names))
 	for i, name := range names {
-		g, err := guard[i](c.providers[name])
+		l := &c.layouts[i]
+		g, err := scan.NewGuarded(c.providers[name], access.PolicyOf(l, c.levels[i]), scan.GuardOptions{TTL: l.TTL})
 		if err != nil {
 			return nil, fmt.Errorf("catalog: %s: %w", name, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	access "github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
@@ -20,28 +21,20 @@ import (
 type Conversation struct {
 	// RowID is column row_id (tag 1). Time-ordered 64-bit row id.
 	RowID int64
-
 	// Title is column title (tag 2). Title shown in the conversation list.
 	Title string
-
 	// CreatedBy is column created_by (tag 3). User id of the creator.
 	CreatedBy string
-
 	// Archived is column archived (tag 4). Archived conversations are hidden from the list.
 	Archived bool
-
 	// MemberCount is column member_count (tag 5). Number of members.
 	MemberCount int32
-
 	// Settings is column settings (tag 6). Per-conversation settings such as notification rules. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
 	Settings json.RawMessage
-
 	// Avatar is column avatar (tag 7). Small PNG thumbnail. Nil means null; an empty non-nil value is not null.
 	Avatar []byte
-
 	// CreatedAt is column created_at (tag 8). When the conversation was created. Stored with microsecond precision; read back in UTC.
 	CreatedAt time.Time
-
 	// UpdatedAt is column updated_at (tag 9). When the row last changed. Stored with microsecond precision; read back in UTC.
 	UpdatedAt time.Time
 }
@@ -108,33 +101,30 @@ func appendConversationRow(dst []byte, v *Conversation) []byte {
 	return dst
 }
 
-// decodeConversationRow decodes a row encoded by appendConversationRow into v, replacing its contents.
-// Unknown tags (columns added by a newer build) are skipped. b is owned by the row: v's
-// strings and byte slices are views into b, not copies, so the caller must hand over a buffer
-// that nothing modifies or reuses while v is in use. The store does (see store.Spec.DecodeRow):
-// it copies each stored value once, and a row costs one allocation, not one per column.
-func decodeConversationRow(b []byte, v *Conversation) error {
+// decodeConversationRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
+// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
+func decodeConversationRow(b []byte, v *Conversation, want []bool) error {
 	*v = Conversation{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch d.Tag() {
-		case 1:
+		switch tag := d.Tag(); {
+		case tag == 1 && rowenc.Wanted(want, 0):
 			v.RowID = d.Int64()
-		case 2:
+		case tag == 2 && rowenc.Wanted(want, 1):
 			v.Title = d.String()
-		case 3:
+		case tag == 3 && rowenc.Wanted(want, 2):
 			v.CreatedBy = d.String()
-		case 4:
+		case tag == 4 && rowenc.Wanted(want, 3):
 			v.Archived = d.Bool()
-		case 5:
+		case tag == 5 && rowenc.Wanted(want, 4):
 			v.MemberCount = d.Int32()
-		case 6:
+		case tag == 6 && rowenc.Wanted(want, 5):
 			v.Settings = json.RawMessage(d.Bytes())
-		case 7:
+		case tag == 7 && rowenc.Wanted(want, 6):
 			v.Avatar = d.Bytes()
-		case 8:
+		case tag == 8 && rowenc.Wanted(want, 7):
 			v.CreatedAt = d.Timestamp()
-		case 9:
+		case tag == 9 && rowenc.Wanted(want, 8):
 			v.UpdatedAt = d.Timestamp()
 		}
 	}
@@ -144,88 +134,6 @@ func decodeConversationRow(b []byte, v *Conversation) error {
 	return nil
 }
 
-// decodeConversationColumns is decodeConversationRow for a projection: it decodes only the columns i with
-// want[i] true, where i is the column's position in the schema (declaration order), and
-// leaves the others zero. Unwanted fields are skipped without allocating. Positions at or past
-// len(want) are not wanted. Unlike decodeConversationRow it copies strings and byte slices and keeps
-// no reference to b, which scans pass straight from Pebble's iterator.
-func decodeConversationColumns(b []byte, v *Conversation, want []bool) error {
-	*v = Conversation{}
-	d := rowenc.NewDecoder(b)
-	for d.Next() {
-		switch d.Tag() {
-		case 1:
-			if len(want) > 0 && want[0] {
-				v.RowID = d.Int64()
-			}
-		case 2:
-			if len(want) > 1 && want[1] {
-				v.Title = d.String()
-			}
-		case 3:
-			if len(want) > 2 && want[2] {
-				v.CreatedBy = d.String()
-			}
-		case 4:
-			if len(want) > 3 && want[3] {
-				v.Archived = d.Bool()
-			}
-		case 5:
-			if len(want) > 4 && want[4] {
-				v.MemberCount = d.Int32()
-			}
-		case 6:
-			if len(want) > 5 && want[5] {
-				v.Settings = json.RawMessage(d.Bytes())
-			}
-		case 7:
-			if len(want) > 6 && want[6] {
-				v.Avatar = d.Bytes()
-			}
-		case 8:
-			if len(want) > 7 && want[7] {
-				v.CreatedAt = d.Timestamp()
-			}
-		case 9:
-			if len(want) > 8 && want[8] {
-				v.UpdatedAt = d.Timestamp()
-			}
-		}
-	}
-	if err := d.Err(); err != nil {
-		return fmt.Errorf("decode chat.conversations row: %w", err)
-	}
-	return nil
-}
-
-// conversationLayout is what the bytes of chat.conversations mean on disk. The store records it on first
-// use and refuses to open a database written with a different one.
-func conversationLayout() layout.Table {
-	return layout.Table{
-		ID:        8,
-		Namespace: "chat",
-		Name:      "conversations",
-		Kind:      layout.Shared,
-		Key: []layout.KeyColumn{
-			{Name: "row_id", Type: "int64"},
-		},
-		Columns: []layout.Column{
-			{Tag: 1, Name: "row_id", Type: "int64"},
-			{Tag: 2, Name: "title", Type: "string"},
-			{Tag: 3, Name: "created_by", Type: "string"},
-			{Tag: 4, Name: "archived", Type: "bool"},
-			{Tag: 5, Name: "member_count", Type: "int32"},
-			{Tag: 6, Name: "settings", Type: "json", Nullable: true},
-			{Tag: 7, Name: "avatar", Type: "bytes", Nullable: true},
-			{Tag: 8, Name: "created_at", Type: "timestamp"},
-			{Tag: 9, Name: "updated_at", Type: "timestamp"},
-		},
-		Indexes: []layout.Index{
-			{ID: 1, Name: "by_creator", Columns: []string{"created_by", "created_at"}},
-		},
-	}
-}
-
 // appendConversationByCreatorValues appends the encoded values of index by_creator (created_by, created_at) of v to dst.
 func appendConversationByCreatorValues(dst []byte, v *Conversation) ([]byte, bool) {
 	dst = keyenc.AppendString(dst, v.CreatedBy)
@@ -233,11 +141,33 @@ func appendConversationByCreatorValues(dst []byte, v *Conversation) ([]byte, boo
 	return dst, true
 }
 
-// ConversationSpec describes chat.conversations to the runtime store: its layout, key and row codecs, and
-// indexes. NewConversationStore uses it; it is exported for code that builds a store.Table directly.
+// ConversationSpec describes chat.conversations to the runtime: its layout (what the bytes mean on disk), codecs
+// and indexes.
 func ConversationSpec() store.Spec[RowID, Conversation] {
 	return store.Spec[RowID, Conversation]{
-		Layout: conversationLayout(),
+		Layout: layout.Table{
+			ID:        8,
+			Namespace: "chat",
+			Name:      "conversations",
+			Kind:      layout.Shared,
+			Key: []layout.KeyColumn{
+				{Name: "row_id", Type: "int64"},
+			},
+			Columns: []layout.Column{
+				{Tag: 1, Name: "row_id", Type: "int64"},
+				{Tag: 2, Name: "title", Type: "string"},
+				{Tag: 3, Name: "created_by", Type: "string"},
+				{Tag: 4, Name: "archived", Type: "bool"},
+				{Tag: 5, Name: "member_count", Type: "int32"},
+				{Tag: 6, Name: "settings", Type: "json", Nullable: true},
+				{Tag: 7, Name: "avatar", Type: "bytes", Nullable: true},
+				{Tag: 8, Name: "created_at", Type: "timestamp"},
+				{Tag: 9, Name: "updated_at", Type: "timestamp"},
+			},
+			Indexes: []layout.Index{
+				{ID: 1, Name: "by_creator", Columns: []string{"created_by", "created_at"}},
+			},
+		},
 		AppendKey: func(dst []byte, k RowID) []byte {
 			return k.AppendKey(dst)
 		},
@@ -246,9 +176,12 @@ func ConversationSpec() store.Spec[RowID, Conversation] {
 			return RowID(v.RowID)
 		},
 		AppendRow: appendConversationRow,
-		DecodeRow: decodeConversationRow,
+		DecodeRow: func(b []byte, v *Conversation) error {
+			return decodeConversationRow(b, v, nil)
+		},
 		Indexes: []store.IndexSpec[Conversation]{
 			{ID: 1, Name: "by_creator", AppendValues: appendConversationByCreatorValues},
 		},
+		Access: access.Public,
 	}
 }

@@ -10,153 +10,65 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
-	"github.com/tablegen/tablegen/runtime/layout"
-	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
-// ConversationStore is the typed store of chat.conversations: rows of type Conversation keyed by RowID, with their
-// secondary indexes kept in the same atomic write as the row.
-// It is safe for concurrent use. Methods take no context: embedded Pebble calls do not
-// block on anything a caller could cancel.
+// ConversationStore is the typed store of chat.conversations (rows Conversation, keys RowID); the methods of
+// store.Table come typed through the embedding.
 type ConversationStore struct {
-	t *store.Table[RowID, Conversation]
+	*store.Table[RowID, Conversation]
 }
 
-// NewConversationStore opens chat.conversations in db. It records the table's layout on first use.
-// On later opens it applies safe layout changes before it returns (new and retired columns,
-// widened types, appended enum values, renames, dropped indexes, and new indexes, which it
-// backfills from the rows), and it fails with a *store.LayoutMismatchError, having changed
-// nothing, when db holds data this build would misread (a changed key, an incompatible column
-// type, ...); see store.NewTable. A damaged or missing layout record fails with a
-// *store.MetadataError.
+// NewConversationStore opens chat.conversations in db, recording its layout on first use and applying safe
+// layout changes on later opens (see store.NewTable for the errors).
 func NewConversationStore(db *store.DB) (*ConversationStore, error) {
 	t, err := store.NewTable(db, ConversationSpec())
 	if err != nil {
 		return nil, err
 	}
-	return &ConversationStore{
-		t: t,
-	}, nil
+	return &ConversationStore{t}, nil
 }
 
-// Get returns the row with key k, or an error wrapping store.ErrNotFound.
-func (s *ConversationStore) Get(k RowID) (Conversation, error) {
-	return s.t.Get(k)
+// In returns the store bound to transaction tx (see store.Table.In).
+func (s *ConversationStore) In(tx *store.Tx) *ConversationStore {
+	return &ConversationStore{s.Table.In(tx)}
 }
 
-// Has reports whether a row with key k exists, without decoding it.
-func (s *ConversationStore) Has(k RowID) (bool, error) {
-	return s.t.Has(k)
-}
-
-// Put inserts or replaces the row with v's key, together with its index entries, atomically.
-func (s *ConversationStore) Put(v *Conversation) error {
-	return s.t.Put(v)
-}
-
-// Delete removes the row with key k and its index entries, atomically. Deleting a
-// missing row is not an error.
-func (s *ConversationStore) Delete(k RowID) error {
-	return s.t.Delete(k)
-}
-
-// Scan yields the rows whose keys lie in r, in key order or, with o.Reverse, in reverse,
-// from one consistent snapshot. Page with o.Limit and o.After = lastKey.AppendKey(nil).
-// Errors are yielded, never dropped.
-func (s *ConversationStore) Scan(r store.Range, o store.ScanOptions) iter.Seq2[Conversation, error] {
-	return s.t.Scan(r, o)
-}
-
-// Count returns the number of rows whose keys lie in r, without decoding them.
-func (s *ConversationStore) Count(r store.Range) (int, error) {
-	return s.t.Count(r)
-}
-
-// All is the range of every row, for Scan and Count.
-func (s *ConversationStore) All() store.Range {
-	return store.Range{}
-}
-
-// KeyRange is the range of keys in [lo, hi), for Scan and Count.
-func (s *ConversationStore) KeyRange(lo, hi RowID) store.Range {
-	return s.t.KeyRange(lo, hi)
-}
-
-// PutIn adds a Put of v, with its index entries, to batch b; nothing is written until
-// b.Commit, which applies every write of the batch atomically or none of them.
-func (s *ConversationStore) PutIn(b *store.Batch, v *Conversation) {
-	s.t.PutIn(b, v)
-}
-
-// DeleteIn adds a Delete of the row with key k to batch b.
-func (s *ConversationStore) DeleteIn(b *store.Batch, k RowID) {
-	s.t.DeleteIn(b, k)
+// As returns the store acting for actor, enforcing the table's access rules (see store.Table.As).
+func (s *ConversationStore) As(actor access.Actor) *ConversationStore {
+	return &ConversationStore{s.Table.As(actor)}
 }
 
 // ScanByCreator yields the rows with created_by = createdBy, through index by_creator (created_by, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByCreator(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByCreator(&last).
 func (s *ConversationStore) ScanByCreator(createdBy string, o store.ScanOptions) iter.Seq2[Conversation, error] {
 	values := keyenc.AppendString(nil, createdBy)
-	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
 // ScanByCreatorRange yields the rows with created_by in [lo, hi), through index by_creator (created_by, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByCreator(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByCreator(&last).
 func (s *ConversationStore) ScanByCreatorRange(lo, hi string, o store.ScanOptions) iter.Seq2[Conversation, error] {
-	r := store.Range{
-		End:   keyenc.AppendString(nil, hi),
-		Start: keyenc.AppendString(nil, lo),
-	}
-	return s.t.IndexScan(1, r, o)
+	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendString(nil, lo), End: keyenc.AppendString(nil, hi)}, o)
 }
 
 // ScanByCreatorCreatedAt yields the rows with created_by = createdBy and created_at = createdAt, through index by_creator (created_by, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByCreator(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByCreator(&last).
 func (s *ConversationStore) ScanByCreatorCreatedAt(createdBy string, createdAt time.Time, o store.ScanOptions) iter.Seq2[Conversation, error] {
 	values := keyenc.AppendString(nil, createdBy)
 	values = keyenc.AppendTimestamp(values, createdAt)
-	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
 // ScanByCreatorCreatedAtRange yields the rows with created_by = createdBy and created_at in [lo, hi), through index by_creator (created_by, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByCreator(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByCreator(&last).
 func (s *ConversationStore) ScanByCreatorCreatedAtRange(createdBy string, lo, hi time.Time, o store.ScanOptions) iter.Seq2[Conversation, error] {
 	prefix := keyenc.AppendString(nil, createdBy)
-	r := store.Range{
-		Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo),
-		End:   keyenc.AppendTimestamp(slices.Clip(prefix), hi),
-	}
-	return s.t.IndexScan(1, r, o)
+	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo), End: keyenc.AppendTimestamp(slices.Clip(prefix), hi)}, o)
 }
 
 // CursorByCreator returns the o.After cursor that continues a scan of index by_creator just past
 // row v (the last row of a page). It fails when v has no entry in the index.
 func (s *ConversationStore) CursorByCreator(v *Conversation) ([]byte, error) {
-	return s.t.IndexCursor(1, v)
-}
-
-// Verify checks the table against their index entries and reports every row that does not
-// decode and every missing or dangling entry (nil when consistent). The error is for
-// failures to read at all.
-func (s *ConversationStore) Verify() ([]store.Problem, error) {
-	return s.t.Verify()
-}
-
-// ConversationPolicy is who may read and write chat.conversations (kind shared): access level public (see runtime/access for the role each operation needs).
-// GuardConversationProvider enforces it on scans.
-var ConversationPolicy = access.Policy{
-	Table:  "chat.conversations",
-	Kind:   layout.Shared,
-	Access: access.Public,
-}
-
-// GuardConversationProvider puts p, the unscoped provider of chat.conversations, behind ConversationPolicy: every scan
-// names its actor, a refusal is a *access.DeniedError, and a permitted scan reads the whole table.
-func GuardConversationProvider(p *scan.Provider) (*scan.Guarded, error) {
-	return scan.NewGuarded(p, ConversationPolicy, scan.GuardOptions{})
+	return s.Table.IndexCursor(1, v)
 }

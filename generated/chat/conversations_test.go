@@ -131,7 +131,7 @@ func TestConversationCodecRoundTrip(t *testing.T) {
 		want := randomConversation(r)
 		buf = appendConversationRow(buf[:0], &want)
 		var got Conversation
-		if err := decodeConversationRow(buf, &got); err != nil {
+		if err := decodeConversationRow(buf, &got, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffConversation(&got, &want); d != "" {
@@ -182,7 +182,7 @@ func TestConversationProjectionDecode(t *testing.T) {
 			expect.UpdatedAt = full.UpdatedAt
 		}
 		var got Conversation
-		if err := decodeConversationColumns(b, &got, want); err != nil {
+		if err := decodeConversationRow(b, &got, want); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffConversation(&got, &expect); d != "" {
@@ -196,7 +196,7 @@ func TestConversationProjectionDecode(t *testing.T) {
 	var v Conversation
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeConversationColumns(b, &v, none)
+		err = decodeConversationRow(b, &v, none)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -215,11 +215,11 @@ func FuzzConversationRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v Conversation
-		if decodeConversationRow(b, &v) != nil {
+		if decodeConversationRow(b, &v, nil) != nil {
 			return
 		}
 		var w Conversation
-		if err := decodeConversationRow(appendConversationRow(nil, &v), &w); err != nil {
+		if err := decodeConversationRow(appendConversationRow(nil, &v), &w, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffConversation(&w, &v); d != "" {
@@ -260,13 +260,13 @@ func compareConversationByCreator(a, b *Conversation) int {
 func checkConversationStore(t *testing.T, s *ConversationStore, model map[string]Conversation, old []Conversation) {
 	t.Helper()
 	want := sortedConversationRows(model)
-	if n, err := s.Count(s.All()); err != nil || n != len(want) {
+	if n, err := s.Count(store.Range{}); err != nil || n != len(want) {
 		t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
 	}
-	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffConversation); d != "" {
+	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(store.Range{}, store.ScanOptions{})), want, diffConversation); d != "" {
 		t.Fatalf("Scan: %s", d)
 	}
-	rev := tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
+	rev := tabletest.Collect(t, s.Scan(store.Range{}, store.ScanOptions{Reverse: true}))
 	slices.Reverse(rev)
 	if d := tabletest.DiffRows(rev, want, diffConversation); d != "" {
 		t.Fatalf("reverse Scan: %s", d)
@@ -274,7 +274,7 @@ func checkConversationStore(t *testing.T, s *ConversationStore, model map[string
 	var paged []Conversation
 	o := store.ScanOptions{Limit: 7}
 	for {
-		page := tabletest.Collect(t, s.Scan(s.All(), o))
+		page := tabletest.Collect(t, s.Scan(store.Range{}, o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break

@@ -32,21 +32,13 @@ var messageRoleNames = [...]string{"user", "assistant", "system"}
 // String returns the value as written in the schema, or MessageRole(n) for an ordinal this build
 // does not know (a row written by a newer build that appended values).
 func (e MessageRole) String() string {
-	if e >= 0 && int(e) < len(messageRoleNames) {
-		return messageRoleNames[e]
-	}
-	return "MessageRole(" + strconv.FormatInt(int64(e), 10) + ")"
+	return rowenc.EnumString(messageRoleNames[:], "MessageRole", int32(e))
 }
 
-// ParseMessageRole returns the MessageRole whose schema spelling is s. It is the inverse of String for
-// the declared values; anything else is an error listing the valid values.
+// ParseMessageRole returns the MessageRole whose schema spelling is s, or an error listing the valid values.
 func ParseMessageRole(s string) (MessageRole, error) {
-	for i, name := range messageRoleNames {
-		if name == s {
-			return MessageRole(i), nil
-		}
-	}
-	return 0, fmt.Errorf("parse MessageRole: unknown value %q; valid values are user, assistant, system", s)
+	i, err := rowenc.ParseEnum(messageRoleNames[:], "MessageRole", s)
+	return MessageRole(i), err
 }
 
 // Message is a row of chat.messages (user table, id 9).
@@ -57,28 +49,20 @@ func ParseMessageRole(s string) (MessageRole, error) {
 type Message struct {
 	// RowID is column row_id (tag 1). Time-ordered 64-bit row id of the message.
 	RowID int64
-
 	// ConversationID is column conversation_id (tag 2). Row id of the conversation in chat.conversations.
 	ConversationID int64
-
 	// SenderID is column sender_id (tag 3). User id of the sender.
 	SenderID string
-
 	// Role is column role (tag 4). Who wrote the message.
 	Role MessageRole
-
 	// Content is column content (tag 5). Message text (Markdown).
 	Content string
-
 	// Attachments is column attachments (tag 6). Attached files, as a list of {name, url, size}. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
 	Attachments json.RawMessage
-
 	// ClientMessageID is column client_message_id (tag 7). Id chosen by the sending client so a resend is not stored twice. Nil means null.
 	ClientMessageID *uuid.UUID
-
 	// SentAt is column sent_at (tag 8). When the message was sent. Stored with microsecond precision; read back in UTC.
 	SentAt time.Time
-
 	// EditedAt is column edited_at (tag 9). When the message was last edited. Stored with microsecond precision; read back in UTC. Nil means null.
 	EditedAt *time.Time
 }
@@ -145,34 +129,31 @@ func appendMessageRow(dst []byte, v *Message) []byte {
 	return dst
 }
 
-// decodeMessageRow decodes a row encoded by appendMessageRow into v, replacing its contents.
-// Unknown tags (columns added by a newer build) are skipped. b is owned by the row: v's
-// strings and byte slices are views into b, not copies, so the caller must hand over a buffer
-// that nothing modifies or reuses while v is in use. The store does (see store.Spec.DecodeRow):
-// it copies each stored value once, and a row costs one allocation, not one per column.
-func decodeMessageRow(b []byte, v *Message) error {
+// decodeMessageRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
+// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
+func decodeMessageRow(b []byte, v *Message, want []bool) error {
 	*v = Message{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch d.Tag() {
-		case 1:
+		switch tag := d.Tag(); {
+		case tag == 1 && rowenc.Wanted(want, 0):
 			v.RowID = d.Int64()
-		case 2:
+		case tag == 2 && rowenc.Wanted(want, 1):
 			v.ConversationID = d.Int64()
-		case 3:
+		case tag == 3 && rowenc.Wanted(want, 2):
 			v.SenderID = d.String()
-		case 4:
+		case tag == 4 && rowenc.Wanted(want, 3):
 			v.Role = MessageRole(d.Enum())
-		case 5:
+		case tag == 5 && rowenc.Wanted(want, 4):
 			v.Content = d.String()
-		case 6:
+		case tag == 6 && rowenc.Wanted(want, 5):
 			v.Attachments = json.RawMessage(d.Bytes())
-		case 7:
+		case tag == 7 && rowenc.Wanted(want, 6):
 			x := uuid.UUID(d.UUID())
 			v.ClientMessageID = &x
-		case 8:
+		case tag == 8 && rowenc.Wanted(want, 7):
 			v.SentAt = d.Timestamp()
-		case 9:
+		case tag == 9 && rowenc.Wanted(want, 8):
 			x := d.Timestamp()
 			v.EditedAt = &x
 		}
@@ -181,91 +162,6 @@ func decodeMessageRow(b []byte, v *Message) error {
 		return fmt.Errorf("decode chat.messages row: %w", err)
 	}
 	return nil
-}
-
-// decodeMessageColumns is decodeMessageRow for a projection: it decodes only the columns i with
-// want[i] true, where i is the column's position in the schema (declaration order), and
-// leaves the others zero. Unwanted fields are skipped without allocating. Positions at or past
-// len(want) are not wanted. Unlike decodeMessageRow it copies strings and byte slices and keeps
-// no reference to b, which scans pass straight from Pebble's iterator.
-func decodeMessageColumns(b []byte, v *Message, want []bool) error {
-	*v = Message{}
-	d := rowenc.NewDecoder(b)
-	for d.Next() {
-		switch d.Tag() {
-		case 1:
-			if len(want) > 0 && want[0] {
-				v.RowID = d.Int64()
-			}
-		case 2:
-			if len(want) > 1 && want[1] {
-				v.ConversationID = d.Int64()
-			}
-		case 3:
-			if len(want) > 2 && want[2] {
-				v.SenderID = d.String()
-			}
-		case 4:
-			if len(want) > 3 && want[3] {
-				v.Role = MessageRole(d.Enum())
-			}
-		case 5:
-			if len(want) > 4 && want[4] {
-				v.Content = d.String()
-			}
-		case 6:
-			if len(want) > 5 && want[5] {
-				v.Attachments = json.RawMessage(d.Bytes())
-			}
-		case 7:
-			if len(want) > 6 && want[6] {
-				x := uuid.UUID(d.UUID())
-				v.ClientMessageID = &x
-			}
-		case 8:
-			if len(want) > 7 && want[7] {
-				v.SentAt = d.Timestamp()
-			}
-		case 9:
-			if len(want) > 8 && want[8] {
-				x := d.Timestamp()
-				v.EditedAt = &x
-			}
-		}
-	}
-	if err := d.Err(); err != nil {
-		return fmt.Errorf("decode chat.messages row: %w", err)
-	}
-	return nil
-}
-
-// messageLayout is what the bytes of chat.messages mean on disk. The store records it on first
-// use and refuses to open a database written with a different one.
-func messageLayout() layout.Table {
-	return layout.Table{
-		ID:        9,
-		Namespace: "chat",
-		Name:      "messages",
-		Kind:      layout.User,
-		Key: []layout.KeyColumn{
-			{Name: "row_id", Type: "int64"},
-		},
-		Columns: []layout.Column{
-			{Tag: 1, Name: "row_id", Type: "int64"},
-			{Tag: 2, Name: "conversation_id", Type: "int64"},
-			{Tag: 3, Name: "sender_id", Type: "string"},
-			{Tag: 4, Name: "role", Type: "enum", Values: []string{"user", "assistant", "system"}},
-			{Tag: 5, Name: "content", Type: "string"},
-			{Tag: 6, Name: "attachments", Type: "json", Nullable: true},
-			{Tag: 7, Name: "client_message_id", Type: "uuid", Nullable: true},
-			{Tag: 8, Name: "sent_at", Type: "timestamp"},
-			{Tag: 9, Name: "edited_at", Type: "timestamp", Nullable: true},
-		},
-		Indexes: []layout.Index{
-			{ID: 1, Name: "by_conversation", Columns: []string{"conversation_id", "sent_at"}},
-			{ID: 2, Name: "by_client_message_id", Columns: []string{"client_message_id"}, Unique: true},
-		},
-	}
 }
 
 // appendMessageByConversationValues appends the encoded values of index by_conversation (conversation_id, sent_at) of v to dst.
@@ -285,11 +181,34 @@ func appendMessageByClientMessageIDValues(dst []byte, v *Message) ([]byte, bool)
 	return dst, true
 }
 
-// MessageSpec describes chat.messages to the runtime store: its layout, key and row codecs, and
-// indexes. NewMessageStore uses it; it is exported for code that builds a store.Table directly.
+// MessageSpec describes chat.messages to the runtime: its layout (what the bytes mean on disk), codecs
+// and indexes.
 func MessageSpec() store.Spec[UserRowID, Message] {
 	return store.Spec[UserRowID, Message]{
-		Layout: messageLayout(),
+		Layout: layout.Table{
+			ID:        9,
+			Namespace: "chat",
+			Name:      "messages",
+			Kind:      layout.User,
+			Key: []layout.KeyColumn{
+				{Name: "row_id", Type: "int64"},
+			},
+			Columns: []layout.Column{
+				{Tag: 1, Name: "row_id", Type: "int64"},
+				{Tag: 2, Name: "conversation_id", Type: "int64"},
+				{Tag: 3, Name: "sender_id", Type: "string"},
+				{Tag: 4, Name: "role", Type: "enum", Values: []string{"user", "assistant", "system"}},
+				{Tag: 5, Name: "content", Type: "string"},
+				{Tag: 6, Name: "attachments", Type: "json", Nullable: true},
+				{Tag: 7, Name: "client_message_id", Type: "uuid", Nullable: true},
+				{Tag: 8, Name: "sent_at", Type: "timestamp"},
+				{Tag: 9, Name: "edited_at", Type: "timestamp", Nullable: true},
+			},
+			Indexes: []layout.Index{
+				{ID: 1, Name: "by_conversation", Columns: []string{"conversation_id", "sent_at"}},
+				{ID: 2, Name: "by_client_message_id", Columns: []string{"client_message_id"}, Unique: true},
+			},
+		},
 		AppendKey: func(dst []byte, k UserRowID) []byte {
 			return k.AppendKey(dst)
 		},
@@ -298,7 +217,9 @@ func MessageSpec() store.Spec[UserRowID, Message] {
 			return UserRowID(v.RowID)
 		},
 		AppendRow: appendMessageRow,
-		DecodeRow: decodeMessageRow,
+		DecodeRow: func(b []byte, v *Message) error {
+			return decodeMessageRow(b, v, nil)
+		},
 		Indexes: []store.IndexSpec[Message]{
 			{ID: 1, Name: "by_conversation", AppendValues: appendMessageByConversationValues},
 			{ID: 2, Name: "by_client_message_id", Unique: true, AppendValues: appendMessageByClientMessageIDValues},

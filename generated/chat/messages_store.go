@@ -12,180 +12,103 @@ import (
 	"github.com/google/uuid"
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
-	"github.com/tablegen/tablegen/runtime/layout"
-	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
-// MessageStore is the typed store of chat.messages: rows of type Message keyed by UserRowID, with their
-// secondary indexes kept in the same atomic write as the row.
-// chat.messages is a user table, partitioned by owner: reach rows through For(owner), and
-// every owner's rows only through AllOwners.
-// It is safe for concurrent use. Methods take no context: embedded Pebble calls do not
-// block on anything a caller could cancel.
+// MessageStore is the typed store of chat.messages (rows Message, keys UserRowID), a user table partitioned by
+// owner: reach rows through For(owner), and every owner's rows only through AllOwners.
 type MessageStore struct {
 	t *store.Table[UserRowID, Message]
 }
 
-// NewMessageStore opens chat.messages in db. It records the table's layout on first use.
-// On later opens it applies safe layout changes before it returns (new and retired columns,
-// widened types, appended enum values, renames, dropped indexes, and new indexes, which it
-// backfills from the rows), and it fails with a *store.LayoutMismatchError, having changed
-// nothing, when db holds data this build would misread (a changed key, an incompatible column
-// type, ...); see store.NewTable. A damaged or missing layout record fails with a
-// *store.MetadataError.
+// NewMessageStore opens chat.messages in db, recording its layout on first use and applying safe
+// layout changes on later opens (see store.NewTable for the errors).
 func NewMessageStore(db *store.DB) (*MessageStore, error) {
 	t, err := store.NewTable(db, MessageSpec())
 	if err != nil {
 		return nil, err
 	}
-	return &MessageStore{
-		t: t,
-	}, nil
+	return &MessageStore{t}, nil
 }
 
-// For returns the store of owner's rows of chat.messages. Every key of a user table is
-// prefixed by its owner's user id (a self-delimiting encoding, so no owner's keys are a prefix
-// of another's), so the returned store never sees another owner's rows or index entries;
-// unique indexes are unique per owner. An empty owner is refused with an error.
+// In returns the store bound to transaction tx (see store.Table.In).
+func (s *MessageStore) In(tx *store.Tx) *MessageStore {
+	return &MessageStore{s.t.In(tx)}
+}
+
+// As returns the store acting for actor, enforcing the table's access rules (see store.Table.As).
+func (s *MessageStore) As(actor access.Actor) *MessageStore {
+	return &MessageStore{s.t.As(actor)}
+}
+
+// For returns the store of owner's rows of chat.messages; it never sees another owner's rows or
+// index entries, and unique indexes are unique per owner.
+// An empty owner is refused.
 func (s *MessageStore) For(owner string) (*MessageOwnerStore, error) {
 	scope, err := store.OwnerScope(owner)
 	if err != nil {
 		return nil, fmt.Errorf("chat.messages: %w", err)
 	}
-	return &MessageOwnerStore{
-		t:     s.t.WithScope(scope),
-		owner: owner,
-	}, nil
+	return &MessageOwnerStore{s.t.WithScope(scope)}, nil
 }
 
-// Verify checks every owner's rows against their index entries and reports every row that does not
-// decode and every missing or dangling entry (nil when consistent). The error is for
-// failures to read at all.
+// AllOwners returns the read-only view of every owner's rows, for flush, admin and export.
+func (s *MessageStore) AllOwners() *store.AllOwners[UserRowID, Message] {
+	return s.t.AllOwners()
+}
+
+// Verify checks every owner's rows against their index entries (see store.Table.Verify).
 func (s *MessageStore) Verify() ([]store.Problem, error) {
 	return s.t.Verify()
 }
 
-// AllOwners returns the read-only view of every owner's rows of chat.messages, for flush, admin and
-// export. It is the only way to read across owners; guard what reaches it by role
-// (MessagePolicy with AllOwners set allows dba and system only).
-func (s *MessageStore) AllOwners() *MessageAllOwners {
-	return &MessageAllOwners{
-		t: s.t,
-	}
-}
-
 // MessageOwnerStore is the part of chat.messages that belongs to one owner; get one from MessageStore.For.
 type MessageOwnerStore struct {
-	t     *store.Table[UserRowID, Message]
-	owner string
+	*store.Table[UserRowID, Message]
 }
 
-// Owner returns the user id whose rows this store reads and writes.
-func (s *MessageOwnerStore) Owner() string {
-	return s.owner
+// In returns the store bound to transaction tx (see store.Table.In).
+func (s *MessageOwnerStore) In(tx *store.Tx) *MessageOwnerStore {
+	return &MessageOwnerStore{s.Table.In(tx)}
 }
 
-// Get returns the row with key k, or an error wrapping store.ErrNotFound.
-func (s *MessageOwnerStore) Get(k UserRowID) (Message, error) {
-	return s.t.Get(k)
-}
-
-// Has reports whether a row with key k exists, without decoding it.
-func (s *MessageOwnerStore) Has(k UserRowID) (bool, error) {
-	return s.t.Has(k)
-}
-
-// Put inserts or replaces the row with v's key, together with its index entries, atomically.
-// It writes nothing and returns a *store.UniqueViolationError (use errors.As) when v would
-// share a unique index's values with another row.
-func (s *MessageOwnerStore) Put(v *Message) error {
-	return s.t.Put(v)
-}
-
-// Delete removes the row with key k and its index entries, atomically. Deleting a
-// missing row is not an error.
-func (s *MessageOwnerStore) Delete(k UserRowID) error {
-	return s.t.Delete(k)
-}
-
-// Scan yields the rows whose keys lie in r, in key order or, with o.Reverse, in reverse,
-// from one consistent snapshot. Page with o.Limit and o.After = lastKey.AppendKey(nil).
-// Errors are yielded, never dropped.
-func (s *MessageOwnerStore) Scan(r store.Range, o store.ScanOptions) iter.Seq2[Message, error] {
-	return s.t.Scan(r, o)
-}
-
-// Count returns the number of rows whose keys lie in r, without decoding them.
-func (s *MessageOwnerStore) Count(r store.Range) (int, error) {
-	return s.t.Count(r)
-}
-
-// All is the range of every row, for Scan and Count.
-func (s *MessageOwnerStore) All() store.Range {
-	return store.Range{}
-}
-
-// KeyRange is the range of keys in [lo, hi), for Scan and Count.
-func (s *MessageOwnerStore) KeyRange(lo, hi UserRowID) store.Range {
-	return s.t.KeyRange(lo, hi)
-}
-
-// PutIn adds a Put of v, with its index entries, to batch b; nothing is written until
-// b.Commit, which applies every write of the batch atomically or none of them.
-func (s *MessageOwnerStore) PutIn(b *store.Batch, v *Message) {
-	s.t.PutIn(b, v)
-}
-
-// DeleteIn adds a Delete of the row with key k to batch b.
-func (s *MessageOwnerStore) DeleteIn(b *store.Batch, k UserRowID) {
-	s.t.DeleteIn(b, k)
+// As returns the store acting for actor, enforcing the table's access rules (see store.Table.As).
+func (s *MessageOwnerStore) As(actor access.Actor) *MessageOwnerStore {
+	return &MessageOwnerStore{s.Table.As(actor)}
 }
 
 // ScanByConversation yields the rows with conversation_id = conversationID, through index by_conversation (conversation_id, sent_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByConversation(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByConversation(&last).
 func (s *MessageOwnerStore) ScanByConversation(conversationID int64, o store.ScanOptions) iter.Seq2[Message, error] {
 	values := keyenc.AppendInt64(nil, conversationID)
-	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
 // ScanByConversationRange yields the rows with conversation_id in [lo, hi), through index by_conversation (conversation_id, sent_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByConversation(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByConversation(&last).
 func (s *MessageOwnerStore) ScanByConversationRange(lo, hi int64, o store.ScanOptions) iter.Seq2[Message, error] {
-	r := store.Range{
-		End:   keyenc.AppendInt64(nil, hi),
-		Start: keyenc.AppendInt64(nil, lo),
-	}
-	return s.t.IndexScan(1, r, o)
+	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendInt64(nil, lo), End: keyenc.AppendInt64(nil, hi)}, o)
 }
 
 // ScanByConversationSentAt yields the rows with conversation_id = conversationID and sent_at = sentAt, through index by_conversation (conversation_id, sent_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByConversation(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByConversation(&last).
 func (s *MessageOwnerStore) ScanByConversationSentAt(conversationID int64, sentAt time.Time, o store.ScanOptions) iter.Seq2[Message, error] {
 	values := keyenc.AppendInt64(nil, conversationID)
 	values = keyenc.AppendTimestamp(values, sentAt)
-	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
 // ScanByConversationSentAtRange yields the rows with conversation_id = conversationID and sent_at in [lo, hi), through index by_conversation (conversation_id, sent_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByConversation(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByConversation(&last).
 func (s *MessageOwnerStore) ScanByConversationSentAtRange(conversationID int64, lo, hi time.Time, o store.ScanOptions) iter.Seq2[Message, error] {
 	prefix := keyenc.AppendInt64(nil, conversationID)
-	r := store.Range{
-		Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo),
-		End:   keyenc.AppendTimestamp(slices.Clip(prefix), hi),
-	}
-	return s.t.IndexScan(1, r, o)
+	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo), End: keyenc.AppendTimestamp(slices.Clip(prefix), hi)}, o)
 }
 
 // CursorByConversation returns the o.After cursor that continues a scan of index by_conversation just past
 // row v (the last row of a page). It fails when v has no entry in the index.
 func (s *MessageOwnerStore) CursorByConversation(v *Message) ([]byte, error) {
-	return s.t.IndexCursor(1, v)
+	return s.Table.IndexCursor(1, v)
 }
 
 // GetByClientMessageID returns the row with client_message_id = clientMessageID, through unique index by_client_message_id,
@@ -193,50 +116,5 @@ func (s *MessageOwnerStore) CursorByConversation(v *Message) ([]byte, error) {
 // Rows whose client_message_id is null are not indexed (sparse index), so they are never found here.
 func (s *MessageOwnerStore) GetByClientMessageID(clientMessageID uuid.UUID) (Message, error) {
 	values := keyenc.AppendUUID(nil, clientMessageID)
-	return s.t.GetUnique(2, values)
-}
-
-// Verify checks this owner's rows against their index entries and reports every row that does not
-// decode and every missing or dangling entry (nil when consistent). The error is for
-// failures to read at all.
-func (s *MessageOwnerStore) Verify() ([]store.Problem, error) {
-	return s.t.Verify()
-}
-
-// MessageAllOwners reads every owner's rows of chat.messages; get it from MessageStore.AllOwners. It has
-// no write methods: writes always go through one owner's store.
-type MessageAllOwners struct {
-	t *store.Table[UserRowID, Message]
-}
-
-// Scan yields every owner's rows with their owner, in (owner, key) order or reversed, from one
-// consistent snapshot. Page with o.Limit and o.After = s.Cursor(owner, key) of the last row.
-func (s *MessageAllOwners) Scan(o store.ScanOptions) iter.Seq2[store.Owned[Message], error] {
-	return s.t.ScanAllOwners(o, nil)
-}
-
-// Cursor returns the o.After that continues Scan just past owner's row with key k.
-func (s *MessageAllOwners) Cursor(owner string, k UserRowID) []byte {
-	return s.t.OwnerCursor(owner, k)
-}
-
-// Owners yields each owner that has rows, once, in order, seeking from owner to owner
-// rather than reading rows.
-func (s *MessageAllOwners) Owners() iter.Seq2[string, error] {
-	return s.t.Owners(nil)
-}
-
-// MessagePolicy is who may read and write chat.messages (kind user): any role reads and writes the rows of the owner it acts as; only dba and system
-// read every owner's rows, and only when a request says AllOwners.
-// GuardMessageProvider enforces it on scans.
-var MessagePolicy = access.Policy{
-	Table: "chat.messages",
-	Kind:  layout.User,
-}
-
-// GuardMessageProvider puts p, the unscoped provider of chat.messages, behind MessagePolicy: every scan
-// names its actor, a refusal is a *access.DeniedError, and a scan without AllOwners reads only the
-// actor's own rows, whatever its filter.
-func GuardMessageProvider(p *scan.Provider) (*scan.Guarded, error) {
-	return scan.NewGuarded(p, MessagePolicy, scan.GuardOptions{})
+	return s.Table.GetUnique(2, values)
 }

@@ -11,7 +11,6 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
@@ -136,7 +135,7 @@ func TestMessageCodecRoundTrip(t *testing.T) {
 		want := randomMessage(r)
 		buf = appendMessageRow(buf[:0], &want)
 		var got Message
-		if err := decodeMessageRow(buf, &got); err != nil {
+		if err := decodeMessageRow(buf, &got, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffMessage(&got, &want); d != "" {
@@ -187,7 +186,7 @@ func TestMessageProjectionDecode(t *testing.T) {
 			expect.EditedAt = full.EditedAt
 		}
 		var got Message
-		if err := decodeMessageColumns(b, &got, want); err != nil {
+		if err := decodeMessageRow(b, &got, want); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffMessage(&got, &expect); d != "" {
@@ -201,7 +200,7 @@ func TestMessageProjectionDecode(t *testing.T) {
 	var v Message
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeMessageColumns(b, &v, none)
+		err = decodeMessageRow(b, &v, none)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -220,11 +219,11 @@ func FuzzMessageRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v Message
-		if decodeMessageRow(b, &v) != nil {
+		if decodeMessageRow(b, &v, nil) != nil {
 			return
 		}
 		var w Message
-		if err := decodeMessageRow(appendMessageRow(nil, &v), &w); err != nil {
+		if err := decodeMessageRow(appendMessageRow(nil, &v), &w, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffMessage(&w, &v); d != "" {
@@ -280,13 +279,13 @@ func compareMessageByConversation(a, b *Message) int {
 func checkMessageStore(t *testing.T, s *MessageOwnerStore, model map[string]Message, old []Message) {
 	t.Helper()
 	want := sortedMessageRows(model)
-	if n, err := s.Count(s.All()); err != nil || n != len(want) {
+	if n, err := s.Count(store.Range{}); err != nil || n != len(want) {
 		t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
 	}
-	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffMessage); d != "" {
+	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(store.Range{}, store.ScanOptions{})), want, diffMessage); d != "" {
 		t.Fatalf("Scan: %s", d)
 	}
-	rev := tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
+	rev := tabletest.Collect(t, s.Scan(store.Range{}, store.ScanOptions{Reverse: true}))
 	slices.Reverse(rev)
 	if d := tabletest.DiffRows(rev, want, diffMessage); d != "" {
 		t.Fatalf("reverse Scan: %s", d)
@@ -294,7 +293,7 @@ func checkMessageStore(t *testing.T, s *MessageOwnerStore, model map[string]Mess
 	var paged []Message
 	o := store.ScanOptions{Limit: 7}
 	for {
-		page := tabletest.Collect(t, s.Scan(s.All(), o))
+		page := tabletest.Collect(t, s.Scan(store.Range{}, o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break
@@ -499,230 +498,5 @@ func TestMessageStore(t *testing.T) {
 	})
 	if problems, err := root.Verify(); err != nil || len(problems) != 0 {
 		t.Fatalf("Verify of every owner = %v, %v; want no problems", problems, err)
-	}
-}
-
-// TestMessageByClientMessageID checks unique index by_client_message_id (client_message_id): lookups after put, update and delete,
-// and that a second row with the same values is refused and writes nothing;
-// rows with a null value are not indexed, so any number of them coexist.
-func TestMessageByClientMessageID(t *testing.T) {
-	db := tabletest.OpenDB(t)
-	root, err := NewMessageStore(db)
-	if err != nil {
-		t.Fatalf("NewMessageStore: %v", err)
-	}
-	s, err := root.For("alice")
-	if err != nil {
-		t.Fatalf("For(%q): %v", "alice", err)
-	}
-	tabletest.UniqueIndex(t, tabletest.UniqueIndexCase[UserRowID, Message]{
-		Index:  "by_client_message_id",
-		Get:    "GetByClientMessageID",
-		Sparse: true,
-		Rand:   rand.New(rand.NewPCG(9, 9)),
-		Random: randomMessage,
-		SetNonNull: func(r *rand.Rand, v *Message) {
-			if v.ClientMessageID == nil {
-				x := tabletest.RandomUUID(r)
-				v.ClientMessageID = &x
-			}
-		},
-		CopyIndex: func(dst, src *Message) {
-			dst.ClientMessageID = src.ClientMessageID
-		},
-		SetNull: func(v *Message) {
-			v.ClientMessageID = nil
-		},
-		SetKey: setMessageKey,
-		KeyOf: func(v *Message) UserRowID {
-			return UserRowID(v.RowID)
-		},
-		EncodeKey: func(k UserRowID) string {
-			return string(k.AppendKey(nil))
-		},
-		Diff:     diffMessage,
-		Conflict: conflictMessage,
-		Values: func(v *Message) []byte {
-			b, _ := appendMessageByClientMessageIDValues(nil, v)
-			return b
-		},
-		Put:    s.Put,
-		Delete: s.Delete,
-		Has:    s.Has,
-		GetBy: func(v *Message) (Message, error) {
-			return s.GetByClientMessageID(*v.ClientMessageID)
-		},
-		Count: func() (int, error) {
-			return s.Count(s.All())
-		},
-		Verify: s.Verify,
-	})
-}
-
-// TestMessageOwners checks that For rejects an empty owner and that owners never see each
-// other's rows or conflict on each other's unique values.
-func TestMessageOwners(t *testing.T) {
-	db := tabletest.OpenDB(t)
-	root, err := NewMessageStore(db)
-	if err != nil {
-		t.Fatalf("NewMessageStore: %v", err)
-	}
-	if _, err := root.For(""); err == nil {
-		t.Fatalf("For(\"\") succeeded; want an error: every row needs an owner")
-	}
-	alice, err := root.For("alice")
-	if err != nil {
-		t.Fatalf("For(%q): %v", "alice", err)
-	}
-	bob, err := root.For("bob")
-	if err != nil {
-		t.Fatalf("For(%q): %v", "bob", err)
-	}
-	if alice.Owner() != "alice" {
-		t.Fatalf("Owner() = %q; want \"alice\"", alice.Owner())
-	}
-	r := rand.New(rand.NewPCG(9, 8))
-	v := randomMessage(r)
-	if err := alice.Put(&v); err != nil {
-		t.Fatalf("alice.Put: %v", err)
-	}
-	if ok, err := bob.Has(UserRowID(v.RowID)); err != nil || ok {
-		t.Fatalf("bob.Has(alice's key) = %v, %v; want false", ok, err)
-	}
-	if n, err := bob.Count(bob.All()); err != nil || n != 0 {
-		t.Fatalf("bob.Count = %d, %v; want 0", n, err)
-	}
-	// The same row, unique values included, may exist for bob too.
-	if err := bob.Put(&v); err != nil {
-		t.Fatalf("bob.Put of alice's row: %v", err)
-	}
-	if err := alice.Delete(UserRowID(v.RowID)); err != nil {
-		t.Fatalf("alice.Delete: %v", err)
-	}
-	if got, err := bob.Get(UserRowID(v.RowID)); err != nil || diffMessage(&got, &v) != "" {
-		t.Fatalf("bob.Get after alice.Delete = %v, %v; want bob's row", got, err)
-	}
-	if problems, err := root.Verify(); err != nil || len(problems) != 0 {
-		t.Fatalf("Verify = %v, %v; want no problems", problems, err)
-	}
-}
-
-// TestMessageIsolation puts rows for owners whose ids are prefixes of each other, hold the key
-// encoding's escape bytes, separators, unicode or 64 KiB, often under keys and unique values
-// another owner has too, and checks that every read of one owner (Get, Has, scans both ways,
-// paging, Count, prefix ranges, index lookups, cursors taken from another owner's rows) sees
-// exactly its own rows, and that AllOwners sees each row once with its owner.
-func TestMessageIsolation(t *testing.T) {
-	db := tabletest.OpenDB(t)
-	root, err := NewMessageStore(db)
-	if err != nil {
-		t.Fatalf("NewMessageStore: %v", err)
-	}
-	if _, err := root.For(""); err == nil {
-		t.Fatalf("For(\"\") succeeded; want an error: every row needs an owner")
-	}
-	owners := []string{"u1", "u10", "u1\x00", "u1\x00\x01", "u1\x01", "u1\xff", "\xff", "\x00", "a:b", "a/b", "a", "é", "日本", strings.Repeat("o", 65536)}
-	stores := make([]*MessageOwnerStore, len(owners))
-	models := make([]map[string]Message, len(owners))
-	for i, o := range owners {
-		s, err := root.For(o)
-		if err != nil {
-			t.Fatalf("For(%.20q): %v", o, err)
-		}
-		if s.Owner() != o {
-			t.Fatalf("Owner() = %.20q; want %.20q", s.Owner(), o)
-		}
-		stores[i], models[i] = s, map[string]Message{}
-	}
-	r := rand.New(rand.NewPCG(9, 9))
-	var all []Message // every row put, of any owner
-	for range 300 {
-		i := r.IntN(len(owners))
-		v := randomMessage(r)
-		if len(all) > 0 && r.IntN(2) == 0 {
-			// Another owner's row: same key, same unique values.
-			v = all[r.IntN(len(all))]
-		}
-		ek := string(UserRowID(v.RowID).AppendKey(nil))
-		err := stores[i].Put(&v)
-		// Unique values are unique per owner: only a clash inside this owner may refuse the row.
-		if c := conflictMessage(models[i], ek, &v); len(c) > 0 {
-			var uv *store.UniqueViolationError
-			if !errors.As(err, &uv) {
-				t.Fatalf("owner %d: Put = %v; want a *store.UniqueViolationError of %v", i, err, c)
-			}
-			continue
-		}
-		if err != nil {
-			t.Fatalf("owner %d: Put: %v", i, err)
-		}
-		models[i][ek] = v
-		all = append(all, v)
-	}
-	for i, s := range stores {
-		var others []Message
-		for j, m := range models {
-			if j != i {
-				others = append(others, sortedMessageRows(m)...)
-			}
-		}
-		// Other owners' rows are "old" rows here: their keys and index values must find
-		// nothing, or only this owner's own row that happens to share them.
-		r.Shuffle(len(others), func(a, b int) {
-			others[a], others[b] = others[b], others[a]
-		})
-		checkMessageStore(t, s, models[i], others)
-		// A paging cursor taken from another owner's row pages this owner's rows only.
-		want := sortedMessageRows(models[i])
-		for _, w := range others[:min(len(others), 5)] {
-			after := UserRowID(w.RowID).AppendKey(nil)
-			var expect []Message
-			for _, x := range want {
-				if bytes.Compare(UserRowID(x.RowID).AppendKey(nil), after) > 0 {
-					expect = append(expect, x)
-				}
-			}
-			if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{After: after})), expect, diffMessage); d != "" {
-				t.Fatalf("owner %d: Scan after another owner's cursor: %s", i, d)
-			}
-		}
-	}
-	// AllOwners sees every row once, with its owner; Owners lists the owners with rows.
-	n := 0
-	for row, err := range root.AllOwners().Scan(store.ScanOptions{}) {
-		if err != nil {
-			t.Fatalf("AllOwners().Scan: %v", err)
-		}
-		i := slices.Index(owners, row.Owner)
-		if i < 0 {
-			t.Fatalf("AllOwners().Scan returned a row of unknown owner %.20q", row.Owner)
-		}
-		w, ok := models[i][string(UserRowID(row.Row.RowID).AppendKey(nil))]
-		if !ok || diffMessage(&row.Row, &w) != "" {
-			t.Fatalf("AllOwners().Scan returned %v as a row of owner %d, which does not hold it", UserRowID(row.Row.RowID), i)
-		}
-		n++
-	}
-	var wantOwners []string
-	total := 0
-	for i, m := range models {
-		total += len(m)
-		if len(m) > 0 {
-			wantOwners = append(wantOwners, owners[i])
-		}
-	}
-	if n != total {
-		t.Fatalf("AllOwners().Scan returned %d rows; want %d", n, total)
-	}
-	slices.Sort(wantOwners)
-	var gotOwners []string
-	for o, err := range root.AllOwners().Owners() {
-		if err != nil {
-			t.Fatalf("AllOwners().Owners: %v", err)
-		}
-		gotOwners = append(gotOwners, o)
-	}
-	if !slices.Equal(gotOwners, wantOwners) {
-		t.Fatalf("AllOwners().Owners() listed %d owners; want the %d with rows, in order", len(gotOwners), len(wantOwners))
 	}
 }

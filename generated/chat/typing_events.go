@@ -29,21 +29,13 @@ var typingEventStateNames = [...]string{"started", "stopped"}
 // String returns the value as written in the schema, or TypingEventState(n) for an ordinal this build
 // does not know (a row written by a newer build that appended values).
 func (e TypingEventState) String() string {
-	if e >= 0 && int(e) < len(typingEventStateNames) {
-		return typingEventStateNames[e]
-	}
-	return "TypingEventState(" + strconv.FormatInt(int64(e), 10) + ")"
+	return rowenc.EnumString(typingEventStateNames[:], "TypingEventState", int32(e))
 }
 
-// ParseTypingEventState returns the TypingEventState whose schema spelling is s. It is the inverse of String for
-// the declared values; anything else is an error listing the valid values.
+// ParseTypingEventState returns the TypingEventState whose schema spelling is s, or an error listing the valid values.
 func ParseTypingEventState(s string) (TypingEventState, error) {
-	for i, name := range typingEventStateNames {
-		if name == s {
-			return TypingEventState(i), nil
-		}
-	}
-	return 0, fmt.Errorf("parse TypingEventState: unknown value %q; valid values are started, stopped", s)
+	i, err := rowenc.ParseEnum(typingEventStateNames[:], "TypingEventState", s)
+	return TypingEventState(i), err
 }
 
 // TypingEvent is a row of chat.typing_events (stream table, id 10).
@@ -51,13 +43,10 @@ func ParseTypingEventState(s string) (TypingEventState, error) {
 type TypingEvent struct {
 	// OccurredAt is column occurred_at (tag 1). When the event happened; first in the key so expiry is one range. Stored with microsecond precision; read back in UTC.
 	OccurredAt time.Time
-
 	// ConversationID is column conversation_id (tag 2). Row id of the conversation in chat.conversations.
 	ConversationID int64
-
 	// UserID is column user_id (tag 3). User who is typing.
 	UserID string
-
 	// State is column state (tag 4). Whether the user started or stopped typing.
 	State TypingEventState
 }
@@ -126,23 +115,20 @@ func appendTypingEventRow(dst []byte, v *TypingEvent) []byte {
 	return dst
 }
 
-// decodeTypingEventRow decodes a row encoded by appendTypingEventRow into v, replacing its contents.
-// Unknown tags (columns added by a newer build) are skipped. b is owned by the row: v's
-// strings and byte slices are views into b, not copies, so the caller must hand over a buffer
-// that nothing modifies or reuses while v is in use. The store does (see store.Spec.DecodeRow):
-// it copies each stored value once, and a row costs one allocation, not one per column.
-func decodeTypingEventRow(b []byte, v *TypingEvent) error {
+// decodeTypingEventRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
+// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
+func decodeTypingEventRow(b []byte, v *TypingEvent, want []bool) error {
 	*v = TypingEvent{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch d.Tag() {
-		case 1:
+		switch tag := d.Tag(); {
+		case tag == 1 && rowenc.Wanted(want, 0):
 			v.OccurredAt = d.Timestamp()
-		case 2:
+		case tag == 2 && rowenc.Wanted(want, 1):
 			v.ConversationID = d.Int64()
-		case 3:
+		case tag == 3 && rowenc.Wanted(want, 2):
 			v.UserID = d.String()
-		case 4:
+		case tag == 4 && rowenc.Wanted(want, 3):
 			v.State = TypingEventState(d.Enum())
 		}
 	}
@@ -152,68 +138,28 @@ func decodeTypingEventRow(b []byte, v *TypingEvent) error {
 	return nil
 }
 
-// decodeTypingEventColumns is decodeTypingEventRow for a projection: it decodes only the columns i with
-// want[i] true, where i is the column's position in the schema (declaration order), and
-// leaves the others zero. Unwanted fields are skipped without allocating. Positions at or past
-// len(want) are not wanted. Unlike decodeTypingEventRow it copies strings and byte slices and keeps
-// no reference to b, which scans pass straight from Pebble's iterator.
-func decodeTypingEventColumns(b []byte, v *TypingEvent, want []bool) error {
-	*v = TypingEvent{}
-	d := rowenc.NewDecoder(b)
-	for d.Next() {
-		switch d.Tag() {
-		case 1:
-			if len(want) > 0 && want[0] {
-				v.OccurredAt = d.Timestamp()
-			}
-		case 2:
-			if len(want) > 1 && want[1] {
-				v.ConversationID = d.Int64()
-			}
-		case 3:
-			if len(want) > 2 && want[2] {
-				v.UserID = d.String()
-			}
-		case 4:
-			if len(want) > 3 && want[3] {
-				v.State = TypingEventState(d.Enum())
-			}
-		}
-	}
-	if err := d.Err(); err != nil {
-		return fmt.Errorf("decode chat.typing_events row: %w", err)
-	}
-	return nil
-}
-
-// typingEventLayout is what the bytes of chat.typing_events mean on disk. The store records it on first
-// use and refuses to open a database written with a different one.
-func typingEventLayout() layout.Table {
-	return layout.Table{
-		ID:        10,
-		Namespace: "chat",
-		Name:      "typing_events",
-		Kind:      layout.Stream,
-		Key: []layout.KeyColumn{
-			{Name: "occurred_at", Type: "timestamp"},
-			{Name: "conversation_id", Type: "int64"},
-			{Name: "user_id", Type: "string"},
-		},
-		Columns: []layout.Column{
-			{Tag: 1, Name: "occurred_at", Type: "timestamp"},
-			{Tag: 2, Name: "conversation_id", Type: "int64"},
-			{Tag: 3, Name: "user_id", Type: "string"},
-			{Tag: 4, Name: "state", Type: "enum", Values: []string{"started", "stopped"}},
-		},
-		TTL: 30 * time.Second,
-	}
-}
-
-// TypingEventSpec describes chat.typing_events to the runtime store: its layout, key and row codecs, and
-// indexes. NewTypingEventStore uses it; it is exported for code that builds a store.Table directly.
+// TypingEventSpec describes chat.typing_events to the runtime: its layout (what the bytes mean on disk), codecs
+// and indexes.
 func TypingEventSpec() store.Spec[TypingEventID, TypingEvent] {
 	return store.Spec[TypingEventID, TypingEvent]{
-		Layout: typingEventLayout(),
+		Layout: layout.Table{
+			ID:        10,
+			Namespace: "chat",
+			Name:      "typing_events",
+			Kind:      layout.Stream,
+			Key: []layout.KeyColumn{
+				{Name: "occurred_at", Type: "timestamp"},
+				{Name: "conversation_id", Type: "int64"},
+				{Name: "user_id", Type: "string"},
+			},
+			Columns: []layout.Column{
+				{Tag: 1, Name: "occurred_at", Type: "timestamp"},
+				{Tag: 2, Name: "conversation_id", Type: "int64"},
+				{Tag: 3, Name: "user_id", Type: "string"},
+				{Tag: 4, Name: "state", Type: "enum", Values: []string{"started", "stopped"}},
+			},
+			TTL: 30 * time.Second,
+		},
 		AppendKey: func(dst []byte, k TypingEventID) []byte {
 			return k.AppendKey(dst)
 		},
@@ -222,6 +168,8 @@ func TypingEventSpec() store.Spec[TypingEventID, TypingEvent] {
 			return TypingEventID{OccurredAt: v.OccurredAt, ConversationID: v.ConversationID, UserID: v.UserID}
 		},
 		AppendRow: appendTypingEventRow,
-		DecodeRow: decodeTypingEventRow,
+		DecodeRow: func(b []byte, v *TypingEvent) error {
+			return decodeTypingEventRow(b, v, nil)
+		},
 	}
 }

@@ -5,253 +5,111 @@ package chat
 
 import (
 	"fmt"
-	"iter"
 	"time"
 
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
-	"github.com/tablegen/tablegen/runtime/layout"
-	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
-// TypingEventStore is the typed store of chat.typing_events: rows of type TypingEvent keyed by TypingEventID, with their
-// secondary indexes kept in the same atomic write as the row.
-// chat.typing_events is a stream table, partitioned by owner: reach rows through For(owner), and
-// every owner's rows only through AllOwners.
-// Reads never return a row whose occurred_at is older than TypingEventTTL, even before Expire
-// removed it.
-// It is safe for concurrent use. Methods take no context: embedded Pebble calls do not
-// block on anything a caller could cancel.
+// TypingEventStore is the typed store of chat.typing_events (rows TypingEvent, keys TypingEventID), a stream table partitioned by
+// owner: reach rows through For(owner), and every owner's rows only through AllOwners.
+// Reads hide rows whose occurred_at is older than TypingEventTTL, even before Expire removed them.
 type TypingEventStore struct {
-	t   *store.Table[TypingEventID, TypingEvent]
-	now func() time.Time // the clock that decides what has expired
+	t *store.Table[TypingEventID, TypingEvent]
 }
 
-// NewTypingEventStore opens chat.typing_events in db. It records the table's layout on first use.
-// On later opens it applies safe layout changes before it returns (new and retired columns,
-// widened types, appended enum values, renames, dropped indexes, and new indexes, which it
-// backfills from the rows), and it fails with a *store.LayoutMismatchError, having changed
-// nothing, when db holds data this build would misread (a changed key, an incompatible column
-// type, ...); see store.NewTable. A damaged or missing layout record fails with a
-// *store.MetadataError.
+// NewTypingEventStore opens chat.typing_events in db, recording its layout on first use and applying safe
+// layout changes on later opens (see store.NewTable for the errors).
 func NewTypingEventStore(db *store.DB) (*TypingEventStore, error) {
 	t, err := store.NewTable(db, TypingEventSpec())
 	if err != nil {
 		return nil, err
 	}
-	return &TypingEventStore{
-		t:   t,
-		now: time.Now,
-	}, nil
+	return &TypingEventStore{t}, nil
 }
 
-// For returns the store of owner's rows of chat.typing_events. Every key of a stream table is
-// prefixed by its owner's user id (a self-delimiting encoding, so no owner's keys are a prefix
-// of another's), so the returned store never sees another owner's rows. An empty owner is refused with an error.
+// In returns the store bound to transaction tx (see store.Table.In).
+func (s *TypingEventStore) In(tx *store.Tx) *TypingEventStore {
+	return &TypingEventStore{s.t.In(tx)}
+}
+
+// As returns the store acting for actor, enforcing the table's access rules (see store.Table.As).
+func (s *TypingEventStore) As(actor access.Actor) *TypingEventStore {
+	return &TypingEventStore{s.t.As(actor)}
+}
+
+// For returns the store of owner's rows of chat.typing_events; it never sees another owner's rows.
+// An empty owner is refused.
 func (s *TypingEventStore) For(owner string) (*TypingEventOwnerStore, error) {
 	scope, err := store.OwnerScope(owner)
 	if err != nil {
 		return nil, fmt.Errorf("chat.typing_events: %w", err)
 	}
-	return &TypingEventOwnerStore{
-		t:     s.t.WithScope(scope),
-		owner: owner,
-		now:   s.now,
-	}, nil
+	return &TypingEventOwnerStore{s.t.WithScope(scope)}, nil
 }
 
-// Verify checks every owner's rows against their index entries and reports every row that does not
-// decode and every missing or dangling entry (nil when consistent). The error is for
-// failures to read at all.
+// AllOwners returns the read-only view of every owner's rows, for flush, admin and export.
+func (s *TypingEventStore) AllOwners() *store.AllOwners[TypingEventID, TypingEvent] {
+	return s.t.AllOwners()
+}
+
+// Verify checks every owner's rows against their index entries (see store.Table.Verify).
 func (s *TypingEventStore) Verify() ([]store.Problem, error) {
 	return s.t.Verify()
-}
-
-// AllOwners returns the read-only view of every owner's rows of chat.typing_events, for flush, admin and
-// export. It is the only way to read across owners; guard what reaches it by role
-// (TypingEventPolicy with AllOwners set allows dba and system only).
-func (s *TypingEventStore) AllOwners() *TypingEventAllOwners {
-	return &TypingEventAllOwners{
-		t:   s.t,
-		now: s.now,
-	}
 }
 
 // TypingEventMaxRowsPerOwner is the cap of max_rows_per_owner (0: no cap). Expire enforces it,
 // not Put: between two runs an owner may hold more rows.
 const TypingEventMaxRowsPerOwner = 0
 
-// WithClock returns a store (sharing the table) whose reads, expiry and expirer take now from
-// the given clock instead of time.Now: for tests, and for replaying events at their own time.
-// A nil clock means time.Now.
+// WithClock returns the store whose reads, expiry and expirer take now from the given clock
+// (nil: time.Now), for tests and for replaying events at their own time.
 func (s *TypingEventStore) WithClock(now func() time.Time) *TypingEventStore {
-	if now == nil {
-		now = time.Now
-	}
-	return &TypingEventStore{
-		now: now,
-		t:   s.t,
-	}
+	return &TypingEventStore{s.t.WithClock(now)}
 }
 
-// Expire removes every owner's rows whose occurred_at is before now - TypingEventTTL, one Pebble
-// range deletion per owner, then, when TypingEventMaxRowsPerOwner > 0, each owner's oldest rows
-// beyond the cap (one more range deletion), and returns how many rows it removed. Reads hide
-// expired rows whether or not Expire ran; Expire reclaims their space.
+// Expire removes every owner's rows older than now - TypingEventTTL and, with a cap, each owner's
+// oldest rows beyond it, and returns how many it removed (see store.Table.Expire).
 func (s *TypingEventStore) Expire(now time.Time) (int, error) {
 	return s.t.Expire(now.Add(-TypingEventTTL), TypingEventMaxRowsPerOwner)
 }
 
-// StartExpirer runs Expire every interval (first after one interval) on its own goroutine,
-// with the store's clock, until stop is called; onRun, if not nil, gets each run's result.
-// stop waits for a run in progress and returns an error if any run failed.
+// StartExpirer runs Expire every interval with the store's clock until stop is called
+// (see store.StartExpirer).
 func (s *TypingEventStore) StartExpirer(interval time.Duration, onRun func(removed int, err error)) (stop func() error, err error) {
 	return store.StartExpirer(interval, s.Expire, store.ExpirerOptions{
-		Now:   s.now,
+		Now:   s.t.Now,
 		OnRun: onRun,
 	})
 }
 
 // TypingEventOwnerStore is the part of chat.typing_events that belongs to one owner; get one from TypingEventStore.For.
 type TypingEventOwnerStore struct {
-	t     *store.Table[TypingEventID, TypingEvent]
-	owner string
-	now   func() time.Time
+	*store.Table[TypingEventID, TypingEvent]
 }
 
-// Owner returns the user id whose rows this store reads and writes.
-func (s *TypingEventOwnerStore) Owner() string {
-	return s.owner
+// In returns the store bound to transaction tx (see store.Table.In).
+func (s *TypingEventOwnerStore) In(tx *store.Tx) *TypingEventOwnerStore {
+	return &TypingEventOwnerStore{s.Table.In(tx)}
 }
 
-// cutoff is the oldest event time a read returns: now - TypingEventTTL.
-func (s *TypingEventOwnerStore) cutoff() time.Time {
-	return s.now().Add(-TypingEventTTL)
-}
-
-// Get returns the row with key k, or an error wrapping store.ErrNotFound, also when the
-// row's occurred_at is older than TypingEventTTL (expired, whether or not Expire removed it yet).
-func (s *TypingEventOwnerStore) Get(k TypingEventID) (TypingEvent, error) {
-	if k.OccurredAt.UnixMicro() < s.cutoff().UnixMicro() {
-		return TypingEvent{}, fmt.Errorf("chat.typing_events: row %v expired (older than %v): %w", k, TypingEventTTL, store.ErrNotFound)
-	}
-	return s.t.Get(k)
-}
-
-// Has reports whether an unexpired row with key k exists, without decoding it.
-func (s *TypingEventOwnerStore) Has(k TypingEventID) (bool, error) {
-	if k.OccurredAt.UnixMicro() < s.cutoff().UnixMicro() {
-		return false, nil
-	}
-	return s.t.Has(k)
-}
-
-// Put inserts or replaces the row with v's key, together with its index entries, atomically.
-func (s *TypingEventOwnerStore) Put(v *TypingEvent) error {
-	return s.t.Put(v)
-}
-
-// Delete removes the row with key k and its index entries, atomically. Deleting a
-// missing row is not an error.
-func (s *TypingEventOwnerStore) Delete(k TypingEventID) error {
-	return s.t.Delete(k)
-}
-
-// Scan yields the rows whose keys lie in r, in key order or, with o.Reverse, in reverse,
-// from one consistent snapshot. Page with o.Limit and o.After = lastKey.AppendKey(nil).
-// Errors are yielded, never dropped.
-// Expired rows are skipped: r is narrowed to the rows whose event time is within the TTL.
-func (s *TypingEventOwnerStore) Scan(r store.Range, o store.ScanOptions) iter.Seq2[TypingEvent, error] {
-	return s.t.Scan(store.LiveRange(r, s.cutoff()), o)
-}
-
-// Count returns the number of rows whose keys lie in r, without decoding them.
-// Expired rows are not counted.
-func (s *TypingEventOwnerStore) Count(r store.Range) (int, error) {
-	return s.t.Count(store.LiveRange(r, s.cutoff()))
-}
-
-// All is the range of every row, for Scan and Count.
-func (s *TypingEventOwnerStore) All() store.Range {
-	return store.Range{}
-}
-
-// KeyRange is the range of keys in [lo, hi), for Scan and Count.
-func (s *TypingEventOwnerStore) KeyRange(lo, hi TypingEventID) store.Range {
-	return s.t.KeyRange(lo, hi)
+// As returns the store acting for actor, enforcing the table's access rules (see store.Table.As).
+func (s *TypingEventOwnerStore) As(actor access.Actor) *TypingEventOwnerStore {
+	return &TypingEventOwnerStore{s.Table.As(actor)}
 }
 
 // PrefixOccurredAt is the range of the rows whose leading key columns (occurred_at) equal
-// the arguments, in key order, for Scan and Count.
+// the arguments, for Scan and Count.
 func (s *TypingEventOwnerStore) PrefixOccurredAt(occurredAt time.Time) store.Range {
 	prefix := keyenc.AppendTimestamp(nil, occurredAt)
-	return s.t.PrefixRange(prefix)
+	return s.Table.PrefixRange(prefix)
 }
 
 // PrefixOccurredAtConversationID is the range of the rows whose leading key columns (occurred_at, conversation_id) equal
-// the arguments, in key order, for Scan and Count.
+// the arguments, for Scan and Count.
 func (s *TypingEventOwnerStore) PrefixOccurredAtConversationID(occurredAt time.Time, conversationID int64) store.Range {
 	prefix := keyenc.AppendTimestamp(nil, occurredAt)
 	prefix = keyenc.AppendInt64(prefix, conversationID)
-	return s.t.PrefixRange(prefix)
-}
-
-// PutIn adds a Put of v, with its index entries, to batch b; nothing is written until
-// b.Commit, which applies every write of the batch atomically or none of them.
-func (s *TypingEventOwnerStore) PutIn(b *store.Batch, v *TypingEvent) {
-	s.t.PutIn(b, v)
-}
-
-// DeleteIn adds a Delete of the row with key k to batch b.
-func (s *TypingEventOwnerStore) DeleteIn(b *store.Batch, k TypingEventID) {
-	s.t.DeleteIn(b, k)
-}
-
-// Verify checks this owner's rows against their index entries and reports every row that does not
-// decode and every missing or dangling entry (nil when consistent). The error is for
-// failures to read at all.
-func (s *TypingEventOwnerStore) Verify() ([]store.Problem, error) {
-	return s.t.Verify()
-}
-
-// TypingEventAllOwners reads every owner's rows of chat.typing_events; get it from TypingEventStore.AllOwners. It has
-// no write methods: writes always go through one owner's store.
-// Expired rows (older than TypingEventTTL) are skipped.
-type TypingEventAllOwners struct {
-	t   *store.Table[TypingEventID, TypingEvent]
-	now func() time.Time
-}
-
-// Scan yields every owner's rows with their owner, in (owner, key) order or reversed, from one
-// consistent snapshot. Page with o.Limit and o.After = s.Cursor(owner, key) of the last row.
-func (s *TypingEventAllOwners) Scan(o store.ScanOptions) iter.Seq2[store.Owned[TypingEvent], error] {
-	return s.t.ScanAllOwners(o, keyenc.AppendTimestamp(nil, s.now().Add(-TypingEventTTL)))
-}
-
-// Cursor returns the o.After that continues Scan just past owner's row with key k.
-func (s *TypingEventAllOwners) Cursor(owner string, k TypingEventID) []byte {
-	return s.t.OwnerCursor(owner, k)
-}
-
-// Owners yields each owner that has rows, once, in order, seeking from owner to owner
-// rather than reading rows. Owners whose rows have all expired are skipped.
-func (s *TypingEventAllOwners) Owners() iter.Seq2[string, error] {
-	return s.t.Owners(keyenc.AppendTimestamp(nil, s.now().Add(-TypingEventTTL)))
-}
-
-// TypingEventPolicy is who may read and write chat.typing_events (kind stream): any role reads and writes the rows of the owner it acts as; only dba and system
-// read every owner's rows, and only when a request says AllOwners.
-// GuardTypingEventProvider enforces it on scans.
-var TypingEventPolicy = access.Policy{
-	Table: "chat.typing_events",
-	Kind:  layout.Stream,
-}
-
-// GuardTypingEventProvider puts p, the unscoped provider of chat.typing_events, behind TypingEventPolicy: every scan
-// names its actor, a refusal is a *access.DeniedError, and a scan without AllOwners reads only the
-// actor's own rows, whatever its filter.
-// Rows older than TypingEventTTL are never returned.
-func GuardTypingEventProvider(p *scan.Provider) (*scan.Guarded, error) {
-	return scan.NewGuarded(p, TypingEventPolicy, scan.GuardOptions{TTL: TypingEventTTL})
+	return s.Table.PrefixRange(prefix)
 }

@@ -11,7 +11,6 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -119,7 +118,7 @@ func TestTypingEventCodecRoundTrip(t *testing.T) {
 		want := randomTypingEvent(r)
 		buf = appendTypingEventRow(buf[:0], &want)
 		var got TypingEvent
-		if err := decodeTypingEventRow(buf, &got); err != nil {
+		if err := decodeTypingEventRow(buf, &got, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffTypingEvent(&got, &want); d != "" {
@@ -155,7 +154,7 @@ func TestTypingEventProjectionDecode(t *testing.T) {
 			expect.State = full.State
 		}
 		var got TypingEvent
-		if err := decodeTypingEventColumns(b, &got, want); err != nil {
+		if err := decodeTypingEventRow(b, &got, want); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffTypingEvent(&got, &expect); d != "" {
@@ -169,7 +168,7 @@ func TestTypingEventProjectionDecode(t *testing.T) {
 	var v TypingEvent
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeTypingEventColumns(b, &v, none)
+		err = decodeTypingEventRow(b, &v, none)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -188,11 +187,11 @@ func FuzzTypingEventRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v TypingEvent
-		if decodeTypingEventRow(b, &v) != nil {
+		if decodeTypingEventRow(b, &v, nil) != nil {
 			return
 		}
 		var w TypingEvent
-		if err := decodeTypingEventRow(appendTypingEventRow(nil, &v), &w); err != nil {
+		if err := decodeTypingEventRow(appendTypingEventRow(nil, &v), &w, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffTypingEvent(&w, &v); d != "" {
@@ -224,13 +223,13 @@ func sortedTypingEventRows(model map[string]TypingEvent) []TypingEvent {
 func checkTypingEventStore(t *testing.T, s *TypingEventOwnerStore, model map[string]TypingEvent, old []TypingEvent) {
 	t.Helper()
 	want := sortedTypingEventRows(model)
-	if n, err := s.Count(s.All()); err != nil || n != len(want) {
+	if n, err := s.Count(store.Range{}); err != nil || n != len(want) {
 		t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
 	}
-	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffTypingEvent); d != "" {
+	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(store.Range{}, store.ScanOptions{})), want, diffTypingEvent); d != "" {
 		t.Fatalf("Scan: %s", d)
 	}
-	rev := tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
+	rev := tabletest.Collect(t, s.Scan(store.Range{}, store.ScanOptions{Reverse: true}))
 	slices.Reverse(rev)
 	if d := tabletest.DiffRows(rev, want, diffTypingEvent); d != "" {
 		t.Fatalf("reverse Scan: %s", d)
@@ -238,7 +237,7 @@ func checkTypingEventStore(t *testing.T, s *TypingEventOwnerStore, model map[str
 	var paged []TypingEvent
 	o := store.ScanOptions{Limit: 7}
 	for {
-		page := tabletest.Collect(t, s.Scan(s.All(), o))
+		page := tabletest.Collect(t, s.Scan(store.Range{}, o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break
@@ -346,258 +345,5 @@ func TestTypingEventStore(t *testing.T) {
 	})
 	if problems, err := root.Verify(); err != nil || len(problems) != 0 {
 		t.Fatalf("Verify of every owner = %v, %v; want no problems", problems, err)
-	}
-}
-
-// TestTypingEventIsolation puts rows for owners whose ids are prefixes of each other, hold the key
-// encoding's escape bytes, separators, unicode or 64 KiB, often under keys and unique values
-// another owner has too, and checks that every read of one owner (Get, Has, scans both ways,
-// paging, Count, prefix ranges, index lookups, cursors taken from another owner's rows) sees
-// exactly its own rows, and that AllOwners sees each row once with its owner.
-func TestTypingEventIsolation(t *testing.T) {
-	db := tabletest.OpenDB(t)
-	root, err := NewTypingEventStore(db)
-	if err != nil {
-		t.Fatalf("NewTypingEventStore: %v", err)
-	}
-	// At year 1 no random row (years 1 to 9999) has expired: every row stays visible.
-	root = root.WithClock(func() time.Time {
-		return time.Time{}
-	})
-	if _, err := root.For(""); err == nil {
-		t.Fatalf("For(\"\") succeeded; want an error: every row needs an owner")
-	}
-	owners := []string{"u1", "u10", "u1\x00", "u1\x00\x01", "u1\x01", "u1\xff", "\xff", "\x00", "a:b", "a/b", "a", "é", "日本", strings.Repeat("o", 65536)}
-	stores := make([]*TypingEventOwnerStore, len(owners))
-	models := make([]map[string]TypingEvent, len(owners))
-	for i, o := range owners {
-		s, err := root.For(o)
-		if err != nil {
-			t.Fatalf("For(%.20q): %v", o, err)
-		}
-		if s.Owner() != o {
-			t.Fatalf("Owner() = %.20q; want %.20q", s.Owner(), o)
-		}
-		stores[i], models[i] = s, map[string]TypingEvent{}
-	}
-	r := rand.New(rand.NewPCG(10, 9))
-	var all []TypingEvent // every row put, of any owner
-	for range 300 {
-		i := r.IntN(len(owners))
-		v := randomTypingEvent(r)
-		if len(all) > 0 && r.IntN(2) == 0 {
-			// Another owner's row: same key, same unique values.
-			v = all[r.IntN(len(all))]
-		}
-		ek := string(TypingEventID{OccurredAt: v.OccurredAt, ConversationID: v.ConversationID, UserID: v.UserID}.AppendKey(nil))
-		err := stores[i].Put(&v)
-		if err != nil {
-			t.Fatalf("owner %d: Put: %v", i, err)
-		}
-		models[i][ek] = v
-		all = append(all, v)
-	}
-	for i, s := range stores {
-		var others []TypingEvent
-		for j, m := range models {
-			if j != i {
-				others = append(others, sortedTypingEventRows(m)...)
-			}
-		}
-		// Other owners' rows are "old" rows here: their keys and index values must find
-		// nothing, or only this owner's own row that happens to share them.
-		r.Shuffle(len(others), func(a, b int) {
-			others[a], others[b] = others[b], others[a]
-		})
-		checkTypingEventStore(t, s, models[i], others)
-		// A paging cursor taken from another owner's row pages this owner's rows only.
-		want := sortedTypingEventRows(models[i])
-		for _, w := range others[:min(len(others), 5)] {
-			after := TypingEventID{OccurredAt: w.OccurredAt, ConversationID: w.ConversationID, UserID: w.UserID}.AppendKey(nil)
-			var expect []TypingEvent
-			for _, x := range want {
-				if bytes.Compare(TypingEventID{OccurredAt: x.OccurredAt, ConversationID: x.ConversationID, UserID: x.UserID}.AppendKey(nil), after) > 0 {
-					expect = append(expect, x)
-				}
-			}
-			if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{After: after})), expect, diffTypingEvent); d != "" {
-				t.Fatalf("owner %d: Scan after another owner's cursor: %s", i, d)
-			}
-		}
-	}
-	// AllOwners sees every row once, with its owner; Owners lists the owners with rows.
-	n := 0
-	for row, err := range root.AllOwners().Scan(store.ScanOptions{}) {
-		if err != nil {
-			t.Fatalf("AllOwners().Scan: %v", err)
-		}
-		i := slices.Index(owners, row.Owner)
-		if i < 0 {
-			t.Fatalf("AllOwners().Scan returned a row of unknown owner %.20q", row.Owner)
-		}
-		w, ok := models[i][string(TypingEventID{OccurredAt: row.Row.OccurredAt, ConversationID: row.Row.ConversationID, UserID: row.Row.UserID}.AppendKey(nil))]
-		if !ok || diffTypingEvent(&row.Row, &w) != "" {
-			t.Fatalf("AllOwners().Scan returned %v as a row of owner %d, which does not hold it", TypingEventID{OccurredAt: row.Row.OccurredAt, ConversationID: row.Row.ConversationID, UserID: row.Row.UserID}, i)
-		}
-		n++
-	}
-	var wantOwners []string
-	total := 0
-	for i, m := range models {
-		total += len(m)
-		if len(m) > 0 {
-			wantOwners = append(wantOwners, owners[i])
-		}
-	}
-	if n != total {
-		t.Fatalf("AllOwners().Scan returned %d rows; want %d", n, total)
-	}
-	slices.Sort(wantOwners)
-	var gotOwners []string
-	for o, err := range root.AllOwners().Owners() {
-		if err != nil {
-			t.Fatalf("AllOwners().Owners: %v", err)
-		}
-		gotOwners = append(gotOwners, o)
-	}
-	if !slices.Equal(gotOwners, wantOwners) {
-		t.Fatalf("AllOwners().Owners() listed %d owners; want the %d with rows, in order", len(gotOwners), len(wantOwners))
-	}
-}
-
-// TestTypingEventExpire writes rows of several owners with event times up to twice TypingEventTTL old
-// and checks that reads hide the expired ones before Expire runs, that Expire removes exactly
-// those (and, with a cap, each owner's oldest rows beyond TypingEventMaxRowsPerOwner), and that
-// AllOwners never returns an expired row.
-func TestTypingEventExpire(t *testing.T) {
-	db := tabletest.OpenDB(t)
-	base, err := NewTypingEventStore(db)
-	if err != nil {
-		t.Fatalf("NewTypingEventStore: %v", err)
-	}
-	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	cutoff := now.Add(-TypingEventTTL)
-	root := base.WithClock(func() time.Time {
-		return now
-	})
-	everything := base.WithClock(func() time.Time {
-		return time.Time{}
-	}) // a view at which no row has expired
-	owners := []string{"u1", "u10", "u1\x00"}
-	stored := make([]map[string]TypingEvent, len(owners))
-	r := rand.New(rand.NewPCG(10, 10))
-	ttl := int64(TypingEventTTL / time.Microsecond)
-	for range 200 {
-		i := r.IntN(len(owners))
-		v := randomTypingEvent(r)
-		v.OccurredAt = now.Add(-time.Duration(r.Int64N(2*ttl+1)) * time.Microsecond)
-		s, err := root.For(owners[i])
-		if err != nil {
-			t.Fatalf("For: %v", err)
-		}
-		if err := s.Put(&v); err != nil {
-			t.Fatalf("Put: %v", err)
-		}
-		if stored[i] == nil {
-			stored[i] = map[string]TypingEvent{}
-		}
-		stored[i][string(TypingEventID{OccurredAt: v.OccurredAt, ConversationID: v.ConversationID, UserID: v.UserID}.AppendKey(nil))] = v
-	}
-	live := make([]map[string]TypingEvent, len(owners))
-	removed := 0
-	for i, o := range owners {
-		live[i] = map[string]TypingEvent{}
-		var hidden []TypingEvent
-		for ek, v := range stored[i] {
-			if v.OccurredAt.UnixMicro() < cutoff.UnixMicro() {
-				hidden = append(hidden, v)
-				removed++
-			} else {
-				live[i][ek] = v
-			}
-		}
-		// Before Expire ran, reads already hide the expired rows.
-		s, err := root.For(o)
-		if err != nil {
-			t.Fatalf("For: %v", err)
-		}
-		checkTypingEventStore(t, s, live[i], hidden)
-	}
-	if n, err := root.Expire(now); err != nil || n != removed {
-		t.Fatalf("Expire = %d, %v; want %d, nil", n, err, removed)
-	}
-	// What is left on disk is exactly the live rows.
-	for i, o := range owners {
-		s, err := everything.For(o)
-		if err != nil {
-			t.Fatalf("For: %v", err)
-		}
-		checkTypingEventStore(t, s, live[i], nil)
-	}
-	if n, err := root.Expire(now); err != nil || n != 0 {
-		t.Fatalf("second Expire = %d, %v; want 0, nil", n, err)
-	}
-	// Once every row is older than the TTL, nothing is visible across owners either.
-	later := base.WithClock(func() time.Time {
-		return now.Add(2*TypingEventTTL + time.Second)
-	})
-	for row, err := range later.AllOwners().Scan(store.ScanOptions{}) {
-		if err != nil {
-			t.Fatalf("AllOwners().Scan: %v", err)
-		}
-		t.Fatalf("AllOwners().Scan returned %v (occurred_at %v), which has expired", TypingEventID{OccurredAt: row.Row.OccurredAt, ConversationID: row.Row.ConversationID, UserID: row.Row.UserID}, row.Row.OccurredAt)
-	}
-	for o, err := range later.AllOwners().Owners() {
-		if err != nil {
-			t.Fatalf("AllOwners().Owners: %v", err)
-		}
-		t.Fatalf("AllOwners().Owners() listed %q, whose rows have all expired", o)
-	}
-}
-
-// TestTypingEventExpirer starts the background expirer, waits for its first run to remove an
-// expired row, and stops it.
-func TestTypingEventExpirer(t *testing.T) {
-	db := tabletest.OpenDB(t)
-	base, err := NewTypingEventStore(db)
-	if err != nil {
-		t.Fatalf("NewTypingEventStore: %v", err)
-	}
-	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	root := base.WithClock(func() time.Time {
-		return now
-	})
-	s, err := base.WithClock(func() time.Time {
-		return time.Time{}
-	}).For("u1")
-	if err != nil {
-		t.Fatalf("For: %v", err)
-	}
-	v := randomTypingEvent(rand.New(rand.NewPCG(10, 11)))
-	v.OccurredAt = now.Add(-2 * TypingEventTTL)
-	if err := s.Put(&v); err != nil {
-		t.Fatalf("Put: %v", err)
-	}
-	ran := make(chan int, 1)
-	stop, err := root.StartExpirer(time.Millisecond, func(removed int, err error) {
-		if err != nil {
-			t.Errorf("expirer run: %v", err)
-		}
-		select {
-		case ran <- removed:
-		default:
-		}
-	})
-	if err != nil {
-		t.Fatalf("StartExpirer: %v", err)
-	}
-	if n := <-ran; n != 1 {
-		t.Fatalf("the first run removed %d rows; want 1", n)
-	}
-	if err := stop(); err != nil {
-		t.Fatalf("stop: %v", err)
-	}
-	if n, err := s.Count(s.All()); err != nil || n != 0 {
-		t.Fatalf("rows left after the expirer ran: %d, %v; want 0", n, err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	access "github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
@@ -33,21 +34,13 @@ var auditEntryActorRoleNames = [...]string{"user", "service", "dba", "system"}
 // String returns the value as written in the schema, or AuditEntryActorRole(n) for an ordinal this build
 // does not know (a row written by a newer build that appended values).
 func (e AuditEntryActorRole) String() string {
-	if e >= 0 && int(e) < len(auditEntryActorRoleNames) {
-		return auditEntryActorRoleNames[e]
-	}
-	return "AuditEntryActorRole(" + strconv.FormatInt(int64(e), 10) + ")"
+	return rowenc.EnumString(auditEntryActorRoleNames[:], "AuditEntryActorRole", int32(e))
 }
 
-// ParseAuditEntryActorRole returns the AuditEntryActorRole whose schema spelling is s. It is the inverse of String for
-// the declared values; anything else is an error listing the valid values.
+// ParseAuditEntryActorRole returns the AuditEntryActorRole whose schema spelling is s, or an error listing the valid values.
 func ParseAuditEntryActorRole(s string) (AuditEntryActorRole, error) {
-	for i, name := range auditEntryActorRoleNames {
-		if name == s {
-			return AuditEntryActorRole(i), nil
-		}
-	}
-	return 0, fmt.Errorf("parse AuditEntryActorRole: unknown value %q; valid values are user, service, dba, system", s)
+	i, err := rowenc.ParseEnum(auditEntryActorRoleNames[:], "AuditEntryActorRole", s)
+	return AuditEntryActorRole(i), err
 }
 
 // AuditEntry is a row of system.audit_log (system table, id 7).
@@ -57,28 +50,20 @@ func ParseAuditEntryActorRole(s string) (AuditEntryActorRole, error) {
 type AuditEntry struct {
 	// RowID is column row_id (tag 1). Time-ordered 64-bit row id (milliseconds, node, sequence).
 	RowID int64
-
 	// OccurredAt is column occurred_at (tag 2). When the action happened. Stored with microsecond precision; read back in UTC.
 	OccurredAt time.Time
-
 	// ActorUserID is column actor_user_id (tag 3). User who acted.
 	ActorUserID string
-
 	// ActorRole is column actor_role (tag 4). Role the actor acted with.
 	ActorRole AuditEntryActorRole
-
 	// Action is column action (tag 5). What was done, as object.verb, e.g. user.create or table.drop.
 	Action string
-
 	// Target is column target (tag 6). What it was done to, e.g. chat.messages or a user id.
 	Target string
-
 	// Details is column details (tag 7). Action-specific details, such as the changed fields. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
 	Details json.RawMessage
-
 	// IPAddress is column ip_address (tag 8). Client address of the request, when it came over the network. Nil means null.
 	IPAddress *string
-
 	// RequestID is column request_id (tag 9). Id of the request, to correlate with logs. Nil means null.
 	RequestID *uuid.UUID
 }
@@ -145,34 +130,31 @@ func appendAuditEntryRow(dst []byte, v *AuditEntry) []byte {
 	return dst
 }
 
-// decodeAuditEntryRow decodes a row encoded by appendAuditEntryRow into v, replacing its contents.
-// Unknown tags (columns added by a newer build) are skipped. b is owned by the row: v's
-// strings and byte slices are views into b, not copies, so the caller must hand over a buffer
-// that nothing modifies or reuses while v is in use. The store does (see store.Spec.DecodeRow):
-// it copies each stored value once, and a row costs one allocation, not one per column.
-func decodeAuditEntryRow(b []byte, v *AuditEntry) error {
+// decodeAuditEntryRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
+// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
+func decodeAuditEntryRow(b []byte, v *AuditEntry, want []bool) error {
 	*v = AuditEntry{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch d.Tag() {
-		case 1:
+		switch tag := d.Tag(); {
+		case tag == 1 && rowenc.Wanted(want, 0):
 			v.RowID = d.Int64()
-		case 2:
+		case tag == 2 && rowenc.Wanted(want, 1):
 			v.OccurredAt = d.Timestamp()
-		case 3:
+		case tag == 3 && rowenc.Wanted(want, 2):
 			v.ActorUserID = d.String()
-		case 4:
+		case tag == 4 && rowenc.Wanted(want, 3):
 			v.ActorRole = AuditEntryActorRole(d.Enum())
-		case 5:
+		case tag == 5 && rowenc.Wanted(want, 4):
 			v.Action = d.String()
-		case 6:
+		case tag == 6 && rowenc.Wanted(want, 5):
 			v.Target = d.String()
-		case 7:
+		case tag == 7 && rowenc.Wanted(want, 6):
 			v.Details = json.RawMessage(d.Bytes())
-		case 8:
+		case tag == 8 && rowenc.Wanted(want, 7):
 			x := d.String()
 			v.IPAddress = &x
-		case 9:
+		case tag == 9 && rowenc.Wanted(want, 8):
 			x := uuid.UUID(d.UUID())
 			v.RequestID = &x
 		}
@@ -181,91 +163,6 @@ func decodeAuditEntryRow(b []byte, v *AuditEntry) error {
 		return fmt.Errorf("decode system.audit_log row: %w", err)
 	}
 	return nil
-}
-
-// decodeAuditEntryColumns is decodeAuditEntryRow for a projection: it decodes only the columns i with
-// want[i] true, where i is the column's position in the schema (declaration order), and
-// leaves the others zero. Unwanted fields are skipped without allocating. Positions at or past
-// len(want) are not wanted. Unlike decodeAuditEntryRow it copies strings and byte slices and keeps
-// no reference to b, which scans pass straight from Pebble's iterator.
-func decodeAuditEntryColumns(b []byte, v *AuditEntry, want []bool) error {
-	*v = AuditEntry{}
-	d := rowenc.NewDecoder(b)
-	for d.Next() {
-		switch d.Tag() {
-		case 1:
-			if len(want) > 0 && want[0] {
-				v.RowID = d.Int64()
-			}
-		case 2:
-			if len(want) > 1 && want[1] {
-				v.OccurredAt = d.Timestamp()
-			}
-		case 3:
-			if len(want) > 2 && want[2] {
-				v.ActorUserID = d.String()
-			}
-		case 4:
-			if len(want) > 3 && want[3] {
-				v.ActorRole = AuditEntryActorRole(d.Enum())
-			}
-		case 5:
-			if len(want) > 4 && want[4] {
-				v.Action = d.String()
-			}
-		case 6:
-			if len(want) > 5 && want[5] {
-				v.Target = d.String()
-			}
-		case 7:
-			if len(want) > 6 && want[6] {
-				v.Details = json.RawMessage(d.Bytes())
-			}
-		case 8:
-			if len(want) > 7 && want[7] {
-				x := d.String()
-				v.IPAddress = &x
-			}
-		case 9:
-			if len(want) > 8 && want[8] {
-				x := uuid.UUID(d.UUID())
-				v.RequestID = &x
-			}
-		}
-	}
-	if err := d.Err(); err != nil {
-		return fmt.Errorf("decode system.audit_log row: %w", err)
-	}
-	return nil
-}
-
-// auditEntryLayout is what the bytes of system.audit_log mean on disk. The store records it on first
-// use and refuses to open a database written with a different one.
-func auditEntryLayout() layout.Table {
-	return layout.Table{
-		ID:        7,
-		Namespace: "system",
-		Name:      "audit_log",
-		Kind:      layout.System,
-		Key: []layout.KeyColumn{
-			{Name: "row_id", Type: "int64"},
-		},
-		Columns: []layout.Column{
-			{Tag: 1, Name: "row_id", Type: "int64"},
-			{Tag: 2, Name: "occurred_at", Type: "timestamp"},
-			{Tag: 3, Name: "actor_user_id", Type: "string"},
-			{Tag: 4, Name: "actor_role", Type: "enum", Values: []string{"user", "service", "dba", "system"}},
-			{Tag: 5, Name: "action", Type: "string"},
-			{Tag: 6, Name: "target", Type: "string"},
-			{Tag: 7, Name: "details", Type: "json", Nullable: true},
-			{Tag: 8, Name: "ip_address", Type: "string", Nullable: true},
-			{Tag: 9, Name: "request_id", Type: "uuid", Nullable: true},
-		},
-		Indexes: []layout.Index{
-			{ID: 1, Name: "by_actor", Columns: []string{"actor_user_id", "occurred_at"}},
-			{ID: 2, Name: "by_target", Columns: []string{"target", "occurred_at"}},
-		},
-	}
 }
 
 // appendAuditEntryByActorValues appends the encoded values of index by_actor (actor_user_id, occurred_at) of v to dst.
@@ -282,11 +179,34 @@ func appendAuditEntryByTargetValues(dst []byte, v *AuditEntry) ([]byte, bool) {
 	return dst, true
 }
 
-// AuditEntrySpec describes system.audit_log to the runtime store: its layout, key and row codecs, and
-// indexes. NewAuditEntryStore uses it; it is exported for code that builds a store.Table directly.
+// AuditEntrySpec describes system.audit_log to the runtime: its layout (what the bytes mean on disk), codecs
+// and indexes.
 func AuditEntrySpec() store.Spec[RowID, AuditEntry] {
 	return store.Spec[RowID, AuditEntry]{
-		Layout: auditEntryLayout(),
+		Layout: layout.Table{
+			ID:        7,
+			Namespace: "system",
+			Name:      "audit_log",
+			Kind:      layout.System,
+			Key: []layout.KeyColumn{
+				{Name: "row_id", Type: "int64"},
+			},
+			Columns: []layout.Column{
+				{Tag: 1, Name: "row_id", Type: "int64"},
+				{Tag: 2, Name: "occurred_at", Type: "timestamp"},
+				{Tag: 3, Name: "actor_user_id", Type: "string"},
+				{Tag: 4, Name: "actor_role", Type: "enum", Values: []string{"user", "service", "dba", "system"}},
+				{Tag: 5, Name: "action", Type: "string"},
+				{Tag: 6, Name: "target", Type: "string"},
+				{Tag: 7, Name: "details", Type: "json", Nullable: true},
+				{Tag: 8, Name: "ip_address", Type: "string", Nullable: true},
+				{Tag: 9, Name: "request_id", Type: "uuid", Nullable: true},
+			},
+			Indexes: []layout.Index{
+				{ID: 1, Name: "by_actor", Columns: []string{"actor_user_id", "occurred_at"}},
+				{ID: 2, Name: "by_target", Columns: []string{"target", "occurred_at"}},
+			},
+		},
 		AppendKey: func(dst []byte, k RowID) []byte {
 			return k.AppendKey(dst)
 		},
@@ -295,10 +215,13 @@ func AuditEntrySpec() store.Spec[RowID, AuditEntry] {
 			return RowID(v.RowID)
 		},
 		AppendRow: appendAuditEntryRow,
-		DecodeRow: decodeAuditEntryRow,
+		DecodeRow: func(b []byte, v *AuditEntry) error {
+			return decodeAuditEntryRow(b, v, nil)
+		},
 		Indexes: []store.IndexSpec[AuditEntry]{
 			{ID: 1, Name: "by_actor", AppendValues: appendAuditEntryByActorValues},
 			{ID: 2, Name: "by_target", AppendValues: appendAuditEntryByTargetValues},
 		},
+		Access: access.DBA,
 	}
 }

@@ -10,199 +10,99 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
-	"github.com/tablegen/tablegen/runtime/layout"
-	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
-// AuditEntryStore is the typed store of system.audit_log: rows of type AuditEntry keyed by RowID, with their
-// secondary indexes kept in the same atomic write as the row.
-// It is safe for concurrent use. Methods take no context: embedded Pebble calls do not
-// block on anything a caller could cancel.
+// AuditEntryStore is the typed store of system.audit_log (rows AuditEntry, keys RowID); the methods of
+// store.Table come typed through the embedding.
 type AuditEntryStore struct {
-	t *store.Table[RowID, AuditEntry]
+	*store.Table[RowID, AuditEntry]
 }
 
-// NewAuditEntryStore opens system.audit_log in db. It records the table's layout on first use.
-// On later opens it applies safe layout changes before it returns (new and retired columns,
-// widened types, appended enum values, renames, dropped indexes, and new indexes, which it
-// backfills from the rows), and it fails with a *store.LayoutMismatchError, having changed
-// nothing, when db holds data this build would misread (a changed key, an incompatible column
-// type, ...); see store.NewTable. A damaged or missing layout record fails with a
-// *store.MetadataError.
+// NewAuditEntryStore opens system.audit_log in db, recording its layout on first use and applying safe
+// layout changes on later opens (see store.NewTable for the errors).
 func NewAuditEntryStore(db *store.DB) (*AuditEntryStore, error) {
 	t, err := store.NewTable(db, AuditEntrySpec())
 	if err != nil {
 		return nil, err
 	}
-	return &AuditEntryStore{
-		t: t,
-	}, nil
+	return &AuditEntryStore{t}, nil
 }
 
-// Get returns the row with key k, or an error wrapping store.ErrNotFound.
-func (s *AuditEntryStore) Get(k RowID) (AuditEntry, error) {
-	return s.t.Get(k)
+// In returns the store bound to transaction tx (see store.Table.In).
+func (s *AuditEntryStore) In(tx *store.Tx) *AuditEntryStore {
+	return &AuditEntryStore{s.Table.In(tx)}
 }
 
-// Has reports whether a row with key k exists, without decoding it.
-func (s *AuditEntryStore) Has(k RowID) (bool, error) {
-	return s.t.Has(k)
-}
-
-// Put inserts or replaces the row with v's key, together with its index entries, atomically.
-func (s *AuditEntryStore) Put(v *AuditEntry) error {
-	return s.t.Put(v)
-}
-
-// Delete removes the row with key k and its index entries, atomically. Deleting a
-// missing row is not an error.
-func (s *AuditEntryStore) Delete(k RowID) error {
-	return s.t.Delete(k)
-}
-
-// Scan yields the rows whose keys lie in r, in key order or, with o.Reverse, in reverse,
-// from one consistent snapshot. Page with o.Limit and o.After = lastKey.AppendKey(nil).
-// Errors are yielded, never dropped.
-func (s *AuditEntryStore) Scan(r store.Range, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
-	return s.t.Scan(r, o)
-}
-
-// Count returns the number of rows whose keys lie in r, without decoding them.
-func (s *AuditEntryStore) Count(r store.Range) (int, error) {
-	return s.t.Count(r)
-}
-
-// All is the range of every row, for Scan and Count.
-func (s *AuditEntryStore) All() store.Range {
-	return store.Range{}
-}
-
-// KeyRange is the range of keys in [lo, hi), for Scan and Count.
-func (s *AuditEntryStore) KeyRange(lo, hi RowID) store.Range {
-	return s.t.KeyRange(lo, hi)
-}
-
-// PutIn adds a Put of v, with its index entries, to batch b; nothing is written until
-// b.Commit, which applies every write of the batch atomically or none of them.
-func (s *AuditEntryStore) PutIn(b *store.Batch, v *AuditEntry) {
-	s.t.PutIn(b, v)
-}
-
-// DeleteIn adds a Delete of the row with key k to batch b.
-func (s *AuditEntryStore) DeleteIn(b *store.Batch, k RowID) {
-	s.t.DeleteIn(b, k)
+// As returns the store acting for actor, enforcing the table's access rules (see store.Table.As).
+func (s *AuditEntryStore) As(actor access.Actor) *AuditEntryStore {
+	return &AuditEntryStore{s.Table.As(actor)}
 }
 
 // ScanByActor yields the rows with actor_user_id = actorUserID, through index by_actor (actor_user_id, occurred_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByActor(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByActor(&last).
 func (s *AuditEntryStore) ScanByActor(actorUserID string, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
 	values := keyenc.AppendString(nil, actorUserID)
-	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
 // ScanByActorRange yields the rows with actor_user_id in [lo, hi), through index by_actor (actor_user_id, occurred_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByActor(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByActor(&last).
 func (s *AuditEntryStore) ScanByActorRange(lo, hi string, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
-	r := store.Range{
-		End:   keyenc.AppendString(nil, hi),
-		Start: keyenc.AppendString(nil, lo),
-	}
-	return s.t.IndexScan(1, r, o)
+	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendString(nil, lo), End: keyenc.AppendString(nil, hi)}, o)
 }
 
 // ScanByActorOccurredAt yields the rows with actor_user_id = actorUserID and occurred_at = occurredAt, through index by_actor (actor_user_id, occurred_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByActor(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByActor(&last).
 func (s *AuditEntryStore) ScanByActorOccurredAt(actorUserID string, occurredAt time.Time, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
 	values := keyenc.AppendString(nil, actorUserID)
 	values = keyenc.AppendTimestamp(values, occurredAt)
-	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
 // ScanByActorOccurredAtRange yields the rows with actor_user_id = actorUserID and occurred_at in [lo, hi), through index by_actor (actor_user_id, occurred_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByActor(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByActor(&last).
 func (s *AuditEntryStore) ScanByActorOccurredAtRange(actorUserID string, lo, hi time.Time, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
 	prefix := keyenc.AppendString(nil, actorUserID)
-	r := store.Range{
-		Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo),
-		End:   keyenc.AppendTimestamp(slices.Clip(prefix), hi),
-	}
-	return s.t.IndexScan(1, r, o)
+	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo), End: keyenc.AppendTimestamp(slices.Clip(prefix), hi)}, o)
 }
 
 // CursorByActor returns the o.After cursor that continues a scan of index by_actor just past
 // row v (the last row of a page). It fails when v has no entry in the index.
 func (s *AuditEntryStore) CursorByActor(v *AuditEntry) ([]byte, error) {
-	return s.t.IndexCursor(1, v)
+	return s.Table.IndexCursor(1, v)
 }
 
 // ScanByTarget yields the rows with target = target, through index by_target (target, occurred_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByTarget(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTarget(&last).
 func (s *AuditEntryStore) ScanByTarget(target string, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
 	values := keyenc.AppendString(nil, target)
-	return s.t.IndexScan(2, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(2, s.Table.PrefixRange(values), o)
 }
 
 // ScanByTargetRange yields the rows with target in [lo, hi), through index by_target (target, occurred_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByTarget(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTarget(&last).
 func (s *AuditEntryStore) ScanByTargetRange(lo, hi string, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
-	r := store.Range{
-		End:   keyenc.AppendString(nil, hi),
-		Start: keyenc.AppendString(nil, lo),
-	}
-	return s.t.IndexScan(2, r, o)
+	return s.Table.IndexScan(2, store.Range{Start: keyenc.AppendString(nil, lo), End: keyenc.AppendString(nil, hi)}, o)
 }
 
 // ScanByTargetOccurredAt yields the rows with target = target and occurred_at = occurredAt, through index by_target (target, occurred_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByTarget(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTarget(&last).
 func (s *AuditEntryStore) ScanByTargetOccurredAt(target string, occurredAt time.Time, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
 	values := keyenc.AppendString(nil, target)
 	values = keyenc.AppendTimestamp(values, occurredAt)
-	return s.t.IndexScan(2, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(2, s.Table.PrefixRange(values), o)
 }
 
 // ScanByTargetOccurredAtRange yields the rows with target = target and occurred_at in [lo, hi), through index by_target (target, occurred_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByTarget(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTarget(&last).
 func (s *AuditEntryStore) ScanByTargetOccurredAtRange(target string, lo, hi time.Time, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
 	prefix := keyenc.AppendString(nil, target)
-	r := store.Range{
-		Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo),
-		End:   keyenc.AppendTimestamp(slices.Clip(prefix), hi),
-	}
-	return s.t.IndexScan(2, r, o)
+	return s.Table.IndexScan(2, store.Range{Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo), End: keyenc.AppendTimestamp(slices.Clip(prefix), hi)}, o)
 }
 
 // CursorByTarget returns the o.After cursor that continues a scan of index by_target just past
 // row v (the last row of a page). It fails when v has no entry in the index.
 func (s *AuditEntryStore) CursorByTarget(v *AuditEntry) ([]byte, error) {
-	return s.t.IndexCursor(2, v)
-}
-
-// Verify checks the table against their index entries and reports every row that does not
-// decode and every missing or dangling entry (nil when consistent). The error is for
-// failures to read at all.
-func (s *AuditEntryStore) Verify() ([]store.Problem, error) {
-	return s.t.Verify()
-}
-
-// AuditEntryPolicy is who may read and write system.audit_log (kind system): access level dba (see runtime/access for the role each operation needs).
-// GuardAuditEntryProvider enforces it on scans.
-var AuditEntryPolicy = access.Policy{
-	Table:  "system.audit_log",
-	Kind:   layout.System,
-	Access: access.DBA,
-}
-
-// GuardAuditEntryProvider puts p, the unscoped provider of system.audit_log, behind AuditEntryPolicy: every scan
-// names its actor, a refusal is a *access.DeniedError, and a permitted scan reads the whole table.
-func GuardAuditEntryProvider(p *scan.Provider) (*scan.Guarded, error) {
-	return scan.NewGuarded(p, AuditEntryPolicy, scan.GuardOptions{})
+	return s.Table.IndexCursor(2, v)
 }

@@ -135,7 +135,7 @@ func TestAuditEntryCodecRoundTrip(t *testing.T) {
 		want := randomAuditEntry(r)
 		buf = appendAuditEntryRow(buf[:0], &want)
 		var got AuditEntry
-		if err := decodeAuditEntryRow(buf, &got); err != nil {
+		if err := decodeAuditEntryRow(buf, &got, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffAuditEntry(&got, &want); d != "" {
@@ -186,7 +186,7 @@ func TestAuditEntryProjectionDecode(t *testing.T) {
 			expect.RequestID = full.RequestID
 		}
 		var got AuditEntry
-		if err := decodeAuditEntryColumns(b, &got, want); err != nil {
+		if err := decodeAuditEntryRow(b, &got, want); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffAuditEntry(&got, &expect); d != "" {
@@ -200,7 +200,7 @@ func TestAuditEntryProjectionDecode(t *testing.T) {
 	var v AuditEntry
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeAuditEntryColumns(b, &v, none)
+		err = decodeAuditEntryRow(b, &v, none)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -219,11 +219,11 @@ func FuzzAuditEntryRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v AuditEntry
-		if decodeAuditEntryRow(b, &v) != nil {
+		if decodeAuditEntryRow(b, &v, nil) != nil {
 			return
 		}
 		var w AuditEntry
-		if err := decodeAuditEntryRow(appendAuditEntryRow(nil, &v), &w); err != nil {
+		if err := decodeAuditEntryRow(appendAuditEntryRow(nil, &v), &w, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffAuditEntry(&w, &v); d != "" {
@@ -275,13 +275,13 @@ func compareAuditEntryByTarget(a, b *AuditEntry) int {
 func checkAuditEntryStore(t *testing.T, s *AuditEntryStore, model map[string]AuditEntry, old []AuditEntry) {
 	t.Helper()
 	want := sortedAuditEntryRows(model)
-	if n, err := s.Count(s.All()); err != nil || n != len(want) {
+	if n, err := s.Count(store.Range{}); err != nil || n != len(want) {
 		t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
 	}
-	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffAuditEntry); d != "" {
+	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(store.Range{}, store.ScanOptions{})), want, diffAuditEntry); d != "" {
 		t.Fatalf("Scan: %s", d)
 	}
-	rev := tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
+	rev := tabletest.Collect(t, s.Scan(store.Range{}, store.ScanOptions{Reverse: true}))
 	slices.Reverse(rev)
 	if d := tabletest.DiffRows(rev, want, diffAuditEntry); d != "" {
 		t.Fatalf("reverse Scan: %s", d)
@@ -289,7 +289,7 @@ func checkAuditEntryStore(t *testing.T, s *AuditEntryStore, model map[string]Aud
 	var paged []AuditEntry
 	o := store.ScanOptions{Limit: 7}
 	for {
-		page := tabletest.Collect(t, s.Scan(s.All(), o))
+		page := tabletest.Collect(t, s.Scan(store.Range{}, o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break

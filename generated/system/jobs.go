@@ -6,7 +6,6 @@ package system
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
@@ -35,21 +34,13 @@ var jobJobTypeNames = [...]string{"flush", "compact", "cleanup", "backup", "rest
 // String returns the value as written in the schema, or JobJobType(n) for an ordinal this build
 // does not know (a row written by a newer build that appended values).
 func (e JobJobType) String() string {
-	if e >= 0 && int(e) < len(jobJobTypeNames) {
-		return jobJobTypeNames[e]
-	}
-	return "JobJobType(" + strconv.FormatInt(int64(e), 10) + ")"
+	return rowenc.EnumString(jobJobTypeNames[:], "JobJobType", int32(e))
 }
 
-// ParseJobJobType returns the JobJobType whose schema spelling is s. It is the inverse of String for
-// the declared values; anything else is an error listing the valid values.
+// ParseJobJobType returns the JobJobType whose schema spelling is s, or an error listing the valid values.
 func ParseJobJobType(s string) (JobJobType, error) {
-	for i, name := range jobJobTypeNames {
-		if name == s {
-			return JobJobType(i), nil
-		}
-	}
-	return 0, fmt.Errorf("parse JobJobType: unknown value %q; valid values are flush, compact, cleanup, backup, restore, retention, stream_eviction", s)
+	i, err := rowenc.ParseEnum(jobJobTypeNames[:], "JobJobType", s)
+	return JobJobType(i), err
 }
 
 // JobStatus is column status of system.jobs. It is stored as its ordinal (the position of the value in the
@@ -71,21 +62,13 @@ var jobStatusNames = [...]string{"new", "queued", "running", "completed", "faile
 // String returns the value as written in the schema, or JobStatus(n) for an ordinal this build
 // does not know (a row written by a newer build that appended values).
 func (e JobStatus) String() string {
-	if e >= 0 && int(e) < len(jobStatusNames) {
-		return jobStatusNames[e]
-	}
-	return "JobStatus(" + strconv.FormatInt(int64(e), 10) + ")"
+	return rowenc.EnumString(jobStatusNames[:], "JobStatus", int32(e))
 }
 
-// ParseJobStatus returns the JobStatus whose schema spelling is s. It is the inverse of String for
-// the declared values; anything else is an error listing the valid values.
+// ParseJobStatus returns the JobStatus whose schema spelling is s, or an error listing the valid values.
 func ParseJobStatus(s string) (JobStatus, error) {
-	for i, name := range jobStatusNames {
-		if name == s {
-			return JobStatus(i), nil
-		}
-	}
-	return 0, fmt.Errorf("parse JobStatus: unknown value %q; valid values are new, queued, running, completed, failed, cancelled", s)
+	i, err := rowenc.ParseEnum(jobStatusNames[:], "JobStatus", s)
+	return JobStatus(i), err
 }
 
 // Job is a row of system.jobs (system table, id 5).
@@ -93,46 +76,32 @@ func ParseJobStatus(s string) (JobStatus, error) {
 type Job struct {
 	// JobID is column job_id (tag 1). Unique id of the job, time-ordered.
 	JobID string
-
 	// JobType is column job_type (tag 2). What the job does.
 	JobType JobJobType
-
 	// Status is column status (tag 3). Where the job is in its life cycle; completed, failed and cancelled are final.
 	Status JobStatus
-
 	// NamespaceID is column namespace_id (tag 4). Namespace the job works on, if any. Nil means null.
 	NamespaceID *string
-
 	// TableName is column table_name (tag 5). Table the job works on, if any. Nil means null.
 	TableName *string
-
 	// Parameters is column parameters (tag 6). Job-type-specific input. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
 	Parameters json.RawMessage
-
 	// Result is column result (tag 7). Job-type-specific output of a completed job. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
 	Result json.RawMessage
-
 	// ErrorMessage is column error_message (tag 8). Why the last attempt failed. Nil means null.
 	ErrorMessage *string
-
 	// IdempotencyKey is column idempotency_key (tag 9). Caller-chosen key that makes submitting the same job twice a no-op. Nil means null.
 	IdempotencyKey *string
-
 	// RetryCount is column retry_count (tag 10). Attempts made after the first one.
 	RetryCount int32
-
 	// MaxRetries is column max_retries (tag 11). Attempts allowed after the first one before the job fails.
 	MaxRetries int32
-
 	// NodeID is column node_id (tag 12). Node running the job; null until it is picked up. Nil means null.
 	NodeID *string
-
 	// CreatedAt is column created_at (tag 13). When the job was submitted. Stored with microsecond precision; read back in UTC.
 	CreatedAt time.Time
-
 	// StartedAt is column started_at (tag 14). When the current attempt started. Stored with microsecond precision; read back in UTC. Nil means null.
 	StartedAt *time.Time
-
 	// FinishedAt is column finished_at (tag 15). When the job reached a final status. Stored with microsecond precision; read back in UTC. Nil means null.
 	FinishedAt *time.Time
 }
@@ -217,51 +186,48 @@ func appendJobRow(dst []byte, v *Job) []byte {
 	return dst
 }
 
-// decodeJobRow decodes a row encoded by appendJobRow into v, replacing its contents.
-// Unknown tags (columns added by a newer build) are skipped. b is owned by the row: v's
-// strings and byte slices are views into b, not copies, so the caller must hand over a buffer
-// that nothing modifies or reuses while v is in use. The store does (see store.Spec.DecodeRow):
-// it copies each stored value once, and a row costs one allocation, not one per column.
-func decodeJobRow(b []byte, v *Job) error {
+// decodeJobRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
+// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
+func decodeJobRow(b []byte, v *Job, want []bool) error {
 	*v = Job{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch d.Tag() {
-		case 1:
+		switch tag := d.Tag(); {
+		case tag == 1 && rowenc.Wanted(want, 0):
 			v.JobID = d.String()
-		case 2:
+		case tag == 2 && rowenc.Wanted(want, 1):
 			v.JobType = JobJobType(d.Enum())
-		case 3:
+		case tag == 3 && rowenc.Wanted(want, 2):
 			v.Status = JobStatus(d.Enum())
-		case 4:
+		case tag == 4 && rowenc.Wanted(want, 3):
 			x := d.String()
 			v.NamespaceID = &x
-		case 5:
+		case tag == 5 && rowenc.Wanted(want, 4):
 			x := d.String()
 			v.TableName = &x
-		case 6:
+		case tag == 6 && rowenc.Wanted(want, 5):
 			v.Parameters = json.RawMessage(d.Bytes())
-		case 7:
+		case tag == 7 && rowenc.Wanted(want, 6):
 			v.Result = json.RawMessage(d.Bytes())
-		case 8:
+		case tag == 8 && rowenc.Wanted(want, 7):
 			x := d.String()
 			v.ErrorMessage = &x
-		case 9:
+		case tag == 9 && rowenc.Wanted(want, 8):
 			x := d.String()
 			v.IdempotencyKey = &x
-		case 10:
+		case tag == 10 && rowenc.Wanted(want, 9):
 			v.RetryCount = d.Int32()
-		case 11:
+		case tag == 11 && rowenc.Wanted(want, 10):
 			v.MaxRetries = d.Int32()
-		case 12:
+		case tag == 12 && rowenc.Wanted(want, 11):
 			x := d.String()
 			v.NodeID = &x
-		case 13:
+		case tag == 13 && rowenc.Wanted(want, 12):
 			v.CreatedAt = d.Timestamp()
-		case 14:
+		case tag == 14 && rowenc.Wanted(want, 13):
 			x := d.Timestamp()
 			v.StartedAt = &x
-		case 15:
+		case tag == 15 && rowenc.Wanted(want, 14):
 			x := d.Timestamp()
 			v.FinishedAt = &x
 		}
@@ -270,127 +236,6 @@ func decodeJobRow(b []byte, v *Job) error {
 		return fmt.Errorf("decode system.jobs row: %w", err)
 	}
 	return nil
-}
-
-// decodeJobColumns is decodeJobRow for a projection: it decodes only the columns i with
-// want[i] true, where i is the column's position in the schema (declaration order), and
-// leaves the others zero. Unwanted fields are skipped without allocating. Positions at or past
-// len(want) are not wanted. Unlike decodeJobRow it copies strings and byte slices and keeps
-// no reference to b, which scans pass straight from Pebble's iterator.
-func decodeJobColumns(b []byte, v *Job, want []bool) error {
-	*v = Job{}
-	d := rowenc.NewDecoder(b)
-	for d.Next() {
-		switch d.Tag() {
-		case 1:
-			if len(want) > 0 && want[0] {
-				v.JobID = d.String()
-			}
-		case 2:
-			if len(want) > 1 && want[1] {
-				v.JobType = JobJobType(d.Enum())
-			}
-		case 3:
-			if len(want) > 2 && want[2] {
-				v.Status = JobStatus(d.Enum())
-			}
-		case 4:
-			if len(want) > 3 && want[3] {
-				x := d.String()
-				v.NamespaceID = &x
-			}
-		case 5:
-			if len(want) > 4 && want[4] {
-				x := d.String()
-				v.TableName = &x
-			}
-		case 6:
-			if len(want) > 5 && want[5] {
-				v.Parameters = json.RawMessage(d.Bytes())
-			}
-		case 7:
-			if len(want) > 6 && want[6] {
-				v.Result = json.RawMessage(d.Bytes())
-			}
-		case 8:
-			if len(want) > 7 && want[7] {
-				x := d.String()
-				v.ErrorMessage = &x
-			}
-		case 9:
-			if len(want) > 8 && want[8] {
-				x := d.String()
-				v.IdempotencyKey = &x
-			}
-		case 10:
-			if len(want) > 9 && want[9] {
-				v.RetryCount = d.Int32()
-			}
-		case 11:
-			if len(want) > 10 && want[10] {
-				v.MaxRetries = d.Int32()
-			}
-		case 12:
-			if len(want) > 11 && want[11] {
-				x := d.String()
-				v.NodeID = &x
-			}
-		case 13:
-			if len(want) > 12 && want[12] {
-				v.CreatedAt = d.Timestamp()
-			}
-		case 14:
-			if len(want) > 13 && want[13] {
-				x := d.Timestamp()
-				v.StartedAt = &x
-			}
-		case 15:
-			if len(want) > 14 && want[14] {
-				x := d.Timestamp()
-				v.FinishedAt = &x
-			}
-		}
-	}
-	if err := d.Err(); err != nil {
-		return fmt.Errorf("decode system.jobs row: %w", err)
-	}
-	return nil
-}
-
-// jobLayout is what the bytes of system.jobs mean on disk. The store records it on first
-// use and refuses to open a database written with a different one.
-func jobLayout() layout.Table {
-	return layout.Table{
-		ID:        5,
-		Namespace: "system",
-		Name:      "jobs",
-		Kind:      layout.System,
-		Key: []layout.KeyColumn{
-			{Name: "job_id", Type: "string"},
-		},
-		Columns: []layout.Column{
-			{Tag: 1, Name: "job_id", Type: "string"},
-			{Tag: 2, Name: "job_type", Type: "enum", Values: []string{"flush", "compact", "cleanup", "backup", "restore", "retention", "stream_eviction"}},
-			{Tag: 3, Name: "status", Type: "enum", Values: []string{"new", "queued", "running", "completed", "failed", "cancelled"}},
-			{Tag: 4, Name: "namespace_id", Type: "string", Nullable: true},
-			{Tag: 5, Name: "table_name", Type: "string", Nullable: true},
-			{Tag: 6, Name: "parameters", Type: "json", Nullable: true},
-			{Tag: 7, Name: "result", Type: "json", Nullable: true},
-			{Tag: 8, Name: "error_message", Type: "string", Nullable: true},
-			{Tag: 9, Name: "idempotency_key", Type: "string", Nullable: true},
-			{Tag: 10, Name: "retry_count", Type: "int32"},
-			{Tag: 11, Name: "max_retries", Type: "int32"},
-			{Tag: 12, Name: "node_id", Type: "string", Nullable: true},
-			{Tag: 13, Name: "created_at", Type: "timestamp"},
-			{Tag: 14, Name: "started_at", Type: "timestamp", Nullable: true},
-			{Tag: 15, Name: "finished_at", Type: "timestamp", Nullable: true},
-		},
-		Indexes: []layout.Index{
-			{ID: 1, Name: "by_status", Columns: []string{"status", "created_at"}},
-			{ID: 2, Name: "by_idempotency_key", Columns: []string{"idempotency_key"}, Unique: true},
-			{ID: 3, Name: "by_table", Columns: []string{"namespace_id", "table_name", "created_at"}},
-		},
-	}
 }
 
 // appendJobByStatusValues appends the encoded values of index by_status (status, created_at) of v to dst.
@@ -425,11 +270,41 @@ func appendJobByTableValues(dst []byte, v *Job) ([]byte, bool) {
 	return dst, true
 }
 
-// JobSpec describes system.jobs to the runtime store: its layout, key and row codecs, and
-// indexes. NewJobStore uses it; it is exported for code that builds a store.Table directly.
+// JobSpec describes system.jobs to the runtime: its layout (what the bytes mean on disk), codecs
+// and indexes.
 func JobSpec() store.Spec[JobID, Job] {
 	return store.Spec[JobID, Job]{
-		Layout: jobLayout(),
+		Layout: layout.Table{
+			ID:        5,
+			Namespace: "system",
+			Name:      "jobs",
+			Kind:      layout.System,
+			Key: []layout.KeyColumn{
+				{Name: "job_id", Type: "string"},
+			},
+			Columns: []layout.Column{
+				{Tag: 1, Name: "job_id", Type: "string"},
+				{Tag: 2, Name: "job_type", Type: "enum", Values: []string{"flush", "compact", "cleanup", "backup", "restore", "retention", "stream_eviction"}},
+				{Tag: 3, Name: "status", Type: "enum", Values: []string{"new", "queued", "running", "completed", "failed", "cancelled"}},
+				{Tag: 4, Name: "namespace_id", Type: "string", Nullable: true},
+				{Tag: 5, Name: "table_name", Type: "string", Nullable: true},
+				{Tag: 6, Name: "parameters", Type: "json", Nullable: true},
+				{Tag: 7, Name: "result", Type: "json", Nullable: true},
+				{Tag: 8, Name: "error_message", Type: "string", Nullable: true},
+				{Tag: 9, Name: "idempotency_key", Type: "string", Nullable: true},
+				{Tag: 10, Name: "retry_count", Type: "int32"},
+				{Tag: 11, Name: "max_retries", Type: "int32"},
+				{Tag: 12, Name: "node_id", Type: "string", Nullable: true},
+				{Tag: 13, Name: "created_at", Type: "timestamp"},
+				{Tag: 14, Name: "started_at", Type: "timestamp", Nullable: true},
+				{Tag: 15, Name: "finished_at", Type: "timestamp", Nullable: true},
+			},
+			Indexes: []layout.Index{
+				{ID: 1, Name: "by_status", Columns: []string{"status", "created_at"}},
+				{ID: 2, Name: "by_idempotency_key", Columns: []string{"idempotency_key"}, Unique: true},
+				{ID: 3, Name: "by_table", Columns: []string{"namespace_id", "table_name", "created_at"}},
+			},
+		},
 		AppendKey: func(dst []byte, k JobID) []byte {
 			return k.AppendKey(dst)
 		},
@@ -438,7 +313,9 @@ func JobSpec() store.Spec[JobID, Job] {
 			return JobID(v.JobID)
 		},
 		AppendRow: appendJobRow,
-		DecodeRow: decodeJobRow,
+		DecodeRow: func(b []byte, v *Job) error {
+			return decodeJobRow(b, v, nil)
+		},
 		Indexes: []store.IndexSpec[Job]{
 			{ID: 1, Name: "by_status", AppendValues: appendJobByStatusValues},
 			{ID: 2, Name: "by_idempotency_key", Unique: true, AppendValues: appendJobByIdempotencyKeyValues},

@@ -10,136 +10,67 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
-	"github.com/tablegen/tablegen/runtime/layout"
-	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
-// JobStore is the typed store of system.jobs: rows of type Job keyed by JobID, with their
-// secondary indexes kept in the same atomic write as the row.
-// It is safe for concurrent use. Methods take no context: embedded Pebble calls do not
-// block on anything a caller could cancel.
+// JobStore is the typed store of system.jobs (rows Job, keys JobID); the methods of
+// store.Table come typed through the embedding.
 type JobStore struct {
-	t *store.Table[JobID, Job]
+	*store.Table[JobID, Job]
 }
 
-// NewJobStore opens system.jobs in db. It records the table's layout on first use.
-// On later opens it applies safe layout changes before it returns (new and retired columns,
-// widened types, appended enum values, renames, dropped indexes, and new indexes, which it
-// backfills from the rows), and it fails with a *store.LayoutMismatchError, having changed
-// nothing, when db holds data this build would misread (a changed key, an incompatible column
-// type, ...); see store.NewTable. A damaged or missing layout record fails with a
-// *store.MetadataError.
+// NewJobStore opens system.jobs in db, recording its layout on first use and applying safe
+// layout changes on later opens (see store.NewTable for the errors).
 func NewJobStore(db *store.DB) (*JobStore, error) {
 	t, err := store.NewTable(db, JobSpec())
 	if err != nil {
 		return nil, err
 	}
-	return &JobStore{
-		t: t,
-	}, nil
+	return &JobStore{t}, nil
 }
 
-// Get returns the row with key k, or an error wrapping store.ErrNotFound.
-func (s *JobStore) Get(k JobID) (Job, error) {
-	return s.t.Get(k)
+// In returns the store bound to transaction tx (see store.Table.In).
+func (s *JobStore) In(tx *store.Tx) *JobStore {
+	return &JobStore{s.Table.In(tx)}
 }
 
-// Has reports whether a row with key k exists, without decoding it.
-func (s *JobStore) Has(k JobID) (bool, error) {
-	return s.t.Has(k)
-}
-
-// Put inserts or replaces the row with v's key, together with its index entries, atomically.
-// It writes nothing and returns a *store.UniqueViolationError (use errors.As) when v would
-// share a unique index's values with another row.
-func (s *JobStore) Put(v *Job) error {
-	return s.t.Put(v)
-}
-
-// Delete removes the row with key k and its index entries, atomically. Deleting a
-// missing row is not an error.
-func (s *JobStore) Delete(k JobID) error {
-	return s.t.Delete(k)
-}
-
-// Scan yields the rows whose keys lie in r, in key order or, with o.Reverse, in reverse,
-// from one consistent snapshot. Page with o.Limit and o.After = lastKey.AppendKey(nil).
-// Errors are yielded, never dropped.
-func (s *JobStore) Scan(r store.Range, o store.ScanOptions) iter.Seq2[Job, error] {
-	return s.t.Scan(r, o)
-}
-
-// Count returns the number of rows whose keys lie in r, without decoding them.
-func (s *JobStore) Count(r store.Range) (int, error) {
-	return s.t.Count(r)
-}
-
-// All is the range of every row, for Scan and Count.
-func (s *JobStore) All() store.Range {
-	return store.Range{}
-}
-
-// KeyRange is the range of keys in [lo, hi), for Scan and Count.
-func (s *JobStore) KeyRange(lo, hi JobID) store.Range {
-	return s.t.KeyRange(lo, hi)
-}
-
-// PutIn adds a Put of v, with its index entries, to batch b; nothing is written until
-// b.Commit, which applies every write of the batch atomically or none of them.
-func (s *JobStore) PutIn(b *store.Batch, v *Job) {
-	s.t.PutIn(b, v)
-}
-
-// DeleteIn adds a Delete of the row with key k to batch b.
-func (s *JobStore) DeleteIn(b *store.Batch, k JobID) {
-	s.t.DeleteIn(b, k)
+// As returns the store acting for actor, enforcing the table's access rules (see store.Table.As).
+func (s *JobStore) As(actor access.Actor) *JobStore {
+	return &JobStore{s.Table.As(actor)}
 }
 
 // ScanByStatus yields the rows with status = status, through index by_status (status, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByStatus(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByStatus(&last).
 func (s *JobStore) ScanByStatus(status JobStatus, o store.ScanOptions) iter.Seq2[Job, error] {
 	values := keyenc.AppendEnum(nil, int32(status))
-	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
 // ScanByStatusRange yields the rows with status in [lo, hi), through index by_status (status, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByStatus(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByStatus(&last).
 func (s *JobStore) ScanByStatusRange(lo, hi JobStatus, o store.ScanOptions) iter.Seq2[Job, error] {
-	r := store.Range{
-		End:   keyenc.AppendEnum(nil, int32(hi)),
-		Start: keyenc.AppendEnum(nil, int32(lo)),
-	}
-	return s.t.IndexScan(1, r, o)
+	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendEnum(nil, int32(lo)), End: keyenc.AppendEnum(nil, int32(hi))}, o)
 }
 
 // ScanByStatusCreatedAt yields the rows with status = status and created_at = createdAt, through index by_status (status, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByStatus(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByStatus(&last).
 func (s *JobStore) ScanByStatusCreatedAt(status JobStatus, createdAt time.Time, o store.ScanOptions) iter.Seq2[Job, error] {
 	values := keyenc.AppendEnum(nil, int32(status))
 	values = keyenc.AppendTimestamp(values, createdAt)
-	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
 // ScanByStatusCreatedAtRange yields the rows with status = status and created_at in [lo, hi), through index by_status (status, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByStatus(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByStatus(&last).
 func (s *JobStore) ScanByStatusCreatedAtRange(status JobStatus, lo, hi time.Time, o store.ScanOptions) iter.Seq2[Job, error] {
 	prefix := keyenc.AppendEnum(nil, int32(status))
-	r := store.Range{
-		Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo),
-		End:   keyenc.AppendTimestamp(slices.Clip(prefix), hi),
-	}
-	return s.t.IndexScan(1, r, o)
+	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo), End: keyenc.AppendTimestamp(slices.Clip(prefix), hi)}, o)
 }
 
 // CursorByStatus returns the o.After cursor that continues a scan of index by_status just past
 // row v (the last row of a page). It fails when v has no entry in the index.
 func (s *JobStore) CursorByStatus(v *Job) ([]byte, error) {
-	return s.t.IndexCursor(1, v)
+	return s.Table.IndexCursor(1, v)
 }
 
 // GetByIdempotencyKey returns the row with idempotency_key = idempotencyKey, through unique index by_idempotency_key,
@@ -147,100 +78,62 @@ func (s *JobStore) CursorByStatus(v *Job) ([]byte, error) {
 // Rows whose idempotency_key is null are not indexed (sparse index), so they are never found here.
 func (s *JobStore) GetByIdempotencyKey(idempotencyKey string) (Job, error) {
 	values := keyenc.AppendString(nil, idempotencyKey)
-	return s.t.GetUnique(2, values)
+	return s.Table.GetUnique(2, values)
 }
 
 // ScanByTable yields the rows with namespace_id = namespaceID, through index by_table (namespace_id, table_name, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByTable(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
 // Rows whose namespace_id or table_name is null are not indexed (sparse index), so they are never found here.
 func (s *JobStore) ScanByTable(namespaceID string, o store.ScanOptions) iter.Seq2[Job, error] {
 	values := keyenc.AppendString(nil, namespaceID)
-	return s.t.IndexScan(3, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(3, s.Table.PrefixRange(values), o)
 }
 
 // ScanByTableRange yields the rows with namespace_id in [lo, hi), through index by_table (namespace_id, table_name, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByTable(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
 // Rows whose namespace_id or table_name is null are not indexed (sparse index), so they are never found here.
 func (s *JobStore) ScanByTableRange(lo, hi string, o store.ScanOptions) iter.Seq2[Job, error] {
-	r := store.Range{
-		End:   keyenc.AppendString(nil, hi),
-		Start: keyenc.AppendString(nil, lo),
-	}
-	return s.t.IndexScan(3, r, o)
+	return s.Table.IndexScan(3, store.Range{Start: keyenc.AppendString(nil, lo), End: keyenc.AppendString(nil, hi)}, o)
 }
 
 // ScanByTableTableName yields the rows with namespace_id = namespaceID and table_name = tableName, through index by_table (namespace_id, table_name, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByTable(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
 // Rows whose namespace_id or table_name is null are not indexed (sparse index), so they are never found here.
 func (s *JobStore) ScanByTableTableName(namespaceID string, tableName string, o store.ScanOptions) iter.Seq2[Job, error] {
 	values := keyenc.AppendString(nil, namespaceID)
 	values = keyenc.AppendString(values, tableName)
-	return s.t.IndexScan(3, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(3, s.Table.PrefixRange(values), o)
 }
 
 // ScanByTableTableNameRange yields the rows with namespace_id = namespaceID and table_name in [lo, hi), through index by_table (namespace_id, table_name, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByTable(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
 // Rows whose namespace_id or table_name is null are not indexed (sparse index), so they are never found here.
 func (s *JobStore) ScanByTableTableNameRange(namespaceID string, lo, hi string, o store.ScanOptions) iter.Seq2[Job, error] {
 	prefix := keyenc.AppendString(nil, namespaceID)
-	r := store.Range{
-		Start: keyenc.AppendString(slices.Clip(prefix), lo),
-		End:   keyenc.AppendString(slices.Clip(prefix), hi),
-	}
-	return s.t.IndexScan(3, r, o)
+	return s.Table.IndexScan(3, store.Range{Start: keyenc.AppendString(slices.Clip(prefix), lo), End: keyenc.AppendString(slices.Clip(prefix), hi)}, o)
 }
 
 // ScanByTableTableNameCreatedAt yields the rows with namespace_id = namespaceID, table_name = tableName and created_at = createdAt, through index by_table (namespace_id, table_name, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByTable(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
 // Rows whose namespace_id or table_name is null are not indexed (sparse index), so they are never found here.
 func (s *JobStore) ScanByTableTableNameCreatedAt(namespaceID string, tableName string, createdAt time.Time, o store.ScanOptions) iter.Seq2[Job, error] {
 	values := keyenc.AppendString(nil, namespaceID)
 	values = keyenc.AppendString(values, tableName)
 	values = keyenc.AppendTimestamp(values, createdAt)
-	return s.t.IndexScan(3, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(3, s.Table.PrefixRange(values), o)
 }
 
 // ScanByTableTableNameCreatedAtRange yields the rows with namespace_id = namespaceID and table_name = tableName and created_at in [lo, hi), through index by_table (namespace_id, table_name, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByTable(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
 // Rows whose namespace_id or table_name is null are not indexed (sparse index), so they are never found here.
 func (s *JobStore) ScanByTableTableNameCreatedAtRange(namespaceID string, tableName string, lo, hi time.Time, o store.ScanOptions) iter.Seq2[Job, error] {
 	prefix := keyenc.AppendString(nil, namespaceID)
 	prefix = keyenc.AppendString(prefix, tableName)
-	r := store.Range{
-		Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo),
-		End:   keyenc.AppendTimestamp(slices.Clip(prefix), hi),
-	}
-	return s.t.IndexScan(3, r, o)
+	return s.Table.IndexScan(3, store.Range{Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo), End: keyenc.AppendTimestamp(slices.Clip(prefix), hi)}, o)
 }
 
 // CursorByTable returns the o.After cursor that continues a scan of index by_table just past
 // row v (the last row of a page). It fails when v has no entry in the index.
 func (s *JobStore) CursorByTable(v *Job) ([]byte, error) {
-	return s.t.IndexCursor(3, v)
-}
-
-// Verify checks the table against their index entries and reports every row that does not
-// decode and every missing or dangling entry (nil when consistent). The error is for
-// failures to read at all.
-func (s *JobStore) Verify() ([]store.Problem, error) {
-	return s.t.Verify()
-}
-
-// JobPolicy is who may read and write system.jobs (kind system): access level the default (see runtime/access for the role each operation needs).
-// GuardJobProvider enforces it on scans.
-var JobPolicy = access.Policy{
-	Table: "system.jobs",
-	Kind:  layout.System,
-}
-
-// GuardJobProvider puts p, the unscoped provider of system.jobs, behind JobPolicy: every scan
-// names its actor, a refusal is a *access.DeniedError, and a permitted scan reads the whole table.
-func GuardJobProvider(p *scan.Provider) (*scan.Guarded, error) {
-	return scan.NewGuarded(p, JobPolicy, scan.GuardOptions{})
+	return s.Table.IndexCursor(3, v)
 }

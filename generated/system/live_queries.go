@@ -22,34 +22,24 @@ import (
 type LiveQuery struct {
 	// UserID is column user_id (tag 1). User who subscribed.
 	UserID string
-
 	// ConnectionID is column connection_id (tag 2). Connection the subscription belongs to.
 	ConnectionID string
-
 	// SubscriptionID is column subscription_id (tag 3). Client-chosen id of the subscription, unique within its connection.
 	SubscriptionID string
-
 	// NamespaceID is column namespace_id (tag 4). Namespace of the watched table.
 	NamespaceID string
-
 	// TableName is column table_name (tag 5). Watched table.
 	TableName string
-
 	// Query is column query (tag 6). The subscribed query text.
 	Query string
-
 	// Options is column options (tag 7). Subscription options such as the batch size of the initial snapshot. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
 	Options json.RawMessage
-
 	// NodeID is column node_id (tag 8). Node holding the connection.
 	NodeID string
-
 	// Changes is column changes (tag 9). Change notifications delivered so far.
 	Changes uint64
-
 	// CreatedAt is column created_at (tag 10). When the subscription was made. Stored with microsecond precision; read back in UTC.
 	CreatedAt time.Time
-
 	// LastNotifiedAt is column last_notified_at (tag 11). When the last notification was delivered. Stored with microsecond precision; read back in UTC. Nil means null.
 	LastNotifiedAt *time.Time
 }
@@ -136,37 +126,34 @@ func appendLiveQueryRow(dst []byte, v *LiveQuery) []byte {
 	return dst
 }
 
-// decodeLiveQueryRow decodes a row encoded by appendLiveQueryRow into v, replacing its contents.
-// Unknown tags (columns added by a newer build) are skipped. b is owned by the row: v's
-// strings and byte slices are views into b, not copies, so the caller must hand over a buffer
-// that nothing modifies or reuses while v is in use. The store does (see store.Spec.DecodeRow):
-// it copies each stored value once, and a row costs one allocation, not one per column.
-func decodeLiveQueryRow(b []byte, v *LiveQuery) error {
+// decodeLiveQueryRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
+// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
+func decodeLiveQueryRow(b []byte, v *LiveQuery, want []bool) error {
 	*v = LiveQuery{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch d.Tag() {
-		case 1:
+		switch tag := d.Tag(); {
+		case tag == 1 && rowenc.Wanted(want, 0):
 			v.UserID = d.String()
-		case 2:
+		case tag == 2 && rowenc.Wanted(want, 1):
 			v.ConnectionID = d.String()
-		case 3:
+		case tag == 3 && rowenc.Wanted(want, 2):
 			v.SubscriptionID = d.String()
-		case 4:
+		case tag == 4 && rowenc.Wanted(want, 3):
 			v.NamespaceID = d.String()
-		case 5:
+		case tag == 5 && rowenc.Wanted(want, 4):
 			v.TableName = d.String()
-		case 6:
+		case tag == 6 && rowenc.Wanted(want, 5):
 			v.Query = d.String()
-		case 7:
+		case tag == 7 && rowenc.Wanted(want, 6):
 			v.Options = json.RawMessage(d.Bytes())
-		case 8:
+		case tag == 8 && rowenc.Wanted(want, 7):
 			v.NodeID = d.String()
-		case 9:
+		case tag == 9 && rowenc.Wanted(want, 8):
 			v.Changes = d.Uint64()
-		case 10:
+		case tag == 10 && rowenc.Wanted(want, 9):
 			v.CreatedAt = d.Timestamp()
-		case 11:
+		case tag == 11 && rowenc.Wanted(want, 10):
 			x := d.Timestamp()
 			v.LastNotifiedAt = &x
 		}
@@ -175,102 +162,6 @@ func decodeLiveQueryRow(b []byte, v *LiveQuery) error {
 		return fmt.Errorf("decode system.live_queries row: %w", err)
 	}
 	return nil
-}
-
-// decodeLiveQueryColumns is decodeLiveQueryRow for a projection: it decodes only the columns i with
-// want[i] true, where i is the column's position in the schema (declaration order), and
-// leaves the others zero. Unwanted fields are skipped without allocating. Positions at or past
-// len(want) are not wanted. Unlike decodeLiveQueryRow it copies strings and byte slices and keeps
-// no reference to b, which scans pass straight from Pebble's iterator.
-func decodeLiveQueryColumns(b []byte, v *LiveQuery, want []bool) error {
-	*v = LiveQuery{}
-	d := rowenc.NewDecoder(b)
-	for d.Next() {
-		switch d.Tag() {
-		case 1:
-			if len(want) > 0 && want[0] {
-				v.UserID = d.String()
-			}
-		case 2:
-			if len(want) > 1 && want[1] {
-				v.ConnectionID = d.String()
-			}
-		case 3:
-			if len(want) > 2 && want[2] {
-				v.SubscriptionID = d.String()
-			}
-		case 4:
-			if len(want) > 3 && want[3] {
-				v.NamespaceID = d.String()
-			}
-		case 5:
-			if len(want) > 4 && want[4] {
-				v.TableName = d.String()
-			}
-		case 6:
-			if len(want) > 5 && want[5] {
-				v.Query = d.String()
-			}
-		case 7:
-			if len(want) > 6 && want[6] {
-				v.Options = json.RawMessage(d.Bytes())
-			}
-		case 8:
-			if len(want) > 7 && want[7] {
-				v.NodeID = d.String()
-			}
-		case 9:
-			if len(want) > 8 && want[8] {
-				v.Changes = d.Uint64()
-			}
-		case 10:
-			if len(want) > 9 && want[9] {
-				v.CreatedAt = d.Timestamp()
-			}
-		case 11:
-			if len(want) > 10 && want[10] {
-				x := d.Timestamp()
-				v.LastNotifiedAt = &x
-			}
-		}
-	}
-	if err := d.Err(); err != nil {
-		return fmt.Errorf("decode system.live_queries row: %w", err)
-	}
-	return nil
-}
-
-// liveQueryLayout is what the bytes of system.live_queries mean on disk. The store records it on first
-// use and refuses to open a database written with a different one.
-func liveQueryLayout() layout.Table {
-	return layout.Table{
-		ID:        6,
-		Namespace: "system",
-		Name:      "live_queries",
-		Kind:      layout.System,
-		Key: []layout.KeyColumn{
-			{Name: "user_id", Type: "string"},
-			{Name: "connection_id", Type: "string"},
-			{Name: "subscription_id", Type: "string"},
-		},
-		Columns: []layout.Column{
-			{Tag: 1, Name: "user_id", Type: "string"},
-			{Tag: 2, Name: "connection_id", Type: "string"},
-			{Tag: 3, Name: "subscription_id", Type: "string"},
-			{Tag: 4, Name: "namespace_id", Type: "string"},
-			{Tag: 5, Name: "table_name", Type: "string"},
-			{Tag: 6, Name: "query", Type: "string"},
-			{Tag: 7, Name: "options", Type: "json", Nullable: true},
-			{Tag: 8, Name: "node_id", Type: "string"},
-			{Tag: 9, Name: "changes", Type: "uint64"},
-			{Tag: 10, Name: "created_at", Type: "timestamp"},
-			{Tag: 11, Name: "last_notified_at", Type: "timestamp", Nullable: true},
-		},
-		Indexes: []layout.Index{
-			{ID: 1, Name: "by_table", Columns: []string{"namespace_id", "table_name"}},
-			{ID: 2, Name: "by_node", Columns: []string{"node_id"}},
-		},
-	}
 }
 
 // appendLiveQueryByTableValues appends the encoded values of index by_table (namespace_id, table_name) of v to dst.
@@ -286,11 +177,38 @@ func appendLiveQueryByNodeValues(dst []byte, v *LiveQuery) ([]byte, bool) {
 	return dst, true
 }
 
-// LiveQuerySpec describes system.live_queries to the runtime store: its layout, key and row codecs, and
-// indexes. NewLiveQueryStore uses it; it is exported for code that builds a store.Table directly.
+// LiveQuerySpec describes system.live_queries to the runtime: its layout (what the bytes mean on disk), codecs
+// and indexes.
 func LiveQuerySpec() store.Spec[LiveQueryID, LiveQuery] {
 	return store.Spec[LiveQueryID, LiveQuery]{
-		Layout: liveQueryLayout(),
+		Layout: layout.Table{
+			ID:        6,
+			Namespace: "system",
+			Name:      "live_queries",
+			Kind:      layout.System,
+			Key: []layout.KeyColumn{
+				{Name: "user_id", Type: "string"},
+				{Name: "connection_id", Type: "string"},
+				{Name: "subscription_id", Type: "string"},
+			},
+			Columns: []layout.Column{
+				{Tag: 1, Name: "user_id", Type: "string"},
+				{Tag: 2, Name: "connection_id", Type: "string"},
+				{Tag: 3, Name: "subscription_id", Type: "string"},
+				{Tag: 4, Name: "namespace_id", Type: "string"},
+				{Tag: 5, Name: "table_name", Type: "string"},
+				{Tag: 6, Name: "query", Type: "string"},
+				{Tag: 7, Name: "options", Type: "json", Nullable: true},
+				{Tag: 8, Name: "node_id", Type: "string"},
+				{Tag: 9, Name: "changes", Type: "uint64"},
+				{Tag: 10, Name: "created_at", Type: "timestamp"},
+				{Tag: 11, Name: "last_notified_at", Type: "timestamp", Nullable: true},
+			},
+			Indexes: []layout.Index{
+				{ID: 1, Name: "by_table", Columns: []string{"namespace_id", "table_name"}},
+				{ID: 2, Name: "by_node", Columns: []string{"node_id"}},
+			},
+		},
 		AppendKey: func(dst []byte, k LiveQueryID) []byte {
 			return k.AppendKey(dst)
 		},
@@ -299,7 +217,9 @@ func LiveQuerySpec() store.Spec[LiveQueryID, LiveQuery] {
 			return LiveQueryID{UserID: v.UserID, ConnectionID: v.ConnectionID, SubscriptionID: v.SubscriptionID}
 		},
 		AppendRow: appendLiveQueryRow,
-		DecodeRow: decodeLiveQueryRow,
+		DecodeRow: func(b []byte, v *LiveQuery) error {
+			return decodeLiveQueryRow(b, v, nil)
+		},
 		Indexes: []store.IndexSpec[LiveQuery]{
 			{ID: 1, Name: "by_table", AppendValues: appendLiveQueryByTableValues},
 			{ID: 2, Name: "by_node", AppendValues: appendLiveQueryByNodeValues},

@@ -9,192 +9,99 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
-	"github.com/tablegen/tablegen/runtime/layout"
-	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
-// LiveQueryStore is the typed store of system.live_queries: rows of type LiveQuery keyed by LiveQueryID, with their
-// secondary indexes kept in the same atomic write as the row.
-// It is safe for concurrent use. Methods take no context: embedded Pebble calls do not
-// block on anything a caller could cancel.
+// LiveQueryStore is the typed store of system.live_queries (rows LiveQuery, keys LiveQueryID); the methods of
+// store.Table come typed through the embedding.
 type LiveQueryStore struct {
-	t *store.Table[LiveQueryID, LiveQuery]
+	*store.Table[LiveQueryID, LiveQuery]
 }
 
-// NewLiveQueryStore opens system.live_queries in db. It records the table's layout on first use.
-// On later opens it applies safe layout changes before it returns (new and retired columns,
-// widened types, appended enum values, renames, dropped indexes, and new indexes, which it
-// backfills from the rows), and it fails with a *store.LayoutMismatchError, having changed
-// nothing, when db holds data this build would misread (a changed key, an incompatible column
-// type, ...); see store.NewTable. A damaged or missing layout record fails with a
-// *store.MetadataError.
+// NewLiveQueryStore opens system.live_queries in db, recording its layout on first use and applying safe
+// layout changes on later opens (see store.NewTable for the errors).
 func NewLiveQueryStore(db *store.DB) (*LiveQueryStore, error) {
 	t, err := store.NewTable(db, LiveQuerySpec())
 	if err != nil {
 		return nil, err
 	}
-	return &LiveQueryStore{
-		t: t,
-	}, nil
+	return &LiveQueryStore{t}, nil
 }
 
-// Get returns the row with key k, or an error wrapping store.ErrNotFound.
-func (s *LiveQueryStore) Get(k LiveQueryID) (LiveQuery, error) {
-	return s.t.Get(k)
+// In returns the store bound to transaction tx (see store.Table.In).
+func (s *LiveQueryStore) In(tx *store.Tx) *LiveQueryStore {
+	return &LiveQueryStore{s.Table.In(tx)}
 }
 
-// Has reports whether a row with key k exists, without decoding it.
-func (s *LiveQueryStore) Has(k LiveQueryID) (bool, error) {
-	return s.t.Has(k)
-}
-
-// Put inserts or replaces the row with v's key, together with its index entries, atomically.
-func (s *LiveQueryStore) Put(v *LiveQuery) error {
-	return s.t.Put(v)
-}
-
-// Delete removes the row with key k and its index entries, atomically. Deleting a
-// missing row is not an error.
-func (s *LiveQueryStore) Delete(k LiveQueryID) error {
-	return s.t.Delete(k)
-}
-
-// Scan yields the rows whose keys lie in r, in key order or, with o.Reverse, in reverse,
-// from one consistent snapshot. Page with o.Limit and o.After = lastKey.AppendKey(nil).
-// Errors are yielded, never dropped.
-func (s *LiveQueryStore) Scan(r store.Range, o store.ScanOptions) iter.Seq2[LiveQuery, error] {
-	return s.t.Scan(r, o)
-}
-
-// Count returns the number of rows whose keys lie in r, without decoding them.
-func (s *LiveQueryStore) Count(r store.Range) (int, error) {
-	return s.t.Count(r)
-}
-
-// All is the range of every row, for Scan and Count.
-func (s *LiveQueryStore) All() store.Range {
-	return store.Range{}
-}
-
-// KeyRange is the range of keys in [lo, hi), for Scan and Count.
-func (s *LiveQueryStore) KeyRange(lo, hi LiveQueryID) store.Range {
-	return s.t.KeyRange(lo, hi)
+// As returns the store acting for actor, enforcing the table's access rules (see store.Table.As).
+func (s *LiveQueryStore) As(actor access.Actor) *LiveQueryStore {
+	return &LiveQueryStore{s.Table.As(actor)}
 }
 
 // PrefixUserID is the range of the rows whose leading key columns (user_id) equal
-// the arguments, in key order, for Scan and Count.
+// the arguments, for Scan and Count.
 func (s *LiveQueryStore) PrefixUserID(userID string) store.Range {
 	prefix := keyenc.AppendString(nil, userID)
-	return s.t.PrefixRange(prefix)
+	return s.Table.PrefixRange(prefix)
 }
 
 // PrefixUserIDConnectionID is the range of the rows whose leading key columns (user_id, connection_id) equal
-// the arguments, in key order, for Scan and Count.
+// the arguments, for Scan and Count.
 func (s *LiveQueryStore) PrefixUserIDConnectionID(userID string, connectionID string) store.Range {
 	prefix := keyenc.AppendString(nil, userID)
 	prefix = keyenc.AppendString(prefix, connectionID)
-	return s.t.PrefixRange(prefix)
-}
-
-// PutIn adds a Put of v, with its index entries, to batch b; nothing is written until
-// b.Commit, which applies every write of the batch atomically or none of them.
-func (s *LiveQueryStore) PutIn(b *store.Batch, v *LiveQuery) {
-	s.t.PutIn(b, v)
-}
-
-// DeleteIn adds a Delete of the row with key k to batch b.
-func (s *LiveQueryStore) DeleteIn(b *store.Batch, k LiveQueryID) {
-	s.t.DeleteIn(b, k)
+	return s.Table.PrefixRange(prefix)
 }
 
 // ScanByTable yields the rows with namespace_id = namespaceID, through index by_table (namespace_id, table_name).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByTable(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
 func (s *LiveQueryStore) ScanByTable(namespaceID string, o store.ScanOptions) iter.Seq2[LiveQuery, error] {
 	values := keyenc.AppendString(nil, namespaceID)
-	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
 // ScanByTableRange yields the rows with namespace_id in [lo, hi), through index by_table (namespace_id, table_name).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByTable(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
 func (s *LiveQueryStore) ScanByTableRange(lo, hi string, o store.ScanOptions) iter.Seq2[LiveQuery, error] {
-	r := store.Range{
-		End:   keyenc.AppendString(nil, hi),
-		Start: keyenc.AppendString(nil, lo),
-	}
-	return s.t.IndexScan(1, r, o)
+	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendString(nil, lo), End: keyenc.AppendString(nil, hi)}, o)
 }
 
 // ScanByTableTableName yields the rows with namespace_id = namespaceID and table_name = tableName, through index by_table (namespace_id, table_name).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByTable(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
 func (s *LiveQueryStore) ScanByTableTableName(namespaceID string, tableName string, o store.ScanOptions) iter.Seq2[LiveQuery, error] {
 	values := keyenc.AppendString(nil, namespaceID)
 	values = keyenc.AppendString(values, tableName)
-	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
 // ScanByTableTableNameRange yields the rows with namespace_id = namespaceID and table_name in [lo, hi), through index by_table (namespace_id, table_name).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByTable(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
 func (s *LiveQueryStore) ScanByTableTableNameRange(namespaceID string, lo, hi string, o store.ScanOptions) iter.Seq2[LiveQuery, error] {
 	prefix := keyenc.AppendString(nil, namespaceID)
-	r := store.Range{
-		Start: keyenc.AppendString(slices.Clip(prefix), lo),
-		End:   keyenc.AppendString(slices.Clip(prefix), hi),
-	}
-	return s.t.IndexScan(1, r, o)
+	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendString(slices.Clip(prefix), lo), End: keyenc.AppendString(slices.Clip(prefix), hi)}, o)
 }
 
 // CursorByTable returns the o.After cursor that continues a scan of index by_table just past
 // row v (the last row of a page). It fails when v has no entry in the index.
 func (s *LiveQueryStore) CursorByTable(v *LiveQuery) ([]byte, error) {
-	return s.t.IndexCursor(1, v)
+	return s.Table.IndexCursor(1, v)
 }
 
 // ScanByNode yields the rows with node_id = nodeID, through index by_node (node_id).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByNode(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByNode(&last).
 func (s *LiveQueryStore) ScanByNode(nodeID string, o store.ScanOptions) iter.Seq2[LiveQuery, error] {
 	values := keyenc.AppendString(nil, nodeID)
-	return s.t.IndexScan(2, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(2, s.Table.PrefixRange(values), o)
 }
 
 // ScanByNodeRange yields the rows with node_id in [lo, hi), through index by_node (node_id).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByNode(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByNode(&last).
 func (s *LiveQueryStore) ScanByNodeRange(lo, hi string, o store.ScanOptions) iter.Seq2[LiveQuery, error] {
-	r := store.Range{
-		End:   keyenc.AppendString(nil, hi),
-		Start: keyenc.AppendString(nil, lo),
-	}
-	return s.t.IndexScan(2, r, o)
+	return s.Table.IndexScan(2, store.Range{Start: keyenc.AppendString(nil, lo), End: keyenc.AppendString(nil, hi)}, o)
 }
 
 // CursorByNode returns the o.After cursor that continues a scan of index by_node just past
 // row v (the last row of a page). It fails when v has no entry in the index.
 func (s *LiveQueryStore) CursorByNode(v *LiveQuery) ([]byte, error) {
-	return s.t.IndexCursor(2, v)
-}
-
-// Verify checks the table against their index entries and reports every row that does not
-// decode and every missing or dangling entry (nil when consistent). The error is for
-// failures to read at all.
-func (s *LiveQueryStore) Verify() ([]store.Problem, error) {
-	return s.t.Verify()
-}
-
-// LiveQueryPolicy is who may read and write system.live_queries (kind system): access level the default (see runtime/access for the role each operation needs).
-// GuardLiveQueryProvider enforces it on scans.
-var LiveQueryPolicy = access.Policy{
-	Table: "system.live_queries",
-	Kind:  layout.System,
-}
-
-// GuardLiveQueryProvider puts p, the unscoped provider of system.live_queries, behind LiveQueryPolicy: every scan
-// names its actor, a refusal is a *access.DeniedError, and a permitted scan reads the whole table.
-func GuardLiveQueryProvider(p *scan.Provider) (*scan.Guarded, error) {
-	return scan.NewGuarded(p, LiveQueryPolicy, scan.GuardOptions{})
+	return s.Table.IndexCursor(2, v)
 }

@@ -150,7 +150,7 @@ func TestLiveQueryCodecRoundTrip(t *testing.T) {
 		want := randomLiveQuery(r)
 		buf = appendLiveQueryRow(buf[:0], &want)
 		var got LiveQuery
-		if err := decodeLiveQueryRow(buf, &got); err != nil {
+		if err := decodeLiveQueryRow(buf, &got, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffLiveQuery(&got, &want); d != "" {
@@ -207,7 +207,7 @@ func TestLiveQueryProjectionDecode(t *testing.T) {
 			expect.LastNotifiedAt = full.LastNotifiedAt
 		}
 		var got LiveQuery
-		if err := decodeLiveQueryColumns(b, &got, want); err != nil {
+		if err := decodeLiveQueryRow(b, &got, want); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffLiveQuery(&got, &expect); d != "" {
@@ -221,7 +221,7 @@ func TestLiveQueryProjectionDecode(t *testing.T) {
 	var v LiveQuery
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeLiveQueryColumns(b, &v, none)
+		err = decodeLiveQueryRow(b, &v, none)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -240,11 +240,11 @@ func FuzzLiveQueryRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v LiveQuery
-		if decodeLiveQueryRow(b, &v) != nil {
+		if decodeLiveQueryRow(b, &v, nil) != nil {
 			return
 		}
 		var w LiveQuery
-		if err := decodeLiveQueryRow(appendLiveQueryRow(nil, &v), &w); err != nil {
+		if err := decodeLiveQueryRow(appendLiveQueryRow(nil, &v), &w, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffLiveQuery(&w, &v); d != "" {
@@ -295,13 +295,13 @@ func compareLiveQueryByNode(a, b *LiveQuery) int {
 func checkLiveQueryStore(t *testing.T, s *LiveQueryStore, model map[string]LiveQuery, old []LiveQuery) {
 	t.Helper()
 	want := sortedLiveQueryRows(model)
-	if n, err := s.Count(s.All()); err != nil || n != len(want) {
+	if n, err := s.Count(store.Range{}); err != nil || n != len(want) {
 		t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
 	}
-	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffLiveQuery); d != "" {
+	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(store.Range{}, store.ScanOptions{})), want, diffLiveQuery); d != "" {
 		t.Fatalf("Scan: %s", d)
 	}
-	rev := tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
+	rev := tabletest.Collect(t, s.Scan(store.Range{}, store.ScanOptions{Reverse: true}))
 	slices.Reverse(rev)
 	if d := tabletest.DiffRows(rev, want, diffLiveQuery); d != "" {
 		t.Fatalf("reverse Scan: %s", d)
@@ -309,7 +309,7 @@ func checkLiveQueryStore(t *testing.T, s *LiveQueryStore, model map[string]LiveQ
 	var paged []LiveQuery
 	o := store.ScanOptions{Limit: 7}
 	for {
-		page := tabletest.Collect(t, s.Scan(s.All(), o))
+		page := tabletest.Collect(t, s.Scan(store.Range{}, o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break

@@ -19,19 +19,14 @@ import (
 type Namespace struct {
 	// NamespaceID is column namespace_id (tag 1). Lower snake_case name of the namespace, unique.
 	NamespaceID string
-
 	// DisplayName is column display_name (tag 2). Human-readable name shown in tools.
 	DisplayName string
-
 	// Options is column options (tag 3). Namespace-wide defaults, such as the storage for new tables. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
 	Options json.RawMessage
-
 	// TableCount is column table_count (tag 4). Number of tables in the namespace, kept in step with system.tables.
 	TableCount int32
-
 	// CreatedAt is column created_at (tag 5). When the namespace was created. Stored with microsecond precision; read back in UTC.
 	CreatedAt time.Time
-
 	// UpdatedAt is column updated_at (tag 6). When the row last changed. Stored with microsecond precision; read back in UTC.
 	UpdatedAt time.Time
 }
@@ -89,27 +84,24 @@ func appendNamespaceRow(dst []byte, v *Namespace) []byte {
 	return dst
 }
 
-// decodeNamespaceRow decodes a row encoded by appendNamespaceRow into v, replacing its contents.
-// Unknown tags (columns added by a newer build) are skipped. b is owned by the row: v's
-// strings and byte slices are views into b, not copies, so the caller must hand over a buffer
-// that nothing modifies or reuses while v is in use. The store does (see store.Spec.DecodeRow):
-// it copies each stored value once, and a row costs one allocation, not one per column.
-func decodeNamespaceRow(b []byte, v *Namespace) error {
+// decodeNamespaceRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
+// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
+func decodeNamespaceRow(b []byte, v *Namespace, want []bool) error {
 	*v = Namespace{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch d.Tag() {
-		case 1:
+		switch tag := d.Tag(); {
+		case tag == 1 && rowenc.Wanted(want, 0):
 			v.NamespaceID = d.String()
-		case 2:
+		case tag == 2 && rowenc.Wanted(want, 1):
 			v.DisplayName = d.String()
-		case 3:
+		case tag == 3 && rowenc.Wanted(want, 2):
 			v.Options = json.RawMessage(d.Bytes())
-		case 4:
+		case tag == 4 && rowenc.Wanted(want, 3):
 			v.TableCount = d.Int32()
-		case 5:
+		case tag == 5 && rowenc.Wanted(want, 4):
 			v.CreatedAt = d.Timestamp()
-		case 6:
+		case tag == 6 && rowenc.Wanted(want, 5):
 			v.UpdatedAt = d.Timestamp()
 		}
 	}
@@ -119,75 +111,27 @@ func decodeNamespaceRow(b []byte, v *Namespace) error {
 	return nil
 }
 
-// decodeNamespaceColumns is decodeNamespaceRow for a projection: it decodes only the columns i with
-// want[i] true, where i is the column's position in the schema (declaration order), and
-// leaves the others zero. Unwanted fields are skipped without allocating. Positions at or past
-// len(want) are not wanted. Unlike decodeNamespaceRow it copies strings and byte slices and keeps
-// no reference to b, which scans pass straight from Pebble's iterator.
-func decodeNamespaceColumns(b []byte, v *Namespace, want []bool) error {
-	*v = Namespace{}
-	d := rowenc.NewDecoder(b)
-	for d.Next() {
-		switch d.Tag() {
-		case 1:
-			if len(want) > 0 && want[0] {
-				v.NamespaceID = d.String()
-			}
-		case 2:
-			if len(want) > 1 && want[1] {
-				v.DisplayName = d.String()
-			}
-		case 3:
-			if len(want) > 2 && want[2] {
-				v.Options = json.RawMessage(d.Bytes())
-			}
-		case 4:
-			if len(want) > 3 && want[3] {
-				v.TableCount = d.Int32()
-			}
-		case 5:
-			if len(want) > 4 && want[4] {
-				v.CreatedAt = d.Timestamp()
-			}
-		case 6:
-			if len(want) > 5 && want[5] {
-				v.UpdatedAt = d.Timestamp()
-			}
-		}
-	}
-	if err := d.Err(); err != nil {
-		return fmt.Errorf("decode system.namespaces row: %w", err)
-	}
-	return nil
-}
-
-// namespaceLayout is what the bytes of system.namespaces mean on disk. The store records it on first
-// use and refuses to open a database written with a different one.
-func namespaceLayout() layout.Table {
-	return layout.Table{
-		ID:        2,
-		Namespace: "system",
-		Name:      "namespaces",
-		Kind:      layout.System,
-		Key: []layout.KeyColumn{
-			{Name: "namespace_id", Type: "string"},
-		},
-		Columns: []layout.Column{
-			{Tag: 1, Name: "namespace_id", Type: "string"},
-			{Tag: 2, Name: "display_name", Type: "string"},
-			{Tag: 3, Name: "options", Type: "json", Nullable: true},
-			{Tag: 4, Name: "table_count", Type: "int32"},
-			{Tag: 5, Name: "created_at", Type: "timestamp"},
-			{Tag: 6, Name: "updated_at", Type: "timestamp"},
-		},
-	}
-}
-
-// NamespaceSpec describes system.namespaces to the runtime store: its layout, key and row codecs, and
-// indexes. NewNamespaceStore uses it; it is exported for code that builds a store.Table directly.
+// NamespaceSpec describes system.namespaces to the runtime: its layout (what the bytes mean on disk), codecs
+// and indexes.
 func NamespaceSpec() store.Spec[NamespaceID, Namespace] {
 	return store.Spec[NamespaceID, Namespace]{
-		Layout: namespaceLayout(),
+		Layout: layout.Table{
+			ID:        2,
+			Namespace: "system",
+			Name:      "namespaces",
+			Kind:      layout.System,
+			Key: []layout.KeyColumn{
+				{Name: "namespace_id", Type: "string"},
+			},
+			Columns: []layout.Column{
+				{Tag: 1, Name: "namespace_id", Type: "string"},
+				{Tag: 2, Name: "display_name", Type: "string"},
+				{Tag: 3, Name: "options", Type: "json", Nullable: true},
+				{Tag: 4, Name: "table_count", Type: "int32"},
+				{Tag: 5, Name: "created_at", Type: "timestamp"},
+				{Tag: 6, Name: "updated_at", Type: "timestamp"},
+			},
+		},
 		AppendKey: func(dst []byte, k NamespaceID) []byte {
 			return k.AppendKey(dst)
 		},
@@ -196,6 +140,8 @@ func NamespaceSpec() store.Spec[NamespaceID, Namespace] {
 			return NamespaceID(v.NamespaceID)
 		},
 		AppendRow: appendNamespaceRow,
-		DecodeRow: decodeNamespaceRow,
+		DecodeRow: func(b []byte, v *Namespace) error {
+			return decodeNamespaceRow(b, v, nil)
+		},
 	}
 }

@@ -117,7 +117,7 @@ func TestNamespaceCodecRoundTrip(t *testing.T) {
 		want := randomNamespace(r)
 		buf = appendNamespaceRow(buf[:0], &want)
 		var got Namespace
-		if err := decodeNamespaceRow(buf, &got); err != nil {
+		if err := decodeNamespaceRow(buf, &got, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffNamespace(&got, &want); d != "" {
@@ -159,7 +159,7 @@ func TestNamespaceProjectionDecode(t *testing.T) {
 			expect.UpdatedAt = full.UpdatedAt
 		}
 		var got Namespace
-		if err := decodeNamespaceColumns(b, &got, want); err != nil {
+		if err := decodeNamespaceRow(b, &got, want); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffNamespace(&got, &expect); d != "" {
@@ -173,7 +173,7 @@ func TestNamespaceProjectionDecode(t *testing.T) {
 	var v Namespace
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeNamespaceColumns(b, &v, none)
+		err = decodeNamespaceRow(b, &v, none)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -192,11 +192,11 @@ func FuzzNamespaceRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v Namespace
-		if decodeNamespaceRow(b, &v) != nil {
+		if decodeNamespaceRow(b, &v, nil) != nil {
 			return
 		}
 		var w Namespace
-		if err := decodeNamespaceRow(appendNamespaceRow(nil, &v), &w); err != nil {
+		if err := decodeNamespaceRow(appendNamespaceRow(nil, &v), &w, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffNamespace(&w, &v); d != "" {
@@ -226,13 +226,13 @@ func sortedNamespaceRows(model map[string]Namespace) []Namespace {
 func checkNamespaceStore(t *testing.T, s *NamespaceStore, model map[string]Namespace, old []Namespace) {
 	t.Helper()
 	want := sortedNamespaceRows(model)
-	if n, err := s.Count(s.All()); err != nil || n != len(want) {
+	if n, err := s.Count(store.Range{}); err != nil || n != len(want) {
 		t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
 	}
-	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffNamespace); d != "" {
+	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(store.Range{}, store.ScanOptions{})), want, diffNamespace); d != "" {
 		t.Fatalf("Scan: %s", d)
 	}
-	rev := tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
+	rev := tabletest.Collect(t, s.Scan(store.Range{}, store.ScanOptions{Reverse: true}))
 	slices.Reverse(rev)
 	if d := tabletest.DiffRows(rev, want, diffNamespace); d != "" {
 		t.Fatalf("reverse Scan: %s", d)
@@ -240,7 +240,7 @@ func checkNamespaceStore(t *testing.T, s *NamespaceStore, model map[string]Names
 	var paged []Namespace
 	o := store.ScanOptions{Limit: 7}
 	for {
-		page := tabletest.Collect(t, s.Scan(s.All(), o))
+		page := tabletest.Collect(t, s.Scan(store.Range{}, o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break

@@ -6,7 +6,6 @@ package system
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
@@ -32,21 +31,13 @@ var storageStorageTypeNames = [...]string{"filesystem", "s3", "gcs", "azure"}
 // String returns the value as written in the schema, or StorageStorageType(n) for an ordinal this build
 // does not know (a row written by a newer build that appended values).
 func (e StorageStorageType) String() string {
-	if e >= 0 && int(e) < len(storageStorageTypeNames) {
-		return storageStorageTypeNames[e]
-	}
-	return "StorageStorageType(" + strconv.FormatInt(int64(e), 10) + ")"
+	return rowenc.EnumString(storageStorageTypeNames[:], "StorageStorageType", int32(e))
 }
 
-// ParseStorageStorageType returns the StorageStorageType whose schema spelling is s. It is the inverse of String for
-// the declared values; anything else is an error listing the valid values.
+// ParseStorageStorageType returns the StorageStorageType whose schema spelling is s, or an error listing the valid values.
 func ParseStorageStorageType(s string) (StorageStorageType, error) {
-	for i, name := range storageStorageTypeNames {
-		if name == s {
-			return StorageStorageType(i), nil
-		}
-	}
-	return 0, fmt.Errorf("parse StorageStorageType: unknown value %q; valid values are filesystem, s3, gcs, azure", s)
+	i, err := rowenc.ParseEnum(storageStorageTypeNames[:], "StorageStorageType", s)
+	return StorageStorageType(i), err
 }
 
 // Storage is a row of system.storages (system table, id 4).
@@ -54,31 +45,22 @@ func ParseStorageStorageType(s string) (StorageStorageType, error) {
 type Storage struct {
 	// StorageID is column storage_id (tag 1). Unique id of the storage; "local" is the built-in default.
 	StorageID string
-
 	// StorageName is column storage_name (tag 2). Human-readable name.
 	StorageName string
-
 	// Description is column description (tag 3). What the storage is for. Nil means null.
 	Description *string
-
 	// StorageType is column storage_type (tag 4). Backend of the storage.
 	StorageType StorageStorageType
-
 	// BaseDirectory is column base_directory (tag 5). Root path or bucket URL that the templates below are relative to.
 	BaseDirectory string
-
 	// Credentials is column credentials (tag 6). Backend credentials; readable by the system role only. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
 	Credentials json.RawMessage
-
 	// SharedTablesTemplate is column shared_tables_template (tag 7). Path template for shared tables, e.g. {namespace}/{table}.
 	SharedTablesTemplate string
-
 	// UserTablesTemplate is column user_tables_template (tag 8). Path template for user tables, e.g. {namespace}/{table}/{user_id}.
 	UserTablesTemplate string
-
 	// CreatedAt is column created_at (tag 9). When the storage was registered. Stored with microsecond precision; read back in UTC.
 	CreatedAt time.Time
-
 	// UpdatedAt is column updated_at (tag 10). When the row last changed. Stored with microsecond precision; read back in UTC.
 	UpdatedAt time.Time
 }
@@ -148,36 +130,33 @@ func appendStorageRow(dst []byte, v *Storage) []byte {
 	return dst
 }
 
-// decodeStorageRow decodes a row encoded by appendStorageRow into v, replacing its contents.
-// Unknown tags (columns added by a newer build) are skipped. b is owned by the row: v's
-// strings and byte slices are views into b, not copies, so the caller must hand over a buffer
-// that nothing modifies or reuses while v is in use. The store does (see store.Spec.DecodeRow):
-// it copies each stored value once, and a row costs one allocation, not one per column.
-func decodeStorageRow(b []byte, v *Storage) error {
+// decodeStorageRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
+// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
+func decodeStorageRow(b []byte, v *Storage, want []bool) error {
 	*v = Storage{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch d.Tag() {
-		case 1:
+		switch tag := d.Tag(); {
+		case tag == 1 && rowenc.Wanted(want, 0):
 			v.StorageID = d.String()
-		case 2:
+		case tag == 2 && rowenc.Wanted(want, 1):
 			v.StorageName = d.String()
-		case 3:
+		case tag == 3 && rowenc.Wanted(want, 2):
 			x := d.String()
 			v.Description = &x
-		case 4:
+		case tag == 4 && rowenc.Wanted(want, 3):
 			v.StorageType = StorageStorageType(d.Enum())
-		case 5:
+		case tag == 5 && rowenc.Wanted(want, 4):
 			v.BaseDirectory = d.String()
-		case 6:
+		case tag == 6 && rowenc.Wanted(want, 5):
 			v.Credentials = json.RawMessage(d.Bytes())
-		case 7:
+		case tag == 7 && rowenc.Wanted(want, 6):
 			v.SharedTablesTemplate = d.String()
-		case 8:
+		case tag == 8 && rowenc.Wanted(want, 7):
 			v.UserTablesTemplate = d.String()
-		case 9:
+		case tag == 9 && rowenc.Wanted(want, 8):
 			v.CreatedAt = d.Timestamp()
-		case 10:
+		case tag == 10 && rowenc.Wanted(want, 9):
 			v.UpdatedAt = d.Timestamp()
 		}
 	}
@@ -187,96 +166,31 @@ func decodeStorageRow(b []byte, v *Storage) error {
 	return nil
 }
 
-// decodeStorageColumns is decodeStorageRow for a projection: it decodes only the columns i with
-// want[i] true, where i is the column's position in the schema (declaration order), and
-// leaves the others zero. Unwanted fields are skipped without allocating. Positions at or past
-// len(want) are not wanted. Unlike decodeStorageRow it copies strings and byte slices and keeps
-// no reference to b, which scans pass straight from Pebble's iterator.
-func decodeStorageColumns(b []byte, v *Storage, want []bool) error {
-	*v = Storage{}
-	d := rowenc.NewDecoder(b)
-	for d.Next() {
-		switch d.Tag() {
-		case 1:
-			if len(want) > 0 && want[0] {
-				v.StorageID = d.String()
-			}
-		case 2:
-			if len(want) > 1 && want[1] {
-				v.StorageName = d.String()
-			}
-		case 3:
-			if len(want) > 2 && want[2] {
-				x := d.String()
-				v.Description = &x
-			}
-		case 4:
-			if len(want) > 3 && want[3] {
-				v.StorageType = StorageStorageType(d.Enum())
-			}
-		case 5:
-			if len(want) > 4 && want[4] {
-				v.BaseDirectory = d.String()
-			}
-		case 6:
-			if len(want) > 5 && want[5] {
-				v.Credentials = json.RawMessage(d.Bytes())
-			}
-		case 7:
-			if len(want) > 6 && want[6] {
-				v.SharedTablesTemplate = d.String()
-			}
-		case 8:
-			if len(want) > 7 && want[7] {
-				v.UserTablesTemplate = d.String()
-			}
-		case 9:
-			if len(want) > 8 && want[8] {
-				v.CreatedAt = d.Timestamp()
-			}
-		case 10:
-			if len(want) > 9 && want[9] {
-				v.UpdatedAt = d.Timestamp()
-			}
-		}
-	}
-	if err := d.Err(); err != nil {
-		return fmt.Errorf("decode system.storages row: %w", err)
-	}
-	return nil
-}
-
-// storageLayout is what the bytes of system.storages mean on disk. The store records it on first
-// use and refuses to open a database written with a different one.
-func storageLayout() layout.Table {
-	return layout.Table{
-		ID:        4,
-		Namespace: "system",
-		Name:      "storages",
-		Kind:      layout.System,
-		Key: []layout.KeyColumn{
-			{Name: "storage_id", Type: "string"},
-		},
-		Columns: []layout.Column{
-			{Tag: 1, Name: "storage_id", Type: "string"},
-			{Tag: 2, Name: "storage_name", Type: "string"},
-			{Tag: 3, Name: "description", Type: "string", Nullable: true},
-			{Tag: 4, Name: "storage_type", Type: "enum", Values: []string{"filesystem", "s3", "gcs", "azure"}},
-			{Tag: 5, Name: "base_directory", Type: "string"},
-			{Tag: 6, Name: "credentials", Type: "json", Nullable: true},
-			{Tag: 7, Name: "shared_tables_template", Type: "string"},
-			{Tag: 8, Name: "user_tables_template", Type: "string"},
-			{Tag: 9, Name: "created_at", Type: "timestamp"},
-			{Tag: 10, Name: "updated_at", Type: "timestamp"},
-		},
-	}
-}
-
-// StorageSpec describes system.storages to the runtime store: its layout, key and row codecs, and
-// indexes. NewStorageStore uses it; it is exported for code that builds a store.Table directly.
+// StorageSpec describes system.storages to the runtime: its layout (what the bytes mean on disk), codecs
+// and indexes.
 func StorageSpec() store.Spec[StorageID, Storage] {
 	return store.Spec[StorageID, Storage]{
-		Layout: storageLayout(),
+		Layout: layout.Table{
+			ID:        4,
+			Namespace: "system",
+			Name:      "storages",
+			Kind:      layout.System,
+			Key: []layout.KeyColumn{
+				{Name: "storage_id", Type: "string"},
+			},
+			Columns: []layout.Column{
+				{Tag: 1, Name: "storage_id", Type: "string"},
+				{Tag: 2, Name: "storage_name", Type: "string"},
+				{Tag: 3, Name: "description", Type: "string", Nullable: true},
+				{Tag: 4, Name: "storage_type", Type: "enum", Values: []string{"filesystem", "s3", "gcs", "azure"}},
+				{Tag: 5, Name: "base_directory", Type: "string"},
+				{Tag: 6, Name: "credentials", Type: "json", Nullable: true},
+				{Tag: 7, Name: "shared_tables_template", Type: "string"},
+				{Tag: 8, Name: "user_tables_template", Type: "string"},
+				{Tag: 9, Name: "created_at", Type: "timestamp"},
+				{Tag: 10, Name: "updated_at", Type: "timestamp"},
+			},
+		},
 		AppendKey: func(dst []byte, k StorageID) []byte {
 			return k.AppendKey(dst)
 		},
@@ -285,6 +199,8 @@ func StorageSpec() store.Spec[StorageID, Storage] {
 			return StorageID(v.StorageID)
 		},
 		AppendRow: appendStorageRow,
-		DecodeRow: decodeStorageRow,
+		DecodeRow: func(b []byte, v *Storage) error {
+			return decodeStorageRow(b, v, nil)
+		},
 	}
 }

@@ -4,109 +4,32 @@
 package system
 
 import (
-	"iter"
-
 	"github.com/tablegen/tablegen/runtime/access"
-	"github.com/tablegen/tablegen/runtime/layout"
-	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
-// StorageStore is the typed store of system.storages: rows of type Storage keyed by StorageID, with their
-// secondary indexes kept in the same atomic write as the row.
-// It is safe for concurrent use. Methods take no context: embedded Pebble calls do not
-// block on anything a caller could cancel.
+// StorageStore is the typed store of system.storages (rows Storage, keys StorageID); the methods of
+// store.Table come typed through the embedding.
 type StorageStore struct {
-	t *store.Table[StorageID, Storage]
+	*store.Table[StorageID, Storage]
 }
 
-// NewStorageStore opens system.storages in db. It records the table's layout on first use.
-// On later opens it applies safe layout changes before it returns (new and retired columns,
-// widened types, appended enum values, renames, dropped indexes, and new indexes, which it
-// backfills from the rows), and it fails with a *store.LayoutMismatchError, having changed
-// nothing, when db holds data this build would misread (a changed key, an incompatible column
-// type, ...); see store.NewTable. A damaged or missing layout record fails with a
-// *store.MetadataError.
+// NewStorageStore opens system.storages in db, recording its layout on first use and applying safe
+// layout changes on later opens (see store.NewTable for the errors).
 func NewStorageStore(db *store.DB) (*StorageStore, error) {
 	t, err := store.NewTable(db, StorageSpec())
 	if err != nil {
 		return nil, err
 	}
-	return &StorageStore{
-		t: t,
-	}, nil
+	return &StorageStore{t}, nil
 }
 
-// Get returns the row with key k, or an error wrapping store.ErrNotFound.
-func (s *StorageStore) Get(k StorageID) (Storage, error) {
-	return s.t.Get(k)
+// In returns the store bound to transaction tx (see store.Table.In).
+func (s *StorageStore) In(tx *store.Tx) *StorageStore {
+	return &StorageStore{s.Table.In(tx)}
 }
 
-// Has reports whether a row with key k exists, without decoding it.
-func (s *StorageStore) Has(k StorageID) (bool, error) {
-	return s.t.Has(k)
-}
-
-// Put inserts or replaces the row with v's key, together with its index entries, atomically.
-func (s *StorageStore) Put(v *Storage) error {
-	return s.t.Put(v)
-}
-
-// Delete removes the row with key k and its index entries, atomically. Deleting a
-// missing row is not an error.
-func (s *StorageStore) Delete(k StorageID) error {
-	return s.t.Delete(k)
-}
-
-// Scan yields the rows whose keys lie in r, in key order or, with o.Reverse, in reverse,
-// from one consistent snapshot. Page with o.Limit and o.After = lastKey.AppendKey(nil).
-// Errors are yielded, never dropped.
-func (s *StorageStore) Scan(r store.Range, o store.ScanOptions) iter.Seq2[Storage, error] {
-	return s.t.Scan(r, o)
-}
-
-// Count returns the number of rows whose keys lie in r, without decoding them.
-func (s *StorageStore) Count(r store.Range) (int, error) {
-	return s.t.Count(r)
-}
-
-// All is the range of every row, for Scan and Count.
-func (s *StorageStore) All() store.Range {
-	return store.Range{}
-}
-
-// KeyRange is the range of keys in [lo, hi), for Scan and Count.
-func (s *StorageStore) KeyRange(lo, hi StorageID) store.Range {
-	return s.t.KeyRange(lo, hi)
-}
-
-// PutIn adds a Put of v, with its index entries, to batch b; nothing is written until
-// b.Commit, which applies every write of the batch atomically or none of them.
-func (s *StorageStore) PutIn(b *store.Batch, v *Storage) {
-	s.t.PutIn(b, v)
-}
-
-// DeleteIn adds a Delete of the row with key k to batch b.
-func (s *StorageStore) DeleteIn(b *store.Batch, k StorageID) {
-	s.t.DeleteIn(b, k)
-}
-
-// Verify checks the table against their index entries and reports every row that does not
-// decode and every missing or dangling entry (nil when consistent). The error is for
-// failures to read at all.
-func (s *StorageStore) Verify() ([]store.Problem, error) {
-	return s.t.Verify()
-}
-
-// StoragePolicy is who may read and write system.storages (kind system): access level the default (see runtime/access for the role each operation needs).
-// GuardStorageProvider enforces it on scans.
-var StoragePolicy = access.Policy{
-	Table: "system.storages",
-	Kind:  layout.System,
-}
-
-// GuardStorageProvider puts p, the unscoped provider of system.storages, behind StoragePolicy: every scan
-// names its actor, a refusal is a *access.DeniedError, and a permitted scan reads the whole table.
-func GuardStorageProvider(p *scan.Provider) (*scan.Guarded, error) {
-	return scan.NewGuarded(p, StoragePolicy, scan.GuardOptions{})
+// As returns the store acting for actor, enforcing the table's access rules (see store.Table.As).
+func (s *StorageStore) As(actor access.Actor) *StorageStore {
+	return &StorageStore{s.Table.As(actor)}
 }

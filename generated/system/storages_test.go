@@ -136,7 +136,7 @@ func TestStorageCodecRoundTrip(t *testing.T) {
 		want := randomStorage(r)
 		buf = appendStorageRow(buf[:0], &want)
 		var got Storage
-		if err := decodeStorageRow(buf, &got); err != nil {
+		if err := decodeStorageRow(buf, &got, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffStorage(&got, &want); d != "" {
@@ -190,7 +190,7 @@ func TestStorageProjectionDecode(t *testing.T) {
 			expect.UpdatedAt = full.UpdatedAt
 		}
 		var got Storage
-		if err := decodeStorageColumns(b, &got, want); err != nil {
+		if err := decodeStorageRow(b, &got, want); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffStorage(&got, &expect); d != "" {
@@ -204,7 +204,7 @@ func TestStorageProjectionDecode(t *testing.T) {
 	var v Storage
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeStorageColumns(b, &v, none)
+		err = decodeStorageRow(b, &v, none)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -223,11 +223,11 @@ func FuzzStorageRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v Storage
-		if decodeStorageRow(b, &v) != nil {
+		if decodeStorageRow(b, &v, nil) != nil {
 			return
 		}
 		var w Storage
-		if err := decodeStorageRow(appendStorageRow(nil, &v), &w); err != nil {
+		if err := decodeStorageRow(appendStorageRow(nil, &v), &w, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffStorage(&w, &v); d != "" {
@@ -257,13 +257,13 @@ func sortedStorageRows(model map[string]Storage) []Storage {
 func checkStorageStore(t *testing.T, s *StorageStore, model map[string]Storage, old []Storage) {
 	t.Helper()
 	want := sortedStorageRows(model)
-	if n, err := s.Count(s.All()); err != nil || n != len(want) {
+	if n, err := s.Count(store.Range{}); err != nil || n != len(want) {
 		t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
 	}
-	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffStorage); d != "" {
+	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(store.Range{}, store.ScanOptions{})), want, diffStorage); d != "" {
 		t.Fatalf("Scan: %s", d)
 	}
-	rev := tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
+	rev := tabletest.Collect(t, s.Scan(store.Range{}, store.ScanOptions{Reverse: true}))
 	slices.Reverse(rev)
 	if d := tabletest.DiffRows(rev, want, diffStorage); d != "" {
 		t.Fatalf("reverse Scan: %s", d)
@@ -271,7 +271,7 @@ func checkStorageStore(t *testing.T, s *StorageStore, model map[string]Storage, 
 	var paged []Storage
 	o := store.ScanOptions{Limit: 7}
 	for {
-		page := tabletest.Collect(t, s.Scan(s.All(), o))
+		page := tabletest.Collect(t, s.Scan(store.Range{}, o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break

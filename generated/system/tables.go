@@ -32,21 +32,13 @@ var tableTableTypeNames = [...]string{"system", "shared", "user", "stream"}
 // String returns the value as written in the schema, or TableTableType(n) for an ordinal this build
 // does not know (a row written by a newer build that appended values).
 func (e TableTableType) String() string {
-	if e >= 0 && int(e) < len(tableTableTypeNames) {
-		return tableTableTypeNames[e]
-	}
-	return "TableTableType(" + strconv.FormatInt(int64(e), 10) + ")"
+	return rowenc.EnumString(tableTableTypeNames[:], "TableTableType", int32(e))
 }
 
-// ParseTableTableType returns the TableTableType whose schema spelling is s. It is the inverse of String for
-// the declared values; anything else is an error listing the valid values.
+// ParseTableTableType returns the TableTableType whose schema spelling is s, or an error listing the valid values.
 func ParseTableTableType(s string) (TableTableType, error) {
-	for i, name := range tableTableTypeNames {
-		if name == s {
-			return TableTableType(i), nil
-		}
-	}
-	return 0, fmt.Errorf("parse TableTableType: unknown value %q; valid values are system, shared, user, stream", s)
+	i, err := rowenc.ParseEnum(tableTableTypeNames[:], "TableTableType", s)
+	return TableTableType(i), err
 }
 
 // TableAccessLevel is column access_level of system.tables. It is stored as its ordinal (the position of the value in the
@@ -66,21 +58,13 @@ var tableAccessLevelNames = [...]string{"public", "private", "restricted", "dba"
 // String returns the value as written in the schema, or TableAccessLevel(n) for an ordinal this build
 // does not know (a row written by a newer build that appended values).
 func (e TableAccessLevel) String() string {
-	if e >= 0 && int(e) < len(tableAccessLevelNames) {
-		return tableAccessLevelNames[e]
-	}
-	return "TableAccessLevel(" + strconv.FormatInt(int64(e), 10) + ")"
+	return rowenc.EnumString(tableAccessLevelNames[:], "TableAccessLevel", int32(e))
 }
 
-// ParseTableAccessLevel returns the TableAccessLevel whose schema spelling is s. It is the inverse of String for
-// the declared values; anything else is an error listing the valid values.
+// ParseTableAccessLevel returns the TableAccessLevel whose schema spelling is s, or an error listing the valid values.
 func ParseTableAccessLevel(s string) (TableAccessLevel, error) {
-	for i, name := range tableAccessLevelNames {
-		if name == s {
-			return TableAccessLevel(i), nil
-		}
-	}
-	return 0, fmt.Errorf("parse TableAccessLevel: unknown value %q; valid values are public, private, restricted, dba", s)
+	i, err := rowenc.ParseEnum(tableAccessLevelNames[:], "TableAccessLevel", s)
+	return TableAccessLevel(i), err
 }
 
 // Table is a row of system.tables (system table, id 3).
@@ -89,34 +73,24 @@ func ParseTableAccessLevel(s string) (TableAccessLevel, error) {
 type Table struct {
 	// NamespaceID is column namespace_id (tag 1). Namespace the table belongs to (system.namespaces).
 	NamespaceID string
-
 	// TableName is column table_name (tag 2). Name of the table, unique within its namespace.
 	TableName string
-
 	// TableType is column table_type (tag 3). Kind of the table; decides how keys are scoped and who may read it.
 	TableType TableTableType
-
 	// SchemaVersion is column schema_version (tag 4). Incremented by every schema change; readers compare it with their build.
 	SchemaVersion int32
-
 	// Columns is column columns (tag 5). Column definitions (name, tag, type, nullable, enum values) as JSON. A JSON document, stored as written.
 	Columns json.RawMessage
-
 	// Options is column options (tag 6). Table options such as flush policy and compression. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
 	Options json.RawMessage
-
 	// AccessLevel is column access_level (tag 7). Access level of shared tables; null for other kinds. Nil means null.
 	AccessLevel *TableAccessLevel
-
 	// StorageID is column storage_id (tag 8). Storage that flushed files go to (system.storages); null means the default. Nil means null.
 	StorageID *string
-
 	// TTL is column ttl (tag 9). How long rows of a stream table live; null for other kinds. Stored with microsecond precision. Nil means null.
 	TTL *time.Duration
-
 	// CreatedAt is column created_at (tag 10). When the table was created. Stored with microsecond precision; read back in UTC.
 	CreatedAt time.Time
-
 	// UpdatedAt is column updated_at (tag 11). When the row last changed. Stored with microsecond precision; read back in UTC.
 	UpdatedAt time.Time
 }
@@ -197,40 +171,37 @@ func appendTableRow(dst []byte, v *Table) []byte {
 	return dst
 }
 
-// decodeTableRow decodes a row encoded by appendTableRow into v, replacing its contents.
-// Unknown tags (columns added by a newer build) are skipped. b is owned by the row: v's
-// strings and byte slices are views into b, not copies, so the caller must hand over a buffer
-// that nothing modifies or reuses while v is in use. The store does (see store.Spec.DecodeRow):
-// it copies each stored value once, and a row costs one allocation, not one per column.
-func decodeTableRow(b []byte, v *Table) error {
+// decodeTableRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
+// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
+func decodeTableRow(b []byte, v *Table, want []bool) error {
 	*v = Table{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch d.Tag() {
-		case 1:
+		switch tag := d.Tag(); {
+		case tag == 1 && rowenc.Wanted(want, 0):
 			v.NamespaceID = d.String()
-		case 2:
+		case tag == 2 && rowenc.Wanted(want, 1):
 			v.TableName = d.String()
-		case 3:
+		case tag == 3 && rowenc.Wanted(want, 2):
 			v.TableType = TableTableType(d.Enum())
-		case 4:
+		case tag == 4 && rowenc.Wanted(want, 3):
 			v.SchemaVersion = d.Int32()
-		case 5:
+		case tag == 5 && rowenc.Wanted(want, 4):
 			v.Columns = json.RawMessage(d.Bytes())
-		case 6:
+		case tag == 6 && rowenc.Wanted(want, 5):
 			v.Options = json.RawMessage(d.Bytes())
-		case 7:
+		case tag == 7 && rowenc.Wanted(want, 6):
 			x := TableAccessLevel(d.Enum())
 			v.AccessLevel = &x
-		case 8:
+		case tag == 8 && rowenc.Wanted(want, 7):
 			x := d.String()
 			v.StorageID = &x
-		case 9:
+		case tag == 9 && rowenc.Wanted(want, 8):
 			x := d.Duration()
 			v.TTL = &x
-		case 10:
+		case tag == 10 && rowenc.Wanted(want, 9):
 			v.CreatedAt = d.Timestamp()
-		case 11:
+		case tag == 11 && rowenc.Wanted(want, 10):
 			v.UpdatedAt = d.Timestamp()
 		}
 	}
@@ -238,102 +209,6 @@ func decodeTableRow(b []byte, v *Table) error {
 		return fmt.Errorf("decode system.tables row: %w", err)
 	}
 	return nil
-}
-
-// decodeTableColumns is decodeTableRow for a projection: it decodes only the columns i with
-// want[i] true, where i is the column's position in the schema (declaration order), and
-// leaves the others zero. Unwanted fields are skipped without allocating. Positions at or past
-// len(want) are not wanted. Unlike decodeTableRow it copies strings and byte slices and keeps
-// no reference to b, which scans pass straight from Pebble's iterator.
-func decodeTableColumns(b []byte, v *Table, want []bool) error {
-	*v = Table{}
-	d := rowenc.NewDecoder(b)
-	for d.Next() {
-		switch d.Tag() {
-		case 1:
-			if len(want) > 0 && want[0] {
-				v.NamespaceID = d.String()
-			}
-		case 2:
-			if len(want) > 1 && want[1] {
-				v.TableName = d.String()
-			}
-		case 3:
-			if len(want) > 2 && want[2] {
-				v.TableType = TableTableType(d.Enum())
-			}
-		case 4:
-			if len(want) > 3 && want[3] {
-				v.SchemaVersion = d.Int32()
-			}
-		case 5:
-			if len(want) > 4 && want[4] {
-				v.Columns = json.RawMessage(d.Bytes())
-			}
-		case 6:
-			if len(want) > 5 && want[5] {
-				v.Options = json.RawMessage(d.Bytes())
-			}
-		case 7:
-			if len(want) > 6 && want[6] {
-				x := TableAccessLevel(d.Enum())
-				v.AccessLevel = &x
-			}
-		case 8:
-			if len(want) > 7 && want[7] {
-				x := d.String()
-				v.StorageID = &x
-			}
-		case 9:
-			if len(want) > 8 && want[8] {
-				x := d.Duration()
-				v.TTL = &x
-			}
-		case 10:
-			if len(want) > 9 && want[9] {
-				v.CreatedAt = d.Timestamp()
-			}
-		case 11:
-			if len(want) > 10 && want[10] {
-				v.UpdatedAt = d.Timestamp()
-			}
-		}
-	}
-	if err := d.Err(); err != nil {
-		return fmt.Errorf("decode system.tables row: %w", err)
-	}
-	return nil
-}
-
-// tableLayout is what the bytes of system.tables mean on disk. The store records it on first
-// use and refuses to open a database written with a different one.
-func tableLayout() layout.Table {
-	return layout.Table{
-		ID:        3,
-		Namespace: "system",
-		Name:      "tables",
-		Kind:      layout.System,
-		Key: []layout.KeyColumn{
-			{Name: "namespace_id", Type: "string"},
-			{Name: "table_name", Type: "string"},
-		},
-		Columns: []layout.Column{
-			{Tag: 1, Name: "namespace_id", Type: "string"},
-			{Tag: 2, Name: "table_name", Type: "string"},
-			{Tag: 3, Name: "table_type", Type: "enum", Values: []string{"system", "shared", "user", "stream"}},
-			{Tag: 4, Name: "schema_version", Type: "int32"},
-			{Tag: 5, Name: "columns", Type: "json"},
-			{Tag: 6, Name: "options", Type: "json", Nullable: true},
-			{Tag: 7, Name: "access_level", Type: "enum", Nullable: true, Values: []string{"public", "private", "restricted", "dba"}},
-			{Tag: 8, Name: "storage_id", Type: "string", Nullable: true},
-			{Tag: 9, Name: "ttl", Type: "duration", Nullable: true},
-			{Tag: 10, Name: "created_at", Type: "timestamp"},
-			{Tag: 11, Name: "updated_at", Type: "timestamp"},
-		},
-		Indexes: []layout.Index{
-			{ID: 1, Name: "by_storage", Columns: []string{"storage_id"}},
-		},
-	}
 }
 
 // appendTableByStorageValues appends the encoded values of index by_storage (storage_id) of v to dst.
@@ -346,11 +221,36 @@ func appendTableByStorageValues(dst []byte, v *Table) ([]byte, bool) {
 	return dst, true
 }
 
-// TableSpec describes system.tables to the runtime store: its layout, key and row codecs, and
-// indexes. NewTableStore uses it; it is exported for code that builds a store.Table directly.
+// TableSpec describes system.tables to the runtime: its layout (what the bytes mean on disk), codecs
+// and indexes.
 func TableSpec() store.Spec[TableID, Table] {
 	return store.Spec[TableID, Table]{
-		Layout: tableLayout(),
+		Layout: layout.Table{
+			ID:        3,
+			Namespace: "system",
+			Name:      "tables",
+			Kind:      layout.System,
+			Key: []layout.KeyColumn{
+				{Name: "namespace_id", Type: "string"},
+				{Name: "table_name", Type: "string"},
+			},
+			Columns: []layout.Column{
+				{Tag: 1, Name: "namespace_id", Type: "string"},
+				{Tag: 2, Name: "table_name", Type: "string"},
+				{Tag: 3, Name: "table_type", Type: "enum", Values: []string{"system", "shared", "user", "stream"}},
+				{Tag: 4, Name: "schema_version", Type: "int32"},
+				{Tag: 5, Name: "columns", Type: "json"},
+				{Tag: 6, Name: "options", Type: "json", Nullable: true},
+				{Tag: 7, Name: "access_level", Type: "enum", Nullable: true, Values: []string{"public", "private", "restricted", "dba"}},
+				{Tag: 8, Name: "storage_id", Type: "string", Nullable: true},
+				{Tag: 9, Name: "ttl", Type: "duration", Nullable: true},
+				{Tag: 10, Name: "created_at", Type: "timestamp"},
+				{Tag: 11, Name: "updated_at", Type: "timestamp"},
+			},
+			Indexes: []layout.Index{
+				{ID: 1, Name: "by_storage", Columns: []string{"storage_id"}},
+			},
+		},
 		AppendKey: func(dst []byte, k TableID) []byte {
 			return k.AppendKey(dst)
 		},
@@ -359,7 +259,9 @@ func TableSpec() store.Spec[TableID, Table] {
 			return TableID{NamespaceID: v.NamespaceID, TableName: v.TableName}
 		},
 		AppendRow: appendTableRow,
-		DecodeRow: decodeTableRow,
+		DecodeRow: func(b []byte, v *Table) error {
+			return decodeTableRow(b, v, nil)
+		},
 		Indexes: []store.IndexSpec[Table]{
 			{ID: 1, Name: "by_storage", AppendValues: appendTableByStorageValues},
 		},

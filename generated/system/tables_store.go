@@ -8,140 +8,59 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
-	"github.com/tablegen/tablegen/runtime/layout"
-	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
-// TableStore is the typed store of system.tables: rows of type Table keyed by TableID, with their
-// secondary indexes kept in the same atomic write as the row.
-// It is safe for concurrent use. Methods take no context: embedded Pebble calls do not
-// block on anything a caller could cancel.
+// TableStore is the typed store of system.tables (rows Table, keys TableID); the methods of
+// store.Table come typed through the embedding.
 type TableStore struct {
-	t *store.Table[TableID, Table]
+	*store.Table[TableID, Table]
 }
 
-// NewTableStore opens system.tables in db. It records the table's layout on first use.
-// On later opens it applies safe layout changes before it returns (new and retired columns,
-// widened types, appended enum values, renames, dropped indexes, and new indexes, which it
-// backfills from the rows), and it fails with a *store.LayoutMismatchError, having changed
-// nothing, when db holds data this build would misread (a changed key, an incompatible column
-// type, ...); see store.NewTable. A damaged or missing layout record fails with a
-// *store.MetadataError.
+// NewTableStore opens system.tables in db, recording its layout on first use and applying safe
+// layout changes on later opens (see store.NewTable for the errors).
 func NewTableStore(db *store.DB) (*TableStore, error) {
 	t, err := store.NewTable(db, TableSpec())
 	if err != nil {
 		return nil, err
 	}
-	return &TableStore{
-		t: t,
-	}, nil
+	return &TableStore{t}, nil
 }
 
-// Get returns the row with key k, or an error wrapping store.ErrNotFound.
-func (s *TableStore) Get(k TableID) (Table, error) {
-	return s.t.Get(k)
+// In returns the store bound to transaction tx (see store.Table.In).
+func (s *TableStore) In(tx *store.Tx) *TableStore {
+	return &TableStore{s.Table.In(tx)}
 }
 
-// Has reports whether a row with key k exists, without decoding it.
-func (s *TableStore) Has(k TableID) (bool, error) {
-	return s.t.Has(k)
-}
-
-// Put inserts or replaces the row with v's key, together with its index entries, atomically.
-func (s *TableStore) Put(v *Table) error {
-	return s.t.Put(v)
-}
-
-// Delete removes the row with key k and its index entries, atomically. Deleting a
-// missing row is not an error.
-func (s *TableStore) Delete(k TableID) error {
-	return s.t.Delete(k)
-}
-
-// Scan yields the rows whose keys lie in r, in key order or, with o.Reverse, in reverse,
-// from one consistent snapshot. Page with o.Limit and o.After = lastKey.AppendKey(nil).
-// Errors are yielded, never dropped.
-func (s *TableStore) Scan(r store.Range, o store.ScanOptions) iter.Seq2[Table, error] {
-	return s.t.Scan(r, o)
-}
-
-// Count returns the number of rows whose keys lie in r, without decoding them.
-func (s *TableStore) Count(r store.Range) (int, error) {
-	return s.t.Count(r)
-}
-
-// All is the range of every row, for Scan and Count.
-func (s *TableStore) All() store.Range {
-	return store.Range{}
-}
-
-// KeyRange is the range of keys in [lo, hi), for Scan and Count.
-func (s *TableStore) KeyRange(lo, hi TableID) store.Range {
-	return s.t.KeyRange(lo, hi)
+// As returns the store acting for actor, enforcing the table's access rules (see store.Table.As).
+func (s *TableStore) As(actor access.Actor) *TableStore {
+	return &TableStore{s.Table.As(actor)}
 }
 
 // PrefixNamespaceID is the range of the rows whose leading key columns (namespace_id) equal
-// the arguments, in key order, for Scan and Count.
+// the arguments, for Scan and Count.
 func (s *TableStore) PrefixNamespaceID(namespaceID string) store.Range {
 	prefix := keyenc.AppendString(nil, namespaceID)
-	return s.t.PrefixRange(prefix)
-}
-
-// PutIn adds a Put of v, with its index entries, to batch b; nothing is written until
-// b.Commit, which applies every write of the batch atomically or none of them.
-func (s *TableStore) PutIn(b *store.Batch, v *Table) {
-	s.t.PutIn(b, v)
-}
-
-// DeleteIn adds a Delete of the row with key k to batch b.
-func (s *TableStore) DeleteIn(b *store.Batch, k TableID) {
-	s.t.DeleteIn(b, k)
+	return s.Table.PrefixRange(prefix)
 }
 
 // ScanByStorage yields the rows with storage_id = storageID, through index by_storage (storage_id).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByStorage(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByStorage(&last).
 // Rows whose storage_id is null are not indexed (sparse index), so they are never found here.
 func (s *TableStore) ScanByStorage(storageID string, o store.ScanOptions) iter.Seq2[Table, error] {
 	values := keyenc.AppendString(nil, storageID)
-	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
 // ScanByStorageRange yields the rows with storage_id in [lo, hi), through index by_storage (storage_id).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByStorage(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByStorage(&last).
 // Rows whose storage_id is null are not indexed (sparse index), so they are never found here.
 func (s *TableStore) ScanByStorageRange(lo, hi string, o store.ScanOptions) iter.Seq2[Table, error] {
-	r := store.Range{
-		End:   keyenc.AppendString(nil, hi),
-		Start: keyenc.AppendString(nil, lo),
-	}
-	return s.t.IndexScan(1, r, o)
+	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendString(nil, lo), End: keyenc.AppendString(nil, hi)}, o)
 }
 
 // CursorByStorage returns the o.After cursor that continues a scan of index by_storage just past
 // row v (the last row of a page). It fails when v has no entry in the index.
 func (s *TableStore) CursorByStorage(v *Table) ([]byte, error) {
-	return s.t.IndexCursor(1, v)
-}
-
-// Verify checks the table against their index entries and reports every row that does not
-// decode and every missing or dangling entry (nil when consistent). The error is for
-// failures to read at all.
-func (s *TableStore) Verify() ([]store.Problem, error) {
-	return s.t.Verify()
-}
-
-// TablePolicy is who may read and write system.tables (kind system): access level the default (see runtime/access for the role each operation needs).
-// GuardTableProvider enforces it on scans.
-var TablePolicy = access.Policy{
-	Table: "system.tables",
-	Kind:  layout.System,
-}
-
-// GuardTableProvider puts p, the unscoped provider of system.tables, behind TablePolicy: every scan
-// names its actor, a refusal is a *access.DeniedError, and a permitted scan reads the whole table.
-func GuardTableProvider(p *scan.Provider) (*scan.Guarded, error) {
-	return scan.NewGuarded(p, TablePolicy, scan.GuardOptions{})
+	return s.Table.IndexCursor(1, v)
 }

@@ -152,7 +152,7 @@ func TestTableCodecRoundTrip(t *testing.T) {
 		want := randomTable(r)
 		buf = appendTableRow(buf[:0], &want)
 		var got Table
-		if err := decodeTableRow(buf, &got); err != nil {
+		if err := decodeTableRow(buf, &got, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffTable(&got, &want); d != "" {
@@ -209,7 +209,7 @@ func TestTableProjectionDecode(t *testing.T) {
 			expect.UpdatedAt = full.UpdatedAt
 		}
 		var got Table
-		if err := decodeTableColumns(b, &got, want); err != nil {
+		if err := decodeTableRow(b, &got, want); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffTable(&got, &expect); d != "" {
@@ -223,7 +223,7 @@ func TestTableProjectionDecode(t *testing.T) {
 	var v Table
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeTableColumns(b, &v, none)
+		err = decodeTableRow(b, &v, none)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -242,11 +242,11 @@ func FuzzTableRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v Table
-		if decodeTableRow(b, &v) != nil {
+		if decodeTableRow(b, &v, nil) != nil {
 			return
 		}
 		var w Table
-		if err := decodeTableRow(appendTableRow(nil, &v), &w); err != nil {
+		if err := decodeTableRow(appendTableRow(nil, &v), &w, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffTable(&w, &v); d != "" {
@@ -285,13 +285,13 @@ func compareTableByStorage(a, b *Table) int {
 func checkTableStore(t *testing.T, s *TableStore, model map[string]Table, old []Table) {
 	t.Helper()
 	want := sortedTableRows(model)
-	if n, err := s.Count(s.All()); err != nil || n != len(want) {
+	if n, err := s.Count(store.Range{}); err != nil || n != len(want) {
 		t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
 	}
-	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffTable); d != "" {
+	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(store.Range{}, store.ScanOptions{})), want, diffTable); d != "" {
 		t.Fatalf("Scan: %s", d)
 	}
-	rev := tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
+	rev := tabletest.Collect(t, s.Scan(store.Range{}, store.ScanOptions{Reverse: true}))
 	slices.Reverse(rev)
 	if d := tabletest.DiffRows(rev, want, diffTable); d != "" {
 		t.Fatalf("reverse Scan: %s", d)
@@ -299,7 +299,7 @@ func checkTableStore(t *testing.T, s *TableStore, model map[string]Table, old []
 	var paged []Table
 	o := store.ScanOptions{Limit: 7}
 	for {
-		page := tabletest.Collect(t, s.Scan(s.All(), o))
+		page := tabletest.Collect(t, s.Scan(store.Range{}, o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break

@@ -6,7 +6,6 @@ package system
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
@@ -32,21 +31,13 @@ var userRoleNames = [...]string{"user", "service", "dba", "system"}
 // String returns the value as written in the schema, or UserRole(n) for an ordinal this build
 // does not know (a row written by a newer build that appended values).
 func (e UserRole) String() string {
-	if e >= 0 && int(e) < len(userRoleNames) {
-		return userRoleNames[e]
-	}
-	return "UserRole(" + strconv.FormatInt(int64(e), 10) + ")"
+	return rowenc.EnumString(userRoleNames[:], "UserRole", int32(e))
 }
 
-// ParseUserRole returns the UserRole whose schema spelling is s. It is the inverse of String for
-// the declared values; anything else is an error listing the valid values.
+// ParseUserRole returns the UserRole whose schema spelling is s, or an error listing the valid values.
 func ParseUserRole(s string) (UserRole, error) {
-	for i, name := range userRoleNames {
-		if name == s {
-			return UserRole(i), nil
-		}
-	}
-	return 0, fmt.Errorf("parse UserRole: unknown value %q; valid values are user, service, dba, system", s)
+	i, err := rowenc.ParseEnum(userRoleNames[:], "UserRole", s)
+	return UserRole(i), err
 }
 
 // UserAuthType is column auth_type of system.users. It is stored as its ordinal (the position of the value in the
@@ -65,21 +56,13 @@ var userAuthTypeNames = [...]string{"password", "oauth", "internal"}
 // String returns the value as written in the schema, or UserAuthType(n) for an ordinal this build
 // does not know (a row written by a newer build that appended values).
 func (e UserAuthType) String() string {
-	if e >= 0 && int(e) < len(userAuthTypeNames) {
-		return userAuthTypeNames[e]
-	}
-	return "UserAuthType(" + strconv.FormatInt(int64(e), 10) + ")"
+	return rowenc.EnumString(userAuthTypeNames[:], "UserAuthType", int32(e))
 }
 
-// ParseUserAuthType returns the UserAuthType whose schema spelling is s. It is the inverse of String for
-// the declared values; anything else is an error listing the valid values.
+// ParseUserAuthType returns the UserAuthType whose schema spelling is s, or an error listing the valid values.
 func ParseUserAuthType(s string) (UserAuthType, error) {
-	for i, name := range userAuthTypeNames {
-		if name == s {
-			return UserAuthType(i), nil
-		}
-	}
-	return 0, fmt.Errorf("parse UserAuthType: unknown value %q; valid values are password, oauth, internal", s)
+	i, err := rowenc.ParseEnum(userAuthTypeNames[:], "UserAuthType", s)
+	return UserAuthType(i), err
 }
 
 // UserStorageMode is column storage_mode of system.users. It is stored as its ordinal (the position of the value in the
@@ -97,21 +80,13 @@ var userStorageModeNames = [...]string{"table", "region"}
 // String returns the value as written in the schema, or UserStorageMode(n) for an ordinal this build
 // does not know (a row written by a newer build that appended values).
 func (e UserStorageMode) String() string {
-	if e >= 0 && int(e) < len(userStorageModeNames) {
-		return userStorageModeNames[e]
-	}
-	return "UserStorageMode(" + strconv.FormatInt(int64(e), 10) + ")"
+	return rowenc.EnumString(userStorageModeNames[:], "UserStorageMode", int32(e))
 }
 
-// ParseUserStorageMode returns the UserStorageMode whose schema spelling is s. It is the inverse of String for
-// the declared values; anything else is an error listing the valid values.
+// ParseUserStorageMode returns the UserStorageMode whose schema spelling is s, or an error listing the valid values.
 func ParseUserStorageMode(s string) (UserStorageMode, error) {
-	for i, name := range userStorageModeNames {
-		if name == s {
-			return UserStorageMode(i), nil
-		}
-	}
-	return 0, fmt.Errorf("parse UserStorageMode: unknown value %q; valid values are table, region", s)
+	i, err := rowenc.ParseEnum(userStorageModeNames[:], "UserStorageMode", s)
+	return UserStorageMode(i), err
 }
 
 // User is a row of system.users (system table, id 1).
@@ -122,49 +97,34 @@ func ParseUserStorageMode(s string) (UserStorageMode, error) {
 type User struct {
 	// UserID is column user_id (tag 1). Stable, opaque id of the user; owner id of the user's rows in user tables.
 	UserID string
-
 	// Username is column username (tag 2). Unique sign-in name.
 	Username string
-
 	// PasswordHash is column password_hash (tag 3). Password hash in PHC string format (argon2id); empty unless auth_type is password.
 	PasswordHash string
-
 	// Role is column role (tag 4). What the user may do; roles are ordered user < service < dba < system.
 	Role UserRole
-
 	// Email is column email (tag 5). Contact address, unique when set. Nil means null.
 	Email *string
-
 	// AuthType is column auth_type (tag 6). How the user authenticates; internal users cannot sign in from outside.
 	AuthType UserAuthType
-
 	// AuthData is column auth_data (tag 7). Provider-specific authentication data, such as the OAuth issuer and subject. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
 	AuthData json.RawMessage
-
 	// StorageMode is column storage_mode (tag 8). Where the user's rows of user tables are flushed; table follows each table's storage, region pins the user to storage_id.
 	StorageMode UserStorageMode
-
 	// StorageID is column storage_id (tag 9). Storage the user is pinned to when storage_mode is region. Nil means null.
 	StorageID *string
-
 	// FailedLoginAttempts is column failed_login_attempts (tag 10). Consecutive failed sign-ins; reset on success.
 	FailedLoginAttempts int32
-
 	// LockedUntil is column locked_until (tag 11). Sign-in is refused until this time after too many failed attempts. Stored with microsecond precision; read back in UTC. Nil means null.
 	LockedUntil *time.Time
-
 	// LastLoginAt is column last_login_at (tag 12). Time of the last successful sign-in. Stored with microsecond precision; read back in UTC. Nil means null.
 	LastLoginAt *time.Time
-
 	// CreatedAt is column created_at (tag 13). When the user was created. Stored with microsecond precision; read back in UTC.
 	CreatedAt time.Time
-
 	// UpdatedAt is column updated_at (tag 14). When the row last changed. Stored with microsecond precision; read back in UTC.
 	UpdatedAt time.Time
-
 	// LastSeen is column last_seen (tag 15). Last time the user made any request (updated at most once a minute). Stored with microsecond precision; read back in UTC. Nil means null.
 	LastSeen *time.Time
-
 	// DeletedAt is column deleted_at (tag 16). Soft-delete time; the user cannot sign in and its rows are purged later. Stored with microsecond precision; read back in UTC. Nil means null.
 	DeletedAt *time.Time
 }
@@ -252,52 +212,49 @@ func appendUserRow(dst []byte, v *User) []byte {
 	return dst
 }
 
-// decodeUserRow decodes a row encoded by appendUserRow into v, replacing its contents.
-// Unknown tags (columns added by a newer build) are skipped. b is owned by the row: v's
-// strings and byte slices are views into b, not copies, so the caller must hand over a buffer
-// that nothing modifies or reuses while v is in use. The store does (see store.Spec.DecodeRow):
-// it copies each stored value once, and a row costs one allocation, not one per column.
-func decodeUserRow(b []byte, v *User) error {
+// decodeUserRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
+// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
+func decodeUserRow(b []byte, v *User, want []bool) error {
 	*v = User{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch d.Tag() {
-		case 1:
+		switch tag := d.Tag(); {
+		case tag == 1 && rowenc.Wanted(want, 0):
 			v.UserID = d.String()
-		case 2:
+		case tag == 2 && rowenc.Wanted(want, 1):
 			v.Username = d.String()
-		case 3:
+		case tag == 3 && rowenc.Wanted(want, 2):
 			v.PasswordHash = d.String()
-		case 4:
+		case tag == 4 && rowenc.Wanted(want, 3):
 			v.Role = UserRole(d.Enum())
-		case 5:
+		case tag == 5 && rowenc.Wanted(want, 4):
 			x := d.String()
 			v.Email = &x
-		case 6:
+		case tag == 6 && rowenc.Wanted(want, 5):
 			v.AuthType = UserAuthType(d.Enum())
-		case 7:
+		case tag == 7 && rowenc.Wanted(want, 6):
 			v.AuthData = json.RawMessage(d.Bytes())
-		case 8:
+		case tag == 8 && rowenc.Wanted(want, 7):
 			v.StorageMode = UserStorageMode(d.Enum())
-		case 9:
+		case tag == 9 && rowenc.Wanted(want, 8):
 			x := d.String()
 			v.StorageID = &x
-		case 10:
+		case tag == 10 && rowenc.Wanted(want, 9):
 			v.FailedLoginAttempts = d.Int32()
-		case 11:
+		case tag == 11 && rowenc.Wanted(want, 10):
 			x := d.Timestamp()
 			v.LockedUntil = &x
-		case 12:
+		case tag == 12 && rowenc.Wanted(want, 11):
 			x := d.Timestamp()
 			v.LastLoginAt = &x
-		case 13:
+		case tag == 13 && rowenc.Wanted(want, 12):
 			v.CreatedAt = d.Timestamp()
-		case 14:
+		case tag == 14 && rowenc.Wanted(want, 13):
 			v.UpdatedAt = d.Timestamp()
-		case 15:
+		case tag == 15 && rowenc.Wanted(want, 14):
 			x := d.Timestamp()
 			v.LastSeen = &x
-		case 16:
+		case tag == 16 && rowenc.Wanted(want, 15):
 			x := d.Timestamp()
 			v.DeletedAt = &x
 		}
@@ -306,131 +263,6 @@ func decodeUserRow(b []byte, v *User) error {
 		return fmt.Errorf("decode system.users row: %w", err)
 	}
 	return nil
-}
-
-// decodeUserColumns is decodeUserRow for a projection: it decodes only the columns i with
-// want[i] true, where i is the column's position in the schema (declaration order), and
-// leaves the others zero. Unwanted fields are skipped without allocating. Positions at or past
-// len(want) are not wanted. Unlike decodeUserRow it copies strings and byte slices and keeps
-// no reference to b, which scans pass straight from Pebble's iterator.
-func decodeUserColumns(b []byte, v *User, want []bool) error {
-	*v = User{}
-	d := rowenc.NewDecoder(b)
-	for d.Next() {
-		switch d.Tag() {
-		case 1:
-			if len(want) > 0 && want[0] {
-				v.UserID = d.String()
-			}
-		case 2:
-			if len(want) > 1 && want[1] {
-				v.Username = d.String()
-			}
-		case 3:
-			if len(want) > 2 && want[2] {
-				v.PasswordHash = d.String()
-			}
-		case 4:
-			if len(want) > 3 && want[3] {
-				v.Role = UserRole(d.Enum())
-			}
-		case 5:
-			if len(want) > 4 && want[4] {
-				x := d.String()
-				v.Email = &x
-			}
-		case 6:
-			if len(want) > 5 && want[5] {
-				v.AuthType = UserAuthType(d.Enum())
-			}
-		case 7:
-			if len(want) > 6 && want[6] {
-				v.AuthData = json.RawMessage(d.Bytes())
-			}
-		case 8:
-			if len(want) > 7 && want[7] {
-				v.StorageMode = UserStorageMode(d.Enum())
-			}
-		case 9:
-			if len(want) > 8 && want[8] {
-				x := d.String()
-				v.StorageID = &x
-			}
-		case 10:
-			if len(want) > 9 && want[9] {
-				v.FailedLoginAttempts = d.Int32()
-			}
-		case 11:
-			if len(want) > 10 && want[10] {
-				x := d.Timestamp()
-				v.LockedUntil = &x
-			}
-		case 12:
-			if len(want) > 11 && want[11] {
-				x := d.Timestamp()
-				v.LastLoginAt = &x
-			}
-		case 13:
-			if len(want) > 12 && want[12] {
-				v.CreatedAt = d.Timestamp()
-			}
-		case 14:
-			if len(want) > 13 && want[13] {
-				v.UpdatedAt = d.Timestamp()
-			}
-		case 15:
-			if len(want) > 14 && want[14] {
-				x := d.Timestamp()
-				v.LastSeen = &x
-			}
-		case 16:
-			if len(want) > 15 && want[15] {
-				x := d.Timestamp()
-				v.DeletedAt = &x
-			}
-		}
-	}
-	if err := d.Err(); err != nil {
-		return fmt.Errorf("decode system.users row: %w", err)
-	}
-	return nil
-}
-
-// userLayout is what the bytes of system.users mean on disk. The store records it on first
-// use and refuses to open a database written with a different one.
-func userLayout() layout.Table {
-	return layout.Table{
-		ID:        1,
-		Namespace: "system",
-		Name:      "users",
-		Kind:      layout.System,
-		Key: []layout.KeyColumn{
-			{Name: "username", Type: "string"},
-		},
-		Columns: []layout.Column{
-			{Tag: 1, Name: "user_id", Type: "string"},
-			{Tag: 2, Name: "username", Type: "string"},
-			{Tag: 3, Name: "password_hash", Type: "string"},
-			{Tag: 4, Name: "role", Type: "enum", Values: []string{"user", "service", "dba", "system"}},
-			{Tag: 5, Name: "email", Type: "string", Nullable: true},
-			{Tag: 6, Name: "auth_type", Type: "enum", Values: []string{"password", "oauth", "internal"}},
-			{Tag: 7, Name: "auth_data", Type: "json", Nullable: true},
-			{Tag: 8, Name: "storage_mode", Type: "enum", Values: []string{"table", "region"}},
-			{Tag: 9, Name: "storage_id", Type: "string", Nullable: true},
-			{Tag: 10, Name: "failed_login_attempts", Type: "int32"},
-			{Tag: 11, Name: "locked_until", Type: "timestamp", Nullable: true},
-			{Tag: 12, Name: "last_login_at", Type: "timestamp", Nullable: true},
-			{Tag: 13, Name: "created_at", Type: "timestamp"},
-			{Tag: 14, Name: "updated_at", Type: "timestamp"},
-			{Tag: 15, Name: "last_seen", Type: "timestamp", Nullable: true},
-			{Tag: 16, Name: "deleted_at", Type: "timestamp", Nullable: true},
-		},
-		Indexes: []layout.Index{
-			{ID: 1, Name: "by_user_id", Columns: []string{"user_id"}, Unique: true},
-			{ID: 2, Name: "by_email", Columns: []string{"email"}, Unique: true},
-			{ID: 3, Name: "by_role", Columns: []string{"role", "created_at"}},
-		},
-	}
 }
 
 // appendUserByUserIDValues appends the encoded values of index by_user_id (user_id) of v to dst.
@@ -456,11 +288,42 @@ func appendUserByRoleValues(dst []byte, v *User) ([]byte, bool) {
 	return dst, true
 }
 
-// UserSpec describes system.users to the runtime store: its layout, key and row codecs, and
-// indexes. NewUserStore uses it; it is exported for code that builds a store.Table directly.
+// UserSpec describes system.users to the runtime: its layout (what the bytes mean on disk), codecs
+// and indexes.
 func UserSpec() store.Spec[UserName, User] {
 	return store.Spec[UserName, User]{
-		Layout: userLayout(),
+		Layout: layout.Table{
+			ID:        1,
+			Namespace: "system",
+			Name:      "users",
+			Kind:      layout.System,
+			Key: []layout.KeyColumn{
+				{Name: "username", Type: "string"},
+			},
+			Columns: []layout.Column{
+				{Tag: 1, Name: "user_id", Type: "string"},
+				{Tag: 2, Name: "username", Type: "string"},
+				{Tag: 3, Name: "password_hash", Type: "string"},
+				{Tag: 4, Name: "role", Type: "enum", Values: []string{"user", "service", "dba", "system"}},
+				{Tag: 5, Name: "email", Type: "string", Nullable: true},
+				{Tag: 6, Name: "auth_type", Type: "enum", Values: []string{"password", "oauth", "internal"}},
+				{Tag: 7, Name: "auth_data", Type: "json", Nullable: true},
+				{Tag: 8, Name: "storage_mode", Type: "enum", Values: []string{"table", "region"}},
+				{Tag: 9, Name: "storage_id", Type: "string", Nullable: true},
+				{Tag: 10, Name: "failed_login_attempts", Type: "int32"},
+				{Tag: 11, Name: "locked_until", Type: "timestamp", Nullable: true},
+				{Tag: 12, Name: "last_login_at", Type: "timestamp", Nullable: true},
+				{Tag: 13, Name: "created_at", Type: "timestamp"},
+				{Tag: 14, Name: "updated_at", Type: "timestamp"},
+				{Tag: 15, Name: "last_seen", Type: "timestamp", Nullable: true},
+				{Tag: 16, Name: "deleted_at", Type: "timestamp", Nullable: true},
+			},
+			Indexes: []layout.Index{
+				{ID: 1, Name: "by_user_id", Columns: []string{"user_id"}, Unique: true},
+				{ID: 2, Name: "by_email", Columns: []string{"email"}, Unique: true},
+				{ID: 3, Name: "by_role", Columns: []string{"role", "created_at"}},
+			},
+		},
 		AppendKey: func(dst []byte, k UserName) []byte {
 			return k.AppendKey(dst)
 		},
@@ -469,7 +332,9 @@ func UserSpec() store.Spec[UserName, User] {
 			return UserName(v.Username)
 		},
 		AppendRow: appendUserRow,
-		DecodeRow: decodeUserRow,
+		DecodeRow: func(b []byte, v *User) error {
+			return decodeUserRow(b, v, nil)
+		},
 		Indexes: []store.IndexSpec[User]{
 			{ID: 1, Name: "by_user_id", Unique: true, AppendValues: appendUserByUserIDValues},
 			{ID: 2, Name: "by_email", Unique: true, AppendValues: appendUserByEmailValues},

@@ -10,97 +10,40 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
-	"github.com/tablegen/tablegen/runtime/layout"
-	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
-// UserStore is the typed store of system.users: rows of type User keyed by UserName, with their
-// secondary indexes kept in the same atomic write as the row.
-// It is safe for concurrent use. Methods take no context: embedded Pebble calls do not
-// block on anything a caller could cancel.
+// UserStore is the typed store of system.users (rows User, keys UserName); the methods of
+// store.Table come typed through the embedding.
 type UserStore struct {
-	t *store.Table[UserName, User]
+	*store.Table[UserName, User]
 }
 
-// NewUserStore opens system.users in db. It records the table's layout on first use.
-// On later opens it applies safe layout changes before it returns (new and retired columns,
-// widened types, appended enum values, renames, dropped indexes, and new indexes, which it
-// backfills from the rows), and it fails with a *store.LayoutMismatchError, having changed
-// nothing, when db holds data this build would misread (a changed key, an incompatible column
-// type, ...); see store.NewTable. A damaged or missing layout record fails with a
-// *store.MetadataError.
+// NewUserStore opens system.users in db, recording its layout on first use and applying safe
+// layout changes on later opens (see store.NewTable for the errors).
 func NewUserStore(db *store.DB) (*UserStore, error) {
 	t, err := store.NewTable(db, UserSpec())
 	if err != nil {
 		return nil, err
 	}
-	return &UserStore{
-		t: t,
-	}, nil
+	return &UserStore{t}, nil
 }
 
-// Get returns the row with key k, or an error wrapping store.ErrNotFound.
-func (s *UserStore) Get(k UserName) (User, error) {
-	return s.t.Get(k)
+// In returns the store bound to transaction tx (see store.Table.In).
+func (s *UserStore) In(tx *store.Tx) *UserStore {
+	return &UserStore{s.Table.In(tx)}
 }
 
-// Has reports whether a row with key k exists, without decoding it.
-func (s *UserStore) Has(k UserName) (bool, error) {
-	return s.t.Has(k)
-}
-
-// Put inserts or replaces the row with v's key, together with its index entries, atomically.
-// It writes nothing and returns a *store.UniqueViolationError (use errors.As) when v would
-// share a unique index's values with another row.
-func (s *UserStore) Put(v *User) error {
-	return s.t.Put(v)
-}
-
-// Delete removes the row with key k and its index entries, atomically. Deleting a
-// missing row is not an error.
-func (s *UserStore) Delete(k UserName) error {
-	return s.t.Delete(k)
-}
-
-// Scan yields the rows whose keys lie in r, in key order or, with o.Reverse, in reverse,
-// from one consistent snapshot. Page with o.Limit and o.After = lastKey.AppendKey(nil).
-// Errors are yielded, never dropped.
-func (s *UserStore) Scan(r store.Range, o store.ScanOptions) iter.Seq2[User, error] {
-	return s.t.Scan(r, o)
-}
-
-// Count returns the number of rows whose keys lie in r, without decoding them.
-func (s *UserStore) Count(r store.Range) (int, error) {
-	return s.t.Count(r)
-}
-
-// All is the range of every row, for Scan and Count.
-func (s *UserStore) All() store.Range {
-	return store.Range{}
-}
-
-// KeyRange is the range of keys in [lo, hi), for Scan and Count.
-func (s *UserStore) KeyRange(lo, hi UserName) store.Range {
-	return s.t.KeyRange(lo, hi)
-}
-
-// PutIn adds a Put of v, with its index entries, to batch b; nothing is written until
-// b.Commit, which applies every write of the batch atomically or none of them.
-func (s *UserStore) PutIn(b *store.Batch, v *User) {
-	s.t.PutIn(b, v)
-}
-
-// DeleteIn adds a Delete of the row with key k to batch b.
-func (s *UserStore) DeleteIn(b *store.Batch, k UserName) {
-	s.t.DeleteIn(b, k)
+// As returns the store acting for actor, enforcing the table's access rules (see store.Table.As).
+func (s *UserStore) As(actor access.Actor) *UserStore {
+	return &UserStore{s.Table.As(actor)}
 }
 
 // GetByUserID returns the row with user_id = userID, through unique index by_user_id,
 // or an error wrapping store.ErrNotFound.
 func (s *UserStore) GetByUserID(userID string) (User, error) {
 	values := keyenc.AppendString(nil, userID)
-	return s.t.GetUnique(1, values)
+	return s.Table.GetUnique(1, values)
 }
 
 // GetByEmail returns the row with email = email, through unique index by_email,
@@ -108,71 +51,39 @@ func (s *UserStore) GetByUserID(userID string) (User, error) {
 // Rows whose email is null are not indexed (sparse index), so they are never found here.
 func (s *UserStore) GetByEmail(email string) (User, error) {
 	values := keyenc.AppendString(nil, email)
-	return s.t.GetUnique(2, values)
+	return s.Table.GetUnique(2, values)
 }
 
 // ScanByRole yields the rows with role = role, through index by_role (role, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByRole(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByRole(&last).
 func (s *UserStore) ScanByRole(role UserRole, o store.ScanOptions) iter.Seq2[User, error] {
 	values := keyenc.AppendEnum(nil, int32(role))
-	return s.t.IndexScan(3, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(3, s.Table.PrefixRange(values), o)
 }
 
 // ScanByRoleRange yields the rows with role in [lo, hi), through index by_role (role, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByRole(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByRole(&last).
 func (s *UserStore) ScanByRoleRange(lo, hi UserRole, o store.ScanOptions) iter.Seq2[User, error] {
-	r := store.Range{
-		End:   keyenc.AppendEnum(nil, int32(hi)),
-		Start: keyenc.AppendEnum(nil, int32(lo)),
-	}
-	return s.t.IndexScan(3, r, o)
+	return s.Table.IndexScan(3, store.Range{Start: keyenc.AppendEnum(nil, int32(lo)), End: keyenc.AppendEnum(nil, int32(hi))}, o)
 }
 
 // ScanByRoleCreatedAt yields the rows with role = role and created_at = createdAt, through index by_role (role, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByRole(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByRole(&last).
 func (s *UserStore) ScanByRoleCreatedAt(role UserRole, createdAt time.Time, o store.ScanOptions) iter.Seq2[User, error] {
 	values := keyenc.AppendEnum(nil, int32(role))
 	values = keyenc.AppendTimestamp(values, createdAt)
-	return s.t.IndexScan(3, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(3, s.Table.PrefixRange(values), o)
 }
 
 // ScanByRoleCreatedAtRange yields the rows with role = role and created_at in [lo, hi), through index by_role (role, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByRole(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByRole(&last).
 func (s *UserStore) ScanByRoleCreatedAtRange(role UserRole, lo, hi time.Time, o store.ScanOptions) iter.Seq2[User, error] {
 	prefix := keyenc.AppendEnum(nil, int32(role))
-	r := store.Range{
-		Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo),
-		End:   keyenc.AppendTimestamp(slices.Clip(prefix), hi),
-	}
-	return s.t.IndexScan(3, r, o)
+	return s.Table.IndexScan(3, store.Range{Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo), End: keyenc.AppendTimestamp(slices.Clip(prefix), hi)}, o)
 }
 
 // CursorByRole returns the o.After cursor that continues a scan of index by_role just past
 // row v (the last row of a page). It fails when v has no entry in the index.
 func (s *UserStore) CursorByRole(v *User) ([]byte, error) {
-	return s.t.IndexCursor(3, v)
-}
-
-// Verify checks the table against their index entries and reports every row that does not
-// decode and every missing or dangling entry (nil when consistent). The error is for
-// failures to read at all.
-func (s *UserStore) Verify() ([]store.Problem, error) {
-	return s.t.Verify()
-}
-
-// UserPolicy is who may read and write system.users (kind system): access level the default (see runtime/access for the role each operation needs).
-// GuardUserProvider enforces it on scans.
-var UserPolicy = access.Policy{
-	Table: "system.users",
-	Kind:  layout.System,
-}
-
-// GuardUserProvider puts p, the unscoped provider of system.users, behind UserPolicy: every scan
-// names its actor, a refusal is a *access.DeniedError, and a permitted scan reads the whole table.
-func GuardUserProvider(p *scan.Provider) (*scan.Guarded, error) {
-	return scan.NewGuarded(p, UserPolicy, scan.GuardOptions{})
+	return s.Table.IndexCursor(3, v)
 }

@@ -18,8 +18,8 @@ func (tp *tablePlan) byTag() []*schema.Column {
 	return cols
 }
 
-// codecDecls emits append<Entity>Row, decode<Entity>Row and
-// decode<Entity>Columns.
+// codecDecls emits append<Entity>Row and the one projection-aware
+// decode<Entity>Row.
 func (tp *tablePlan) codecDecls(f *jen.File) {
 	e := tp.entity
 	f.Add(docf("append%sRow appends the row encoding of v to dst: protobuf wire format with each\ncolumn's tag as field number. Zero values of non-nullable columns are left out, as proto3\ndoes, and read back as zero; nullable columns are written whenever they are not null.", e))
@@ -45,42 +45,27 @@ func (tp *tablePlan) codecDecls(f *jen.File) {
 	})
 	f.Line()
 
-	f.Add(docf("decode%sRow decodes a row encoded by append%sRow into v, replacing its contents.\nUnknown tags (columns added by a newer build) are skipped. b is owned by the row: v's\nstrings and byte slices are views into b, not copies, so the caller must hand over a buffer\nthat nothing modifies or reuses while v is in use. The store does (see store.Spec.DecodeRow):\nit copies each stored value once, and a row costs one allocation, not one per column.", e, e))
-	f.Func().Id("decode"+e+"Row").Params(jen.Id("b").Index().Byte(), jen.Id("v").Op("*").Id(e)).Error().BlockFunc(func(g *jen.Group) {
-		tp.decodeBody(g, nil, true)
-	})
-	f.Line()
-
-	f.Add(docf("decode%sColumns is decode%sRow for a projection: it decodes only the columns i with\nwant[i] true, where i is the column's position in the schema (declaration order), and\nleaves the others zero. Unwanted fields are skipped without allocating. Positions at or past\nlen(want) are not wanted. Unlike decode%sRow it copies strings and byte slices and keeps\nno reference to b, which scans pass straight from Pebble's iterator.", e, e, e))
-	f.Func().Id("decode"+e+"Columns").Params(jen.Id("b").Index().Byte(), jen.Id("v").Op("*").Id(e), jen.Id("want").Index().Bool()).Error().BlockFunc(func(g *jen.Group) {
+	f.Add(docf("decode%sRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings\nand byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).", e))
+	f.Func().Id("decode"+e+"Row").Params(jen.Id("b").Index().Byte(), jen.Id("v").Op("*").Id(e), jen.Id("want").Index().Bool()).Error().BlockFunc(func(g *jen.Group) {
 		pos := map[*schema.Column]int{}
 		for i, c := range tp.t.Columns {
 			pos[c] = i
 		}
-		tp.decodeBody(g, pos, false)
+		tp.decodeBody(g, pos)
 	})
 	f.Line()
 }
 
-// decodeBody emits the decode loop; with pos non-nil each column is decoded
-// only when want[pos[c]] is set. With owned the decoder aliases b
-// (rowenc.NewOwnedDecoder: the row owns b); otherwise it copies.
-func (tp *tablePlan) decodeBody(g *jen.Group, pos map[*schema.Column]int, owned bool) {
+// decodeBody emits the decode loop: each column is decoded only when
+// rowenc.Wanted(want, pos[c]). The decoder aliases b (rowenc.NewOwnedDecoder:
+// the row owns b).
+func (tp *tablePlan) decodeBody(g *jen.Group, pos map[*schema.Column]int) {
 	g.Op("*").Id("v").Op("=").Id(tp.entity).Values()
-	newDecoder := "NewDecoder"
-	if owned {
-		newDecoder = "NewOwnedDecoder"
-	}
-	g.Id("d").Op(":=").Qual(pathRowenc, newDecoder).Call(jen.Id("b"))
+	g.Id("d").Op(":=").Qual(pathRowenc, "NewOwnedDecoder").Call(jen.Id("b"))
 	g.For(jen.Id("d").Dot("Next").Call()).Block(
-		jen.Switch(jen.Id("d").Dot("Tag").Call()).BlockFunc(func(sw *jen.Group) {
+		jen.Switch(jen.Id("tag").Op(":=").Id("d").Dot("Tag").Call(), jen.Empty()).BlockFunc(func(sw *jen.Group) {
 			for _, c := range tp.byTag() {
-				assign := tp.decodeAssign(c)
-				if pos != nil {
-					i := pos[c]
-					assign = []jen.Code{jen.If(jen.Len(jen.Id("want")).Op(">").Lit(i).Op("&&").Id("want").Index(jen.Lit(i))).Block(assign...)}
-				}
-				sw.Case(jen.Lit(int(c.Tag))).Block(assign...)
+				sw.Case(jen.Id("tag").Op("==").Lit(int(c.Tag)).Op("&&").Qual(pathRowenc, "Wanted").Call(jen.Id("want"), jen.Lit(pos[c]))).Block(tp.decodeAssign(c)...)
 			}
 		}),
 	)

@@ -84,19 +84,13 @@ func (tp *tablePlan) enumDecls(f *jen.File) {
 		f.Line()
 		f.Add(docf("String returns the value as written in the schema, or %s(n) for an ordinal this build\ndoes not know (a row written by a newer build that appended values).", et))
 		f.Func().Params(jen.Id("e").Id(et)).Id("String").Params().String().Block(
-			jen.If(jen.Id("e").Op(">=").Lit(0).Op("&&").Int().Call(jen.Id("e")).Op("<").Len(jen.Id(names))).Block(
-				jen.Return(jen.Id(names).Index(jen.Id("e"))),
-			),
-			jen.Return(jen.Lit(et+"(").Op("+").Qual("strconv", "FormatInt").Call(jen.Int64().Call(jen.Id("e")), jen.Lit(10)).Op("+").Lit(")")),
+			jen.Return(jen.Qual(pathRowenc, "EnumString").Call(jen.Id(names).Index(jen.Empty(), jen.Empty()), jen.Lit(et), jen.Int32().Call(jen.Id("e")))),
 		)
 		f.Line()
-		f.Add(docf("Parse%s returns the %s whose schema spelling is s. It is the inverse of String for\nthe declared values; anything else is an error listing the valid values.", et, et))
+		f.Add(docf("Parse%s returns the %s whose schema spelling is s, or an error listing the valid values.", et, et))
 		f.Func().Id("Parse"+et).Params(jen.Id("s").String()).Params(jen.Id(et), jen.Error()).Block(
-			jen.For(jen.List(jen.Id("i"), jen.Id("name")).Op(":=").Range().Id(names)).Block(
-				jen.If(jen.Id("name").Op("==").Id("s")).Block(jen.Return(jen.Id(et).Call(jen.Id("i")), jen.Nil())),
-			),
-			jen.Return(jen.Lit(0), jen.Qual("fmt", "Errorf").Call(
-				jen.Lit(fmt.Sprintf("parse %s: unknown value %%q; valid values are %s", et, strings.Join(c.Values, ", "))), jen.Id("s"))),
+			jen.List(jen.Id("i"), jen.Err()).Op(":=").Qual(pathRowenc, "ParseEnum").Call(jen.Id(names).Index(jen.Empty(), jen.Empty()), jen.Lit(et), jen.Id("s")),
+			jen.Return(jen.Id(et).Call(jen.Id("i")), jen.Err()),
 		)
 		f.Line()
 	}
@@ -114,10 +108,7 @@ func (tp *tablePlan) entityDecl(f *jen.File) {
 	}
 	f.Add(docComment(doc))
 	f.Type().Id(tp.entity).StructFunc(func(g *jen.Group) {
-		for i, c := range t.Columns {
-			if i > 0 {
-				g.Line()
-			}
+		for _, c := range t.Columns {
 			g.Add(docComment(fieldDoc(c)))
 			g.Id(c.GoName).Add(fieldType(c, tp.enums[c]))
 		}

@@ -73,8 +73,10 @@ type Options struct {
 	// does not depend on the working directory. Nil prints File as is.
 	SourcePath func(file string) string
 
-	// NoTests leaves out the generated _test.go files (tablegen.yaml's
-	// tests: false).
+	// NoTests leaves out every generated _test.go file (tablegen.yaml's
+	// tests: false): the per-table tests of codec, key order and store, the
+	// shared keys' tests and the catalog's; the runtime's own tests still
+	// cover what tables share.
 	NoTests bool
 	// JSONTags, JSONNaming and GoTypes carry tablegen.yaml's json and
 	// go_types settings (see schema.Config). Not honoured yet: the
@@ -101,9 +103,6 @@ func Generate(s *schema.Schema, opts Options) (map[string][]byte, error) {
 	out := make(map[string][]byte)
 	var errs schema.ErrorList
 	emit := func(name string, pos schema.Pos, f *jen.File) {
-		if opts.NoTests && strings.HasSuffix(name, "_test.go") {
-			return
-		}
 		var buf bytes.Buffer
 		if err := f.Render(&buf); err != nil {
 			// Only a generator bug can get here: the plan accepted the
@@ -123,20 +122,23 @@ func Generate(s *schema.Schema, opts Options) (map[string][]byte, error) {
 			base := path.Join(p.ns, t.t.Name)
 			emit(base+".go", t.t.Pos, t.entityFile())
 			emit(base+"_store.go", t.t.Pos, t.storeFile())
-			emit(base+"_test.go", t.t.Pos, t.testFile())
-			emit(base+"_arrow.go", t.t.Pos, t.arrowFile())
-			emit(base+"_provider.go", t.t.Pos, t.providerFile())
-			emit(base+"_provider_test.go", t.t.Pos, t.providerTestFile())
+			if !opts.NoTests {
+				emit(base+"_test.go", t.t.Pos, t.testFile())
+			}
 		}
 		if len(p.sharedKeys) > 0 {
 			emit(path.Join(p.ns, "keys.go"), p.sharedKeys[0].pos, p.keysFile())
-			emit(path.Join(p.ns, "keys_test.go"), p.sharedKeys[0].pos, p.keysTestFile())
+			if !opts.NoTests {
+				emit(path.Join(p.ns, "keys_test.go"), p.sharedKeys[0].pos, p.keysTestFile())
+			}
 		}
 	}
 	if len(pkgs) > 0 {
 		catalog, test := catalogFiles(pkgs, opts)
 		emit(path.Join(catalogPkg, "catalog.go"), pkgs[0].tables[0].t.Pos, catalog)
-		emit(path.Join(catalogPkg, "catalog_test.go"), pkgs[0].tables[0].t.Pos, test)
+		if !opts.NoTests {
+			emit(path.Join(catalogPkg, "catalog_test.go"), pkgs[0].tables[0].t.Pos, test)
+		}
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -400,7 +402,7 @@ func checkNames(p *pkgPlan, fail func(schema.Pos, string, ...any)) {
 	files := map[string]string{"keys": "the shared key types"}
 	for _, tp := range p.tables {
 		t := tp.t
-		for _, f := range []string{t.Name, t.Name + "_store", t.Name + "_arrow", t.Name + "_provider"} {
+		for _, f := range []string{t.Name, t.Name + "_store"} {
 			if other, ok := files[f]; ok {
 				fail(t.Pos, "table %s: its file %s.go collides with the file of %s; rename the table", t.FullName(), f, other)
 			}
@@ -410,12 +412,9 @@ func checkNames(p *pkgPlan, fail func(schema.Pos, string, ...any)) {
 		e := tp.entity
 		add(e, what("the entity"), t.Pos)
 		for _, n := range []string{e + "Spec", e + "Store", "New" + e + "Store", tp.lower + "Layout", "append" + e + "Row",
-			"decode" + e + "Row", "decode" + e + "Columns", "random" + e, "diff" + e, "set" + e + "Key", "check" + e + "Store",
+			"decode" + e + "Row", "random" + e, "diff" + e, "set" + e + "Key", "check" + e + "Store",
 			"Test" + e + "CodecRoundTrip", "Test" + e + "ProjectionDecode", "Test" + e + "Store", "Fuzz" + e + "Row",
 			"sorted" + e + "Rows", "conflict" + e} {
-			add(n, what("a generated declaration"), t.Pos)
-		}
-		for _, n := range tp.scanDecls() {
 			add(n, what("a generated declaration"), t.Pos)
 		}
 		for _, n := range tp.accessDecls() {
@@ -464,7 +463,9 @@ func checkNames(p *pkgPlan, fail func(schema.Pos, string, ...any)) {
 // ScanByStatusX, as does an index by_status_x).
 func checkMethods(tp *tablePlan, fail func(schema.Pos, string, ...any)) {
 	taken := map[string]string{}
-	for _, m := range []string{"Get", "Has", "Put", "Delete", "Scan", "Count", "All", "KeyRange", "PutIn", "DeleteIn", "Verify", "For", "Owner"} {
+	for _, m := range []string{"Get", "Has", "Put", "Delete", "Create", "Update", "Scan", "Count", "KeyRange", "PrefixRange",
+		"PutIn", "DeleteIn", "Verify", "For", "In", "As", "AllOwners", "WithScope", "WithClock", "Now", "Layout",
+		"GetUnique", "IndexScan", "IndexCursor", "ScanAllOwners", "Owners", "OwnerCursor", "Expire", "StartExpirer", "Table"} {
 		taken[m] = "a store method"
 	}
 	k := tp.t.Key

@@ -117,28 +117,25 @@ func durationLit(d time.Duration) *jen.Statement {
 // specDecls emits the layout, the index value encoders and <Entity>Spec.
 func (tp *tablePlan) specDecls(f *jen.File) {
 	t, e, k := tp.t, tp.entity, tp.key
-	f.Add(docf("%sLayout is what the bytes of %s mean on disk. The store records it on first\nuse and refuses to open a database written with a different one.", tp.lower, t.FullName()))
-	f.Func().Id(tp.lower+"Layout").Params().Qual(pathLayout, "Table").Block(
-		jen.Return(layoutLiteral(t.Layout())),
-	)
-	f.Line()
 
 	for _, ix := range t.Indexes {
 		tp.indexValuesDecl(f, ix)
 	}
 
-	f.Add(docf("%sSpec describes %s to the runtime store: its layout, key and row codecs, and\nindexes. New%sStore uses it; it is exported for code that builds a store.Table directly.", e, t.FullName(), e))
+	f.Add(docf("%sSpec describes %s to the runtime: its layout (what the bytes mean on disk), codecs\nand indexes.", e, t.FullName()))
 	spec := jen.Qual(pathStore, "Spec").Types(jen.Id(k.name), jen.Id(e))
 	f.Func().Id(e + "Spec").Params().Add(spec.Clone()).Block(
 		jen.Return(spec.Clone().Add(fields(func(g *jen.Group) {
-			g.Add(kv("Layout", jen.Id(tp.lower+"Layout").Call()))
+			g.Add(kv("Layout", layoutLiteral(t.Layout())))
 			g.Add(kv("AppendKey", jen.Func().Params(jen.Id("dst").Index().Byte(), jen.Id("k").Id(k.name)).Index().Byte().Block(
 				jen.Return(jen.Id("k").Dot("AppendKey").Call(jen.Id("dst"))),
 			)))
 			g.Add(kv("DecodeKey", jen.Id("Decode"+k.name)))
 			g.Add(kv("KeyOf", jen.Func().Params(jen.Id("v").Op("*").Id(e)).Id(k.name).Block(jen.Return(tp.keyOf(jen.Id("v"))))))
 			g.Add(kv("AppendRow", jen.Id("append"+e+"Row")))
-			g.Add(kv("DecodeRow", jen.Id("decode"+e+"Row")))
+			g.Add(kv("DecodeRow", jen.Func().Params(jen.Id("b").Index().Byte(), jen.Id("v").Op("*").Id(e)).Error().Block(
+				jen.Return(jen.Id("decode"+e+"Row").Call(jen.Id("b"), jen.Id("v"), jen.Nil())),
+			)))
 			if len(t.Indexes) > 0 {
 				g.Add(kv("Indexes", jen.Index().Qual(pathStore, "IndexSpec").Types(jen.Id(e)).Add(fields(func(g *jen.Group) {
 					for _, ix := range t.Indexes {
@@ -152,6 +149,9 @@ func (tp *tablePlan) specDecls(f *jen.File) {
 						})
 					}
 				}))))
+			}
+			if l := tp.accessLevel(); l != nil {
+				g.Add(kv("Access", l))
 			}
 		}))),
 	)

@@ -9,95 +9,87 @@ import (
 	"github.com/tablegen/tablegen/internal/schema"
 )
 
-// storeFile is <table>_store.go: the typed store and the table's access
-// policy. For user and stream tables the store's only row access is
-// For(owner), which returns an owner-scoped store, so no code can read or
-// write a row without naming its owner; reading across owners is the
-// separately named AllOwners view (owners.go).
+// storeFile is <table>_store.go: the typed store. A store embeds the
+// generic *store.Table, so Get, Has, Put, Delete, Create, Update, Scan,
+// Count, KeyRange, PutIn, DeleteIn and Verify come typed from the runtime;
+// generated are the constructor, In and As returning the same typed store,
+// key-prefix ranges and the typed index methods. For user and stream tables
+// the root store's only row access is For(owner), which returns the
+// owner-scoped store, so no code can read or write a row without naming its
+// owner; reading across owners is the separately named AllOwners view.
 func (tp *tablePlan) storeFile() *jen.File {
 	f := tp.pkg.newFile([]string{tp.source})
 	f.ImportName(pathAccess, "access")
-	f.ImportName(pathScan, "scan")
 	t, e := tp.t, tp.entity
 	tableType := jen.Op("*").Qual(pathStore, "Table").Types(jen.Id(tp.key.name), jen.Id(e))
 	storeName := e + "Store"
-
-	doc := fmt.Sprintf("%s is the typed store of %s: rows of type %s keyed by %s, with their\nsecondary indexes kept in the same atomic write as the row.", storeName, t.FullName(), e, tp.key.name)
-	if tp.owned() {
-		doc += fmt.Sprintf("\n%s is a %s table, partitioned by owner: reach rows through For(owner), and\nevery owner's rows only through AllOwners.", t.FullName(), t.Kind)
-	}
-	if tp.stream() {
-		doc += fmt.Sprintf("\nReads never return a row whose %s is older than %sTTL, even before Expire\nremoved it.", t.Key.Columns[0].Name, e)
-	}
-	doc += "\nIt is safe for concurrent use. Methods take no context: embedded Pebble calls do not\nblock on anything a caller could cancel."
-	f.Add(docComment(doc))
-	f.Type().Id(storeName).StructFunc(func(g *jen.Group) {
-		g.Id("t").Add(tableType.Clone())
-		if tp.stream() {
-			g.Id("now").Func().Params().Qual("time", "Time").Comment("the clock that decides what has expired")
-		}
-	})
-	f.Line()
-
-	f.Add(docf("New%s opens %s in db. It records the table's layout on first use.\nOn later opens it applies safe layout changes before it returns (new and retired columns,\nwidened types, appended enum values, renames, dropped indexes, and new indexes, which it\nbackfills from the rows), and it fails with a *store.LayoutMismatchError, having changed\nnothing, when db holds data this build would misread (a changed key, an incompatible column\ntype, ...); see store.NewTable. A damaged or missing layout record fails with a\n*store.MetadataError.", storeName, t.FullName()))
-	f.Func().Id("New"+storeName).Params(jen.Id("db").Op("*").Qual(pathStore, "DB")).Params(jen.Op("*").Id(storeName), jen.Error()).Block(
-		jen.List(jen.Id("t"), jen.Err()).Op(":=").Qual(pathStore, "NewTable").Call(jen.Id("db"), jen.Id(e+"Spec").Call()),
-		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
-		jen.Return(jen.Op("&").Id(storeName).Add(fields(func(g *jen.Group) {
-			g.Add(kv("t", jen.Id("t")))
-			if tp.stream() {
-				g.Add(kv("now", jen.Qual("time", "Now")))
-			}
-		})), jen.Nil()),
-	)
-	f.Line()
-
 	rowStore := storeName
 	if tp.owned() {
 		rowStore = e + "OwnerStore"
-		forDoc := fmt.Sprintf("For returns the store of owner's rows of %s. Every key of a %s table is\nprefixed by its owner's user id (a self-delimiting encoding, so no owner's keys are a prefix\nof another's), so the returned store never sees another owner's rows", t.FullName(), t.Kind)
-		if len(t.Indexes) > 0 {
-			forDoc += " or index entries;\nunique indexes are unique per owner"
+	}
+
+	doc := fmt.Sprintf("%s is the typed store of %s (rows %s, keys %s); the methods of\nstore.Table come typed through the embedding.", storeName, t.FullName(), e, tp.key.name)
+	if tp.owned() {
+		doc = fmt.Sprintf("%s is the typed store of %s (rows %s, keys %s), a %s table partitioned by\nowner: reach rows through For(owner), and every owner's rows only through AllOwners.", storeName, t.FullName(), e, tp.key.name, t.Kind)
+	}
+	if tp.stream() {
+		doc += fmt.Sprintf("\nReads hide rows whose %s is older than %sTTL, even before Expire removed them.", t.Key.Columns[0].Name, e)
+	}
+	f.Add(docComment(doc))
+	if tp.owned() {
+		f.Type().Id(storeName).Struct(jen.Id("t").Add(tableType.Clone()))
+	} else {
+		f.Type().Id(storeName).Struct(tableType.Clone())
+	}
+	f.Line()
+
+	f.Add(docf("New%s opens %s in db, recording its layout on first use and applying safe\nlayout changes on later opens (see store.NewTable for the errors).", storeName, t.FullName()))
+	f.Func().Id("New"+storeName).Params(jen.Id("db").Op("*").Qual(pathStore, "DB")).Params(jen.Op("*").Id(storeName), jen.Error()).Block(
+		jen.List(jen.Id("t"), jen.Err()).Op(":=").Qual(pathStore, "NewTable").Call(jen.Id("db"), jen.Id(e+"Spec").Call()),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
+		jen.Return(jen.Op("&").Id(storeName).Values(jen.Id("t")), jen.Nil()),
+	)
+	f.Line()
+	inner := func(recv string) *jen.Statement {
+		if recv == storeName && tp.owned() {
+			return jen.Id("s").Dot("t")
 		}
-		f.Add(docComment(forDoc + ". An empty owner is refused with an error."))
+		return jen.Id("s").Dot("Table")
+	}
+	views := func(recv string) {
+		method(f, recv, "In returns the store bound to transaction tx (see store.Table.In).", "In").
+			Params(jen.Id("tx").Op("*").Qual(pathStore, "Tx")).Op("*").Id(recv).Block(
+			jen.Return(jen.Op("&").Id(recv).Values(inner(recv).Dot("In").Call(jen.Id("tx")))))
+		f.Line()
+		method(f, recv, "As returns the store acting for actor, enforcing the table's access rules (see store.Table.As).", "As").
+			Params(jen.Id("actor").Qual(pathAccess, "Actor")).Op("*").Id(recv).Block(
+			jen.Return(jen.Op("&").Id(recv).Values(inner(recv).Dot("As").Call(jen.Id("actor")))))
+		f.Line()
+	}
+	views(storeName)
+	if tp.owned() {
+		f.Add(docf("For returns the store of owner's rows of %s; it never sees another owner's rows%s.\nAn empty owner is refused.", t.FullName(), map[bool]string{true: " or\nindex entries, and unique indexes are unique per owner", false: ""}[len(t.Indexes) > 0]))
 		f.Func().Params(jen.Id("s").Op("*").Id(storeName)).Id("For").Params(jen.Id("owner").String()).Params(jen.Op("*").Id(rowStore), jen.Error()).Block(
 			jen.List(jen.Id("scope"), jen.Err()).Op(":=").Qual(pathStore, "OwnerScope").Call(jen.Id("owner")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(
 				jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit(t.FullName()+": %w"), jen.Err())),
 			),
-			jen.Return(jen.Op("&").Id(rowStore).Add(fields(func(g *jen.Group) {
-				g.Add(kv("t", jen.Id("s").Dot("t").Dot("WithScope").Call(jen.Id("scope"))))
-				g.Add(kv("owner", jen.Id("owner")))
-				if tp.stream() {
-					g.Add(kv("now", jen.Id("s").Dot("now")))
-				}
-			})), jen.Nil()),
+			jen.Return(jen.Op("&").Id(rowStore).Values(jen.Id("s").Dot("t").Dot("WithScope").Call(jen.Id("scope"))), jen.Nil()),
 		)
 		f.Line()
-		tp.verifyDecl(f, storeName, "every owner's rows")
-		tp.rootOwnerMethods(f, storeName)
-
+		method(f, storeName, "AllOwners returns the read-only view of every owner's rows, for flush, admin and export.", "AllOwners").
+			Params().Op("*").Qual(pathStore, "AllOwners").Types(jen.Id(tp.key.name), jen.Id(e)).Block(jen.Return(jen.Id("s").Dot("t").Dot("AllOwners").Call()))
+		f.Line()
+		method(f, storeName, "Verify checks every owner's rows against their index entries (see store.Table.Verify).", "Verify").
+			Params().Params(jen.Index().Qual(pathStore, "Problem"), jen.Error()).Block(jen.Return(jen.Id("s").Dot("t").Dot("Verify").Call()))
+		f.Line()
+		tp.streamMethods(f, storeName)
 		f.Add(docf("%s is the part of %s that belongs to one owner; get one from %s.For.", rowStore, t.FullName(), storeName))
-		f.Type().Id(rowStore).StructFunc(func(g *jen.Group) {
-			g.Id("t").Add(tableType.Clone())
-			g.Id("owner").String()
-			if tp.stream() {
-				g.Id("now").Func().Params().Qual("time", "Time")
-			}
-		})
+		f.Type().Id(rowStore).Struct(tableType.Clone())
 		f.Line()
-		f.Add(docComment("Owner returns the user id whose rows this store reads and writes."))
-		f.Func().Params(jen.Id("s").Op("*").Id(rowStore)).Id("Owner").Params().String().Block(jen.Return(jen.Id("s").Dot("owner")))
-		f.Line()
+		views(rowStore)
 	}
 	tp.rowMethods(f, rowStore)
-	if tp.owned() {
-		tp.verifyDecl(f, rowStore, "this owner's rows")
-		tp.allOwnersDecl(f)
-	} else {
-		tp.verifyDecl(f, rowStore, "the table")
-	}
-	tp.policyDecl(f)
 	return f
 }
 
@@ -107,66 +99,14 @@ func method(f *jen.File, recv, doc, name string) *jen.Statement {
 	return f.Func().Params(jen.Id("s").Op("*").Id(recv)).Id(name)
 }
 
-// st is s.t, the runtime table.
-func st() *jen.Statement { return jen.Id("s").Dot("t") }
+// st is the embedded runtime table of a row store.
+func st() *jen.Statement { return jen.Id("s").Dot("Table") }
 
-func (tp *tablePlan) verifyDecl(f *jen.File, recv, what string) {
-	method(f, recv, fmt.Sprintf("Verify checks %s against their index entries and reports every row that does not\ndecode and every missing or dangling entry (nil when consistent). The error is for\nfailures to read at all.", what), "Verify").
-		Params().Params(jen.Index().Qual(pathStore, "Problem"), jen.Error()).Block(jen.Return(st().Dot("Verify").Call()))
-	f.Line()
-}
-
-// rowMethods emits the typed CRUD, scan, batch and index methods on recv.
+// rowMethods emits the key-prefix ranges and typed index methods on recv;
+// everything else a row store does is the embedded store.Table's.
 func (tp *tablePlan) rowMethods(f *jen.File, recv string) {
-	t, e, k := tp.t, tp.entity, tp.key
-	key := jen.Id(k.name)
-	row := jen.Id(e)
-	seq := jen.Qual("iter", "Seq2").Types(row.Clone(), jen.Error())
+	t, k := tp.t, tp.key
 	rng := jen.Qual(pathStore, "Range")
-	opts := jen.Qual(pathStore, "ScanOptions")
-
-	if tp.stream() {
-		tp.streamPointReads(f, recv)
-	} else {
-		method(f, recv, "Get returns the row with key k, or an error wrapping store.ErrNotFound.", "Get").
-			Params(jen.Id("k").Add(key.Clone())).Params(row.Clone(), jen.Error()).Block(jen.Return(st().Dot("Get").Call(jen.Id("k"))))
-		f.Line()
-		method(f, recv, "Has reports whether a row with key k exists, without decoding it.", "Has").
-			Params(jen.Id("k").Add(key.Clone())).Params(jen.Bool(), jen.Error()).Block(jen.Return(st().Dot("Has").Call(jen.Id("k"))))
-		f.Line()
-	}
-	putDoc := "Put inserts or replaces the row with v's key, together with its index entries, atomically."
-	if hasUnique(t) {
-		putDoc += "\nIt writes nothing and returns a *store.UniqueViolationError (use errors.As) when v would\nshare a unique index's values with another row."
-	}
-	method(f, recv, putDoc, "Put").
-		Params(jen.Id("v").Op("*").Add(row.Clone())).Error().Block(jen.Return(st().Dot("Put").Call(jen.Id("v"))))
-	f.Line()
-	method(f, recv, "Delete removes the row with key k and its index entries, atomically. Deleting a\nmissing row is not an error.", "Delete").
-		Params(jen.Id("k").Add(key.Clone())).Error().Block(jen.Return(st().Dot("Delete").Call(jen.Id("k"))))
-	f.Line()
-	scanDoc := "Scan yields the rows whose keys lie in r, in key order or, with o.Reverse, in reverse,\nfrom one consistent snapshot. Page with o.Limit and o.After = lastKey.AppendKey(nil).\nErrors are yielded, never dropped."
-	countDoc := "Count returns the number of rows whose keys lie in r, without decoding them."
-	live := func(r *jen.Statement) *jen.Statement { return r }
-	if tp.stream() {
-		scanDoc += "\nExpired rows are skipped: r is narrowed to the rows whose event time is within the TTL."
-		countDoc += "\nExpired rows are not counted."
-		live = func(r *jen.Statement) *jen.Statement {
-			return jen.Qual(pathStore, "LiveRange").Call(r, jen.Id("s").Dot("cutoff").Call())
-		}
-	}
-	method(f, recv, scanDoc, "Scan").
-		Params(jen.Id("r").Add(rng.Clone()), jen.Id("o").Add(opts.Clone())).Add(seq.Clone()).Block(jen.Return(st().Dot("Scan").Call(live(jen.Id("r")), jen.Id("o"))))
-	f.Line()
-	method(f, recv, countDoc, "Count").
-		Params(jen.Id("r").Add(rng.Clone())).Params(jen.Int(), jen.Error()).Block(jen.Return(st().Dot("Count").Call(live(jen.Id("r")))))
-	f.Line()
-	method(f, recv, "All is the range of every row, for Scan and Count.", "All").
-		Params().Add(rng.Clone()).Block(jen.Return(rng.Clone().Values()))
-	f.Line()
-	method(f, recv, "KeyRange is the range of keys in [lo, hi), for Scan and Count.", "KeyRange").
-		Params(jen.List(jen.Id("lo"), jen.Id("hi")).Add(key.Clone())).Add(rng.Clone()).Block(jen.Return(st().Dot("KeyRange").Call(jen.Id("lo"), jen.Id("hi"))))
-	f.Line()
 	if !k.single() {
 		for j := 1; j < len(k.cols); j++ {
 			cols := k.cols[:j]
@@ -184,7 +124,7 @@ func (tp *tablePlan) rowMethods(f *jen.File, recv string) {
 				args = append(args, p)
 				params = append(params, jen.Id(p).Add(baseType(c, k.enumTypes[indexOf(k.cols, c)])))
 			}
-			method(f, recv, fmt.Sprintf("Prefix%s is the range of the rows whose leading key columns (%s) equal\nthe arguments, in key order, for Scan and Count.", strings.Join(names, ""), strings.Join(cnames, ", ")), "Prefix"+strings.Join(names, "")).
+			method(f, recv, fmt.Sprintf("Prefix%s is the range of the rows whose leading key columns (%s) equal\nthe arguments, for Scan and Count.", strings.Join(names, ""), strings.Join(cnames, ", ")), "Prefix"+strings.Join(names, "")).
 				Params(params...).Add(rng.Clone()).BlockFunc(func(g *jen.Group) {
 				for i, c := range cols {
 					call := keyencAppend(c, k.desc[i])
@@ -200,12 +140,6 @@ func (tp *tablePlan) rowMethods(f *jen.File, recv string) {
 			f.Line()
 		}
 	}
-	method(f, recv, "PutIn adds a Put of v, with its index entries, to batch b; nothing is written until\nb.Commit, which applies every write of the batch atomically or none of them.", "PutIn").
-		Params(jen.Id("b").Op("*").Qual(pathStore, "Batch"), jen.Id("v").Op("*").Add(row.Clone())).Block(st().Dot("PutIn").Call(jen.Id("b"), jen.Id("v")))
-	f.Line()
-	method(f, recv, "DeleteIn adds a Delete of the row with key k to batch b.", "DeleteIn").
-		Params(jen.Id("b").Op("*").Qual(pathStore, "Batch"), jen.Id("k").Add(key.Clone())).Block(st().Dot("DeleteIn").Call(jen.Id("b"), jen.Id("k")))
-	f.Line()
 	for _, ix := range t.Indexes {
 		if ix.Unique {
 			tp.uniqueMethods(f, recv, ix)
@@ -308,7 +242,7 @@ func (tp *tablePlan) scanMethods(f *jen.File, recv string, ix *schema.Index) {
 	e := tp.entity
 	seq := jen.Qual("iter", "Seq2").Types(jen.Id(e), jen.Error())
 	opts := jen.Qual(pathStore, "ScanOptions")
-	order := "Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit\nand o.After = s.Cursor" + ix.GoName + "(&last)."
+	order := "In index order, then key order (o.Reverse reverses); page with o.After = s.Cursor" + ix.GoName + "(&last)."
 	for j := 1; j <= len(ix.Columns); j++ {
 		var suffix string
 		for _, c := range ix.Columns[1:j] {
@@ -330,6 +264,9 @@ func (tp *tablePlan) scanMethods(f *jen.File, recv string, ix *schema.Index) {
 		params, names = tp.indexParams(prefix, map[string]bool{"s": true, "o": true, "lo": true, "hi": true, "prefix": true})
 		params = append(params, jen.List(jen.Id("lo"), jen.Id("hi")).Add(baseType(ranged, tp.enums[ranged])), jen.Id("o").Add(opts.Clone()))
 		what := ranged.Name + " in [lo, hi)"
+		inline := func(start, end jen.Code) *jen.Statement {
+			return jen.Qual(pathStore, "Range").Values(jen.Id("Start").Op(":").Add(start), jen.Id("End").Op(":").Add(end))
+		}
 		if len(prefix) > 0 {
 			what = equalsParams(prefix, names) + " and " + what
 		}
@@ -337,20 +274,15 @@ func (tp *tablePlan) scanMethods(f *jen.File, recv string, ix *schema.Index) {
 		method(f, recv, doc, name+"Range").Params(params...).Add(seq.Clone()).BlockFunc(func(g *jen.Group) {
 			lo := encArg(ranged, jen.Id("lo"))
 			hi := encArg(ranged, jen.Id("hi"))
+			var r *jen.Statement
 			if len(prefix) == 0 {
-				g.Id("r").Op(":=").Qual(pathStore, "Range").Values(jen.Dict{
-					jen.Id("Start"): keyencAppend(ranged, false).Call(jen.Nil(), lo),
-					jen.Id("End"):   keyencAppend(ranged, false).Call(jen.Nil(), hi),
-				})
+				r = inline(keyencAppend(ranged, false).Call(jen.Nil(), lo), keyencAppend(ranged, false).Call(jen.Nil(), hi))
 			} else {
 				encodeValues(g, "prefix", prefix, names)
 				clip := jen.Qual("slices", "Clip").Call(jen.Id("prefix"))
-				g.Id("r").Op(":=").Qual(pathStore, "Range").Add(fields(func(g *jen.Group) {
-					g.Add(kv("Start", keyencAppend(ranged, false).Call(clip.Clone(), lo)))
-					g.Add(kv("End", keyencAppend(ranged, false).Call(clip.Clone(), hi)))
-				}))
+				r = inline(keyencAppend(ranged, false).Call(clip.Clone(), lo), keyencAppend(ranged, false).Call(clip.Clone(), hi))
 			}
-			g.Return(st().Dot("IndexScan").Call(jen.Lit(int(ix.ID)), jen.Id("r"), jen.Id("o")))
+			g.Return(st().Dot("IndexScan").Call(jen.Lit(int(ix.ID)), r, jen.Id("o")))
 		})
 		f.Line()
 	}

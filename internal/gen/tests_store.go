@@ -1,7 +1,6 @@
 package gen
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -183,17 +182,17 @@ func (tp *tablePlan) checkDecl(f *jen.File) {
 	f.Func().Id("check"+e+"Store").Params(tT(), jen.Id("s").Op("*").Id(tp.rowStore()), jen.Id("model").Add(tp.modelType()), jen.Id("old").Index().Id(e)).BlockFunc(func(g *jen.Group) {
 		g.Id("t").Dot("Helper").Call()
 		g.Id("want").Op(":=").Id("sorted" + e + "Rows").Call(jen.Id("model"))
-		g.If(jen.List(jen.Id("n"), jen.Err()).Op(":=").Id("s").Dot("Count").Call(jen.Id("s").Dot("All").Call()), jen.Err().Op("!=").Nil().Op("||").Id("n").Op("!=").Len(jen.Id("want"))).Block(
+		g.If(jen.List(jen.Id("n"), jen.Err()).Op(":=").Id("s").Dot("Count").Call(jen.Qual(pathStore, "Range").Values()), jen.Err().Op("!=").Nil().Op("||").Id("n").Op("!=").Len(jen.Id("want"))).Block(
 			fatalf("Count = %d, %v; want %d", jen.Id("n"), jen.Err(), jen.Len(jen.Id("want"))),
 		)
-		g.Add(tp.diffRowsFatal(collect(jen.Id("s").Dot("Scan").Call(jen.Id("s").Dot("All").Call(), opts(nil))), jen.Id("want"), "Scan"))
-		g.Id("rev").Op(":=").Add(collect(jen.Id("s").Dot("Scan").Call(jen.Id("s").Dot("All").Call(), opts(jen.Dict{jen.Id("Reverse"): jen.True()}))))
+		g.Add(tp.diffRowsFatal(collect(jen.Id("s").Dot("Scan").Call(jen.Qual(pathStore, "Range").Values(), opts(nil))), jen.Id("want"), "Scan"))
+		g.Id("rev").Op(":=").Add(collect(jen.Id("s").Dot("Scan").Call(jen.Qual(pathStore, "Range").Values(), opts(jen.Dict{jen.Id("Reverse"): jen.True()}))))
 		g.Qual("slices", "Reverse").Call(jen.Id("rev"))
 		g.Add(tp.diffRowsFatal(jen.Id("rev"), jen.Id("want"), "reverse Scan"))
 		g.Var().Id("paged").Index().Id(e)
 		g.Id("o").Op(":=").Add(opts(jen.Dict{jen.Id("Limit"): jen.Lit(7)}))
 		g.For().Block(
-			jen.Id("page").Op(":=").Add(collect(jen.Id("s").Dot("Scan").Call(jen.Id("s").Dot("All").Call(), jen.Id("o")))),
+			jen.Id("page").Op(":=").Add(collect(jen.Id("s").Dot("Scan").Call(jen.Qual(pathStore, "Range").Values(), jen.Id("o")))),
 			jen.Id("paged").Op("=").Append(jen.Id("paged"), jen.Id("page").Op("...")),
 			jen.If(jen.Len(jen.Id("page")).Op("<").Id("o").Dot("Limit")).Block(jen.Break()),
 			jen.Id("o").Dot("After").Op("=").Add(tp.keyOf(jen.Id("page").Index(jen.Len(jen.Id("page")).Op("-").Lit(1)))).Dot("AppendKey").Call(jen.Nil()),
@@ -441,159 +440,14 @@ func (tp *tablePlan) storeTest(f *jen.File) {
 	f.Line()
 }
 
-// coversKey reports whether every key column is in the index: then two
-// rows with equal index values have equal keys and cannot violate it.
-func (tp *tablePlan) coversKey(ix *schema.Index) bool {
-	for _, c := range tp.t.Key.Columns {
-		if indexOf(ix.Columns, c) < 0 {
-			return false
-		}
+// noExpiry emits, for a stream table, `root = root.WithClock(year 1)`: the
+// generated random rows have event times from year 1 to 9999, none of which
+// has expired at year 1, so the generic store tests see every row.
+func (tp *tablePlan) noExpiry(g *jen.Group) {
+	if !tp.stream() {
+		return
 	}
-	return true
-}
-
-// setNonNull emits statements that give every null column of cols in row v
-// a random value.
-func (tp *tablePlan) setNonNull(g *jen.Group, v string, cols []*schema.Column) {
-	for _, c := range cols {
-		if !c.Nullable {
-			continue
-		}
-		field := jen.Id(v).Dot(c.GoName)
-		if pointerNullable(c.Type) {
-			g.If(field.Clone().Op("==").Nil()).Block(
-				jen.Id("x").Op(":=").Add(randomValue(c, tp.enums[c])),
-				field.Clone().Op("=").Op("&").Id("x"),
-			)
-		} else {
-			g.If(field.Clone().Op("==").Nil()).Block(field.Clone().Op("=").Add(randomValue(c, tp.enums[c])))
-		}
-	}
-}
-
-// uniqueTest emits Test<E><Index>, a call of tabletest.UniqueIndex with
-// closures over the table's store and generated helpers: lookups after
-// put, update and delete; a second row with the same values is refused
-// with a *store.UniqueViolationError and writes nothing; null values
-// (sparse) are never indexed and never conflict.
-func (tp *tablePlan) uniqueTest(f *jen.File, ix *schema.Index) {
-	e := tp.entity
-	k := tp.key.name
-	get := "Get" + ix.GoName
-	v := jen.Id("v")
-	ptr := func() *jen.Statement { return jen.Op("*").Id(e) }
-	doc := fmt.Sprintf("Test%s%s checks unique index %s (%s): lookups after put, update and delete", e, ix.GoName, ix.Name, indexColumns(ix))
-	if !tp.coversKey(ix) {
-		doc += ",\nand that a second row with the same values is refused and writes nothing"
-	}
-	if ix.Sparse {
-		doc += ";\nrows with a null value are not indexed, so any number of them coexist"
-	}
-	f.Add(docComment(doc + "."))
-	f.Func().Id("Test" + e + ix.GoName).Params(tT()).BlockFunc(func(g *jen.Group) {
-		g.Id("db").Op(":=").Add(openDB("t"))
-		tp.openStore(g, "alice")
-		var d []jen.Code
-		field := func(name string, val jen.Code) { d = append(d, jen.Id(name).Op(":").Add(val)) }
-		field("Index", jen.Lit(ix.Name))
-		field("Get", jen.Lit(get))
-		if tp.coversKey(ix) {
-			field("CoversKey", jen.True())
-		}
-		if ix.Sparse {
-			field("Sparse", jen.True())
-		}
-		field("Rand", newRand(tp.t.ID, 7+int(ix.ID)))
-		field("Random", jen.Id("random"+e))
-		field("SetNonNull", jen.Func().Params(jen.Id("r").Add(randPtr()), jen.Id("v").Add(ptr())).BlockFunc(func(g *jen.Group) {
-			tp.setNonNull(g, "v", ix.Columns)
-		}))
-		if !tp.coversKey(ix) {
-			field("CopyIndex", jen.Func().Params(jen.List(jen.Id("dst"), jen.Id("src")).Add(ptr())).BlockFunc(func(g *jen.Group) {
-				for _, c := range ix.Columns {
-					g.Id("dst").Dot(c.GoName).Op("=").Id("src").Dot(c.GoName)
-				}
-			}))
-		}
-		if ix.Sparse {
-			field("SetNull", jen.Func().Params(jen.Id("v").Add(ptr())).BlockFunc(func(g *jen.Group) {
-				for _, c := range ix.Columns {
-					if c.Nullable {
-						g.Id("v").Dot(c.GoName).Op("=").Nil()
-						break
-					}
-				}
-			}))
-		}
-		field("SetKey", jen.Id("set"+e+"Key"))
-		field("KeyOf", jen.Func().Params(jen.Id("v").Add(ptr())).Id(k).Block(jen.Return(tp.keyOf(v.Clone()))))
-		field("EncodeKey", jen.Func().Params(jen.Id("k").Id(k)).String().Block(jen.Return(tp.encodedKey(jen.Id("k")))))
-		field("Diff", jen.Id("diff"+e))
-		if !tp.coversKey(ix) {
-			field("Conflict", jen.Id("conflict"+e))
-		}
-		field("Values", jen.Func().Params(jen.Id("v").Add(ptr())).Index().Byte().Block(
-			jen.List(jen.Id("b"), jen.Id("_")).Op(":=").Id("append"+e+ix.GoName+"Values").Call(jen.Nil(), v.Clone()),
-			jen.Return(jen.Id("b")),
-		))
-		field("Put", jen.Id("s").Dot("Put"))
-		field("Delete", jen.Id("s").Dot("Delete"))
-		field("Has", jen.Id("s").Dot("Has"))
-		field("GetBy", jen.Func().Params(jen.Id("v").Add(ptr())).Params(jen.Id(e), jen.Error()).Block(
-			jen.Return(jen.Id("s").Dot(get).Call(indexArgs(v.Clone(), ix.Columns)...)),
-		))
-		if ix.Sparse {
-			field("Count", jen.Func().Params().Params(jen.Int(), jen.Error()).Block(
-				jen.Return(jen.Id("s").Dot("Count").Call(jen.Id("s").Dot("All").Call())),
-			))
-		}
-		field("Verify", jen.Id("s").Dot("Verify"))
-		g.Add(tabletest("UniqueIndex").Call(jen.Id("t"), tabletest("UniqueIndexCase").Types(jen.Id(k), jen.Id(e)).ValuesFunc(func(g *jen.Group) {
-			for _, c := range d {
-				g.Line().Add(c)
-			}
-			g.Line()
-		})))
-	})
-	f.Line()
-}
-
-// ownersTest emits Test<E>Owners for user tables: For rejects an empty
-// owner, and owners never see each other's rows or unique values.
-func (tp *tablePlan) ownersTest(f *jen.File) {
-	e := tp.entity
-	k := tp.keyOf(jen.Id("v"))
-	f.Add(docf("Test%sOwners checks that For rejects an empty owner and that owners never see each\nother's rows or conflict on each other's unique values.", e))
-	f.Func().Id("Test" + e + "Owners").Params(tT()).BlockFunc(func(g *jen.Group) {
-		g.Id("db").Op(":=").Add(openDB("t"))
-		g.List(jen.Id("root"), jen.Err()).Op(":=").Id("New" + e + "Store").Call(jen.Id("db"))
-		g.Add(ifErrFatal("New" + e + "Store"))
-		g.If(jen.List(jen.Id("_"), jen.Err()).Op(":=").Id("root").Dot("For").Call(jen.Lit("")), jen.Err().Op("==").Nil()).Block(
-			fatalf("For(\"\") succeeded; want an error: every row needs an owner"),
-		)
-		for _, o := range []string{"alice", "bob"} {
-			g.List(jen.Id(o), jen.Err()).Op(":=").Id("root").Dot("For").Call(jen.Lit(o))
-			g.Add(ifErrFatal("For(%q)", jen.Lit(o)))
-		}
-		g.If(jen.Id("alice").Dot("Owner").Call().Op("!=").Lit("alice")).Block(fatalf("Owner() = %q; want \"alice\"", jen.Id("alice").Dot("Owner").Call()))
-		g.Id("r").Op(":=").Add(newRand(tp.t.ID, 8))
-		g.Id("v").Op(":=").Id("random" + e).Call(jen.Id("r"))
-		g.If(jen.Err().Op(":=").Id("alice").Dot("Put").Call(jen.Op("&").Id("v")), jen.Err().Op("!=").Nil()).Block(fatalf("alice.Put: %v", jen.Err()))
-		g.If(jen.List(jen.Id("ok"), jen.Err()).Op(":=").Id("bob").Dot("Has").Call(k.Clone()), jen.Err().Op("!=").Nil().Op("||").Id("ok")).Block(
-			fatalf("bob.Has(alice's key) = %v, %v; want false", jen.Id("ok"), jen.Err()),
-		)
-		g.If(jen.List(jen.Id("n"), jen.Err()).Op(":=").Id("bob").Dot("Count").Call(jen.Id("bob").Dot("All").Call()), jen.Err().Op("!=").Nil().Op("||").Id("n").Op("!=").Lit(0)).Block(
-			fatalf("bob.Count = %d, %v; want 0", jen.Id("n"), jen.Err()),
-		)
-		g.Comment("The same row, unique values included, may exist for bob too.")
-		g.If(jen.Err().Op(":=").Id("bob").Dot("Put").Call(jen.Op("&").Id("v")), jen.Err().Op("!=").Nil()).Block(fatalf("bob.Put of alice's row: %v", jen.Err()))
-		g.If(jen.Err().Op(":=").Id("alice").Dot("Delete").Call(k.Clone()), jen.Err().Op("!=").Nil()).Block(fatalf("alice.Delete: %v", jen.Err()))
-		g.If(jen.List(jen.Id("got"), jen.Err()).Op(":=").Id("bob").Dot("Get").Call(k.Clone()), jen.Err().Op("!=").Nil().Op("||").Id("diff"+e).Call(jen.Op("&").Id("got"), jen.Op("&").Id("v")).Op("!=").Lit("")).Block(
-			fatalf("bob.Get after alice.Delete = %v, %v; want bob's row", jen.Id("got"), jen.Err()),
-		)
-		g.If(jen.List(jen.Id("problems"), jen.Err()).Op(":=").Id("root").Dot("Verify").Call(), jen.Err().Op("!=").Nil().Op("||").Len(jen.Id("problems")).Op("!=").Lit(0)).Block(
-			fatalf("Verify = %v, %v; want no problems", jen.Id("problems"), jen.Err()),
-		)
-	})
-	f.Line()
+	g.Comment("At year 1 no random row (years 1 to 9999) has expired: every row stays visible.")
+	g.Id("root").Op("=").Id("root").Dot("WithClock").Call(
+		jen.Func().Params().Qual("time", "Time").Block(jen.Return(jen.Qual("time", "Time").Values())))
 }

@@ -195,11 +195,11 @@ func TestMessagesIsolation(t *testing.T) {
 			model[o][m.RowID] = m
 		}
 
-		p, err := chat.NewMessageProvider(db)
+		p, err := providerOf(db, chat.MessageSpec())
 		if err != nil {
 			t.Fatal(err)
 		}
-		g, err := chat.GuardMessageProvider(p)
+		g, err := scan.NewGuarded(p, access.PolicyOf(&messageLayout, ""), scan.GuardOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -344,8 +344,8 @@ func TestMessagesIsolation(t *testing.T) {
 		if n != total {
 			t.Fatalf("AllOwners().Scan = %d rows; want %d", n, total)
 		}
-		if _, err := chat.NewMessageOwnerProvider(db, ""); err == nil {
-			t.Fatal("NewMessageOwnerProvider with an empty owner succeeded; want an error")
+		if _, err := store.OwnerScope(""); err == nil {
+			t.Fatal("OwnerScope of an empty owner (the scope of an owner's provider) succeeded; want an error")
 		}
 		if _, err := scanContents(t, g, scan.ActorRequest{Actor: access.Actor{Role: access.RoleUser}}, "content"); !isDenied(err) {
 			t.Fatalf("scan by an actor without user id = %v; want a *access.DeniedError", err)
@@ -401,11 +401,11 @@ func TestTypingEventsIsolation(t *testing.T) {
 			}
 			model[o][string(evKey(ev).AppendKey(nil))] = entry{ev, !ev.OccurredAt.Before(cutoff)}
 		}
-		p, err := chat.NewTypingEventProvider(db)
+		p, err := providerOf(db, chat.TypingEventSpec())
 		if err != nil {
 			t.Fatal(err)
 		}
-		g, err := scan.NewGuarded(p, chat.TypingEventPolicy, scan.GuardOptions{TTL: chat.TypingEventTTL, Now: clock})
+		g, err := scan.NewGuarded(p, access.PolicyOf(&typingLayout, ""), scan.GuardOptions{TTL: chat.TypingEventTTL, Now: clock})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -508,11 +508,11 @@ func TestProviderFiltersNamingOtherOwners(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	p, err := chat.NewMessageProvider(db)
+	p, err := providerOf(db, chat.MessageSpec())
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := chat.GuardMessageProvider(p)
+	g, err := scan.NewGuarded(p, access.PolicyOf(&messageLayout, ""), scan.GuardOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -550,4 +550,15 @@ func collectOwners(t *testing.T, root *chat.MessageStore) []string {
 
 func evKey(ev chat.TypingEvent) chat.TypingEventID {
 	return chat.TypingEventID{OccurredAt: ev.OccurredAt, ConversationID: ev.ConversationID, UserID: ev.UserID}
+}
+
+// The layouts of the shipped tables, for their providers and policies.
+var (
+	messageLayout = chat.MessageSpec().Layout
+	typingLayout  = chat.TypingEventSpec().Layout
+)
+
+// providerOf is the schema-driven provider of the table spec describes.
+func providerOf[K, V any](db *store.DB, spec store.Spec[K, V]) (*scan.Provider, error) {
+	return scan.NewProvider(db, &spec.Layout, scan.Options{})
 }

@@ -214,7 +214,8 @@ func TestDeletePlainTable(t *testing.T) {
 			}
 		}
 	}
-	p, err := chat.NewTypingEventProvider(db)
+	typing := chat.TypingEventSpec().Layout
+	p, err := scan.NewProvider(db, &typing, scan.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

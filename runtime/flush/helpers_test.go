@@ -89,7 +89,8 @@ func fillMessages(t testing.TB, db *store.DB, perOwner int) {
 // with the other.
 func messagesProvider(t testing.TB, db *store.DB) *scan.Provider {
 	t.Helper()
-	p, err := chat.NewMessageProvider(db)
+	l := chat.MessageSpec().Layout
+	p, err := scan.NewProvider(db, &l, scan.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/tablegen/tablegen/runtime/access"
 )
 
 // Batch collects puts and deletes on any tables of one DB and applies them
@@ -34,8 +36,10 @@ type Batch struct {
 	uread []int32   // read of each unique entry of a put's new values, parallel to idx; -1 none
 	rvals []byte    // values read from the database
 	tomb  []byte    // tombstone key and value being written
-	// err is the first put whose row failed its table's check (check.go):
-	// Commit returns it and writes nothing.
+	// err is the first operation refused when it was added: a put whose
+	// row failed its table's check (check.go), or a PutIn or DeleteIn on a
+	// view from Table.As that may not write. Commit returns it and writes
+	// nothing.
 	err error
 }
 
@@ -76,6 +80,10 @@ func (b *Batch) Reset() {
 // type does not allow (see *InvalidValueError) is not added: Commit then
 // returns that error and writes nothing.
 func (t *Table[K, V]) PutIn(b *Batch, v *V) {
+	if err := t.allow(access.Write); err != nil {
+		b.deny(err)
+		return
+	}
 	o := op{core: t.core, scope: t.scope, idx: len(b.idx)}
 	o.rowKey.start = len(b.buf)
 	b.buf = appendRowPrefix(b.buf, t.core.id)
@@ -110,6 +118,10 @@ func (t *Table[K, V]) PutIn(b *Batch, v *V) {
 // with flushed rows also gets the row's tombstone, with the cold marker as
 // of the commit.
 func (t *Table[K, V]) DeleteIn(b *Batch, k K) {
+	if err := t.allow(access.Write); err != nil {
+		b.deny(err)
+		return
+	}
 	o := op{core: t.core, scope: t.scope, del: true}
 	o.rowKey.start = len(b.buf)
 	b.buf = appendRowPrefix(b.buf, t.core.id)
@@ -118,6 +130,13 @@ func (t *Table[K, V]) DeleteIn(b *Batch, k K) {
 	b.buf = t.spec.AppendKey(b.buf, k)
 	o.rowKey.end = len(b.buf)
 	b.ops = append(b.ops, o)
+}
+
+// deny records a refused operation; Commit then fails with the first one.
+func (b *Batch) deny(err error) {
+	if b.err == nil {
+		b.err = err
+	}
 }
 
 func (b *Batch) bytes(s span) []byte { return b.buf[s.start:s.end] }

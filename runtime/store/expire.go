@@ -9,6 +9,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 )
 
@@ -89,6 +90,9 @@ func (t *Table[K, V]) Expire(cutoff time.Time, maxRowsPerOwner int) (int, error)
 	}
 	if t.tx != nil {
 		return 0, fmt.Errorf("store: %s: Expire runs outside transactions (in one it would wait for the transaction's own lock); call it on the table, not on a view from In", c.name)
+	}
+	if err := t.allow(access.Write); err != nil {
+		return 0, err
 	}
 	if maxRowsPerOwner < 0 {
 		return 0, fmt.Errorf("store: %s: maxRowsPerOwner is %d; use 0 for no cap or a positive row count", c.name, maxRowsPerOwner)

@@ -9,6 +9,8 @@ import (
 	"iter"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/tablegen/tablegen/runtime/access"
 )
 
 // index returns the spec of index id, or an error naming what exists.
@@ -31,6 +33,9 @@ func (t *Table[K, V]) index(id uint32) (*IndexSpec[V], error) {
 // The entry and the row are read from one snapshot.
 func (t *Table[K, V]) GetUnique(indexID uint32, values []byte) (V, error) {
 	var zero V
+	if err := t.allow(access.Read); err != nil {
+		return zero, err
+	}
 	ix, err := t.index(indexID)
 	if err != nil {
 		return zero, err
@@ -140,6 +145,10 @@ func (t *Table[K, V]) IndexCursor(indexID uint32, v *V) ([]byte, error) {
 func (t *Table[K, V]) IndexScan(indexID uint32, r Range, o ScanOptions) iter.Seq2[V, error] {
 	return func(yield func(V, error) bool) {
 		var zero V
+		if err := t.allow(access.Read); err != nil {
+			yield(zero, err)
+			return
+		}
 		ix, err := t.index(indexID)
 		if err != nil {
 			yield(zero, err)

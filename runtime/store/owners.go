@@ -8,6 +8,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 )
 
@@ -50,6 +51,13 @@ func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned
 		if err := t.checkAllOwners("ScanAllOwners"); err != nil {
 			yield(zero, err)
 			return
+		}
+		if err := t.allow(access.Read); err != nil {
+			yield(zero, err)
+			return
+		}
+		if floor == nil {
+			floor = t.liveFloor()
 		}
 		if err := checkLimit(t.core.name, o); err != nil {
 			yield(zero, err)
@@ -135,6 +143,13 @@ func (t *Table[K, V]) Owners(floor []byte) iter.Seq2[string, error] {
 		if err := t.checkAllOwners("Owners"); err != nil {
 			yield("", err)
 			return
+		}
+		if err := t.allow(access.Read); err != nil {
+			yield("", err)
+			return
+		}
+		if floor == nil {
+			floor = t.liveFloor()
 		}
 		rv, err := t.core.openRead(t.tx, false)
 		if err != nil {

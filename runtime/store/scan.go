@@ -7,6 +7,8 @@ import (
 	"iter"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/tablegen/tablegen/runtime/access"
 )
 
 // Range is a half-open interval [Start, End) of encoded tuples (key tuples
@@ -34,6 +36,9 @@ type ScanOptions struct {
 func (t *Table[K, V]) KeyRange(lo, hi K) Range {
 	return Range{Start: t.spec.AppendKey(nil, lo), End: t.spec.AppendKey(nil, hi)}
 }
+
+// All is the range of every row (of the view's scope), for Scan and Count.
+func (t *Table[K, V]) All() Range { return Range{} }
 
 // PrefixRange is the range of every tuple that starts with prefix, the
 // encoding of one or more leading components (for example
@@ -88,8 +93,13 @@ func checkLimit(table string, o ScanOptions) error {
 // row kept after the loop keeps up to rowArenaChunk bytes alive; clone
 // what you keep of a few rows out of a large scan.
 func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
+	r = t.liveRange(r)
 	return func(yield func(V, error) bool) {
 		var zero V
+		if err := t.allow(access.Read); err != nil {
+			yield(zero, err)
+			return
+		}
 		if err := checkLimit(t.core.name, o); err != nil {
 			yield(zero, err)
 			return
@@ -151,6 +161,10 @@ func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
 
 // Count returns the number of rows whose keys lie in r, without decoding them.
 func (t *Table[K, V]) Count(r Range) (int, error) {
+	if err := t.allow(access.Read); err != nil {
+		return 0, err
+	}
+	r = t.liveRange(r)
 	rv, err := t.core.openRead(t.tx, false)
 	if err != nil {
 		return 0, err

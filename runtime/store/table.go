@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"slices"
 	"sync/atomic"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 )
@@ -49,6 +51,9 @@ type Spec[K, V any] struct {
 	// Indexes are the table's secondary indexes; they must match
 	// Layout.Indexes one for one (same ids, names and uniqueness).
 	Indexes []IndexSpec[V]
+	// Access is the table's declared access level (YAML `access:`, "" for
+	// the kind's default); views from [Table.As] enforce it.
+	Access access.Level
 }
 
 // IndexSpec describes one secondary index to the store.
@@ -109,7 +114,9 @@ type Table[K, V any] struct {
 	core  *tableCore
 	spec  *Spec[K, V]
 	scope []byte
-	tx    *Tx // nil outside a transaction
+	tx    *Tx              // nil outside a transaction
+	guard *guard           // nil: the trusted API; see As
+	now   func() time.Time // nil: time.Now; see WithClock
 }
 
 // NewTable registers a table on db and returns its typed view. The first
@@ -248,7 +255,9 @@ func checkSpec[K, V any](s *Spec[K, V]) error {
 // view replaces any scope t already has, and stays in t's transaction, if
 // any; rejecting an empty owner is the generated code's job.
 func (t *Table[K, V]) WithScope(scope []byte) *Table[K, V] {
-	return &Table[K, V]{core: t.core, spec: t.spec, scope: slices.Clone(scope), tx: t.tx}
+	nt := *t
+	nt.scope = slices.Clone(scope)
+	return &nt
 }
 
 // Layout returns the table's layout (columns in tag order, indexes in id order).
@@ -264,6 +273,12 @@ func (t *Table[K, V]) appendRowKey(dst []byte, k K) []byte {
 // Get returns the row with key k, or an error wrapping ErrNotFound.
 func (t *Table[K, V]) Get(k K) (V, error) {
 	var v V
+	if err := t.allow(access.Read); err != nil {
+		return v, err
+	}
+	if err := t.expired(k); err != nil {
+		return v, err
+	}
 	rv, err := t.core.openRead(t.tx, false)
 	if err != nil {
 		return v, err
@@ -290,6 +305,12 @@ func (t *Table[K, V]) Get(k K) (V, error) {
 
 // Has reports whether a row with key k exists, without decoding it.
 func (t *Table[K, V]) Has(k K) (bool, error) {
+	if err := t.allow(access.Read); err != nil {
+		return false, err
+	}
+	if t.expired(k) != nil {
+		return false, nil
+	}
 	rv, err := t.core.openRead(t.tx, false)
 	if err != nil {
 		return false, err
@@ -315,6 +336,9 @@ func (t *Table[K, V]) Has(k K) (bool, error) {
 // In a transaction the write is part of it, seen by the transaction's
 // later reads and committed with it.
 func (t *Table[K, V]) Put(v *V) error {
+	if err := t.allow(access.Write); err != nil {
+		return err
+	}
 	if t.tx != nil {
 		b, err := t.tx.writer(t.core)
 		if err != nil {
@@ -337,6 +361,9 @@ func (t *Table[K, V]) Put(v *V) error {
 // to Parquet (runtime/flush), the same batch writes a tombstone that hides
 // the row's flushed copies from union reads (see the notes in flush.go).
 func (t *Table[K, V]) Delete(k K) error {
+	if err := t.allow(access.Write); err != nil {
+		return err
+	}
 	if t.tx != nil {
 		b, err := t.tx.writer(t.core)
 		if err != nil {

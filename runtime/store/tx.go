@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/tablegen/tablegen/runtime/access"
 )
 
 // Transactions (see "Transactions" in the package documentation for the
@@ -301,7 +303,9 @@ func (nopCloser) Close() error { return nil }
 // reads what is committed, PutIn and DeleteIn add to a Batch), and Expire
 // refuses a bound table.
 func (t *Table[K, V]) In(tx *Tx) *Table[K, V] {
-	return &Table[K, V]{core: t.core, spec: t.spec, scope: t.scope, tx: tx}
+	nt := *t
+	nt.tx = tx
+	return &nt
 }
 
 // Create inserts row v only if no row has its key, and fails with an error
@@ -310,6 +314,9 @@ func (t *Table[K, V]) In(tx *Tx) *Table[K, V] {
 // values with another row. On a table bound to a transaction it is part of
 // that transaction; otherwise it runs in a transaction of its own.
 func (t *Table[K, V]) Create(v *V) error {
+	if err := t.allow(access.Write); err != nil {
+		return err
+	}
 	if t.tx == nil {
 		return t.core.db.Update(context.Background(), func(tx *Tx) error { return t.In(tx).Create(v) })
 	}
@@ -335,6 +342,9 @@ func (t *Table[K, V]) Create(v *V) error {
 // to a transaction it is part of that transaction; otherwise it runs in a
 // transaction of its own.
 func (t *Table[K, V]) Update(k K, fn func(old *V) error) error {
+	if err := t.allow(access.Write); err != nil {
+		return err
+	}
 	if t.tx == nil {
 		return t.core.db.Update(context.Background(), func(tx *Tx) error { return t.In(tx).Update(k, fn) })
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 )
 
@@ -72,6 +73,9 @@ func (p Problem) String() string {
 // followed by the key its columns give. Memory stays bounded by the problems found:
 // rows and entries are streamed and checked with point lookups.
 func (t *Table[K, V]) Verify() ([]Problem, error) {
+	if err := t.allow(access.Read); err != nil {
+		return nil, err
+	}
 	db := t.core.db
 	if !db.life.enter() {
 		return nil, ErrClosed

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	access "github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
@@ -32,21 +33,13 @@ var benchRowStatusNames = [...]string{"pending", "active", "suspended", "closed"
 // String returns the value as written in the schema, or BenchRowStatus(n) for an ordinal this build
 // does not know (a row written by a newer build that appended values).
 func (e BenchRowStatus) String() string {
-	if e >= 0 && int(e) < len(benchRowStatusNames) {
-		return benchRowStatusNames[e]
-	}
-	return "BenchRowStatus(" + strconv.FormatInt(int64(e), 10) + ")"
+	return rowenc.EnumString(benchRowStatusNames[:], "BenchRowStatus", int32(e))
 }
 
-// ParseBenchRowStatus returns the BenchRowStatus whose schema spelling is s. It is the inverse of String for
-// the declared values; anything else is an error listing the valid values.
+// ParseBenchRowStatus returns the BenchRowStatus whose schema spelling is s, or an error listing the valid values.
 func ParseBenchRowStatus(s string) (BenchRowStatus, error) {
-	for i, name := range benchRowStatusNames {
-		if name == s {
-			return BenchRowStatus(i), nil
-		}
-	}
-	return 0, fmt.Errorf("parse BenchRowStatus: unknown value %q; valid values are pending, active, suspended, closed", s)
+	i, err := rowenc.ParseEnum(benchRowStatusNames[:], "BenchRowStatus", s)
+	return BenchRowStatus(i), err
 }
 
 // BenchRow is a row of bench.rows (shared table, id 1).
@@ -56,61 +49,42 @@ func ParseBenchRowStatus(s string) (BenchRowStatus, error) {
 type BenchRow struct {
 	// ID is column id (tag 1). Primary key, 0..rows-1 (inserted in random order).
 	ID int64
-
 	// Category is column category (tag 2). One of ~1000 values (cat-0000 … cat-0999); the indexed column.
 	Category string
-
 	// Name is column name (tag 3). A short name.
 	Name string
-
 	// Email is column email (tag 4). An e-mail address.
 	Email string
-
 	// City is column city (tag 5). One of a few cities.
 	City string
-
 	// Country is column country (tag 6). Two-letter country code.
 	Country string
-
 	// Quantity is column quantity (tag 7). Small count.
 	Quantity int32
-
 	// Rank is column rank (tag 8). Rank, may be negative.
 	Rank int32
-
 	// Amount is column amount (tag 9). Amount in cents.
 	Amount int64
-
 	// Views is column views (tag 10). View counter.
 	Views int64
-
 	// Price is column price (tag 11). Price.
 	Price float64
-
 	// Score is column score (tag 12). Score in [0, 1); the projected column.
 	Score float64
-
 	// Active is column active (tag 13). Active flag.
 	Active bool
-
 	// Verified is column verified (tag 14). Verified flag.
 	Verified bool
-
 	// CreatedAt is column created_at (tag 15). Creation time. Stored with microsecond precision; read back in UTC.
 	CreatedAt time.Time
-
 	// UpdatedAt is column updated_at (tag 16). Last update time. Stored with microsecond precision; read back in UTC.
 	UpdatedAt time.Time
-
 	// Status is column status (tag 17). Lifecycle state.
 	Status BenchRowStatus
-
 	// Note is column note (tag 18). Optional note; null on about half the rows. Nil means null.
 	Note *string
-
 	// Payload is column payload (tag 19). 16 opaque bytes.
 	Payload []byte
-
 	// Version is column version (tag 20). Row version.
 	Version int64
 }
@@ -210,56 +184,53 @@ func appendBenchRowRow(dst []byte, v *BenchRow) []byte {
 	return dst
 }
 
-// decodeBenchRowRow decodes a row encoded by appendBenchRowRow into v, replacing its contents.
-// Unknown tags (columns added by a newer build) are skipped. b is owned by the row: v's
-// strings and byte slices are views into b, not copies, so the caller must hand over a buffer
-// that nothing modifies or reuses while v is in use. The store does (see store.Spec.DecodeRow):
-// it copies each stored value once, and a row costs one allocation, not one per column.
-func decodeBenchRowRow(b []byte, v *BenchRow) error {
+// decodeBenchRowRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
+// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
+func decodeBenchRowRow(b []byte, v *BenchRow, want []bool) error {
 	*v = BenchRow{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch d.Tag() {
-		case 1:
+		switch tag := d.Tag(); {
+		case tag == 1 && rowenc.Wanted(want, 0):
 			v.ID = d.Int64()
-		case 2:
+		case tag == 2 && rowenc.Wanted(want, 1):
 			v.Category = d.String()
-		case 3:
+		case tag == 3 && rowenc.Wanted(want, 2):
 			v.Name = d.String()
-		case 4:
+		case tag == 4 && rowenc.Wanted(want, 3):
 			v.Email = d.String()
-		case 5:
+		case tag == 5 && rowenc.Wanted(want, 4):
 			v.City = d.String()
-		case 6:
+		case tag == 6 && rowenc.Wanted(want, 5):
 			v.Country = d.String()
-		case 7:
+		case tag == 7 && rowenc.Wanted(want, 6):
 			v.Quantity = d.Int32()
-		case 8:
+		case tag == 8 && rowenc.Wanted(want, 7):
 			v.Rank = d.Int32()
-		case 9:
+		case tag == 9 && rowenc.Wanted(want, 8):
 			v.Amount = d.Int64()
-		case 10:
+		case tag == 10 && rowenc.Wanted(want, 9):
 			v.Views = d.Int64()
-		case 11:
+		case tag == 11 && rowenc.Wanted(want, 10):
 			v.Price = d.Float64()
-		case 12:
+		case tag == 12 && rowenc.Wanted(want, 11):
 			v.Score = d.Float64()
-		case 13:
+		case tag == 13 && rowenc.Wanted(want, 12):
 			v.Active = d.Bool()
-		case 14:
+		case tag == 14 && rowenc.Wanted(want, 13):
 			v.Verified = d.Bool()
-		case 15:
+		case tag == 15 && rowenc.Wanted(want, 14):
 			v.CreatedAt = d.Timestamp()
-		case 16:
+		case tag == 16 && rowenc.Wanted(want, 15):
 			v.UpdatedAt = d.Timestamp()
-		case 17:
+		case tag == 17 && rowenc.Wanted(want, 16):
 			v.Status = BenchRowStatus(d.Enum())
-		case 18:
+		case tag == 18 && rowenc.Wanted(want, 17):
 			x := d.String()
 			v.Note = &x
-		case 19:
+		case tag == 19 && rowenc.Wanted(want, 18):
 			v.Payload = d.Bytes()
-		case 20:
+		case tag == 20 && rowenc.Wanted(want, 19):
 			v.Version = d.Int64()
 		}
 	}
@@ -269,155 +240,50 @@ func decodeBenchRowRow(b []byte, v *BenchRow) error {
 	return nil
 }
 
-// decodeBenchRowColumns is decodeBenchRowRow for a projection: it decodes only the columns i with
-// want[i] true, where i is the column's position in the schema (declaration order), and
-// leaves the others zero. Unwanted fields are skipped without allocating. Positions at or past
-// len(want) are not wanted. Unlike decodeBenchRowRow it copies strings and byte slices and keeps
-// no reference to b, which scans pass straight from Pebble's iterator.
-func decodeBenchRowColumns(b []byte, v *BenchRow, want []bool) error {
-	*v = BenchRow{}
-	d := rowenc.NewDecoder(b)
-	for d.Next() {
-		switch d.Tag() {
-		case 1:
-			if len(want) > 0 && want[0] {
-				v.ID = d.Int64()
-			}
-		case 2:
-			if len(want) > 1 && want[1] {
-				v.Category = d.String()
-			}
-		case 3:
-			if len(want) > 2 && want[2] {
-				v.Name = d.String()
-			}
-		case 4:
-			if len(want) > 3 && want[3] {
-				v.Email = d.String()
-			}
-		case 5:
-			if len(want) > 4 && want[4] {
-				v.City = d.String()
-			}
-		case 6:
-			if len(want) > 5 && want[5] {
-				v.Country = d.String()
-			}
-		case 7:
-			if len(want) > 6 && want[6] {
-				v.Quantity = d.Int32()
-			}
-		case 8:
-			if len(want) > 7 && want[7] {
-				v.Rank = d.Int32()
-			}
-		case 9:
-			if len(want) > 8 && want[8] {
-				v.Amount = d.Int64()
-			}
-		case 10:
-			if len(want) > 9 && want[9] {
-				v.Views = d.Int64()
-			}
-		case 11:
-			if len(want) > 10 && want[10] {
-				v.Price = d.Float64()
-			}
-		case 12:
-			if len(want) > 11 && want[11] {
-				v.Score = d.Float64()
-			}
-		case 13:
-			if len(want) > 12 && want[12] {
-				v.Active = d.Bool()
-			}
-		case 14:
-			if len(want) > 13 && want[13] {
-				v.Verified = d.Bool()
-			}
-		case 15:
-			if len(want) > 14 && want[14] {
-				v.CreatedAt = d.Timestamp()
-			}
-		case 16:
-			if len(want) > 15 && want[15] {
-				v.UpdatedAt = d.Timestamp()
-			}
-		case 17:
-			if len(want) > 16 && want[16] {
-				v.Status = BenchRowStatus(d.Enum())
-			}
-		case 18:
-			if len(want) > 17 && want[17] {
-				x := d.String()
-				v.Note = &x
-			}
-		case 19:
-			if len(want) > 18 && want[18] {
-				v.Payload = d.Bytes()
-			}
-		case 20:
-			if len(want) > 19 && want[19] {
-				v.Version = d.Int64()
-			}
-		}
-	}
-	if err := d.Err(); err != nil {
-		return fmt.Errorf("decode bench.rows row: %w", err)
-	}
-	return nil
-}
-
-// benchRowLayout is what the bytes of bench.rows mean on disk. The store records it on first
-// use and refuses to open a database written with a different one.
-func benchRowLayout() layout.Table {
-	return layout.Table{
-		ID:        1,
-		Namespace: "bench",
-		Name:      "rows",
-		Kind:      layout.Shared,
-		Key: []layout.KeyColumn{
-			{Name: "id", Type: "int64"},
-		},
-		Columns: []layout.Column{
-			{Tag: 1, Name: "id", Type: "int64"},
-			{Tag: 2, Name: "category", Type: "string"},
-			{Tag: 3, Name: "name", Type: "string"},
-			{Tag: 4, Name: "email", Type: "string"},
-			{Tag: 5, Name: "city", Type: "string"},
-			{Tag: 6, Name: "country", Type: "string"},
-			{Tag: 7, Name: "quantity", Type: "int32"},
-			{Tag: 8, Name: "rank", Type: "int32"},
-			{Tag: 9, Name: "amount", Type: "int64"},
-			{Tag: 10, Name: "views", Type: "int64"},
-			{Tag: 11, Name: "price", Type: "float64"},
-			{Tag: 12, Name: "score", Type: "float64"},
-			{Tag: 13, Name: "active", Type: "bool"},
-			{Tag: 14, Name: "verified", Type: "bool"},
-			{Tag: 15, Name: "created_at", Type: "timestamp"},
-			{Tag: 16, Name: "updated_at", Type: "timestamp"},
-			{Tag: 17, Name: "status", Type: "enum", Values: []string{"pending", "active", "suspended", "closed"}},
-			{Tag: 18, Name: "note", Type: "string", Nullable: true},
-			{Tag: 19, Name: "payload", Type: "bytes"},
-			{Tag: 20, Name: "version", Type: "int64"},
-		},
-		Indexes: []layout.Index{
-			{ID: 1, Name: "by_category", Columns: []string{"category"}},
-		},
-	}
-}
-
 // appendBenchRowByCategoryValues appends the encoded values of index by_category (category) of v to dst.
 func appendBenchRowByCategoryValues(dst []byte, v *BenchRow) ([]byte, bool) {
 	dst = keyenc.AppendString(dst, v.Category)
 	return dst, true
 }
 
-// BenchRowSpec describes bench.rows to the runtime store: its layout, key and row codecs, and
-// indexes. NewBenchRowStore uses it; it is exported for code that builds a store.Table directly.
+// BenchRowSpec describes bench.rows to the runtime: its layout (what the bytes mean on disk), codecs
+// and indexes.
 func BenchRowSpec() store.Spec[BenchRowID, BenchRow] {
 	return store.Spec[BenchRowID, BenchRow]{
-		Layout: benchRowLayout(),
+		Layout: layout.Table{
+			ID:        1,
+			Namespace: "bench",
+			Name:      "rows",
+			Kind:      layout.Shared,
+			Key: []layout.KeyColumn{
+				{Name: "id", Type: "int64"},
+			},
+			Columns: []layout.Column{
+				{Tag: 1, Name: "id", Type: "int64"},
+				{Tag: 2, Name: "category", Type: "string"},
+				{Tag: 3, Name: "name", Type: "string"},
+				{Tag: 4, Name: "email", Type: "string"},
+				{Tag: 5, Name: "city", Type: "string"},
+				{Tag: 6, Name: "country", Type: "string"},
+				{Tag: 7, Name: "quantity", Type: "int32"},
+				{Tag: 8, Name: "rank", Type: "int32"},
+				{Tag: 9, Name: "amount", Type: "int64"},
+				{Tag: 10, Name: "views", Type: "int64"},
+				{Tag: 11, Name: "price", Type: "float64"},
+				{Tag: 12, Name: "score", Type: "float64"},
+				{Tag: 13, Name: "active", Type: "bool"},
+				{Tag: 14, Name: "verified", Type: "bool"},
+				{Tag: 15, Name: "created_at", Type: "timestamp"},
+				{Tag: 16, Name: "updated_at", Type: "timestamp"},
+				{Tag: 17, Name: "status", Type: "enum", Values: []string{"pending", "active", "suspended", "closed"}},
+				{Tag: 18, Name: "note", Type: "string", Nullable: true},
+				{Tag: 19, Name: "payload", Type: "bytes"},
+				{Tag: 20, Name: "version", Type: "int64"},
+			},
+			Indexes: []layout.Index{
+				{ID: 1, Name: "by_category", Columns: []string{"category"}},
+			},
+		},
 		AppendKey: func(dst []byte, k BenchRowID) []byte {
 			return k.AppendKey(dst)
 		},
@@ -426,9 +292,12 @@ func BenchRowSpec() store.Spec[BenchRowID, BenchRow] {
 			return BenchRowID(v.ID)
 		},
 		AppendRow: appendBenchRowRow,
-		DecodeRow: decodeBenchRowRow,
+		DecodeRow: func(b []byte, v *BenchRow) error {
+			return decodeBenchRowRow(b, v, nil)
+		},
 		Indexes: []store.IndexSpec[BenchRow]{
 			{ID: 1, Name: "by_category", AppendValues: appendBenchRowByCategoryValues},
 		},
+		Access: access.Private,
 	}
 }

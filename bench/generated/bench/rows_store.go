@@ -8,132 +8,50 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
-	"github.com/tablegen/tablegen/runtime/layout"
-	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
-// BenchRowStore is the typed store of bench.rows: rows of type BenchRow keyed by BenchRowID, with their
-// secondary indexes kept in the same atomic write as the row.
-// It is safe for concurrent use. Methods take no context: embedded Pebble calls do not
-// block on anything a caller could cancel.
+// BenchRowStore is the typed store of bench.rows (rows BenchRow, keys BenchRowID); the methods of
+// store.Table come typed through the embedding.
 type BenchRowStore struct {
-	t *store.Table[BenchRowID, BenchRow]
+	*store.Table[BenchRowID, BenchRow]
 }
 
-// NewBenchRowStore opens bench.rows in db. It records the table's layout on first use.
-// On later opens it applies safe layout changes before it returns (new and retired columns,
-// widened types, appended enum values, renames, dropped indexes, and new indexes, which it
-// backfills from the rows), and it fails with a *store.LayoutMismatchError, having changed
-// nothing, when db holds data this build would misread (a changed key, an incompatible column
-// type, ...); see store.NewTable. A damaged or missing layout record fails with a
-// *store.MetadataError.
+// NewBenchRowStore opens bench.rows in db, recording its layout on first use and applying safe
+// layout changes on later opens (see store.NewTable for the errors).
 func NewBenchRowStore(db *store.DB) (*BenchRowStore, error) {
 	t, err := store.NewTable(db, BenchRowSpec())
 	if err != nil {
 		return nil, err
 	}
-	return &BenchRowStore{
-		t: t,
-	}, nil
+	return &BenchRowStore{t}, nil
 }
 
-// Get returns the row with key k, or an error wrapping store.ErrNotFound.
-func (s *BenchRowStore) Get(k BenchRowID) (BenchRow, error) {
-	return s.t.Get(k)
+// In returns the store bound to transaction tx (see store.Table.In).
+func (s *BenchRowStore) In(tx *store.Tx) *BenchRowStore {
+	return &BenchRowStore{s.Table.In(tx)}
 }
 
-// Has reports whether a row with key k exists, without decoding it.
-func (s *BenchRowStore) Has(k BenchRowID) (bool, error) {
-	return s.t.Has(k)
-}
-
-// Put inserts or replaces the row with v's key, together with its index entries, atomically.
-func (s *BenchRowStore) Put(v *BenchRow) error {
-	return s.t.Put(v)
-}
-
-// Delete removes the row with key k and its index entries, atomically. Deleting a
-// missing row is not an error.
-func (s *BenchRowStore) Delete(k BenchRowID) error {
-	return s.t.Delete(k)
-}
-
-// Scan yields the rows whose keys lie in r, in key order or, with o.Reverse, in reverse,
-// from one consistent snapshot. Page with o.Limit and o.After = lastKey.AppendKey(nil).
-// Errors are yielded, never dropped.
-func (s *BenchRowStore) Scan(r store.Range, o store.ScanOptions) iter.Seq2[BenchRow, error] {
-	return s.t.Scan(r, o)
-}
-
-// Count returns the number of rows whose keys lie in r, without decoding them.
-func (s *BenchRowStore) Count(r store.Range) (int, error) {
-	return s.t.Count(r)
-}
-
-// All is the range of every row, for Scan and Count.
-func (s *BenchRowStore) All() store.Range {
-	return store.Range{}
-}
-
-// KeyRange is the range of keys in [lo, hi), for Scan and Count.
-func (s *BenchRowStore) KeyRange(lo, hi BenchRowID) store.Range {
-	return s.t.KeyRange(lo, hi)
-}
-
-// PutIn adds a Put of v, with its index entries, to batch b; nothing is written until
-// b.Commit, which applies every write of the batch atomically or none of them.
-func (s *BenchRowStore) PutIn(b *store.Batch, v *BenchRow) {
-	s.t.PutIn(b, v)
-}
-
-// DeleteIn adds a Delete of the row with key k to batch b.
-func (s *BenchRowStore) DeleteIn(b *store.Batch, k BenchRowID) {
-	s.t.DeleteIn(b, k)
+// As returns the store acting for actor, enforcing the table's access rules (see store.Table.As).
+func (s *BenchRowStore) As(actor access.Actor) *BenchRowStore {
+	return &BenchRowStore{s.Table.As(actor)}
 }
 
 // ScanByCategory yields the rows with category = category, through index by_category (category).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByCategory(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByCategory(&last).
 func (s *BenchRowStore) ScanByCategory(category string, o store.ScanOptions) iter.Seq2[BenchRow, error] {
 	values := keyenc.AppendString(nil, category)
-	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
 // ScanByCategoryRange yields the rows with category in [lo, hi), through index by_category (category).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByCategory(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByCategory(&last).
 func (s *BenchRowStore) ScanByCategoryRange(lo, hi string, o store.ScanOptions) iter.Seq2[BenchRow, error] {
-	r := store.Range{
-		End:   keyenc.AppendString(nil, hi),
-		Start: keyenc.AppendString(nil, lo),
-	}
-	return s.t.IndexScan(1, r, o)
+	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendString(nil, lo), End: keyenc.AppendString(nil, hi)}, o)
 }
 
 // CursorByCategory returns the o.After cursor that continues a scan of index by_category just past
 // row v (the last row of a page). It fails when v has no entry in the index.
 func (s *BenchRowStore) CursorByCategory(v *BenchRow) ([]byte, error) {
-	return s.t.IndexCursor(1, v)
-}
-
-// Verify checks the table against their index entries and reports every row that does not
-// decode and every missing or dangling entry (nil when consistent). The error is for
-// failures to read at all.
-func (s *BenchRowStore) Verify() ([]store.Problem, error) {
-	return s.t.Verify()
-}
-
-// BenchRowPolicy is who may read and write bench.rows (kind shared): access level private (see runtime/access for the role each operation needs).
-// GuardBenchRowProvider enforces it on scans.
-var BenchRowPolicy = access.Policy{
-	Table:  "bench.rows",
-	Kind:   layout.Shared,
-	Access: access.Private,
-}
-
-// GuardBenchRowProvider puts p, the unscoped provider of bench.rows, behind BenchRowPolicy: every scan
-// names its actor, a refusal is a *access.DeniedError, and a permitted scan reads the whole table.
-func GuardBenchRowProvider(p *scan.Provider) (*scan.Guarded, error) {
-	return scan.NewGuarded(p, BenchRowPolicy, scan.GuardOptions{})
+	return s.Table.IndexCursor(1, v)
 }

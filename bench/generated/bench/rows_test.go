@@ -175,7 +175,7 @@ func TestBenchRowCodecRoundTrip(t *testing.T) {
 		want := randomBenchRow(r)
 		buf = appendBenchRowRow(buf[:0], &want)
 		var got BenchRow
-		if err := decodeBenchRowRow(buf, &got); err != nil {
+		if err := decodeBenchRowRow(buf, &got, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffBenchRow(&got, &want); d != "" {
@@ -259,7 +259,7 @@ func TestBenchRowProjectionDecode(t *testing.T) {
 			expect.Version = full.Version
 		}
 		var got BenchRow
-		if err := decodeBenchRowColumns(b, &got, want); err != nil {
+		if err := decodeBenchRowRow(b, &got, want); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffBenchRow(&got, &expect); d != "" {
@@ -273,7 +273,7 @@ func TestBenchRowProjectionDecode(t *testing.T) {
 	var v BenchRow
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeBenchRowColumns(b, &v, none)
+		err = decodeBenchRowRow(b, &v, none)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -292,11 +292,11 @@ func FuzzBenchRowRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v BenchRow
-		if decodeBenchRowRow(b, &v) != nil {
+		if decodeBenchRowRow(b, &v, nil) != nil {
 			return
 		}
 		var w BenchRow
-		if err := decodeBenchRowRow(appendBenchRowRow(nil, &v), &w); err != nil {
+		if err := decodeBenchRowRow(appendBenchRowRow(nil, &v), &w, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffBenchRow(&w, &v); d != "" {
@@ -334,13 +334,13 @@ func compareBenchRowByCategory(a, b *BenchRow) int {
 func checkBenchRowStore(t *testing.T, s *BenchRowStore, model map[string]BenchRow, old []BenchRow) {
 	t.Helper()
 	want := sortedBenchRowRows(model)
-	if n, err := s.Count(s.All()); err != nil || n != len(want) {
+	if n, err := s.Count(store.Range{}); err != nil || n != len(want) {
 		t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
 	}
-	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffBenchRow); d != "" {
+	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(store.Range{}, store.ScanOptions{})), want, diffBenchRow); d != "" {
 		t.Fatalf("Scan: %s", d)
 	}
-	rev := tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
+	rev := tabletest.Collect(t, s.Scan(store.Range{}, store.ScanOptions{Reverse: true}))
 	slices.Reverse(rev)
 	if d := tabletest.DiffRows(rev, want, diffBenchRow); d != "" {
 		t.Fatalf("reverse Scan: %s", d)
@@ -348,7 +348,7 @@ func checkBenchRowStore(t *testing.T, s *BenchRowStore, model map[string]BenchRo
 	var paged []BenchRow
 	o := store.ScanOptions{Limit: 7}
 	for {
-		page := tabletest.Collect(t, s.Scan(s.All(), o))
+		page := tabletest.Collect(t, s.Scan(store.Range{}, o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break

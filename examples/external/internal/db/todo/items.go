@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	access "github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
@@ -30,21 +31,13 @@ var itemPriorityNames = [...]string{"low", "normal", "high"}
 // String returns the value as written in the schema, or ItemPriority(n) for an ordinal this build
 // does not know (a row written by a newer build that appended values).
 func (e ItemPriority) String() string {
-	if e >= 0 && int(e) < len(itemPriorityNames) {
-		return itemPriorityNames[e]
-	}
-	return "ItemPriority(" + strconv.FormatInt(int64(e), 10) + ")"
+	return rowenc.EnumString(itemPriorityNames[:], "ItemPriority", int32(e))
 }
 
-// ParseItemPriority returns the ItemPriority whose schema spelling is s. It is the inverse of String for
-// the declared values; anything else is an error listing the valid values.
+// ParseItemPriority returns the ItemPriority whose schema spelling is s, or an error listing the valid values.
 func ParseItemPriority(s string) (ItemPriority, error) {
-	for i, name := range itemPriorityNames {
-		if name == s {
-			return ItemPriority(i), nil
-		}
-	}
-	return 0, fmt.Errorf("parse ItemPriority: unknown value %q; valid values are low, normal, high", s)
+	i, err := rowenc.ParseEnum(itemPriorityNames[:], "ItemPriority", s)
+	return ItemPriority(i), err
 }
 
 // Item is a row of todo.items (shared table, id 1).
@@ -52,22 +45,16 @@ func ParseItemPriority(s string) (ItemPriority, error) {
 type Item struct {
 	// ItemID is column item_id (tag 1). Time-ordered 64-bit row id (runtime/rowid).
 	ItemID int64
-
 	// List is column list (tag 2). List the item is on, e.g. groceries.
 	List string
-
 	// Title is column title (tag 3). What to do.
 	Title string
-
 	// Done is column done (tag 4). Whether it is done.
 	Done bool
-
 	// Priority is column priority (tag 5). How urgent it is.
 	Priority ItemPriority
-
 	// Due is column due (tag 6). When it is due, if ever. Stored with microsecond precision; read back in UTC. Nil means null.
 	Due *time.Time
-
 	// CreatedAt is column created_at (tag 7). When the item was added. Stored with microsecond precision; read back in UTC.
 	CreatedAt time.Time
 }
@@ -128,30 +115,27 @@ func appendItemRow(dst []byte, v *Item) []byte {
 	return dst
 }
 
-// decodeItemRow decodes a row encoded by appendItemRow into v, replacing its contents.
-// Unknown tags (columns added by a newer build) are skipped. b is owned by the row: v's
-// strings and byte slices are views into b, not copies, so the caller must hand over a buffer
-// that nothing modifies or reuses while v is in use. The store does (see store.Spec.DecodeRow):
-// it copies each stored value once, and a row costs one allocation, not one per column.
-func decodeItemRow(b []byte, v *Item) error {
+// decodeItemRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
+// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
+func decodeItemRow(b []byte, v *Item, want []bool) error {
 	*v = Item{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch d.Tag() {
-		case 1:
+		switch tag := d.Tag(); {
+		case tag == 1 && rowenc.Wanted(want, 0):
 			v.ItemID = d.Int64()
-		case 2:
+		case tag == 2 && rowenc.Wanted(want, 1):
 			v.List = d.String()
-		case 3:
+		case tag == 3 && rowenc.Wanted(want, 2):
 			v.Title = d.String()
-		case 4:
+		case tag == 4 && rowenc.Wanted(want, 3):
 			v.Done = d.Bool()
-		case 5:
+		case tag == 5 && rowenc.Wanted(want, 4):
 			v.Priority = ItemPriority(d.Enum())
-		case 6:
+		case tag == 6 && rowenc.Wanted(want, 5):
 			x := d.Timestamp()
 			v.Due = &x
-		case 7:
+		case tag == 7 && rowenc.Wanted(want, 6):
 			v.CreatedAt = d.Timestamp()
 		}
 	}
@@ -159,79 +143,6 @@ func decodeItemRow(b []byte, v *Item) error {
 		return fmt.Errorf("decode todo.items row: %w", err)
 	}
 	return nil
-}
-
-// decodeItemColumns is decodeItemRow for a projection: it decodes only the columns i with
-// want[i] true, where i is the column's position in the schema (declaration order), and
-// leaves the others zero. Unwanted fields are skipped without allocating. Positions at or past
-// len(want) are not wanted. Unlike decodeItemRow it copies strings and byte slices and keeps
-// no reference to b, which scans pass straight from Pebble's iterator.
-func decodeItemColumns(b []byte, v *Item, want []bool) error {
-	*v = Item{}
-	d := rowenc.NewDecoder(b)
-	for d.Next() {
-		switch d.Tag() {
-		case 1:
-			if len(want) > 0 && want[0] {
-				v.ItemID = d.Int64()
-			}
-		case 2:
-			if len(want) > 1 && want[1] {
-				v.List = d.String()
-			}
-		case 3:
-			if len(want) > 2 && want[2] {
-				v.Title = d.String()
-			}
-		case 4:
-			if len(want) > 3 && want[3] {
-				v.Done = d.Bool()
-			}
-		case 5:
-			if len(want) > 4 && want[4] {
-				v.Priority = ItemPriority(d.Enum())
-			}
-		case 6:
-			if len(want) > 5 && want[5] {
-				x := d.Timestamp()
-				v.Due = &x
-			}
-		case 7:
-			if len(want) > 6 && want[6] {
-				v.CreatedAt = d.Timestamp()
-			}
-		}
-	}
-	if err := d.Err(); err != nil {
-		return fmt.Errorf("decode todo.items row: %w", err)
-	}
-	return nil
-}
-
-// itemLayout is what the bytes of todo.items mean on disk. The store records it on first
-// use and refuses to open a database written with a different one.
-func itemLayout() layout.Table {
-	return layout.Table{
-		ID:        1,
-		Namespace: "todo",
-		Name:      "items",
-		Kind:      layout.Shared,
-		Key: []layout.KeyColumn{
-			{Name: "item_id", Type: "int64"},
-		},
-		Columns: []layout.Column{
-			{Tag: 1, Name: "item_id", Type: "int64"},
-			{Tag: 2, Name: "list", Type: "string"},
-			{Tag: 3, Name: "title", Type: "string"},
-			{Tag: 4, Name: "done", Type: "bool"},
-			{Tag: 5, Name: "priority", Type: "enum", Values: []string{"low", "normal", "high"}},
-			{Tag: 6, Name: "due", Type: "timestamp", Nullable: true},
-			{Tag: 7, Name: "created_at", Type: "timestamp"},
-		},
-		Indexes: []layout.Index{
-			{ID: 1, Name: "by_list", Columns: []string{"list", "done", "created_at"}},
-		},
-	}
 }
 
 // appendItemByListValues appends the encoded values of index by_list (list, done, created_at) of v to dst.
@@ -242,11 +153,31 @@ func appendItemByListValues(dst []byte, v *Item) ([]byte, bool) {
 	return dst, true
 }
 
-// ItemSpec describes todo.items to the runtime store: its layout, key and row codecs, and
-// indexes. NewItemStore uses it; it is exported for code that builds a store.Table directly.
+// ItemSpec describes todo.items to the runtime: its layout (what the bytes mean on disk), codecs
+// and indexes.
 func ItemSpec() store.Spec[ItemID, Item] {
 	return store.Spec[ItemID, Item]{
-		Layout: itemLayout(),
+		Layout: layout.Table{
+			ID:        1,
+			Namespace: "todo",
+			Name:      "items",
+			Kind:      layout.Shared,
+			Key: []layout.KeyColumn{
+				{Name: "item_id", Type: "int64"},
+			},
+			Columns: []layout.Column{
+				{Tag: 1, Name: "item_id", Type: "int64"},
+				{Tag: 2, Name: "list", Type: "string"},
+				{Tag: 3, Name: "title", Type: "string"},
+				{Tag: 4, Name: "done", Type: "bool"},
+				{Tag: 5, Name: "priority", Type: "enum", Values: []string{"low", "normal", "high"}},
+				{Tag: 6, Name: "due", Type: "timestamp", Nullable: true},
+				{Tag: 7, Name: "created_at", Type: "timestamp"},
+			},
+			Indexes: []layout.Index{
+				{ID: 1, Name: "by_list", Columns: []string{"list", "done", "created_at"}},
+			},
+		},
 		AppendKey: func(dst []byte, k ItemID) []byte {
 			return k.AppendKey(dst)
 		},
@@ -255,9 +186,12 @@ func ItemSpec() store.Spec[ItemID, Item] {
 			return ItemID(v.ItemID)
 		},
 		AppendRow: appendItemRow,
-		DecodeRow: decodeItemRow,
+		DecodeRow: func(b []byte, v *Item) error {
+			return decodeItemRow(b, v, nil)
+		},
 		Indexes: []store.IndexSpec[Item]{
 			{ID: 1, Name: "by_list", AppendValues: appendItemByListValues},
 		},
+		Access: access.Private,
 	}
 }

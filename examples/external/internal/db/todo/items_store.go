@@ -10,176 +10,82 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
-	"github.com/tablegen/tablegen/runtime/layout"
-	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
-// ItemStore is the typed store of todo.items: rows of type Item keyed by ItemID, with their
-// secondary indexes kept in the same atomic write as the row.
-// It is safe for concurrent use. Methods take no context: embedded Pebble calls do not
-// block on anything a caller could cancel.
+// ItemStore is the typed store of todo.items (rows Item, keys ItemID); the methods of
+// store.Table come typed through the embedding.
 type ItemStore struct {
-	t *store.Table[ItemID, Item]
+	*store.Table[ItemID, Item]
 }
 
-// NewItemStore opens todo.items in db. It records the table's layout on first use.
-// On later opens it applies safe layout changes before it returns (new and retired columns,
-// widened types, appended enum values, renames, dropped indexes, and new indexes, which it
-// backfills from the rows), and it fails with a *store.LayoutMismatchError, having changed
-// nothing, when db holds data this build would misread (a changed key, an incompatible column
-// type, ...); see store.NewTable. A damaged or missing layout record fails with a
-// *store.MetadataError.
+// NewItemStore opens todo.items in db, recording its layout on first use and applying safe
+// layout changes on later opens (see store.NewTable for the errors).
 func NewItemStore(db *store.DB) (*ItemStore, error) {
 	t, err := store.NewTable(db, ItemSpec())
 	if err != nil {
 		return nil, err
 	}
-	return &ItemStore{
-		t: t,
-	}, nil
+	return &ItemStore{t}, nil
 }
 
-// Get returns the row with key k, or an error wrapping store.ErrNotFound.
-func (s *ItemStore) Get(k ItemID) (Item, error) {
-	return s.t.Get(k)
+// In returns the store bound to transaction tx (see store.Table.In).
+func (s *ItemStore) In(tx *store.Tx) *ItemStore {
+	return &ItemStore{s.Table.In(tx)}
 }
 
-// Has reports whether a row with key k exists, without decoding it.
-func (s *ItemStore) Has(k ItemID) (bool, error) {
-	return s.t.Has(k)
-}
-
-// Put inserts or replaces the row with v's key, together with its index entries, atomically.
-func (s *ItemStore) Put(v *Item) error {
-	return s.t.Put(v)
-}
-
-// Delete removes the row with key k and its index entries, atomically. Deleting a
-// missing row is not an error.
-func (s *ItemStore) Delete(k ItemID) error {
-	return s.t.Delete(k)
-}
-
-// Scan yields the rows whose keys lie in r, in key order or, with o.Reverse, in reverse,
-// from one consistent snapshot. Page with o.Limit and o.After = lastKey.AppendKey(nil).
-// Errors are yielded, never dropped.
-func (s *ItemStore) Scan(r store.Range, o store.ScanOptions) iter.Seq2[Item, error] {
-	return s.t.Scan(r, o)
-}
-
-// Count returns the number of rows whose keys lie in r, without decoding them.
-func (s *ItemStore) Count(r store.Range) (int, error) {
-	return s.t.Count(r)
-}
-
-// All is the range of every row, for Scan and Count.
-func (s *ItemStore) All() store.Range {
-	return store.Range{}
-}
-
-// KeyRange is the range of keys in [lo, hi), for Scan and Count.
-func (s *ItemStore) KeyRange(lo, hi ItemID) store.Range {
-	return s.t.KeyRange(lo, hi)
-}
-
-// PutIn adds a Put of v, with its index entries, to batch b; nothing is written until
-// b.Commit, which applies every write of the batch atomically or none of them.
-func (s *ItemStore) PutIn(b *store.Batch, v *Item) {
-	s.t.PutIn(b, v)
-}
-
-// DeleteIn adds a Delete of the row with key k to batch b.
-func (s *ItemStore) DeleteIn(b *store.Batch, k ItemID) {
-	s.t.DeleteIn(b, k)
+// As returns the store acting for actor, enforcing the table's access rules (see store.Table.As).
+func (s *ItemStore) As(actor access.Actor) *ItemStore {
+	return &ItemStore{s.Table.As(actor)}
 }
 
 // ScanByList yields the rows with list = list, through index by_list (list, done, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByList(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByList(&last).
 func (s *ItemStore) ScanByList(list string, o store.ScanOptions) iter.Seq2[Item, error] {
 	values := keyenc.AppendString(nil, list)
-	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
 // ScanByListRange yields the rows with list in [lo, hi), through index by_list (list, done, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByList(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByList(&last).
 func (s *ItemStore) ScanByListRange(lo, hi string, o store.ScanOptions) iter.Seq2[Item, error] {
-	r := store.Range{
-		End:   keyenc.AppendString(nil, hi),
-		Start: keyenc.AppendString(nil, lo),
-	}
-	return s.t.IndexScan(1, r, o)
+	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendString(nil, lo), End: keyenc.AppendString(nil, hi)}, o)
 }
 
 // ScanByListDone yields the rows with list = list and done = done, through index by_list (list, done, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByList(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByList(&last).
 func (s *ItemStore) ScanByListDone(list string, done bool, o store.ScanOptions) iter.Seq2[Item, error] {
 	values := keyenc.AppendString(nil, list)
 	values = keyenc.AppendBool(values, done)
-	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
 // ScanByListDoneRange yields the rows with list = list and done in [lo, hi), through index by_list (list, done, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByList(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByList(&last).
 func (s *ItemStore) ScanByListDoneRange(list string, lo, hi bool, o store.ScanOptions) iter.Seq2[Item, error] {
 	prefix := keyenc.AppendString(nil, list)
-	r := store.Range{
-		Start: keyenc.AppendBool(slices.Clip(prefix), lo),
-		End:   keyenc.AppendBool(slices.Clip(prefix), hi),
-	}
-	return s.t.IndexScan(1, r, o)
+	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendBool(slices.Clip(prefix), lo), End: keyenc.AppendBool(slices.Clip(prefix), hi)}, o)
 }
 
 // ScanByListDoneCreatedAt yields the rows with list = list, done = done and created_at = createdAt, through index by_list (list, done, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByList(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByList(&last).
 func (s *ItemStore) ScanByListDoneCreatedAt(list string, done bool, createdAt time.Time, o store.ScanOptions) iter.Seq2[Item, error] {
 	values := keyenc.AppendString(nil, list)
 	values = keyenc.AppendBool(values, done)
 	values = keyenc.AppendTimestamp(values, createdAt)
-	return s.t.IndexScan(1, s.t.PrefixRange(values), o)
+	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
 // ScanByListDoneCreatedAtRange yields the rows with list = list and done = done and created_at in [lo, hi), through index by_list (list, done, created_at).
-// Rows come in index order (ties in key order), or reversed with o.Reverse; page with o.Limit
-// and o.After = s.CursorByList(&last).
+// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByList(&last).
 func (s *ItemStore) ScanByListDoneCreatedAtRange(list string, done bool, lo, hi time.Time, o store.ScanOptions) iter.Seq2[Item, error] {
 	prefix := keyenc.AppendString(nil, list)
 	prefix = keyenc.AppendBool(prefix, done)
-	r := store.Range{
-		Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo),
-		End:   keyenc.AppendTimestamp(slices.Clip(prefix), hi),
-	}
-	return s.t.IndexScan(1, r, o)
+	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo), End: keyenc.AppendTimestamp(slices.Clip(prefix), hi)}, o)
 }
 
 // CursorByList returns the o.After cursor that continues a scan of index by_list just past
 // row v (the last row of a page). It fails when v has no entry in the index.
 func (s *ItemStore) CursorByList(v *Item) ([]byte, error) {
-	return s.t.IndexCursor(1, v)
-}
-
-// Verify checks the table against their index entries and reports every row that does not
-// decode and every missing or dangling entry (nil when consistent). The error is for
-// failures to read at all.
-func (s *ItemStore) Verify() ([]store.Problem, error) {
-	return s.t.Verify()
-}
-
-// ItemPolicy is who may read and write todo.items (kind shared): access level private (see runtime/access for the role each operation needs).
-// GuardItemProvider enforces it on scans.
-var ItemPolicy = access.Policy{
-	Table:  "todo.items",
-	Kind:   layout.Shared,
-	Access: access.Private,
-}
-
-// GuardItemProvider puts p, the unscoped provider of todo.items, behind ItemPolicy: every scan
-// names its actor, a refusal is a *access.DeniedError, and a permitted scan reads the whole table.
-func GuardItemProvider(p *scan.Provider) (*scan.Guarded, error) {
-	return scan.NewGuarded(p, ItemPolicy, scan.GuardOptions{})
+	return s.Table.IndexCursor(1, v)
 }

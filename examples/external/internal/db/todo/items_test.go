@@ -122,7 +122,7 @@ func TestItemCodecRoundTrip(t *testing.T) {
 		want := randomItem(r)
 		buf = appendItemRow(buf[:0], &want)
 		var got Item
-		if err := decodeItemRow(buf, &got); err != nil {
+		if err := decodeItemRow(buf, &got, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffItem(&got, &want); d != "" {
@@ -167,7 +167,7 @@ func TestItemProjectionDecode(t *testing.T) {
 			expect.CreatedAt = full.CreatedAt
 		}
 		var got Item
-		if err := decodeItemColumns(b, &got, want); err != nil {
+		if err := decodeItemRow(b, &got, want); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffItem(&got, &expect); d != "" {
@@ -181,7 +181,7 @@ func TestItemProjectionDecode(t *testing.T) {
 	var v Item
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeItemColumns(b, &v, none)
+		err = decodeItemRow(b, &v, none)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -200,11 +200,11 @@ func FuzzItemRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v Item
-		if decodeItemRow(b, &v) != nil {
+		if decodeItemRow(b, &v, nil) != nil {
 			return
 		}
 		var w Item
-		if err := decodeItemRow(appendItemRow(nil, &v), &w); err != nil {
+		if err := decodeItemRow(appendItemRow(nil, &v), &w, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffItem(&w, &v); d != "" {
@@ -248,13 +248,13 @@ func compareItemByList(a, b *Item) int {
 func checkItemStore(t *testing.T, s *ItemStore, model map[string]Item, old []Item) {
 	t.Helper()
 	want := sortedItemRows(model)
-	if n, err := s.Count(s.All()); err != nil || n != len(want) {
+	if n, err := s.Count(store.Range{}); err != nil || n != len(want) {
 		t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
 	}
-	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{})), want, diffItem); d != "" {
+	if d := tabletest.DiffRows(tabletest.Collect(t, s.Scan(store.Range{}, store.ScanOptions{})), want, diffItem); d != "" {
 		t.Fatalf("Scan: %s", d)
 	}
-	rev := tabletest.Collect(t, s.Scan(s.All(), store.ScanOptions{Reverse: true}))
+	rev := tabletest.Collect(t, s.Scan(store.Range{}, store.ScanOptions{Reverse: true}))
 	slices.Reverse(rev)
 	if d := tabletest.DiffRows(rev, want, diffItem); d != "" {
 		t.Fatalf("reverse Scan: %s", d)
@@ -262,7 +262,7 @@ func checkItemStore(t *testing.T, s *ItemStore, model map[string]Item, old []Ite
 	var paged []Item
 	o := store.ScanOptions{Limit: 7}
 	for {
-		page := tabletest.Collect(t, s.Scan(s.All(), o))
+		page := tabletest.Collect(t, s.Scan(store.Range{}, o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break
