@@ -35,14 +35,14 @@ import (
 
 // The modes: what one op is.
 var modes = map[string]string{
-	"get":      "1000 point gets by primary key, random ids",
-	"insert":   "one batch of 1000 new rows (PutIn + Commit, index maintained)",
-	"scan":     "full scan to Arrow, all 20 columns, schema-driven provider",
-	"scan1":    "full scan to Arrow of 1 of 20 columns (score), schema-driven provider",
-	"raw":      "raw Pebble iteration over the table's rows",
-	"build":    "raw Pebble iteration + building the 20-column records from pre-decoded rows",
-	"lookup":   "10 indexed lookups of one category",
-	"flush":    "flush every hot row to Parquet (only -ops 0 or 1)",
+	"get":    "1000 point gets by primary key, random ids",
+	"insert": "one batch of 1000 new rows (PutIn + Commit, index maintained)",
+	"scan":   "full scan to Arrow, all 20 columns, schema-driven provider",
+	"scan1":  "full scan to Arrow of 1 of 20 columns (score), schema-driven provider",
+	"raw":    "raw Pebble iteration over the table's rows",
+	"build":  "raw Pebble iteration + building the 20-column records from pre-decoded rows",
+	"lookup": "10 indexed lookups of one category",
+	"flush":  "flush every hot row to Parquet (only -ops 0 or 1)",
 }
 
 func main() {
