@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	"github.com/dave/jennifer/jen"
-
-	"github.com/tablegen/tablegen/internal/schema"
 )
 
 // This file generates catalog/catalog.go, which registers the schema-driven
@@ -25,7 +23,7 @@ const pathScan = "github.com/tablegen/tablegen/runtime/scan"
 // owned reports whether the table's rows are partitioned by owner (user and
 // stream tables): their stored keys start with the owner's scope.
 func (tp *tablePlan) owned() bool {
-	return tp.t.Kind == schema.KindUser || tp.t.Kind == schema.KindStream
+	return tp.t.Kind.OwnerScoped()
 }
 
 // catalogFiles returns catalog/catalog.go, which registers every table's

@@ -1,6 +1,10 @@
 package schema
 
-import "time"
+import (
+	"time"
+
+	"github.com/tablegen/tablegen/runtime/layout"
+)
 
 // Pos is a position in a YAML source file. Every declaration carries one so
 // that later stages (the generator, the lock file, breaking-change rules) can
@@ -21,6 +25,10 @@ const (
 	KindUser   Kind = "user"   // every key is implicitly prefixed by the owner's user id
 	KindStream Kind = "stream" // rows expire after TTL
 )
+
+// OwnerScoped reports whether rows of the kind are partitioned by owner: the
+// layout's rule, so the loader and the runtime cannot disagree.
+func (k Kind) OwnerScoped() bool { return layout.Kind(k).OwnerScoped() }
 
 // Access is the access level of a shared table (see the README's access rules).
 type Access string

@@ -213,7 +213,7 @@ func (p *fileParser) access(fs fields, t *Table) {
 			p.errorf(f.val, "", "unknown access level %q%s", s, didYouMean(s, accessNames))
 		case t.Kind == KindShared || t.Kind == KindSystem:
 			t.Access = Access(s)
-		case t.Kind == KindUser || t.Kind == KindStream:
+		case t.Kind.OwnerScoped():
 			p.errorf(f.key, "", "access applies only to shared and system tables; remove it (who may read a %s table follows from its kind)", t.Kind)
 		}
 	}

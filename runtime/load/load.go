@@ -62,7 +62,7 @@ type staged struct {
 // table like any program opening it (store.NewTable), so a database written
 // with an incompatible layout is refused before any row is read.
 func New(db *store.DB, l layout.Table) (*Loader, error) {
-	ld := &Loader{db: db, layout: l, byName: map[string]int{}, owned: l.Kind == "user" || l.Kind == "stream"}
+	ld := &Loader{db: db, layout: l, byName: map[string]int{}, owned: l.Kind.OwnerScoped()}
 	for i, c := range l.Columns {
 		ld.byName[c.Name] = i
 	}

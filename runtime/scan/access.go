@@ -75,11 +75,11 @@ func NewGuarded(p *Provider, policy access.Policy, o GuardOptions) (*Guarded, er
 		g.now = time.Now
 	}
 	switch {
-	case policy.Kind == layout.Stream && o.TTL <= 0:
+	case policy.Kind.Expires() && o.TTL <= 0:
 		return nil, fmt.Errorf("scan: %s: a stream table needs GuardOptions.TTL (its YAML ttl) so that expired rows stay hidden; pass the generated TTL constant", name)
 	case policy.Kind != layout.Stream && o.TTL != 0:
 		return nil, fmt.Errorf("scan: %s: GuardOptions.TTL applies only to stream tables; remove it", name)
-	case policy.Kind == layout.Stream:
+	case policy.Kind.Expires():
 		if len(p.t.key) == 0 || p.t.cols[p.t.key[0]].typ != tTimestamp || p.t.keyDesc[0] {
 			return nil, fmt.Errorf("scan: %s: a stream table's first key column must be an ascending timestamp (its event time)", name)
 		}
