@@ -252,7 +252,7 @@ func (p *Provider) Scan(ctx context.Context, r Request) (array.RecordReader, err
 	if err != nil {
 		return nil, err
 	}
-	return newReader(ctx, p, plan, filter, src, project, r)
+	return newReader(ctx, p, plan, filter, src, project, p.t.checker(decode), r)
 }
 
 func (p *Provider) projection(cols []string) ([]int, error) {

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -42,11 +43,12 @@ type reader struct {
 	done    bool
 	scanned int // rows examined since the last cancellation check
 	lease   *store.Lease
+	check   *rowenc.Checker // the value rules of the decoded columns (table.checker)
 }
 
-func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src RowSource, project []int, r Request) (*reader, error) {
+func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src RowSource, project []int, check *rowenc.Checker, r Request) (*reader, error) {
 	rd := &reader{
-		ctx: ctx, t: p.t, plan: plan, filter: filter, src: src,
+		ctx: ctx, t: p.t, plan: plan, filter: filter, src: src, check: check,
 		schema: projectSchema(p.schema, project), nproj: len(project),
 		batch: r.BatchSize, limit: r.Limit, scope: p.scope,
 	}
@@ -252,7 +254,7 @@ func (r *reader) row() (bool, error) {
 		return false, store.AsDataCorruption(r.t.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.t.name, key, err))
 	}
 	if r.direct != nil && r.plan.Access != IndexRange {
-		if err := r.t.check.Check(val); err != nil {
+		if err := r.check.Check(val); err != nil {
 			return false, r.corrupt(r.it.Key(), err)
 		}
 		if err := r.direct.appendRow(r.rb, val); err != nil {
@@ -266,7 +268,7 @@ func (r *reader) row() (bool, error) {
 			return false, err
 		}
 	}
-	if err := r.t.check.Check(val); err != nil {
+	if err := r.check.Check(val); err != nil {
 		return false, r.corrupt(key, err)
 	}
 	if err := r.src.Load(val); err != nil {

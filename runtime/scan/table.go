@@ -74,6 +74,21 @@ type table struct {
 	check *rowenc.Checker
 }
 
+// checker is the value check of a scan that decodes the columns in decode:
+// store.RowChecker's rules for those columns only. A scan that projects a
+// number then validates no string of the row, and still no path hands out a
+// value the rules refuse (issue 15 D5): every decoded column is checked.
+func (t *table) checker(decode []bool) *rowenc.Checker {
+	l := t.layout
+	l.Columns = nil
+	for i, c := range t.cols {
+		if decode[i] {
+			l.Columns = append(l.Columns, c.Column)
+		}
+	}
+	return store.RowChecker(&l)
+}
+
 // newTable checks that l describes something this package can scan: known
 // types, unique column names and tags, key and index columns that exist and
 // have key encodings.

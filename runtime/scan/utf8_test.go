@@ -64,3 +64,41 @@ func TestScanRefusesInvalidUTF8(t *testing.T) {
 		}
 	}
 }
+
+// TestScanChecksDecodedColumns: the value rules apply to the columns a scan
+// decodes (projected or filtered), so a scan that never reads the damaged
+// string returns every row, valid Arrow, while the damaged column reached
+// through a projection is an error (TestScanRefusesInvalidUTF8).
+func TestScanChecksDecodedColumns(t *testing.T) {
+	db := openDB(t)
+	const id = 901
+	rows := load(t, db, id, sampleRows(3))
+	bad := rows[1]
+	bad[cEmail] = "x\xffy"
+	key := append(store.RowPrefix(id), appendRowKey(nil, &bad)...)
+	if err := db.Pebble().Set(key, encodeRow(nil, &bad), pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	l := peopleLayout(id)
+	p, err := scan.NewProvider(db, &l, scan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdr, err := p.Scan(context.Background(), scan.Request{Columns: []string{"tenant"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdr.Release()
+	n := 0
+	for rdr.Next() {
+		for _, c := range rdr.RecordBatch().Columns() {
+			if err := array.ValidateFull(c); err != nil {
+				t.Errorf("invalid Arrow array: %v", err)
+			}
+		}
+		n += int(rdr.RecordBatch().NumRows())
+	}
+	if err := rdr.Err(); err != nil || n != len(rows) {
+		t.Fatalf("scan of tenant only: %d rows, %v; want %d rows and no error", n, err, len(rows))
+	}
+}
