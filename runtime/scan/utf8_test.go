@@ -21,20 +21,7 @@ import (
 // ValidateFull; the rows before it are returned. Both the schema-driven
 // and a provider's rows go through the same check.
 func TestScanRefusesInvalidUTF8(t *testing.T) {
-	db := openDB(t)
-	const id = 900
-	rows := load(t, db, id, sampleRows(3))
-	bad := rows[1]
-	bad[cEmail] = "x\xffy"
-	key := append(store.RowPrefix(id), appendRowKey(nil, &bad)...)
-	if err := db.Pebble().Set(key, encodeRow(nil, &bad), pebble.Sync); err != nil {
-		t.Fatal(err)
-	}
-	l := peopleLayout(id)
-	p, err := scan.NewProvider(db, &l, scan.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, _ := badEmailProvider(t, 900)
 	for _, cols := range [][]string{nil, {"tenant", "email"}} {
 		rdr, err := p.Scan(context.Background(), scan.Request{Columns: cols})
 		if err != nil {
@@ -70,20 +57,7 @@ func TestScanRefusesInvalidUTF8(t *testing.T) {
 // string returns every row, valid Arrow, while the damaged column reached
 // through a projection is an error (TestScanRefusesInvalidUTF8).
 func TestScanChecksDecodedColumns(t *testing.T) {
-	db := openDB(t)
-	const id = 901
-	rows := load(t, db, id, sampleRows(3))
-	bad := rows[1]
-	bad[cEmail] = "x\xffy"
-	key := append(store.RowPrefix(id), appendRowKey(nil, &bad)...)
-	if err := db.Pebble().Set(key, encodeRow(nil, &bad), pebble.Sync); err != nil {
-		t.Fatal(err)
-	}
-	l := peopleLayout(id)
-	p, err := scan.NewProvider(db, &l, scan.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, rows := badEmailProvider(t, 901)
 	rdr, err := p.Scan(context.Background(), scan.Request{Columns: []string{"tenant"}})
 	if err != nil {
 		t.Fatal(err)
@@ -101,4 +75,25 @@ func TestScanChecksDecodedColumns(t *testing.T) {
 	if err := rdr.Err(); err != nil || n != len(rows) {
 		t.Fatalf("scan of tenant only: %d rows, %v; want %d rows and no error", n, err, len(rows))
 	}
+}
+
+// badEmailProvider loads three people into table id, the second with an
+// email that is not UTF-8 written past the store's checks, and returns the
+// table's provider and the rows.
+func badEmailProvider(t *testing.T, id uint32) (*scan.Provider, []row) {
+	t.Helper()
+	db := openDB(t)
+	rows := load(t, db, id, sampleRows(3))
+	bad := rows[1]
+	bad[cEmail] = "x\xffy"
+	key := append(store.RowPrefix(id), appendRowKey(nil, &bad)...)
+	if err := db.Pebble().Set(key, encodeRow(nil, &bad), pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	l := peopleLayout(id)
+	p, err := scan.NewProvider(db, &l, scan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, rows
 }
