@@ -339,7 +339,14 @@ func (u *union) finish() {
 func (u *union) Schema() *arrow.Schema          { return u.schema }
 func (u *union) RecordBatch() arrow.RecordBatch { return u.cur }
 func (u *union) Record() arrow.RecordBatch      { return u.cur } // Deprecated: use RecordBatch.
-func (u *union) Err() error                     { return u.err }
+
+// Err is read under the lease, like Next: Close's stop may be setting u.err.
+func (u *union) Err() error {
+	if u.lease != nil && u.lease.Lock() == nil {
+		defer u.lease.Unlock()
+	}
+	return u.err
+}
 
 func (u *union) fail(err error) bool {
 	u.err = err
@@ -352,9 +359,8 @@ func (u *union) Next() bool {
 		u.cur.Release()
 		u.cur = nil
 	}
-	if u.err != nil || u.done {
-		return false
-	}
+	// u.err and u.done are read under the lease only: Close's stop writes
+	// them from another goroutine.
 	if err := u.lease.Lock(); err != nil {
 		return false // Close stopped the read and set u.err
 	}

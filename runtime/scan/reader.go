@@ -171,7 +171,14 @@ func (r *reader) RecordBatch() arrow.RecordBatch { return r.cur }
 func (r *reader) Record() arrow.RecordBatch { return r.cur }
 
 // Err implements array.RecordReader: why the scan stopped early, if it did.
-func (r *reader) Err() error { return r.err }
+func (r *reader) Err() error {
+	// Under the lease, like Next: Close's stop may be setting r.err. A
+	// stopped lease is not held, but Lock saw the stop happen.
+	if r.lease != nil && r.lease.Lock() == nil {
+		defer r.lease.Unlock()
+	}
+	return r.err
+}
 
 // Next implements array.RecordReader: it builds the next batch of at most
 // the batch size rows, stopping the iteration when the limit is met.
@@ -180,9 +187,8 @@ func (r *reader) Next() bool {
 		r.cur.Release()
 		r.cur = nil
 	}
-	if r.err != nil || r.done {
-		return false
-	}
+	// r.err and r.done are read under the lease only: Close's stop writes
+	// them from another goroutine.
 	if err := r.lease.Lock(); err != nil {
 		return false // Close stopped the scan and set r.err
 	}
