@@ -42,13 +42,13 @@ func ParseTypingEventState(s string) (TypingEventState, error) {
 // Who is typing where. Short-lived; rows expire 30 seconds after they happen.
 type TypingEvent struct {
 	// OccurredAt is column occurred_at (tag 1). When the event happened; first in the key so expiry is one range. Stored with microsecond precision; read back in UTC.
-	OccurredAt time.Time
+	OccurredAt time.Time `json:"occurred_at"`
 	// ConversationID is column conversation_id (tag 2). Row id of the conversation in chat.conversations.
-	ConversationID int64
+	ConversationID int64 `json:"conversation_id"`
 	// UserID is column user_id (tag 3). User who is typing.
-	UserID string
+	UserID string `json:"user_id"`
 	// State is column state (tag 4). Whether the user started or stopped typing.
-	State TypingEventState
+	State TypingEventState `json:"state"`
 }
 
 // TypingEventTTL is how long a row of chat.typing_events lives after it is written, as declared by ttl: in the schema.

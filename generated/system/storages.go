@@ -44,25 +44,25 @@ func ParseStorageStorageType(s string) (StorageStorageType, error) {
 // Places flushed Parquet files are written to, local or in object stores.
 type Storage struct {
 	// StorageID is column storage_id (tag 1). Unique id of the storage; "local" is the built-in default.
-	StorageID string
+	StorageID string `json:"storage_id"`
 	// StorageName is column storage_name (tag 2). Human-readable name.
-	StorageName string
+	StorageName string `json:"storage_name"`
 	// Description is column description (tag 3). What the storage is for. Nil means null.
-	Description *string
+	Description *string `json:"description"`
 	// StorageType is column storage_type (tag 4). Backend of the storage.
-	StorageType StorageStorageType
+	StorageType StorageStorageType `json:"storage_type"`
 	// BaseDirectory is column base_directory (tag 5). Root path or bucket URL that the templates below are relative to.
-	BaseDirectory string
+	BaseDirectory string `json:"base_directory"`
 	// Credentials is column credentials (tag 6). Backend credentials; readable by the system role only. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
-	Credentials json.RawMessage
+	Credentials json.RawMessage `json:"credentials"`
 	// SharedTablesTemplate is column shared_tables_template (tag 7). Path template for shared tables, e.g. {namespace}/{table}.
-	SharedTablesTemplate string
+	SharedTablesTemplate string `json:"shared_tables_template"`
 	// UserTablesTemplate is column user_tables_template (tag 8). Path template for user tables, e.g. {namespace}/{table}/{user_id}.
-	UserTablesTemplate string
+	UserTablesTemplate string `json:"user_tables_template"`
 	// CreatedAt is column created_at (tag 9). When the storage was registered. Stored with microsecond precision; read back in UTC.
-	CreatedAt time.Time
+	CreatedAt time.Time `json:"created_at"`
 	// UpdatedAt is column updated_at (tag 10). When the row last changed. Stored with microsecond precision; read back in UTC.
-	UpdatedAt time.Time
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // StorageID is the primary key of system.storages.

@@ -72,27 +72,27 @@ func ParseTableAccessLevel(s string) (TableAccessLevel, error) {
 // so the tables of one namespace are a prefix scan of the key.
 type Table struct {
 	// NamespaceID is column namespace_id (tag 1). Namespace the table belongs to (system.namespaces).
-	NamespaceID string
+	NamespaceID string `json:"namespace_id"`
 	// TableName is column table_name (tag 2). Name of the table, unique within its namespace.
-	TableName string
+	TableName string `json:"table_name"`
 	// TableType is column table_type (tag 3). Kind of the table; decides how keys are scoped and who may read it.
-	TableType TableTableType
+	TableType TableTableType `json:"table_type"`
 	// SchemaVersion is column schema_version (tag 4). Incremented by every schema change; readers compare it with their build.
-	SchemaVersion int32
+	SchemaVersion int32 `json:"schema_version"`
 	// Columns is column columns (tag 5). Column definitions (name, tag, type, nullable, enum values) as JSON. A JSON document, stored as written.
-	Columns json.RawMessage
+	Columns json.RawMessage `json:"columns"`
 	// Options is column options (tag 6). Table options such as flush policy and compression. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
-	Options json.RawMessage
+	Options json.RawMessage `json:"options"`
 	// AccessLevel is column access_level (tag 7). Access level of shared tables; null for other kinds. Nil means null.
-	AccessLevel *TableAccessLevel
+	AccessLevel *TableAccessLevel `json:"access_level"`
 	// StorageID is column storage_id (tag 8). Storage that flushed files go to (system.storages); null means the default. Nil means null.
-	StorageID *string
+	StorageID *string `json:"storage_id"`
 	// TTL is column ttl (tag 9). How long rows of a stream table live; null for other kinds. Stored with microsecond precision. Nil means null.
-	TTL *time.Duration
+	TTL *time.Duration `json:"ttl"`
 	// CreatedAt is column created_at (tag 10). When the table was created. Stored with microsecond precision; read back in UTC.
-	CreatedAt time.Time
+	CreatedAt time.Time `json:"created_at"`
 	// UpdatedAt is column updated_at (tag 11). When the row last changed. Stored with microsecond precision; read back in UTC.
-	UpdatedAt time.Time
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // TableID is the primary key of system.tables.

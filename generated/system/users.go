@@ -96,37 +96,37 @@ func ParseUserStorageMode(s string) (UserStorageMode, error) {
 // index. Renaming a user rewrites the row under its new key in one batch.
 type User struct {
 	// UserID is column user_id (tag 1). Stable, opaque id of the user; owner id of the user's rows in user tables.
-	UserID string
+	UserID string `json:"user_id"`
 	// Username is column username (tag 2). Unique sign-in name.
-	Username string
+	Username string `json:"username"`
 	// PasswordHash is column password_hash (tag 3). Password hash in PHC string format (argon2id); empty unless auth_type is password.
-	PasswordHash string
+	PasswordHash string `json:"password_hash"`
 	// Role is column role (tag 4). What the user may do; roles are ordered user < service < dba < system.
-	Role UserRole
+	Role UserRole `json:"role"`
 	// Email is column email (tag 5). Contact address, unique when set. Nil means null.
-	Email *string
+	Email *string `json:"email"`
 	// AuthType is column auth_type (tag 6). How the user authenticates; internal users cannot sign in from outside.
-	AuthType UserAuthType
+	AuthType UserAuthType `json:"auth_type"`
 	// AuthData is column auth_data (tag 7). Provider-specific authentication data, such as the OAuth issuer and subject. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
-	AuthData json.RawMessage
+	AuthData json.RawMessage `json:"auth_data"`
 	// StorageMode is column storage_mode (tag 8). Where the user's rows of user tables are flushed; table follows each table's storage, region pins the user to storage_id.
-	StorageMode UserStorageMode
+	StorageMode UserStorageMode `json:"storage_mode"`
 	// StorageID is column storage_id (tag 9). Storage the user is pinned to when storage_mode is region. Nil means null.
-	StorageID *string
+	StorageID *string `json:"storage_id"`
 	// FailedLoginAttempts is column failed_login_attempts (tag 10). Consecutive failed sign-ins; reset on success.
-	FailedLoginAttempts int32
+	FailedLoginAttempts int32 `json:"failed_login_attempts"`
 	// LockedUntil is column locked_until (tag 11). Sign-in is refused until this time after too many failed attempts. Stored with microsecond precision; read back in UTC. Nil means null.
-	LockedUntil *time.Time
+	LockedUntil *time.Time `json:"locked_until"`
 	// LastLoginAt is column last_login_at (tag 12). Time of the last successful sign-in. Stored with microsecond precision; read back in UTC. Nil means null.
-	LastLoginAt *time.Time
+	LastLoginAt *time.Time `json:"last_login_at"`
 	// CreatedAt is column created_at (tag 13). When the user was created. Stored with microsecond precision; read back in UTC.
-	CreatedAt time.Time
+	CreatedAt time.Time `json:"created_at"`
 	// UpdatedAt is column updated_at (tag 14). When the row last changed. Stored with microsecond precision; read back in UTC.
-	UpdatedAt time.Time
+	UpdatedAt time.Time `json:"updated_at"`
 	// LastSeen is column last_seen (tag 15). Last time the user made any request (updated at most once a minute). Stored with microsecond precision; read back in UTC. Nil means null.
-	LastSeen *time.Time
+	LastSeen *time.Time `json:"last_seen"`
 	// DeletedAt is column deleted_at (tag 16). Soft-delete time; the user cannot sign in and its rows are purged later. Stored with microsecond precision; read back in UTC. Nil means null.
-	DeletedAt *time.Time
+	DeletedAt *time.Time `json:"deleted_at"`
 }
 
 // UserName is the primary key of system.users.

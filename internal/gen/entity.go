@@ -110,7 +110,10 @@ func (tp *tablePlan) entityDecl(f *jen.File) {
 	f.Type().Id(tp.entity).StructFunc(func(g *jen.Group) {
 		for _, c := range t.Columns {
 			g.Add(docComment(fieldDoc(c)))
-			g.Id(c.GoName).Add(fieldType(c, tp.enums[c]))
+			field := g.Id(c.GoName).Add(fieldType(c, tp.enums[c]))
+			if tp.pkg.opts.JSONTags {
+				field.Tag(map[string]string{"json": jsonName(c.Name, tp.pkg.opts.JSONNaming)})
+			}
 		}
 	})
 	f.Line()

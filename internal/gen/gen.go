@@ -78,12 +78,15 @@ type Options struct {
 	// shared keys' tests and the catalog's; the runtime's own tests still
 	// cover what tables share.
 	NoTests bool
-	// JSONTags, JSONNaming and GoTypes carry tablegen.yaml's json and
-	// go_types settings (see schema.Config). Not honoured yet: the
-	// generator emits neither json tags nor overridden types.
+	// JSONTags gives every entity field a json struct tag, named by
+	// JSONNaming ("snake", the default: the column name as written;
+	// "camel": lowerCamelCase of it), so json.Marshal of a row speaks the
+	// schema's names rather than Go's; tablegen.yaml's json settings.
 	JSONTags   bool
 	JSONNaming string
-	GoTypes    []schema.GoType
+	// GoTypes carries tablegen.yaml's go_types (see schema.Config). Not
+	// honoured yet: fields keep their column type's default Go type.
+	GoTypes []schema.GoType
 }
 
 // Generate returns the generated files of every table of s, keyed by path
@@ -154,6 +157,7 @@ type pkgPlan struct {
 	sharedKeys []*keyPlan   // key types used by several tables, sorted by name
 	sources    []string     // every source of the namespace, sorted
 	used       map[schema.Type]bool
+	opts       *Options
 }
 
 // tablePlan is one table and the Go names derived from it.
@@ -205,7 +209,7 @@ func plan(s *schema.Schema, opts Options) ([]*pkgPlan, error) {
 		}
 		p := byNS[t.Namespace]
 		if p == nil {
-			p = &pkgPlan{ns: t.Namespace, importPath: strings.TrimSuffix(opts.ImportPath, "/") + "/" + t.Namespace, used: map[schema.Type]bool{}}
+			p = &pkgPlan{ns: t.Namespace, importPath: strings.TrimSuffix(opts.ImportPath, "/") + "/" + t.Namespace, used: map[schema.Type]bool{}, opts: &opts}
 			byNS[t.Namespace] = p
 			pkgs = append(pkgs, p)
 		}
