@@ -35,6 +35,23 @@ func (e MessageRole) String() string {
 	return rowenc.EnumString(messageRoleNames[:], "MessageRole", int32(e))
 }
 
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e MessageRole) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(messageRoleNames[:], "MessageRole", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseMessageRole).
+func (e *MessageRole) UnmarshalText(text []byte) error {
+	v, err := ParseMessageRole(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}
+
 // ParseMessageRole returns the MessageRole whose schema spelling is s, or an error listing the valid values.
 func ParseMessageRole(s string) (MessageRole, error) {
 	i, err := rowenc.ParseEnum(messageRoleNames[:], "MessageRole", s)

@@ -32,6 +32,23 @@ func (e TypingEventState) String() string {
 	return rowenc.EnumString(typingEventStateNames[:], "TypingEventState", int32(e))
 }
 
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e TypingEventState) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(typingEventStateNames[:], "TypingEventState", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseTypingEventState).
+func (e *TypingEventState) UnmarshalText(text []byte) error {
+	v, err := ParseTypingEventState(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}
+
 // ParseTypingEventState returns the TypingEventState whose schema spelling is s, or an error listing the valid values.
 func ParseTypingEventState(s string) (TypingEventState, error) {
 	i, err := rowenc.ParseEnum(typingEventStateNames[:], "TypingEventState", s)

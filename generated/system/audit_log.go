@@ -37,6 +37,23 @@ func (e AuditEntryActorRole) String() string {
 	return rowenc.EnumString(auditEntryActorRoleNames[:], "AuditEntryActorRole", int32(e))
 }
 
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e AuditEntryActorRole) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(auditEntryActorRoleNames[:], "AuditEntryActorRole", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseAuditEntryActorRole).
+func (e *AuditEntryActorRole) UnmarshalText(text []byte) error {
+	v, err := ParseAuditEntryActorRole(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}
+
 // ParseAuditEntryActorRole returns the AuditEntryActorRole whose schema spelling is s, or an error listing the valid values.
 func ParseAuditEntryActorRole(s string) (AuditEntryActorRole, error) {
 	i, err := rowenc.ParseEnum(auditEntryActorRoleNames[:], "AuditEntryActorRole", s)

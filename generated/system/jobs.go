@@ -37,6 +37,23 @@ func (e JobJobType) String() string {
 	return rowenc.EnumString(jobJobTypeNames[:], "JobJobType", int32(e))
 }
 
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e JobJobType) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(jobJobTypeNames[:], "JobJobType", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseJobJobType).
+func (e *JobJobType) UnmarshalText(text []byte) error {
+	v, err := ParseJobJobType(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}
+
 // ParseJobJobType returns the JobJobType whose schema spelling is s, or an error listing the valid values.
 func ParseJobJobType(s string) (JobJobType, error) {
 	i, err := rowenc.ParseEnum(jobJobTypeNames[:], "JobJobType", s)
@@ -63,6 +80,23 @@ var jobStatusNames = [...]string{"new", "queued", "running", "completed", "faile
 // does not know (a row written by a newer build that appended values).
 func (e JobStatus) String() string {
 	return rowenc.EnumString(jobStatusNames[:], "JobStatus", int32(e))
+}
+
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e JobStatus) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(jobStatusNames[:], "JobStatus", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseJobStatus).
+func (e *JobStatus) UnmarshalText(text []byte) error {
+	v, err := ParseJobStatus(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
 }
 
 // ParseJobStatus returns the JobStatus whose schema spelling is s, or an error listing the valid values.

@@ -34,6 +34,23 @@ func (e StorageStorageType) String() string {
 	return rowenc.EnumString(storageStorageTypeNames[:], "StorageStorageType", int32(e))
 }
 
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e StorageStorageType) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(storageStorageTypeNames[:], "StorageStorageType", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseStorageStorageType).
+func (e *StorageStorageType) UnmarshalText(text []byte) error {
+	v, err := ParseStorageStorageType(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}
+
 // ParseStorageStorageType returns the StorageStorageType whose schema spelling is s, or an error listing the valid values.
 func ParseStorageStorageType(s string) (StorageStorageType, error) {
 	i, err := rowenc.ParseEnum(storageStorageTypeNames[:], "StorageStorageType", s)

@@ -35,6 +35,23 @@ func (e TableTableType) String() string {
 	return rowenc.EnumString(tableTableTypeNames[:], "TableTableType", int32(e))
 }
 
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e TableTableType) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(tableTableTypeNames[:], "TableTableType", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseTableTableType).
+func (e *TableTableType) UnmarshalText(text []byte) error {
+	v, err := ParseTableTableType(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}
+
 // ParseTableTableType returns the TableTableType whose schema spelling is s, or an error listing the valid values.
 func ParseTableTableType(s string) (TableTableType, error) {
 	i, err := rowenc.ParseEnum(tableTableTypeNames[:], "TableTableType", s)
@@ -59,6 +76,23 @@ var tableAccessLevelNames = [...]string{"public", "private", "restricted", "dba"
 // does not know (a row written by a newer build that appended values).
 func (e TableAccessLevel) String() string {
 	return rowenc.EnumString(tableAccessLevelNames[:], "TableAccessLevel", int32(e))
+}
+
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e TableAccessLevel) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(tableAccessLevelNames[:], "TableAccessLevel", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseTableAccessLevel).
+func (e *TableAccessLevel) UnmarshalText(text []byte) error {
+	v, err := ParseTableAccessLevel(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
 }
 
 // ParseTableAccessLevel returns the TableAccessLevel whose schema spelling is s, or an error listing the valid values.

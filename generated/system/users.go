@@ -34,6 +34,23 @@ func (e UserRole) String() string {
 	return rowenc.EnumString(userRoleNames[:], "UserRole", int32(e))
 }
 
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e UserRole) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(userRoleNames[:], "UserRole", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseUserRole).
+func (e *UserRole) UnmarshalText(text []byte) error {
+	v, err := ParseUserRole(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}
+
 // ParseUserRole returns the UserRole whose schema spelling is s, or an error listing the valid values.
 func ParseUserRole(s string) (UserRole, error) {
 	i, err := rowenc.ParseEnum(userRoleNames[:], "UserRole", s)
@@ -59,6 +76,23 @@ func (e UserAuthType) String() string {
 	return rowenc.EnumString(userAuthTypeNames[:], "UserAuthType", int32(e))
 }
 
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e UserAuthType) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(userAuthTypeNames[:], "UserAuthType", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseUserAuthType).
+func (e *UserAuthType) UnmarshalText(text []byte) error {
+	v, err := ParseUserAuthType(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}
+
 // ParseUserAuthType returns the UserAuthType whose schema spelling is s, or an error listing the valid values.
 func ParseUserAuthType(s string) (UserAuthType, error) {
 	i, err := rowenc.ParseEnum(userAuthTypeNames[:], "UserAuthType", s)
@@ -81,6 +115,23 @@ var userStorageModeNames = [...]string{"table", "region"}
 // does not know (a row written by a newer build that appended values).
 func (e UserStorageMode) String() string {
 	return rowenc.EnumString(userStorageModeNames[:], "UserStorageMode", int32(e))
+}
+
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e UserStorageMode) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(userStorageModeNames[:], "UserStorageMode", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseUserStorageMode).
+func (e *UserStorageMode) UnmarshalText(text []byte) error {
+	v, err := ParseUserStorageMode(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
 }
 
 // ParseUserStorageMode returns the UserStorageMode whose schema spelling is s, or an error listing the valid values.

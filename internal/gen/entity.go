@@ -87,6 +87,19 @@ func (tp *tablePlan) enumDecls(f *jen.File) {
 			jen.Return(jen.Qual(pathRowenc, "EnumString").Call(jen.Id(names).Index(jen.Empty(), jen.Empty()), jen.Lit(et), jen.Int32().Call(jen.Id("e")))),
 		)
 		f.Line()
+		f.Add(docf("MarshalText returns the value as written in the schema, so json and other text\nencodings carry the name rather than the ordinal. An ordinal this build does not know is\nan error."))
+		f.Func().Params(jen.Id("e").Id(et)).Id("MarshalText").Params().Params(jen.Index().Byte(), jen.Error()).Block(
+			jen.Return(jen.Qual(pathRowenc, "EnumText").Call(jen.Id(names).Index(jen.Empty(), jen.Empty()), jen.Lit(et), jen.Int32().Call(jen.Id("e")))),
+		)
+		f.Line()
+		f.Add(docf("UnmarshalText sets e to the value whose schema spelling is text (see Parse%s).", et))
+		f.Func().Params(jen.Id("e").Op("*").Id(et)).Id("UnmarshalText").Params(jen.Id("text").Index().Byte()).Error().Block(
+			jen.List(jen.Id("v"), jen.Err()).Op(":=").Id("Parse"+et).Call(jen.String().Call(jen.Id("text"))),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+			jen.Op("*").Id("e").Op("=").Id("v"),
+			jen.Return(jen.Nil()),
+		)
+		f.Line()
 		f.Add(docf("Parse%s returns the %s whose schema spelling is s, or an error listing the valid values.", et, et))
 		f.Func().Id("Parse"+et).Params(jen.Id("s").String()).Params(jen.Id(et), jen.Error()).Block(
 			jen.List(jen.Id("i"), jen.Err()).Op(":=").Qual(pathRowenc, "ParseEnum").Call(jen.Id(names).Index(jen.Empty(), jen.Empty()), jen.Lit(et), jen.Id("s")),
