@@ -39,6 +39,12 @@ type Conversation struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// Key returns the primary key of the row (row_id), the value Get, Delete and the
+// store's errors take and name.
+func (v Conversation) Key() RowID {
+	return RowID(v.RowID)
+}
+
 // RowID is the primary key of chat.conversations.
 // It is the value of column row_id. Encoded keys (AppendKey) sort in that order.
 type RowID int64
@@ -173,7 +179,7 @@ func ConversationSpec() store.Spec[RowID, Conversation] {
 		},
 		DecodeKey: DecodeRowID,
 		KeyOf: func(v *Conversation) RowID {
-			return RowID(v.RowID)
+			return v.Key()
 		},
 		AppendRow: appendConversationRow,
 		DecodeRow: func(b []byte, v *Conversation) error {

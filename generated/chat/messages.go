@@ -84,6 +84,12 @@ type Message struct {
 	EditedAt *time.Time `json:"edited_at"`
 }
 
+// Key returns the primary key of the row (row_id), the value Get, Delete and the
+// store's errors take and name.
+func (v Message) Key() UserRowID {
+	return UserRowID(v.RowID)
+}
+
 // UserRowID is the primary key of chat.messages.
 // It is the value of column row_id. Encoded keys (AppendKey) sort in that order.
 type UserRowID int64
@@ -231,7 +237,7 @@ func MessageSpec() store.Spec[UserRowID, Message] {
 		},
 		DecodeKey: DecodeUserRowID,
 		KeyOf: func(v *Message) UserRowID {
-			return UserRowID(v.RowID)
+			return v.Key()
 		},
 		AppendRow: appendMessageRow,
 		DecodeRow: func(b []byte, v *Message) error {

@@ -71,6 +71,12 @@ type TypingEvent struct {
 // TypingEventTTL is how long a row of chat.typing_events lives after it is written, as declared by ttl: in the schema.
 const TypingEventTTL = 30 * time.Second
 
+// Key returns the primary key of the row (occurred_at, conversation_id, user_id), the value Get, Delete and the
+// store's errors take and name.
+func (v TypingEvent) Key() TypingEventID {
+	return TypingEventID{OccurredAt: v.OccurredAt, ConversationID: v.ConversationID, UserID: v.UserID}
+}
+
 // TypingEventID is the primary key of chat.typing_events.
 // Its columns, in key order: occurred_at, conversation_id, user_id. Encoded keys (AppendKey) sort in that order.
 type TypingEventID struct {
@@ -182,7 +188,7 @@ func TypingEventSpec() store.Spec[TypingEventID, TypingEvent] {
 		},
 		DecodeKey: DecodeTypingEventID,
 		KeyOf: func(v *TypingEvent) TypingEventID {
-			return TypingEventID{OccurredAt: v.OccurredAt, ConversationID: v.ConversationID, UserID: v.UserID}
+			return v.Key()
 		},
 		AppendRow: appendTypingEventRow,
 		DecodeRow: func(b []byte, v *TypingEvent) error {

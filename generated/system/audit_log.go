@@ -85,6 +85,12 @@ type AuditEntry struct {
 	RequestID *uuid.UUID `json:"request_id"`
 }
 
+// Key returns the primary key of the row (row_id), the value Get, Delete and the
+// store's errors take and name.
+func (v AuditEntry) Key() RowID {
+	return RowID(v.RowID)
+}
+
 // RowID is the primary key of system.audit_log.
 // It is the value of column row_id. Encoded keys (AppendKey) sort in that order.
 type RowID int64
@@ -229,7 +235,7 @@ func AuditEntrySpec() store.Spec[RowID, AuditEntry] {
 		},
 		DecodeKey: DecodeRowID,
 		KeyOf: func(v *AuditEntry) RowID {
-			return RowID(v.RowID)
+			return v.Key()
 		},
 		AppendRow: appendAuditEntryRow,
 		DecodeRow: func(b []byte, v *AuditEntry) error {

@@ -140,6 +140,12 @@ type Job struct {
 	FinishedAt *time.Time `json:"finished_at"`
 }
 
+// Key returns the primary key of the row (job_id), the value Get, Delete and the
+// store's errors take and name.
+func (v Job) Key() JobID {
+	return JobID(v.JobID)
+}
+
 // JobID is the primary key of system.jobs.
 // It is the value of column job_id. Encoded keys (AppendKey) sort in that order.
 type JobID string
@@ -344,7 +350,7 @@ func JobSpec() store.Spec[JobID, Job] {
 		},
 		DecodeKey: DecodeJobID,
 		KeyOf: func(v *Job) JobID {
-			return JobID(v.JobID)
+			return v.Key()
 		},
 		AppendRow: appendJobRow,
 		DecodeRow: func(b []byte, v *Job) error {

@@ -44,6 +44,12 @@ type LiveQuery struct {
 	LastNotifiedAt *time.Time `json:"last_notified_at"`
 }
 
+// Key returns the primary key of the row (user_id, connection_id, subscription_id), the value Get, Delete and the
+// store's errors take and name.
+func (v LiveQuery) Key() LiveQueryID {
+	return LiveQueryID{UserID: v.UserID, ConnectionID: v.ConnectionID, SubscriptionID: v.SubscriptionID}
+}
+
 // LiveQueryID is the primary key of system.live_queries.
 // Its columns, in key order: user_id, connection_id, subscription_id. Encoded keys (AppendKey) sort in that order.
 type LiveQueryID struct {
@@ -214,7 +220,7 @@ func LiveQuerySpec() store.Spec[LiveQueryID, LiveQuery] {
 		},
 		DecodeKey: DecodeLiveQueryID,
 		KeyOf: func(v *LiveQuery) LiveQueryID {
-			return LiveQueryID{UserID: v.UserID, ConnectionID: v.ConnectionID, SubscriptionID: v.SubscriptionID}
+			return v.Key()
 		},
 		AppendRow: appendLiveQueryRow,
 		DecodeRow: func(b []byte, v *LiveQuery) error {

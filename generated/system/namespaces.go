@@ -31,6 +31,12 @@ type Namespace struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// Key returns the primary key of the row (namespace_id), the value Get, Delete and the
+// store's errors take and name.
+func (v Namespace) Key() NamespaceID {
+	return NamespaceID(v.NamespaceID)
+}
+
 // NamespaceID is the primary key of system.namespaces.
 // It is the value of column namespace_id. Encoded keys (AppendKey) sort in that order.
 type NamespaceID string
@@ -137,7 +143,7 @@ func NamespaceSpec() store.Spec[NamespaceID, Namespace] {
 		},
 		DecodeKey: DecodeNamespaceID,
 		KeyOf: func(v *Namespace) NamespaceID {
-			return NamespaceID(v.NamespaceID)
+			return v.Key()
 		},
 		AppendRow: appendNamespaceRow,
 		DecodeRow: func(b []byte, v *Namespace) error {

@@ -82,6 +82,12 @@ type Storage struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// Key returns the primary key of the row (storage_id), the value Get, Delete and the
+// store's errors take and name.
+func (v Storage) Key() StorageID {
+	return StorageID(v.StorageID)
+}
+
 // StorageID is the primary key of system.storages.
 // It is the value of column storage_id. Encoded keys (AppendKey) sort in that order.
 type StorageID string
@@ -213,7 +219,7 @@ func StorageSpec() store.Spec[StorageID, Storage] {
 		},
 		DecodeKey: DecodeStorageID,
 		KeyOf: func(v *Storage) StorageID {
-			return StorageID(v.StorageID)
+			return v.Key()
 		},
 		AppendRow: appendStorageRow,
 		DecodeRow: func(b []byte, v *Storage) error {

@@ -129,6 +129,12 @@ type Table struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// Key returns the primary key of the row (namespace_id, table_name), the value Get, Delete and the
+// store's errors take and name.
+func (v Table) Key() TableID {
+	return TableID{NamespaceID: v.NamespaceID, TableName: v.TableName}
+}
+
 // TableID is the primary key of system.tables.
 // Its columns, in key order: namespace_id, table_name. Encoded keys (AppendKey) sort in that order.
 type TableID struct {
@@ -290,7 +296,7 @@ func TableSpec() store.Spec[TableID, Table] {
 		},
 		DecodeKey: DecodeTableID,
 		KeyOf: func(v *Table) TableID {
-			return TableID{NamespaceID: v.NamespaceID, TableName: v.TableName}
+			return v.Key()
 		},
 		AppendRow: appendTableRow,
 		DecodeRow: func(b []byte, v *Table) error {

@@ -180,6 +180,12 @@ type User struct {
 	DeletedAt *time.Time `json:"deleted_at"`
 }
 
+// Key returns the primary key of the row (username), the value Get, Delete and the
+// store's errors take and name.
+func (v User) Key() UserName {
+	return UserName(v.Username)
+}
+
 // UserName is the primary key of system.users.
 // It is the value of column username. Encoded keys (AppendKey) sort in that order.
 type UserName string
@@ -380,7 +386,7 @@ func UserSpec() store.Spec[UserName, User] {
 		},
 		DecodeKey: DecodeUserName,
 		KeyOf: func(v *User) UserName {
-			return UserName(v.Username)
+			return v.Key()
 		},
 		AppendRow: appendUserRow,
 		DecodeRow: func(b []byte, v *User) error {

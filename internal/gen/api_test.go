@@ -2,6 +2,7 @@ package gen_test
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/tablegen/tablegen/generated/chat"
 	"github.com/tablegen/tablegen/generated/system"
+	"github.com/tablegen/tablegen/runtime/store"
 )
 
 // These tests run the generated code of the repository's own schemas
@@ -106,4 +108,39 @@ func TestEnumText(t *testing.T) {
 			func(s string) (int32, error) { v, err := system.ParseJobStatus(s); return int32(v), err },
 			func(b []byte) (int32, error) { var v system.JobStatus; err := v.UnmarshalText(b); return int32(v), err })
 	})
+}
+
+// TestEntityKey checks that Key returns the typed key of a row, composite
+// keys included, so a row read from anywhere can be fetched or deleted
+// without building its key by hand.
+func TestEntityKey(t *testing.T) {
+	db, err := store.Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tables, err := system.NewTableStore(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := system.Table{NamespaceID: "billing", TableName: "invoices", SchemaVersion: 2}
+	if k := row.Key(); k != (system.TableID{NamespaceID: "billing", TableName: "invoices"}) {
+		t.Fatalf("Key() = %+v", k)
+	}
+	if err := tables.Put(&row); err != nil {
+		t.Fatal(err)
+	}
+	got, err := tables.Get(row.Key())
+	if err != nil || got.SchemaVersion != 2 {
+		t.Fatalf("Get(row.Key()) = %+v, %v", got, err)
+	}
+	if err := tables.Delete(got.Key()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tables.Get(row.Key()); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Get after Delete(got.Key()): err = %v, want store.ErrNotFound", err)
+	}
+	if k := (chat.Message{RowID: 9}).Key(); k != chat.UserRowID(9) {
+		t.Fatalf("Message.Key() = %v, want 9", k)
+	}
 }

@@ -50,6 +50,9 @@ func (tp *tablePlan) entityFile() *jen.File {
 		f.Add(docf("%sTTL is how long a row of %s lives after it is written, as declared by ttl: in the schema.", tp.entity, tp.t.FullName()))
 		f.Const().Id(tp.entity + "TTL").Op("=").Add(durationExpr(tp.t.TTL))
 	}
+	f.Add(docf("Key returns the primary key of the row (%s), the value Get, Delete and the\nstore's errors take and name.", tp.key.columnList()))
+	f.Func().Params(jen.Id("v").Id(tp.entity)).Id("Key").Params().Id(tp.key.name).Block(jen.Return(tp.keyLiteral(jen.Id("v"))))
+	f.Line()
 	if !tp.key.shared() {
 		tp.key.decls(f)
 	}

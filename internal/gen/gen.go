@@ -12,6 +12,12 @@
 // rather than emitting broken code. Output is deterministic: the same schema
 // gives byte-identical files on every run and machine.
 //
+// # The generated entity API
+//
+// Every entity has json tags (tablegen.yaml's json settings) and Key(),
+// its primary key; every enum has String, MarshalText, UnmarshalText and
+// Parse<Enum>, spelling values as the schema does (runtime/rowenc).
+//
 // # The generated store API
 //
 // New<Entity>Store(db) returns the typed store: Get, Has, Put, Delete, Scan,
