@@ -597,8 +597,8 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 				slices.SortStableFunc(expect, func(a, b Job) int {
 					return compareJobByTable(&a, &b)
 				})
-				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableTableName(*w.NamespaceID, *w.TableName, store.ScanOptions{})), expect, diffJob); d != "" {
-					t.Fatalf("ScanByTableTableName(%v, %v): %s", *w.NamespaceID, *w.TableName, d)
+				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableName(*w.NamespaceID, *w.TableName, store.ScanOptions{})), expect, diffJob); d != "" {
+					t.Fatalf("ScanByTableName(%v, %v): %s", *w.NamespaceID, *w.TableName, d)
 				}
 			}
 			{
@@ -618,8 +618,8 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 				slices.SortStableFunc(expect, func(a, b Job) int {
 					return compareJobByTable(&a, &b)
 				})
-				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableTableNameRange(*w.NamespaceID, lo, hi, store.ScanOptions{})), expect, diffJob); d != "" {
-					t.Fatalf("ScanByTableTableNameRange(%v, %v, %v): %s", *w.NamespaceID, lo, hi, d)
+				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableNameRange(*w.NamespaceID, lo, hi, store.ScanOptions{})), expect, diffJob); d != "" {
+					t.Fatalf("ScanByTableNameRange(%v, %v, %v): %s", *w.NamespaceID, lo, hi, d)
 				}
 			}
 			{
@@ -632,8 +632,8 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 				slices.SortStableFunc(expect, func(a, b Job) int {
 					return compareJobByTable(&a, &b)
 				})
-				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableTableNameCreatedAt(*w.NamespaceID, *w.TableName, w.CreatedAt, store.ScanOptions{})), expect, diffJob); d != "" {
-					t.Fatalf("ScanByTableTableNameCreatedAt(%v, %v, %v): %s", *w.NamespaceID, *w.TableName, w.CreatedAt, d)
+				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableNameCreatedAt(*w.NamespaceID, *w.TableName, w.CreatedAt, store.ScanOptions{})), expect, diffJob); d != "" {
+					t.Fatalf("ScanByTableNameCreatedAt(%v, %v, %v): %s", *w.NamespaceID, *w.TableName, w.CreatedAt, d)
 				}
 			}
 			{
@@ -653,8 +653,8 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 				slices.SortStableFunc(expect, func(a, b Job) int {
 					return compareJobByTable(&a, &b)
 				})
-				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableTableNameCreatedAtRange(*w.NamespaceID, *w.TableName, lo, hi, store.ScanOptions{})), expect, diffJob); d != "" {
-					t.Fatalf("ScanByTableTableNameCreatedAtRange(%v, %v, %v, %v): %s", *w.NamespaceID, *w.TableName, lo, hi, d)
+				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableNameCreatedAtRange(*w.NamespaceID, *w.TableName, lo, hi, store.ScanOptions{})), expect, diffJob); d != "" {
+					t.Fatalf("ScanByTableNameCreatedAtRange(%v, %v, %v, %v): %s", *w.NamespaceID, *w.TableName, lo, hi, d)
 				}
 			}
 		}

@@ -439,8 +439,8 @@ func checkLiveQueryStore(t *testing.T, s *LiveQueryStore, model map[string]LiveQ
 			slices.SortStableFunc(expect, func(a, b LiveQuery) int {
 				return compareLiveQueryByTable(&a, &b)
 			})
-			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableTableName(w.NamespaceID, w.TableName, store.ScanOptions{})), expect, diffLiveQuery); d != "" {
-				t.Fatalf("ScanByTableTableName(%v, %v): %s", w.NamespaceID, w.TableName, d)
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableName(w.NamespaceID, w.TableName, store.ScanOptions{})), expect, diffLiveQuery); d != "" {
+				t.Fatalf("ScanByTableName(%v, %v): %s", w.NamespaceID, w.TableName, d)
 			}
 		}
 		{
@@ -460,8 +460,8 @@ func checkLiveQueryStore(t *testing.T, s *LiveQueryStore, model map[string]LiveQ
 			slices.SortStableFunc(expect, func(a, b LiveQuery) int {
 				return compareLiveQueryByTable(&a, &b)
 			})
-			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableTableNameRange(w.NamespaceID, lo, hi, store.ScanOptions{})), expect, diffLiveQuery); d != "" {
-				t.Fatalf("ScanByTableTableNameRange(%v, %v, %v): %s", w.NamespaceID, lo, hi, d)
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableNameRange(w.NamespaceID, lo, hi, store.ScanOptions{})), expect, diffLiveQuery); d != "" {
+				t.Fatalf("ScanByTableNameRange(%v, %v, %v): %s", w.NamespaceID, lo, hi, d)
 			}
 		}
 	}

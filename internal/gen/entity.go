@@ -75,7 +75,7 @@ func (tp *tablePlan) enumDecls(f *jen.File) {
 		f.Add(docf("The values of %s, in declaration order.", et))
 		f.Const().DefsFunc(func(g *jen.Group) {
 			for i, v := range c.Values {
-				g.Id(et + schema.EnumValueName(v)).Id(et).Op("=").Lit(i)
+				g.Id(tp.t.EnumConstName(c, v)).Id(et).Op("=").Lit(i)
 			}
 		})
 		f.Line()
