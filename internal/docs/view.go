@@ -52,7 +52,7 @@ type tableView struct {
 
 type keyView struct {
 	Name       string // the Go name of the key type, as the generated code spells it
-	Owner      bool // user table: the key is prefixed by the owner
+	Owner      bool   // user table: the key is prefixed by the owner
 	Columns    []keyColumn
 	SharedWith []string // other tables with the same key type, as Markdown
 }
