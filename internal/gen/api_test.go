@@ -144,3 +144,33 @@ func TestEntityKey(t *testing.T) {
 		t.Fatalf("Message.Key() = %v, want 9", k)
 	}
 }
+
+// TestTypedErrors checks that the errors of generated lookups and unique
+// indexes show the values as the typed values the caller passed, never
+// their key encoding.
+func TestTypedErrors(t *testing.T) {
+	db, err := store.Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	users, err := system.NewUserStore(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	email := "alan@example.com"
+	alan := system.User{UserID: "u1", Username: "alan", Email: &email}
+	if err := users.Put(&alan); err != nil {
+		t.Fatal(err)
+	}
+	_, err = users.GetByEmail("grace@example.com")
+	if want := `store: system.users: by_email = "grace@example.com": not found`; err == nil || err.Error() != want || !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetByEmail of a missing email: err = %v, want %s wrapping store.ErrNotFound", err, want)
+	}
+	other := system.User{UserID: "u2", Username: "alan2", Email: &email}
+	err = users.Put(&other)
+	var uv *store.UniqueViolationError
+	if want := `store: system.users: by_email = "alan@example.com" already belongs to row alan, cannot also belong to row alan2 (unique index); delete or change the existing row first`; !errors.As(err, &uv) || err.Error() != want {
+		t.Errorf("Put of a second row with the same email: err = %v, want %s", err, want)
+	}
+}
