@@ -38,7 +38,8 @@
 //	Scan<I><C2…Cj>Range(c1, …, cj-1, lo, hi, o)    equality on the first j-1, cj in [lo, hi)
 //
 // (so ScanByStatus(status, o) and ScanByStatusCreatedAtRange(status, lo, hi,
-// o) for by_status on (status, created_at)), in index order then key order,
+// o) for by_status on (status, created_at); the names join without
+// repeating words, ScanByStatusDueAt for by_status_due on (status, due_at)), in index order then key order,
 // forward or with o.Reverse, limited by o.Limit and paged with
 // o.After = Cursor<I>(&lastRow). Rows with a null indexed value are not in a
 // sparse index, which the lookup's doc comment says.
