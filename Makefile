@@ -35,6 +35,7 @@ check-static:
 	$(GO) vet ./...
 	@for d in examples/*/ bench/; do \
 	  if [ -f $$d/go.mod ]; then (cd $$d && $(GO) vet ./...) || exit 1; fi; \
+	  if [ -f $$d/tablegen.yaml ]; then (cd $$d && $(GO) run github.com/tablegen/tablegen/cmd/tablegen check) || exit 1; fi; \
 	done
 	$(TABLEGEN) check
 

@@ -23,4 +23,4 @@
 // the plotting library.
 package bench
 
-//go:generate go run github.com/tablegen/tablegen/cmd/tablegen generate -schemas schemas -out generated
+//go:generate go run github.com/tablegen/tablegen/cmd/tablegen generate

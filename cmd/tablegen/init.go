@@ -126,8 +126,11 @@ func initConfig(schemas, out, docs, js string) []byte {
 	b.WriteString(`# Whether generated packages include their _test.go files.
 tests: true
 
+# json tags on entity fields: the column names (snake, the default) or their
+# lowerCamelCase (camel); json: false leaves the tags out.
+json: {tags: true, naming: snake}
+
 # Not yet honoured by the generator (parsed and validated, for what comes next):
-# json: {tags: true, naming: snake}    # json tags: column names (snake) or camel
 # go_types:                             # a column's Go type instead of the default
 #   billing.invoices.amount: example.com/money.Amount
 `)

@@ -12,7 +12,7 @@
 // open one and prints the list's open items, oldest first.
 package main
 
-//go:generate go tool tablegen generate -schemas schemas -out internal/db
+//go:generate go tool tablegen generate
 
 import (
 	"errors"

@@ -20,23 +20,29 @@ import (
 // Conversations visible to every signed-in user; messages live per user in chat.messages.
 type Conversation struct {
 	// RowID is column row_id (tag 1). Time-ordered 64-bit row id.
-	RowID int64
+	RowID int64 `json:"row_id"`
 	// Title is column title (tag 2). Title shown in the conversation list.
-	Title string
+	Title string `json:"title"`
 	// CreatedBy is column created_by (tag 3). User id of the creator.
-	CreatedBy string
+	CreatedBy string `json:"created_by"`
 	// Archived is column archived (tag 4). Archived conversations are hidden from the list.
-	Archived bool
+	Archived bool `json:"archived"`
 	// MemberCount is column member_count (tag 5). Number of members.
-	MemberCount int32
+	MemberCount int32 `json:"member_count"`
 	// Settings is column settings (tag 6). Per-conversation settings such as notification rules. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
-	Settings json.RawMessage
+	Settings json.RawMessage `json:"settings"`
 	// Avatar is column avatar (tag 7). Small PNG thumbnail. Nil means null; an empty non-nil value is not null.
-	Avatar []byte
+	Avatar []byte `json:"avatar"`
 	// CreatedAt is column created_at (tag 8). When the conversation was created. Stored with microsecond precision; read back in UTC.
-	CreatedAt time.Time
+	CreatedAt time.Time `json:"created_at"`
 	// UpdatedAt is column updated_at (tag 9). When the row last changed. Stored with microsecond precision; read back in UTC.
-	UpdatedAt time.Time
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Key returns the primary key of the row (row_id), the value Get, Delete and the
+// store's errors take and name.
+func (v Conversation) Key() RowID {
+	return RowID(v.RowID)
 }
 
 // RowID is the primary key of chat.conversations.
@@ -173,7 +179,7 @@ func ConversationSpec() store.Spec[RowID, Conversation] {
 		},
 		DecodeKey: DecodeRowID,
 		KeyOf: func(v *Conversation) RowID {
-			return RowID(v.RowID)
+			return v.Key()
 		},
 		AppendRow: appendConversationRow,
 		DecodeRow: func(b []byte, v *Conversation) error {

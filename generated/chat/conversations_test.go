@@ -251,7 +251,7 @@ func compareConversationByCreator(a, b *Conversation) int {
 	if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
 		return c
 	}
-	return bytes.Compare(RowID(a.RowID).AppendKey(nil), RowID(b.RowID).AppendKey(nil))
+	return bytes.Compare(a.Key().AppendKey(nil), b.Key().AppendKey(nil))
 }
 
 // checkConversationStore checks every read of s against model, the rows s must hold; old are
@@ -279,13 +279,13 @@ func checkConversationStore(t *testing.T, s *ConversationStore, model map[string
 		if len(page) < o.Limit {
 			break
 		}
-		o.After = RowID(page[len(page)-1].RowID).AppendKey(nil)
+		o.After = page[len(page)-1].Key().AppendKey(nil)
 	}
 	if d := tabletest.DiffRows(paged, want, diffConversation); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
-		k := RowID(w.RowID)
+		k := w.Key()
 		got, err := s.Get(k)
 		if err != nil {
 			t.Fatalf("Get(%v): %v", k, err)
@@ -298,7 +298,7 @@ func checkConversationStore(t *testing.T, s *ConversationStore, model map[string
 		}
 	}
 	for _, w := range old {
-		k := RowID(w.RowID)
+		k := w.Key()
 		if _, ok := model[string(k.AppendKey(nil))]; ok {
 			continue
 		}
@@ -427,7 +427,7 @@ func TestConversationStore(t *testing.T) {
 		Random: randomConversation,
 		SetKey: setConversationKey,
 		KeyOf: func(v *Conversation) RowID {
-			return RowID(v.RowID)
+			return v.Key()
 		},
 		EncodeKey: func(k RowID) string {
 			return string(k.AppendKey(nil))

@@ -35,6 +35,23 @@ func (e MessageRole) String() string {
 	return rowenc.EnumString(messageRoleNames[:], "MessageRole", int32(e))
 }
 
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e MessageRole) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(messageRoleNames[:], "MessageRole", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseMessageRole).
+func (e *MessageRole) UnmarshalText(text []byte) error {
+	v, err := ParseMessageRole(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}
+
 // ParseMessageRole returns the MessageRole whose schema spelling is s, or an error listing the valid values.
 func ParseMessageRole(s string) (MessageRole, error) {
 	i, err := rowenc.ParseEnum(messageRoleNames[:], "MessageRole", s)
@@ -48,23 +65,29 @@ func ParseMessageRole(s string) (MessageRole, error) {
 // The table is partitioned by owner: rows are read and written through MessageStore.For(owner).
 type Message struct {
 	// RowID is column row_id (tag 1). Time-ordered 64-bit row id of the message.
-	RowID int64
+	RowID int64 `json:"row_id"`
 	// ConversationID is column conversation_id (tag 2). Row id of the conversation in chat.conversations.
-	ConversationID int64
+	ConversationID int64 `json:"conversation_id"`
 	// SenderID is column sender_id (tag 3). User id of the sender.
-	SenderID string
+	SenderID string `json:"sender_id"`
 	// Role is column role (tag 4). Who wrote the message.
-	Role MessageRole
+	Role MessageRole `json:"role"`
 	// Content is column content (tag 5). Message text (Markdown).
-	Content string
+	Content string `json:"content"`
 	// Attachments is column attachments (tag 6). Attached files, as a list of {name, url, size}. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
-	Attachments json.RawMessage
+	Attachments json.RawMessage `json:"attachments"`
 	// ClientMessageID is column client_message_id (tag 7). Id chosen by the sending client so a resend is not stored twice. Nil means null.
-	ClientMessageID *uuid.UUID
+	ClientMessageID *uuid.UUID `json:"client_message_id"`
 	// SentAt is column sent_at (tag 8). When the message was sent. Stored with microsecond precision; read back in UTC.
-	SentAt time.Time
+	SentAt time.Time `json:"sent_at"`
 	// EditedAt is column edited_at (tag 9). When the message was last edited. Stored with microsecond precision; read back in UTC. Nil means null.
-	EditedAt *time.Time
+	EditedAt *time.Time `json:"edited_at"`
+}
+
+// Key returns the primary key of the row (row_id), the value Get, Delete and the
+// store's errors take and name.
+func (v Message) Key() UserRowID {
+	return UserRowID(v.RowID)
 }
 
 // UserRowID is the primary key of chat.messages.
@@ -214,7 +237,7 @@ func MessageSpec() store.Spec[UserRowID, Message] {
 		},
 		DecodeKey: DecodeUserRowID,
 		KeyOf: func(v *Message) UserRowID {
-			return UserRowID(v.RowID)
+			return v.Key()
 		},
 		AppendRow: appendMessageRow,
 		DecodeRow: func(b []byte, v *Message) error {

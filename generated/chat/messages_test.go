@@ -270,7 +270,7 @@ func compareMessageByConversation(a, b *Message) int {
 	if c := a.SentAt.Compare(b.SentAt); c != 0 {
 		return c
 	}
-	return bytes.Compare(UserRowID(a.RowID).AppendKey(nil), UserRowID(b.RowID).AppendKey(nil))
+	return bytes.Compare(a.Key().AppendKey(nil), b.Key().AppendKey(nil))
 }
 
 // checkMessageStore checks every read of s against model, the rows s must hold; old are
@@ -298,13 +298,13 @@ func checkMessageStore(t *testing.T, s *MessageOwnerStore, model map[string]Mess
 		if len(page) < o.Limit {
 			break
 		}
-		o.After = UserRowID(page[len(page)-1].RowID).AppendKey(nil)
+		o.After = page[len(page)-1].Key().AppendKey(nil)
 	}
 	if d := tabletest.DiffRows(paged, want, diffMessage); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
-		k := UserRowID(w.RowID)
+		k := w.Key()
 		got, err := s.Get(k)
 		if err != nil {
 			t.Fatalf("Get(%v): %v", k, err)
@@ -317,7 +317,7 @@ func checkMessageStore(t *testing.T, s *MessageOwnerStore, model map[string]Mess
 		}
 	}
 	for _, w := range old {
-		k := UserRowID(w.RowID)
+		k := w.Key()
 		if _, ok := model[string(k.AppendKey(nil))]; ok {
 			continue
 		}
@@ -446,11 +446,11 @@ func checkMessageStore(t *testing.T, s *MessageOwnerStore, model map[string]Mess
 				t.Fatalf("GetByClientMessageID(%v): %v", *w.ClientMessageID, err)
 			}
 			// Another row holds these values now: it must be that row, as it is now.
-			cur, ok := model[string(UserRowID(got.RowID).AppendKey(nil))]
+			cur, ok := model[string(got.Key().AppendKey(nil))]
 			a, _ := appendMessageByClientMessageIDValues(nil, &got)
 			b, _ := appendMessageByClientMessageIDValues(nil, &w)
 			if !ok || diffMessage(&got, &cur) != "" || !bytes.Equal(a, b) {
-				t.Fatalf("GetByClientMessageID(%v) with the values of an old row returned %v, which is not the row that holds them", *w.ClientMessageID, UserRowID(got.RowID))
+				t.Fatalf("GetByClientMessageID(%v) with the values of an old row returned %v, which is not the row that holds them", *w.ClientMessageID, got.Key())
 			}
 		}
 	}
@@ -480,7 +480,7 @@ func TestMessageStore(t *testing.T) {
 		Random: randomMessage,
 		SetKey: setMessageKey,
 		KeyOf: func(v *Message) UserRowID {
-			return UserRowID(v.RowID)
+			return v.Key()
 		},
 		EncodeKey: func(k UserRowID) string {
 			return string(k.AppendKey(nil))

@@ -32,6 +32,23 @@ func (e TypingEventState) String() string {
 	return rowenc.EnumString(typingEventStateNames[:], "TypingEventState", int32(e))
 }
 
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e TypingEventState) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(typingEventStateNames[:], "TypingEventState", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseTypingEventState).
+func (e *TypingEventState) UnmarshalText(text []byte) error {
+	v, err := ParseTypingEventState(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}
+
 // ParseTypingEventState returns the TypingEventState whose schema spelling is s, or an error listing the valid values.
 func ParseTypingEventState(s string) (TypingEventState, error) {
 	i, err := rowenc.ParseEnum(typingEventStateNames[:], "TypingEventState", s)
@@ -42,17 +59,23 @@ func ParseTypingEventState(s string) (TypingEventState, error) {
 // Who is typing where. Short-lived; rows expire 30 seconds after they happen.
 type TypingEvent struct {
 	// OccurredAt is column occurred_at (tag 1). When the event happened; first in the key so expiry is one range. Stored with microsecond precision; read back in UTC.
-	OccurredAt time.Time
+	OccurredAt time.Time `json:"occurred_at"`
 	// ConversationID is column conversation_id (tag 2). Row id of the conversation in chat.conversations.
-	ConversationID int64
+	ConversationID int64 `json:"conversation_id"`
 	// UserID is column user_id (tag 3). User who is typing.
-	UserID string
+	UserID string `json:"user_id"`
 	// State is column state (tag 4). Whether the user started or stopped typing.
-	State TypingEventState
+	State TypingEventState `json:"state"`
 }
 
 // TypingEventTTL is how long a row of chat.typing_events lives after it is written, as declared by ttl: in the schema.
 const TypingEventTTL = 30 * time.Second
+
+// Key returns the primary key of the row (occurred_at, conversation_id, user_id), the value Get, Delete and the
+// store's errors take and name.
+func (v TypingEvent) Key() TypingEventID {
+	return TypingEventID{OccurredAt: v.OccurredAt, ConversationID: v.ConversationID, UserID: v.UserID}
+}
 
 // TypingEventID is the primary key of chat.typing_events.
 // Its columns, in key order: occurred_at, conversation_id, user_id. Encoded keys (AppendKey) sort in that order.
@@ -165,7 +188,7 @@ func TypingEventSpec() store.Spec[TypingEventID, TypingEvent] {
 		},
 		DecodeKey: DecodeTypingEventID,
 		KeyOf: func(v *TypingEvent) TypingEventID {
-			return TypingEventID{OccurredAt: v.OccurredAt, ConversationID: v.ConversationID, UserID: v.UserID}
+			return v.Key()
 		},
 		AppendRow: appendTypingEventRow,
 		DecodeRow: func(b []byte, v *TypingEvent) error {

@@ -242,13 +242,13 @@ func checkTypingEventStore(t *testing.T, s *TypingEventOwnerStore, model map[str
 		if len(page) < o.Limit {
 			break
 		}
-		o.After = TypingEventID{OccurredAt: page[len(page)-1].OccurredAt, ConversationID: page[len(page)-1].ConversationID, UserID: page[len(page)-1].UserID}.AppendKey(nil)
+		o.After = page[len(page)-1].Key().AppendKey(nil)
 	}
 	if d := tabletest.DiffRows(paged, want, diffTypingEvent); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
-		k := TypingEventID{OccurredAt: w.OccurredAt, ConversationID: w.ConversationID, UserID: w.UserID}
+		k := w.Key()
 		got, err := s.Get(k)
 		if err != nil {
 			t.Fatalf("Get(%v): %v", k, err)
@@ -261,7 +261,7 @@ func checkTypingEventStore(t *testing.T, s *TypingEventOwnerStore, model map[str
 		}
 	}
 	for _, w := range old {
-		k := TypingEventID{OccurredAt: w.OccurredAt, ConversationID: w.ConversationID, UserID: w.UserID}
+		k := w.Key()
 		if _, ok := model[string(k.AppendKey(nil))]; ok {
 			continue
 		}
@@ -328,7 +328,7 @@ func TestTypingEventStore(t *testing.T) {
 		Random: randomTypingEvent,
 		SetKey: setTypingEventKey,
 		KeyOf: func(v *TypingEvent) TypingEventID {
-			return TypingEventID{OccurredAt: v.OccurredAt, ConversationID: v.ConversationID, UserID: v.UserID}
+			return v.Key()
 		},
 		EncodeKey: func(k TypingEventID) string {
 			return string(k.AppendKey(nil))

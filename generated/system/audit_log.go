@@ -37,6 +37,23 @@ func (e AuditEntryActorRole) String() string {
 	return rowenc.EnumString(auditEntryActorRoleNames[:], "AuditEntryActorRole", int32(e))
 }
 
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e AuditEntryActorRole) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(auditEntryActorRoleNames[:], "AuditEntryActorRole", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseAuditEntryActorRole).
+func (e *AuditEntryActorRole) UnmarshalText(text []byte) error {
+	v, err := ParseAuditEntryActorRole(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}
+
 // ParseAuditEntryActorRole returns the AuditEntryActorRole whose schema spelling is s, or an error listing the valid values.
 func ParseAuditEntryActorRole(s string) (AuditEntryActorRole, error) {
 	i, err := rowenc.ParseEnum(auditEntryActorRoleNames[:], "AuditEntryActorRole", s)
@@ -49,23 +66,29 @@ func ParseAuditEntryActorRole(s string) (AuditEntryActorRole, error) {
 // Readable by dba and system only.
 type AuditEntry struct {
 	// RowID is column row_id (tag 1). Time-ordered 64-bit row id (milliseconds, node, sequence).
-	RowID int64
+	RowID int64 `json:"row_id"`
 	// OccurredAt is column occurred_at (tag 2). When the action happened. Stored with microsecond precision; read back in UTC.
-	OccurredAt time.Time
+	OccurredAt time.Time `json:"occurred_at"`
 	// ActorUserID is column actor_user_id (tag 3). User who acted.
-	ActorUserID string
+	ActorUserID string `json:"actor_user_id"`
 	// ActorRole is column actor_role (tag 4). Role the actor acted with.
-	ActorRole AuditEntryActorRole
+	ActorRole AuditEntryActorRole `json:"actor_role"`
 	// Action is column action (tag 5). What was done, as object.verb, e.g. user.create or table.drop.
-	Action string
+	Action string `json:"action"`
 	// Target is column target (tag 6). What it was done to, e.g. chat.messages or a user id.
-	Target string
+	Target string `json:"target"`
 	// Details is column details (tag 7). Action-specific details, such as the changed fields. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
-	Details json.RawMessage
+	Details json.RawMessage `json:"details"`
 	// IPAddress is column ip_address (tag 8). Client address of the request, when it came over the network. Nil means null.
-	IPAddress *string
+	IPAddress *string `json:"ip_address"`
 	// RequestID is column request_id (tag 9). Id of the request, to correlate with logs. Nil means null.
-	RequestID *uuid.UUID
+	RequestID *uuid.UUID `json:"request_id"`
+}
+
+// Key returns the primary key of the row (row_id), the value Get, Delete and the
+// store's errors take and name.
+func (v AuditEntry) Key() RowID {
+	return RowID(v.RowID)
 }
 
 // RowID is the primary key of system.audit_log.
@@ -212,7 +235,7 @@ func AuditEntrySpec() store.Spec[RowID, AuditEntry] {
 		},
 		DecodeKey: DecodeRowID,
 		KeyOf: func(v *AuditEntry) RowID {
-			return RowID(v.RowID)
+			return v.Key()
 		},
 		AppendRow: appendAuditEntryRow,
 		DecodeRow: func(b []byte, v *AuditEntry) error {

@@ -255,7 +255,7 @@ func compareAuditEntryByActor(a, b *AuditEntry) int {
 	if c := a.OccurredAt.Compare(b.OccurredAt); c != 0 {
 		return c
 	}
-	return bytes.Compare(RowID(a.RowID).AppendKey(nil), RowID(b.RowID).AppendKey(nil))
+	return bytes.Compare(a.Key().AppendKey(nil), b.Key().AppendKey(nil))
 }
 
 // compareAuditEntryByTarget is the typed order of index by_target: its columns, then the key.
@@ -266,7 +266,7 @@ func compareAuditEntryByTarget(a, b *AuditEntry) int {
 	if c := a.OccurredAt.Compare(b.OccurredAt); c != 0 {
 		return c
 	}
-	return bytes.Compare(RowID(a.RowID).AppendKey(nil), RowID(b.RowID).AppendKey(nil))
+	return bytes.Compare(a.Key().AppendKey(nil), b.Key().AppendKey(nil))
 }
 
 // checkAuditEntryStore checks every read of s against model, the rows s must hold; old are
@@ -294,13 +294,13 @@ func checkAuditEntryStore(t *testing.T, s *AuditEntryStore, model map[string]Aud
 		if len(page) < o.Limit {
 			break
 		}
-		o.After = RowID(page[len(page)-1].RowID).AppendKey(nil)
+		o.After = page[len(page)-1].Key().AppendKey(nil)
 	}
 	if d := tabletest.DiffRows(paged, want, diffAuditEntry); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
-		k := RowID(w.RowID)
+		k := w.Key()
 		got, err := s.Get(k)
 		if err != nil {
 			t.Fatalf("Get(%v): %v", k, err)
@@ -313,7 +313,7 @@ func checkAuditEntryStore(t *testing.T, s *AuditEntryStore, model map[string]Aud
 		}
 	}
 	for _, w := range old {
-		k := RowID(w.RowID)
+		k := w.Key()
 		if _, ok := model[string(k.AppendKey(nil))]; ok {
 			continue
 		}
@@ -537,7 +537,7 @@ func TestAuditEntryStore(t *testing.T) {
 		Random: randomAuditEntry,
 		SetKey: setAuditEntryKey,
 		KeyOf: func(v *AuditEntry) RowID {
-			return RowID(v.RowID)
+			return v.Key()
 		},
 		EncodeKey: func(k RowID) string {
 			return string(k.AppendKey(nil))

@@ -37,6 +37,23 @@ func (e JobJobType) String() string {
 	return rowenc.EnumString(jobJobTypeNames[:], "JobJobType", int32(e))
 }
 
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e JobJobType) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(jobJobTypeNames[:], "JobJobType", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseJobJobType).
+func (e *JobJobType) UnmarshalText(text []byte) error {
+	v, err := ParseJobJobType(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}
+
 // ParseJobJobType returns the JobJobType whose schema spelling is s, or an error listing the valid values.
 func ParseJobJobType(s string) (JobJobType, error) {
 	i, err := rowenc.ParseEnum(jobJobTypeNames[:], "JobJobType", s)
@@ -65,6 +82,23 @@ func (e JobStatus) String() string {
 	return rowenc.EnumString(jobStatusNames[:], "JobStatus", int32(e))
 }
 
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e JobStatus) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(jobStatusNames[:], "JobStatus", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseJobStatus).
+func (e *JobStatus) UnmarshalText(text []byte) error {
+	v, err := ParseJobStatus(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}
+
 // ParseJobStatus returns the JobStatus whose schema spelling is s, or an error listing the valid values.
 func ParseJobStatus(s string) (JobStatus, error) {
 	i, err := rowenc.ParseEnum(jobStatusNames[:], "JobStatus", s)
@@ -75,35 +109,41 @@ func ParseJobStatus(s string) (JobStatus, error) {
 // Background jobs (flush, compaction, cleanup, backup …) and their state.
 type Job struct {
 	// JobID is column job_id (tag 1). Unique id of the job, time-ordered.
-	JobID string
+	JobID string `json:"job_id"`
 	// JobType is column job_type (tag 2). What the job does.
-	JobType JobJobType
+	JobType JobJobType `json:"job_type"`
 	// Status is column status (tag 3). Where the job is in its life cycle; completed, failed and cancelled are final.
-	Status JobStatus
+	Status JobStatus `json:"status"`
 	// NamespaceID is column namespace_id (tag 4). Namespace the job works on, if any. Nil means null.
-	NamespaceID *string
+	NamespaceID *string `json:"namespace_id"`
 	// TableName is column table_name (tag 5). Table the job works on, if any. Nil means null.
-	TableName *string
+	TableName *string `json:"table_name"`
 	// Parameters is column parameters (tag 6). Job-type-specific input. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
-	Parameters json.RawMessage
+	Parameters json.RawMessage `json:"parameters"`
 	// Result is column result (tag 7). Job-type-specific output of a completed job. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
-	Result json.RawMessage
+	Result json.RawMessage `json:"result"`
 	// ErrorMessage is column error_message (tag 8). Why the last attempt failed. Nil means null.
-	ErrorMessage *string
+	ErrorMessage *string `json:"error_message"`
 	// IdempotencyKey is column idempotency_key (tag 9). Caller-chosen key that makes submitting the same job twice a no-op. Nil means null.
-	IdempotencyKey *string
+	IdempotencyKey *string `json:"idempotency_key"`
 	// RetryCount is column retry_count (tag 10). Attempts made after the first one.
-	RetryCount int32
+	RetryCount int32 `json:"retry_count"`
 	// MaxRetries is column max_retries (tag 11). Attempts allowed after the first one before the job fails.
-	MaxRetries int32
+	MaxRetries int32 `json:"max_retries"`
 	// NodeID is column node_id (tag 12). Node running the job; null until it is picked up. Nil means null.
-	NodeID *string
+	NodeID *string `json:"node_id"`
 	// CreatedAt is column created_at (tag 13). When the job was submitted. Stored with microsecond precision; read back in UTC.
-	CreatedAt time.Time
+	CreatedAt time.Time `json:"created_at"`
 	// StartedAt is column started_at (tag 14). When the current attempt started. Stored with microsecond precision; read back in UTC. Nil means null.
-	StartedAt *time.Time
+	StartedAt *time.Time `json:"started_at"`
 	// FinishedAt is column finished_at (tag 15). When the job reached a final status. Stored with microsecond precision; read back in UTC. Nil means null.
-	FinishedAt *time.Time
+	FinishedAt *time.Time `json:"finished_at"`
+}
+
+// Key returns the primary key of the row (job_id), the value Get, Delete and the
+// store's errors take and name.
+func (v Job) Key() JobID {
+	return JobID(v.JobID)
 }
 
 // JobID is the primary key of system.jobs.
@@ -310,7 +350,7 @@ func JobSpec() store.Spec[JobID, Job] {
 		},
 		DecodeKey: DecodeJobID,
 		KeyOf: func(v *Job) JobID {
-			return JobID(v.JobID)
+			return v.Key()
 		},
 		AppendRow: appendJobRow,
 		DecodeRow: func(b []byte, v *Job) error {

@@ -96,37 +96,37 @@ func (s *JobStore) ScanByTableRange(lo, hi string, o store.ScanOptions) iter.Seq
 	return s.Table.IndexScan(3, store.Range{Start: keyenc.AppendString(nil, lo), End: keyenc.AppendString(nil, hi)}, o)
 }
 
-// ScanByTableTableName yields the rows with namespace_id = namespaceID and table_name = tableName, through index by_table (namespace_id, table_name, created_at).
+// ScanByTableName yields the rows with namespace_id = namespaceID and table_name = tableName, through index by_table (namespace_id, table_name, created_at).
 // In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
 // Rows whose namespace_id or table_name is null are not indexed (sparse index), so they are never found here.
-func (s *JobStore) ScanByTableTableName(namespaceID string, tableName string, o store.ScanOptions) iter.Seq2[Job, error] {
+func (s *JobStore) ScanByTableName(namespaceID string, tableName string, o store.ScanOptions) iter.Seq2[Job, error] {
 	values := keyenc.AppendString(nil, namespaceID)
 	values = keyenc.AppendString(values, tableName)
 	return s.Table.IndexScan(3, s.Table.PrefixRange(values), o)
 }
 
-// ScanByTableTableNameRange yields the rows with namespace_id = namespaceID and table_name in [lo, hi), through index by_table (namespace_id, table_name, created_at).
+// ScanByTableNameRange yields the rows with namespace_id = namespaceID and table_name in [lo, hi), through index by_table (namespace_id, table_name, created_at).
 // In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
 // Rows whose namespace_id or table_name is null are not indexed (sparse index), so they are never found here.
-func (s *JobStore) ScanByTableTableNameRange(namespaceID string, lo, hi string, o store.ScanOptions) iter.Seq2[Job, error] {
+func (s *JobStore) ScanByTableNameRange(namespaceID string, lo, hi string, o store.ScanOptions) iter.Seq2[Job, error] {
 	prefix := keyenc.AppendString(nil, namespaceID)
 	return s.Table.IndexScan(3, store.Range{Start: keyenc.AppendString(slices.Clip(prefix), lo), End: keyenc.AppendString(slices.Clip(prefix), hi)}, o)
 }
 
-// ScanByTableTableNameCreatedAt yields the rows with namespace_id = namespaceID, table_name = tableName and created_at = createdAt, through index by_table (namespace_id, table_name, created_at).
+// ScanByTableNameCreatedAt yields the rows with namespace_id = namespaceID, table_name = tableName and created_at = createdAt, through index by_table (namespace_id, table_name, created_at).
 // In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
 // Rows whose namespace_id or table_name is null are not indexed (sparse index), so they are never found here.
-func (s *JobStore) ScanByTableTableNameCreatedAt(namespaceID string, tableName string, createdAt time.Time, o store.ScanOptions) iter.Seq2[Job, error] {
+func (s *JobStore) ScanByTableNameCreatedAt(namespaceID string, tableName string, createdAt time.Time, o store.ScanOptions) iter.Seq2[Job, error] {
 	values := keyenc.AppendString(nil, namespaceID)
 	values = keyenc.AppendString(values, tableName)
 	values = keyenc.AppendTimestamp(values, createdAt)
 	return s.Table.IndexScan(3, s.Table.PrefixRange(values), o)
 }
 
-// ScanByTableTableNameCreatedAtRange yields the rows with namespace_id = namespaceID and table_name = tableName and created_at in [lo, hi), through index by_table (namespace_id, table_name, created_at).
+// ScanByTableNameCreatedAtRange yields the rows with namespace_id = namespaceID and table_name = tableName and created_at in [lo, hi), through index by_table (namespace_id, table_name, created_at).
 // In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
 // Rows whose namespace_id or table_name is null are not indexed (sparse index), so they are never found here.
-func (s *JobStore) ScanByTableTableNameCreatedAtRange(namespaceID string, tableName string, lo, hi time.Time, o store.ScanOptions) iter.Seq2[Job, error] {
+func (s *JobStore) ScanByTableNameCreatedAtRange(namespaceID string, tableName string, lo, hi time.Time, o store.ScanOptions) iter.Seq2[Job, error] {
 	prefix := keyenc.AppendString(nil, namespaceID)
 	prefix = keyenc.AppendString(prefix, tableName)
 	return s.Table.IndexScan(3, store.Range{Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo), End: keyenc.AppendTimestamp(slices.Clip(prefix), hi)}, o)

@@ -329,7 +329,7 @@ func compareJobByStatus(a, b *Job) int {
 	if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
 		return c
 	}
-	return bytes.Compare(JobID(a.JobID).AppendKey(nil), JobID(b.JobID).AppendKey(nil))
+	return bytes.Compare(a.Key().AppendKey(nil), b.Key().AppendKey(nil))
 }
 
 // compareJobByTable is the typed order of index by_table: its columns, then the key.
@@ -343,7 +343,7 @@ func compareJobByTable(a, b *Job) int {
 	if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
 		return c
 	}
-	return bytes.Compare(JobID(a.JobID).AppendKey(nil), JobID(b.JobID).AppendKey(nil))
+	return bytes.Compare(a.Key().AppendKey(nil), b.Key().AppendKey(nil))
 }
 
 // checkJobStore checks every read of s against model, the rows s must hold; old are
@@ -371,13 +371,13 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 		if len(page) < o.Limit {
 			break
 		}
-		o.After = JobID(page[len(page)-1].JobID).AppendKey(nil)
+		o.After = page[len(page)-1].Key().AppendKey(nil)
 	}
 	if d := tabletest.DiffRows(paged, want, diffJob); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
-		k := JobID(w.JobID)
+		k := w.Key()
 		got, err := s.Get(k)
 		if err != nil {
 			t.Fatalf("Get(%v): %v", k, err)
@@ -390,7 +390,7 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 		}
 	}
 	for _, w := range old {
-		k := JobID(w.JobID)
+		k := w.Key()
 		if _, ok := model[string(k.AppendKey(nil))]; ok {
 			continue
 		}
@@ -519,11 +519,11 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 				t.Fatalf("GetByIdempotencyKey(%v): %v", *w.IdempotencyKey, err)
 			}
 			// Another row holds these values now: it must be that row, as it is now.
-			cur, ok := model[string(JobID(got.JobID).AppendKey(nil))]
+			cur, ok := model[string(got.Key().AppendKey(nil))]
 			a, _ := appendJobByIdempotencyKeyValues(nil, &got)
 			b, _ := appendJobByIdempotencyKeyValues(nil, &w)
 			if !ok || diffJob(&got, &cur) != "" || !bytes.Equal(a, b) {
-				t.Fatalf("GetByIdempotencyKey(%v) with the values of an old row returned %v, which is not the row that holds them", *w.IdempotencyKey, JobID(got.JobID))
+				t.Fatalf("GetByIdempotencyKey(%v) with the values of an old row returned %v, which is not the row that holds them", *w.IdempotencyKey, got.Key())
 			}
 		}
 	}
@@ -597,8 +597,8 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 				slices.SortStableFunc(expect, func(a, b Job) int {
 					return compareJobByTable(&a, &b)
 				})
-				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableTableName(*w.NamespaceID, *w.TableName, store.ScanOptions{})), expect, diffJob); d != "" {
-					t.Fatalf("ScanByTableTableName(%v, %v): %s", *w.NamespaceID, *w.TableName, d)
+				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableName(*w.NamespaceID, *w.TableName, store.ScanOptions{})), expect, diffJob); d != "" {
+					t.Fatalf("ScanByTableName(%v, %v): %s", *w.NamespaceID, *w.TableName, d)
 				}
 			}
 			{
@@ -618,8 +618,8 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 				slices.SortStableFunc(expect, func(a, b Job) int {
 					return compareJobByTable(&a, &b)
 				})
-				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableTableNameRange(*w.NamespaceID, lo, hi, store.ScanOptions{})), expect, diffJob); d != "" {
-					t.Fatalf("ScanByTableTableNameRange(%v, %v, %v): %s", *w.NamespaceID, lo, hi, d)
+				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableNameRange(*w.NamespaceID, lo, hi, store.ScanOptions{})), expect, diffJob); d != "" {
+					t.Fatalf("ScanByTableNameRange(%v, %v, %v): %s", *w.NamespaceID, lo, hi, d)
 				}
 			}
 			{
@@ -632,8 +632,8 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 				slices.SortStableFunc(expect, func(a, b Job) int {
 					return compareJobByTable(&a, &b)
 				})
-				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableTableNameCreatedAt(*w.NamespaceID, *w.TableName, w.CreatedAt, store.ScanOptions{})), expect, diffJob); d != "" {
-					t.Fatalf("ScanByTableTableNameCreatedAt(%v, %v, %v): %s", *w.NamespaceID, *w.TableName, w.CreatedAt, d)
+				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableNameCreatedAt(*w.NamespaceID, *w.TableName, w.CreatedAt, store.ScanOptions{})), expect, diffJob); d != "" {
+					t.Fatalf("ScanByTableNameCreatedAt(%v, %v, %v): %s", *w.NamespaceID, *w.TableName, w.CreatedAt, d)
 				}
 			}
 			{
@@ -653,8 +653,8 @@ func checkJobStore(t *testing.T, s *JobStore, model map[string]Job, old []Job) {
 				slices.SortStableFunc(expect, func(a, b Job) int {
 					return compareJobByTable(&a, &b)
 				})
-				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableTableNameCreatedAtRange(*w.NamespaceID, *w.TableName, lo, hi, store.ScanOptions{})), expect, diffJob); d != "" {
-					t.Fatalf("ScanByTableTableNameCreatedAtRange(%v, %v, %v, %v): %s", *w.NamespaceID, *w.TableName, lo, hi, d)
+				if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableNameCreatedAtRange(*w.NamespaceID, *w.TableName, lo, hi, store.ScanOptions{})), expect, diffJob); d != "" {
+					t.Fatalf("ScanByTableNameCreatedAtRange(%v, %v, %v, %v): %s", *w.NamespaceID, *w.TableName, lo, hi, d)
 				}
 			}
 		}
@@ -681,7 +681,7 @@ func TestJobStore(t *testing.T) {
 		Random: randomJob,
 		SetKey: setJobKey,
 		KeyOf: func(v *Job) JobID {
-			return JobID(v.JobID)
+			return v.Key()
 		},
 		EncodeKey: func(k JobID) string {
 			return string(k.AppendKey(nil))

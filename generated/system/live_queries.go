@@ -21,27 +21,33 @@ import (
 // (dropping a connection removes one key range).
 type LiveQuery struct {
 	// UserID is column user_id (tag 1). User who subscribed.
-	UserID string
+	UserID string `json:"user_id"`
 	// ConnectionID is column connection_id (tag 2). Connection the subscription belongs to.
-	ConnectionID string
+	ConnectionID string `json:"connection_id"`
 	// SubscriptionID is column subscription_id (tag 3). Client-chosen id of the subscription, unique within its connection.
-	SubscriptionID string
+	SubscriptionID string `json:"subscription_id"`
 	// NamespaceID is column namespace_id (tag 4). Namespace of the watched table.
-	NamespaceID string
+	NamespaceID string `json:"namespace_id"`
 	// TableName is column table_name (tag 5). Watched table.
-	TableName string
+	TableName string `json:"table_name"`
 	// Query is column query (tag 6). The subscribed query text.
-	Query string
+	Query string `json:"query"`
 	// Options is column options (tag 7). Subscription options such as the batch size of the initial snapshot. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
-	Options json.RawMessage
+	Options json.RawMessage `json:"options"`
 	// NodeID is column node_id (tag 8). Node holding the connection.
-	NodeID string
+	NodeID string `json:"node_id"`
 	// Changes is column changes (tag 9). Change notifications delivered so far.
-	Changes uint64
+	Changes uint64 `json:"changes"`
 	// CreatedAt is column created_at (tag 10). When the subscription was made. Stored with microsecond precision; read back in UTC.
-	CreatedAt time.Time
+	CreatedAt time.Time `json:"created_at"`
 	// LastNotifiedAt is column last_notified_at (tag 11). When the last notification was delivered. Stored with microsecond precision; read back in UTC. Nil means null.
-	LastNotifiedAt *time.Time
+	LastNotifiedAt *time.Time `json:"last_notified_at"`
+}
+
+// Key returns the primary key of the row (user_id, connection_id, subscription_id), the value Get, Delete and the
+// store's errors take and name.
+func (v LiveQuery) Key() LiveQueryID {
+	return LiveQueryID{UserID: v.UserID, ConnectionID: v.ConnectionID, SubscriptionID: v.SubscriptionID}
 }
 
 // LiveQueryID is the primary key of system.live_queries.
@@ -214,7 +220,7 @@ func LiveQuerySpec() store.Spec[LiveQueryID, LiveQuery] {
 		},
 		DecodeKey: DecodeLiveQueryID,
 		KeyOf: func(v *LiveQuery) LiveQueryID {
-			return LiveQueryID{UserID: v.UserID, ConnectionID: v.ConnectionID, SubscriptionID: v.SubscriptionID}
+			return v.Key()
 		},
 		AppendRow: appendLiveQueryRow,
 		DecodeRow: func(b []byte, v *LiveQuery) error {

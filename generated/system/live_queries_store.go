@@ -66,17 +66,17 @@ func (s *LiveQueryStore) ScanByTableRange(lo, hi string, o store.ScanOptions) it
 	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendString(nil, lo), End: keyenc.AppendString(nil, hi)}, o)
 }
 
-// ScanByTableTableName yields the rows with namespace_id = namespaceID and table_name = tableName, through index by_table (namespace_id, table_name).
+// ScanByTableName yields the rows with namespace_id = namespaceID and table_name = tableName, through index by_table (namespace_id, table_name).
 // In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
-func (s *LiveQueryStore) ScanByTableTableName(namespaceID string, tableName string, o store.ScanOptions) iter.Seq2[LiveQuery, error] {
+func (s *LiveQueryStore) ScanByTableName(namespaceID string, tableName string, o store.ScanOptions) iter.Seq2[LiveQuery, error] {
 	values := keyenc.AppendString(nil, namespaceID)
 	values = keyenc.AppendString(values, tableName)
 	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
-// ScanByTableTableNameRange yields the rows with namespace_id = namespaceID and table_name in [lo, hi), through index by_table (namespace_id, table_name).
+// ScanByTableNameRange yields the rows with namespace_id = namespaceID and table_name in [lo, hi), through index by_table (namespace_id, table_name).
 // In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
-func (s *LiveQueryStore) ScanByTableTableNameRange(namespaceID string, lo, hi string, o store.ScanOptions) iter.Seq2[LiveQuery, error] {
+func (s *LiveQueryStore) ScanByTableNameRange(namespaceID string, lo, hi string, o store.ScanOptions) iter.Seq2[LiveQuery, error] {
 	prefix := keyenc.AppendString(nil, namespaceID)
 	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendString(slices.Clip(prefix), lo), End: keyenc.AppendString(slices.Clip(prefix), hi)}, o)
 }

@@ -278,7 +278,7 @@ func compareLiveQueryByTable(a, b *LiveQuery) int {
 	if c := cmp.Compare(a.TableName, b.TableName); c != 0 {
 		return c
 	}
-	return bytes.Compare(LiveQueryID{UserID: a.UserID, ConnectionID: a.ConnectionID, SubscriptionID: a.SubscriptionID}.AppendKey(nil), LiveQueryID{UserID: b.UserID, ConnectionID: b.ConnectionID, SubscriptionID: b.SubscriptionID}.AppendKey(nil))
+	return bytes.Compare(a.Key().AppendKey(nil), b.Key().AppendKey(nil))
 }
 
 // compareLiveQueryByNode is the typed order of index by_node: its columns, then the key.
@@ -286,7 +286,7 @@ func compareLiveQueryByNode(a, b *LiveQuery) int {
 	if c := cmp.Compare(a.NodeID, b.NodeID); c != 0 {
 		return c
 	}
-	return bytes.Compare(LiveQueryID{UserID: a.UserID, ConnectionID: a.ConnectionID, SubscriptionID: a.SubscriptionID}.AppendKey(nil), LiveQueryID{UserID: b.UserID, ConnectionID: b.ConnectionID, SubscriptionID: b.SubscriptionID}.AppendKey(nil))
+	return bytes.Compare(a.Key().AppendKey(nil), b.Key().AppendKey(nil))
 }
 
 // checkLiveQueryStore checks every read of s against model, the rows s must hold; old are
@@ -314,13 +314,13 @@ func checkLiveQueryStore(t *testing.T, s *LiveQueryStore, model map[string]LiveQ
 		if len(page) < o.Limit {
 			break
 		}
-		o.After = LiveQueryID{UserID: page[len(page)-1].UserID, ConnectionID: page[len(page)-1].ConnectionID, SubscriptionID: page[len(page)-1].SubscriptionID}.AppendKey(nil)
+		o.After = page[len(page)-1].Key().AppendKey(nil)
 	}
 	if d := tabletest.DiffRows(paged, want, diffLiveQuery); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
-		k := LiveQueryID{UserID: w.UserID, ConnectionID: w.ConnectionID, SubscriptionID: w.SubscriptionID}
+		k := w.Key()
 		got, err := s.Get(k)
 		if err != nil {
 			t.Fatalf("Get(%v): %v", k, err)
@@ -333,7 +333,7 @@ func checkLiveQueryStore(t *testing.T, s *LiveQueryStore, model map[string]LiveQ
 		}
 	}
 	for _, w := range old {
-		k := LiveQueryID{UserID: w.UserID, ConnectionID: w.ConnectionID, SubscriptionID: w.SubscriptionID}
+		k := w.Key()
 		if _, ok := model[string(k.AppendKey(nil))]; ok {
 			continue
 		}
@@ -439,8 +439,8 @@ func checkLiveQueryStore(t *testing.T, s *LiveQueryStore, model map[string]LiveQ
 			slices.SortStableFunc(expect, func(a, b LiveQuery) int {
 				return compareLiveQueryByTable(&a, &b)
 			})
-			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableTableName(w.NamespaceID, w.TableName, store.ScanOptions{})), expect, diffLiveQuery); d != "" {
-				t.Fatalf("ScanByTableTableName(%v, %v): %s", w.NamespaceID, w.TableName, d)
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableName(w.NamespaceID, w.TableName, store.ScanOptions{})), expect, diffLiveQuery); d != "" {
+				t.Fatalf("ScanByTableName(%v, %v): %s", w.NamespaceID, w.TableName, d)
 			}
 		}
 		{
@@ -460,8 +460,8 @@ func checkLiveQueryStore(t *testing.T, s *LiveQueryStore, model map[string]LiveQ
 			slices.SortStableFunc(expect, func(a, b LiveQuery) int {
 				return compareLiveQueryByTable(&a, &b)
 			})
-			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableTableNameRange(w.NamespaceID, lo, hi, store.ScanOptions{})), expect, diffLiveQuery); d != "" {
-				t.Fatalf("ScanByTableTableNameRange(%v, %v, %v): %s", w.NamespaceID, lo, hi, d)
+			if d := tabletest.DiffRows(tabletest.Collect(t, s.ScanByTableNameRange(w.NamespaceID, lo, hi, store.ScanOptions{})), expect, diffLiveQuery); d != "" {
+				t.Fatalf("ScanByTableNameRange(%v, %v, %v): %s", w.NamespaceID, lo, hi, d)
 			}
 		}
 	}
@@ -547,7 +547,7 @@ func TestLiveQueryStore(t *testing.T) {
 		Random: randomLiveQuery,
 		SetKey: setLiveQueryKey,
 		KeyOf: func(v *LiveQuery) LiveQueryID {
-			return LiveQueryID{UserID: v.UserID, ConnectionID: v.ConnectionID, SubscriptionID: v.SubscriptionID}
+			return v.Key()
 		},
 		EncodeKey: func(k LiveQueryID) string {
 			return string(k.AppendKey(nil))

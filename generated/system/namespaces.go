@@ -18,17 +18,23 @@ import (
 // Namespaces group tables; every table belongs to exactly one.
 type Namespace struct {
 	// NamespaceID is column namespace_id (tag 1). Lower snake_case name of the namespace, unique.
-	NamespaceID string
+	NamespaceID string `json:"namespace_id"`
 	// DisplayName is column display_name (tag 2). Human-readable name shown in tools.
-	DisplayName string
+	DisplayName string `json:"display_name"`
 	// Options is column options (tag 3). Namespace-wide defaults, such as the storage for new tables. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
-	Options json.RawMessage
+	Options json.RawMessage `json:"options"`
 	// TableCount is column table_count (tag 4). Number of tables in the namespace, kept in step with system.tables.
-	TableCount int32
+	TableCount int32 `json:"table_count"`
 	// CreatedAt is column created_at (tag 5). When the namespace was created. Stored with microsecond precision; read back in UTC.
-	CreatedAt time.Time
+	CreatedAt time.Time `json:"created_at"`
 	// UpdatedAt is column updated_at (tag 6). When the row last changed. Stored with microsecond precision; read back in UTC.
-	UpdatedAt time.Time
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Key returns the primary key of the row (namespace_id), the value Get, Delete and the
+// store's errors take and name.
+func (v Namespace) Key() NamespaceID {
+	return NamespaceID(v.NamespaceID)
 }
 
 // NamespaceID is the primary key of system.namespaces.
@@ -137,7 +143,7 @@ func NamespaceSpec() store.Spec[NamespaceID, Namespace] {
 		},
 		DecodeKey: DecodeNamespaceID,
 		KeyOf: func(v *Namespace) NamespaceID {
-			return NamespaceID(v.NamespaceID)
+			return v.Key()
 		},
 		AppendRow: appendNamespaceRow,
 		DecodeRow: func(b []byte, v *Namespace) error {

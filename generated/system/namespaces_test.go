@@ -245,13 +245,13 @@ func checkNamespaceStore(t *testing.T, s *NamespaceStore, model map[string]Names
 		if len(page) < o.Limit {
 			break
 		}
-		o.After = NamespaceID(page[len(page)-1].NamespaceID).AppendKey(nil)
+		o.After = page[len(page)-1].Key().AppendKey(nil)
 	}
 	if d := tabletest.DiffRows(paged, want, diffNamespace); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
-		k := NamespaceID(w.NamespaceID)
+		k := w.Key()
 		got, err := s.Get(k)
 		if err != nil {
 			t.Fatalf("Get(%v): %v", k, err)
@@ -264,7 +264,7 @@ func checkNamespaceStore(t *testing.T, s *NamespaceStore, model map[string]Names
 		}
 	}
 	for _, w := range old {
-		k := NamespaceID(w.NamespaceID)
+		k := w.Key()
 		if _, ok := model[string(k.AppendKey(nil))]; ok {
 			continue
 		}
@@ -297,7 +297,7 @@ func TestNamespaceStore(t *testing.T) {
 		Random: randomNamespace,
 		SetKey: setNamespaceKey,
 		KeyOf: func(v *Namespace) NamespaceID {
-			return NamespaceID(v.NamespaceID)
+			return v.Key()
 		},
 		EncodeKey: func(k NamespaceID) string {
 			return string(k.AppendKey(nil))

@@ -34,6 +34,23 @@ func (e StorageStorageType) String() string {
 	return rowenc.EnumString(storageStorageTypeNames[:], "StorageStorageType", int32(e))
 }
 
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e StorageStorageType) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(storageStorageTypeNames[:], "StorageStorageType", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseStorageStorageType).
+func (e *StorageStorageType) UnmarshalText(text []byte) error {
+	v, err := ParseStorageStorageType(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}
+
 // ParseStorageStorageType returns the StorageStorageType whose schema spelling is s, or an error listing the valid values.
 func ParseStorageStorageType(s string) (StorageStorageType, error) {
 	i, err := rowenc.ParseEnum(storageStorageTypeNames[:], "StorageStorageType", s)
@@ -44,25 +61,31 @@ func ParseStorageStorageType(s string) (StorageStorageType, error) {
 // Places flushed Parquet files are written to, local or in object stores.
 type Storage struct {
 	// StorageID is column storage_id (tag 1). Unique id of the storage; "local" is the built-in default.
-	StorageID string
+	StorageID string `json:"storage_id"`
 	// StorageName is column storage_name (tag 2). Human-readable name.
-	StorageName string
+	StorageName string `json:"storage_name"`
 	// Description is column description (tag 3). What the storage is for. Nil means null.
-	Description *string
+	Description *string `json:"description"`
 	// StorageType is column storage_type (tag 4). Backend of the storage.
-	StorageType StorageStorageType
+	StorageType StorageStorageType `json:"storage_type"`
 	// BaseDirectory is column base_directory (tag 5). Root path or bucket URL that the templates below are relative to.
-	BaseDirectory string
+	BaseDirectory string `json:"base_directory"`
 	// Credentials is column credentials (tag 6). Backend credentials; readable by the system role only. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
-	Credentials json.RawMessage
+	Credentials json.RawMessage `json:"credentials"`
 	// SharedTablesTemplate is column shared_tables_template (tag 7). Path template for shared tables, e.g. {namespace}/{table}.
-	SharedTablesTemplate string
+	SharedTablesTemplate string `json:"shared_tables_template"`
 	// UserTablesTemplate is column user_tables_template (tag 8). Path template for user tables, e.g. {namespace}/{table}/{user_id}.
-	UserTablesTemplate string
+	UserTablesTemplate string `json:"user_tables_template"`
 	// CreatedAt is column created_at (tag 9). When the storage was registered. Stored with microsecond precision; read back in UTC.
-	CreatedAt time.Time
+	CreatedAt time.Time `json:"created_at"`
 	// UpdatedAt is column updated_at (tag 10). When the row last changed. Stored with microsecond precision; read back in UTC.
-	UpdatedAt time.Time
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Key returns the primary key of the row (storage_id), the value Get, Delete and the
+// store's errors take and name.
+func (v Storage) Key() StorageID {
+	return StorageID(v.StorageID)
 }
 
 // StorageID is the primary key of system.storages.
@@ -196,7 +219,7 @@ func StorageSpec() store.Spec[StorageID, Storage] {
 		},
 		DecodeKey: DecodeStorageID,
 		KeyOf: func(v *Storage) StorageID {
-			return StorageID(v.StorageID)
+			return v.Key()
 		},
 		AppendRow: appendStorageRow,
 		DecodeRow: func(b []byte, v *Storage) error {

@@ -276,13 +276,13 @@ func checkStorageStore(t *testing.T, s *StorageStore, model map[string]Storage, 
 		if len(page) < o.Limit {
 			break
 		}
-		o.After = StorageID(page[len(page)-1].StorageID).AppendKey(nil)
+		o.After = page[len(page)-1].Key().AppendKey(nil)
 	}
 	if d := tabletest.DiffRows(paged, want, diffStorage); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
-		k := StorageID(w.StorageID)
+		k := w.Key()
 		got, err := s.Get(k)
 		if err != nil {
 			t.Fatalf("Get(%v): %v", k, err)
@@ -295,7 +295,7 @@ func checkStorageStore(t *testing.T, s *StorageStore, model map[string]Storage, 
 		}
 	}
 	for _, w := range old {
-		k := StorageID(w.StorageID)
+		k := w.Key()
 		if _, ok := model[string(k.AppendKey(nil))]; ok {
 			continue
 		}
@@ -328,7 +328,7 @@ func TestStorageStore(t *testing.T) {
 		Random: randomStorage,
 		SetKey: setStorageKey,
 		KeyOf: func(v *Storage) StorageID {
-			return StorageID(v.StorageID)
+			return v.Key()
 		},
 		EncodeKey: func(k StorageID) string {
 			return string(k.AppendKey(nil))

@@ -35,6 +35,23 @@ func (e TableTableType) String() string {
 	return rowenc.EnumString(tableTableTypeNames[:], "TableTableType", int32(e))
 }
 
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e TableTableType) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(tableTableTypeNames[:], "TableTableType", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseTableTableType).
+func (e *TableTableType) UnmarshalText(text []byte) error {
+	v, err := ParseTableTableType(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}
+
 // ParseTableTableType returns the TableTableType whose schema spelling is s, or an error listing the valid values.
 func ParseTableTableType(s string) (TableTableType, error) {
 	i, err := rowenc.ParseEnum(tableTableTypeNames[:], "TableTableType", s)
@@ -61,6 +78,23 @@ func (e TableAccessLevel) String() string {
 	return rowenc.EnumString(tableAccessLevelNames[:], "TableAccessLevel", int32(e))
 }
 
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e TableAccessLevel) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(tableAccessLevelNames[:], "TableAccessLevel", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseTableAccessLevel).
+func (e *TableAccessLevel) UnmarshalText(text []byte) error {
+	v, err := ParseTableAccessLevel(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}
+
 // ParseTableAccessLevel returns the TableAccessLevel whose schema spelling is s, or an error listing the valid values.
 func ParseTableAccessLevel(s string) (TableAccessLevel, error) {
 	i, err := rowenc.ParseEnum(tableAccessLevelNames[:], "TableAccessLevel", s)
@@ -72,27 +106,33 @@ func ParseTableAccessLevel(s string) (TableAccessLevel, error) {
 // so the tables of one namespace are a prefix scan of the key.
 type Table struct {
 	// NamespaceID is column namespace_id (tag 1). Namespace the table belongs to (system.namespaces).
-	NamespaceID string
+	NamespaceID string `json:"namespace_id"`
 	// TableName is column table_name (tag 2). Name of the table, unique within its namespace.
-	TableName string
+	TableName string `json:"table_name"`
 	// TableType is column table_type (tag 3). Kind of the table; decides how keys are scoped and who may read it.
-	TableType TableTableType
+	TableType TableTableType `json:"table_type"`
 	// SchemaVersion is column schema_version (tag 4). Incremented by every schema change; readers compare it with their build.
-	SchemaVersion int32
+	SchemaVersion int32 `json:"schema_version"`
 	// Columns is column columns (tag 5). Column definitions (name, tag, type, nullable, enum values) as JSON. A JSON document, stored as written.
-	Columns json.RawMessage
+	Columns json.RawMessage `json:"columns"`
 	// Options is column options (tag 6). Table options such as flush policy and compression. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
-	Options json.RawMessage
+	Options json.RawMessage `json:"options"`
 	// AccessLevel is column access_level (tag 7). Access level of shared tables; null for other kinds. Nil means null.
-	AccessLevel *TableAccessLevel
+	AccessLevel *TableAccessLevel `json:"access_level"`
 	// StorageID is column storage_id (tag 8). Storage that flushed files go to (system.storages); null means the default. Nil means null.
-	StorageID *string
+	StorageID *string `json:"storage_id"`
 	// TTL is column ttl (tag 9). How long rows of a stream table live; null for other kinds. Stored with microsecond precision. Nil means null.
-	TTL *time.Duration
+	TTL *time.Duration `json:"ttl"`
 	// CreatedAt is column created_at (tag 10). When the table was created. Stored with microsecond precision; read back in UTC.
-	CreatedAt time.Time
+	CreatedAt time.Time `json:"created_at"`
 	// UpdatedAt is column updated_at (tag 11). When the row last changed. Stored with microsecond precision; read back in UTC.
-	UpdatedAt time.Time
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Key returns the primary key of the row (namespace_id, table_name), the value Get, Delete and the
+// store's errors take and name.
+func (v Table) Key() TableID {
+	return TableID{NamespaceID: v.NamespaceID, TableName: v.TableName}
 }
 
 // TableID is the primary key of system.tables.
@@ -256,7 +296,7 @@ func TableSpec() store.Spec[TableID, Table] {
 		},
 		DecodeKey: DecodeTableID,
 		KeyOf: func(v *Table) TableID {
-			return TableID{NamespaceID: v.NamespaceID, TableName: v.TableName}
+			return v.Key()
 		},
 		AppendRow: appendTableRow,
 		DecodeRow: func(b []byte, v *Table) error {

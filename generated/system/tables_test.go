@@ -276,7 +276,7 @@ func compareTableByStorage(a, b *Table) int {
 	if c := cmp.Compare(*a.StorageID, *b.StorageID); c != 0 {
 		return c
 	}
-	return bytes.Compare(TableID{NamespaceID: a.NamespaceID, TableName: a.TableName}.AppendKey(nil), TableID{NamespaceID: b.NamespaceID, TableName: b.TableName}.AppendKey(nil))
+	return bytes.Compare(a.Key().AppendKey(nil), b.Key().AppendKey(nil))
 }
 
 // checkTableStore checks every read of s against model, the rows s must hold; old are
@@ -304,13 +304,13 @@ func checkTableStore(t *testing.T, s *TableStore, model map[string]Table, old []
 		if len(page) < o.Limit {
 			break
 		}
-		o.After = TableID{NamespaceID: page[len(page)-1].NamespaceID, TableName: page[len(page)-1].TableName}.AppendKey(nil)
+		o.After = page[len(page)-1].Key().AppendKey(nil)
 	}
 	if d := tabletest.DiffRows(paged, want, diffTable); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
-		k := TableID{NamespaceID: w.NamespaceID, TableName: w.TableName}
+		k := w.Key()
 		got, err := s.Get(k)
 		if err != nil {
 			t.Fatalf("Get(%v): %v", k, err)
@@ -323,7 +323,7 @@ func checkTableStore(t *testing.T, s *TableStore, model map[string]Table, old []
 		}
 	}
 	for _, w := range old {
-		k := TableID{NamespaceID: w.NamespaceID, TableName: w.TableName}
+		k := w.Key()
 		if _, ok := model[string(k.AppendKey(nil))]; ok {
 			continue
 		}
@@ -433,7 +433,7 @@ func TestTableStore(t *testing.T) {
 		Random: randomTable,
 		SetKey: setTableKey,
 		KeyOf: func(v *Table) TableID {
-			return TableID{NamespaceID: v.NamespaceID, TableName: v.TableName}
+			return v.Key()
 		},
 		EncodeKey: func(k TableID) string {
 			return string(k.AppendKey(nil))

@@ -34,6 +34,23 @@ func (e UserRole) String() string {
 	return rowenc.EnumString(userRoleNames[:], "UserRole", int32(e))
 }
 
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e UserRole) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(userRoleNames[:], "UserRole", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseUserRole).
+func (e *UserRole) UnmarshalText(text []byte) error {
+	v, err := ParseUserRole(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}
+
 // ParseUserRole returns the UserRole whose schema spelling is s, or an error listing the valid values.
 func ParseUserRole(s string) (UserRole, error) {
 	i, err := rowenc.ParseEnum(userRoleNames[:], "UserRole", s)
@@ -57,6 +74,23 @@ var userAuthTypeNames = [...]string{"password", "oauth", "internal"}
 // does not know (a row written by a newer build that appended values).
 func (e UserAuthType) String() string {
 	return rowenc.EnumString(userAuthTypeNames[:], "UserAuthType", int32(e))
+}
+
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e UserAuthType) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(userAuthTypeNames[:], "UserAuthType", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseUserAuthType).
+func (e *UserAuthType) UnmarshalText(text []byte) error {
+	v, err := ParseUserAuthType(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
 }
 
 // ParseUserAuthType returns the UserAuthType whose schema spelling is s, or an error listing the valid values.
@@ -83,6 +117,23 @@ func (e UserStorageMode) String() string {
 	return rowenc.EnumString(userStorageModeNames[:], "UserStorageMode", int32(e))
 }
 
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e UserStorageMode) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(userStorageModeNames[:], "UserStorageMode", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseUserStorageMode).
+func (e *UserStorageMode) UnmarshalText(text []byte) error {
+	v, err := ParseUserStorageMode(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}
+
 // ParseUserStorageMode returns the UserStorageMode whose schema spelling is s, or an error listing the valid values.
 func ParseUserStorageMode(s string) (UserStorageMode, error) {
 	i, err := rowenc.ParseEnum(userStorageModeNames[:], "UserStorageMode", s)
@@ -96,37 +147,43 @@ func ParseUserStorageMode(s string) (UserStorageMode, error) {
 // index. Renaming a user rewrites the row under its new key in one batch.
 type User struct {
 	// UserID is column user_id (tag 1). Stable, opaque id of the user; owner id of the user's rows in user tables.
-	UserID string
+	UserID string `json:"user_id"`
 	// Username is column username (tag 2). Unique sign-in name.
-	Username string
+	Username string `json:"username"`
 	// PasswordHash is column password_hash (tag 3). Password hash in PHC string format (argon2id); empty unless auth_type is password.
-	PasswordHash string
+	PasswordHash string `json:"password_hash"`
 	// Role is column role (tag 4). What the user may do; roles are ordered user < service < dba < system.
-	Role UserRole
+	Role UserRole `json:"role"`
 	// Email is column email (tag 5). Contact address, unique when set. Nil means null.
-	Email *string
+	Email *string `json:"email"`
 	// AuthType is column auth_type (tag 6). How the user authenticates; internal users cannot sign in from outside.
-	AuthType UserAuthType
+	AuthType UserAuthType `json:"auth_type"`
 	// AuthData is column auth_data (tag 7). Provider-specific authentication data, such as the OAuth issuer and subject. A JSON document, stored as written. Nil means null; an empty non-nil value is not null.
-	AuthData json.RawMessage
+	AuthData json.RawMessage `json:"auth_data"`
 	// StorageMode is column storage_mode (tag 8). Where the user's rows of user tables are flushed; table follows each table's storage, region pins the user to storage_id.
-	StorageMode UserStorageMode
+	StorageMode UserStorageMode `json:"storage_mode"`
 	// StorageID is column storage_id (tag 9). Storage the user is pinned to when storage_mode is region. Nil means null.
-	StorageID *string
+	StorageID *string `json:"storage_id"`
 	// FailedLoginAttempts is column failed_login_attempts (tag 10). Consecutive failed sign-ins; reset on success.
-	FailedLoginAttempts int32
+	FailedLoginAttempts int32 `json:"failed_login_attempts"`
 	// LockedUntil is column locked_until (tag 11). Sign-in is refused until this time after too many failed attempts. Stored with microsecond precision; read back in UTC. Nil means null.
-	LockedUntil *time.Time
+	LockedUntil *time.Time `json:"locked_until"`
 	// LastLoginAt is column last_login_at (tag 12). Time of the last successful sign-in. Stored with microsecond precision; read back in UTC. Nil means null.
-	LastLoginAt *time.Time
+	LastLoginAt *time.Time `json:"last_login_at"`
 	// CreatedAt is column created_at (tag 13). When the user was created. Stored with microsecond precision; read back in UTC.
-	CreatedAt time.Time
+	CreatedAt time.Time `json:"created_at"`
 	// UpdatedAt is column updated_at (tag 14). When the row last changed. Stored with microsecond precision; read back in UTC.
-	UpdatedAt time.Time
+	UpdatedAt time.Time `json:"updated_at"`
 	// LastSeen is column last_seen (tag 15). Last time the user made any request (updated at most once a minute). Stored with microsecond precision; read back in UTC. Nil means null.
-	LastSeen *time.Time
+	LastSeen *time.Time `json:"last_seen"`
 	// DeletedAt is column deleted_at (tag 16). Soft-delete time; the user cannot sign in and its rows are purged later. Stored with microsecond precision; read back in UTC. Nil means null.
-	DeletedAt *time.Time
+	DeletedAt *time.Time `json:"deleted_at"`
+}
+
+// Key returns the primary key of the row (username), the value Get, Delete and the
+// store's errors take and name.
+func (v User) Key() UserName {
+	return UserName(v.Username)
 }
 
 // UserName is the primary key of system.users.
@@ -329,7 +386,7 @@ func UserSpec() store.Spec[UserName, User] {
 		},
 		DecodeKey: DecodeUserName,
 		KeyOf: func(v *User) UserName {
-			return UserName(v.Username)
+			return v.Key()
 		},
 		AppendRow: appendUserRow,
 		DecodeRow: func(b []byte, v *User) error {

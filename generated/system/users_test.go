@@ -339,7 +339,7 @@ func compareUserByRole(a, b *User) int {
 	if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
 		return c
 	}
-	return bytes.Compare(UserName(a.Username).AppendKey(nil), UserName(b.Username).AppendKey(nil))
+	return bytes.Compare(a.Key().AppendKey(nil), b.Key().AppendKey(nil))
 }
 
 // checkUserStore checks every read of s against model, the rows s must hold; old are
@@ -367,13 +367,13 @@ func checkUserStore(t *testing.T, s *UserStore, model map[string]User, old []Use
 		if len(page) < o.Limit {
 			break
 		}
-		o.After = UserName(page[len(page)-1].Username).AppendKey(nil)
+		o.After = page[len(page)-1].Key().AppendKey(nil)
 	}
 	if d := tabletest.DiffRows(paged, want, diffUser); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
-		k := UserName(w.Username)
+		k := w.Key()
 		got, err := s.Get(k)
 		if err != nil {
 			t.Fatalf("Get(%v): %v", k, err)
@@ -386,7 +386,7 @@ func checkUserStore(t *testing.T, s *UserStore, model map[string]User, old []Use
 		}
 	}
 	for _, w := range old {
-		k := UserName(w.Username)
+		k := w.Key()
 		if _, ok := model[string(k.AppendKey(nil))]; ok {
 			continue
 		}
@@ -417,11 +417,11 @@ func checkUserStore(t *testing.T, s *UserStore, model map[string]User, old []Use
 			t.Fatalf("GetByUserID(%v): %v", w.UserID, err)
 		}
 		// Another row holds these values now: it must be that row, as it is now.
-		cur, ok := model[string(UserName(got.Username).AppendKey(nil))]
+		cur, ok := model[string(got.Key().AppendKey(nil))]
 		a, _ := appendUserByUserIDValues(nil, &got)
 		b, _ := appendUserByUserIDValues(nil, &w)
 		if !ok || diffUser(&got, &cur) != "" || !bytes.Equal(a, b) {
-			t.Fatalf("GetByUserID(%v) with the values of an old row returned %v, which is not the row that holds them", w.UserID, UserName(got.Username))
+			t.Fatalf("GetByUserID(%v) with the values of an old row returned %v, which is not the row that holds them", w.UserID, got.Key())
 		}
 	}
 	// Unique index by_email.
@@ -446,11 +446,11 @@ func checkUserStore(t *testing.T, s *UserStore, model map[string]User, old []Use
 				t.Fatalf("GetByEmail(%v): %v", *w.Email, err)
 			}
 			// Another row holds these values now: it must be that row, as it is now.
-			cur, ok := model[string(UserName(got.Username).AppendKey(nil))]
+			cur, ok := model[string(got.Key().AppendKey(nil))]
 			a, _ := appendUserByEmailValues(nil, &got)
 			b, _ := appendUserByEmailValues(nil, &w)
 			if !ok || diffUser(&got, &cur) != "" || !bytes.Equal(a, b) {
-				t.Fatalf("GetByEmail(%v) with the values of an old row returned %v, which is not the row that holds them", *w.Email, UserName(got.Username))
+				t.Fatalf("GetByEmail(%v) with the values of an old row returned %v, which is not the row that holds them", *w.Email, got.Key())
 			}
 		}
 	}
@@ -571,7 +571,7 @@ func TestUserStore(t *testing.T) {
 		Random: randomUser,
 		SetKey: setUserKey,
 		KeyOf: func(v *User) UserName {
-			return UserName(v.Username)
+			return v.Key()
 		},
 		EncodeKey: func(k UserName) string {
 			return string(k.AppendKey(nil))

@@ -21,9 +21,9 @@ func diagram(tables []*schema.Table) string {
 	keys := map[string]*schema.KeyType{}
 	var keyNames []string
 	for _, t := range tables {
-		if _, ok := keys[t.Key.Name]; !ok {
-			keys[t.Key.Name] = t.Key
-			keyNames = append(keyNames, t.Key.Name)
+		if _, ok := keys[t.Key.GoName]; !ok {
+			keys[t.Key.GoName] = t.Key
+			keyNames = append(keyNames, t.Key.GoName)
 		}
 	}
 	slices.Sort(keyNames)
@@ -43,11 +43,11 @@ func diagram(tables []*schema.Table) string {
 			label = "keys, per owner"
 			card = "||--o{" // one row per owner
 		}
-		fmt.Fprintf(&b, "    %s %s %s : %q\n", t.Key.Name, card, t.Name, label)
+		fmt.Fprintf(&b, "    %s %s %s : %q\n", t.Key.GoName, card, t.Name, label)
 	}
 	for _, t := range tables {
 		for _, name := range keyNames {
-			if name == t.Key.Name {
+			if name == t.Key.GoName {
 				continue
 			}
 			if cols := references(t, keys[name]); cols != "" {

@@ -51,8 +51,8 @@ type tableView struct {
 }
 
 type keyView struct {
-	Name       string
-	Owner      bool // user table: the key is prefixed by the owner
+	Name       string // the Go name of the key type, as the generated code spells it
+	Owner      bool   // user table: the key is prefixed by the owner
 	Columns    []keyColumn
 	SharedWith []string // other tables with the same key type, as Markdown
 }
@@ -135,12 +135,12 @@ func newTableView(t *schema.Table, all []*schema.Table) tableView {
 		v.MaxRows = strconv.Itoa(t.MaxRowsPerOwner)
 	}
 
-	v.Key = keyView{Name: t.Key.Name, Owner: t.Kind == schema.KindUser}
+	v.Key = keyView{Name: t.Key.GoName, Owner: t.Kind == schema.KindUser}
 	for i, c := range t.Key.Columns {
 		v.Key.Columns = append(v.Key.Columns, keyColumn{Name: c.Name, Type: c.Type, Desc: i < len(t.Key.Desc) && t.Key.Desc[i]})
 	}
 	for _, o := range all {
-		if o != t && o.Key != nil && o.Key.Name == t.Key.Name {
+		if o != t && o.Key != nil && o.Key.GoName == t.Key.GoName {
 			v.Key.SharedWith = append(v.Key.SharedWith, tableLink(t, o))
 		}
 	}

@@ -50,6 +50,9 @@ func (tp *tablePlan) entityFile() *jen.File {
 		f.Add(docf("%sTTL is how long a row of %s lives after it is written, as declared by ttl: in the schema.", tp.entity, tp.t.FullName()))
 		f.Const().Id(tp.entity + "TTL").Op("=").Add(durationExpr(tp.t.TTL))
 	}
+	f.Add(docf("Key returns the primary key of the row (%s), the value Get, Delete and the\nstore's errors take and name.", tp.key.columnList()))
+	f.Func().Params(jen.Id("v").Id(tp.entity)).Id("Key").Params().Id(tp.key.name).Block(jen.Return(tp.keyLiteral(jen.Id("v"))))
+	f.Line()
 	if !tp.key.shared() {
 		tp.key.decls(f)
 	}
@@ -72,7 +75,7 @@ func (tp *tablePlan) enumDecls(f *jen.File) {
 		f.Add(docf("The values of %s, in declaration order.", et))
 		f.Const().DefsFunc(func(g *jen.Group) {
 			for i, v := range c.Values {
-				g.Id(et + schema.EnumValueName(v)).Id(et).Op("=").Lit(i)
+				g.Id(tp.t.EnumConstName(c, v)).Id(et).Op("=").Lit(i)
 			}
 		})
 		f.Line()
@@ -85,6 +88,19 @@ func (tp *tablePlan) enumDecls(f *jen.File) {
 		f.Add(docf("String returns the value as written in the schema, or %s(n) for an ordinal this build\ndoes not know (a row written by a newer build that appended values).", et))
 		f.Func().Params(jen.Id("e").Id(et)).Id("String").Params().String().Block(
 			jen.Return(jen.Qual(pathRowenc, "EnumString").Call(jen.Id(names).Index(jen.Empty(), jen.Empty()), jen.Lit(et), jen.Int32().Call(jen.Id("e")))),
+		)
+		f.Line()
+		f.Add(docf("MarshalText returns the value as written in the schema, so json and other text\nencodings carry the name rather than the ordinal. An ordinal this build does not know is\nan error."))
+		f.Func().Params(jen.Id("e").Id(et)).Id("MarshalText").Params().Params(jen.Index().Byte(), jen.Error()).Block(
+			jen.Return(jen.Qual(pathRowenc, "EnumText").Call(jen.Id(names).Index(jen.Empty(), jen.Empty()), jen.Lit(et), jen.Int32().Call(jen.Id("e")))),
+		)
+		f.Line()
+		f.Add(docf("UnmarshalText sets e to the value whose schema spelling is text (see Parse%s).", et))
+		f.Func().Params(jen.Id("e").Op("*").Id(et)).Id("UnmarshalText").Params(jen.Id("text").Index().Byte()).Error().Block(
+			jen.List(jen.Id("v"), jen.Err()).Op(":=").Id("Parse"+et).Call(jen.String().Call(jen.Id("text"))),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+			jen.Op("*").Id("e").Op("=").Id("v"),
+			jen.Return(jen.Nil()),
 		)
 		f.Line()
 		f.Add(docf("Parse%s returns the %s whose schema spelling is s, or an error listing the valid values.", et, et))
@@ -110,7 +126,10 @@ func (tp *tablePlan) entityDecl(f *jen.File) {
 	f.Type().Id(tp.entity).StructFunc(func(g *jen.Group) {
 		for _, c := range t.Columns {
 			g.Add(docComment(fieldDoc(c)))
-			g.Id(c.GoName).Add(fieldType(c, tp.enums[c]))
+			field := g.Id(c.GoName).Add(fieldType(c, tp.enums[c]))
+			if tp.pkg.opts.JSONTags {
+				field.Tag(map[string]string{"json": jsonName(c.Name, tp.pkg.opts.JSONNaming)})
+			}
 		}
 	})
 	f.Line()

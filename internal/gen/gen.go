@@ -12,6 +12,12 @@
 // rather than emitting broken code. Output is deterministic: the same schema
 // gives byte-identical files on every run and machine.
 //
+// # The generated entity API
+//
+// Every entity has json tags (tablegen.yaml's json settings) and Key(),
+// its primary key; every enum has String, MarshalText, UnmarshalText and
+// Parse<Enum>, spelling values as the schema does (runtime/rowenc).
+//
 // # The generated store API
 //
 // New<Entity>Store(db) returns the typed store: Get, Has, Put, Delete, Scan,
@@ -32,7 +38,8 @@
 //	Scan<I><C2…Cj>Range(c1, …, cj-1, lo, hi, o)    equality on the first j-1, cj in [lo, hi)
 //
 // (so ScanByStatus(status, o) and ScanByStatusCreatedAtRange(status, lo, hi,
-// o) for by_status on (status, created_at)), in index order then key order,
+// o) for by_status on (status, created_at); the names join without
+// repeating words, ScanByStatusDueAt for by_status_due on (status, due_at)), in index order then key order,
 // forward or with o.Reverse, limited by o.Limit and paged with
 // o.After = Cursor<I>(&lastRow). Rows with a null indexed value are not in a
 // sparse index, which the lookup's doc comment says.
@@ -78,12 +85,15 @@ type Options struct {
 	// shared keys' tests and the catalog's; the runtime's own tests still
 	// cover what tables share.
 	NoTests bool
-	// JSONTags, JSONNaming and GoTypes carry tablegen.yaml's json and
-	// go_types settings (see schema.Config). Not honoured yet: the
-	// generator emits neither json tags nor overridden types.
+	// JSONTags gives every entity field a json struct tag, named by
+	// JSONNaming ("snake", the default: the column name as written;
+	// "camel": lowerCamelCase of it), so json.Marshal of a row speaks the
+	// schema's names rather than Go's; tablegen.yaml's json settings.
 	JSONTags   bool
 	JSONNaming string
-	GoTypes    []schema.GoType
+	// GoTypes carries tablegen.yaml's go_types (see schema.Config). Not
+	// honoured yet: fields keep their column type's default Go type.
+	GoTypes []schema.GoType
 }
 
 // Generate returns the generated files of every table of s, keyed by path
@@ -126,6 +136,7 @@ func Generate(s *schema.Schema, opts Options) (map[string][]byte, error) {
 				emit(base+"_test.go", t.t.Pos, t.testFile())
 			}
 		}
+		emit(path.Join(p.ns, "doc.go"), p.tables[0].t.Pos, p.docFile())
 		if len(p.sharedKeys) > 0 {
 			emit(path.Join(p.ns, "keys.go"), p.sharedKeys[0].pos, p.keysFile())
 			if !opts.NoTests {
@@ -154,6 +165,7 @@ type pkgPlan struct {
 	sharedKeys []*keyPlan   // key types used by several tables, sorted by name
 	sources    []string     // every source of the namespace, sorted
 	used       map[schema.Type]bool
+	opts       *Options
 }
 
 // tablePlan is one table and the Go names derived from it.
@@ -205,7 +217,7 @@ func plan(s *schema.Schema, opts Options) ([]*pkgPlan, error) {
 		}
 		p := byNS[t.Namespace]
 		if p == nil {
-			p = &pkgPlan{ns: t.Namespace, importPath: strings.TrimSuffix(opts.ImportPath, "/") + "/" + t.Namespace, used: map[schema.Type]bool{}}
+			p = &pkgPlan{ns: t.Namespace, importPath: strings.TrimSuffix(opts.ImportPath, "/") + "/" + t.Namespace, used: map[schema.Type]bool{}, opts: &opts}
 			byNS[t.Namespace] = p
 			pkgs = append(pkgs, p)
 		}
@@ -217,7 +229,7 @@ func plan(s *schema.Schema, opts Options) ([]*pkgPlan, error) {
 		for _, c := range t.Columns {
 			p.used[c.Type] = true
 			if c.Type == schema.TypeEnum {
-				tp.enums[c] = t.Entity + c.GoName
+				tp.enums[c] = t.EnumTypeName(c)
 			}
 		}
 		p.tables = append(p.tables, tp)
@@ -399,7 +411,7 @@ func checkNames(p *pkgPlan, fail func(schema.Pos, string, ...any)) {
 		}
 		names[name] = decl{what, pos}
 	}
-	files := map[string]string{"keys": "the shared key types"}
+	files := map[string]string{"keys": "the shared key types", "doc": "the package doc"}
 	for _, tp := range p.tables {
 		t := tp.t
 		for _, f := range []string{t.Name, t.Name + "_store"} {
@@ -432,7 +444,7 @@ func checkNames(p *pkgPlan, fail func(schema.Pos, string, ...any)) {
 			add("Parse"+et, what("the enum parser of column "+c.Name), c.Pos)
 			add(lowerFirst(et)+"Names", what("the enum names of column "+c.Name), c.Pos)
 			for _, v := range c.Values {
-				n := et + schema.EnumValueName(v)
+				n := t.EnumConstName(c, v)
 				if !isExportedIdent(n) {
 					fail(c.Pos, "column %q: enum value %q does not make a Go identifier (%s); use letters, digits and underscores, starting with a letter", c.Name, v, n)
 					continue
@@ -482,12 +494,9 @@ func checkMethods(tp *tablePlan, fail func(schema.Pos, string, ...any)) {
 			names = append(names, "Get"+ix.GoName)
 		} else {
 			names = append(names, "Cursor"+ix.GoName)
-			suffix := ""
-			for j, c := range ix.Columns {
-				if j > 0 {
-					suffix += c.GoName
-				}
-				names = append(names, "Scan"+ix.GoName+suffix, "Scan"+ix.GoName+suffix+"Range")
+			for j := 1; j <= len(ix.Columns); j++ {
+				n := scanName(ix, j)
+				names = append(names, n, n+"Range")
 			}
 		}
 		for _, n := range names {
@@ -509,6 +518,24 @@ func allKeys(p *pkgPlan) []*keyPlan {
 		}
 	}
 	return keys
+}
+
+// docFile is doc.go: the package doc of namespace p, listing its tables, so
+// go doc and pkg.go.dev say what the package is.
+func (p *pkgPlan) docFile() *jen.File {
+	f := p.newFile(p.sources)
+	var b strings.Builder
+	fmt.Fprintf(&b, "Package %s is the typed API of the tables of namespace %s, generated by tablegen\nfrom their schemas; edit those and run tablegen generate rather than these files.\n\nTables (entity, store):\n", p.ns, p.ns)
+	for _, tp := range p.tables {
+		fmt.Fprintf(&b, "\n  - %s (%s table): %s, New%sStore", tp.t.FullName(), tp.t.Kind, tp.entity, tp.entity)
+	}
+	b.WriteString("\n\nRows are read and written through the stores; a user or stream table's store is\nscoped to one owner by For(owner).")
+	for _, l := range strings.Split(b.String(), "\n") {
+		// One call per line: jennifer would write a multi-line comment as
+		// a /* */ block.
+		f.PackageComment(l)
+	}
+	return f
 }
 
 // newFile starts a generated file of package p with the header naming its

@@ -17,7 +17,8 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/ with the generator's current output")
 
 // TestGolden runs every testdata/*.txtar archive: the schemas/… files are the
-// input; "files" lists every generated path, out/… holds the expected
+// input, generated with the options of the archive's tablegen.yaml if it has
+// one (the defaults otherwise); "files" lists every generated path, out/… holds the expected
 // content of each non-test file (the generated tests are checked by
 // compiling and running them, see TestCompile), and "error" the exact
 // error lines when generation must fail. Run with -update to rewrite.
@@ -37,10 +38,17 @@ func TestGolden(t *testing.T) {
 			}
 			inputs := map[string][]byte{}
 			var kept []txtar.File
+			cfg := schema.DefaultConfig()
 			for _, f := range ar.Files {
-				if strings.HasPrefix(f.Name, "schemas/") {
+				switch {
+				case strings.HasPrefix(f.Name, "schemas/"):
 					inputs[f.Name] = f.Data
 					kept = append(kept, f)
+				case f.Name == schema.ConfigFile:
+					kept = append(kept, f)
+					if cfg, err = schema.ParseConfig(f.Name, f.Data); err != nil {
+						t.Fatalf("the golden %s must parse: %v", f.Name, err)
+					}
 				}
 			}
 			got := []txtar.File{}
@@ -48,7 +56,8 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("the golden input must pass the loader: %v", err)
 			}
-			out, err := Generate(s, Options{ImportPath: "example.com/app/generated"})
+			out, err := Generate(s, Options{ImportPath: "example.com/app/generated", NoTests: !cfg.Tests,
+				JSONTags: cfg.JSONTags, JSONNaming: cfg.JSONNaming, GoTypes: cfg.GoTypes})
 			if err != nil {
 				got = append(got, txtar.File{Name: "error", Data: []byte(err.Error() + "\n")})
 			} else {
@@ -68,7 +77,7 @@ func TestGolden(t *testing.T) {
 			}
 			want := map[string][]byte{}
 			for _, f := range ar.Files {
-				if !strings.HasPrefix(f.Name, "schemas/") {
+				if !strings.HasPrefix(f.Name, "schemas/") && f.Name != schema.ConfigFile {
 					want[f.Name] = f.Data
 				}
 			}

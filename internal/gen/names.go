@@ -36,6 +36,27 @@ func lowerFirst(s string) string {
 	return string(r)
 }
 
+// jsonName is the json tag name of column snake under tablegen.yaml's
+// json.naming: the column name as written ("snake", the default), or its
+// lowerCamelCase ("camel": created_at → createdAt, user_id → userId, the
+// JavaScript spelling, without Go's initialisms).
+func jsonName(snake, naming string) string {
+	if naming != "camel" {
+		return snake
+	}
+	var b strings.Builder
+	for i, w := range strings.Split(snake, "_") {
+		if w == "" {
+			continue
+		}
+		if i > 0 && b.Len() > 0 {
+			w = strings.ToUpper(w[:1]) + w[1:]
+		}
+		b.WriteString(w)
+	}
+	return b.String()
+}
+
 // paramName is the Go parameter name for a column: its Go name with the
 // first word lower-cased. Names that are Go keywords or predeclared
 // identifiers (type → typeValue, len → lenValue), or that are taken by the

@@ -159,7 +159,11 @@ func (tp *tablePlan) specDecls(f *jen.File) {
 }
 
 // keyOf is the expression of the primary key of row v.
-func (tp *tablePlan) keyOf(v *jen.Statement) *jen.Statement {
+func (tp *tablePlan) keyOf(v *jen.Statement) *jen.Statement { return v.Dot("Key").Call() }
+
+// keyLiteral is the key of row v built from its key columns: the body of
+// the entity's Key method.
+func (tp *tablePlan) keyLiteral(v *jen.Statement) *jen.Statement {
 	k := tp.key
 	if k.single() {
 		return jen.Id(k.name).Call(v.Dot(tp.t.Key.Columns[0].GoName))

@@ -231,6 +231,18 @@ func equalsParams(cols []*schema.Column, params []string) string {
 	return strings.Join(terms[:len(terms)-1], ", ") + " and " + terms[len(terms)-1]
 }
 
+// scanName is the name of the scan of index ix with equality on its first j
+// columns: Scan<Index> then the Go names of columns 2…j, joined without
+// repeating the words where they meet (by_status_due on (status, due_at)
+// gives ScanByStatusDue and ScanByStatusDueAt, not ScanByStatusDueDueAt).
+func scanName(ix *schema.Index, j int) string {
+	name := "Scan" + ix.GoName
+	for _, c := range ix.Columns[1:j] {
+		name = schema.JoinGoNames(name, c.GoName)
+	}
+	return name
+}
+
 // scanMethods emits the scans of a non-unique index with columns c1…cn:
 //
 //	Scan<Index><C2…Cj>(c1, …, cj, o)            equality on the first j columns
@@ -244,11 +256,7 @@ func (tp *tablePlan) scanMethods(f *jen.File, recv string, ix *schema.Index) {
 	opts := jen.Qual(pathStore, "ScanOptions")
 	order := "In index order, then key order (o.Reverse reverses); page with o.After = s.Cursor" + ix.GoName + "(&last)."
 	for j := 1; j <= len(ix.Columns); j++ {
-		var suffix string
-		for _, c := range ix.Columns[1:j] {
-			suffix += c.GoName
-		}
-		name := "Scan" + ix.GoName + suffix
+		name := scanName(ix, j)
 		eq := ix.Columns[:j]
 
 		params, names := tp.indexParams(eq, map[string]bool{"s": true, "o": true, "values": true})

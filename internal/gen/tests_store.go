@@ -328,11 +328,7 @@ func (tp *tablePlan) checkScans(g *jen.Group, ix *schema.Index) {
 		var stmts []jen.Code
 		indexed := func() *jen.Statement { return notNull(jen.Id("x"), ix.Columns) }
 		for j := 1; j <= len(ix.Columns); j++ {
-			var suffix string
-			for _, c := range ix.Columns[1:j] {
-				suffix += c.GoName
-			}
-			name := "Scan" + ix.GoName + suffix
+			name := scanName(ix, j)
 			eq := ix.Columns[:j]
 			args := indexArgs(jen.Id("w"), eq)
 			block := []jen.Code{

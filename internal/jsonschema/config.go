@@ -44,10 +44,13 @@ func GenerateConfig() []byte {
 			"docs":       pathKey("Where tablegen docs writes the Markdown reference (and check compares it). Omit to skip docs."),
 			"jsonschema": inside(str("Where tablegen jsonschema writes the table schema for editors, a .json file (the schema of this file goes next to it as "+ConfigFileName+"). Relative to the directory of tablegen.yaml. Omit to skip.", `^[^/\\].*\.json$`)),
 			"tests":      boolean("Whether generated packages include their _test.go files. Default true."),
-			"json": object("JSON struct tags on generated entities.", nil, map[string]*node{
-				"tags":   boolean("Whether entity fields get json tags. Default false."),
-				"naming": enumOf("How json tags name fields.", []string{"snake", "camel"}, []string{"the column name as written (created_at).", "lowerCamelCase of the column name (createdAt)."}),
-			}),
+			"json": described(&node{AnyOf: []*node{
+				boolean("false: no json tags; true: tags named as the columns (the default)."),
+				object("The json tags of generated entity fields.", nil, map[string]*node{
+					"tags":   boolean("Whether entity fields get json tags. Default true."),
+					"naming": enumOf("How json tags name fields.", []string{"snake", "camel"}, []string{"the column name as written (created_at).", "lowerCamelCase of the column name (createdAt)."}),
+				}),
+			}}, "JSON struct tags on generated entities: false, or {tags, naming}."),
 			"go_types": described(&node{
 				Type:                 "object",
 				PropertyNames:        &node{Type: "string", Pattern: `^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$`},

@@ -30,9 +30,10 @@ type Config struct {
 
 	// Tests is whether generated packages include their _test.go files.
 	Tests bool
-	// JSONTags is whether entity fields get json struct tags, named by
+	// JSONTags is whether entity fields get json struct tags (default
+	// true, so json.Marshal of a row uses the schema's names), named by
 	// JSONNaming: "snake" (the column name as written) or "camel"
-	// (lowerCamelCase of it).
+	// (lowerCamelCase of it). `json: false` turns tags off.
 	JSONTags   bool
 	JSONNaming string
 	// GoTypes maps NS.TABLE.COLUMN to the Go type its field gets instead of
@@ -52,7 +53,7 @@ var jsonNamings = []string{"snake", "camel"}
 
 // DefaultConfig is the configuration of a project without tablegen.yaml.
 func DefaultConfig() *Config {
-	return &Config{Schemas: "schemas", Out: "generated", Tests: true, JSONNaming: "snake"}
+	return &Config{Schemas: "schemas", Out: "generated", Tests: true, JSONTags: true, JSONNaming: "snake"}
 }
 
 var configKeys = []string{"schemas", "out", "package", "docs", "jsonschema", "tests", "json", "go_types"}
@@ -128,7 +129,10 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 	}
 	if f, ok := fs["json"]; ok {
 		const ctx = "json"
-		if jf, ok := p.mapping(f.val, ctx, "a mapping such as {tags: true, naming: snake}", []string{"tags", "naming"}); ok {
+		if f.val.Kind == yaml.ScalarNode {
+			// json: false (or true) is short for {tags: false}.
+			cfg.JSONTags, _ = p.boolean(f, "", "json")
+		} else if jf, ok := p.mapping(f.val, ctx, "a mapping such as {tags: true, naming: snake}", []string{"tags", "naming"}); ok {
 			if f, ok := jf["tags"]; ok {
 				cfg.JSONTags, _ = p.boolean(f, ctx, "tags")
 			}

@@ -6,10 +6,15 @@ import (
 	"unicode"
 )
 
-// initialisms are the words golint spells in capitals (its commonInitialisms
-// list). Generated names follow it so that generated code passes the same
-// linters as hand-written code: user_id → UserID, api_url → APIURL.
+// initialisms are the words Go code spells in capitals: golint's
+// commonInitialisms, so that generated code passes the same linters as
+// hand-written code (user_id → UserID, api_url → APIURL), and the units and
+// acronyms of business schemas that Go code spells the same way (ach →
+// ACH, storage_gb_hour → StorageGBHour, pdf → PDF). Every Go name the
+// generator and the docs print comes from GoName or camelGoName over this
+// one list.
 var initialisms = map[string]bool{
+	"ACH": true, "CSV": true, "GB": true, "KB": true, "MB": true, "PDF": true, "SKU": true, "TB": true,
 	"ACL": true, "API": true, "ASCII": true, "CPU": true, "CSS": true, "DNS": true,
 	"EOF": true, "GUID": true, "HTML": true, "HTTP": true, "HTTPS": true, "ID": true,
 	"IP": true, "JSON": true, "LHS": true, "QPS": true, "RAM": true, "RHS": true,
@@ -118,4 +123,28 @@ func snakeHint(s string) string {
 		return "x" + out
 	}
 	return out
+}
+
+// JoinGoNames appends the Go name next to the Go name name without
+// repeating the words where they meet: ByStatusDue + DueAt → ByStatusDueAt,
+// ByStatus + CreatedAt → ByStatusCreatedAt. When next's words are all
+// repeated (ByStatusDueAt + DueAt) it is appended whole, so that the result
+// still differs from name. The generator names index methods with it.
+func JoinGoNames(name, next string) string {
+	a, b := camelWords(name), camelWords(next)
+	for n := min(len(a), len(b)-1); n > 0; n-- {
+		if equalWords(a[len(a)-n:], b[:n]) {
+			return name + strings.Join(b[n:], "")
+		}
+	}
+	return name + next
+}
+
+func equalWords(a, b []string) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -534,6 +534,7 @@ func (b *Batch) uniqueViolation(c *tableCore, ix indexCore, o *op, got, values, 
 		Values:      bytes.Clone(values),
 		ExistingKey: existing,
 		Key:         c.formatKey(pk),
+		Shown:       formatIndexValues(&c.layout, ix.name, values),
 	}
 }
 

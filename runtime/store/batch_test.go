@@ -96,9 +96,12 @@ func TestBatchAllOrNothing(t *testing.T) {
 	if !errors.As(err, &uv) {
 		t.Fatalf("Commit = %v, want a UniqueViolationError", err)
 	}
-	want := UniqueViolationError{Table: "test.jobs1", Index: "by_email", Values: keyenc.AppendString(nil, "dup"), ExistingKey: "g/3", Key: "g/4"}
+	want := UniqueViolationError{Table: "test.jobs1", Index: "by_email", Values: keyenc.AppendString(nil, "dup"), ExistingKey: "g/3", Key: "g/4", Shown: `by_email = "dup"`}
 	if !reflect.DeepEqual(*uv, want) {
 		t.Errorf("error = %+v, want %+v", *uv, want)
+	}
+	if got, want := uv.Error(), `store: test.jobs1: by_email = "dup" already belongs to row g/3, cannot also belong to row g/4 (unique index); delete or change the existing row first`; got != want {
+		t.Errorf("Error() =\n%s\nwant\n%s", got, want)
 	}
 	if b.Len() != 5 {
 		t.Errorf("failed batch Len = %d, want its 5 operations kept", b.Len())

@@ -24,11 +24,18 @@ type UniqueViolationError struct {
 	Values      []byte // the encoded index values both rows share
 	ExistingKey string // key of the row that already holds the values
 	Key         string // key of the row that was being written
+	// Shown is the index and its values as typed values, by_email =
+	// "alan@x" (formatIndexValues), what Error prints instead of Values.
+	Shown string
 }
 
 func (e *UniqueViolationError) Error() string {
-	return fmt.Sprintf("store: %s: unique index %s: values %q already belong to row %s, cannot also give them to row %s; delete or change the existing row first",
-		e.Table, e.Index, e.Values, e.ExistingKey, e.Key)
+	shown := e.Shown
+	if shown == "" {
+		shown = fmt.Sprintf("%s values 0x%x", e.Index, e.Values)
+	}
+	return fmt.Sprintf("store: %s: %s already belongs to row %s, cannot also belong to row %s (unique index); delete or change the existing row first",
+		e.Table, shown, e.ExistingKey, e.Key)
 }
 
 // CorruptError reports stored bytes that cannot be decoded, or an index entry

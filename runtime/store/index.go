@@ -54,7 +54,7 @@ func (t *Table[K, V]) GetUnique(indexID uint32, values []byte) (V, error) {
 	key = append(key, values...)
 	ref, closer, err := snap.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
-		return zero, notFound(t.core.name, fmt.Sprintf("index %s values %q", ix.Name, values))
+		return zero, notFound(t.core.name, formatIndexValues(&t.core.layout, ix.Name, values))
 	}
 	if err != nil {
 		return zero, fmt.Errorf("store: %s: index %s: %w", t.core.name, ix.Name, err)
@@ -89,7 +89,7 @@ func (t *Table[K, V]) resolve(snap getter, ix *IndexSpec[V], entryKey, rowKey, v
 	val, closer, err := snap.Get(rowKey)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return v, &CorruptError{Table: t.core.name, Key: t.formatRowKey(rowKey, skip),
-			Err: fmt.Errorf("index %s has an entry for values %q but the row does not exist", ix.Name, values)}
+			Err: fmt.Errorf("index entry %s has no row", formatIndexValues(&t.core.layout, ix.Name, values))}
 	}
 	if err != nil {
 		return v, fmt.Errorf("store: %s: read row %s: %w", t.core.name, t.formatRowKey(rowKey, skip), err)
@@ -110,7 +110,7 @@ func (t *Table[K, V]) resolve(snap getter, ix *IndexSpec[V], entryKey, rowKey, v
 	if !ok || !bytes.Equal(got, values) {
 		var zero V
 		return zero, &CorruptError{Table: t.core.name, Key: t.formatRowKey(rowKey, skip),
-			Err: fmt.Errorf("index %s entry for values %q points to a row whose values are %q", ix.Name, values, got)}
+			Err: fmt.Errorf("index entry %s points to a row with %s", formatIndexValues(&t.core.layout, ix.Name, values), formatIndexValues(&t.core.layout, ix.Name, got))}
 	}
 	return v, nil
 }

@@ -410,6 +410,7 @@ func (t *Table[K, V]) checkBackfillUnique(pb *pebble.Batch, ix *IndexSpec[V], ke
 		Values:      bytes.Clone(vals),
 		ExistingKey: t.formatRef(got, scope),
 		Key:         t.core.formatKey(pk),
+		Shown:       formatIndexValues(&t.core.layout, ix.Name, vals),
 	}
 }
 

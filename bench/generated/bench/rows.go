@@ -36,6 +36,23 @@ func (e BenchRowStatus) String() string {
 	return rowenc.EnumString(benchRowStatusNames[:], "BenchRowStatus", int32(e))
 }
 
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e BenchRowStatus) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(benchRowStatusNames[:], "BenchRowStatus", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseBenchRowStatus).
+func (e *BenchRowStatus) UnmarshalText(text []byte) error {
+	v, err := ParseBenchRowStatus(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}
+
 // ParseBenchRowStatus returns the BenchRowStatus whose schema spelling is s, or an error listing the valid values.
 func ParseBenchRowStatus(s string) (BenchRowStatus, error) {
 	i, err := rowenc.ParseEnum(benchRowStatusNames[:], "BenchRowStatus", s)
@@ -48,45 +65,51 @@ func ParseBenchRowStatus(s string) (BenchRowStatus, error) {
 // (bench.Row) for the alternatives the benchmarks compare against.
 type BenchRow struct {
 	// ID is column id (tag 1). Primary key, 0..rows-1 (inserted in random order).
-	ID int64
+	ID int64 `json:"id"`
 	// Category is column category (tag 2). One of ~1000 values (cat-0000 … cat-0999); the indexed column.
-	Category string
+	Category string `json:"category"`
 	// Name is column name (tag 3). A short name.
-	Name string
+	Name string `json:"name"`
 	// Email is column email (tag 4). An e-mail address.
-	Email string
+	Email string `json:"email"`
 	// City is column city (tag 5). One of a few cities.
-	City string
+	City string `json:"city"`
 	// Country is column country (tag 6). Two-letter country code.
-	Country string
+	Country string `json:"country"`
 	// Quantity is column quantity (tag 7). Small count.
-	Quantity int32
+	Quantity int32 `json:"quantity"`
 	// Rank is column rank (tag 8). Rank, may be negative.
-	Rank int32
+	Rank int32 `json:"rank"`
 	// Amount is column amount (tag 9). Amount in cents.
-	Amount int64
+	Amount int64 `json:"amount"`
 	// Views is column views (tag 10). View counter.
-	Views int64
+	Views int64 `json:"views"`
 	// Price is column price (tag 11). Price.
-	Price float64
+	Price float64 `json:"price"`
 	// Score is column score (tag 12). Score in [0, 1); the projected column.
-	Score float64
+	Score float64 `json:"score"`
 	// Active is column active (tag 13). Active flag.
-	Active bool
+	Active bool `json:"active"`
 	// Verified is column verified (tag 14). Verified flag.
-	Verified bool
+	Verified bool `json:"verified"`
 	// CreatedAt is column created_at (tag 15). Creation time. Stored with microsecond precision; read back in UTC.
-	CreatedAt time.Time
+	CreatedAt time.Time `json:"created_at"`
 	// UpdatedAt is column updated_at (tag 16). Last update time. Stored with microsecond precision; read back in UTC.
-	UpdatedAt time.Time
+	UpdatedAt time.Time `json:"updated_at"`
 	// Status is column status (tag 17). Lifecycle state.
-	Status BenchRowStatus
+	Status BenchRowStatus `json:"status"`
 	// Note is column note (tag 18). Optional note; null on about half the rows. Nil means null.
-	Note *string
+	Note *string `json:"note"`
 	// Payload is column payload (tag 19). 16 opaque bytes.
-	Payload []byte
+	Payload []byte `json:"payload"`
 	// Version is column version (tag 20). Row version.
-	Version int64
+	Version int64 `json:"version"`
+}
+
+// Key returns the primary key of the row (id), the value Get, Delete and the
+// store's errors take and name.
+func (v BenchRow) Key() BenchRowID {
+	return BenchRowID(v.ID)
 }
 
 // BenchRowID is the primary key of bench.rows.
@@ -289,7 +312,7 @@ func BenchRowSpec() store.Spec[BenchRowID, BenchRow] {
 		},
 		DecodeKey: DecodeBenchRowID,
 		KeyOf: func(v *BenchRow) BenchRowID {
-			return BenchRowID(v.ID)
+			return v.Key()
 		},
 		AppendRow: appendBenchRowRow,
 		DecodeRow: func(b []byte, v *BenchRow) error {

@@ -325,7 +325,7 @@ func compareBenchRowByCategory(a, b *BenchRow) int {
 	if c := cmp.Compare(a.Category, b.Category); c != 0 {
 		return c
 	}
-	return bytes.Compare(BenchRowID(a.ID).AppendKey(nil), BenchRowID(b.ID).AppendKey(nil))
+	return bytes.Compare(a.Key().AppendKey(nil), b.Key().AppendKey(nil))
 }
 
 // checkBenchRowStore checks every read of s against model, the rows s must hold; old are
@@ -353,13 +353,13 @@ func checkBenchRowStore(t *testing.T, s *BenchRowStore, model map[string]BenchRo
 		if len(page) < o.Limit {
 			break
 		}
-		o.After = BenchRowID(page[len(page)-1].ID).AppendKey(nil)
+		o.After = page[len(page)-1].Key().AppendKey(nil)
 	}
 	if d := tabletest.DiffRows(paged, want, diffBenchRow); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
-		k := BenchRowID(w.ID)
+		k := w.Key()
 		got, err := s.Get(k)
 		if err != nil {
 			t.Fatalf("Get(%v): %v", k, err)
@@ -372,7 +372,7 @@ func checkBenchRowStore(t *testing.T, s *BenchRowStore, model map[string]BenchRo
 		}
 	}
 	for _, w := range old {
-		k := BenchRowID(w.ID)
+		k := w.Key()
 		if _, ok := model[string(k.AppendKey(nil))]; ok {
 			continue
 		}
@@ -466,7 +466,7 @@ func TestBenchRowStore(t *testing.T) {
 		Random: randomBenchRow,
 		SetKey: setBenchRowKey,
 		KeyOf: func(v *BenchRow) BenchRowID {
-			return BenchRowID(v.ID)
+			return v.Key()
 		},
 		EncodeKey: func(k BenchRowID) string {
 			return string(k.AppendKey(nil))

@@ -34,6 +34,23 @@ func (e ItemPriority) String() string {
 	return rowenc.EnumString(itemPriorityNames[:], "ItemPriority", int32(e))
 }
 
+// MarshalText returns the value as written in the schema, so json and other text
+// encodings carry the name rather than the ordinal. An ordinal this build does not know is
+// an error.
+func (e ItemPriority) MarshalText() ([]byte, error) {
+	return rowenc.EnumText(itemPriorityNames[:], "ItemPriority", int32(e))
+}
+
+// UnmarshalText sets e to the value whose schema spelling is text (see ParseItemPriority).
+func (e *ItemPriority) UnmarshalText(text []byte) error {
+	v, err := ParseItemPriority(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}
+
 // ParseItemPriority returns the ItemPriority whose schema spelling is s, or an error listing the valid values.
 func ParseItemPriority(s string) (ItemPriority, error) {
 	i, err := rowenc.ParseEnum(itemPriorityNames[:], "ItemPriority", s)
@@ -44,19 +61,25 @@ func ParseItemPriority(s string) (ItemPriority, error) {
 // A to-do item on one of a household's lists.
 type Item struct {
 	// ItemID is column item_id (tag 1). Time-ordered 64-bit row id (runtime/rowid).
-	ItemID int64
+	ItemID int64 `json:"item_id"`
 	// List is column list (tag 2). List the item is on, e.g. groceries.
-	List string
+	List string `json:"list"`
 	// Title is column title (tag 3). What to do.
-	Title string
+	Title string `json:"title"`
 	// Done is column done (tag 4). Whether it is done.
-	Done bool
+	Done bool `json:"done"`
 	// Priority is column priority (tag 5). How urgent it is.
-	Priority ItemPriority
+	Priority ItemPriority `json:"priority"`
 	// Due is column due (tag 6). When it is due, if ever. Stored with microsecond precision; read back in UTC. Nil means null.
-	Due *time.Time
+	Due *time.Time `json:"due"`
 	// CreatedAt is column created_at (tag 7). When the item was added. Stored with microsecond precision; read back in UTC.
-	CreatedAt time.Time
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Key returns the primary key of the row (item_id), the value Get, Delete and the
+// store's errors take and name.
+func (v Item) Key() ItemID {
+	return ItemID(v.ItemID)
 }
 
 // ItemID is the primary key of todo.items.
@@ -183,7 +206,7 @@ func ItemSpec() store.Spec[ItemID, Item] {
 		},
 		DecodeKey: DecodeItemID,
 		KeyOf: func(v *Item) ItemID {
-			return ItemID(v.ItemID)
+			return v.Key()
 		},
 		AppendRow: appendItemRow,
 		DecodeRow: func(b []byte, v *Item) error {

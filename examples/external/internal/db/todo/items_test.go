@@ -239,7 +239,7 @@ func compareItemByList(a, b *Item) int {
 	if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
 		return c
 	}
-	return bytes.Compare(ItemID(a.ItemID).AppendKey(nil), ItemID(b.ItemID).AppendKey(nil))
+	return bytes.Compare(a.Key().AppendKey(nil), b.Key().AppendKey(nil))
 }
 
 // checkItemStore checks every read of s against model, the rows s must hold; old are
@@ -267,13 +267,13 @@ func checkItemStore(t *testing.T, s *ItemStore, model map[string]Item, old []Ite
 		if len(page) < o.Limit {
 			break
 		}
-		o.After = ItemID(page[len(page)-1].ItemID).AppendKey(nil)
+		o.After = page[len(page)-1].Key().AppendKey(nil)
 	}
 	if d := tabletest.DiffRows(paged, want, diffItem); d != "" {
 		t.Fatalf("paged Scan: %s", d)
 	}
 	for _, w := range want {
-		k := ItemID(w.ItemID)
+		k := w.Key()
 		got, err := s.Get(k)
 		if err != nil {
 			t.Fatalf("Get(%v): %v", k, err)
@@ -286,7 +286,7 @@ func checkItemStore(t *testing.T, s *ItemStore, model map[string]Item, old []Ite
 		}
 	}
 	for _, w := range old {
-		k := ItemID(w.ItemID)
+		k := w.Key()
 		if _, ok := model[string(k.AppendKey(nil))]; ok {
 			continue
 		}
@@ -450,7 +450,7 @@ func TestItemStore(t *testing.T) {
 		Random: randomItem,
 		SetKey: setItemKey,
 		KeyOf: func(v *Item) ItemID {
-			return ItemID(v.ItemID)
+			return v.Key()
 		},
 		EncodeKey: func(k ItemID) string {
 			return string(k.AppendKey(nil))
