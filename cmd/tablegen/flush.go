@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"github.com/tablegen/tablegen/internal/layout"
 	"github.com/tablegen/tablegen/runtime/flush"
@@ -186,21 +185,11 @@ type flushBar struct {
 }
 
 func newFlushBar(w io.Writer) *flushBar {
-	f, ok := w.(*os.File)
-	return &flushBar{tty: ok && term.IsTerminal(int(f.Fd())), w: w}
+	return &flushBar{tty: isTerminal(w), w: w}
 }
 
 func (b *flushBar) start(total int64) {
-	b.bar = progressbar.NewOptions64(total,
-		progressbar.OptionSetWriter(b.w),
-		progressbar.OptionSetDescription("flush"),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("rows"),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-	)
+	b.bar = newRowBar(b.w, "flush", total)
 }
 
 func (b *flushBar) progress(rows int64) {
