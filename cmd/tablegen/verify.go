@@ -136,9 +136,17 @@ func verifyTable(db *store.DB, t *schema.Table, repair bool, w io.Writer) (int, 
 		return 0, err
 	}
 	tbl, err := store.NewTable(db, spec)
+	var lm *store.LayoutMismatchError
+	if errors.As(err, &lm) && lm.ReadOnly {
+		// An older, compatible database opened read-only: verify the
+		// rows as they were written.
+		if spec, err = scan.LayoutSpec(&lm.Stored); err != nil {
+			return 0, err
+		}
+		tbl, err = store.NewTable(db, spec)
+	}
 	if err != nil {
 		var me *store.MetadataError
-		var lm *store.LayoutMismatchError
 		var dc *store.DataCorruptionError
 		if errors.As(err, &me) || errors.As(err, &lm) || errors.As(err, &dc) {
 			fmt.Fprintf(w, "%s: cannot be opened: %s\n", l.FullName(), firstLine(err))
