@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"github.com/tablegen/tablegen/internal/layout"
 	"github.com/tablegen/tablegen/runtime/flush"
@@ -20,11 +19,12 @@ import (
 func init() {
 	register(&command{
 		name:  "flush",
-		usage: "tablegen flush -db DIR -to DIR [-schemas DIR] NS.TABLE [-owner ID]",
+		usage: "tablegen flush (-db DIR -to DIR [-schemas DIR] [-owner ID] | -addr HOST:PORT [-token T]) NS.TABLE",
 		summary: "Move a table's hot rows from a database to Parquet files (Hive layout, with a manifest), " +
 			"crash-safely, reading the YAML instead of generated code; recovers an interrupted flush first.",
-		example: "tablegen flush -db ./data -to ./cold chat.messages -owner alice",
-		run:     runFlush,
+		example: "tablegen flush -db ./data -to ./cold chat.messages -owner alice\n" +
+			"TABLEGEN_TOKEN=... tablegen flush -addr 127.0.0.1:8815 chat.messages",
+		run: runFlush,
 	})
 }
 
@@ -37,6 +37,7 @@ type flushFlags struct {
 	rowGroup               int64
 	dictionary             string
 	zstdLevel              int
+	remote                 remoteFlags
 }
 
 func runFlush(args []string, stdout, stderr io.Writer) int {
@@ -57,6 +58,7 @@ func runFlush(args []string, stdout, stderr io.Writer) int {
 	fs.Int64Var(&o.rowGroup, "row-group", flush.DefaultRowGroupSize, "write `N` rows per Parquet row group")
 	fs.StringVar(&o.dictionary, "dictionary", "strings", "dictionary-encode the columns in `SET`: strings (string, enum and json columns), all, or none")
 	fs.IntVar(&o.zstdLevel, "zstd-level", flush.DefaultZstdLevel, "compress with ZSTD `LEVEL`, 1 (fastest) to 22 (smallest files)")
+	o.remote.register(fs)
 	positional, code, ok := parseInterspersed(c, fs, args, stdout, stderr)
 	if !ok {
 		return code
@@ -65,6 +67,14 @@ func runFlush(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case len(positional) != 1:
 		return usageErr("want exactly one table name NS.TABLE, got %d arguments", len(positional))
+	case o.remote.addr != "" && (o.db != "" || o.to != "" || o.ownerSet):
+		return usageErr("-addr asks the running service to flush with its own policy and cold root; drop -db, -to and -owner")
+	case o.remote.addr != "":
+		if err := flushRemote(positional[0], &o.remote, stdout); err != nil {
+			printErr(stderr, err)
+			return 1
+		}
+		return 0
 	case o.db == "":
 		return usageErr("-db is required: the directory of the database to flush from")
 	case o.to == "":
@@ -157,6 +167,25 @@ func flushTable(ctx context.Context, name string, o *flushFlags, stdout io.Write
 	return nil
 }
 
+// flushRemote asks the endpoint at r.addr to flush table.
+func flushRemote(table string, r *remoteFlags, stdout io.Writer) error {
+	c, err := r.dial()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	res, err := c.Flush(context.Background(), table)
+	if err != nil {
+		return fmt.Errorf("flush through %s: %w", r.addr, err)
+	}
+	if res.Rows == 0 {
+		fmt.Fprintf(stdout, "flushed %s through %s: no hot rows, nothing written\n", table, r.addr)
+		return nil
+	}
+	fmt.Fprintf(stdout, "flushed %s through %s: %d rows to %d files (%s)\n", table, r.addr, res.Rows, res.Files, byteSize(res.Bytes))
+	return nil
+}
+
 // dictionaries maps -dictionary's values to the executor's choices.
 var dictionaries = map[string]flush.Dictionary{
 	"strings": flush.DictionaryStrings,
@@ -186,21 +215,11 @@ type flushBar struct {
 }
 
 func newFlushBar(w io.Writer) *flushBar {
-	f, ok := w.(*os.File)
-	return &flushBar{tty: ok && term.IsTerminal(int(f.Fd())), w: w}
+	return &flushBar{tty: isTerminal(w), w: w}
 }
 
 func (b *flushBar) start(total int64) {
-	b.bar = progressbar.NewOptions64(total,
-		progressbar.OptionSetWriter(b.w),
-		progressbar.OptionSetDescription("flush"),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("rows"),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-	)
+	b.bar = newRowBar(b.w, "flush", total)
 }
 
 func (b *flushBar) progress(rows int64) {

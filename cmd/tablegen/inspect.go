@@ -131,6 +131,18 @@ func inspect(ctx context.Context, name string, o *inspectFlags, stdout, stderr i
 	}
 	defer db.Close()
 	p, err := scan.NewProvider(db, &l, scan.Options{Docs: layout.Docs(t)})
+	var lm *store.LayoutMismatchError
+	if errors.As(err, &lm) && lm.ReadOnly {
+		// An older, compatible database: read it as it was written.
+		fmt.Fprintf(stderr, "tablegen: %s: the database holds an older compatible layout (%d safe change(s) behind the YAML); reading it with its stored layout, read-only\n", name, len(lm.Changes))
+		l = lm.Stored
+		if o.where != "" {
+			if req.Filter, err = where.Compile(o.where, &l); err != nil {
+				return whereError(o.where, err)
+			}
+		}
+		p, err = scan.NewProvider(db, &l, scan.Options{Docs: layout.Docs(t)})
+	}
 	if err != nil {
 		return err
 	}

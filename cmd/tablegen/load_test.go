@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,5 +54,60 @@ func TestLoadBadRow(t *testing.T) {
 	code, out, errOut := runCmd(t, "inspect", "-db", fresh, "-schemas", schemas, "app.users", "-format", "csv")
 	if code != 0 || out != "user_id,role,email,created_at,prefs,avatar,score\n" {
 		t.Fatalf("after the failed load: exit %d %s, rows %q", code, errOut, out)
+	}
+}
+
+// TestLoadParquetFromFlush: the Parquet files flush writes load back into
+// a new database that inspects as the flushed one did.
+func TestLoadParquetFromFlush(t *testing.T) {
+	schemas, dbDir := inspectFixture(t)
+	code, want, errOut := runCmd(t, "inspect", "-db", dbDir, "-schemas", schemas, "app.users", "-format", "json")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	root := t.TempDir()
+	if code, out, errOut := runCmd(t, "flush", "-db", dbDir, "-schemas", schemas, "-to", root, "app.users"); code != 0 {
+		t.Fatalf("flush: exit %d %s %s", code, out, errOut)
+	}
+	var files []string
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".parquet") {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no Parquet files under %s: %v", root, err)
+	}
+	fresh := filepath.Join(t.TempDir(), "db")
+	loaded := 0
+	for _, f := range files {
+		code, out, errOut := runCmd(t, "load", "app.users", "-db", fresh, "-schemas", schemas, "-from", f)
+		var n int
+		if _, err := fmt.Sscanf(out, "loaded %d rows into app.users\n", &n); code != 0 || err != nil {
+			t.Fatalf("load %s: exit %d, %q %s", f, code, out, errOut)
+		}
+		loaded += n
+	}
+	if loaded != 4 {
+		t.Fatalf("loaded %d rows from %d files; want 4", loaded, len(files))
+	}
+	code, got, errOut := runCmd(t, "inspect", "-db", fresh, "-schemas", schemas, "app.users", "-format", "json")
+	if code != 0 || got != want {
+		t.Fatalf("Parquet round trip: exit %d %s\ngot:\n%s\nwant:\n%s", code, errOut, got, want)
+	}
+
+	// A file that is not Parquet is refused before the database is touched.
+	bad := filepath.Join(t.TempDir(), "x.parquet")
+	if err := os.WriteFile(bad, []byte("PAR1 nope"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(t.TempDir(), "db")
+	code, _, errOut = runCmd(t, "load", "app.users", "-db", empty, "-schemas", schemas, "-from", bad)
+	if code != 1 || !strings.Contains(errOut, "not a readable Parquet file") {
+		t.Fatalf("bad file: exit %d, %s", code, errOut)
+	}
+	if _, err := os.Stat(empty); !os.IsNotExist(err) {
+		t.Fatalf("a database was created for a file that is not Parquet: %v", err)
 	}
 }

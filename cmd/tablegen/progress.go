@@ -32,15 +32,22 @@ func withRowCounter(rdr array.RecordReader, stdout, stderr io.Writer, what strin
 	if !isTerminal(stderr) || isTerminal(stdout) {
 		return rdr
 	}
-	return &countingReader{RecordReader: rdr, bar: progressbar.NewOptions64(-1,
-		progressbar.OptionSetWriter(stderr),
+	return &countingReader{RecordReader: rdr, bar: newRowBar(stderr, what, -1)}
+}
+
+// newRowBar is the one progress bar of the commands: rows done, rows/s
+// and, when total is known (not -1), the time left; cleared when finished.
+func newRowBar(w io.Writer, what string, total int64) *progressbar.ProgressBar {
+	return progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetDescription(what),
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
 		progressbar.OptionSetItsString("rows"),
+		progressbar.OptionSetPredictTime(total >= 0),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionClearOnFinish(),
-	)}
+	)
 }
 
 // Next advances the scan and counts the batch's rows.

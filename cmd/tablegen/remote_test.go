@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/tablegen/tablegen/internal/schema"
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/flight"
+	"github.com/tablegen/tablegen/runtime/flush"
 	rtlayout "github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
@@ -112,7 +114,25 @@ func serveTable(t *testing.T, schemas, dbDir, name string, kind rtlayout.Kind) (
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := flight.NewServer(map[string]*scan.Guarded{name: g}, flight.Options{DB: db,
+	// The service's flush and verify, as a service wires them: its own
+	// executor and cold root, its own tables.
+	cold := t.TempDir()
+	flushFn := func(ctx context.Context, table string) (flight.FlushResult, error) {
+		e, err := flush.New(db, cold, nil)
+		if err != nil {
+			return flight.FlushResult{}, err
+		}
+		res, err := e.Flush(ctx, p)
+		return flight.FlushResult{Rows: res.Rows, Files: len(res.Segments), Bytes: res.Bytes}, err
+	}
+	verifyFn := func(context.Context) ([]string, error) {
+		var b strings.Builder
+		if _, err := verifyTable(db, s.Tables[0], false, &b); err != nil {
+			return nil, err
+		}
+		return strings.FieldsFunc(b.String(), func(r rune) bool { return r == '\n' }), nil
+	}
+	srv, err := flight.NewServer(map[string]*scan.Guarded{name: g}, flight.Options{DB: db, Flush: flushFn, Verify: verifyFn,
 		Auth: func(_ context.Context, tok string) (access.Actor, error) {
 			switch tok {
 			case "dba-secret":
@@ -239,4 +259,69 @@ func TestInspectRemoteOwner(t *testing.T) {
 	if code != 0 || out != "note_id,body\n1,alice note\n2,alice note\n" {
 		t.Fatalf("alice's own notes: exit %d %s\n%s", code, errOut, out)
 	}
+}
+
+// TestVerifyAndFlushRemote: verify -addr and flush -addr run the service's
+// verifier and flusher for a dba; a user is denied; flags that only mean
+// something locally are refused with -addr.
+func TestVerifyAndFlushRemote(t *testing.T) {
+	schemas, dbDir := inspectFixture(t)
+	addr, db := serveUsers(t, schemas, dbDir)
+	code, out, errOut := runCmd(t, "verify", "-addr", addr, "-token", "dba-secret")
+	if code != 0 || !strings.HasSuffix(out, "verified through "+addr+": 0 problem(s)\n") {
+		t.Fatalf("verify -addr: exit %d, %q %s", code, out, errOut)
+	}
+	code, out, errOut = runCmd(t, "flush", "-addr", addr, "-token", "dba-secret", "app.users")
+	if code != 0 || !regexp.MustCompile(`^flushed app\.users through \S+: 4 rows to 1 files \([0-9.]+ (KiB|B)\)\n$`).MatchString(out) {
+		t.Fatalf("flush -addr: exit %d, %q %s", code, out, errOut)
+	}
+	// The rows left the hot tier of the served database.
+	n, err := countRows(db, schemas)
+	if err != nil || n != 0 {
+		t.Fatalf("hot rows after the remote flush: %d, %v", n, err)
+	}
+	code, out, _ = runCmd(t, "flush", "-addr", addr, "-token", "dba-secret", "app.users")
+	if code != 0 || !strings.Contains(out, "no hot rows, nothing written") {
+		t.Fatalf("second flush -addr: exit %d, %q", code, out)
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"flush", "-addr", addr, "-token", "user-secret", "app.users"}, 1, "dba and system actors only"},
+		{[]string{"verify", "-addr", addr, "-token", "user-secret"}, 1, "dba and system actors only"},
+		{[]string{"flush", "-addr", addr, "-token", "dba-secret", "app.nope"}, 1, "NotFound"},
+		{[]string{"flush", "-addr", addr, "-to", "x", "app.users"}, 2, "drop -db, -to and -owner"},
+		{[]string{"verify", "-addr", addr, "-db", dbDir}, 2, "pass one of -db"},
+		{[]string{"verify", "-addr", addr, "-repair"}, 2, "-repair works on a database opened locally"},
+	} {
+		code, _, errOut := runCmd(t, c.args...)
+		if code != c.code || !strings.Contains(errOut, c.msg) {
+			t.Errorf("%v: exit %d, stderr %q; want %d mentioning %q", c.args, code, errOut, c.code, c.msg)
+		}
+	}
+}
+
+// countRows counts the fixture table's hot rows in db.
+func countRows(db *store.DB, schemas string) (int64, error) {
+	s, err := schema.Load(schemas)
+	if err != nil {
+		return 0, err
+	}
+	l := s.Tables[0].Layout()
+	p, err := scan.NewProvider(db, &l, scan.Options{})
+	if err != nil {
+		return 0, err
+	}
+	rr, err := p.Scan(context.Background(), scan.Request{})
+	if err != nil {
+		return 0, err
+	}
+	defer rr.Release()
+	var n int64
+	for rr.Next() {
+		n += rr.RecordBatch().NumRows()
+	}
+	return n, rr.Err()
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -16,11 +17,13 @@ import (
 func init() {
 	register(&command{
 		name:  "verify",
-		usage: "tablegen verify -db DIR [-schemas DIR] [-repair]",
+		usage: "tablegen verify (-db DIR [-schemas DIR] [-repair] | -addr HOST:PORT [-token T])",
 		summary: "Check a database: every block checksum of every file, and every row and index entry of the " +
-			"schemas' tables; -repair removes dangling and stale index entries. Exit 1 when anything is damaged.",
-		example: "tablegen verify -db ./data -schemas ./schemas",
-		run:     runVerify,
+			"schemas' tables; -repair removes dangling and stale index entries; -addr asks a running service's " +
+			"endpoint to verify with its own tables. Exit 1 when anything is damaged.",
+		example: "tablegen verify -db ./data -schemas ./schemas\n" +
+			"TABLEGEN_TOKEN=... tablegen verify -addr 127.0.0.1:8815",
+		run: runVerify,
 	})
 }
 
@@ -32,26 +35,60 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	}
 	var dbDir, schemas string
 	var repair bool
+	var remote remoteFlags
 	fs := newFlags(c)
 	fs.StringVar(&dbDir, "db", "", "check the database in `DIR` (required)")
 	fs.StringVar(&schemas, "schemas", proj.schemas(), "read the tables from `DIR`/<namespace>/<table>.yaml")
 	fs.BoolVar(&repair, "repair", false, "remove the dangling and stale index entries found (opens the database for writing)")
+	remote.register(fs)
 	if code, ok := parseFlags(c, fs, args, stdout, stderr); !ok {
 		return code
 	}
-	if dbDir == "" {
-		return usageError(c, fs, stderr, "-db is required: the directory of the database to check")
+	switch {
+	case dbDir == "" && remote.addr == "":
+		return usageError(c, fs, stderr, "-db is required: the directory of the database to check (or -addr, a running service)")
+	case dbDir != "" && remote.addr != "":
+		return usageError(c, fs, stderr, "pass one of -db (a database no process has open) and -addr (a running service)")
+	case repair && remote.addr != "":
+		return usageError(c, fs, stderr, "-repair works on a database opened locally (-db), not through -addr")
 	}
-	damaged, err := verify(dbDir, schemas, repair, stdout)
+	where := dbDir
+	var damaged int
+	var err error
+	if remote.addr != "" {
+		where = remote.addr
+		damaged, err = verifyRemote(&remote, stdout)
+	} else {
+		damaged, err = verify(dbDir, schemas, repair, stdout)
+	}
 	if err != nil {
 		printErr(stderr, err)
 		return 1
 	}
 	if damaged > 0 {
-		fmt.Fprintf(stderr, "tablegen verify: %s: %d problem(s) found\n", dbDir, damaged)
+		fmt.Fprintf(stderr, "tablegen verify: %s: %d problem(s) found\n", where, damaged)
 		return 1
 	}
 	return 0
+}
+
+// verifyRemote asks the endpoint at r.addr to verify and prints one line
+// per problem to w; it returns the number of problems.
+func verifyRemote(r *remoteFlags, w io.Writer) (int, error) {
+	c, err := r.dial()
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	problems, err := c.Verify(context.Background())
+	if err != nil {
+		return 0, fmt.Errorf("verify through %s: %w", r.addr, err)
+	}
+	for _, p := range problems {
+		fmt.Fprintln(w, p)
+	}
+	fmt.Fprintf(w, "verified through %s: %d problem(s)\n", r.addr, len(problems))
+	return len(problems), nil
 }
 
 // verify checks the database in dir and prints one line per problem to w;
@@ -99,9 +136,17 @@ func verifyTable(db *store.DB, t *schema.Table, repair bool, w io.Writer) (int, 
 		return 0, err
 	}
 	tbl, err := store.NewTable(db, spec)
+	var lm *store.LayoutMismatchError
+	if errors.As(err, &lm) && lm.ReadOnly {
+		// An older, compatible database opened read-only: verify the
+		// rows as they were written.
+		if spec, err = scan.LayoutSpec(&lm.Stored); err != nil {
+			return 0, err
+		}
+		tbl, err = store.NewTable(db, spec)
+	}
 	if err != nil {
 		var me *store.MetadataError
-		var lm *store.LayoutMismatchError
 		var dc *store.DataCorruptionError
 		if errors.As(err, &me) || errors.As(err, &lm) || errors.As(err, &dc) {
 			fmt.Fprintf(w, "%s: cannot be opened: %s\n", l.FullName(), firstLine(err))

@@ -26,6 +26,20 @@ type BackupRequest struct {
 	Dir string `json:"dir"`
 }
 
+// FlushRequest is the body of the flush action.
+type FlushRequest struct {
+	// Table is the "namespace.table" to flush, one the endpoint serves.
+	Table string `json:"table"`
+}
+
+// FlushResult is the body of the flush action's result: what the flush
+// wrote.
+type FlushResult struct {
+	Rows  int64 `json:"rows"`  // rows written to Parquet
+	Files int   `json:"files"` // segment files written
+	Bytes int64 `json:"bytes"` // their size
+}
+
 // VerifyResult is the body of the verify action's result.
 type VerifyResult struct {
 	// Problems holds one line per problem; empty means clean.
@@ -35,7 +49,7 @@ type VerifyResult struct {
 var actionTypes = []*flight.ActionType{
 	{Type: ActionBackup, Description: `consistent online backup (Pebble checkpoint) into {"dir": DIR} on the server; dba and system only`},
 	{Type: ActionVerify, Description: "check every table's rows and index entries; dba and system only"},
-	{Type: ActionFlush, Description: "not served over Flight yet (Unimplemented)"},
+	{Type: ActionFlush, Description: `flush {"table": NS.TABLE} to Parquet with the service's flush policy; dba and system only`},
 	{Type: ActionCompact, Description: "not served over Flight yet (Unimplemented)"},
 }
 
@@ -84,8 +98,25 @@ func (s *Server) DoAction(a *flight.Action, stream flight.FlightService_DoAction
 		}
 		body, _ := json.Marshal(VerifyResult{Problems: append([]string{}, problems...)})
 		return stream.Send(&flight.Result{Body: body})
-	case ActionFlush, ActionCompact:
-		return status.Errorf(codes.Unimplemented, "%s is not served over Flight yet; run it in the service (flush.Executor) or with tablegen %s on a stopped service", a.GetType(), a.GetType())
+	case ActionFlush:
+		var req FlushRequest
+		if err := json.Unmarshal(a.GetBody(), &req); err != nil || req.Table == "" {
+			return status.Error(codes.InvalidArgument, `flush: the body must be {"table": NS.TABLE}`)
+		}
+		if _, ok := s.tables[req.Table]; !ok {
+			return status.Errorf(codes.NotFound, "flush: no table %q is served here; ListFlights lists the tables", req.Table)
+		}
+		if s.flush == nil {
+			return status.Error(codes.Unimplemented, "flush: this service did not give the endpoint a flusher (Options.Flush)")
+		}
+		res, err := s.flush(ctx, req.Table)
+		if err != nil {
+			return status.Errorf(codes.Internal, "flush %s: %v", req.Table, err)
+		}
+		body, _ := json.Marshal(res)
+		return stream.Send(&flight.Result{Body: body})
+	case ActionCompact:
+		return status.Errorf(codes.Unimplemented, "%s is not served over Flight yet; run it in the service or with tablegen %s on a stopped service", a.GetType(), a.GetType())
 	}
 	return status.Errorf(codes.InvalidArgument, "unknown action %q; ListActions lists backup, verify, flush, compact", a.GetType())
 }

@@ -133,6 +133,21 @@ func (c *Client) Verify(ctx context.Context) ([]string, error) {
 	return r.Problems, nil
 }
 
+// Flush asks the server to flush table ("namespace.table") and returns
+// what was written.
+func (c *Client) Flush(ctx context.Context, table string) (FlushResult, error) {
+	req, _ := json.Marshal(FlushRequest{Table: table})
+	body, err := c.action(ctx, ActionFlush, req)
+	if err != nil {
+		return FlushResult{}, err
+	}
+	var r FlushResult
+	if err := json.Unmarshal(body, &r); err != nil {
+		return FlushResult{}, fmt.Errorf("flight: flush: the server's answer is not a flush result: %w", err)
+	}
+	return r, nil
+}
+
 // action runs one action and returns the body of its first result.
 func (c *Client) action(ctx context.Context, typ string, body []byte) ([]byte, error) {
 	ctx, cancel := context.WithCancel(bearer(ctx, c.token))

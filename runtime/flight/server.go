@@ -34,6 +34,11 @@ type Options struct {
 	// problem found (none: the database is clean). The service gives it
 	// because verifying needs the typed tables (their Verify methods).
 	Verify func(ctx context.Context) ([]string, error)
+	// Flush, when set, runs for the flush action on a table the endpoint
+	// serves. The service gives it because it owns the flush executor,
+	// its cold root and its policy (runtime/flush); the endpoint only
+	// checks the actor and the table name.
+	Flush func(ctx context.Context, table string) (FlushResult, error)
 	// TLS, when set, serves over TLS with this configuration; nil serves
 	// plain TCP (loopback or a private network only: tokens travel in it).
 	TLS *tls.Config
@@ -51,6 +56,7 @@ type Server struct {
 	auth   AuthFunc
 	db     *store.DB
 	verify func(ctx context.Context) ([]string, error)
+	flush  func(ctx context.Context, table string) (FlushResult, error)
 	grpc   *grpc.Server
 }
 
@@ -62,7 +68,7 @@ func NewServer(tables map[string]*scan.Guarded, o Options) (*Server, error) {
 	if o.Auth == nil {
 		return nil, errors.New("flight: Options.Auth is required: the endpoint maps every bearer token to an actor through it")
 	}
-	s := &Server{tables: make(map[string]*scan.Guarded, len(tables)), auth: o.Auth, db: o.DB, verify: o.Verify}
+	s := &Server{tables: make(map[string]*scan.Guarded, len(tables)), auth: o.Auth, db: o.DB, verify: o.Verify, flush: o.Flush}
 	for name, g := range tables {
 		if g == nil {
 			return nil, fmt.Errorf("flight: table %s: nil guarded provider", name)

@@ -1,4 +1,5 @@
-// Package load writes rows from NDJSON and CSV files into a table, checking
+// Package load writes rows from NDJSON, CSV and Parquet files (as Arrow
+// records, see [Loader.Records]) into a table, checking
 // every value against the table's layout (type, range, nullability, enum
 // values, UTF-8) before anything is written. It works from the layout, not
 // generated code, so tablegen load serves every table the YAML declares.
@@ -36,6 +37,11 @@ const OwnerField = "owner"
 
 // Loader loads rows into one table.
 type Loader struct {
+	// Progress, when set, is called with the number of rows read and
+	// checked so far, once per ProgressEvery rows and before the commit:
+	// a command shows a progress bar with it.
+	Progress func(rows int)
+
 	db     *store.DB
 	layout layout.Table
 	tbl    *store.Table[rowKey, staged]
@@ -108,6 +114,17 @@ func New(db *store.DB, l layout.Table) (*Loader, error) {
 	}
 	ld.tbl = tbl
 	return ld, nil
+}
+
+// ProgressEvery is how many rows pass between calls of Loader.Progress.
+const ProgressEvery = 4096
+
+// progress reports row (the number of rows read) to Progress every
+// ProgressEvery rows.
+func (ld *Loader) progress(row int) {
+	if ld.Progress != nil && row%ProgressEvery == 0 {
+		ld.Progress(row)
+	}
 }
 
 // batch stages checked rows and commits them at once.
@@ -195,6 +212,9 @@ func (b *batch) where(key string) string {
 
 // commit writes every staged row or none.
 func (b *batch) commit() (int, error) {
+	if b.ld.Progress != nil {
+		b.ld.Progress(b.n)
+	}
 	if b.n == 0 {
 		return 0, nil
 	}

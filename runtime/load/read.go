@@ -65,6 +65,7 @@ func (ld *Loader) NDJSON(name string, r io.Reader) (int, error) {
 		if err := b.add(pos, owner, vals, set); err != nil {
 			return 0, err
 		}
+		ld.progress(b.n)
 	}
 	if err := sc.Err(); err != nil {
 		return 0, fmt.Errorf("%s: read: %w", name, err)
@@ -139,6 +140,7 @@ func (ld *Loader) CSV(name string, r io.Reader) (int, error) {
 		if err := b.add(pos, owner, vals, set); err != nil {
 			return 0, err
 		}
+		ld.progress(b.n)
 	}
 	return b.commit()
 }

@@ -2,16 +2,12 @@ package scan
 
 import (
 	"context"
-	"encoding/binary"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/store"
@@ -105,17 +101,15 @@ func NewProvider(db *store.DB, l *layout.Table, o Options) (*Provider, error) {
 	if db == nil {
 		return nil, fmt.Errorf("scan: %s: nil database", t.name)
 	}
-	lease, err := db.NewLease(func() {}, nil)
+	// The table is registered as every program opening it registers it:
+	// the store compares the declared layout with the recorded one (one
+	// rule, layout.Diff), applies safe changes on a writable database and
+	// refuses the rest with a *store.LayoutMismatchError.
+	spec, err := LayoutSpec(l)
 	if err != nil {
-		return nil, fmt.Errorf("scan: %s: %w", t.name, err)
+		return nil, err
 	}
-	if err := lease.Lock(); err != nil {
-		return nil, fmt.Errorf("scan: %s: %w", t.name, err)
-	}
-	err = checkRecorded(db.Pebble(), l)
-	lease.Unlock()
-	lease.Release()
-	if err != nil {
+	if _, err := store.NewTable(db, spec); err != nil {
 		return nil, err
 	}
 	p := &Provider{db: db, t: t, schema: o.Schema, newSource: o.NewSource, mem: o.Allocator}
@@ -133,43 +127,6 @@ func NewProvider(db *store.DB, l *layout.Table, o Options) (*Provider, error) {
 		p.mem = memory.DefaultAllocator
 	}
 	return p, nil
-}
-
-// checkRecorded compares l with the layout recorded under the table's
-// metadata key (0x01 + BE table id → {"fingerprint", "layout"} JSON). No
-// record means the table was never opened for writing: it has no rows.
-func checkRecorded(pdb *pebble.DB, l *layout.Table) error {
-	key := binary.BigEndian.AppendUint32([]byte{0x01}, l.ID)
-	val, closer, err := pdb.Get(key)
-	if errors.Is(err, pebble.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("scan: %s: read recorded layout: %w", l.FullName(), err)
-	}
-	var rec struct {
-		Fingerprint string       `json:"fingerprint"`
-		Layout      layout.Table `json:"layout"`
-	}
-	err = json.Unmarshal(val, &rec)
-	_ = closer.Close()
-	if err != nil {
-		return fmt.Errorf("scan: %s: the layout recorded in the database (key %x) cannot be read: %w", l.FullName(), key, err)
-	}
-	if rec.Fingerprint != l.Fingerprint() {
-		return &store.LayoutMismatchError{Table: l.FullName(), Changes: []string{
-			fmt.Sprintf("recorded layout %s (fingerprint %s) differs from the declared one (fingerprint %s)", describeLayout(&rec.Layout), rec.Fingerprint, l.Fingerprint()),
-		}}
-	}
-	return nil
-}
-
-func describeLayout(l *layout.Table) string {
-	b, err := json.Marshal(l)
-	if err != nil {
-		return l.FullName()
-	}
-	return string(b)
 }
 
 // WithScope returns a provider over one owner's rows of a user table; scope

@@ -21,15 +21,15 @@ func TestLimitStopsIteration(t *testing.T) {
 	l := layout.Table{ID: 9, Namespace: "t", Name: "n", Kind: "system",
 		Key:     []layout.KeyColumn{{Name: "id", Type: "uint64"}},
 		Columns: []layout.Column{{Tag: 1, Name: "id", Type: "uint64"}}}
+	p, err := NewProvider(db, &l, Options{}) // records the layout, as before a table's first row
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range 100 {
 		key := binary.BigEndian.AppendUint64(store.RowPrefix(9), uint64(i))
 		if err := db.Pebble().Set(key, rowenc.AppendUint64(nil, 1, uint64(i)), nil); err != nil {
 			t.Fatal(err)
 		}
-	}
-	p, err := NewProvider(db, &l, Options{})
-	if err != nil {
-		t.Fatal(err)
 	}
 	rr, err := p.Scan(context.Background(), Request{Limit: 5, BatchSize: 50})
 	if err != nil {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -99,3 +100,80 @@ type errorfsErr struct{ path string }
 
 func (e *errorfsErr) Error() string { return e.path + ": no space left on device" }
 func (e *errorfsErr) Unwrap() error { return syscall.ENOSPC }
+
+// TestTransactionsAndExpiryOnFullDiskTimeOut: Update and Expire commit
+// through the same bounded path as Put: on a disk full for new sstables a
+// transaction returns ErrWriteTimeout after Options.WriteTimeout instead
+// of blocking forever, Expire and further transactions are refused at
+// once while that commit is queued, and once space is freed both work
+// again and every acknowledged transaction is there.
+func TestTransactionsAndExpiryOnFullDiskTimeOut(t *testing.T) {
+	var full atomic.Bool
+	fs := errorfs.Wrap(vfs.Default, errorfs.InjectorFunc(func(op errorfs.Op) error {
+		if full.Load() && strings.HasSuffix(op.Path, ".sst") && op.Kind.ReadOrWrite() == errorfs.OpIsWrite {
+			return &errorfsErr{op.Path}
+		}
+		return nil
+	}))
+	db, err := Open(t.TempDir(), &Options{fs: fs, MemTableSize: 1 << 20, WriteTimeout: 100 * time.Millisecond, Logger: quietLog{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	jobs := newJobs(t, db, 1, true)
+	events := scoped(t, newEvents(t, db, 2), "u1")
+	if err := events.Put(&event{At: epoch, ID: "old"}); err != nil {
+		t.Fatal(err)
+	}
+	full.Store(true)
+	note := strings.Repeat("x", 1000)
+	acked := map[int64]bool{}
+	timedOut := int64(-1)
+	for seq := int64(0); seq < 100_000; seq++ {
+		err := db.Update(context.Background(), func(tx *Tx) error {
+			return jobs.In(tx).Put(&job{Group: "g", Seq: seq, Name: fmt.Sprint(seq), Note: note})
+		})
+		if errors.Is(err, ErrWriteTimeout) {
+			timedOut = seq
+			break
+		}
+		if err != nil {
+			t.Fatalf("update %d: %v", seq, err)
+		}
+		acked[seq] = true
+	}
+	if timedOut < 0 {
+		t.Fatal("100000 transactions of 1 KB on a full disk never timed out")
+	}
+	if _, err := events.Expire(epoch.Add(time.Hour), 0); !errors.Is(err, ErrWriteTimeout) {
+		t.Fatalf("expire while a write is queued: %v, want ErrWriteTimeout at once", err)
+	}
+	err = db.Update(context.Background(), func(tx *Tx) error { return jobs.In(tx).Put(&job{Group: "g", Seq: -1}) })
+	if !errors.Is(err, ErrWriteTimeout) {
+		t.Fatalf("update while a write is queued: %v, want ErrWriteTimeout at once", err)
+	}
+	full.Store(false)
+	for range 1000 {
+		if _, err = events.Expire(epoch.Add(time.Hour), 0); !errors.Is(err, ErrWriteTimeout) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("expire after space was freed: %v", err)
+	}
+	if _, err := events.Get(eventKey{At: epoch, ID: "old"}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the expired row after the expiry: %v, want ErrNotFound", err)
+	}
+	if err := db.Update(context.Background(), func(tx *Tx) error { return jobs.In(tx).Put(&job{Group: "g", Seq: -2}) }); err != nil {
+		t.Fatalf("update after space was freed: %v", err)
+	}
+	for seq := range acked {
+		if _, err := jobs.Get(jobKey{"g", seq}); err != nil {
+			t.Fatalf("acknowledged transaction %d: %v", seq, err)
+		}
+	}
+	if problems, err := jobs.Verify(); len(problems) > 0 || err != nil {
+		t.Errorf("verify: %v %v", problems, err)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/tablegen/tablegen/runtime/layout"
 )
 
 // ErrNotFound is returned (wrapped) by Get and GetUnique when no row has the
@@ -66,6 +68,14 @@ type LayoutMismatchError struct {
 	Table   string
 	Changes []string
 	Refused []RefusedChange
+	// ReadOnly is set when every change is safe but the database was
+	// opened with Options.ReadOnly, so the upgrade (which writes) was not
+	// applied. Reading with Stored instead is then exact.
+	ReadOnly bool
+	// Stored is the layout the database records for the table (the one its
+	// rows were written with), when the record parses; a read-only tool
+	// such as tablegen inspect can read the table with it.
+	Stored layout.Table
 }
 
 // RefusedChange is one change NewTable will not apply to stored data.
@@ -75,6 +85,11 @@ type RefusedChange struct {
 }
 
 func (e *LayoutMismatchError) Error() string {
+	if e.ReadOnly {
+		return fmt.Sprintf("store: table %s: the database holds an older layout with only safe differences (%s), which a read-only open cannot apply; "+
+			"open it for writing once to upgrade it, or read it with the stored layout",
+			e.Table, strings.Join(e.Changes, "; "))
+	}
 	if len(e.Refused) == 0 {
 		return fmt.Sprintf("store: table %s: the database was written with a different layout than this build declares:\n\t%s\nrestore the old declaration or migrate the data",
 			e.Table, strings.Join(e.Changes, "\n\t"))

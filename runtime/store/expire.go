@@ -109,7 +109,7 @@ func (t *Table[K, V]) Expire(cutoff time.Time, maxRowsPerOwner int) (int, error)
 		return 0, fmt.Errorf("store: %s: expire: %w", c.name, err)
 	}
 	x := expiry{c: c, it: it, floor: keyenc.AppendTimestamp(nil, cutoff), max: maxRowsPerOwner, b: db.pdb.NewBatch()}
-	defer x.b.Close()
+	defer func() { _ = x.b.Close() }() // the batch of the last commit: commit replaces it
 	total := 0
 	var scopeKey []byte
 	for ok := it.First(); ok; ok = it.SeekGE(prefixEnd(scopeKey)) {
@@ -201,13 +201,19 @@ func (x *expiry) commit() error {
 	if x.ranges == 0 {
 		return nil
 	}
-	x.c.db.commitMu.Lock()
-	err := x.b.Commit(x.c.db.writeOpts)
-	x.c.db.commitMu.Unlock()
+	db := x.c.db
+	db.commitMu.Lock()
+	err := db.refuseWhilePending()
+	if err == nil {
+		// Bounded by Options.WriteTimeout like every write; commit
+		// closes the batch, so the next deletions go into a new one.
+		err = db.commit(x.b, db.writeOpts)
+		x.b = db.pdb.NewBatch()
+	}
+	db.commitMu.Unlock()
 	if err != nil {
 		return fmt.Errorf("store: %s: expire: commit: %w", x.c.name, err)
 	}
-	x.b.Reset()
 	x.ranges = 0
 	return nil
 }

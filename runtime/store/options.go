@@ -74,8 +74,9 @@ type Options struct {
 	// wrapping ErrPebbleFatal; damaged files found by a read are that
 	// read's *DataCorruptionError.
 	Logger pebble.Logger
-	// WriteTimeout bounds how long Put, Delete, Batch.Commit and Repair
-	// wait for Pebble to take a write. Pebble blocks writes while it
+	// WriteTimeout bounds how long Put, Delete, Batch.Commit, Update
+	// (the transaction's commit), Expire and Repair wait for Pebble to take
+	// a write. Pebble blocks writes while it
 	// cannot flush its memtables (on a full disk it retries until space is
 	// freed); after WriteTimeout the write returns an error wrapping
 	// ErrWriteTimeout, and writes after it fail at once until the waiting

@@ -45,7 +45,9 @@ type Tx struct {
 	r    pebble.Reader    // what reads go through: snap (View) or ib (Update)
 	snap *pebble.Snapshot // View
 	ib   *pebble.Batch    // Update: indexed batch holding the writes so far
-	b    *Batch           // Update: scratch for the write being applied
+	// committed: ib was handed to db.commit, which closes it.
+	committed bool
+	b         *Batch // Update: scratch for the write being applied
 	// plain is set once the transaction holds the plain-writer lock
 	// exclusively (it touched a table without indexes).
 	plain bool
@@ -90,6 +92,11 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 		return err
 	}
 	defer db.commitMu.Unlock()
+	// A write that timed out is still queued in Pebble: reading now would
+	// miss it (see refuseWhilePending).
+	if err := db.refuseWhilePending(); err != nil {
+		return err
+	}
 	tx := &Tx{db: db, ib: db.pdb.NewIndexedBatch(), b: db.getBatch()}
 	tx.r = tx.ib
 	defer tx.end()
@@ -105,7 +112,11 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	if tx.ib.Empty() {
 		return nil
 	}
-	if err := tx.ib.Commit(db.writeOpts); err != nil {
+	// Bounded by Options.WriteTimeout like every write (a full disk);
+	// commit closes the batch.
+	ib := tx.ib
+	tx.committed = true
+	if err := db.commit(ib, db.writeOpts); err != nil {
 		return fmt.Errorf("store: update: commit: %w", err)
 	}
 	return nil
@@ -142,7 +153,9 @@ func (tx *Tx) end() {
 		_ = tx.snap.Close()
 	}
 	if tx.ib != nil {
-		_ = tx.ib.Close() // after Commit, or discarding the writes
+		if !tx.committed {
+			_ = tx.ib.Close() // discarding the writes; db.commit closed a committed batch
+		}
 		tx.db.putBatch(tx.b)
 		tx.b = nil
 	}

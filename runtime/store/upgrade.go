@@ -226,7 +226,17 @@ func upgrade[K, V any](t *Table[K, V], stored *layoutRecord) error {
 		for i, c := range p.changes {
 			texts[i] = c.Text
 		}
-		return &LayoutMismatchError{Table: t.core.name, Changes: texts, Refused: p.refused}
+		return &LayoutMismatchError{Table: t.core.name, Changes: texts, Refused: p.refused, Stored: stored.Layout.Canonical()}
+	}
+	if db.popts.ReadOnly {
+		// Every change is safe, but applying one writes (the record, a
+		// backfill). A read-only open writes nothing, so it refuses and
+		// hands the stored layout to callers that can read with it.
+		texts := make([]string, len(p.changes))
+		for i, c := range p.changes {
+			texts[i] = c.Text
+		}
+		return &LayoutMismatchError{Table: t.core.name, Changes: texts, ReadOnly: true, Stored: stored.Layout.Canonical()}
 	}
 	if err := db.writeRecord(t.core, &p.record, p.clear); err != nil {
 		return fmt.Errorf("store: table %s: record the upgraded layout: %w", t.core.name, err)
