@@ -11,7 +11,7 @@ import (
 
 	"pgregory.net/rapid"
 
-	"github.com/tablegen/tablegen/generated/chat"
+	"github.com/tablegen/tablegen/runtime/internal/fixture/chat"
 	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/scan"
