@@ -15,10 +15,10 @@ import (
 	"google.golang.org/grpc/status"
 	"pgregory.net/rapid"
 
-	"github.com/tablegen/tablegen/runtime/internal/fixture/chat"
 	"github.com/tablegen/tablegen/internal/reliability"
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/flight"
+	"github.com/tablegen/tablegen/runtime/internal/fixture/chat"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 	"github.com/tablegen/tablegen/runtime/where"

@@ -14,10 +14,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/google/uuid"
 
-	"github.com/tablegen/tablegen/runtime/internal/fixture/chat"
 	"github.com/tablegen/tablegen/internal/reliability"
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/flight"
+	"github.com/tablegen/tablegen/runtime/internal/fixture/chat"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
