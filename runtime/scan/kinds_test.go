@@ -299,7 +299,43 @@ func checkKind(t *rapid.T, db *store.DB, spec store.Spec[kkey, krow], now time.T
 					if _, err := v.Get(kkey{w.At, w.ID}); !errors.Is(err, store.ErrNotFound) {
 						t.Fatalf("%s: owner %.10q: Get of owner %.10q's key = %v; want ErrNotFound", stage, o, p, err)
 					}
+					if ok, err := v.Has(kkey{w.At, w.ID}); ok || err != nil {
+						t.Fatalf("%s: owner %.10q: Has of owner %.10q's key = %v, %v; want false", stage, o, p, ok, err)
+					}
+					// A cursor taken from another owner's row pages
+					// this owner's rows only.
+					after := appendKKey(nil, kkey{w.At, w.ID})
+					var expect []string
+					for _, x := range want {
+						if mr := findRow(model[o], x); bytes.Compare(appendKKey(nil, kkey{mr.At, mr.ID}), after) > 0 {
+							expect = append(expect, x)
+						}
+					}
+					if got := scanRows(v, store.ScanOptions{After: after}); !slices.Equal(got, expect) {
+						t.Fatalf("%s: owner %.10q: Scan after owner %.10q's cursor = %v; want %v", stage, o, p, got, expect)
+					}
 				}
+			}
+			// A key range (a prefix of the key: one event time) holds
+			// the owner's rows of that time only.
+			for _, r := range model[o] {
+				var expect []string
+				for _, x := range want {
+					if findRow(model[o], x).At.Equal(r.At) {
+						expect = append(expect, x)
+					}
+				}
+				var got []string
+				for x, err := range v.Scan(v.KeyRange(kkey{r.At, ""}, kkey{r.At.Add(time.Microsecond), ""}), store.ScanOptions{}) {
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, x.String())
+				}
+				if !slices.Equal(got, expect) {
+					t.Fatalf("%s: owner %.10q: KeyRange of %v = %v; want %v", stage, o, r.At, got, expect)
+				}
+				break
 			}
 			// Unique lookups find this owner's row, never another's.
 			for _, r := range model[o] {
@@ -386,8 +422,12 @@ func checkKind(t *rapid.T, db *store.DB, spec store.Spec[kkey, krow], now time.T
 	checkReads("after the writes")
 	if expires {
 		// Expire removes exactly the rows the reads already hid.
-		if _, err := tbl.Expire(cutoff, 0); err != nil {
-			t.Fatal(err)
+		hidden := 0
+		for _, o := range owners {
+			hidden += len(model[o]) - len(visible(o))
+		}
+		if n, err := tbl.Expire(cutoff, 0); err != nil || n != hidden {
+			t.Fatalf("Expire = %d, %v; want the %d hidden rows", n, err, hidden)
 		}
 		stored := 0
 		prefix := store.RowPrefix(l.ID)
@@ -408,6 +448,16 @@ func checkKind(t *rapid.T, db *store.DB, spec store.Spec[kkey, krow], now time.T
 		}
 		checkReads("after Expire")
 	}
+}
+
+// findRow returns the row of m rendered as s.
+func findRow(m map[string]krow, s string) krow {
+	for _, r := range m {
+		if r.String() == s {
+			return r
+		}
+	}
+	return krow{}
 }
 
 // providerRows scans p and renders each row as krow.String does.
