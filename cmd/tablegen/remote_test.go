@@ -110,7 +110,7 @@ func serveTable(t *testing.T, schemas, dbDir, name string, kind rtlayout.Kind) (
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := scan.NewGuarded(p, access.Policy{Table: name, Kind: kind}, scan.GuardOptions{})
+	g, err := scan.NewGuarded(p, access.Policy{Table: name, Kind: kind})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,5 +17,5 @@ func provider[K, V any](db *store.DB, spec store.Spec[K, V]) (*scan.Provider, er
 // (runtime/access.PolicyOf its layout and declared level); stream tables
 // also hide rows older than their TTL.
 func guarded[K, V any](p *scan.Provider, spec store.Spec[K, V]) (*scan.Guarded, error) {
-	return scan.NewGuarded(p, access.PolicyOf(&spec.Layout, spec.Access), scan.GuardOptions{TTL: spec.Layout.TTL})
+	return scan.NewGuarded(p, access.PolicyOf(&spec.Layout, spec.Access))
 }

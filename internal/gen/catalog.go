@@ -136,7 +136,6 @@ func catalogFile(importPath string, sources []string, tables []*tablePlan) *jen.
 			jen.List(jen.Id("g"), jen.Err()).Op(":=").Qual(pathScan, "NewGuarded").Call(
 				jen.Id("c").Dot("providers").Index(jen.Id("name")),
 				jen.Qual(pathAccess, "PolicyOf").Call(jen.Id("l"), jen.Id("c").Dot("levels").Index(jen.Id("i"))),
-				jen.Qual(pathScan, "GuardOptions").Values(kv("TTL", jen.Id("l").Dot("TTL"))),
 			),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit("catalog: %s: %w"), jen.Id("name"), jen.Err()))),
 			jen.Id("out").Index(jen.Id("name")).Op("=").Id("g"),

@@ -19,8 +19,8 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/ w
 // TestGolden runs every testdata/*.txtar archive: the schemas/… files are the
 // input, generated with the options of the archive's tablegen.yaml if it has
 // one (the defaults otherwise); "files" lists every generated path, out/… holds the expected
-// content of each non-test file (the generated tests are checked by
-// compiling and running them, see TestCompile), and "error" the exact
+// content of each file, the generated _test.go files included (they are
+// also compiled and run, see TestCompile), and "error" the exact
 // error lines when generation must fail. Run with -update to rewrite.
 func TestGolden(t *testing.T) {
 	paths, err := filepath.Glob("testdata/*.txtar")
@@ -63,9 +63,7 @@ func TestGolden(t *testing.T) {
 			} else {
 				got = append(got, txtar.File{Name: "files", Data: []byte(strings.Join(sortedNames(out), "\n") + "\n")})
 				for _, name := range sortedNames(out) {
-					if !strings.HasSuffix(name, "_test.go") {
-						got = append(got, txtar.File{Name: "out/" + name, Data: out[name]})
-					}
+					got = append(got, txtar.File{Name: "out/" + name, Data: out[name]})
 				}
 			}
 			if *update {

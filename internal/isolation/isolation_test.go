@@ -39,12 +39,16 @@ func asText(o string) string { return strings.ToValidUTF8(o, "\uFFFD") }
 
 // openDB opens a fresh database; rapid runs many cases, each in its own
 // directory, removed when the case ends.
-func openDB(t *rapid.T) *store.DB {
+func openDB(t *rapid.T) *store.DB { return openDBAt(t, nil) }
+
+// openDBAt is openDB with the database clock now (store.Options.Now), which
+// decides what a stream table's reads treat as expired.
+func openDBAt(t *rapid.T, now func() time.Time) *store.DB {
 	dir, err := os.MkdirTemp("", "isolation-*")
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(dir, &store.Options{NoSync: true})
+	db, err := store.Open(dir, &store.Options{NoSync: true, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +203,7 @@ func TestMessagesIsolation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		g, err := scan.NewGuarded(p, access.PolicyOf(&messageLayout, ""), scan.GuardOptions{})
+		g, err := scan.NewGuarded(p, access.PolicyOf(&messageLayout, ""))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -363,9 +367,9 @@ func isDenied(err error) bool {
 // a row older than the TTL, before and after Expire.
 func TestTypingEventsIsolation(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		db := openDB(t)
 		now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 		clock := func() time.Time { return now }
+		db := openDBAt(t, clock)
 		base, err := chat.NewTypingEventStore(db)
 		if err != nil {
 			t.Fatal(err)
@@ -405,7 +409,7 @@ func TestTypingEventsIsolation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		g, err := scan.NewGuarded(p, access.PolicyOf(&typingLayout, ""), scan.GuardOptions{TTL: chat.TypingEventTTL, Now: clock})
+		g, err := scan.NewGuarded(p, access.PolicyOf(&typingLayout, ""))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -512,7 +516,7 @@ func TestProviderFiltersNamingOtherOwners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := scan.NewGuarded(p, access.PolicyOf(&messageLayout, ""), scan.GuardOptions{})
+	g, err := scan.NewGuarded(p, access.PolicyOf(&messageLayout, ""))
 	if err != nil {
 		t.Fatal(err)
 	}

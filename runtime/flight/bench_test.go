@@ -99,7 +99,7 @@ func BenchmarkScan20(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	g, err := scan.NewGuarded(p, access.Policy{Table: "bench.wide", Kind: layout.System}, scan.GuardOptions{})
+	g, err := scan.NewGuarded(p, access.Policy{Table: "bench.wide", Kind: layout.System})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -14,11 +14,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/google/uuid"
 
-	"github.com/tablegen/tablegen/generated/catalog"
-	"github.com/tablegen/tablegen/generated/chat"
 	"github.com/tablegen/tablegen/internal/reliability"
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/flight"
+	"github.com/tablegen/tablegen/runtime/internal/fixture/chat"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -91,15 +90,11 @@ func newFixture(t testing.TB, perOwner int, o flight.Options) *fixture {
 	return f
 }
 
-// guardedTables is what a service writes: the catalog's providers, each
-// behind its generated guard.
+// guardedTables is what a service writes: every table's provider behind
+// its access guard (the fixture's tables, as a catalog's Guarded).
 func guardedTables(t testing.TB, db *store.DB) map[string]*scan.Guarded {
 	t.Helper()
-	cat, err := catalog.Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tables, err := cat.Guarded()
+	tables, err := chat.Guarded(db)
 	if err != nil {
 		t.Fatal(err)
 	}

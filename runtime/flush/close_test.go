@@ -38,7 +38,7 @@ func TestCloseStopsOpenReaders(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			g, err := scan.NewGuarded(p, access.Policy{Table: l.FullName(), Kind: layout.User}, scan.GuardOptions{})
+			g, err := scan.NewGuarded(p, access.Policy{Table: l.FullName(), Kind: layout.User})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,7 +81,7 @@ func TestEntryPointsAfterClose(t *testing.T) {
 	putItems(t, db, l, []string{"u1"}, 3)
 	p := itemProvider(t, db, l)
 	e := newExecutor(t, db, t.TempDir(), nil)
-	g, err := scan.NewGuarded(p, access.Policy{Table: l.FullName(), Kind: layout.User}, scan.GuardOptions{})
+	g, err := scan.NewGuarded(p, access.Policy{Table: l.FullName(), Kind: layout.User})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tablegen/tablegen/generated/chat"
 	"github.com/tablegen/tablegen/runtime/flush"
+	"github.com/tablegen/tablegen/runtime/internal/fixture/chat"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 )
 

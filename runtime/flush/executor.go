@@ -359,7 +359,7 @@ func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table)
 	if len(parts) == 1 {
 		// Nothing to flush: reserve nothing, so a table that never had
 		// rows flushed keeps deleting without tombstones.
-		found, err := hasRows(e.db.Pebble(), l, parts[0].p.Scope())
+		found, err := hasRows(e.db.Pebble(), l, parts[0].p.Scope(), e.db.Now())
 		if err != nil || !found {
 			return &Result{Table: name}, err
 		}
@@ -481,10 +481,18 @@ func (e *Executor) finish(l *layout.Table, dir string, m *Manifest, first int) (
 	return deleted, nil
 }
 
-// hasRows reports whether r holds a row of table l in scope.
-func hasRows(r iterSource, l *layout.Table, scope []byte) (bool, error) {
+// hasRows reports whether r holds a live row of table l in scope at now:
+// expired rows of a stream table (layout.LiveCutoff) are never flushed,
+// they stay in Pebble, hidden from reads, until Expire deletes them, so a
+// scope holding only those has nothing to flush. Partitioned tables are
+// flushed per owner, so scope is set whenever rows can expire.
+func hasRows(r iterSource, l *layout.Table, scope []byte, now time.Time) (bool, error) {
 	prefix := append(store.RowPrefix(l.ID), scope...)
-	probe, err := r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keyenc.PrefixEnd(prefix)})
+	lower := prefix
+	if cutoff, ok := l.LiveCutoff(now); ok && scope != nil {
+		lower = keyenc.AppendTimestamp(slices.Clone(prefix), cutoff)
+	}
+	probe, err := r.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: keyenc.PrefixEnd(prefix)})
 	if err != nil {
 		return false, fmt.Errorf("flush: %s: %w", l.FullName(), err)
 	}
@@ -537,7 +545,7 @@ func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *sc
 	sdir := filepath.Join(dir, rel)
 	// Probe for rows first, so an owner whose rows vanished leaves no
 	// empty file.
-	hasRows, err := hasRows(snap, l, p.Scope())
+	hasRows, err := hasRows(snap, l, p.Scope(), e.db.Now())
 	if err != nil {
 		return nil, err
 	}

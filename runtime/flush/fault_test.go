@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tablegen/tablegen/generated/chat"
 	"github.com/tablegen/tablegen/runtime/flush"
+	"github.com/tablegen/tablegen/runtime/internal/fixture/chat"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )

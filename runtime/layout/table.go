@@ -37,6 +37,19 @@ func (k Kind) OwnerScoped() bool { return k == User || k == Stream }
 // (kind stream).
 func (k Kind) Expires() bool { return k == Stream }
 
+// LiveCutoff returns the event time before which a row of the table has
+// expired at now (now - TTL, truncated to the microseconds keys store),
+// and false when the table's rows do not expire (not a stream table, or no
+// TTL). It is the one expiry rule: the store's reads, the providers, the
+// catalog, inspect and flush all hide rows whose event time (the first key
+// column) is before it.
+func (t *Table) LiveCutoff(now time.Time) (time.Time, bool) {
+	if !t.Kind.Expires() || t.TTL <= 0 {
+		return time.Time{}, false
+	}
+	return time.UnixMicro(now.Add(-t.TTL).UnixMicro()).UTC(), true
+}
+
 // Valid reports whether k is one of the four kinds.
 func (k Kind) Valid() bool {
 	switch k {

@@ -8,8 +8,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/tablegen/tablegen/generated/chat"
 	"github.com/tablegen/tablegen/internal/reliability"
+	"github.com/tablegen/tablegen/runtime/internal/fixture/chat"
 	"github.com/tablegen/tablegen/runtime/load"
 	"github.com/tablegen/tablegen/runtime/store"
 )

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
-	"github.com/tablegen/tablegen/runtime/layout"
 )
 
 // Guarded is a [Provider] behind its table's access policy: every scan
@@ -22,26 +20,13 @@ import (
 // matches none of the actor's); crossing owners takes a dba or system actor
 // AND an explicit ActorRequest.AllOwners. A refused scan returns a
 // *access.DeniedError, never an empty result that would hide the refusal.
-// On a stream table the guard also adds "event time >= now - TTL" to every
-// filter, so a scan never returns an expired row, even before Expire ran.
+// Expired rows of a stream table stay hidden as on every provider scan
+// (the layout's TTL at the database's clock).
 //
 // Guarded is safe for concurrent use.
 type Guarded struct {
 	p      *Provider
 	policy access.Policy
-	ttl    time.Duration
-	now    func() time.Time
-	event  string // a stream table's event-time column (its first key column)
-}
-
-// GuardOptions configure [NewGuarded].
-type GuardOptions struct {
-	// TTL is a stream table's time to live (YAML ttl:); required for stream
-	// tables and refused for the others, so a guard can never be built that
-	// shows expired rows.
-	TTL time.Duration
-	// Now is the clock that decides what has expired; nil means time.Now.
-	Now func() time.Time
 }
 
 // ActorRequest is a [Request] made by an actor.
@@ -59,7 +44,7 @@ type ActorRequest struct {
 // (NewProvider, not WithScope): the guard chooses the scope per request.
 // The policy's kind must be the table's kind, so a user table can never be
 // guarded by a shared table's rules.
-func NewGuarded(p *Provider, policy access.Policy, o GuardOptions) (*Guarded, error) {
+func NewGuarded(p *Provider, policy access.Policy) (*Guarded, error) {
 	if p == nil {
 		return nil, errors.New("scan: NewGuarded: nil provider; build one with NewProvider")
 	}
@@ -70,22 +55,7 @@ func NewGuarded(p *Provider, policy access.Policy, o GuardOptions) (*Guarded, er
 	if policy.Kind != p.t.layout.Kind {
 		return nil, fmt.Errorf("scan: %s: the policy is for a %s table but the table's kind is %q; use the table's generated policy", name, policy.Kind, p.t.layout.Kind)
 	}
-	g := &Guarded{p: p, policy: policy, ttl: o.TTL, now: o.Now}
-	if g.now == nil {
-		g.now = time.Now
-	}
-	switch {
-	case policy.Kind.Expires() && o.TTL <= 0:
-		return nil, fmt.Errorf("scan: %s: a stream table needs GuardOptions.TTL (its YAML ttl) so that expired rows stay hidden; pass the generated TTL constant", name)
-	case policy.Kind != layout.Stream && o.TTL != 0:
-		return nil, fmt.Errorf("scan: %s: GuardOptions.TTL applies only to stream tables; remove it", name)
-	case policy.Kind.Expires():
-		if len(p.t.key) == 0 || p.t.cols[p.t.key[0]].typ != tTimestamp || p.t.keyDesc[0] {
-			return nil, fmt.Errorf("scan: %s: a stream table's first key column must be an ascending timestamp (its event time)", name)
-		}
-		g.event = p.t.cols[p.t.key[0]].Name
-	}
-	return g, nil
+	return &Guarded{p: p, policy: policy}, nil
 }
 
 // Policy returns the rules the guard enforces.
@@ -120,9 +90,9 @@ func (g *Guarded) Plan(r ActorRequest) (*Plan, error) {
 	return p.Plan(req.Filter)
 }
 
-// prepare applies the policy and the TTL: the provider to scan (scoped to
-// the actor's owner when the table is partitioned by owner and the request
-// does not cross owners) and the request with the TTL filter added.
+// prepare applies the policy: the provider to scan (scoped to the actor's
+// owner when the table is partitioned by owner and the request does not
+// cross owners) and the request.
 func (g *Guarded) prepare(r ActorRequest) (*Provider, Request, error) {
 	scope, err := g.policy.Check(r.Actor, access.Read, r.AllOwners)
 	if err != nil {
@@ -137,16 +107,5 @@ func (g *Guarded) prepare(r ActorRequest) (*Provider, Request, error) {
 		}
 		p = g.p.WithScope(keyenc.AppendString(nil, scope.Owner))
 	}
-	req := r.Request
-	if g.event != "" {
-		// The store's LiveRange keeps the same rows: event µs >= cutoff µs.
-		cutoff := time.UnixMicro(g.now().Add(-g.ttl).UnixMicro()).UTC()
-		live := &Cmp{Column: g.event, Op: OpGe, Value: cutoff}
-		if req.Filter == nil {
-			req.Filter = live
-		} else {
-			req.Filter = &And{L: live, R: req.Filter}
-		}
-	}
-	return p, req, nil
+	return p, r.Request, nil
 }

@@ -34,10 +34,16 @@ type noteKey struct {
 
 var guardNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
+// noteSpec is the notes table of the given kind; a stream table's rows
+// live for an hour.
 func noteSpec(id uint32, kind layout.Kind) store.Spec[noteKey, note] {
+	var ttl time.Duration
+	if kind.Expires() {
+		ttl = time.Hour
+	}
 	return store.Spec[noteKey, note]{
 		Layout: layout.Table{
-			ID: id, Namespace: "test", Name: fmt.Sprintf("notes%d", id), Kind: kind,
+			ID: id, Namespace: "test", Name: fmt.Sprintf("notes%d", id), Kind: kind, TTL: ttl,
 			Key: []layout.KeyColumn{{Name: "at", Type: "timestamp"}, {Name: "id", Type: "string"}},
 			Columns: []layout.Column{
 				{Tag: 1, Name: "at", Type: "timestamp"},
@@ -126,6 +132,18 @@ func loadNotes(t *testing.T, db *store.DB, id uint32, kind layout.Kind) (*scan.P
 	return p, spec.Layout
 }
 
+// openDBAt is openDB with the database's clock (store.Options.Now) stopped
+// at now: it decides which stream rows have expired on every read path.
+func openDBAt(tb testing.TB, now time.Time) *store.DB {
+	tb.Helper()
+	db, err := store.Open(tb.TempDir(), &store.Options{NoSync: true, Now: func() time.Time { return now }})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
 // owners drains r and returns the owner column of every row.
 func owners(t *testing.T, r array.RecordReader) []string {
 	t.Helper()
@@ -150,7 +168,7 @@ func owners(t *testing.T, r array.RecordReader) []string {
 // yields only that owner's rows, an all-owners scope every row. Stream
 // tables never show the expired rows.
 func TestGuardMatrix(t *testing.T) {
-	db := openDB(t)
+	db := openDBAt(t, guardNow)
 	type table struct {
 		kind   layout.Kind
 		levels []access.Level
@@ -174,11 +192,7 @@ func TestGuardMatrix(t *testing.T) {
 		p, _ := loadNotes(t, db, id, tb.kind)
 		for _, level := range tb.levels {
 			policy := access.Policy{Table: fmt.Sprintf("test.notes%d", id), Kind: tb.kind, Access: level}
-			var o scan.GuardOptions
-			if tb.kind == layout.Stream {
-				o = scan.GuardOptions{TTL: time.Hour, Now: func() time.Time { return guardNow }}
-			}
-			g, err := scan.NewGuarded(p, policy, o)
+			g, err := scan.NewGuarded(p, policy)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -231,22 +245,16 @@ func TestGuardMatrix(t *testing.T) {
 
 // TestGuardRefusesMisuse checks the guard's construction rules.
 func TestGuardRefusesMisuse(t *testing.T) {
-	db := openDB(t)
+	db := openDBAt(t, guardNow)
 	p, _ := loadNotes(t, db, 601, "stream")
-	if _, err := scan.NewGuarded(p, access.Policy{Kind: layout.Stream}, scan.GuardOptions{}); err == nil {
-		t.Fatal("a stream guard without TTL was built; want an error")
-	}
-	if _, err := scan.NewGuarded(p, access.Policy{Kind: layout.Shared}, scan.GuardOptions{}); err == nil {
+	if _, err := scan.NewGuarded(p, access.Policy{Kind: layout.Shared}); err == nil {
 		t.Fatal("a stream table guarded by a shared policy was built; want an error")
 	}
-	if _, err := scan.NewGuarded(p.WithScope(keyenc.AppendString(nil, "u1")), access.Policy{Kind: layout.Stream}, scan.GuardOptions{TTL: time.Hour}); err == nil {
+	if _, err := scan.NewGuarded(p.WithScope(keyenc.AppendString(nil, "u1")), access.Policy{Kind: layout.Stream}); err == nil {
 		t.Fatal("a guard over a scoped provider was built; want an error")
 	}
 	u, ul := loadNotes(t, db, 602, "user")
-	if _, err := scan.NewGuarded(u, access.Policy{Kind: layout.User}, scan.GuardOptions{TTL: time.Hour}); err == nil {
-		t.Fatal("a user-table guard with a TTL was built; want an error")
-	}
-	g, err := scan.NewGuarded(u, access.Policy{Kind: layout.User}, scan.GuardOptions{})
+	g, err := scan.NewGuarded(u, access.Policy{Kind: layout.User})
 	if err != nil {
 		t.Fatal(err)
 	}

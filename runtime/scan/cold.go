@@ -105,8 +105,8 @@ func (p *Provider) newUnion(ctx context.Context, segments func() ([]Segment, err
 		return nil, err
 	}
 	var f *node
-	if r.Filter != nil {
-		if f, err = p.t.bind(r.Filter); err != nil {
+	if filter := p.live(r.Filter); filter != nil {
+		if f, err = p.t.bind(filter); err != nil {
 			return nil, fmt.Errorf("scan: %s: filter %s: %w", p.t.name, r.Filter, err)
 		}
 	}

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sync/atomic"
@@ -72,6 +73,11 @@ func (p *Provider) ScanSnapshot(ctx context.Context, snap *store.Snapshot, r Req
 		ctx: ctx, name: p.t.name, check: p.t.check, it: it, src: src, visit: visit,
 		schema: projectSchema(p.schema, project), nproj: len(project), batch: r.BatchSize,
 	}
+	if cutoff, ok := p.t.layout.LiveCutoff(p.db.Now()); ok {
+		sr.floor = keyenc.AppendTimestamp(nil, cutoff)
+		sr.tupleAt = len(lower)
+		sr.ownerInKey = p.scope == nil
+	}
 	sr.refs.Store(1)
 	sr.rb = array.NewRecordBuilder(p.mem, sr.schema)
 	sr.valid = it.First()
@@ -94,6 +100,28 @@ type snapReader struct {
 	batch  int
 	cur    arrow.RecordBatch
 	err    error
+	// floor is the encoded TTL cutoff of a stream table (nil: rows do not
+	// expire): rows whose key tuple sorts before it are expired and
+	// skipped. The tuple starts tupleAt bytes into the key, after the
+	// owner's encoded id when ownerInKey (an unscoped scan).
+	floor      []byte
+	tupleAt    int
+	ownerInKey bool
+}
+
+// expired reports whether the row at key is past the table's TTL.
+func (r *snapReader) expired(key []byte) (bool, error) {
+	if r.floor == nil {
+		return false, nil
+	}
+	tuple := key[r.tupleAt:]
+	if r.ownerInKey {
+		var err error
+		if _, tuple, err = keyenc.DecodeString(tuple); err != nil {
+			return false, r.corrupt(key, err)
+		}
+	}
+	return bytes.Compare(tuple, r.floor) < 0, nil
 }
 
 func (r *snapReader) Retain() { r.refs.Add(1) }
@@ -146,6 +174,19 @@ func (r *snapReader) Next() bool {
 	n := 0
 	for n < r.batch && r.valid {
 		key := r.it.Key()
+		if old, err := r.expired(key); err != nil {
+			return r.fail(err)
+		} else if old {
+			// Expired rows are not flushed: they stay in Pebble, hidden
+			// from every read, until Expire deletes them.
+			if r.valid = r.it.Next(); !r.valid {
+				if err := r.it.Error(); err != nil {
+					return r.fail(store.AsDataCorruption(r.name, "", fmt.Errorf("scan: %s: iterate: %w", r.name, err)))
+				}
+				r.closeIter()
+			}
+			continue
+		}
 		val, err := r.it.ValueAndErr()
 		if err != nil {
 			return r.fail(store.AsDataCorruption(r.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.name, key, err)))

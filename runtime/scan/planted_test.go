@@ -104,7 +104,7 @@ func TestGuardedIndexScanStaysInScope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := scan.NewGuarded(p, access.Policy{Table: "test.docs", Kind: layout.User}, scan.GuardOptions{})
+	g, err := scan.NewGuarded(p, access.Policy{Table: "test.docs", Kind: layout.User})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -101,6 +101,9 @@ func NewProvider(db *store.DB, l *layout.Table, o Options) (*Provider, error) {
 	if db == nil {
 		return nil, fmt.Errorf("scan: %s: nil database", t.name)
 	}
+	if _, expires := l.LiveCutoff(db.Now()); expires && (len(t.key) == 0 || t.cols[t.key[0]].typ != tTimestamp || t.keyDesc[0]) {
+		return nil, fmt.Errorf("scan: %s: a stream table's first key column must be an ascending timestamp (its event time), so that its TTL can hide expired rows", t.name)
+	}
 	// The table is registered as every program opening it registers it:
 	// the store compares the declared layout with the recorded one (one
 	// rule, layout.Diff), applies safe changes on a writable database and
@@ -162,16 +165,35 @@ func (p *Provider) Bind(filter Expr) error {
 	return err
 }
 
-// Plan returns the plan Scan would use for filter (see [PlanFor]).
+// Plan returns the plan Scan would use for filter (see [PlanFor]), the
+// TTL condition of a stream table included.
 func (p *Provider) Plan(filter Expr) (*Plan, error) {
 	var f *node
-	if filter != nil {
+	if filter = p.live(filter); filter != nil {
 		var err error
 		if f, err = p.t.bind(filter); err != nil {
 			return nil, err
 		}
 	}
 	return p.t.plan(p.scope, f), nil
+}
+
+// live adds the table's expiry rule to filter: on a stream table with a
+// TTL, "event time >= layout.LiveCutoff(db.Now())", so that no scan (plain,
+// guarded or union) returns an expired row, even before Expire removed it.
+// The event time is the first key column (NewProvider checks it), so on an
+// owner-scoped scan the condition narrows the key range rather than
+// filtering rows.
+func (p *Provider) live(filter Expr) Expr {
+	cutoff, ok := p.t.layout.LiveCutoff(p.db.Now())
+	if !ok {
+		return filter
+	}
+	live := &Cmp{Column: p.t.cols[p.t.key[0]].Name, Op: OpGe, Value: cutoff}
+	if filter == nil {
+		return live
+	}
+	return &And{L: live, R: filter}
 }
 
 // Scan starts a scan. The reader must be released; it reads one
@@ -188,8 +210,8 @@ func (p *Provider) Scan(ctx context.Context, r Request) (array.RecordReader, err
 		return nil, err
 	}
 	var f *node
-	if r.Filter != nil {
-		if f, err = p.t.bind(r.Filter); err != nil {
+	if filter := p.live(r.Filter); filter != nil {
+		if f, err = p.t.bind(filter); err != nil {
 			return nil, fmt.Errorf("scan: %s: filter %s: %w", p.t.name, r.Filter, err)
 		}
 	}

@@ -50,7 +50,14 @@ type DB struct {
 
 	dir   string          // the database directory, for VerifyFiles
 	popts *pebble.Options // what Pebble was opened with, for VerifyFiles
+
+	now func() time.Time // Options.Now, never nil
 }
+
+// Now is the database's clock (Options.Now, or time.Now): what decides
+// which rows of a stream table have expired (layout.Table.LiveCutoff) on
+// every read path, the scan package's and flush's included.
+func (db *DB) Now() time.Time { return db.now() }
 
 // memTablesCharged is how many memtables Pebble may charge against the block
 // cache at once: the mutable one, one waiting to be flushed (writes stall at
@@ -170,7 +177,10 @@ func Open(dir string, opts *Options) (*DB, error) {
 	if !opts.NoSync {
 		wo = pebble.Sync
 	}
-	db := &DB{pdb: pdb, fsCloser: fsCloser, writeOpts: wo, tables: map[uint32]*layout.Table{}, upgrade: upgrade, fatal: fatal, trouble: trouble, dir: dir, popts: popts}
+	db := &DB{pdb: pdb, fsCloser: fsCloser, writeOpts: wo, tables: map[uint32]*layout.Table{}, upgrade: upgrade, fatal: fatal, trouble: trouble, dir: dir, popts: popts, now: opts.Now}
+	if db.now == nil {
+		db.now = time.Now
+	}
 	db.commitMu.init()
 	db.life.done = make(chan struct{}, 1)
 	db.writeTimeout = opts.WriteTimeout

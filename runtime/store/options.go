@@ -84,6 +84,12 @@ type Options struct {
 	// lost, and nothing acknowledged is). 0 means DefaultWriteTimeout (30
 	// s); a negative value waits forever.
 	WriteTimeout time.Duration
+	// Now is the database's clock; nil means time.Now. It decides which
+	// rows of a stream table have expired on every read path: the typed
+	// tables (unless [Table.WithClock] gives a view its own), the scan
+	// providers, union reads and flushes. Tests and replays of old events
+	// set it.
+	Now func() time.Time
 
 	// fs replaces the operating system's filesystem, for tests that make
 	// the disk fail.

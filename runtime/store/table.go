@@ -116,7 +116,7 @@ type Table[K, V any] struct {
 	scope []byte
 	tx    *Tx              // nil outside a transaction
 	guard *guard           // nil: the trusted API; see As
-	now   func() time.Time // nil: time.Now; see WithClock
+	now   func() time.Time // nil: the database's clock; see WithClock
 }
 
 // NewTable registers a table on db and returns its typed view. The first

@@ -15,8 +15,8 @@ import (
 // rule and the clock it reads.
 
 // WithClock returns the view of t that takes now from the given clock
-// instead of time.Now (nil means time.Now): for tests, and for replaying
-// events at their own time. It decides what a stream table's reads treat
+// instead of the database's (Options.Now, or time.Now; nil means the
+// database's): for tests, and for replaying events at their own time. It decides what a stream table's reads treat
 // as expired.
 func (t *Table[K, V]) WithClock(now func() time.Time) *Table[K, V] {
 	nt := *t
@@ -24,11 +24,11 @@ func (t *Table[K, V]) WithClock(now func() time.Time) *Table[K, V] {
 	return &nt
 }
 
-// Now is the view's clock (time.Now unless WithClock set another), for
-// StartExpirer.
+// Now is the view's clock (the database's unless WithClock set another),
+// for StartExpirer.
 func (t *Table[K, V]) Now() time.Time {
 	if t.now == nil {
-		return time.Now()
+		return t.core.db.Now()
 	}
 	return t.now()
 }
@@ -36,11 +36,11 @@ func (t *Table[K, V]) Now() time.Time {
 // liveFloor returns the encoded TTL cutoff of a stream table, the smallest
 // key tuple that has not expired, or nil when rows do not expire.
 func (t *Table[K, V]) liveFloor() []byte {
-	l := &t.core.layout
-	if !l.Kind.Expires() || l.TTL <= 0 {
+	cutoff, ok := t.core.layout.LiveCutoff(t.Now())
+	if !ok {
 		return nil
 	}
-	return keyenc.AppendTimestamp(nil, t.Now().Add(-l.TTL))
+	return keyenc.AppendTimestamp(nil, cutoff)
 }
 
 // expired reports whether the row with key k is past the TTL on an

@@ -68,7 +68,7 @@ func (c *Catalog) Guarded() (map[string]*scan.Guarded, error) {
 	out := make(map[string]*scan.Guarded, len(names))
 	for i, name := range names {
 		l := &c.layouts[i]
-		g, err := scan.NewGuarded(c.providers[name], access.PolicyOf(l, c.levels[i]), scan.GuardOptions{TTL: l.TTL})
+		g, err := scan.NewGuarded(c.providers[name], access.PolicyOf(l, c.levels[i]))
 		if err != nil {
 			return nil, fmt.Errorf("catalog: %s: %w", name, err)
 		}
