@@ -99,7 +99,7 @@ func TestSlowClientBoundsServerMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := scan.NewGuarded(p, access.Policy{Table: "t.big", Kind: layout.System}, scan.GuardOptions{})
+	g, err := scan.NewGuarded(p, access.Policy{Table: "t.big", Kind: layout.System})
 	if err != nil {
 		t.Fatal(err)
 	}
