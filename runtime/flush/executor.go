@@ -24,6 +24,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/internal/coldtier"
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
@@ -171,7 +172,12 @@ func New(db *store.DB, root string, o *Options) (*Executor, error) {
 	if err := mkdirDurable(root); err != nil {
 		return nil, err
 	}
-	return &Executor{db: db, root: root, o: opts, locks: map[uint32]*tableLock{}, dirs: map[uint32]string{}}, nil
+	e := &Executor{db: db, root: root, o: opts, locks: map[uint32]*tableLock{}, dirs: map[uint32]string{}}
+	// Flushed rows stay rows of the typed API: the store reads them
+	// through this executor (coldread.go). One executor per DB serves
+	// them; a later New on the same DB takes over.
+	coldtier.SlotOf(db).Set(newColdReader(e))
+	return e, nil
 }
 
 // normalize checks the options and fills in the defaults.
@@ -442,7 +448,7 @@ func (e *Executor) finish(l *layout.Table, dir string, m *Manifest, first int) (
 		}
 		path := filepath.Join(dir, filepath.FromSlash(s.Keys))
 		err := readKeys(path, e.o.DeleteBatch, func(rows []store.RowVersion) error {
-			n, err := e.db.DeleteUnchanged(l, rows, false)
+			n, err := e.db.DeleteUnchanged(l, s.Seq, rows, false)
 			deleted += int64(n)
 			if err != nil {
 				return err
@@ -459,7 +465,7 @@ func (e *Executor) finish(l *layout.Table, dir string, m *Manifest, first int) (
 	}
 	// One WAL sync makes every deletion above durable before the manifest
 	// says so.
-	if _, err := e.db.DeleteUnchanged(l, nil, true); err != nil {
+	if _, err := e.db.DeleteUnchanged(l, 0, nil, true); err != nil {
 		return deleted, err
 	}
 	if err := e.o.fault(StepDeleted); err != nil {
