@@ -309,6 +309,7 @@ func TestColdModel(t *testing.T) {
 				for _, o := range ticketOwners {
 					checkTickets(t, rt, x, m, o)
 				}
+				checkAllOwners(rt, x, m)
 			},
 		})
 	})
@@ -412,5 +413,45 @@ func checkTickets(t testing.TB, rt *rapid.T, x *tickets, m ticketModel, o string
 	}
 	if got := unionRows(t, x, o); !slices.Equal(got, wantRows) {
 		rt.Fatalf("%s: union scan = %v; want %v", o, got, wantRows)
+	}
+}
+
+// checkAllOwners compares the cross-owner reads (ScanAllOwners, both
+// directions, and Owners) with the model.
+func checkAllOwners(rt *rapid.T, x *tickets, m ticketModel) {
+	var want, owners []string
+	for _, o := range ticketOwners { // sorted, and encoded owners sort the same
+		for _, v := range m.sorted(o) {
+			want = append(want, o+"/"+renderTicket(v))
+		}
+		if len(m[o]) > 0 {
+			owners = append(owners, o)
+		}
+	}
+	for _, reverse := range []bool{false, true} {
+		var got []string
+		for r, err := range x.tbl.ScanAllOwners(store.ScanOptions{Reverse: reverse}, nil) {
+			if err != nil {
+				rt.Fatal(err)
+			}
+			got = append(got, r.Owner+"/"+renderTicket(r.Row))
+		}
+		w := slices.Clone(want)
+		if reverse {
+			slices.Reverse(w)
+		}
+		if !slices.Equal(got, w) {
+			rt.Fatalf("ScanAllOwners (reverse %t) = %v; want %v", reverse, got, w)
+		}
+	}
+	var got []string
+	for o, err := range x.tbl.Owners(nil) {
+		if err != nil {
+			rt.Fatal(err)
+		}
+		got = append(got, o)
+	}
+	if !slices.Equal(got, owners) {
+		rt.Fatalf("Owners = %v; want %v", got, owners)
 	}
 }

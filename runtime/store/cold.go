@@ -234,9 +234,9 @@ func (t *tierIter) Next() bool {
 	return t.settle()
 }
 
-// Seek positions at the first row at or after key (a row key) in the
-// iterator's direction: SeekGE forward, SeekLT-or-equal... reverse seeks
-// strictly below key, as Pebble's SeekLT.
+// Seek positions at the first row at or after key (a row key) going
+// forward (Pebble's SeekGE), or at the last row strictly below key going
+// in reverse (SeekLT).
 func (t *tierIter) Seek(key []byte) bool {
 	if t.reverse {
 		t.hv = t.hot.SeekLT(key)
