@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 
@@ -453,5 +454,122 @@ func checkAllOwners(rt *rapid.T, x *tickets, m ticketModel) {
 	}
 	if !slices.Equal(got, owners) {
 		rt.Fatalf("Owners = %v; want %v", got, owners)
+	}
+}
+
+// event is the row of a hand-written stream table: keyed by event time
+// and id, expiring after an hour.
+type event struct {
+	At   time.Time
+	ID   string
+	Note string
+}
+
+type eventKey struct {
+	At time.Time
+	ID string
+}
+
+func eventSpec() store.Spec[eventKey, event] {
+	return store.Spec[eventKey, event]{
+		Layout: layout.Table{
+			ID: 41, Namespace: "test", Name: "events", Kind: layout.Stream, TTL: time.Hour,
+			Key: []layout.KeyColumn{{Name: "at", Type: "timestamp"}, {Name: "id", Type: "string"}},
+			Columns: []layout.Column{
+				{Tag: 1, Name: "at", Type: "timestamp"},
+				{Tag: 2, Name: "id", Type: "string"},
+				{Tag: 3, Name: "note", Type: "string"},
+			},
+		},
+		AppendKey: func(dst []byte, k eventKey) []byte {
+			return keyenc.AppendString(keyenc.AppendTimestamp(dst, k.At), k.ID)
+		},
+		DecodeKey: func(b []byte) (eventKey, error) {
+			at, rest, err := keyenc.DecodeTimestamp(b)
+			if err != nil {
+				return eventKey{}, err
+			}
+			id, _, err := keyenc.DecodeString(rest)
+			return eventKey{at, id}, err
+		},
+		KeyOf: func(v *event) eventKey { return eventKey{v.At, v.ID} },
+		AppendRow: func(dst []byte, v *event) []byte {
+			dst = rowenc.AppendTimestamp(dst, 1, v.At)
+			dst = rowenc.AppendString(dst, 2, v.ID)
+			return rowenc.AppendString(dst, 3, v.Note)
+		},
+		DecodeRow: func(b []byte, v *event) error {
+			d := rowenc.NewDecoder(b)
+			for d.Next() {
+				switch d.Tag() {
+				case 1:
+					v.At = d.Timestamp()
+				case 2:
+					v.ID = d.String()
+				case 3:
+					v.Note = d.String()
+				}
+			}
+			return d.Err()
+		},
+	}
+}
+
+// TestColdTTL: flushed rows of a stream table expire like hot ones. Reads
+// hide them past the TTL, and Expire removes their cold markers (counted
+// with the hot rows it removes), after which no read, typed or union,
+// returns them even on a view whose clock is turned back.
+func TestColdTTL(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	tbl, err := store.NewTable(db, eventSpec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	scope, _ := store.OwnerScope("alice")
+	w := tbl.WithScope(scope).WithClock(func() time.Time { return now })
+	for i := range 6 { // 0, 20, …, 100 minutes old
+		v := event{At: now.Add(-time.Duration(i) * 20 * time.Minute), ID: fmt.Sprint(i), Note: "n"}
+		if err := w.Put(&v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l := eventSpec().Layout
+	p, err := scan.NewProvider(db, &l, scan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newExecutor(t, db, t.TempDir(), nil)
+	if _, err := e.Flush(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	if n := countPrefix(t, db, store.RowPrefix(41)); n != 0 {
+		t.Fatalf("%d hot rows after the flush", n)
+	}
+	// 0, 20, 40 and 60 minutes old are live (60 is at the TTL); 80 and
+	// 100 are past it.
+	if n, err := w.Count(w.All()); err != nil || n != 4 {
+		t.Fatalf("Count of flushed stream rows: %d %v, want 4 live", n, err)
+	}
+	if _, err := w.Get(eventKey{now.Add(-80 * time.Minute), "4"}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Get of an expired flushed row: %v, want not found", err)
+	}
+	if v, err := w.Get(eventKey{now.Add(-20 * time.Minute), "1"}); err != nil || v.Note != "n" {
+		t.Fatalf("Get of a live flushed row: %+v %v", v, err)
+	}
+	removed, err := tbl.Expire(now.Add(-time.Hour), 0)
+	if err != nil || removed != 2 {
+		t.Fatalf("Expire: %d %v, want the 2 expired flushed rows", removed, err)
+	}
+	if n := countPrefix(t, db, store.ColdPrefix(41)); n != 4 {
+		t.Fatalf("%d cold markers after Expire, want 4", n)
+	}
+	past := tbl.WithScope(scope).WithClock(func() time.Time { return now.Add(-3 * time.Hour) })
+	if n, err := past.Count(past.All()); err != nil || n != 4 {
+		t.Fatalf("Count with the clock turned back after Expire: %d %v, want 4", n, err)
+	}
+	if got := scanAll(t, e, p, scan.Request{Columns: []string{"id"}}); len(got) != 4 {
+		t.Fatalf("union scan after Expire: %v, want 4 rows", got)
 	}
 }
