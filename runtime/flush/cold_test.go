@@ -212,7 +212,7 @@ var (
 )
 
 // TestColdModel drives random puts, updates, deletes, unique inserts,
-// transactions and flushes against an in-memory model and, after every
+// transactions, flushes and selective flushes (FlushWhere) against an in-memory model and, after every
 // step, compares every typed read (Get, Has, Count, Scan forward, reverse
 // and paged, IndexScan, GetUnique) and the provider's union scan with it:
 // hot and cold rows are one table, hot winning, unique indexes held
@@ -304,6 +304,26 @@ func TestColdModel(t *testing.T) {
 				x.flush(t)
 				if n := countPrefix(t, x.db, store.RowPrefix(ticketTable)); n != 0 {
 					rt.Fatalf("%d hot rows after a flush of every row", n)
+				}
+			},
+			"flushSome": func(rt *rapid.T) {
+				// A selective flush: only rows with amount < th go cold.
+				th := rapid.Int64Range(-5, 6).Draw(rt, "threshold")
+				if _, err := x.e.FlushWhere(context.Background(), x.p, &scan.Cmp{Column: "amount", Op: scan.OpLt, Value: th}); err != nil {
+					rt.Fatal(err)
+				}
+				for _, o := range ticketOwners {
+					scope, _ := store.OwnerScope(o)
+					for _, v := range m[o] {
+						key := keyenc.AppendInt64(append(store.RowPrefix(ticketTable), scope...), v.Seq)
+						_, closer, err := x.db.Pebble().Get(key)
+						if err == nil {
+							closer.Close()
+							if v.Amount < th {
+								rt.Fatalf("%s: row %d (amount %d) is still hot after a flush of amount < %d", o, v.Seq, v.Amount, th)
+							}
+						}
+					}
 				}
 			},
 			"": func(rt *rapid.T) {
