@@ -14,15 +14,16 @@ import (
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/where"
 )
 
 func init() {
 	register(&command{
 		name:  "flush",
-		usage: "tablegen flush (-db DIR -to DIR [-schemas DIR] [-owner ID] | -addr HOST:PORT [-token T]) NS.TABLE",
+		usage: "tablegen flush (-db DIR -to DIR [-schemas DIR] [-owner ID] [-older-than D -time-column COL] [-where EXPR] | -addr HOST:PORT [-token T]) NS.TABLE",
 		summary: "Move a table's hot rows from a database to Parquet files (Hive layout, with a manifest), " +
 			"crash-safely, reading the YAML instead of generated code; recovers an interrupted flush first.",
-		example: "tablegen flush -db ./data -to ./cold chat.messages -owner alice\n" +
+		example: "tablegen flush -db ./data -to ./cold chat.messages -older-than 720h -time-column sent_at\n" +
 			"TABLEGEN_TOKEN=... tablegen flush -addr 127.0.0.1:8815 chat.messages",
 		run: runFlush,
 	})
@@ -38,6 +39,9 @@ type flushFlags struct {
 	dictionary             string
 	zstdLevel              int
 	remote                 remoteFlags
+	// The selection: which hot rows go cold (all when both are unset).
+	olderThan         time.Duration
+	timeColumn, where string
 }
 
 func runFlush(args []string, stdout, stderr io.Writer) int {
@@ -55,6 +59,9 @@ func runFlush(args []string, stdout, stderr io.Writer) int {
 		o.owner, o.ownerSet = s, true
 		return nil
 	})
+	fs.DurationVar(&o.olderThan, "older-than", 0, "flush only rows whose -time-column is older than `DURATION` (e.g. 720h); the others stay hot")
+	fs.StringVar(&o.timeColumn, "time-column", "", "the timestamp `COLUMN` that dates a row for -older-than")
+	fs.StringVar(&o.where, "where", "", "flush only the rows `EXPR` selects (the filter syntax of inspect -where)")
 	fs.Int64Var(&o.rowGroup, "row-group", flush.DefaultRowGroupSize, "write `N` rows per Parquet row group")
 	fs.StringVar(&o.dictionary, "dictionary", "strings", "dictionary-encode the columns in `SET`: strings (string, enum and json columns), all, or none")
 	fs.IntVar(&o.zstdLevel, "zstd-level", flush.DefaultZstdLevel, "compress with ZSTD `LEVEL`, 1 (fastest) to 22 (smallest files)")
@@ -67,8 +74,8 @@ func runFlush(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case len(positional) != 1:
 		return usageErr("want exactly one table name NS.TABLE, got %d arguments", len(positional))
-	case o.remote.addr != "" && (o.db != "" || o.to != "" || o.ownerSet):
-		return usageErr("-addr asks the running service to flush with its own policy and cold root; drop -db, -to and -owner")
+	case o.remote.addr != "" && (o.db != "" || o.to != "" || o.ownerSet || o.olderThan != 0 || o.where != ""):
+		return usageErr("-addr asks the running service to flush with its own policy and cold root; drop -db, -to, -owner, -older-than and -where")
 	case o.remote.addr != "":
 		if err := flushRemote(positional[0], &o.remote, stdout); err != nil {
 			printErr(stderr, err)
@@ -81,6 +88,10 @@ func runFlush(args []string, stdout, stderr io.Writer) int {
 		return usageErr("-to is required: the directory the Parquet files go to")
 	case o.ownerSet && o.owner == "":
 		return usageErr("-owner is empty; name the owner whose rows to flush, or leave -owner out to flush every owner")
+	case o.olderThan < 0:
+		return usageErr("-older-than %s is negative", o.olderThan)
+	case (o.olderThan > 0) != (o.timeColumn != ""):
+		return usageErr("-older-than and -time-column go together: the duration and the timestamp column it is measured on")
 	case o.rowGroup <= 0:
 		return usageErr("-row-group %d must be positive", o.rowGroup)
 	case o.zstdLevel < 1 || o.zstdLevel > 22:
@@ -146,8 +157,12 @@ func flushTable(ctx context.Context, name string, o *flushFlags, stdout io.Write
 		}
 		bar.start(total)
 	}
+	filter, err := o.selection()
+	if err != nil {
+		return err
+	}
 	start := time.Now()
-	res, err := e.Flush(ctx, p)
+	res, err := e.FlushWhere(ctx, p, filter)
 	bar.finish()
 	if err != nil {
 		return err
@@ -184,6 +199,26 @@ func flushRemote(table string, r *remoteFlags, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "flushed %s through %s: %d rows to %d files (%s)\n", table, r.addr, res.Rows, res.Files, byteSize(res.Bytes))
 	return nil
+}
+
+// selection is the filter of -older-than and -where (ANDed), or nil.
+func (o *flushFlags) selection() (scan.Expr, error) {
+	var f scan.Expr
+	if o.where != "" {
+		w, err := where.Parse(o.where)
+		if err != nil {
+			return nil, fmt.Errorf("-where: %w", err)
+		}
+		f = w
+	}
+	if o.olderThan > 0 {
+		old := &scan.Cmp{Column: o.timeColumn, Op: scan.OpLt, Value: time.Now().Add(-o.olderThan).UTC().Truncate(time.Microsecond)}
+		if f == nil {
+			return old, nil
+		}
+		return &scan.And{L: old, R: f}, nil
+	}
+	return f, nil
 }
 
 // dictionaries maps -dictionary's values to the executor's choices.

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2"
+
 	"github.com/tablegen/tablegen/generated/chat"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -79,5 +81,63 @@ func TestFlushCommand(t *testing.T) {
 		if code != c.code || !strings.Contains(errs, c.msg) {
 			t.Errorf("%v: exit %d, stderr %q; want exit %d mentioning %q", c.args, code, errs, c.code, c.msg)
 		}
+	}
+}
+
+// TestFlushCommandSelects: -older-than with -time-column flushes only the
+// rows dated before the cutoff; the others stay hot, and the pair of
+// flags goes together.
+func TestFlushCommandSelects(t *testing.T) {
+	dbDir, root := t.TempDir(), t.TempDir()
+	db, err := store.Open(dbDir, &store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := chat.NewMessageStore(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ow, err := ms.For("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		sent := time.Now().Add(-time.Hour)
+		if i%2 == 0 {
+			sent = time.Now().Add(-1000 * time.Hour)
+		}
+		if err := ow.Put(&chat.Message{RowID: int64(i + 1), Content: "hi", SentAt: sent}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb strings.Builder
+	if code := run([]string{"flush", "-schemas", "../../schemas", "-db", dbDir, "-to", root, "chat.messages", "-older-than", "720h"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "-time-column") {
+		t.Fatalf("-older-than alone: exit %d, stderr %q", code, errb.String())
+	}
+	out.Reset()
+	errb.Reset()
+	code := run([]string{"flush", "-schemas", "../../schemas", "-db", dbDir, "-to", root, "chat.messages", "-older-than", "720h", "-time-column", "sent_at"}, &out, &errb)
+	if code != 0 || !strings.HasPrefix(out.String(), "flushed chat.messages: 5 rows to 1 files") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+	}
+	db, err = store.Open(dbDir, &store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	it, err := db.Pebble().NewIter(&pebble.IterOptions{LowerBound: store.RowPrefix(9), UpperBound: store.RowPrefix(10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hot := 0
+	for ok := it.First(); ok; ok = it.Next() {
+		hot++
+	}
+	it.Close()
+	if hot != 5 {
+		t.Fatalf("%d hot rows after flushing the old ones, want the 5 recent", hot)
 	}
 }

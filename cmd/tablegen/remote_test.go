@@ -292,7 +292,7 @@ func TestVerifyAndFlushRemote(t *testing.T) {
 		{[]string{"flush", "-addr", addr, "-token", "user-secret", "app.users"}, 1, "dba and system actors only"},
 		{[]string{"verify", "-addr", addr, "-token", "user-secret"}, 1, "dba and system actors only"},
 		{[]string{"flush", "-addr", addr, "-token", "dba-secret", "app.nope"}, 1, "NotFound"},
-		{[]string{"flush", "-addr", addr, "-to", "x", "app.users"}, 2, "drop -db, -to and -owner"},
+		{[]string{"flush", "-addr", addr, "-to", "x", "app.users"}, 2, "drop -db, -to, -owner"},
 		{[]string{"verify", "-addr", addr, "-db", dbDir}, 2, "pass one of -db"},
 		{[]string{"verify", "-addr", addr, "-repair"}, 2, "-repair works on a database opened locally"},
 	} {

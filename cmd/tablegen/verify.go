@@ -196,11 +196,11 @@ func hasData(db *store.DB, id uint32) bool {
 }
 
 // tablesIn names the tables whose keys a damaged file holds, from the table
-// ids in its first and last keys (0x01..0x04 keyspace + big-endian id).
+// ids in its first and last keys (0x01..0x05 keyspace + big-endian id).
 func tablesIn(f store.FileProblem, names map[uint32]string) string {
 	var out []string
 	for _, k := range [][]byte{f.Smallest, f.Largest} {
-		if len(k) < 5 || k[0] < 0x01 || k[0] > 0x04 {
+		if len(k) < 5 || k[0] < 0x01 || k[0] > 0x05 {
 			continue
 		}
 		id := binary.BigEndian.Uint32(k[1:5])

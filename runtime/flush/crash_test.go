@@ -95,6 +95,9 @@ func TestCrashKill(t *testing.T) {
 	for round := range rounds {
 		// New rows, distinct from every earlier round's.
 		db := openDB(t, dbDir)
+		// Deleting a flushed row reads it (for its index entries) through
+		// the executor attached to the DB.
+		newExecutor(t, db, root, nil)
 		s, err := chat.NewMessageStore(db)
 		if err != nil {
 			t.Fatal(err)

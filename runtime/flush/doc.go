@@ -56,10 +56,13 @@
 //  2. writes the manifest listing the new segments in state written (file,
 //     rows, min/max key, per-column min/max and null counts, layout
 //     fingerprint, creation time), the same way; then state deleting;
-//  3. deletes, through [store.DB.DeleteUnchanged], each flushed hot row
-//     whose current value still has the flushed hash, with its index
-//     entries, while no writer of the store can commit (runs of adjacent
-//     rows go as one range deletion), and syncs the WAL;
+//  3. moves, through [store.DB.DeleteUnchanged], each flushed hot row
+//     whose current value still has the flushed hash to the cold tier:
+//     the hot row is deleted and a cold marker naming the segment is
+//     written, while no writer of the store can commit (runs of adjacent
+//     rows go as one range deletion); the row's index entries stay, so
+//     the row remains a row of the typed API and its unique values stay
+//     taken; then it syncs the WAL;
 //  4. marks the segments done and removes the keys files.
 //
 // A row written or updated during the flush keeps its new value hot; its
@@ -81,7 +84,21 @@
 // needed columns, and a file is skipped when its owner, key range or
 // column statistics exclude the filter.
 //
-// # Deletes
+// # One table, two tiers
+//
+// [New] attaches the executor to the DB as the store's reader of flushed
+// rows (the store cannot read Parquet): typed reads that meet a cold
+// marker ask it for the row, and it loads the marker's segment whole into
+// sorted (key, row) pairs, cached across reads (coldread.go, 64 MiB LRU), so
+// a point read opens one file once and a typed scan over a segment's rows
+// costs a binary search each. The union scan keeps a flushed version only
+// when the key's marker names its segment; a deleted or rewritten row's
+// older versions are dead without any tombstone.
+//
+// # Deletes (tombstone era)
+//
+// The text below describes the tombstones the store still writes; reads now
+// decide by the cold markers instead (see above).
 //
 // Deleting a row from the store after its flush must not let its flushed
 // copy reappear. Once a table has a cold marker (step 0 of its first
@@ -151,9 +168,12 @@
 //
 // # Limits
 //
-//   - Expiry of stream tables (store.Table.Expire) range-deletes hot rows
-//     only and writes no tombstones: flushed rows of a stream table stay in
-//     their files until a segment-level expiry exists.
+//   - Expiry of stream tables (store.Table.Expire) range-deletes the hot
+//     rows and the cold markers of flushed rows past the TTL, so no read
+//     returns them; their bytes stay in the files until a segment-level
+//     expiry or compaction exists. The per-owner cap counts hot rows only.
+//   - Segments flushed before cold markers existed have no markers: their
+//     rows are not read by this version (no migration yet).
 //   - One executor (one process) per root. Segments are never compacted.
 //   - Owner directories rely on a case-sensitive file system.
 package flush

@@ -23,6 +23,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/tablegen/tablegen/runtime/internal/coldtier"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
@@ -171,7 +172,12 @@ func New(db *store.DB, root string, o *Options) (*Executor, error) {
 	if err := mkdirDurable(root); err != nil {
 		return nil, err
 	}
-	return &Executor{db: db, root: root, o: opts, locks: map[uint32]*tableLock{}, dirs: map[uint32]string{}}, nil
+	e := &Executor{db: db, root: root, o: opts, locks: map[uint32]*tableLock{}, dirs: map[uint32]string{}}
+	// Flushed rows stay rows of the typed API: the store reads them
+	// through this executor (coldread.go). One executor per DB serves
+	// them; a later New on the same DB takes over.
+	coldtier.SlotOf(db).Set(newColdReader(e))
+	return e, nil
 }
 
 // normalize checks the options and fills in the defaults.
@@ -288,14 +294,31 @@ type Result struct {
 // manifest lists and finishes listed deletions: every row ends up hot or in
 // exactly one listed file.
 func (e *Executor) Flush(ctx context.Context, p *scan.Provider) (*Result, error) {
+	return e.FlushWhere(ctx, p, nil)
+}
+
+// FlushWhere is Flush of the hot rows that filter selects (nil: all): the
+// policy chooses which rows go cold — older than a duration by a
+// timestamp column (`created_at < '2026-01-01T00:00:00Z'`), a key range
+// (`row_id < 1000`), or any filter the provider accepts. Rows it does not
+// select stay hot and are not read twice: they simply are not written. The
+// flushed rows stay rows of the table (see "One table, two tiers"), so
+// which rows are cold changes what reads cost, never what they return. An
+// owner with no selected row gets no file.
+func (e *Executor) FlushWhere(ctx context.Context, p *scan.Provider, filter scan.Expr) (*Result, error) {
 	l := p.Layout()
+	if filter != nil {
+		if err := p.Bind(filter); err != nil {
+			return nil, fmt.Errorf("flush: %s: %w", l.FullName(), err)
+		}
+	}
 	return held(e, ctx, l.FullName(), func(ctx context.Context) (*Result, error) {
 		tl, err := e.lock(&l)
 		if err != nil {
 			return nil, err
 		}
 		defer tl.Unlock()
-		return e.flush(ctx, p, &l)
+		return e.flush(ctx, p, &l, filter)
 	})
 }
 
@@ -313,7 +336,7 @@ func (e *Executor) FlushOwner(ctx context.Context, p *scan.Provider, owner strin
 
 func partitioned(l *layout.Table) bool { return l.Kind.OwnerScoped() }
 
-func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table) (*Result, error) {
+func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table, filter scan.Expr) (*Result, error) {
 	name := l.FullName()
 	dir, err := e.tableDir(l)
 	if err != nil {
@@ -383,7 +406,7 @@ func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table)
 	// one before, across owners too.
 	pool := newBufferPool(poolHeld)
 	for _, pt := range parts {
-		seg, err := e.writeSegment(ctx, snap, pt.p.WithAllocator(pool), l, dir, m.NextSeq, pt.owner, pool, res)
+		seg, err := e.writeSegment(ctx, snap, pt.p.WithAllocator(pool), l, dir, m.NextSeq, pt.owner, filter, pool, res)
 		if err != nil {
 			return nil, err
 		}
@@ -442,7 +465,7 @@ func (e *Executor) finish(l *layout.Table, dir string, m *Manifest, first int) (
 		}
 		path := filepath.Join(dir, filepath.FromSlash(s.Keys))
 		err := readKeys(path, e.o.DeleteBatch, func(rows []store.RowVersion) error {
-			n, err := e.db.DeleteUnchanged(l, rows, false)
+			n, err := e.db.DeleteUnchanged(l, s.Seq, rows, false)
 			deleted += int64(n)
 			if err != nil {
 				return err
@@ -459,7 +482,7 @@ func (e *Executor) finish(l *layout.Table, dir string, m *Manifest, first int) (
 	}
 	// One WAL sync makes every deletion above durable before the manifest
 	// says so.
-	if _, err := e.db.DeleteUnchanged(l, nil, true); err != nil {
+	if _, err := e.db.DeleteUnchanged(l, 0, nil, true); err != nil {
 		return deleted, err
 	}
 	if err := e.o.fault(StepDeleted); err != nil {
@@ -540,7 +563,7 @@ func listOwners(r iterSource, l *layout.Table) ([]string, error) {
 // writeSegment writes one owner's (or the whole table's) rows from snap to
 // part-<seq>.parquet and part-<seq>.keys, durably. It returns nil when
 // there are no rows (and leaves nothing behind).
-func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *scan.Provider, l *layout.Table, dir string, seq uint64, owner *string, pool *bufferPool, res *Result) (*Segment, error) {
+func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *scan.Provider, l *layout.Table, dir string, seq uint64, owner *string, filter scan.Expr, pool *bufferPool, res *Result) (*Segment, error) {
 	rel := segmentDir(owner)
 	sdir := filepath.Join(dir, rel)
 	// Probe for rows first, so an owner whose rows vanished leaves no
@@ -593,7 +616,7 @@ func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *sc
 	written := res.Rows
 	partPath := filepath.Join(dir, filepath.FromSlash(seg.File))
 	err = writeDurable(partPath, e.o.fault, func(w io.Writer) error {
-		rdr, err := p.ScanSnapshot(ctx, snap, scan.Request{BatchSize: e.o.BatchSize}, visit)
+		rdr, err := p.ScanSnapshot(ctx, snap, scan.Request{BatchSize: e.o.BatchSize, Filter: filter}, visit)
 		if err != nil {
 			return err
 		}
@@ -650,6 +673,16 @@ func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *sc
 	}
 	if err := keysBuf.commit(keysPath, e.o.fault); err != nil {
 		return nil, err
+	}
+	if minKey == nil {
+		// The filter selected none of the owner's rows. No manifest lists
+		// the files, so recovery would remove them after a crash too.
+		for _, f := range []string{partPath, keysPath} {
+			if err := os.Remove(f); err != nil {
+				return nil, fmt.Errorf("flush: %s: remove the empty segment: %w", l.FullName(), err)
+			}
+		}
+		return nil, nil
 	}
 	seg.Rows = stats.Rows()
 	seg.MinKey, seg.MaxKey = hex.EncodeToString(minKey), hex.EncodeToString(maxKey)

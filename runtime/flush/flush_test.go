@@ -28,6 +28,7 @@ func TestFlushUserTable(t *testing.T) {
 	e := newExecutor(t, db, root, &flush.Options{BatchSize: 128, RowGroupSize: 100, Progress: func(n int64) { progress = append(progress, n) }})
 	before := scanHot(t, p, scan.Request{})
 
+	entries := countPrefix(t, db, store.IndexPrefix(9, 1)) + countPrefix(t, db, store.IndexPrefix(9, 2))
 	res, err := e.Flush(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +60,8 @@ func TestFlushUserTable(t *testing.T) {
 	if !slices.Equal(files, want) {
 		t.Fatalf("files:\n%s\nwant:\n%s", strings.Join(files, "\n"), strings.Join(want, "\n"))
 	}
-	// Hot rows and their index entries are gone.
+	// Hot rows are gone; their index entries stay, pointing at the keys,
+	// which are still rows (cold ones).
 	st := collect(t, db, e, p)
 	if len(st.hot) != 0 {
 		t.Fatalf("%d hot rows left", len(st.hot))
@@ -72,8 +74,11 @@ func TestFlushUserTable(t *testing.T) {
 	if probs, err := ms.Verify(); err != nil || len(probs) != 0 {
 		t.Fatalf("Verify after flush: %v %v", probs, err)
 	}
-	if n := countPrefix(t, db, store.IndexPrefix(9, 1)) + countPrefix(t, db, store.IndexPrefix(9, 2)); n != 0 {
-		t.Fatalf("%d index entries left after every row was flushed", n)
+	if n := countPrefix(t, db, store.IndexPrefix(9, 1)) + countPrefix(t, db, store.IndexPrefix(9, 2)); n != entries || n == 0 {
+		t.Fatalf("%d index entries after every row was flushed, want the %d from before", n, entries)
+	}
+	if n := countPrefix(t, db, store.ColdPrefix(9)); n != per*len(owners) {
+		t.Fatalf("%d cold markers, want one per flushed row (%d)", n, per*len(owners))
 	}
 	// The union reads exactly what the hot scan read before.
 	if after := scanAll(t, e, p, scan.Request{}); !slices.Equal(before, after) {

@@ -52,20 +52,20 @@ type UnionStats struct {
 	// SegmentsRead and SegmentsSkipped count the segments opened and the
 	// ones skipped by scope, key range or column statistics.
 	SegmentsRead, SegmentsSkipped int
-	// Deleted counts the flushed rows the scan met and hid because a
-	// tombstone deleted them (see store.TombstonePrefix).
+	// Deleted counts the flushed versions the scan met and hid because
+	// the key's cold marker does not name their segment (the row was
+	// deleted, or written again, after that flush; see store.ColdPrefix).
 	Deleted int64
 }
 
 // ScanUnion scans the table's hot rows in snap together with the flushed
-// segments, as one table: each key appears once, from the newest place
-// that holds it (hot rows first, then the segment with the largest Seq),
-// and the filter is applied to that version only, so a row updated after
-// its flush is judged by its new values. A flushed version is dropped when
-// snap holds a tombstone for its key whose seq is at least the segment's
-// (the row was deleted after that segment's flush read it; see
-// store.TombstonePrefix); the key's older flushed versions go with it,
-// as they are older still. Rows come out in key order. The
+// segments, as one table: each key appears once, from the one place that
+// holds its live version — the hot row, or else the segment its cold
+// marker in snap names (store.ColdPrefix), the rule the store's typed
+// reads apply too — and the filter is applied to that version only, so a
+// row updated after its flush is judged by its new values. Every other
+// flushed version of the key is dead (the row was deleted, or written
+// again, after that flush). Rows come out in key order. The
 // request means what it means for Scan: projection, filter, limit, batch
 // size.
 //
@@ -215,10 +215,10 @@ func (u *union) open(p *Provider, need []bool, segments func() ([]Segment, error
 			c.read = o.read && bytes.Compare(o.lo, c.hi) <= 0 && bytes.Compare(c.lo, o.hi) <= 0
 		}
 	}
-	// Tombstones never make a segment readable or skippable: they only
-	// hide rows of the segments read, and a row they hide in a newer
-	// segment is, like the segment's other rows, never older than what an
-	// older segment holds for the key.
+	// Markers never make a segment readable or skippable: they only pick
+	// the live version among the segments read. A live version in a
+	// segment the statistics skipped does not match the filter, so the
+	// key's versions in the segments read are not returned either.
 	for _, c := range cands {
 		if !c.read {
 			stats.SegmentsSkipped++
@@ -235,12 +235,12 @@ func (u *union) open(p *Provider, need []bool, segments func() ([]Segment, error
 		}
 	}
 	if len(u.cold) > 0 {
-		// The deletions of flushed rows, as of the same snapshot.
-		u.tprefix = append(store.TombstonePrefix(p.t.layout.ID), p.scope...)
+		// The cold markers, as of the same snapshot.
+		u.tprefix = append(store.ColdPrefix(p.t.layout.ID), p.scope...)
 		if u.tomb, err = snap.NewIter(&pebble.IterOptions{LowerBound: u.tprefix, UpperBound: keyenc.PrefixEnd(u.tprefix)}); err != nil {
-			return fmt.Errorf("scan: %s: open tombstone iterator: %w", p.t.name, err)
+			return fmt.Errorf("scan: %s: open cold marker iterator: %w", p.t.name, err)
 		}
-		u.tprefix = store.TombstonePrefix(p.t.layout.ID)
+		u.tprefix = store.ColdPrefix(p.t.layout.ID)
 	}
 	return nil
 }
@@ -265,8 +265,8 @@ type union struct {
 	prefixLen int
 	cold      []*coldSource
 	stats     *UnionStats
-	// tomb iterates the tombstones of the scope, moving forward with the
-	// merge; tprefix is the table's tombstone prefix, tkey scratch.
+	// tomb iterates the cold markers of the scope, moving forward with
+	// the merge; tprefix is the table's marker prefix, tkey scratch.
 	tomb          *pebble.Iterator
 	tprefix, tkey []byte
 	tpos, tvalid  bool
@@ -320,7 +320,7 @@ func (u *union) finish() {
 	}
 	if u.tomb != nil {
 		if err := u.tomb.Close(); err != nil && u.err == nil {
-			u.err = fmt.Errorf("scan: %s: close tombstone iterator: %w", u.t.name, err)
+			u.err = fmt.Errorf("scan: %s: close cold marker iterator: %w", u.t.name, err)
 		}
 		u.tomb = nil
 	}
@@ -432,10 +432,24 @@ func (u *union) step() (bool, error) {
 	case hot:
 		pass, err = u.hotRow()
 	default:
-		var deleted bool
-		if deleted, err = u.deleted(min, win.seq); deleted {
-			u.stats.Deleted++
-		} else if err == nil {
+		var live uint64
+		var found bool
+		if live, found, err = u.marker(min); err != nil {
+			break
+		}
+		win = nil
+		for _, c := range u.cold {
+			if found && c.valid && c.seq == live && bytes.Equal(c.key, min) {
+				win = c
+				break
+			}
+		}
+		for _, c := range u.cold {
+			if c.valid && c != win && bytes.Equal(c.key, min) {
+				u.stats.Deleted++
+			}
+		}
+		if win != nil {
 			pass, err = u.coldRow(win)
 		}
 	}
@@ -461,37 +475,37 @@ func (u *union) step() (bool, error) {
 	return pass, nil
 }
 
-// deleted reports whether a tombstone hides the flushed version of key
-// (scope + key tuple) held by segment seq. Keys come in increasing order,
-// so the tombstone iterator only moves forward.
-func (u *union) deleted(key []byte, seq uint64) (bool, error) {
+// marker returns the segment that key's cold marker (scope + key tuple)
+// names, if any. Keys come in increasing order, so the marker iterator
+// only moves forward.
+func (u *union) marker(key []byte) (uint64, bool, error) {
 	if u.tomb == nil {
-		return false, nil
+		return 0, false, nil
 	}
 	u.tkey = append(append(u.tkey[:0], u.tprefix...), key...)
-	// The iterator sits at the first tombstone >= an earlier key; when it
+	// The iterator sits at the first marker >= an earlier key; when it
 	// is already past key, key has none.
 	if !u.tpos || (u.tvalid && bytes.Compare(u.tomb.Key(), u.tkey) < 0) {
 		u.tvalid, u.tpos = u.tomb.SeekGE(u.tkey), true
 	}
 	if !u.tvalid {
 		if err := u.tomb.Error(); err != nil {
-			return false, fmt.Errorf("scan: %s: read tombstones: %w", u.t.name, err)
+			return 0, false, fmt.Errorf("scan: %s: read cold markers: %w", u.t.name, err)
 		}
-		return false, nil
+		return 0, false, nil
 	}
 	if !bytes.Equal(u.tomb.Key(), u.tkey) {
-		return false, nil
+		return 0, false, nil
 	}
 	val, err := u.tomb.ValueAndErr()
 	if err != nil {
-		return false, fmt.Errorf("scan: %s: read tombstone %x: %w", u.t.name, u.tkey, err)
+		return 0, false, fmt.Errorf("scan: %s: read cold marker %x: %w", u.t.name, u.tkey, err)
 	}
-	del, err := store.DecodeTombstone(val)
+	seq, err := store.DecodeColdSeq(val)
 	if err != nil {
-		return false, &store.CorruptError{Table: u.t.name, Key: fmt.Sprintf("0x%x", u.tkey), Err: err}
+		return 0, false, &store.CorruptError{Table: u.t.name, Key: fmt.Sprintf("0x%x", u.tkey), Err: err}
 	}
-	return del >= seq, nil
+	return seq, true, nil
 }
 
 func (u *union) hotRow() (bool, error) {

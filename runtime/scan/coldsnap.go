@@ -35,13 +35,21 @@ type RowVisitor func(key, value []byte) error
 // record batches of the projected columns with the provider's row source
 // (generated or schema-driven), and calls visit with each row's key and
 // value just before the row is appended, so the caller can record exactly
-// which row versions went into each batch. Request.Filter and Limit must be
-// unset (a flush takes whole tables); the caller keeps snap open until the
+// which row versions went into each batch. Rows that Request.Filter does not
+// select are neither visited nor appended (a selective flush takes only
+// them); Limit must be unset. The caller keeps snap open until the
 // reader is released, and holds a [store.Lease] for as long as it reads
 // (runtime/flush does), so that Close of the DB waits for it.
 func (p *Provider) ScanSnapshot(ctx context.Context, snap *store.Snapshot, r Request, visit RowVisitor) (array.RecordReader, error) {
-	if r.Filter != nil || r.Limit != 0 {
-		return nil, fmt.Errorf("scan: %s: ScanSnapshot takes whole tables; drop the filter and limit (use Scan for queries)", p.t.name)
+	if r.Limit != 0 {
+		return nil, fmt.Errorf("scan: %s: ScanSnapshot takes every selected row; drop the limit (use Scan for queries)", p.t.name)
+	}
+	var f *node
+	if r.Filter != nil {
+		var err error
+		if f, err = p.t.bind(r.Filter); err != nil {
+			return nil, fmt.Errorf("scan: %s: filter %s: %w", p.t.name, r.Filter, err)
+		}
 	}
 	if r.BatchSize < 0 {
 		return nil, fmt.Errorf("scan: %s: negative batch size %d; use 0 for the default %d", p.t.name, r.BatchSize, DefaultBatchSize)
@@ -60,6 +68,7 @@ func (p *Provider) ScanSnapshot(ctx context.Context, snap *store.Snapshot, r Req
 	for _, c := range project {
 		decode[c] = true
 	}
+	f.columns(decode)
 	src, err := p.newSource(decode, project)
 	if err != nil {
 		return nil, err
@@ -70,7 +79,7 @@ func (p *Provider) ScanSnapshot(ctx context.Context, snap *store.Snapshot, r Req
 		return nil, fmt.Errorf("scan: %s: open snapshot iterator: %w", p.t.name, err)
 	}
 	sr := &snapReader{
-		ctx: ctx, name: p.t.name, check: p.t.check, it: it, src: src, visit: visit,
+		ctx: ctx, name: p.t.name, check: p.t.check, it: it, src: src, visit: visit, filter: f,
 		schema: projectSchema(p.schema, project), nproj: len(project), batch: r.BatchSize,
 	}
 	if cutoff, ok := p.t.layout.LiveCutoff(p.db.Now()); ok {
@@ -94,6 +103,7 @@ type snapReader struct {
 	valid  bool
 	src    RowSource
 	visit  RowVisitor
+	filter *node // nil: every row
 	schema *arrow.Schema
 	nproj  int
 	rb     *array.RecordBuilder
@@ -196,6 +206,15 @@ func (r *snapReader) Next() bool {
 		}
 		if err := r.src.Load(val); err != nil {
 			return r.fail(r.corrupt(key, err))
+		}
+		if r.filter != nil && r.filter.eval(r.src) != tTrue {
+			if r.valid = r.it.Next(); !r.valid {
+				if err := r.it.Error(); err != nil {
+					return r.fail(store.AsDataCorruption(r.name, "", fmt.Errorf("scan: %s: iterate: %w", r.name, err)))
+				}
+				r.closeIter()
+			}
+			continue
 		}
 		if err := r.visit(key, val); err != nil {
 			return r.fail(err)

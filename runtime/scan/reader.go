@@ -273,6 +273,9 @@ func (r *reader) row() (bool, error) {
 		if key, val, err = r.resolve(key, val); err != nil {
 			return false, err
 		}
+		if val == nil {
+			return false, nil // a flushed row: this reader reads hot rows only
+		}
 	}
 	if err := r.check.Check(val); err != nil {
 		return false, r.corrupt(key, err)
@@ -305,6 +308,12 @@ func (r *reader) resolve(entry, ref []byte) (key, val []byte, err error) {
 	r.rowKey = append(append(r.rowKey[:0], store.RowPrefix(r.t.layout.ID)...), ref...)
 	v, closer, err := r.snap.Get(r.rowKey)
 	if errors.Is(err, pebble.ErrNotFound) {
+		// A flushed row keeps its index entries; its cold marker says so.
+		ck := append(store.ColdPrefix(r.t.layout.ID), ref...)
+		if _, closer, err := r.snap.Get(ck); err == nil {
+			_ = closer.Close()
+			return r.rowKey, nil, nil
+		}
 		return r.rowKey, nil, r.corrupt(r.rowKey, fmt.Errorf("index %s entry %x points to a row that does not exist (run the store's Verify)", r.plan.Index, entry))
 	}
 	if err != nil {

@@ -208,6 +208,9 @@ func (b *Batch) commitPlain(wo *pebble.WriteOptions) error {
 		} else {
 			err = pb.Set(b.bytes(o.rowKey), b.bytes(o.row), nil)
 		}
+		if err == nil {
+			err = b.dropCold(pb, o, nil)
+		}
 		if err != nil {
 			_ = pb.Close()
 			return fmt.Errorf("store: batch: %s: %w", o.core.name, err)
@@ -273,6 +276,7 @@ type read struct {
 	canon int32 // the read that holds the state of this key (the first of equal keys)
 	found bool  // the key has a value
 	inBuf bool  // the value is in Batch.buf (written by an operation), not Batch.rvals
+	cold  bool  // a row read: the value is the flushed row, whose cold marker is still stored
 	val   span
 }
 
@@ -411,7 +415,46 @@ func (b *Batch) fetchReads(r pebble.Reader) error {
 	if err := it.Close(); err != nil {
 		return fmt.Errorf("store: batch: read rows and index entries: %w", err)
 	}
+	// A row that is not hot may be flushed: its old values (for the index
+	// entries) are the cold row's, and its marker goes with the write.
+	for i := range b.ops {
+		o := &b.ops[i]
+		if len(o.core.indexes) == 0 || !o.core.flushed() {
+			continue
+		}
+		rd := b.state(o.read)
+		if rd.found || rd.cold {
+			continue
+		}
+		val, found, err := o.core.coldRow(r, b.bytes(o.rowKey))
+		if err != nil {
+			return err
+		}
+		if found {
+			start := len(b.rvals)
+			b.rvals = append(b.rvals, val...)
+			rd.found, rd.cold, rd.inBuf, rd.val = true, true, false, span{start, len(b.rvals), true}
+		}
+	}
 	return nil
+}
+
+// dropCold deletes the cold marker of a row written or deleted over its
+// flushed copy. A table without indexes reads nothing before it writes, so
+// once it has been flushed every write deletes the marker blindly (a
+// Pebble point deletion); an indexed table's write deletes it only when
+// its read found one (rd, nil for a table without indexes).
+func (b *Batch) dropCold(pb *pebble.Batch, o *op, rd *read) error {
+	if rd != nil {
+		if !rd.cold {
+			return nil
+		}
+		rd.cold = false
+	} else if !o.core.flushed() {
+		return nil
+	}
+	b.tomb = appendColdKey(b.tomb[:0], b.bytes(o.rowKey))
+	return pb.Delete(b.tomb, nil)
 }
 
 // apply writes one operation and the index changes it implies into pb, and
@@ -428,6 +471,9 @@ func (b *Batch) apply(pb *pebble.Batch, o *op) error {
 	refSpan := span{o.rowKey.start + rowHeaderLen, o.rowKey.end, true}
 	ref := b.bytes(refSpan)
 	if len(c.indexes) == 0 {
+		if err := b.dropCold(pb, o, nil); err != nil {
+			return wrapWrite(c, err)
+		}
 		if o.del {
 			if err := pb.Delete(rowKey, nil); err != nil {
 				return wrapWrite(c, err)
@@ -509,6 +555,9 @@ func (b *Batch) apply(pb *pebble.Batch, o *op) error {
 				entry.found, entry.inBuf, entry.val = true, true, refSpan
 			}
 		}
+	}
+	if err := b.dropCold(pb, o, row); err != nil {
+		return wrapWrite(c, err)
 	}
 	if o.del {
 		row.found = false

@@ -12,11 +12,25 @@
 //	0x02 rows:  0x02 + BE uint32 table id + scope + key tuple  → row (protobuf wire format)
 //	0x03 index: 0x03 + BE uint32 table id + BE uint32 index id + scope + index values [+ key tuple] → scope + key tuple
 //	0x04 tomb:  0x04 + BE uint32 table id + scope + key tuple  → the cold marker when the row was deleted
+//	0x05 cold:  0x05 + BE uint32 table id + scope + key tuple  → BE uint64 segment seq of the flushed row
 //
-// Tombstones exist only for tables that have flushed rows to Parquet
-// (runtime/flush): a delete then also records that the key's flushed copies,
-// in segments numbered up to the marker, are deleted too, so the union of hot
-// rows and files does not bring them back. See [DB.FlushSnapshot].
+// A flushed row stays a row of its table. When runtime/flush moves a row to
+// a Parquet segment, [DB.DeleteUnchanged] deletes the hot row and writes a
+// cold marker (0x05) naming the segment, in one batch, and keeps the row's
+// index entries. Every typed read (Get, Has, Count, Scan, index scans,
+// GetUnique, ScanAllOwners, Owners, transactions) merges hot rows and
+// markers as one key order and reads a cold row's bytes through the reader
+// the flush executor attaches to the DB; Put over a cold row writes it hot
+// and deletes the marker, Delete deletes row, marker and index entries; a
+// unique value of a cold row is refused to another row as for a hot one.
+// The marker is the one rule of cold liveness, which the provider's union
+// scan (runtime/scan) applies too. See cold.go for why markers.
+//
+// Tombstones are still written for tables that have flushed rows to Parquet
+// (a delete records that the key's flushed copies, in segments numbered up
+// to the marker, are deleted too), but no read consults them any more: the
+// cold markers decide. They are kept for databases and tools of the
+// tombstone era and can go with segment compaction. See [DB.FlushSnapshot].
 //
 // A unique index entry's key is the index values alone; a non-unique entry's
 // key is the index values followed by the row's key tuple, so every entry is

@@ -102,7 +102,35 @@ func (t *Table[K, V]) Expire(cutoff time.Time, maxRowsPerOwner int) (int, error)
 		return 0, ErrClosed
 	}
 	defer db.life.exit()
-	header := appendRowPrefix(nil, c.id)
+	// The hot rows, then (once the table has been flushed) the cold
+	// markers of flushed rows: the marker keyspace mirrors the rows', so
+	// the same range deletions expire flushed rows, which every read then
+	// stops seeing (cold.go). The cap counts hot rows only: flushed rows
+	// past the TTL are removed, flushed rows over the cap stay until they
+	// expire.
+	total := 0
+	for _, header := range [][]byte{appendRowPrefix(nil, c.id), append([]byte{keyspaceCold}, appendRowPrefix(nil, c.id)[1:]...)} {
+		if header[0] == keyspaceCold && !c.flushed() {
+			break
+		}
+		max := maxRowsPerOwner
+		if header[0] == keyspaceCold {
+			max = 0
+		}
+		n, err := t.expireSpace(header, cutoff, max)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// expireSpace runs Expire over one keyspace of the table (header: its
+// prefix, the row or cold-marker keyspace).
+func (t *Table[K, V]) expireSpace(header []byte, cutoff time.Time, maxRowsPerOwner int) (int, error) {
+	c := t.core
+	db := c.db
 	lower := append(bytes.Clone(header), t.scope...)
 	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: prefixEnd(lower)})
 	if err != nil {

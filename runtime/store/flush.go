@@ -16,6 +16,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/tablegen/tablegen/runtime/internal/coldtier"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
@@ -37,26 +38,27 @@ type RowVersion struct {
 // the flush's side files at 8 bytes per row instead of a copy of the data.
 func RowHash(value []byte) uint64 { return xxhash.Sum64(value) }
 
-// DeleteUnchanged deletes each row of table l listed in rows whose current
-// value still hashes to its Hash, together with its secondary-index
-// entries, and leaves every other row alone: a row written, updated or
-// deleted since its version was taken is not touched. It returns how many
-// rows it deleted.
+// DeleteUnchanged moves each row of table l listed in rows whose current
+// value still hashes to its Hash to the cold tier: it deletes the hot row
+// and writes its cold marker naming segment seq (see cold.go), and leaves
+// every other row alone: a row written, updated or deleted since its
+// version was taken is not touched. The row's index entries stay: they
+// point at the key, which is still a row of the table (now read from its
+// segment), so unique indexes hold across tiers. It returns how many rows
+// it moved.
 //
 // It is the store half of a flush to Parquet (runtime/flush): once the
 // flushed file and its manifest are durable, the hot copies are removed,
-// but only where they are still the copy that was flushed. Deleting the
+// but only where they are still the copy that was flushed. Moving the
 // same rows again is harmless (they are gone), which is what lets recovery
-// redo an interrupted deletion.
+// redo an interrupted move.
 //
-// The rows are read, checked and deleted in one Pebble batch under the
+// The rows are read, checked and moved in one Pebble batch under the
 // DB's commit mutex and plain-writer lock (below), so no write can slip
 // between the check and the delete; callers bound the batch by passing
 // rows in chunks. A run of listed rows with no other key between them is
 // deleted with one range deletion instead of a tombstone per row. Rows should be
-// sorted by key: the reads then move forward through one iterator. The
-// index entries are derived from the stored row with the layout alone (no
-// generated code), so tools that only have the YAML can flush too.
+// sorted by key: the reads then move forward through one iterator.
 //
 // Writes to tables without indexes do not take the commit mutex, but they
 // hold the DB's plain-writer lock for reading while they commit, and this
@@ -67,7 +69,7 @@ func RowHash(value []byte) uint64 { return xxhash.Sum64(value) }
 //
 // sync makes the commit durable before DeleteUnchanged returns (it also
 // syncs every earlier unsynced write, as the WAL is sequential).
-func (db *DB) DeleteUnchanged(l *layout.Table, rows []RowVersion, sync bool) (int, error) {
+func (db *DB) DeleteUnchanged(l *layout.Table, seq uint64, rows []RowVersion, sync bool) (int, error) {
 	if len(rows) == 0 {
 		if sync {
 			return 0, db.syncWAL(l.FullName())
@@ -85,6 +87,14 @@ func (db *DB) DeleteUnchanged(l *layout.Table, rows []RowVersion, sync bool) (in
 	name := l.FullName()
 	prefix := appendRowPrefix(nil, l.ID)
 	st := stateOf(db)
+	// A marker naming a segment above the table's cold marker would be
+	// invisible (reads look for markers only once the table is flushed)
+	// and escape later tombstones: seq must come from FlushSnapshot.
+	if m, err := st.cold(db, l.ID); err != nil {
+		return 0, fmt.Errorf("store: %s: %w", name, err)
+	} else if seq == 0 || seq > m.Load() {
+		return 0, fmt.Errorf("store: %s: move flushed rows to segment %d: no flush reserved that number (the table's cold marker is %d); take it from FlushSnapshot", name, seq, m.Load())
+	}
 	db.commitMu.Lock()
 	defer db.commitMu.Unlock()
 	st.plainMu.Lock()
@@ -95,8 +105,8 @@ func (db *DB) DeleteUnchanged(l *layout.Table, rows []RowVersion, sync bool) (in
 	}
 	pb := db.pdb.NewBatch()
 	defer pb.Close()
-	var key, prev, kbuf, vals []byte
-	var spans []span
+	var key, prev, kbuf []byte
+	seqVal := binary.BigEndian.AppendUint64(nil, seq)
 	deleted := 0
 	valid, positioned := false, false
 	// A run is a stretch of rows to delete with no other key between them
@@ -153,27 +163,10 @@ func (db *DB) DeleteUnchanged(l *layout.Table, rows []RowVersion, sync bool) (in
 		if RowHash(val) != rows[i].Hash {
 			continue // changed since the flush: it stays hot
 		}
-		if len(l.Indexes) > 0 {
-			scope, pk, err := ix.split(rows[i].Key)
-			if err != nil {
-				_ = it.Close()
-				return 0, &CorruptError{Table: name, Key: fmt.Sprintf("0x%x", rows[i].Key), Err: err}
-			}
-			vals, spans, err = ix.values(val, vals[:0], spans[:0])
-			if err != nil {
-				_ = it.Close()
-				return 0, &CorruptError{Table: name, Key: fmt.Sprintf("0x%x", rows[i].Key), Err: fmt.Errorf("the stored row cannot be decoded to remove its index entries: %w", err)}
-			}
-			for j, x := range ix.indexes {
-				if !spans[j].ok {
-					continue
-				}
-				kbuf = entryKey(kbuf[:0], ix.core, x, scope, vals[spans[j].start:spans[j].end], pk)
-				if err := pb.Delete(kbuf, nil); err != nil {
-					_ = it.Close()
-					return 0, wrapWrite(ix.core, err)
-				}
-			}
+		kbuf = appendColdKey(kbuf[:0], key)
+		if err := pb.Set(kbuf, seqVal, nil); err != nil {
+			_ = it.Close()
+			return 0, wrapWrite(ix.core, err)
 		}
 		if adjacent && runLen > 0 {
 			runEnd = append(runEnd[:0], key...)
@@ -411,23 +404,23 @@ func appendZero(dst []byte, typ string) []byte {
 // every tombstone whose seq is below the smallest seq it keeps.
 const keyspaceTombstone = 0x04
 
-// TombstonePrefix is the prefix of every tombstone of a table: 0x04 + BE
+// tombstonePrefix is the prefix of every tombstone of a table: 0x04 + BE
 // uint32 table id. A tombstone's key continues with the deleted row's scope
 // and key tuple, exactly as the row key did after its 0x02 + table id.
-func TombstonePrefix(tableID uint32) []byte {
+func tombstonePrefix(tableID uint32) []byte {
 	return binary.BigEndian.AppendUint32([]byte{keyspaceTombstone}, tableID)
 }
 
-// DecodeTombstone returns the segment sequence number a tombstone's value
+// decodeTombstone returns the segment sequence number a tombstone's value
 // holds: flushed copies of the row in segments up to it are deleted.
-func DecodeTombstone(value []byte) (uint64, error) {
+func decodeTombstone(value []byte) (uint64, error) {
 	if len(value) != 8 {
 		return 0, fmt.Errorf("store: tombstone value is %d bytes, not 8: %w", len(value), ErrCorruptTombstone)
 	}
 	return binary.BigEndian.Uint64(value), nil
 }
 
-// ErrCorruptTombstone is wrapped by DecodeTombstone's errors.
+// ErrCorruptTombstone is wrapped by decodeTombstone's errors.
 var ErrCorruptTombstone = errors.New("store: corrupt tombstone; the database was written by another program or is damaged")
 
 // appendTombstone appends the tombstone key of a row key (header + scope +
@@ -539,6 +532,9 @@ type dbState struct {
 
 	mu    sync.Mutex
 	marks map[uint32]*atomic.Uint64 // table id → cold marker, loaded on first use
+
+	// tier reads flushed rows; runtime/flush attaches it (cold.go).
+	tier coldtier.Slot
 }
 
 var states sync.Map // weak.Pointer[DB] → *dbState

@@ -1,9 +1,14 @@
 package store
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"testing"
+
+	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
@@ -212,4 +217,72 @@ func keysOf(rows []job) []string {
 		out = append(out, jobKey{r.Group, r.Seq}.String())
 	}
 	return out
+}
+
+// moveCold moves the listed rows of l to cold segment 1 the way a flush
+// does (the number reserved first, the rows' bytes kept by a fake cold
+// tier attached to db), and returns how many moved.
+func moveCold(t testing.TB, db *DB, l *layout.Table, versions []RowVersion) (int, error) {
+	t.Helper()
+	f := attachFakeCold(db)
+	for _, v := range versions {
+		val, closer, err := db.pdb.Get(append(appendRowPrefix(nil, l.ID), v.Key...))
+		if err == nil {
+			f.put(l.ID, 1, v.Key, bytes.Clone(val))
+			_ = closer.Close()
+		}
+	}
+	if err := db.RaiseColdSeq(l, 1); err != nil {
+		t.Fatal(err)
+	}
+	return db.DeleteUnchanged(l, 1, versions, false)
+}
+
+// fakeCold is the store tests' cold tier: the rows a fake flush moved,
+// by table, segment and key.
+type fakeCold struct {
+	mu   sync.Mutex
+	rows map[string][]byte
+}
+
+func attachFakeCold(db *DB) *fakeCold {
+	slot := &stateOf(db).tier
+	if f, ok := slot.Get().(*fakeCold); ok {
+		return f
+	}
+	f := &fakeCold{rows: map[string][]byte{}}
+	slot.Set(f)
+	return f
+}
+
+func fakeColdKey(id uint32, seq uint64, key []byte) string {
+	return fmt.Sprintf("%d/%d/%x", id, seq, key)
+}
+
+func (f *fakeCold) put(id uint32, seq uint64, key, val []byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rows[fakeColdKey(id, seq, key)] = val
+}
+
+func (f *fakeCold) Row(l *layout.Table, seq uint64, key []byte) ([]byte, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v, ok := f.rows[fakeColdKey(l.ID, seq, key)]
+	return v, ok, nil
+}
+
+// isHot reports whether the row key tuple (scope + key) of table id is
+// stored hot.
+func isHot(t testing.TB, db *DB, id uint32, key []byte) bool {
+	t.Helper()
+	_, closer, err := db.pdb.Get(append(appendRowPrefix(nil, id), key...))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = closer.Close()
+	return true
 }

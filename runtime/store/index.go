@@ -88,10 +88,17 @@ func (t *Table[K, V]) resolve(snap getter, ix *IndexSpec[V], entryKey, rowKey, v
 	}
 	val, closer, err := snap.Get(rowKey)
 	if errors.Is(err, pebble.ErrNotFound) {
-		return v, &CorruptError{Table: t.core.name, Key: t.formatRowKey(rowKey, skip),
-			Err: fmt.Errorf("index entry %s has no row", formatIndexValues(&t.core.layout, ix.Name, values))}
-	}
-	if err != nil {
+		// A flushed row keeps its index entries: read it from its segment.
+		var found bool
+		if val, found, err = t.core.coldRow(snap, rowKey); err != nil {
+			return v, err
+		}
+		if !found {
+			return v, &CorruptError{Table: t.core.name, Key: t.formatRowKey(rowKey, skip),
+				Err: fmt.Errorf("index entry %s has no row", formatIndexValues(&t.core.layout, ix.Name, values))}
+		}
+		closer = nopCloser{}
+	} else if err != nil {
 		return v, fmt.Errorf("store: %s: read row %s: %w", t.core.name, t.formatRowKey(rowKey, skip), err)
 	}
 	var row []byte

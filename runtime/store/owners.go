@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"iter"
 
-	"github.com/cockroachdb/pebble/v2"
-
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 )
@@ -74,40 +72,42 @@ func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned
 		if empty {
 			return
 		}
-		it, err := rv.r.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+		// Hot and cold rows as one key order (cold.go).
+		it, err := t.core.newTierIter(rv.r, lower, upper, o.Reverse)
 		if err != nil {
 			yield(zero, fmt.Errorf("store: %s: scan all owners: %w", t.core.name, err))
 			return
 		}
 		emit := stopOnce(yield)
-		defer closeIter(it, emit, func(err error) error {
-			return fmt.Errorf("store: %s: scan all owners: %w", t.core.name, err)
-		})
+		defer func() {
+			if err := it.Close(); err != nil {
+				emit(zero, fmt.Errorf("store: %s: scan all owners: %w", t.core.name, err))
+			}
+		}()
 		n := 0
 		var seek []byte
 		var rows rowArena // each yielded row owns its bytes, as in Scan
-		for ok := first(it, o.Reverse); ok; {
+		for ok := it.First(); ok; {
 			key := it.Key()
 			owner, tuple, err := keyenc.DecodeString(key[len(header):])
 			if err != nil {
 				if !emit(zero, &CorruptError{Table: t.core.name, Key: "0x" + hex.EncodeToString(key), Err: fmt.Errorf("row key has no owner scope: %w", err)}) {
 					return
 				}
-				ok = next(it, o.Reverse)
+				ok = it.Next()
 				continue
 			}
 			if floor != nil && bytes.Compare(tuple, floor) < 0 {
 				// Below this owner's floor: skip the rest of the owner's
 				// old rows (forward) or the owner entirely (reverse).
 				seek = append(seek[:0], key[:len(key)-len(tuple)]...)
-				if o.Reverse {
-					ok = it.SeekLT(seek)
-				} else {
-					ok = it.SeekGE(append(seek, floor...))
+				if !o.Reverse {
+					seek = append(seek, floor...)
 				}
+				ok = it.Seek(seek)
 				continue
 			}
-			val, err := it.ValueAndErr()
+			val, err := it.Value()
 			if err != nil {
 				emit(zero, fmt.Errorf("store: %s: scan all owners: read row %s: %w", t.core.name, t.formatRowKey(key, len(key)-len(tuple)), err))
 				return
@@ -117,7 +117,7 @@ func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned
 				if !emit(zero, &CorruptError{Table: t.core.name, Key: fmt.Sprintf("%q/%s", owner, t.formatRowKey(key, len(key)-len(tuple))), Err: err}) {
 					return
 				}
-				ok = next(it, o.Reverse)
+				ok = it.Next()
 				continue
 			}
 			if !emit(r, nil) {
@@ -126,7 +126,7 @@ func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned
 			if n++; o.Limit > 0 && n >= o.Limit {
 				return
 			}
-			ok = next(it, o.Reverse)
+			ok = it.Next()
 		}
 		if err := it.Error(); err != nil {
 			emit(zero, fmt.Errorf("store: %s: scan all owners: %w", t.core.name, err))
@@ -158,7 +158,8 @@ func (t *Table[K, V]) Owners(floor []byte) iter.Seq2[string, error] {
 		}
 		defer rv.close()
 		header := appendRowPrefix(nil, t.core.id)
-		it, err := rv.r.NewIter(&pebble.IterOptions{LowerBound: header, UpperBound: prefixEnd(header)})
+		// An owner whose rows are all flushed is still an owner (cold.go).
+		it, err := t.core.newTierIter(rv.r, header, prefixEnd(header), false)
 		if err != nil {
 			yield("", fmt.Errorf("store: %s: owners: %w", t.core.name, err))
 			return
@@ -181,7 +182,7 @@ func (t *Table[K, V]) Owners(floor []byte) iter.Seq2[string, error] {
 			scope = append(scope[:0], key[:len(key)-len(tuple)]...)
 			if floor != nil && bytes.Compare(tuple, floor) < 0 {
 				// Only old rows so far: is there one at or above the floor?
-				ok = it.SeekGE(append(bytes.Clone(scope), floor...))
+				ok = it.Seek(append(bytes.Clone(scope), floor...))
 				if !ok || !bytes.HasPrefix(it.Key(), scope) {
 					continue // none: the iterator already sits on the next owner, if any
 				}
@@ -190,7 +191,7 @@ func (t *Table[K, V]) Owners(floor []byte) iter.Seq2[string, error] {
 				stopped = true
 				return
 			}
-			ok = it.SeekGE(prefixEnd(scope))
+			ok = it.Seek(prefixEnd(scope))
 		}
 		if err := it.Error(); err != nil {
 			stopped = !yield("", fmt.Errorf("store: %s: owners: %w", t.core.name, err))

@@ -288,14 +288,23 @@ func (t *Table[K, V]) Get(k K) (V, error) {
 	defer putBuf(buf)
 	*buf = t.appendRowKey((*buf)[:0], k)
 	val, closer, err := rv.r.Get(*buf)
-	if errors.Is(err, pebble.ErrNotFound) {
-		return v, notFound(t.core.name, fmt.Sprintf("row %v", k))
-	}
-	if err != nil {
+	var row []byte
+	switch {
+	case errors.Is(err, pebble.ErrNotFound):
+		cold, found, err := t.core.coldRow(rv.r, *buf)
+		if err != nil {
+			return v, err
+		}
+		if !found {
+			return v, notFound(t.core.name, fmt.Sprintf("row %v", k))
+		}
+		row = bytes.Clone(cold)
+	case err != nil:
 		return v, readError(t.core.name, fmt.Sprint(k), fmt.Sprintf("get %v", k), err)
+	default:
+		row = bytes.Clone(val)
+		_ = closer.Close()
 	}
-	row := bytes.Clone(val)
-	_ = closer.Close()
 	if err := t.spec.DecodeRow(row, &v); err != nil {
 		var zero V
 		return zero, &CorruptError{Table: t.core.name, Key: fmt.Sprint(k), Err: err}
@@ -321,7 +330,8 @@ func (t *Table[K, V]) Has(k K) (bool, error) {
 	*buf = t.appendRowKey((*buf)[:0], k)
 	_, closer, err := rv.r.Get(*buf)
 	if errors.Is(err, pebble.ErrNotFound) {
-		return false, nil
+		_, found, err := t.core.coldSeq(rv.r, *buf)
+		return found, err
 	}
 	if err != nil {
 		return false, readError(t.core.name, fmt.Sprint(k), fmt.Sprintf("has %v", k), err)
@@ -405,6 +415,10 @@ func (t *Table[K, V]) putDirect(v *V) error {
 	mu.RLock()
 	pb := db.pdb.NewBatch()
 	err := pb.Set((*buf)[:n], (*buf)[n:], nil)
+	if err == nil && t.core.flushed() {
+		// Hot wins over a flushed copy: its cold marker goes (cold.go).
+		err = pb.Delete(appendColdKey(nil, (*buf)[:n]), nil)
+	}
 	if err == nil {
 		err = db.commit(pb, db.writeOpts) // closes pb
 	} else {
@@ -438,8 +452,11 @@ func (t *Table[K, V]) deleteDirect(k K) error {
 	pb := db.pdb.NewBatch()
 	err := pb.Delete((*buf)[:n], nil)
 	if seq := t.core.cold.Load(); seq != 0 && err == nil {
-		*buf = appendTombstone(*buf, (*buf)[:n])
-		err = pb.Set((*buf)[n:], binary.BigEndian.AppendUint64(nil, seq), nil)
+		err = pb.Delete(appendColdKey(nil, (*buf)[:n]), nil)
+		if err == nil {
+			*buf = appendTombstone(*buf, (*buf)[:n])
+			err = pb.Set((*buf)[n:], binary.BigEndian.AppendUint64(nil, seq), nil)
+		}
 	}
 	if err == nil {
 		err = db.commit(pb, db.writeOpts) // closes pb

@@ -279,21 +279,43 @@ func (v readView) rowReader(c *tableCore) (getter, func() error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return iterGetter{it}, it.Close, nil
+	g := iterGetter{it: it}
+	if !c.flushed() {
+		return g, it.Close, nil
+	}
+	// The cold markers, from the same state: a flushed row's entries
+	// resolve through them (cold.go).
+	if g.cold, err = v.r.NewIter(&pebble.IterOptions{LowerBound: coldBound(prefix), UpperBound: coldBound(prefixEnd(prefix))}); err != nil {
+		_ = it.Close()
+		return nil, nil, err
+	}
+	return g, func() error {
+		err := it.Close()
+		if e := g.cold.Close(); err == nil {
+			err = e
+		}
+		return err
+	}, nil
 }
 
 // iterGetter reads single keys through an iterator, and so from the state
-// the iterator was opened on.
-type iterGetter struct{ it *pebble.Iterator }
+// the iterator was opened on: rows through it, cold markers through cold.
+type iterGetter struct{ it, cold *pebble.Iterator }
 
 func (g iterGetter) Get(key []byte) ([]byte, io.Closer, error) {
-	if !g.it.SeekGE(key) || !bytes.Equal(g.it.Key(), key) {
-		if err := g.it.Error(); err != nil {
+	it := g.it
+	if key[0] == keyspaceCold {
+		if it = g.cold; it == nil {
+			return nil, nil, pebble.ErrNotFound
+		}
+	}
+	if !it.SeekGE(key) || !bytes.Equal(it.Key(), key) {
+		if err := it.Error(); err != nil {
 			return nil, nil, err
 		}
 		return nil, nil, pebble.ErrNotFound
 	}
-	val, err := g.it.ValueAndErr()
+	val, err := it.ValueAndErr()
 	if err != nil {
 		return nil, nil, err
 	}
