@@ -181,9 +181,9 @@ func TestStoreModel(t *testing.T) {
 		noConflict bool
 		want       string
 	}{
-		{"partial batch", func(s *mStore) { s.partialBatch = true }, false, "Put(0): store: : unique index by_name"},
+		{"partial batch", func(s *mStore) { s.partialBatch = true }, false, "Put(0): store: : by_name values"},
 		{"no unique check", func(s *mStore) { s.noUnique = true }, false, "want a *store.UniqueViolationError of one of [by_name]"},
-		{"delete does nothing", func(s *mStore) { s.noDelete = true }, false, "batch Commit: store: : unique index by_name"},
+		{"delete does nothing", func(s *mStore) { s.noDelete = true }, false, "batch Commit: store: : by_name values"},
 		{"lost put", func(s *mStore) { s.lostPut = true }, false, "= <nil>; want a *store.UniqueViolationError"},
 		{"delete does nothing, no unique index", func(s *mStore) { s.noUnique, s.noDelete = true, true }, true, "rows = "},
 		{"lost put, no unique index", func(s *mStore) { s.noUnique, s.lostPut = true, true }, true, "rows = "},
