@@ -148,7 +148,7 @@ func (r *snapReader) Next() bool {
 		key := r.it.Key()
 		val, err := r.it.ValueAndErr()
 		if err != nil {
-			return r.fail(store.AsDataCorruption(r.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.name, key, err)))
+			return r.fail(damaged(r.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.name, key, err)))
 		}
 		if err := r.check.Check(val); err != nil {
 			return r.fail(r.corrupt(key, err))
@@ -165,7 +165,7 @@ func (r *snapReader) Next() bool {
 		n++
 		if r.valid = r.it.Next(); !r.valid {
 			if err := r.it.Error(); err != nil {
-				return r.fail(store.AsDataCorruption(r.name, "", fmt.Errorf("scan: %s: iterate: %w", r.name, err)))
+				return r.fail(damaged(r.name, "", fmt.Errorf("scan: %s: iterate: %w", r.name, err)))
 			}
 			r.closeIter()
 		}

@@ -132,7 +132,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 		ErrorIfNotExists:   opts.MustExist || opts.ReadOnly,
 		EventListener: &pebble.EventListener{
 			// The read that found the damage returns it as a
-			// *DataCorruptionError; background work reports it through
+			// *CorruptError; background work reports it through
 			// BackgroundError, which Pebble logs with Errorf.
 			DataCorruption: func(info pebble.DataCorruptionInfo) { logger.Infof("store: %s", info) },
 			// Writes are bounded by WriteTimeout while Pebble is in

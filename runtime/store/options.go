@@ -72,7 +72,7 @@ type Options struct {
 	// called: the store never lets Pebble exit the process. A fatal error
 	// goes to Errorf instead, and every later write returns an error
 	// wrapping ErrPebbleFatal; damaged files found by a read are that
-	// read's *DataCorruptionError.
+	// read's *CorruptError.
 	Logger pebble.Logger
 	// WriteTimeout bounds how long Put, Delete, Batch.Commit and Repair
 	// wait for Pebble to take a write. Pebble blocks writes while it

@@ -113,10 +113,7 @@ func register[K, V any](t *Table[K, V]) error {
 			return fmt.Errorf("store: table %s: record layout: %w", l.FullName(), err)
 		}
 	case err != nil:
-		if isCorruption(err) {
-			return AsDataCorruption(l.FullName(), "", err)
-		}
-		return fmt.Errorf("store: table %s: read recorded layout: %w", l.FullName(), err)
+		return readError(l.FullName(), "", "read recorded layout", err)
 	default:
 		stored, err := parseRecord(val)
 		_ = closer.Close()
