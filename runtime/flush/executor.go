@@ -17,6 +17,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
@@ -731,6 +732,11 @@ func parquetSchema(s *arrow.Schema) (*arrow.Schema, []bool) {
 		}
 		if ext, ok := f.Type.(arrow.ExtensionType); ok && ext.ExtensionName() == "arrow.json" {
 			mark(i, ext.StorageType(), "json")
+		} else if ok && ext.ExtensionName() == "arrow.uuid" {
+			// The scan package's arrow.uuid reports no Parquet logical type;
+			// arrow-go's does, so the files say UUID.
+			fields[i].Type = extensions.NewUUIDType()
+			plain[i] = true
 		} else if f.Type.ID() == arrow.DURATION {
 			mark(i, arrow.PrimitiveTypes.Int64, "duration")
 		}
@@ -786,7 +792,12 @@ func toParquet(schema *arrow.Schema, plain []bool, rec arrow.RecordBatch, cols [
 		}
 		switch a := cols[i].(type) {
 		case array.ExtensionArray:
-			cols[i] = a.Storage()
+			if ext, ok := schema.Field(i).Type.(arrow.ExtensionType); ok {
+				cols[i] = array.NewExtensionArrayWithStorage(ext, a.Storage())
+				owned = append(owned, cols[i])
+			} else {
+				cols[i] = a.Storage()
+			}
 		default:
 			// duration[us] → int64 over the same buffers.
 			d := array.NewData(arrow.PrimitiveTypes.Int64, a.Len(), a.Data().Buffers(), nil, a.NullN(), a.Data().Offset())

@@ -8,7 +8,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/tablegen/tablegen/runtime/layout"
@@ -379,14 +378,17 @@ func (s *slot) bind(fb array.Builder) error {
 	case tDuration:
 		s.dur, ok = fb.(*array.DurationBuilder)
 	case tUUID:
-		var ub *extensions.UUIDBuilder
-		if ub, ok = fb.(*extensions.UUIDBuilder); ok {
+		// arrow.uuid: an *array.ExtensionBuilder for this package's type,
+		// arrow-go's *extensions.UUIDBuilder for a schema that went
+		// through IPC in a process that links arrow/extensions.
+		var ub interface{ StorageBuilder() array.Builder }
+		if ub, ok = fb.(interface{ StorageBuilder() array.Builder }); ok {
 			s.uuid, ok = ub.StorageBuilder().(*array.FixedSizeBinaryBuilder)
 			ok = ok && s.uuid.Type().(*arrow.FixedSizeBinaryType).ByteWidth == 16
 		}
 	case tJSON:
-		var eb *array.ExtensionBuilder
-		if eb, ok = fb.(*array.ExtensionBuilder); ok {
+		var eb interface{ StorageBuilder() array.Builder }
+		if eb, ok = fb.(interface{ StorageBuilder() array.Builder }); ok {
 			var sb *array.StringBuilder
 			if sb, ok = eb.StorageBuilder().(*array.StringBuilder); ok {
 				s.bin = sb.BinaryBuilder
