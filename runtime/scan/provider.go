@@ -198,14 +198,9 @@ func (p *Provider) SupportsFilters(filters []Expr) []Pushdown {
 	return out
 }
 
-// Bind checks filter against the table and returns nil or the first
-// problem, an *ExprError naming the column and literal.
-func (p *Provider) Bind(filter Expr) error {
-	_, err := p.t.bind(filter)
-	return err
-}
-
-// Plan returns the plan Scan would use for filter (see [PlanFor]).
+// Plan returns the plan Scan would use for filter, touching no database;
+// an error is the first problem of the filter, an *ExprError naming the
+// column and literal.
 func (p *Provider) Plan(filter Expr) (*Plan, error) {
 	var f *node
 	if filter != nil {

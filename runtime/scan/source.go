@@ -10,7 +10,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"google.golang.org/protobuf/encoding/protowire"
 
-	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 )
 
@@ -105,16 +104,6 @@ const maxDenseTag = 4096
 // maxDurationMicros is the largest microsecond count a duration column holds
 // (time.Duration's range), as rowenc.Decoder.Duration checks.
 const maxDurationMicros = int64(^uint64(0)>>1) / 1000
-
-// NewRowDecoder returns a schema-driven RowSource for a table layout (see
-// [NewRowSource] for decode and project).
-func NewRowDecoder(l *layout.Table, decode []bool, project []int) (*RowDecoder, error) {
-	t, err := newTable(l)
-	if err != nil {
-		return nil, err
-	}
-	return t.newRowDecoder(decode, project)
-}
 
 func (t *table) newRowDecoder(decode []bool, project []int) (*RowDecoder, error) {
 	if len(decode) != len(t.cols) {

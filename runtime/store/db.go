@@ -88,11 +88,11 @@ func Open(dir string, opts *Options) (*DB, error) {
 	}
 	blocks := opts.CacheSize
 	if blocks == 0 {
-		blocks = DefaultCacheSize
+		blocks = defaultCacheSize
 	}
 	memTable := opts.MemTableSize
 	if memTable == 0 {
-		memTable = DefaultMemTableSize
+		memTable = defaultMemTableSize
 	}
 	if memTable > uint64(math.MaxInt64-blocks)/memTablesCharged {
 		return nil, fmt.Errorf("store: open %s: CacheSize %d + %d*MemTableSize %d overflows; use a MemTableSize of at most a few GiB", dir, blocks, memTablesCharged, memTable)
@@ -175,7 +175,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 	db.life.done = make(chan struct{}, 1)
 	db.writeTimeout = opts.WriteTimeout
 	if db.writeTimeout == 0 {
-		db.writeTimeout = DefaultWriteTimeout
+		db.writeTimeout = defaultWriteTimeout
 	}
 	return db, nil
 }

@@ -208,14 +208,14 @@ func TestExpireModel(t *testing.T) {
 			}
 			s := scoped(t, tbl, owner)
 			var got []event
-			for v, err := range s.Scan(LiveRange(Range{}, cutoff), ScanOptions{}) {
+			for v, err := range s.Scan(liveRangeFrom(Range{}, cutoff), ScanOptions{}) {
 				if err != nil {
 					t.Fatal(err)
 				}
 				got = append(got, v)
 			}
 			if !slices.Equal(got, want) {
-				t.Fatalf("owner %q: Scan(LiveRange) = %v; want %v", owner, got, want)
+				t.Fatalf("owner %q: Scan(liveRangeFrom) = %v; want %v", owner, got, want)
 			}
 		}
 		var wantOwners []string
