@@ -5,6 +5,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
@@ -212,4 +213,21 @@ func keysOf(rows []job) []string {
 		out = append(out, jobKey{r.Group, r.Seq}.String())
 	}
 	return out
+}
+
+// getUniqueBytes is GetUnique by encoded index values, for tests that
+// look up values no row of theirs holds, or a table's raw entries.
+func (t *Table[K, V]) getUniqueBytes(indexID uint32, values []byte) (V, error) {
+	var zero V
+	if err := t.allow(access.Read); err != nil {
+		return zero, err
+	}
+	ix, err := t.index(indexID)
+	if err != nil {
+		return zero, err
+	}
+	if !ix.Unique {
+		return zero, fmt.Errorf("store: %s: index %s is not unique", t.core.name, ix.Name)
+	}
+	return t.getUnique(ix, values)
 }

@@ -164,7 +164,7 @@ func TestUpgradeOnOpen(t *testing.T) {
 	if err := v2.Put(&it); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := v2.GetUnique(ixOwner, keyenc.AppendString(nil, owner)); err != nil || got.ID != it.ID {
+	if got, err := v2.getUniqueBytes(ixOwner, keyenc.AppendString(nil, owner)); err != nil || got.ID != it.ID {
 		t.Errorf("GetUnique(by_owner, ann) = %+v, %v", got, err)
 	}
 
@@ -411,7 +411,7 @@ func TestUpgradeUniqueBackfillFails(t *testing.T) {
 			if err != nil {
 				t.Fatalf("after removing the duplicate: %v", err)
 			}
-			if got, err := tbl.GetUnique(ixName, keyenc.AppendString(nil, "name-5")); err != nil || got.ID != "item-00005" {
+			if got, err := tbl.getUniqueBytes(ixName, keyenc.AppendString(nil, "name-5")); err != nil || got.ID != "item-00005" {
 				t.Errorf("GetUnique(by_name, name-5) = %+v, %v", got, err)
 			}
 			assertVerified(t, tbl)
@@ -565,7 +565,7 @@ func TestUpgradeScopedRows(t *testing.T) {
 		if n != 30 {
 			t.Errorf("scope %s: by_name has %d rows, want 30", owner, n)
 		}
-		if got, err := view.GetUnique(ixName, keyenc.AppendString(nil, "name-7")); err != nil || got.ID != "item-00007" {
+		if got, err := view.getUniqueBytes(ixName, keyenc.AppendString(nil, "name-7")); err != nil || got.ID != "item-00007" {
 			t.Errorf("scope %s: GetUnique = %+v, %v", owner, got, err)
 		}
 	}
