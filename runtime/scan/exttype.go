@@ -40,6 +40,9 @@ type extArray struct{ array.ExtensionArrayBase }
 
 func (a *extArray) ValueStr(i int) string {
 	if a.IsNull(i) {
+		if a.ExtensionType().ExtensionName() == "arrow.json" {
+			return "null" // a JSON null, as arrow-go's JSONArray prints it
+		}
 		return array.NullValueStr
 	}
 	switch st := a.Storage().(type) {
