@@ -31,7 +31,8 @@ func (t *Table[K, V]) index(id uint32) (*IndexSpec[V], error) {
 // like has in the index's columns (the other fields of like are ignored), or
 // an error wrapping ErrNotFound. Generated code wraps it per index as
 // Get<Index>(values…). Rows whose indexed value is null have no entry
-// (sparse indexes), so a like with a null indexed column finds nothing. The
+// (sparse indexes), so a like with a null indexed column finds nothing, as
+// does a nil like. The
 // entry and the row are read from one snapshot.
 func (t *Table[K, V]) GetUnique(indexID uint32, like *V) (V, error) {
 	var zero V
@@ -45,12 +46,12 @@ func (t *Table[K, V]) GetUnique(indexID uint32, like *V) (V, error) {
 	if !ix.Unique {
 		return zero, fmt.Errorf("store: %s: index %s is not unique; use IndexScan with PrefixRange instead", t.core.name, ix.Name)
 	}
-	if like == nil {
-		return zero, fmt.Errorf("store: %s: GetUnique through index %s: like is nil; pass a row holding the values to look up", t.core.name, ix.Name)
-	}
-	values, ok := ix.AppendValues(nil, like)
-	if !ok {
-		return zero, notFound(t.core.name, fmt.Sprintf("index %s: a null value has no entry", ix.Name))
+	var values []byte // a nil like holds no values, so it finds nothing
+	if like != nil {
+		var ok bool
+		if values, ok = ix.AppendValues(nil, like); !ok {
+			return zero, notFound(t.core.name, fmt.Sprintf("index %s: a null value has no entry", ix.Name))
+		}
 	}
 	return t.getUnique(ix, values)
 }
