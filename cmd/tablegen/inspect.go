@@ -21,7 +21,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/google/uuid"
 
@@ -374,14 +373,31 @@ func textValue(a arrow.Array, i int, null string) string {
 		return time.UnixMicro(int64(x.Value(i))).UTC().Format(timestampFormat)
 	case *array.Duration:
 		return (time.Duration(x.Value(i)) * time.Microsecond).String()
-	case *extensions.UUIDArray:
-		return uuid.UUID(x.Value(i)).String()
-	case *extensions.JSONArray:
-		return string(x.ValueBytes(i))
+	case array.ExtensionArray:
+		if v, ok := extValue(x, i); ok {
+			return v
+		}
 	case *array.Float64:
 		return strconv.FormatFloat(x.Value(i), 'g', -1, 64)
 	}
 	return a.ValueStr(i)
+}
+
+// extValue renders a cell of the canonical extension types arrow.uuid and
+// arrow.json, whichever Go type defines them (a scan's, or arrow-go's when a
+// Parquet file is read back).
+func extValue(x array.ExtensionArray, i int) (string, bool) {
+	switch st := x.Storage().(type) {
+	case *array.FixedSizeBinary:
+		if x.ExtensionType().ExtensionName() == "arrow.uuid" && len(st.Value(i)) == 16 {
+			return uuid.UUID(st.Value(i)).String(), true
+		}
+	case *array.String:
+		if x.ExtensionType().ExtensionName() == "arrow.json" {
+			return st.Value(i), true
+		}
+	}
+	return "", false
 }
 
 // jsonValue renders one cell as JSON: numbers as numbers (non-finite floats
@@ -408,10 +424,12 @@ func jsonValue(a arrow.Array, i int) ([]byte, error) {
 		return strconv.AppendFloat(nil, f, 'g', -1, 64), nil
 	case *array.Binary:
 		return json.Marshal(base64.StdEncoding.EncodeToString(x.Value(i)))
-	case *extensions.JSONArray:
-		var buf bytes.Buffer // compacted, so one row stays one line
-		if err := json.Compact(&buf, x.ValueBytes(i)); err == nil {
-			return buf.Bytes(), nil
+	case array.ExtensionArray:
+		if v, ok := extValue(x, i); ok && x.ExtensionType().ExtensionName() == "arrow.json" {
+			var buf bytes.Buffer // compacted, so one row stays one line
+			if err := json.Compact(&buf, []byte(v)); err == nil {
+				return buf.Bytes(), nil
+			}
 		}
 	}
 	return json.Marshal(textValue(a, i, ""))

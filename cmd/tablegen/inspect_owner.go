@@ -37,7 +37,7 @@ func ownersOf(db *store.DB, l layout.Table) (iter.Seq2[string, error], error) {
 	if err != nil {
 		return nil, err
 	}
-	return t.Owners(nil), nil
+	return t.Owners(), nil
 }
 
 // ownedRows scans a user or stream table owner by owner (one owner when

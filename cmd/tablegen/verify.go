@@ -147,7 +147,7 @@ func verifyTable(db *store.DB, t *schema.Table, repair bool, w io.Writer) (int, 
 	}
 	if err != nil {
 		var me *store.MetadataError
-		var dc *store.DataCorruptionError
+		var dc *store.CorruptError
 		if errors.As(err, &me) || errors.As(err, &lm) || errors.As(err, &dc) {
 			fmt.Fprintf(w, "%s: cannot be opened: %s\n", l.FullName(), firstLine(err))
 			return 1, nil
@@ -173,7 +173,7 @@ func verifyTable(db *store.DB, t *schema.Table, repair bool, w io.Writer) (int, 
 	if err != nil {
 		// Damaged files stop the table's check where the damage is; the
 		// file is listed above.
-		var dc *store.DataCorruptionError
+		var dc *store.CorruptError
 		if !errors.As(err, &dc) {
 			return n, err
 		}
@@ -230,7 +230,7 @@ func firstLine(err error) string {
 // database files as the one line "tablegen: TABLE: data corruption in
 // FILE: ...; run tablegen verify --db DIR", anything else as printErr does.
 func printReadErr(w io.Writer, err error, db string) {
-	var dc *store.DataCorruptionError
+	var dc *store.CorruptError
 	if errors.As(err, &dc) {
 		fmt.Fprintf(w, "tablegen: %s: %s; run tablegen verify --db %s\n", dc.Table, dc.Summary(), db)
 		return

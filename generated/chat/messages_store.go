@@ -115,6 +115,5 @@ func (s *MessageOwnerStore) CursorByConversation(v *Message) ([]byte, error) {
 // or an error wrapping store.ErrNotFound.
 // Rows whose client_message_id is null are not indexed (sparse index), so they are never found here.
 func (s *MessageOwnerStore) GetByClientMessageID(clientMessageID uuid.UUID) (Message, error) {
-	values := keyenc.AppendUUID(nil, clientMessageID)
-	return s.Table.GetUnique(2, values)
+	return s.Table.GetUnique(2, &Message{ClientMessageID: &clientMessageID})
 }

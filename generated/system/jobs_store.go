@@ -77,8 +77,7 @@ func (s *JobStore) CursorByStatus(v *Job) ([]byte, error) {
 // or an error wrapping store.ErrNotFound.
 // Rows whose idempotency_key is null are not indexed (sparse index), so they are never found here.
 func (s *JobStore) GetByIdempotencyKey(idempotencyKey string) (Job, error) {
-	values := keyenc.AppendString(nil, idempotencyKey)
-	return s.Table.GetUnique(2, values)
+	return s.Table.GetUnique(2, &Job{IdempotencyKey: &idempotencyKey})
 }
 
 // ScanByTable yields the rows with namespace_id = namespaceID, through index by_table (namespace_id, table_name, created_at).

@@ -42,16 +42,14 @@ func (s *UserStore) As(actor access.Actor) *UserStore {
 // GetByUserID returns the row with user_id = userID, through unique index by_user_id,
 // or an error wrapping store.ErrNotFound.
 func (s *UserStore) GetByUserID(userID string) (User, error) {
-	values := keyenc.AppendString(nil, userID)
-	return s.Table.GetUnique(1, values)
+	return s.Table.GetUnique(1, &User{UserID: userID})
 }
 
 // GetByEmail returns the row with email = email, through unique index by_email,
 // or an error wrapping store.ErrNotFound.
 // Rows whose email is null are not indexed (sparse index), so they are never found here.
 func (s *UserStore) GetByEmail(email string) (User, error) {
-	values := keyenc.AppendString(nil, email)
-	return s.Table.GetUnique(2, values)
+	return s.Table.GetUnique(2, &User{Email: &email})
 }
 
 // ScanByRole yields the rows with role = role, through index by_role (role, created_at).

@@ -30,21 +30,21 @@ func (c *comparer) columnsAndIndexes(ot, nt *Table) {
 		}
 		nc := nt.column(ch.Tag)
 		switch ch.Rule {
-		case layout.RuleTableKindChanged:
+		case RuleTableKindChanged:
 			c.kind(ot, nt, ch.Verdict)
-		case layout.RuleKeyChanged:
+		case RuleKeyChanged:
 			if !keyDone {
 				keyDone = true
 				c.add(nt.Key.Pos, RuleKeyChanged, Error,
 					"the key of table %s changed from %s to %s; every stored row key (and every non-unique index entry) would be misread; restore the old key (to re-key a table, create a new table with a new id and copy the rows)",
 					nt.Name, keyString(ot.Key), keyString(nt.Key))
 			}
-		case layout.RuleColumnRenamed:
+		case RuleColumnRenamed:
 			oc := ot.column(ch.Tag)
 			c.add(nc.Pos, RuleColumnRenamed, Warning,
 				"column %s of table %s (tag %d) was renamed from %s; stored values carry over, but Parquet files already flushed still call it %s; if %s is a different column rather than a rename, give it an unused tag such as %d",
 				nc.Name, nt.Name, nc.Tag, oc.Name, oc.Name, nc.Name, next)
-		case layout.RuleColumnTypeIncompatible, layout.RuleColumnTypeChanged:
+		case RuleColumnTypeIncompatible, RuleColumnTypeChanged:
 			oc := ot.column(ch.Tag)
 			rule, level := RuleColumnTypeIncompatible, Error
 			fix := fmt.Sprintf("restore type %s, or add a new column with an unused tag such as %d", oc.Type, next)
@@ -54,15 +54,15 @@ func (c *comparer) columnsAndIndexes(ot, nt *Table) {
 			}
 			c.add(nc.Pos, rule, level, "column %s of table %s (tag %d) changed type from %s to %s: %s; %s",
 				nc.Name, nt.Name, nc.Tag, oc.Type, nc.Type, ch.Reason, fix)
-		case layout.RuleColumnNullableToRequired:
+		case RuleColumnNullableToRequired:
 			c.add(nc.Pos, RuleColumnNullableToRequired, Error,
 				"column %s of table %s (tag %d) is no longer nullable; rows stored without a value would read as the zero value, indistinguishable from a real one; keep `nullable: true` (or set a value in every stored row first, then allow this rule)",
 				nc.Name, nt.Name, nc.Tag)
-		case layout.RuleEnumValueRemoved, layout.RuleEnumValueRenamed, layout.RuleEnumValuesReordered:
+		case RuleEnumValueRemoved, RuleEnumValueRenamed, RuleEnumValuesReordered:
 			c.enum(nt, nc, ch.Enum)
-		case layout.RuleColumnTagReused:
+		case RuleColumnTagReused:
 			c.add(nc.Pos, RuleColumnTagReused, Error, "%s", tagReuseMsg(nt, nc, ot.retiredTag(nc.Tag), next))
-		case layout.RuleUniqueIndexAdded:
+		case RuleUniqueIndexAdded:
 			if ot.retiredIndex(ch.Index) != nil {
 				continue // INDEX_ID_REUSED, in lockIndexes
 			}
@@ -70,7 +70,7 @@ func (c *comparer) columnsAndIndexes(ot, nt *Table) {
 			c.add(ni.Pos, RuleUniqueIndexAdded, Warning,
 				"unique index %s (id %d) was added to existing table %s; rows already stored may hold duplicate values, and then building the index fails when the database opens; check the data for duplicates first",
 				ni.Name, ni.ID, nt.Name)
-		case layout.RuleIndexColumnsChanged:
+		case RuleIndexColumnsChanged:
 			if !indexDone[ch.Index] {
 				indexDone[ch.Index] = true
 				ni := nt.index(ch.Index)
@@ -89,7 +89,7 @@ func (c *comparer) columnsAndIndexes(ot, nt *Table) {
 func indexWhy(changes []layout.Change, id uint32) string {
 	why := ""
 	for _, ch := range changes {
-		if ch.Rule != layout.RuleIndexColumnsChanged || ch.Index != id {
+		if ch.Rule != RuleIndexColumnsChanged || ch.Index != id {
 			continue
 		}
 		if ch.Reason == "became unique" || ch.Reason == "is no longer unique" {

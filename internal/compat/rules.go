@@ -1,29 +1,27 @@
 package compat
 
-import "github.com/tablegen/tablegen/runtime/layout"
-
 // The rule ids of Compare. They are stable: scripts and `--allow` flags name
 // them, so a rule is never renamed, only added. The rules about what stored
 // bytes mean are runtime/layout's (the store refuses an upgrade-on-open with
 // the same ids); the others are the lock file's.
 const (
-	RuleTableIDChanged           = layout.RuleTableIDChanged
+	RuleTableIDChanged           = "TABLE_ID_CHANGED"
 	RuleTableIDReused            = "TABLE_ID_REUSED"
 	RuleTableRemovedNotRetired   = "TABLE_REMOVED_NOT_RETIRED"
-	RuleTableKindChanged         = layout.RuleTableKindChanged
-	RuleKeyChanged               = layout.RuleKeyChanged
-	RuleColumnTypeIncompatible   = layout.RuleColumnTypeIncompatible
-	RuleColumnTypeChanged        = layout.RuleColumnTypeChanged
-	RuleColumnNullableToRequired = layout.RuleColumnNullableToRequired
+	RuleTableKindChanged         = "TABLE_KIND_CHANGED"
+	RuleKeyChanged               = "KEY_CHANGED"
+	RuleColumnTypeIncompatible   = "COLUMN_TYPE_INCOMPATIBLE"
+	RuleColumnTypeChanged        = "COLUMN_TYPE_CHANGED"
+	RuleColumnNullableToRequired = "COLUMN_NULLABLE_TO_REQUIRED"
 	RuleColumnTagChanged         = "COLUMN_TAG_CHANGED"
-	RuleColumnTagReused          = layout.RuleColumnTagReused
-	RuleColumnRenamed            = layout.RuleColumnRenamed
+	RuleColumnTagReused          = "COLUMN_TAG_REUSED"
+	RuleColumnRenamed            = "COLUMN_RENAMED"
 	RuleColumnRemovedNotRetired  = "COLUMN_REMOVED_NOT_RETIRED"
-	RuleEnumValueRemoved         = layout.RuleEnumValueRemoved
-	RuleEnumValueRenamed         = layout.RuleEnumValueRenamed
-	RuleEnumValuesReordered      = layout.RuleEnumValuesReordered
-	RuleUniqueIndexAdded         = layout.RuleUniqueIndexAdded
-	RuleIndexColumnsChanged      = layout.RuleIndexColumnsChanged
+	RuleEnumValueRemoved         = "ENUM_VALUE_REMOVED"
+	RuleEnumValueRenamed         = "ENUM_VALUE_RENAMED"
+	RuleEnumValuesReordered      = "ENUM_VALUES_REORDERED"
+	RuleUniqueIndexAdded         = "UNIQUE_INDEX_ADDED"
+	RuleIndexColumnsChanged      = "INDEX_COLUMNS_CHANGED"
 	RuleIndexIDReused            = "INDEX_ID_REUSED"
 	RuleIndexRemovedNotRetired   = "INDEX_REMOVED_NOT_RETIRED"
 )

@@ -212,8 +212,16 @@ func (tp *tablePlan) uniqueMethods(f *jen.File, recv string, ix *schema.Index) {
 	params, names := tp.indexParams(ix.Columns, map[string]bool{"s": true, "values": true})
 	doc := fmt.Sprintf("Get%s returns the row with %s, through unique index %s,\nor an error wrapping store.ErrNotFound.", ix.GoName, equalsParams(ix.Columns, names), ix.Name) + sparseNote(ix)
 	method(f, recv, doc, "Get"+ix.GoName).Params(params...).Params(jen.Id(tp.entity), jen.Error()).BlockFunc(func(g *jen.Group) {
-		encodeValues(g, "values", ix.Columns, names)
-		g.Return(st().Dot("GetUnique").Call(jen.Lit(int(ix.ID)), jen.Id("values")))
+		like := jen.DictFunc(func(d jen.Dict) {
+			for i, c := range ix.Columns {
+				v := jen.Id(names[i])
+				if c.Nullable && pointerNullable(c.Type) {
+					v = jen.Op("&").Id(names[i])
+				}
+				d[jen.Id(c.GoName)] = v
+			}
+		})
+		g.Return(st().Dot("GetUnique").Call(jen.Lit(int(ix.ID)), jen.Op("&").Id(tp.entity).Values(like)))
 	})
 	f.Line()
 }

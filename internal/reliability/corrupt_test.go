@@ -214,7 +214,7 @@ func checkCorruptRow(t *testing.T, db *store.DB, ts *Tables, rows []Account, ri 
 			}
 		}
 		if ix.Unique {
-			v, err := ts.Accounts.GetUnique(ix.ID, vals)
+			v, err := ts.Accounts.GetUnique(ix.ID, orig)
 			switch {
 			case err != nil && !isCorrupt(err, k):
 				t.Errorf("%s: GetUnique(%s) error %v; want a CorruptError naming %v", what, ix.Name, err, k)
@@ -389,7 +389,7 @@ func checkIndexReads(t *testing.T, ts *Tables, what string) bool {
 			}
 			// The row must be found again through exactly its own values.
 			if ix.Unique {
-				if got, err := ts.Accounts.GetUnique(ix.ID, vals); err == nil && got.Key() != v.Key() {
+				if got, err := ts.Accounts.GetUnique(ix.ID, &v); err == nil && got.Key() != v.Key() {
 					t.Errorf("%s: GetUnique(%s, %q) = row %v, but IndexScan returned %v for it", what, ix.Name, vals, got.Key(), v.Key())
 				}
 			}

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -240,7 +239,7 @@ func checkState(ts *Tables, m *model) stateReport {
 		if a.Email == nil {
 			continue
 		}
-		got, err := ts.Accounts.GetUnique(AccountsByEmail, keyenc.AppendString(nil, *a.Email))
+		got, err := ts.Accounts.GetUnique(AccountsByEmail, &Account{Email: a.Email})
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			errorf("GetUnique(by_email %q): %v", *a.Email, err)
 		} else if err != nil || got.Key() != a.Key() {

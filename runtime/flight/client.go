@@ -9,6 +9,11 @@ import (
 	"io"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
+	// Registers Arrow's canonical extension types, so that the arrow.uuid
+	// and arrow.json columns of a table arrive as extension arrays rather
+	// than as their storage (runtime/scan defines the types without
+	// registering them, to keep Parquet out of its imports).
+	_ "github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"

@@ -150,7 +150,7 @@ func TestColdUniqueHeld(t *testing.T) {
 	if err := alice.Put(&resend); !errors.As(err, &uv) || uv.Index != "by_code" || uv.ExistingKey != "7" {
 		t.Fatalf("Put of a resend whose unique value belongs to a flushed row: %v, want a UniqueViolationError naming row 7", err)
 	}
-	got, err := alice.GetUnique(1, keyenc.AppendString(nil, "INV-2026-0007"))
+	got, err := alice.GetUnique(1, &ticket{Code: "INV-2026-0007"})
 	if err != nil || got != orig {
 		t.Fatalf("GetUnique of the flushed row: %+v %v", got, err)
 	}
@@ -421,7 +421,7 @@ func checkTickets(t testing.TB, rt *rapid.T, x *tickets, m ticketModel, o string
 	}
 	for _, c := range ticketCodes[1:] {
 		s, ok := m.holder(o, c)
-		got, err := w.GetUnique(1, keyenc.AppendString(nil, c))
+		got, err := w.GetUnique(1, &ticket{Code: c})
 		switch {
 		case ok && (err != nil || got != m[o][s]):
 			rt.Fatalf("%s: GetUnique %q = %+v, %v; want %+v", o, c, got, err, m[o][s])
@@ -467,7 +467,7 @@ func checkAllOwners(rt *rapid.T, x *tickets, m ticketModel) {
 		}
 	}
 	var got []string
-	for o, err := range x.tbl.Owners(nil) {
+	for o, err := range x.tbl.Owners() {
 		if err != nil {
 			rt.Fatal(err)
 		}

@@ -73,7 +73,7 @@
 // and finishes step 4). So after [Executor.Recover] — which the executor
 // runs before the first flush or scan of each table — every row is hot or
 // in exactly one listed file, never both and never neither. The tests
-// prove it with fault injection at every [Step] and with a child process
+// prove it with fault injection at every step of a flush and with a child process
 // killed by SIGKILL at random moments.
 //
 // # Reading

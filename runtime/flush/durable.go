@@ -19,7 +19,7 @@ const tmpSuffix = ".tmp"
 // buffered writer; its error aborts and leaves the temporary file for
 // recovery to remove. Each step calls fault first (fault injection in
 // tests; nil in production).
-func writeDurable(path string, fault func(step Step) error, write func(w io.Writer) error) error {
+func writeDurable(path string, fault func(s step) error, write func(w io.Writer) error) error {
 	tmp := path + tmpSuffix
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
 	if err != nil {
@@ -45,7 +45,7 @@ func newBufferedFile(f *os.File) *bufferedFile {
 
 // commit flushes, fsyncs and closes the file, renames it to path and
 // fsyncs path's directory. On error the file is closed and left in place.
-func (b *bufferedFile) commit(path string, fault func(Step) error) error {
+func (b *bufferedFile) commit(path string, fault func(step) error) error {
 	tmp := b.f.Name()
 	if err := b.Flush(); err != nil {
 		_ = b.f.Close()
@@ -58,7 +58,7 @@ func (b *bufferedFile) commit(path string, fault func(Step) error) error {
 	if err := b.f.Close(); err != nil {
 		return fmt.Errorf("flush: close %s: %w", tmp, err)
 	}
-	if err := fault(StepBeforeRename); err != nil {
+	if err := fault(stepBeforeRename); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, path); err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
@@ -79,7 +80,7 @@ type Options struct {
 	// fault is called at every step of a flush; an error it returns
 	// aborts the flush right there, leaving everything as a crash would.
 	// Tests set it (export_test.go).
-	fault func(Step) error
+	fault func(step) error
 	// remove replaces os.Remove in recovery, for tests of a cold root
 	// whose files cannot be removed (tests run as root ignore modes).
 	remove func(string) error
@@ -110,29 +111,29 @@ const (
 // SpeedFastest).
 const DefaultZstdLevel = 1
 
-// Step names a point in a flush, for fault injection in tests.
-type Step string
+// step names a point in a flush, for fault injection in tests.
+type step string
 
 // The steps of a flush, in order.
 const (
-	// StepReserved: the segment numbers are reserved (the cold marker is
+	// stepReserved: the segment numbers are reserved (the cold marker is
 	// durable) and the snapshot taken; nothing is written yet.
-	StepReserved Step = "reserved"
-	// StepBatch: after each record batch went into the open Parquet file.
-	StepBatch Step = "batch"
-	// StepBeforeRename: a part, keys or manifest file is complete and
+	stepReserved step = "reserved"
+	// stepBatch: after each record batch went into the open Parquet file.
+	stepBatch step = "batch"
+	// stepBeforeRename: a part, keys or manifest file is complete and
 	// fsynced under its temporary name.
-	StepBeforeRename Step = "before-rename"
-	// StepFilesWritten: every part and keys file is renamed into place; the
+	stepBeforeRename step = "before-rename"
+	// stepFilesWritten: every part and keys file is renamed into place; the
 	// manifest does not list them yet.
-	StepFilesWritten Step = "files-written"
-	// StepManifestWritten: the manifest lists the segments (state written).
-	StepManifestWritten Step = "manifest-written"
-	// StepDeleteChunk: after each batch of hot rows was deleted.
-	StepDeleteChunk Step = "delete-chunk"
-	// StepDeleted: every flushed hot row is deleted; the manifest still
+	stepFilesWritten step = "files-written"
+	// stepManifestWritten: the manifest lists the segments (state written).
+	stepManifestWritten step = "manifest-written"
+	// stepDeleteChunk: after each batch of hot rows was deleted.
+	stepDeleteChunk step = "delete-chunk"
+	// stepDeleted: every flushed hot row is deleted; the manifest still
 	// says deleting.
-	StepDeleted Step = "deleted"
+	stepDeleted step = "deleted"
 )
 
 // Executor flushes tables of one database into one directory tree. It
@@ -215,7 +216,7 @@ func (o *Options) normalize() error {
 		o.Now = time.Now
 	}
 	if o.fault == nil {
-		o.fault = func(Step) error { return nil }
+		o.fault = func(step) error { return nil }
 	}
 	return nil
 }
@@ -397,7 +398,7 @@ func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table,
 	}
 	defer snap.Close()
 	m.NextSeq = seq
-	if err := e.o.fault(StepReserved); err != nil {
+	if err := e.o.fault(stepReserved); err != nil {
 		return nil, err
 	}
 
@@ -421,7 +422,7 @@ func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table,
 	if len(res.Segments) == 0 {
 		return res, nil
 	}
-	if err := e.o.fault(StepFilesWritten); err != nil {
+	if err := e.o.fault(stepFilesWritten); err != nil {
 		return nil, err
 	}
 	first := len(m.Segments)
@@ -429,7 +430,7 @@ func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table,
 	if err := writeManifest(dir, m, e.o.fault); err != nil {
 		return nil, err
 	}
-	if err := e.o.fault(StepManifestWritten); err != nil {
+	if err := e.o.fault(stepManifestWritten); err != nil {
 		return nil, err
 	}
 	deleted, err := e.finish(l, dir, m, first)
@@ -470,7 +471,7 @@ func (e *Executor) finish(l *layout.Table, dir string, m *Manifest, first int) (
 			if err != nil {
 				return err
 			}
-			return e.o.fault(StepDeleteChunk)
+			return e.o.fault(stepDeleteChunk)
 		})
 		if err != nil {
 			return deleted, fmt.Errorf("flush: %s: delete the hot rows of segment %d: %w", l.FullName(), s.Seq, err)
@@ -485,7 +486,7 @@ func (e *Executor) finish(l *layout.Table, dir string, m *Manifest, first int) (
 	if _, err := e.db.DeleteUnchanged(l, 0, nil, true); err != nil {
 		return deleted, err
 	}
-	if err := e.o.fault(StepDeleted); err != nil {
+	if err := e.o.fault(stepDeleted); err != nil {
 		return deleted, err
 	}
 	for i := first; i < len(m.Segments); i++ {
@@ -735,7 +736,7 @@ func writeBatches(rdr array.RecordReader, fw *pqarrow.FileWriter, schema, fileSc
 		if o.Progress != nil {
 			o.Progress(*written)
 		}
-		if err := o.fault(StepBatch); err != nil {
+		if err := o.fault(stepBatch); err != nil {
 			return err
 		}
 	}
@@ -772,6 +773,11 @@ func parquetSchema(s *arrow.Schema) (*arrow.Schema, []bool) {
 		}
 		if ext, ok := f.Type.(arrow.ExtensionType); ok && ext.ExtensionName() == "arrow.json" {
 			mark(i, ext.StorageType(), "json")
+		} else if ok && ext.ExtensionName() == "arrow.uuid" {
+			// The scan package's arrow.uuid reports no Parquet logical type;
+			// arrow-go's does, so the files say UUID.
+			fields[i].Type = extensions.NewUUIDType()
+			plain[i] = true
 		} else if f.Type.ID() == arrow.DURATION {
 			mark(i, arrow.PrimitiveTypes.Int64, "duration")
 		}
@@ -827,7 +833,12 @@ func toParquet(schema *arrow.Schema, plain []bool, rec arrow.RecordBatch, cols [
 		}
 		switch a := cols[i].(type) {
 		case array.ExtensionArray:
-			cols[i] = a.Storage()
+			if ext, ok := schema.Field(i).Type.(arrow.ExtensionType); ok {
+				cols[i] = array.NewExtensionArrayWithStorage(ext, a.Storage())
+				owned = append(owned, cols[i])
+			} else {
+				cols[i] = a.Storage()
+			}
 		default:
 			// duration[us] → int64 over the same buffers.
 			d := array.NewData(arrow.PrimitiveTypes.Int64, a.Len(), a.Data().Buffers(), nil, a.NullN(), a.Data().Offset())

@@ -17,6 +17,20 @@ func WriterProperties(o Options, l *layout.Table) (*parquet.WriterProperties, er
 	return o.writerProperties(l), nil
 }
 
+// Step names a point in a flush, for fault injection.
+type Step = step
+
+// The points of a flush at which SetFault's hook runs.
+const (
+	StepReserved        = stepReserved
+	StepBatch           = stepBatch
+	StepBeforeRename    = stepBeforeRename
+	StepFilesWritten    = stepFilesWritten
+	StepManifestWritten = stepManifestWritten
+	StepDeleteChunk     = stepDeleteChunk
+	StepDeleted         = stepDeleted
+)
+
 // SetFault installs a fault-injection hook: f is called at every Step of
 // a flush, and an error it returns aborts the flush right there.
 func SetFault(o *Options, f func(Step) error) { o.fault = f }

@@ -260,7 +260,7 @@ func readManifest(tableDir, table string, tableID uint32) (*Manifest, error) {
 }
 
 // writeManifest replaces the manifest durably.
-func writeManifest(tableDir string, m *Manifest, fault func(Step) error) error {
+func writeManifest(tableDir string, m *Manifest, fault func(step) error) error {
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return fmt.Errorf("flush: encode manifest: %w", err)

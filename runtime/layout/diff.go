@@ -74,37 +74,37 @@ func (a Action) String() string {
 // `tablegen breaking` reports and `--allow` names; they are stable, never
 // renamed, only added. The ids of safe changes name them in tests and logs.
 const (
-	RuleTableIDChanged           = "TABLE_ID_CHANGED"
-	RuleTableKindChanged         = "TABLE_KIND_CHANGED"
-	RuleKeyChanged               = "KEY_CHANGED"
-	RuleColumnTypeIncompatible   = "COLUMN_TYPE_INCOMPATIBLE"
-	RuleColumnTypeChanged        = "COLUMN_TYPE_CHANGED"
-	RuleColumnNullableToRequired = "COLUMN_NULLABLE_TO_REQUIRED"
-	RuleColumnTagReused          = "COLUMN_TAG_REUSED"
-	RuleColumnRenamed            = "COLUMN_RENAMED"
-	RuleEnumValueRemoved         = "ENUM_VALUE_REMOVED"
-	RuleEnumValueRenamed         = "ENUM_VALUE_RENAMED"
-	RuleEnumValuesReordered      = "ENUM_VALUES_REORDERED"
-	RuleUniqueIndexAdded         = "UNIQUE_INDEX_ADDED"
-	RuleIndexColumnsChanged      = "INDEX_COLUMNS_CHANGED"
+	ruleTableIDChanged           = "TABLE_ID_CHANGED"
+	ruleTableKindChanged         = "TABLE_KIND_CHANGED"
+	ruleKeyChanged               = "KEY_CHANGED"
+	ruleColumnTypeIncompatible   = "COLUMN_TYPE_INCOMPATIBLE"
+	ruleColumnTypeChanged        = "COLUMN_TYPE_CHANGED"
+	ruleColumnNullableToRequired = "COLUMN_NULLABLE_TO_REQUIRED"
+	ruleColumnTagReused          = "COLUMN_TAG_REUSED"
+	ruleColumnRenamed            = "COLUMN_RENAMED"
+	ruleEnumValueRemoved         = "ENUM_VALUE_REMOVED"
+	ruleEnumValueRenamed         = "ENUM_VALUE_RENAMED"
+	ruleEnumValuesReordered      = "ENUM_VALUES_REORDERED"
+	ruleUniqueIndexAdded         = "UNIQUE_INDEX_ADDED"
+	ruleIndexColumnsChanged      = "INDEX_COLUMNS_CHANGED"
 
 	// Safe changes.
-	RuleTableRenamed             = "TABLE_RENAMED"
-	RuleKeyEncodingKept          = "KEY_ENCODING_KEPT"
-	RuleColumnAdded              = "COLUMN_ADDED"
-	RuleColumnRemoved            = "COLUMN_REMOVED"
-	RuleColumnRestored           = "COLUMN_RESTORED"
-	RuleColumnTypeWidened        = "COLUMN_TYPE_WIDENED"
-	RuleColumnRequiredToNullable = "COLUMN_REQUIRED_TO_NULLABLE"
-	RuleEnumValuesAdded          = "ENUM_VALUES_ADDED"
-	RuleEnumValuesDropped        = "ENUM_VALUES_DROPPED"
-	RuleIndexAdded               = "INDEX_ADDED"
-	RuleIndexRemoved             = "INDEX_REMOVED"
-	RuleIndexRenamed             = "INDEX_RENAMED"
-	RuleIndexColumnsRenamed      = "INDEX_COLUMNS_RENAMED"
-	RuleIndexRebuilt             = "INDEX_REBUILT"
-	RuleTTLChanged               = "TTL_CHANGED"
-	RuleMaxRowsPerOwnerChanged   = "MAX_ROWS_PER_OWNER_CHANGED"
+	ruleTableRenamed             = "TABLE_RENAMED"
+	ruleKeyEncodingKept          = "KEY_ENCODING_KEPT"
+	ruleColumnAdded              = "COLUMN_ADDED"
+	ruleColumnRemoved            = "COLUMN_REMOVED"
+	ruleColumnRestored           = "COLUMN_RESTORED"
+	ruleColumnTypeWidened        = "COLUMN_TYPE_WIDENED"
+	ruleColumnRequiredToNullable = "COLUMN_REQUIRED_TO_NULLABLE"
+	ruleEnumValuesAdded          = "ENUM_VALUES_ADDED"
+	ruleEnumValuesDropped        = "ENUM_VALUES_DROPPED"
+	ruleIndexAdded               = "INDEX_ADDED"
+	ruleIndexRemoved             = "INDEX_REMOVED"
+	ruleIndexRenamed             = "INDEX_RENAMED"
+	ruleIndexColumnsRenamed      = "INDEX_COLUMNS_RENAMED"
+	ruleIndexRebuilt             = "INDEX_REBUILT"
+	ruleTTLChanged               = "TTL_CHANGED"
+	ruleMaxRowsPerOwnerChanged   = "MAX_ROWS_PER_OWNER_CHANGED"
 )
 
 // Change is one difference between two descriptions of a table, with its
@@ -158,20 +158,20 @@ type History struct {
 func Diff(old, new *Table, h History) []Change {
 	d := differ{old: old, new: new, h: h}
 	if old.ID != new.ID {
-		d.add(Change{Rule: RuleTableIDChanged, Verdict: Refused, Reason: "rows and index entries are keyed by the table id"}, "table id %d → %d", old.ID, new.ID)
+		d.add(Change{Rule: ruleTableIDChanged, Verdict: Refused, Reason: "rows and index entries are keyed by the table id"}, "table id %d → %d", old.ID, new.ID)
 	}
 	if old.FullName() != new.FullName() {
-		d.add(Change{Rule: RuleTableRenamed}, "table renamed %s → %s", old.FullName(), new.FullName())
+		d.add(Change{Rule: ruleTableRenamed}, "table renamed %s → %s", old.FullName(), new.FullName())
 	}
 	if old.Kind != new.Kind {
 		v, why := KindChange(old.Kind, new.Kind)
-		d.add(Change{Rule: RuleTableKindChanged, Verdict: v, Reason: why}, "kind %s → %s", old.Kind, new.Kind)
+		d.add(Change{Rule: ruleTableKindChanged, Verdict: v, Reason: why}, "kind %s → %s", old.Kind, new.Kind)
 	}
 	if old.TTL != new.TTL {
-		d.add(Change{Rule: RuleTTLChanged}, "ttl %s → %s", old.TTL, new.TTL)
+		d.add(Change{Rule: ruleTTLChanged}, "ttl %s → %s", old.TTL, new.TTL)
 	}
 	if old.MaxRowsPerOwner != new.MaxRowsPerOwner {
-		d.add(Change{Rule: RuleMaxRowsPerOwnerChanged}, "max rows per owner %d → %d", old.MaxRowsPerOwner, new.MaxRowsPerOwner)
+		d.add(Change{Rule: ruleMaxRowsPerOwnerChanged}, "max rows per owner %d → %d", old.MaxRowsPerOwner, new.MaxRowsPerOwner)
 	}
 	d.key()
 	d.columns()
@@ -227,7 +227,7 @@ func (d *differ) sameColumn(on, nn string) bool {
 func (d *differ) key() {
 	old, new := d.old.Key, d.new.Key
 	refuse := func(format string, args ...any) {
-		d.add(Change{Rule: RuleKeyChanged, Verdict: Refused, Reason: "every stored row key (and every non-unique index entry) would be misread"}, format, args...)
+		d.add(Change{Rule: ruleKeyChanged, Verdict: Refused, Reason: "every stored row key (and every non-unique index entry) would be misread"}, format, args...)
 	}
 	for i := range max(len(old), len(new)) {
 		switch {
@@ -241,7 +241,7 @@ func (d *differ) key() {
 			// A renamed column, or a type with the same key encoding, leaves
 			// every stored key valid; the column rules judge the values.
 			if d.sameColumn(o.Name, n.Name) && KeyClass(o.Type) == KeyClass(n.Type) && o.Desc == n.Desc {
-				d.add(Change{Rule: RuleKeyEncodingKept}, "%s", text)
+				d.add(Change{Rule: ruleKeyEncodingKept}, "%s", text)
 			} else {
 				refuse("%s", text)
 			}
@@ -279,22 +279,22 @@ func (d *differ) columns() {
 		seen[o.Tag] = true
 		n, ok := byTag[o.Tag]
 		if !ok {
-			d.add(Change{Rule: RuleColumnRemoved, Action: RetireColumn, Tag: o.Tag, Column: o}, "column tag %d (%s %s) removed", o.Tag, o.Name, o.Type)
+			d.add(Change{Rule: ruleColumnRemoved, Action: RetireColumn, Tag: o.Tag, Column: o}, "column tag %d (%s %s) removed", o.Tag, o.Name, o.Type)
 			continue
 		}
 		if o.Name != n.Name {
-			d.add(Change{Rule: RuleColumnRenamed, Verdict: Warning, Tag: o.Tag, Reason: "Parquet files already flushed still use the old name"},
+			d.add(Change{Rule: ruleColumnRenamed, Verdict: Warning, Tag: o.Tag, Reason: "Parquet files already flushed still use the old name"},
 				"column tag %d renamed %s → %s", o.Tag, o.Name, n.Name)
 		}
 		if o.Type != n.Type {
 			v, why := TypeChange(o.Type, n.Type)
-			rule := map[Verdict]string{Safe: RuleColumnTypeWidened, Warning: RuleColumnTypeChanged, Refused: RuleColumnTypeIncompatible}[v]
+			rule := map[Verdict]string{Safe: ruleColumnTypeWidened, Warning: ruleColumnTypeChanged, Refused: ruleColumnTypeIncompatible}[v]
 			d.add(Change{Rule: rule, Verdict: v, Reason: why, Tag: o.Tag}, "column tag %d (%s) type %s → %s", o.Tag, n.Name, o.Type, n.Type)
 		}
 		if o.Nullable != n.Nullable {
-			c := Change{Rule: RuleColumnRequiredToNullable, Tag: o.Tag}
+			c := Change{Rule: ruleColumnRequiredToNullable, Tag: o.Tag}
 			if o.Nullable {
-				c = Change{Rule: RuleColumnNullableToRequired, Verdict: Refused, Tag: o.Tag,
+				c = Change{Rule: ruleColumnNullableToRequired, Verdict: Refused, Tag: o.Tag,
 					Reason: "rows stored without a value would read as the zero value, indistinguishable from a real one"}
 			}
 			d.add(c, "column tag %d (%s) nullable %t → %t", o.Tag, n.Name, o.Nullable, n.Nullable)
@@ -310,16 +310,16 @@ func (d *differ) columns() {
 		i := slices.IndexFunc(d.h.Retired, func(r Column) bool { return r.Tag == n.Tag })
 		switch {
 		case i < 0:
-			d.add(Change{Rule: RuleColumnAdded, Tag: n.Tag}, "column tag %d (%s %s) added", n.Tag, n.Name, n.Type)
+			d.add(Change{Rule: ruleColumnAdded, Tag: n.Tag}, "column tag %d (%s %s) added", n.Tag, n.Name, n.Type)
 		case d.h.Retired[i].Name == n.Name && d.h.Retired[i].Type == n.Type:
-			d.add(Change{Rule: RuleColumnRestored, Action: RestoreColumn, Tag: n.Tag, Column: n}, "column tag %d (%s %s) restored", n.Tag, n.Name, n.Type)
+			d.add(Change{Rule: ruleColumnRestored, Action: RestoreColumn, Tag: n.Tag, Column: n}, "column tag %d (%s %s) restored", n.Tag, n.Name, n.Type)
 		default:
 			r := d.h.Retired[i]
 			was := "another column's values"
 			if r.Name != "" {
 				was = fmt.Sprintf("values of column %s %s", r.Name, r.Type)
 			}
-			d.add(Change{Rule: RuleColumnTagReused, Verdict: Refused, Tag: n.Tag, Reason: "old rows may hold values of the retired column under the tag"},
+			d.add(Change{Rule: ruleColumnTagReused, Verdict: Refused, Tag: n.Tag, Reason: "old rows may hold values of the retired column under the tag"},
 				"column tag %d (%s %s) added, but the tag is retired and old rows may hold %s under it", n.Tag, n.Name, n.Type, was)
 		}
 	}
@@ -330,21 +330,21 @@ func (d *differ) columns() {
 // stops (or starts) being one is judged by its type change, and the change
 // of values is safe in itself.
 func (d *differ) enumValues(o, n Column) {
-	c := Change{Rule: RuleEnumValuesAdded, Tag: o.Tag}
+	c := Change{Rule: ruleEnumValuesAdded, Tag: o.Tag}
 	switch {
 	case o.Type == "enum" && n.Type == "enum":
 		c.Enum = enumEdit(o.Values, n.Values)
 		why := "enum values are stored as their position"
 		switch {
 		case len(c.Enum.Removed) > 0:
-			c.Rule, c.Verdict, c.Reason = RuleEnumValueRemoved, Refused, why+", so rows holding a removed value would decode to a position with no name"
+			c.Rule, c.Verdict, c.Reason = ruleEnumValueRemoved, Refused, why+", so rows holding a removed value would decode to a position with no name"
 		case len(c.Enum.Renamed) > 0:
-			c.Rule, c.Verdict, c.Reason = RuleEnumValueRenamed, Refused, why+", so stored rows would silently take the new name"
+			c.Rule, c.Verdict, c.Reason = ruleEnumValueRenamed, Refused, why+", so stored rows would silently take the new name"
 		case len(c.Enum.Moved) > 0:
-			c.Rule, c.Verdict, c.Reason = RuleEnumValuesReordered, Refused, why+", so stored rows would read as a different value"
+			c.Rule, c.Verdict, c.Reason = ruleEnumValuesReordered, Refused, why+", so stored rows would read as a different value"
 		}
 	case len(n.Values) == 0:
-		c.Rule = RuleEnumValuesDropped
+		c.Rule = ruleEnumValuesDropped
 	}
 	d.add(c, "column tag %d (%s) enum values [%s] → [%s]", o.Tag, n.Name, strings.Join(o.Values, " "), strings.Join(n.Values, " "))
 }
@@ -377,19 +377,19 @@ func (d *differ) indexes() {
 		seen[o.ID] = true
 		n, ok := byID[o.ID]
 		if !ok {
-			d.add(Change{Rule: RuleIndexRemoved, Action: DropIndex, Index: o.ID}, "index %d (%s) removed", o.ID, o.Name)
+			d.add(Change{Rule: ruleIndexRemoved, Action: DropIndex, Index: o.ID}, "index %d (%s) removed", o.ID, o.Name)
 			continue
 		}
 		if o.Name != n.Name {
-			d.add(Change{Rule: RuleIndexRenamed, Index: o.ID}, "index %d renamed %s → %s", o.ID, o.Name, n.Name)
+			d.add(Change{Rule: ruleIndexRenamed, Index: o.ID}, "index %d renamed %s → %s", o.ID, o.Name, n.Name)
 		}
 		// An index whose backfill never finished holds no complete data:
 		// a changed definition drops its entries and builds it again.
 		building := slices.Contains(d.h.Building, o.ID)
 		entries := func(why, format string, args ...any) {
-			c := Change{Rule: RuleIndexColumnsChanged, Verdict: Refused, Index: o.ID, Reason: why}
+			c := Change{Rule: ruleIndexColumnsChanged, Verdict: Refused, Index: o.ID, Reason: why}
 			if building {
-				c = Change{Rule: RuleIndexRebuilt, Action: RebuildIndex, Index: o.ID}
+				c = Change{Rule: ruleIndexRebuilt, Action: RebuildIndex, Index: o.ID}
 			}
 			d.add(c, format, args...)
 		}
@@ -402,7 +402,7 @@ func (d *differ) indexes() {
 			entries(fmt.Sprintf("changed columns from (%s) to (%s)", strings.Join(o.Columns, ", "), strings.Join(n.Columns, ", ")),
 				"index %d (%s) columns [%s] → [%s]", o.ID, n.Name, strings.Join(o.Columns, " "), strings.Join(n.Columns, " "))
 		case !slices.Equal(o.Columns, n.Columns):
-			d.add(Change{Rule: RuleIndexColumnsRenamed, Index: o.ID}, "index %d (%s) columns [%s] → [%s] (renamed columns)", o.ID, n.Name, strings.Join(o.Columns, " "), strings.Join(n.Columns, " "))
+			d.add(Change{Rule: ruleIndexColumnsRenamed, Index: o.ID}, "index %d (%s) columns [%s] → [%s] (renamed columns)", o.ID, n.Name, strings.Join(o.Columns, " "), strings.Join(n.Columns, " "))
 		}
 		if sameCols {
 			for i, name := range n.Columns {
@@ -426,9 +426,9 @@ func (d *differ) indexes() {
 		if seen[n.ID] {
 			continue
 		}
-		c := Change{Rule: RuleIndexAdded, Action: AddIndex, Index: n.ID}
+		c := Change{Rule: ruleIndexAdded, Action: AddIndex, Index: n.ID}
 		if n.Unique {
-			c.Rule, c.Verdict = RuleUniqueIndexAdded, Warning
+			c.Rule, c.Verdict = ruleUniqueIndexAdded, Warning
 			c.Reason = "rows already stored may hold duplicate values, and then building the index fails when the database opens"
 		}
 		d.add(c, "index %d (%s) added", n.ID, n.Name)

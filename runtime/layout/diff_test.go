@@ -82,7 +82,7 @@ func ruleIDs(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	var ids []string
-	for _, m := range regexp.MustCompile(`(?m)^\tRule\w+\s*= "(\w+)"$`).FindAllStringSubmatch(string(src), -1) {
+	for _, m := range regexp.MustCompile(`(?m)^\trule\w+\s*= "(\w+)"$`).FindAllStringSubmatch(string(src), -1) {
 		ids = append(ids, m[1])
 	}
 	if len(ids) < 25 {

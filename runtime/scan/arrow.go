@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/extensions"
 
 	"github.com/tablegen/tablegen/runtime/layout"
 )
@@ -75,16 +74,6 @@ func (t *table) field(i int, doc string) arrow.Field {
 	}
 }
 
-// jsonType is arrow.json over utf8. NewJSONType only fails for a storage type
-// other than the string types, so the error branch is unreachable.
-var jsonType = func() arrow.DataType {
-	jt, err := extensions.NewJSONType(arrow.BinaryTypes.String)
-	if err != nil {
-		return arrow.BinaryTypes.String
-	}
-	return jt
-}()
-
 func arrowType(t colType) arrow.DataType {
 	switch t {
 	case tBool:
@@ -106,7 +95,7 @@ func arrowType(t colType) arrow.DataType {
 	case tDuration:
 		return arrow.FixedWidthTypes.Duration_us
 	case tUUID:
-		return extensions.NewUUIDType()
+		return uuidType
 	case tJSON:
 		return jsonType
 	}

@@ -191,7 +191,7 @@ func (r *snapReader) Next() bool {
 			// from every read, until Expire deletes them.
 			if r.valid = r.it.Next(); !r.valid {
 				if err := r.it.Error(); err != nil {
-					return r.fail(store.AsDataCorruption(r.name, "", fmt.Errorf("scan: %s: iterate: %w", r.name, err)))
+					return r.fail(damaged(r.name, "", fmt.Errorf("scan: %s: iterate: %w", r.name, err)))
 				}
 				r.closeIter()
 			}
@@ -199,7 +199,7 @@ func (r *snapReader) Next() bool {
 		}
 		val, err := r.it.ValueAndErr()
 		if err != nil {
-			return r.fail(store.AsDataCorruption(r.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.name, key, err)))
+			return r.fail(damaged(r.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.name, key, err)))
 		}
 		if err := r.check.Check(val); err != nil {
 			return r.fail(r.corrupt(key, err))
@@ -210,7 +210,7 @@ func (r *snapReader) Next() bool {
 		if r.filter != nil && r.filter.eval(r.src) != tTrue {
 			if r.valid = r.it.Next(); !r.valid {
 				if err := r.it.Error(); err != nil {
-					return r.fail(store.AsDataCorruption(r.name, "", fmt.Errorf("scan: %s: iterate: %w", r.name, err)))
+					return r.fail(damaged(r.name, "", fmt.Errorf("scan: %s: iterate: %w", r.name, err)))
 				}
 				r.closeIter()
 			}
@@ -225,7 +225,7 @@ func (r *snapReader) Next() bool {
 		n++
 		if r.valid = r.it.Next(); !r.valid {
 			if err := r.it.Error(); err != nil {
-				return r.fail(store.AsDataCorruption(r.name, "", fmt.Errorf("scan: %s: iterate: %w", r.name, err)))
+				return r.fail(damaged(r.name, "", fmt.Errorf("scan: %s: iterate: %w", r.name, err)))
 			}
 			r.closeIter()
 		}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/google/uuid"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
@@ -468,10 +467,6 @@ func arrowValue(c *column, a arrow.Array, i int) (Value, error) {
 			return enumValue(c, v.B)
 		}
 		return v, nil
-	case *extensions.UUIDArray:
-		return arrowValue(c, x.Storage(), i)
-	case *extensions.JSONArray:
-		return arrowValue(c, x.Storage(), i)
 	case array.ExtensionArray:
 		return arrowValue(c, x.Storage(), i)
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
-	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -89,25 +88,6 @@ func hexKey(k []byte) string {
 		return "∞"
 	}
 	return hex.EncodeToString(k)
-}
-
-// PlanFor plans a scan of the table described by l for filter (nil = no
-// filter). scope is the owner scope of a user table (keyenc-encoded owner),
-// nil for every other kind; a user table scanned without a scope can only be
-// read in full. PlanFor touches no database: it is a pure function of its
-// arguments, so plans are testable and explainable.
-func PlanFor(l *layout.Table, scope []byte, filter Expr) (*Plan, error) {
-	t, err := newTable(l)
-	if err != nil {
-		return nil, err
-	}
-	var f *node
-	if filter != nil {
-		if f, err = t.bind(filter); err != nil {
-			return nil, err
-		}
-	}
-	return t.plan(scope, f), nil
 }
 
 // path is a candidate access path: the primary key or one index.

@@ -165,8 +165,9 @@ func (p *Provider) Bind(filter Expr) error {
 	return err
 }
 
-// Plan returns the plan Scan would use for filter (see [PlanFor]), the
-// TTL condition of a stream table included.
+// Plan returns the plan Scan would use for filter, the TTL condition of a
+// stream table included, touching no database; an error is the first
+// problem of the filter, an *ExprError naming the column and literal.
 func (p *Provider) Plan(filter Expr) (*Plan, error) {
 	var f *node
 	if filter = p.live(filter); filter != nil {

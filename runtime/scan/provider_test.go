@@ -14,7 +14,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"pgregory.net/rapid"
 
 	"github.com/tablegen/tablegen/runtime/scan"
@@ -320,12 +319,15 @@ func cell(a arrow.Array, i int) any {
 		return time.UnixMicro(int64(x.Value(i))).UTC()
 	case *array.Duration:
 		return time.Duration(x.Value(i)) * time.Microsecond
-	case *extensions.UUIDArray:
-		return [16]byte(x.Value(i))
+	case array.ExtensionArray: // arrow.uuid, arrow.json
+		switch st := x.Storage().(type) {
+		case *array.FixedSizeBinary:
+			return [16]byte(st.Value(i))
+		case *array.String:
+			return []byte(st.Value(i))
+		}
 	case *array.Binary:
 		return append([]byte{}, x.Value(i)...)
-	case *extensions.JSONArray:
-		return append([]byte{}, x.ValueBytes(i)...)
 	}
 	return fmt.Sprintf("unexpected array %T", a)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/tablegen/tablegen/runtime/internal/kv"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -95,7 +96,7 @@ func (r *reader) open(p *Provider, plan *Plan) error {
 		it, err = p.db.Pebble().NewIter(opts)
 	}
 	if err != nil {
-		return store.AsDataCorruption(p.t.name, "", fmt.Errorf("scan: %s: open iterator: %w", p.t.name, err))
+		return damaged(p.t.name, "", fmt.Errorf("scan: %s: open iterator: %w", p.t.name, err))
 	}
 	r.it = it
 	if !it.First() {
@@ -222,7 +223,7 @@ func (r *reader) Next() bool {
 		}
 		if !r.it.Next() {
 			if err := r.it.Error(); err != nil {
-				r.fail(store.AsDataCorruption(r.t.name, "", fmt.Errorf("scan: %s: iterate: %w", r.t.name, err)))
+				r.fail(damaged(r.t.name, "", fmt.Errorf("scan: %s: iterate: %w", r.t.name, err)))
 				return false
 			}
 			r.finish()
@@ -257,7 +258,7 @@ func (r *reader) row() (bool, error) {
 	val, err := r.it.ValueAndErr()
 	if err != nil {
 		key := r.it.Key()
-		return false, store.AsDataCorruption(r.t.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.t.name, key, err))
+		return false, damaged(r.t.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.t.name, key, err))
 	}
 	if r.direct != nil && r.plan.Access != IndexRange {
 		if err := r.check.Check(val); err != nil {
@@ -317,7 +318,7 @@ func (r *reader) resolve(entry, ref []byte) (key, val []byte, err error) {
 		return r.rowKey, nil, r.corrupt(r.rowKey, fmt.Errorf("index %s entry %x points to a row that does not exist (run the store's Verify)", r.plan.Index, entry))
 	}
 	if err != nil {
-		return r.rowKey, nil, store.AsDataCorruption(r.t.name, fmt.Sprintf("0x%x", r.rowKey), fmt.Errorf("scan: %s: read row %x: %w", r.t.name, r.rowKey, err))
+		return r.rowKey, nil, damaged(r.t.name, fmt.Sprintf("0x%x", r.rowKey), fmt.Errorf("scan: %s: read row %x: %w", r.t.name, r.rowKey, err))
 	}
 	r.rowVal = append(r.rowVal[:0], v...)
 	_ = closer.Close()
@@ -326,4 +327,20 @@ func (r *reader) resolve(entry, ref []byte) (key, val []byte, err error) {
 
 func (r *reader) corrupt(key []byte, err error) error {
 	return &store.CorruptError{Table: r.t.name, Key: "0x" + hex.EncodeToString(key), Err: err}
+}
+
+// damaged returns err as a *store.CorruptError naming table, key (which may
+// be empty) and the file when err reports damaged database files, and err
+// unchanged otherwise, so that damage found by a scan reaches its caller as
+// the error the store's own reads return.
+func damaged(table, key string, err error) error {
+	file, ok := kv.Damaged(err)
+	if !ok {
+		return err
+	}
+	var ce *store.CorruptError
+	if errors.As(err, &ce) {
+		return err
+	}
+	return &store.CorruptError{Table: table, Key: key, File: file, Err: err}
 }

@@ -8,7 +8,10 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/google/uuid"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
@@ -16,6 +19,48 @@ import (
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
+
+// TestCanonicalExtensionTypes: the scan package's own arrow.uuid and
+// arrow.json (it may not import arrow-go's arrow/extensions, which imports
+// Parquet) are equal to arrow-go's canonical types by Arrow's type equality,
+// both ways, so an engine or a Parquet file read back sees one type; and
+// their cells print as arrow-go's do.
+func TestCanonicalExtensionTypes(t *testing.T) {
+	l := peopleLayout(3)
+	s, err := scan.ArrowSchema(&l, scan.Docs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jt, err := extensions.NewJSONType(arrow.BinaryTypes.String)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		col  int
+		want arrow.DataType
+	}{{9, extensions.NewUUIDType()}, {11, jt}} {
+		got := s.Field(c.col).Type
+		if !arrow.TypeEqual(got, c.want) || !arrow.TypeEqual(c.want, got) || got.String() != c.want.String() {
+			t.Errorf("column %s: type %s is not arrow-go's %s", s.Field(c.col).Name, got, c.want)
+		}
+	}
+	u := uuid.MustParse("0b5e0f4e-8c7e-4d35-9d43-5e4b1f0c2a77")
+	b := array.NewRecordBuilder(memory.DefaultAllocator, s)
+	defer b.Release()
+	fb := b.Field(9).(interface{ StorageBuilder() array.Builder }).StorageBuilder().(*array.FixedSizeBinaryBuilder)
+	fb.Append(u[:])
+	jb := b.Field(11).(interface{ StorageBuilder() array.Builder }).StorageBuilder().(*array.StringBuilder)
+	jb.Append(`{"a":1}`)
+	ua, ja := b.Field(9).NewArray(), b.Field(11).NewArray()
+	defer ua.Release()
+	defer ja.Release()
+	if got := ua.ValueStr(0); got != u.String() {
+		t.Errorf("uuid cell prints %q, want %q", got, u)
+	}
+	if got := ja.ValueStr(0); got != `{"a":1}` {
+		t.Errorf("json cell prints %q", got)
+	}
+}
 
 func TestArrowSchema(t *testing.T) {
 	l := peopleLayout(3)

@@ -8,10 +8,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"google.golang.org/protobuf/encoding/protowire"
 
-	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 )
 
@@ -106,16 +104,6 @@ const maxDenseTag = 4096
 // maxDurationMicros is the largest microsecond count a duration column holds
 // (time.Duration's range), as rowenc.Decoder.Duration checks.
 const maxDurationMicros = int64(^uint64(0)>>1) / 1000
-
-// NewRowDecoder returns a schema-driven RowSource for a table layout (see
-// [NewRowSource] for decode and project).
-func NewRowDecoder(l *layout.Table, decode []bool, project []int) (*RowDecoder, error) {
-	t, err := newTable(l)
-	if err != nil {
-		return nil, err
-	}
-	return t.newRowDecoder(decode, project)
-}
 
 func (t *table) newRowDecoder(decode []bool, project []int) (*RowDecoder, error) {
 	if len(decode) != len(t.cols) {
@@ -379,14 +367,17 @@ func (s *slot) bind(fb array.Builder) error {
 	case tDuration:
 		s.dur, ok = fb.(*array.DurationBuilder)
 	case tUUID:
-		var ub *extensions.UUIDBuilder
-		if ub, ok = fb.(*extensions.UUIDBuilder); ok {
+		// arrow.uuid: an *array.ExtensionBuilder for this package's type,
+		// arrow-go's *extensions.UUIDBuilder for a schema that went
+		// through IPC in a process that links arrow/extensions.
+		var ub interface{ StorageBuilder() array.Builder }
+		if ub, ok = fb.(interface{ StorageBuilder() array.Builder }); ok {
 			s.uuid, ok = ub.StorageBuilder().(*array.FixedSizeBinaryBuilder)
 			ok = ok && s.uuid.Type().(*arrow.FixedSizeBinaryType).ByteWidth == 16
 		}
 	case tJSON:
-		var eb *array.ExtensionBuilder
-		if eb, ok = fb.(*array.ExtensionBuilder); ok {
+		var eb interface{ StorageBuilder() array.Builder }
+		if eb, ok = fb.(interface{ StorageBuilder() array.Builder }); ok {
 			var sb *array.StringBuilder
 			if sb, ok = eb.StorageBuilder().(*array.StringBuilder); ok {
 				s.bin = sb.BinaryBuilder

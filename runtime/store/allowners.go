@@ -24,4 +24,4 @@ func (a *AllOwners[K, V]) Cursor(owner string, k K) []byte { return a.t.OwnerCur
 
 // Owners yields each owner that has (unexpired) rows, once, in order,
 // seeking from owner to owner rather than reading rows.
-func (a *AllOwners[K, V]) Owners() iter.Seq2[string, error] { return a.t.Owners(nil) }
+func (a *AllOwners[K, V]) Owners() iter.Seq2[string, error] { return a.t.Owners() }

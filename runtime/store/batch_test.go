@@ -32,7 +32,7 @@ func TestBatchAcrossTables(t *testing.T) {
 	if b.Len() != 0 {
 		t.Fatalf("Len after Commit = %d, want 0 (committed batches are emptied)", b.Len())
 	}
-	if got, err := jobs.GetUnique(byName, keyenc.AppendString(nil, "a")); err != nil || got.Seq != 1 {
+	if got, err := jobs.getUniqueBytes(byName, keyenc.AppendString(nil, "a")); err != nil || got.Seq != 1 {
 		t.Fatalf("GetUnique after batch = %+v, %v", got, err)
 	}
 	if ok, _ := plain.Has(jobKey{"p", 1}); !ok {
@@ -72,7 +72,7 @@ func TestBatchSeesEarlierOps(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("rows = %+v, want %+v", got, want)
 	}
-	if _, err := jobs.GetUnique(byName, keyenc.AppendString(nil, "gone")); !errors.Is(err, ErrNotFound) {
+	if _, err := jobs.getUniqueBytes(byName, keyenc.AppendString(nil, "gone")); !errors.Is(err, ErrNotFound) {
 		t.Errorf("deleted row's unique entry still found: %v", err)
 	}
 	assertConsistent(t, jobs)

@@ -226,7 +226,7 @@ func TestDecodeRowOwnsItsBuffer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		u, err := wiping.GetUnique(1, keyenc.AppendString(nil, makeWide(i).Email))
+		u, err := wiping.getUniqueBytes(1, keyenc.AppendString(nil, makeWide(i).Email))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -590,7 +590,7 @@ func BenchmarkLookup(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			id := ids[i&(len(ids)-1)]
-			v, err := f.indexed.GetUnique(1, keyenc.AppendString(nil, fmt.Sprintf("user%08d@example.com", id)))
+			v, err := f.indexed.getUniqueBytes(1, keyenc.AppendString(nil, fmt.Sprintf("user%08d@example.com", id)))
 			if err != nil || v.ID != id {
 				b.Fatalf("GetUnique = %v, %v", v.ID, err)
 			}

@@ -9,9 +9,9 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 )
 
-// DefaultWriteTimeout is how long a write waits for Pebble when
+// defaultWriteTimeout is how long a write waits for Pebble when
 // Options.WriteTimeout is 0.
-const DefaultWriteTimeout = 30 * time.Second
+const defaultWriteTimeout = 30 * time.Second
 
 // ErrWriteTimeout is wrapped by the error of a write that Pebble did not
 // take within Options.WriteTimeout, and of the writes refused while such a

@@ -3,47 +3,12 @@ package store
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/tablegen/tablegen/runtime/internal/kv"
 )
-
-// DataCorruptionError reports damage Pebble found in the database's files
-// while reading a table: a block whose checksum does not match, an sstable
-// that does not parse. Unlike a *CorruptError (bytes that are intact on disk
-// but do not decode as a row), the file itself is damaged, so every read
-// that touches the damaged block fails the same way until the file is
-// repaired or restored. Test for it with errors.As; Err is Pebble's error.
-type DataCorruptionError struct {
-	Table string // "namespace.name"
-	Key   string // the key being read, or the last key read before the damage; empty when unknown
-	File  string // base name of the damaged file, e.g. "000123.sst"; empty when Pebble does not say
-	Err   error
-}
-
-func (e *DataCorruptionError) Error() string {
-	return fmt.Sprintf("store: %s: %s; run tablegen verify --db DIR to list every damaged file and row, then restore the database from a backup",
-		e.Table, e.Summary())
-}
-
-// Summary is the damage in one line without the table or the remedy, e.g.
-// "data corruption in 000123.sst: block checksum mismatch", for tools that
-// print their own prefix.
-func (e *DataCorruptionError) Summary() string {
-	where := "the database files"
-	if e.File != "" {
-		where = e.File
-	}
-	s := "data corruption in " + where
-	if e.Key != "" {
-		s += " (reading key " + e.Key + ")"
-	}
-	return s + ": " + firstLine(e.Err)
-}
-
-func (e *DataCorruptionError) Unwrap() error { return e.Err }
 
 // firstLine is the first line of err's message: Pebble's corruption errors
 // can carry details over several lines.
@@ -52,38 +17,28 @@ func firstLine(err error) string {
 	return s
 }
 
-// isCorruption reports whether err is Pebble reporting damaged files.
-func isCorruption(err error) bool {
-	return err != nil && (pebble.ExtractDataCorruptionInfo(err) != nil || pebble.IsCorruptionError(err))
-}
-
-// AsDataCorruption returns err as a *DataCorruptionError naming table and
-// key (which may be empty) when err reports damaged database files, and err
-// unchanged otherwise. Packages that read a table through [DB.Pebble]
-// directly (runtime/scan, runtime/flush) use it so that damage reaches their
-// callers as the same error the store's own reads return.
-func AsDataCorruption(table, key string, err error) error {
-	if !isCorruption(err) {
-		return err
-	}
-	var dc *DataCorruptionError
-	if errors.As(err, &dc) {
-		return err
-	}
-	file := ""
-	if info := pebble.ExtractDataCorruptionInfo(err); info != nil && !info.IsRemote {
-		file = filepath.Base(info.Path)
-	}
-	return &DataCorruptionError{Table: table, Key: key, File: file, Err: err}
-}
-
-// readError wraps an error of a Pebble read of table: a *DataCorruptionError
-// when the files are damaged, else "store: <table>: <what>: <err>".
+// readError wraps an error of a Pebble read of table: a *CorruptError when
+// the files are damaged, else "store: <table>: <what>: <err>".
 func readError(table, key, what string, err error) error {
-	if isCorruption(err) {
-		return AsDataCorruption(table, key, err)
+	if e := damaged(table, key, err); e != err {
+		return e
 	}
 	return fmt.Errorf("store: %s: %s: %w", table, what, err)
+}
+
+// damaged returns err as a *CorruptError naming table, key (which may be
+// empty) and the file when err reports damaged database files, and err
+// unchanged otherwise.
+func damaged(table, key string, err error) error {
+	file, ok := kv.Damaged(err)
+	if !ok {
+		return err
+	}
+	var ce *CorruptError
+	if errors.As(err, &ce) {
+		return err
+	}
+	return &CorruptError{Table: table, Key: key, File: file, Err: err}
 }
 
 // ErrPebbleFatal is wrapped by the error every write returns once Pebble

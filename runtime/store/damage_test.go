@@ -53,7 +53,7 @@ func TestDamagedRowCanBeDeletedOrReplaced(t *testing.T) {
 	if _, err := tbl.Get(jobKey{"g", 1}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("deleted damaged row: %v", err)
 	}
-	if got, err := tbl.GetUnique(byName, keyenc.AppendString(nil, "a")); err != nil || got.Seq != 2 {
+	if got, err := tbl.getUniqueBytes(byName, keyenc.AppendString(nil, "a")); err != nil || got.Seq != 2 {
 		t.Errorf("by_name a = %+v, %v; want row g/2", got, err)
 	}
 	if problems, err := tbl.Verify(); len(problems) > 0 || err != nil {

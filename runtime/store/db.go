@@ -95,11 +95,11 @@ func Open(dir string, opts *Options) (*DB, error) {
 	}
 	blocks := opts.CacheSize
 	if blocks == 0 {
-		blocks = DefaultCacheSize
+		blocks = defaultCacheSize
 	}
 	memTable := opts.MemTableSize
 	if memTable == 0 {
-		memTable = DefaultMemTableSize
+		memTable = defaultMemTableSize
 	}
 	if memTable > uint64(math.MaxInt64-blocks)/memTablesCharged {
 		return nil, fmt.Errorf("store: open %s: CacheSize %d + %d*MemTableSize %d overflows; use a MemTableSize of at most a few GiB", dir, blocks, memTablesCharged, memTable)
@@ -139,7 +139,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 		ErrorIfNotExists:   opts.MustExist || opts.ReadOnly,
 		EventListener: &pebble.EventListener{
 			// The read that found the damage returns it as a
-			// *DataCorruptionError; background work reports it through
+			// *CorruptError; background work reports it through
 			// BackgroundError, which Pebble logs with Errorf.
 			DataCorruption: func(info pebble.DataCorruptionInfo) { logger.Infof("store: %s", info) },
 			// Writes are bounded by WriteTimeout while Pebble is in
@@ -185,7 +185,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 	db.life.done = make(chan struct{}, 1)
 	db.writeTimeout = opts.WriteTimeout
 	if db.writeTimeout == 0 {
-		db.writeTimeout = DefaultWriteTimeout
+		db.writeTimeout = defaultWriteTimeout
 	}
 	return db, nil
 }

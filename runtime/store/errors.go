@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/tablegen/tablegen/runtime/internal/kv"
 	"github.com/tablegen/tablegen/runtime/layout"
 )
 
@@ -40,20 +41,63 @@ func (e *UniqueViolationError) Error() string {
 		e.Table, shown, e.ExistingKey, e.Key)
 }
 
-// CorruptError reports stored bytes that cannot be decoded, or an index entry
-// that does not agree with its row. Key is the row key formatted with %v of
-// the decoded key, or as hex when the key itself does not decode.
+// CorruptError reports damaged data, as an error rather than a panic or an
+// exit. Either the bytes are intact on disk but do not decode (a row value,
+// a row key, an index entry that does not agree with its row), or a file of
+// the database is damaged (a block whose checksum does not match, an sstable
+// that does not parse): then every read that touches the damaged block fails
+// the same way until the database is restored, File names the file when
+// Pebble says which, and Err is Pebble's error (test for it with
+// pebble.IsCorruptionError). Both are one type because the remedy starts the
+// same way, with `tablegen verify`, which lists every damaged row, entry and
+// file. Test for it with errors.As.
 type CorruptError struct {
-	Table string
-	Key   string
-	Err   error
+	Table string // "namespace.name"
+	// Key is the row key formatted with %v of the decoded key, as hex when
+	// the key itself does not decode, or the last key read before damaged
+	// files; empty when unknown.
+	Key  string
+	File string // base name of the damaged file, e.g. "000123.sst"; empty for bytes that do not decode, or when Pebble does not say
+	Err  error  // the cause
 }
 
 func (e *CorruptError) Error() string {
-	return fmt.Sprintf("store: %s: row %s is corrupt: %v (run Verify to list every damaged row and entry)", e.Table, e.Key, e.Err)
+	if e.inFiles() {
+		return fmt.Sprintf("store: %s: %s; run tablegen verify --db DIR to list every damaged file and row, then restore the database from a backup",
+			e.Table, e.Summary())
+	}
+	return fmt.Sprintf("store: %s: %s (run Verify to list every damaged row and entry)", e.Table, e.Summary())
+}
+
+// Summary is the damage in one line without the table or the remedy, e.g.
+// "data corruption in 000123.sst: block checksum mismatch" or "row a/2 is
+// corrupt: …", for tools that print their own prefix.
+func (e *CorruptError) Summary() string {
+	if !e.inFiles() {
+		return fmt.Sprintf("row %s is corrupt: %v", e.Key, e.Err)
+	}
+	where := "the database files"
+	if e.File != "" {
+		where = e.File
+	}
+	s := "data corruption in " + where
+	if e.Key != "" {
+		s += " (reading key " + e.Key + ")"
+	}
+	return s + ": " + firstLine(e.Err)
 }
 
 func (e *CorruptError) Unwrap() error { return e.Err }
+
+// inFiles reports whether the database files are damaged, rather than bytes
+// that do not decode.
+func (e *CorruptError) inFiles() bool {
+	if e.File != "" {
+		return true
+	}
+	_, ok := kv.Damaged(e.Err)
+	return ok
+}
 
 // LayoutMismatchError is returned by NewTable when the database holds the
 // table's data in a layout this build would misread, so it refuses to open

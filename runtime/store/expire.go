@@ -32,11 +32,11 @@ func OwnerScope(owner string) ([]byte, error) {
 	return keyenc.AppendString(nil, owner), nil
 }
 
-// LiveRange narrows r to the key tuples whose leading timestamp (a stream
+// liveRangeFrom narrows r to the key tuples whose leading timestamp (a stream
 // table's event time, encoded with keyenc.AppendTimestamp) is at or after
 // cutoff. Stream reads go through it so that a row older than the TTL is
 // never returned, even before [Table.Expire] has removed it.
-func LiveRange(r Range, cutoff time.Time) Range {
+func liveRangeFrom(r Range, cutoff time.Time) Range {
 	floor := keyenc.AppendTimestamp(nil, cutoff)
 	if r.Start == nil || bytes.Compare(r.Start, floor) < 0 {
 		r.Start = floor

@@ -55,7 +55,7 @@ func expireRowByRow(tbl *Table[eventKey, event], cutoff time.Time) (int, error) 
 		return 0, err
 	}
 	defer it.Close()
-	floor := LiveRange(Range{}, cutoff).Start
+	floor := liveRangeFrom(Range{}, cutoff).Start
 	pb := db.pdb.NewBatch()
 	defer pb.Close()
 	n := 0
@@ -138,7 +138,7 @@ func BenchmarkReadAfterExpire(b *testing.B) {
 				s := views[i%benchOwners]
 				i++
 				n := 0
-				for _, err := range s.Scan(LiveRange(Range{}, epoch), ScanOptions{Limit: 10}) {
+				for _, err := range s.Scan(liveRangeFrom(Range{}, epoch), ScanOptions{Limit: 10}) {
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -208,14 +208,14 @@ func TestExpireModel(t *testing.T) {
 			}
 			s := scoped(t, tbl, owner)
 			var got []event
-			for v, err := range s.Scan(LiveRange(Range{}, cutoff), ScanOptions{}) {
+			for v, err := range s.Scan(liveRangeFrom(Range{}, cutoff), ScanOptions{}) {
 				if err != nil {
 					t.Fatal(err)
 				}
 				got = append(got, v)
 			}
 			if !slices.Equal(got, want) {
-				t.Fatalf("owner %q: Scan(LiveRange) = %v; want %v", owner, got, want)
+				t.Fatalf("owner %q: Scan(liveRangeFrom) = %v; want %v", owner, got, want)
 			}
 		}
 		var wantOwners []string
@@ -225,7 +225,7 @@ func TestExpireModel(t *testing.T) {
 			}
 		}
 		var gotOwners []string
-		for o, err := range tbl.Owners(floor) {
+		for o, err := range tbl.owners(floor) {
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -320,7 +320,7 @@ func TestExpireRefuses(t *testing.T) {
 			t.Fatalf("ScanAllOwners on a scoped view = %v; want an error", err)
 		}
 	}
-	for _, err := range scoped(t, events, "u1").Owners(nil) {
+	for _, err := range scoped(t, events, "u1").Owners() {
 		if err == nil {
 			t.Fatal("Owners on a scoped view succeeded; want an error")
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
@@ -285,4 +286,21 @@ func isHot(t testing.TB, db *DB, id uint32, key []byte) bool {
 	}
 	_ = closer.Close()
 	return true
+}
+
+// getUniqueBytes is GetUnique by encoded index values, for tests that
+// look up values no row of theirs holds, or a table's raw entries.
+func (t *Table[K, V]) getUniqueBytes(indexID uint32, values []byte) (V, error) {
+	var zero V
+	if err := t.allow(access.Read); err != nil {
+		return zero, err
+	}
+	ix, err := t.index(indexID)
+	if err != nil {
+		return zero, err
+	}
+	if !ix.Unique {
+		return zero, fmt.Errorf("store: %s: index %s is not unique", t.core.name, ix.Name)
+	}
+	return t.getUnique(ix, values)
 }

@@ -27,11 +27,14 @@ func (t *Table[K, V]) index(id uint32) (*IndexSpec[V], error) {
 	return nil, fmt.Errorf("store: %s: no index with id %d; the table's index ids are %v", t.core.name, id, ids)
 }
 
-// GetUnique returns the row whose unique index indexID has exactly the
-// encoded values, or an error wrapping ErrNotFound. Rows whose indexed value
-// is null have no entry (sparse indexes), so they are never found this way.
-// The entry and the row are read from one snapshot.
-func (t *Table[K, V]) GetUnique(indexID uint32, values []byte) (V, error) {
+// GetUnique returns the row whose unique index indexID has the values that
+// like has in the index's columns (the other fields of like are ignored), or
+// an error wrapping ErrNotFound. Generated code wraps it per index as
+// Get<Index>(values…). Rows whose indexed value is null have no entry
+// (sparse indexes), so a like with a null indexed column finds nothing, as
+// does a nil like. The
+// entry and the row are read from one snapshot.
+func (t *Table[K, V]) GetUnique(indexID uint32, like *V) (V, error) {
 	var zero V
 	if err := t.allow(access.Read); err != nil {
 		return zero, err
@@ -41,8 +44,21 @@ func (t *Table[K, V]) GetUnique(indexID uint32, values []byte) (V, error) {
 		return zero, err
 	}
 	if !ix.Unique {
-		return zero, fmt.Errorf("store: %s: index %s is not unique; use IndexScan with PrefixRange(values) instead", t.core.name, ix.Name)
+		return zero, fmt.Errorf("store: %s: index %s is not unique; use IndexScan with PrefixRange instead", t.core.name, ix.Name)
 	}
+	var values []byte // a nil like holds no values, so it finds nothing
+	if like != nil {
+		var ok bool
+		if values, ok = ix.AppendValues(nil, like); !ok {
+			return zero, notFound(t.core.name, fmt.Sprintf("index %s: a null value has no entry", ix.Name))
+		}
+	}
+	return t.getUnique(ix, values)
+}
+
+// getUnique is GetUnique by encoded index values.
+func (t *Table[K, V]) getUnique(ix *IndexSpec[V], values []byte) (V, error) {
+	var zero V
 	rv, err := t.core.openRead(t.tx, true)
 	if err != nil {
 		return zero, err

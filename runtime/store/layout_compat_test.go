@@ -101,7 +101,7 @@ func TestRefusedKindChangeChangesNothing(t *testing.T) {
 			if !errors.As(err, &lm) {
 				t.Fatalf("reopening the stream table as %s = %v, want *LayoutMismatchError", to, err)
 			}
-			want := []RefusedChange{{Rule: layout.RuleTableKindChanged, Change: "kind stream → " + string(to)}}
+			want := []RefusedChange{{Rule: "TABLE_KIND_CHANGED", Change: "kind stream → " + string(to)}}
 			if !slices.Equal(lm.Refused, want) {
 				t.Errorf("refused = %+v, want %+v", lm.Refused, want)
 			}

@@ -42,7 +42,7 @@ func TestNoLeakedIterators(t *testing.T) {
 	if _, err := acc.Get(reliability.AccountKey{Org: "none", ID: 1}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("Get of a missing row = %v", err)
 	}
-	if _, err := acc.GetUnique(reliability.AccountsByEmail, keyenc.AppendString(nil, "nobody")); !errors.Is(err, store.ErrNotFound) {
+	if _, err := acc.GetUnique(reliability.AccountsByEmail, &reliability.Account{Email: new("nobody")}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("GetUnique of a missing value = %v", err)
 	}
 
@@ -82,7 +82,7 @@ func TestNoLeakedIterators(t *testing.T) {
 		drain(acc.IndexScan(reliability.AccountsByName, all, o), 1)            // break at once
 		drain(acc.IndexScan(reliability.AccountsByStatus, acc.PrefixRange(keyenc.AppendEnum(nil, 1)), o), 2)
 	}
-	if _, err := acc.GetUnique(reliability.AccountsByName, keyenc.AppendString(nil, "ghost")); err == nil {
+	if _, err := acc.GetUnique(reliability.AccountsByName, &reliability.Account{Name: "ghost"}); err == nil {
 		t.Error("GetUnique through a dangling entry succeeded")
 	}
 	if _, err := acc.Get(reliability.AccountKey{Org: "acme", ID: 5}); err == nil {

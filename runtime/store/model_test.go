@@ -226,7 +226,7 @@ func checkAgainstModel(t *rapid.T, tbl *Table[jobKey, job], m model, scope strin
 func checkUnique(t *rapid.T, tbl *Table[jobKey, job], index uint32, value string, rows []job, match func(job) bool) {
 	t.Helper()
 	i := slices.IndexFunc(rows, match)
-	got, err := tbl.GetUnique(index, keyenc.AppendString(nil, value))
+	got, err := tbl.getUniqueBytes(index, keyenc.AppendString(nil, value))
 	switch {
 	case i < 0 && !errors.Is(err, ErrNotFound):
 		t.Fatalf("GetUnique(%d, %q) = %+v, %v; want not found", index, value, got, err)

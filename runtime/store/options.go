@@ -9,13 +9,13 @@ import (
 
 // Defaults used when [Open] is given nil options or an [Options] field is zero.
 const (
-	// DefaultCacheSize is the block cache size: enough to keep the index and
+	// defaultCacheSize is the block cache size: enough to keep the index and
 	// filter blocks of a few million rows plus a working set of data blocks.
-	DefaultCacheSize = 64 << 20
-	// DefaultMemTableSize is the memtable size. Pebble's own default of 4 MiB
+	defaultCacheSize = 64 << 20
+	// defaultMemTableSize is the memtable size. Pebble's own default of 4 MiB
 	// makes bulk loads of random keys spend most of their time stalled on
 	// flushes; 64 MiB measured 2.5× faster on the reference machine.
-	DefaultMemTableSize = 64 << 20
+	defaultMemTableSize = 64 << 20
 )
 
 // Options configure [Open]. The zero value is the defaults: nil options
@@ -30,8 +30,7 @@ type Options struct {
 	// override it with [Batch.SetSync].
 	NoSync bool
 	// CacheSize is the number of bytes of sstable blocks (data, index and
-	// filter blocks) the block cache keeps in memory. 0 means
-	// DefaultCacheSize (64 MiB).
+	// filter blocks) the block cache keeps in memory. 0 means 64 MiB.
 	//
 	// Pebble charges its memtables against the block cache: the live one,
 	// one being flushed and one kept for reuse, each up to MemTableSize.
@@ -44,7 +43,7 @@ type Options struct {
 	CacheSize int64
 	// MemTableSize is the size in bytes of one Pebble memtable; see
 	// CacheSize for how it adds to the memory Open sets aside.
-	// 0 means DefaultMemTableSize (64 MiB).
+	// 0 means 64 MiB.
 	MemTableSize uint64
 	// OnProgress, when set, is called while [NewTable] backfills the indexes
 	// a new build added to a table: after every BackfillBatchSize rows and
@@ -55,7 +54,7 @@ type Options struct {
 	OnProgress func(table string, done, total int)
 	// BackfillBatchSize is the number of rows a backfill indexes per Pebble
 	// batch, and so how much work a crash can lose (the next open resumes
-	// after the last committed batch). 0 means DefaultBackfillBatchSize.
+	// after the last committed batch). 0 means 10,000 rows.
 	BackfillBatchSize int
 	// MustExist makes Open fail when dir holds no database yet, instead of
 	// creating one. Tools that inspect an existing database (tablegen
@@ -72,7 +71,7 @@ type Options struct {
 	// called: the store never lets Pebble exit the process. A fatal error
 	// goes to Errorf instead, and every later write returns an error
 	// wrapping ErrPebbleFatal; damaged files found by a read are that
-	// read's *DataCorruptionError.
+	// read's *CorruptError.
 	Logger pebble.Logger
 	// WriteTimeout bounds how long Put, Delete, Batch.Commit, Update
 	// (the transaction's commit), Expire and Repair wait for Pebble to take
@@ -81,8 +80,7 @@ type Options struct {
 	// freed); after WriteTimeout the write returns an error wrapping
 	// ErrWriteTimeout, and writes after it fail at once until the waiting
 	// write is applied, which happens as soon as space is freed (it is not
-	// lost, and nothing acknowledged is). 0 means DefaultWriteTimeout (30
-	// s); a negative value waits forever.
+	// lost, and nothing acknowledged is). 0 means 30 s; a negative value waits forever.
 	WriteTimeout time.Duration
 	// Now is the database's clock; nil means time.Now. It decides which
 	// rows of a stream table have expired on every read path: the typed
@@ -112,5 +110,5 @@ func (quietLogger) Fatalf(format string, args ...any) { pebble.DefaultLogger.Err
 // Options, filled in: synced commits, 64 MiB of cached blocks, 64 MiB memtables (320 MiB for the cache and
 // memtables together, see Options.CacheSize).
 func DefaultOptions() *Options {
-	return &Options{CacheSize: DefaultCacheSize, MemTableSize: DefaultMemTableSize}
+	return &Options{CacheSize: defaultCacheSize, MemTableSize: defaultMemTableSize}
 }

@@ -49,7 +49,7 @@ func TestOwnerReadsOwnDecodeBuffers(t *testing.T) {
 	}{
 		{"Get", func() error { _, err := alice.Get(jobKey{"g", 3}); return err }},
 		{"GetUnique", func() error {
-			_, err := alice.GetUnique(byName, keyenc.AppendString(nil, "alice-4"))
+			_, err := alice.getUniqueBytes(byName, keyenc.AppendString(nil, "alice-4"))
 			return err
 		}},
 		{"Scan", func() error { return drain(alice.Scan(Range{}, ScanOptions{})) }},

@@ -135,10 +135,13 @@ func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned
 }
 
 // Owners yields, in order and once each, the owners that have at least one
-// row (with a key tuple at or above floor when floor is not nil, so a
-// stream table lists only owners with unexpired rows). It costs one or two
+// row; of a stream table, at least one unexpired row. It costs one or two
 // seeks per owner, not a pass over the rows.
-func (t *Table[K, V]) Owners(floor []byte) iter.Seq2[string, error] {
+func (t *Table[K, V]) Owners() iter.Seq2[string, error] { return t.owners(nil) }
+
+// owners is Owners counting only rows whose key tuple is at or above floor;
+// nil means the table's live floor (none for tables that do not expire).
+func (t *Table[K, V]) owners(floor []byte) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
 		if err := t.checkAllOwners("Owners"); err != nil {
 			yield("", err)

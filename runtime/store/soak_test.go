@@ -224,7 +224,7 @@ func (w *soakWorker) step() {
 	case opGetUnique:
 		w.ops[op]++
 		email := fmt.Sprintf("e%d@example.com", w.rng.IntN(soakEmails))
-		a, err := acc.GetUnique(reliability.AccountsByEmail, keyenc.AppendString(nil, email))
+		a, err := acc.GetUnique(reliability.AccountsByEmail, &reliability.Account{Email: &email})
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 		case err != nil:
@@ -368,7 +368,7 @@ func checkSoakInvariants(t *testing.T, ts *reliability.Tables, workers []*soakWo
 		t.Errorf("%d rows in the table, %d in the models", n, len(want))
 	}
 	for email, k := range emails {
-		a, err := acc.GetUnique(reliability.AccountsByEmail, keyenc.AppendString(nil, email))
+		a, err := acc.GetUnique(reliability.AccountsByEmail, &reliability.Account{Email: &email})
 		if err != nil || a.Key() != k {
 			t.Errorf("GetUnique(%s) = %v, %v; want row %v", email, a.Key(), err, k)
 		}

@@ -267,10 +267,10 @@ func TestScope(t *testing.T) {
 	if _, err := al.Get(jobKey{"g", 9}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("al sees alice's row: %v", err)
 	}
-	if _, err := al.GetUnique(byName, keyenc.AppendString(nil, "extra")); !errors.Is(err, ErrNotFound) {
+	if _, err := al.getUniqueBytes(byName, keyenc.AppendString(nil, "extra")); !errors.Is(err, ErrNotFound) {
 		t.Errorf("al sees alice's unique entry: %v", err)
 	}
-	got, err := alice.GetUnique(byEmail, keyenc.AppendString(nil, "e"))
+	got, err := alice.getUniqueBytes(byEmail, keyenc.AppendString(nil, "e"))
 	if err != nil || got.Seq != 1 {
 		t.Errorf("alice GetUnique(email e) = %+v, %v", got, err)
 	}

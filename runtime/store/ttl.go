@@ -57,7 +57,7 @@ func (t *Table[K, V]) expired(k K) error {
 }
 
 // liveRange narrows r to unexpired rows on an owner-scoped view of a stream
-// table (see LiveRange), and returns r unchanged otherwise.
+// table (see liveRangeFrom), and returns r unchanged otherwise.
 func (t *Table[K, V]) liveRange(r Range) Range {
 	if t.scope == nil {
 		return r

@@ -150,7 +150,7 @@ func runTxOp(jt, pt *Table[jobKey, job], p, i int, o txOp) string {
 		}
 		return fmtJob(v)
 	case txGetUnique:
-		v, err := jt.GetUnique(byName, keyenc.AppendString(nil, o.name))
+		v, err := jt.getUniqueBytes(byName, keyenc.AppendString(nil, o.name))
 		if err != nil {
 			return outcome(err)
 		}

@@ -66,13 +66,13 @@ func TestTxReadYourWrites(t *testing.T) {
 		if got := mustGet(t, jt, jobKey{"g", 1}); !reflect.DeepEqual(got, upd) {
 			t.Errorf("Get in tx = %+v, want %+v", got, upd)
 		}
-		if got, err := jt.GetUnique(byName, keyenc.AppendString(nil, "new")); err != nil || got.Seq != 1 {
+		if got, err := jt.getUniqueBytes(byName, keyenc.AppendString(nil, "new")); err != nil || got.Seq != 1 {
 			t.Errorf("GetUnique(new) in tx = %+v, %v", got, err)
 		}
-		if _, err := jt.GetUnique(byName, keyenc.AppendString(nil, "old")); !errors.Is(err, ErrNotFound) {
+		if _, err := jt.getUniqueBytes(byName, keyenc.AppendString(nil, "old")); !errors.Is(err, ErrNotFound) {
 			t.Errorf("GetUnique(old) in tx: %v, want ErrNotFound (the entry moved)", err)
 		}
-		if _, err := jt.GetUnique(byEmail, keyenc.AppendString(nil, "old@x")); !errors.Is(err, ErrNotFound) {
+		if _, err := jt.getUniqueBytes(byEmail, keyenc.AppendString(nil, "old@x")); !errors.Is(err, ErrNotFound) {
 			t.Errorf("GetUnique(old@x) in tx: %v, want ErrNotFound", err)
 		}
 		st2 := keyenc.AppendEnum(nil, 2)
@@ -102,7 +102,7 @@ func TestTxReadYourWrites(t *testing.T) {
 		if ok, err := jt.Has(jobKey{"g", 2}); err != nil || ok {
 			t.Errorf("Has after Delete in tx = %v, %v", ok, err)
 		}
-		if _, err := jt.GetUnique(byName, keyenc.AppendString(nil, "two")); !errors.Is(err, ErrNotFound) {
+		if _, err := jt.getUniqueBytes(byName, keyenc.AppendString(nil, "two")); !errors.Is(err, ErrNotFound) {
 			t.Errorf("GetUnique(two) after Delete in tx: %v", err)
 		}
 		return nil
@@ -599,7 +599,7 @@ func TestTxRefusedWriteLeavesTransaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tbl.GetUnique(byName, keyenc.AppendString(nil, "b")); !errors.Is(err, ErrNotFound) {
+	if _, err := tbl.getUniqueBytes(byName, keyenc.AppendString(nil, "b")); !errors.Is(err, ErrNotFound) {
 		t.Errorf("the refused row's by_name entry: %v", err)
 	}
 	if n := countRows(t, tbl); n != 2 {
@@ -700,7 +700,7 @@ func TestViewIsOneSnapshot(t *testing.T) {
 		if got := keysOf(collect(t, jt.Scan(Range{}, ScanOptions{}))); !reflect.DeepEqual(got, []string{"g/1"}) {
 			t.Errorf("View's Scan = %v", got)
 		}
-		if got, err := jt.GetUnique(byName, keyenc.AppendString(nil, "before")); err != nil || got.Seq != 1 {
+		if got, err := jt.getUniqueBytes(byName, keyenc.AppendString(nil, "before")); err != nil || got.Seq != 1 {
 			t.Errorf("View's GetUnique = %+v, %v", got, err)
 		}
 		if got := collect(t, jt.IndexScan(byStatus, jt.PrefixRange(keyenc.AppendEnum(nil, 1)), ScanOptions{})); len(got) != 0 {

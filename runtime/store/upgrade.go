@@ -47,10 +47,10 @@ import (
 // was building and records the layout without them, so nothing of them is
 // kept; NewTable returns the error, and the next open tries again.
 
-// DefaultBackfillBatchSize is the number of rows a backfill indexes per Pebble
+// defaultBackfillBatchSize is the number of rows a backfill indexes per Pebble
 // batch when Options.BackfillBatchSize is 0: big enough that per-batch costs
 // vanish, small enough (about a megabyte of entries) to keep memory flat.
-const DefaultBackfillBatchSize = 10_000
+const defaultBackfillBatchSize = 10_000
 
 // upgradeOptions are a DB's settings for upgrades on open, from Options.
 type upgradeOptions struct {
@@ -64,11 +64,11 @@ type upgradeOptions struct {
 
 func newUpgradeOptions(o *Options) (upgradeOptions, error) {
 	if o.BackfillBatchSize < 0 {
-		return upgradeOptions{}, fmt.Errorf("BackfillBatchSize is %d; use 0 for the default (%d rows) or a positive row count", o.BackfillBatchSize, DefaultBackfillBatchSize)
+		return upgradeOptions{}, fmt.Errorf("BackfillBatchSize is %d; use 0 for the default (%d rows) or a positive row count", o.BackfillBatchSize, defaultBackfillBatchSize)
 	}
 	n := o.BackfillBatchSize
 	if n == 0 {
-		n = DefaultBackfillBatchSize
+		n = defaultBackfillBatchSize
 	}
 	return upgradeOptions{batchSize: n, onProgress: o.OnProgress}, nil
 }
@@ -113,10 +113,7 @@ func register[K, V any](t *Table[K, V]) error {
 			return fmt.Errorf("store: table %s: record layout: %w", l.FullName(), err)
 		}
 	case err != nil:
-		if isCorruption(err) {
-			return AsDataCorruption(l.FullName(), "", err)
-		}
-		return fmt.Errorf("store: table %s: read recorded layout: %w", l.FullName(), err)
+		return readError(l.FullName(), "", "read recorded layout", err)
 	default:
 		stored, err := parseRecord(val)
 		_ = closer.Close()

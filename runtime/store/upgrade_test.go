@@ -164,7 +164,7 @@ func TestUpgradeOnOpen(t *testing.T) {
 	if err := v2.Put(&it); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := v2.GetUnique(ixOwner, keyenc.AppendString(nil, owner)); err != nil || got.ID != it.ID {
+	if got, err := v2.getUniqueBytes(ixOwner, keyenc.AppendString(nil, owner)); err != nil || got.ID != it.ID {
 		t.Errorf("GetUnique(by_owner, ann) = %+v, %v", got, err)
 	}
 
@@ -187,7 +187,7 @@ func TestUpgradeOnOpen(t *testing.T) {
 	if !errors.As(err, &lm) {
 		t.Fatalf("opening version 1 over version 2's data = %v, want *LayoutMismatchError", err)
 	}
-	if got := rulesOf(lm); !slices.Equal(got, []string{layout.RuleColumnTypeIncompatible, layout.RuleEnumValueRemoved}) {
+	if got := rulesOf(lm); !slices.Equal(got, []string{"COLUMN_TYPE_INCOMPATIBLE", "ENUM_VALUE_REMOVED"}) {
 		t.Errorf("refused rules %v; error: %v", got, err)
 	}
 	if string(rawRecord(t, db, itemsID)) != string(before) {
@@ -253,18 +253,18 @@ func TestUpgradeRefused(t *testing.T) {
 		rule   string
 		change string
 	}{
-		{"key type", func(l *layout.Table) { l.Key[0].Type = "int64" }, layout.RuleKeyChanged, "key column 1 changed id string → id int64"},
-		{"key direction", func(l *layout.Table) { l.Key[0].Desc = true }, layout.RuleKeyChanged, "key column 1 changed id string → id string desc"},
-		{"key column added", func(l *layout.Table) { l.Key = append(l.Key, layout.KeyColumn{Name: "name", Type: "string"}) }, layout.RuleKeyChanged, "key column 2 (name string) added"},
-		{"column type", func(l *layout.Table) { l.Columns[3].Type = "string" }, layout.RuleColumnTypeIncompatible, "column tag 4 (size) type int32 → string"},
-		{"column narrowed", func(l *layout.Table) { l.Columns[3].Type = "bool" }, layout.RuleColumnTypeIncompatible, "column tag 4 (size) type int32 → bool"},
-		{"nullable to required", func(l *layout.Table) { l.Columns[2].Nullable = false }, layout.RuleColumnNullableToRequired, "column tag 3 (color) nullable true → false"},
-		{"enum value removed", func(l *layout.Table) { l.Columns[4].Values = []string{"draft"} }, layout.RuleEnumValueRemoved, "column tag 5 (status) enum values [draft live] → [draft]"},
-		{"enum values reordered", func(l *layout.Table) { l.Columns[4].Values = []string{"live", "draft"} }, layout.RuleEnumValuesReordered, "column tag 5 (status) enum values [draft live] → [live draft]"},
-		{"enum value renamed", func(l *layout.Table) { l.Columns[4].Values = []string{"draft", "published"} }, layout.RuleEnumValueRenamed, "column tag 5 (status) enum values [draft live] → [draft published]"},
-		{"index columns", func(l *layout.Table) { l.Indexes[0].Columns = []string{"color", "size"} }, layout.RuleIndexColumnsChanged, "index 1 (by_color) columns [color] → [color size]"},
-		{"unique added to an index", func(l *layout.Table) { l.Indexes[0].Unique = true }, layout.RuleIndexColumnsChanged, "index 1 (by_color) unique false → true"},
-		{"kind to user", func(l *layout.Table) { l.Kind = "user" }, layout.RuleTableKindChanged, "kind shared → user"},
+		{"key type", func(l *layout.Table) { l.Key[0].Type = "int64" }, "KEY_CHANGED", "key column 1 changed id string → id int64"},
+		{"key direction", func(l *layout.Table) { l.Key[0].Desc = true }, "KEY_CHANGED", "key column 1 changed id string → id string desc"},
+		{"key column added", func(l *layout.Table) { l.Key = append(l.Key, layout.KeyColumn{Name: "name", Type: "string"}) }, "KEY_CHANGED", "key column 2 (name string) added"},
+		{"column type", func(l *layout.Table) { l.Columns[3].Type = "string" }, "COLUMN_TYPE_INCOMPATIBLE", "column tag 4 (size) type int32 → string"},
+		{"column narrowed", func(l *layout.Table) { l.Columns[3].Type = "bool" }, "COLUMN_TYPE_INCOMPATIBLE", "column tag 4 (size) type int32 → bool"},
+		{"nullable to required", func(l *layout.Table) { l.Columns[2].Nullable = false }, "COLUMN_NULLABLE_TO_REQUIRED", "column tag 3 (color) nullable true → false"},
+		{"enum value removed", func(l *layout.Table) { l.Columns[4].Values = []string{"draft"} }, "ENUM_VALUE_REMOVED", "column tag 5 (status) enum values [draft live] → [draft]"},
+		{"enum values reordered", func(l *layout.Table) { l.Columns[4].Values = []string{"live", "draft"} }, "ENUM_VALUES_REORDERED", "column tag 5 (status) enum values [draft live] → [live draft]"},
+		{"enum value renamed", func(l *layout.Table) { l.Columns[4].Values = []string{"draft", "published"} }, "ENUM_VALUE_RENAMED", "column tag 5 (status) enum values [draft live] → [draft published]"},
+		{"index columns", func(l *layout.Table) { l.Indexes[0].Columns = []string{"color", "size"} }, "INDEX_COLUMNS_CHANGED", "index 1 (by_color) columns [color] → [color size]"},
+		{"unique added to an index", func(l *layout.Table) { l.Indexes[0].Unique = true }, "INDEX_COLUMNS_CHANGED", "index 1 (by_color) unique false → true"},
+		{"kind to user", func(l *layout.Table) { l.Kind = "user" }, "TABLE_KIND_CHANGED", "kind shared → user"},
 	}
 	dir := t.TempDir()
 	db := reopen(t, nil, dir, noSync())
@@ -325,7 +325,7 @@ func TestUpgradeRetiredTagReuse(t *testing.T) {
 	db = reopen(t, db, dir, noSync())
 	_, err := NewTable(db, itemSpec(reused))
 	var lm *LayoutMismatchError
-	if !errors.As(err, &lm) || !slices.Equal(rulesOf(lm), []string{layout.RuleColumnTagReused}) {
+	if !errors.As(err, &lm) || !slices.Equal(rulesOf(lm), []string{"COLUMN_TAG_REUSED"}) {
 		t.Fatalf("reusing retired tag 3 = %v, want COLUMN_TAG_REUSED", err)
 	}
 	// Restoring color as itself is safe, and its old values reappear.
@@ -411,7 +411,7 @@ func TestUpgradeUniqueBackfillFails(t *testing.T) {
 			if err != nil {
 				t.Fatalf("after removing the duplicate: %v", err)
 			}
-			if got, err := tbl.GetUnique(ixName, keyenc.AppendString(nil, "name-5")); err != nil || got.ID != "item-00005" {
+			if got, err := tbl.getUniqueBytes(ixName, keyenc.AppendString(nil, "name-5")); err != nil || got.ID != "item-00005" {
 				t.Errorf("GetUnique(by_name, name-5) = %+v, %v", got, err)
 			}
 			assertVerified(t, tbl)
@@ -565,7 +565,7 @@ func TestUpgradeScopedRows(t *testing.T) {
 		if n != 30 {
 			t.Errorf("scope %s: by_name has %d rows, want 30", owner, n)
 		}
-		if got, err := view.GetUnique(ixName, keyenc.AppendString(nil, "name-7")); err != nil || got.ID != "item-00007" {
+		if got, err := view.getUniqueBytes(ixName, keyenc.AppendString(nil, "name-7")); err != nil || got.ID != "item-00007" {
 			t.Errorf("scope %s: GetUnique = %+v, %v", owner, got, err)
 		}
 	}

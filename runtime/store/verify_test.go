@@ -133,7 +133,7 @@ func TestVerifyFindsDamage(t *testing.T) {
 
 	// Reads through a damaged index never return a non-matching row.
 	var ce *CorruptError
-	if _, err := jobs.GetUnique(byName, keyenc.AppendString(nil, "c")); !errors.As(err, &ce) || ce.Key != "g/4" {
+	if _, err := jobs.getUniqueBytes(byName, keyenc.AppendString(nil, "c")); !errors.As(err, &ce) || ce.Key != "g/4" {
 		t.Errorf("GetUnique through a stale entry = %v, want CorruptError for g/4", err)
 	}
 	var keys, bad []string
