@@ -10,6 +10,7 @@ import (
 
 	"github.com/tablegen/tablegen/generated/chat"
 	"github.com/tablegen/tablegen/generated/system"
+	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 	"github.com/tablegen/tablegen/runtime/where"
@@ -28,6 +29,12 @@ func openStep(_ context.Context, d *demo, w io.Writer) error {
 	d.load = load
 	fmt.Fprintf(w, "  %s\n", note)
 	if d.db, err = store.Open(d.cfg.dbDir(), store.DefaultOptions()); err != nil {
+		return err
+	}
+	// Flushed rows stay rows: a flush executor attached to the DB lets every
+	// typed read find the rows an earlier flush moved to Parquet (a -keep
+	// run reuses them). The flush step's own executor takes over from it.
+	if _, err := flush.New(d.db, d.cfg.parquetDir(), nil); err != nil {
 		return err
 	}
 	// Opening a store records the table's layout in the database (or checks
