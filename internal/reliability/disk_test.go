@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -61,7 +62,7 @@ func diskFixture(t *testing.T, seed uint64, n int64, sync, flush bool) map[strin
 		}
 	}
 	if flush {
-		if err := db.Pebble().Flush(); err != nil {
+		if err := rawpebble.DB(db).Flush(); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/internal/fixture/chat"
 	"github.com/tablegen/tablegen/runtime/keyenc"
@@ -373,7 +374,7 @@ func TestRecoverRaisesMarker(t *testing.T) {
 		t.Fatalf("cold marker after flushing %d owners: %d %v", len(owners), seq, err)
 	}
 	// The "old backup": no marker.
-	if err := w.db.Pebble().Delete(coldMarkerKey(l.ID), nil); err != nil {
+	if err := rawpebble.DB(w.db).Delete(coldMarkerKey(l.ID), nil); err != nil {
 		t.Fatal(err)
 	}
 	w.restart()

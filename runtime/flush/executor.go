@@ -24,6 +24,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/internal/coldtier"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
@@ -369,7 +370,7 @@ func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table,
 		// The owners as of now: one segment number is reserved for each
 		// below, and an owner whose first row comes later waits for the
 		// next flush.
-		owners, err := listOwners(e.db.Pebble(), l)
+		owners, err := listOwners(rawpebble.DB(e.db), l)
 		if err != nil {
 			return nil, err
 		}
@@ -383,7 +384,7 @@ func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table,
 	if len(parts) == 1 {
 		// Nothing to flush: reserve nothing, so a table that never had
 		// rows flushed keeps deleting without tombstones.
-		found, err := hasRows(e.db.Pebble(), l, parts[0].p.Scope(), e.db.Now())
+		found, err := hasRows(rawpebble.DB(e.db), l, parts[0].p.Scope(), e.db.Now())
 		if err != nil || !found {
 			return &Result{Table: name}, err
 		}
@@ -569,7 +570,7 @@ func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *sc
 	sdir := filepath.Join(dir, rel)
 	// Probe for rows first, so an owner whose rows vanished leaves no
 	// empty file.
-	hasRows, err := hasRows(snap, l, p.Scope(), e.db.Now())
+	hasRows, err := hasRows(rawpebble.Snapshot(snap), l, p.Scope(), e.db.Now())
 	if err != nil {
 		return nil, err
 	}

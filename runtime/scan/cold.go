@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -167,7 +168,7 @@ func (u *union) open(p *Provider, need []bool, segments func() ([]Segment, error
 		lower, upper = plan.Start, plan.End
 	}
 	u.prefixLen = len(store.RowPrefix(p.t.layout.ID))
-	it, err := snap.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	it, err := rawpebble.Snapshot(snap).NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
 		return fmt.Errorf("scan: %s: open iterator: %w", p.t.name, err)
 	}
@@ -237,7 +238,7 @@ func (u *union) open(p *Provider, need []bool, segments func() ([]Segment, error
 	if len(u.cold) > 0 {
 		// The cold markers, as of the same snapshot.
 		u.tprefix = append(store.ColdPrefix(p.t.layout.ID), p.scope...)
-		if u.tomb, err = snap.NewIter(&pebble.IterOptions{LowerBound: u.tprefix, UpperBound: keyenc.PrefixEnd(u.tprefix)}); err != nil {
+		if u.tomb, err = rawpebble.Snapshot(snap).NewIter(&pebble.IterOptions{LowerBound: u.tprefix, UpperBound: keyenc.PrefixEnd(u.tprefix)}); err != nil {
 			return fmt.Errorf("scan: %s: open cold marker iterator: %w", p.t.name, err)
 		}
 		u.tprefix = store.ColdPrefix(p.t.layout.ID)

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/internal/kv"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
@@ -90,10 +91,10 @@ func (r *reader) open(p *Provider, plan *Plan) error {
 	if plan.Access == IndexRange {
 		// Index entries and the rows they point to must come from one
 		// point in time; a plain iterator already is one.
-		r.snap = p.db.Pebble().NewSnapshot()
+		r.snap = rawpebble.DB(p.db).NewSnapshot()
 		it, err = r.snap.NewIter(opts)
 	} else {
-		it, err = p.db.Pebble().NewIter(opts)
+		it, err = rawpebble.DB(p.db).NewIter(opts)
 	}
 	if err != nil {
 		return damaged(p.t.name, "", fmt.Errorf("scan: %s: open iterator: %w", p.t.name, err))

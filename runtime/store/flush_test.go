@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"pgregory.net/rapid"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/internal/fixture/chat"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
@@ -135,7 +136,7 @@ func genMessage(t *rapid.T, id int64) chat.Message {
 func rowVersions(t *rapid.T, db *store.DB, table uint32, scope []byte) []store.RowVersion {
 	prefix := store.RowPrefix(table)
 	lower := append(bytes.Clone(prefix), scope...)
-	it, err := db.Pebble().NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: keyenc.PrefixEnd(lower)})
+	it, err := rawpebble.DB(db).NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: keyenc.PrefixEnd(lower)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +149,7 @@ func rowVersions(t *rapid.T, db *store.DB, table uint32, scope []byte) []store.R
 }
 
 func countKeys(t *rapid.T, db *store.DB, prefix []byte) int {
-	it, err := db.Pebble().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keyenc.PrefixEnd(prefix)})
+	it, err := rawpebble.DB(db).NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keyenc.PrefixEnd(prefix)})
 	if err != nil {
 		t.Fatal(err)
 	}

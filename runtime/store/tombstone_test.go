@@ -17,7 +17,7 @@ import (
 func tombstones(t testing.TB, db *DB, tableID uint32) map[string]uint64 {
 	t.Helper()
 	prefix := tombstonePrefix(tableID)
-	it, err := db.Pebble().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestTombstoneSnapshotOrder(t *testing.T) {
 						t.Fatalf("row %v has no tombstone", k)
 					}
 					key := append(appendRowPrefix(nil, 8), appendJobKey(nil, k)...)
-					_, closer, err := s.snap.Get(key)
+					_, closer, err := s.snap.snap.Get(key)
 					inSnap := err == nil
 					if inSnap {
 						_ = closer.Close()
@@ -247,7 +247,7 @@ func TestDeleteUnchangedPlainRace(t *testing.T) {
 		// The versions a flush would have taken.
 		prefix := appendRowPrefix(nil, 9)
 		var versions []RowVersion
-		it, err := db.Pebble().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+		it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -283,7 +283,7 @@ func TestDeleteUnchangedPlainRace(t *testing.T) {
 		if lost > 0 {
 			t.Fatalf("round %d: %d of %d puts racing DeleteUnchanged were lost", round, lost, rows)
 		}
-		if err := db.Pebble().DeleteRange(prefix, prefixEnd(prefix), pebble.NoSync); err != nil {
+		if err := db.pdb.DeleteRange(prefix, prefixEnd(prefix), pebble.NoSync); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -312,7 +312,7 @@ func TestDeleteUnchangedRuns(t *testing.T) {
 	l := tbl.Layout()
 	prefix := appendRowPrefix(nil, 10)
 	rapid.Check(t, func(rt *rapid.T) {
-		if err := db.Pebble().DeleteRange(prefix, prefixEnd(prefix), pebble.NoSync); err != nil {
+		if err := db.pdb.DeleteRange(prefix, prefixEnd(prefix), pebble.NoSync); err != nil {
 			rt.Fatal(err)
 		}
 		n := rapid.IntRange(0, 60).Draw(rt, "rows")
