@@ -106,7 +106,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 	}
 	var logger pebble.Logger = quietLogger{}
 	if opts.Logger != nil {
-		logger = opts.Logger
+		logger = slogLogger{opts.Logger}
 	}
 	// Pebble's default logger and DataCorruption event exit the process;
 	// the store turns both into errors (corruption.go).
