@@ -466,8 +466,8 @@ func (e *Executor) finish(l *layout.Table, dir string, m *Manifest, first int) (
 			continue
 		}
 		path := filepath.Join(dir, filepath.FromSlash(s.Keys))
-		err := readKeys(path, e.o.DeleteBatch, func(rows []store.RowVersion) error {
-			n, err := e.db.DeleteUnchanged(l, s.Seq, rows, false)
+		err := readKeys(path, e.o.DeleteBatch, func(rows []coldtier.RowVersion) error {
+			n, err := coldtier.DeleteUnchanged(e.db, l, s.Seq, rows, false)
 			deleted += int64(n)
 			if err != nil {
 				return err
@@ -484,7 +484,7 @@ func (e *Executor) finish(l *layout.Table, dir string, m *Manifest, first int) (
 	}
 	// One WAL sync makes every deletion above durable before the manifest
 	// says so.
-	if _, err := e.db.DeleteUnchanged(l, 0, nil, true); err != nil {
+	if _, err := coldtier.DeleteUnchanged(e.db, l, 0, nil, true); err != nil {
 		return deleted, err
 	}
 	if err := e.o.fault(stepDeleted); err != nil {
@@ -605,7 +605,7 @@ func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *sc
 	kw := newKeysWriter(keysBuf)
 	visit := func(key, value []byte) error {
 		below := key[rowPrefixLen:]
-		kw.add(below, store.RowHash(value))
+		kw.add(below, coldtier.RowHash(value))
 		tuple := below[scopeLen:]
 		if minKey == nil {
 			minKey = bytes.Clone(tuple)

@@ -16,6 +16,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/tablegen/tablegen/internal/rawpebble"
+	"github.com/tablegen/tablegen/runtime/internal/coldtier"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -502,7 +503,7 @@ func (u *union) marker(key []byte) (uint64, bool, error) {
 	if err != nil {
 		return 0, false, fmt.Errorf("scan: %s: read cold marker %x: %w", u.t.name, u.tkey, err)
 	}
-	seq, err := store.DecodeColdSeq(val)
+	seq, err := coldtier.DecodeSeq(val)
 	if err != nil {
 		return 0, false, &store.CorruptError{Table: u.t.name, Key: fmt.Sprintf("0x%x", u.tkey), Err: err}
 	}
