@@ -117,7 +117,7 @@ func (p *Provider) newUnion(ctx context.Context, segments func() ([]Segment, err
 		need[c] = true
 	}
 	f.columns(need)
-	src, err := p.newSource(need, project)
+	src, err := p.t.newRowDecoder(need, project)
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +254,7 @@ type union struct {
 	ctx       context.Context
 	t         *table
 	filter    *node
-	src       RowSource
+	src       *rowDecoder
 	project   []int
 	schema    *arrow.Schema
 	rb        *array.RecordBuilder

@@ -70,7 +70,7 @@ func (p *Provider) ScanSnapshot(ctx context.Context, snap *store.Snapshot, r Req
 		decode[c] = true
 	}
 	f.columns(decode)
-	src, err := p.newSource(decode, project)
+	src, err := p.t.newRowDecoder(decode, project)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ type snapReader struct {
 	check  *rowenc.Checker // store.RowChecker of the table
 	it     *pebble.Iterator
 	valid  bool
-	src    RowSource
+	src    *rowDecoder
 	visit  RowVisitor
 	filter *node // nil: every row
 	schema *arrow.Schema

@@ -28,8 +28,8 @@ type reader struct {
 	t       *table
 	plan    *Plan
 	filter  *node
-	src     RowSource
-	direct  *RowDecoder // the schema-driven source when no filter needs Values: rows decode straight into the builders
+	src     *rowDecoder
+	direct  *rowDecoder // the schema-driven source when no filter needs Values: rows decode straight into the builders
 	schema  *arrow.Schema
 	nproj   int
 	rb      *array.RecordBuilder
@@ -48,7 +48,7 @@ type reader struct {
 	check   *rowenc.Checker // the value rules of the decoded columns (table.checker)
 }
 
-func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src RowSource, project []int, check *rowenc.Checker, r Request) (*reader, error) {
+func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src *rowDecoder, project []int, check *rowenc.Checker, r Request) (*reader, error) {
 	rd := &reader{
 		ctx: ctx, t: p.t, plan: plan, filter: filter, src: src, check: check,
 		schema: projectSchema(p.schema, project), nproj: len(project),
@@ -68,8 +68,8 @@ func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src R
 		return rd, nil
 	}
 	rd.rb = array.NewRecordBuilder(p.mem, rd.schema)
-	if d, ok := src.(*RowDecoder); ok && filter == nil {
-		rd.direct = d
+	if filter == nil {
+		rd.direct = src
 	}
 	if err := rd.open(p, plan); err != nil {
 		rd.close()
