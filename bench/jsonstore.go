@@ -10,6 +10,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -271,7 +272,7 @@ func OpenJSON(dir string) (Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := newReflectStore[Row](db.Pebble())
+	s, err := newReflectStore[Row](rawpebble.DB(db))
 	if err != nil {
 		_ = db.Close()
 		return nil, err
@@ -281,7 +282,7 @@ func OpenJSON(dir string) (Store, error) {
 
 func (j *jsonStore) Load(rows []Row) error { return j.s.PutAll(rows, BatchSize) }
 
-func (j *jsonStore) Settle() error { return j.db.Pebble().Flush() }
+func (j *jsonStore) Settle() error { return rawpebble.DB(j.db).Flush() }
 
 func (j *jsonStore) Get(id int64) (Row, error) { return j.s.Get(id) }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -37,7 +38,7 @@ func OpenRaw(dir string) (Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &rawStore{db: db, pdb: db.Pebble()}, nil
+	return &rawStore{db: db, pdb: rawpebble.DB(db)}, nil
 }
 
 const (

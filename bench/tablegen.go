@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	benchgen "github.com/tablegen/tablegen/bench/generated/bench"
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -75,7 +76,7 @@ func (t *tablegenStore) Load(rows []Row) error {
 	return nil
 }
 
-func (t *tablegenStore) Settle() error { return t.db.Pebble().Flush() }
+func (t *tablegenStore) Settle() error { return rawpebble.DB(t.db).Flush() }
 
 func (t *tablegenStore) Get(id int64) (Row, error) {
 	v, err := t.s.Get(benchgen.BenchRowID(id))

@@ -11,6 +11,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/tablegen/tablegen/generated/chat"
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -128,7 +129,7 @@ func TestFlushCommandSelects(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	it, err := db.Pebble().NewIter(&pebble.IterOptions{LowerBound: store.RowPrefix(9), UpperBound: store.RowPrefix(10)})
+	it, err := rawpebble.DB(db).NewIter(&pebble.IterOptions{LowerBound: store.RowPrefix(9), UpperBound: store.RowPrefix(10)})
 	if err != nil {
 		t.Fatal(err)
 	}

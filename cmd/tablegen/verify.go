@@ -152,7 +152,7 @@ func verifyTable(db *store.DB, t *schema.Table, repair bool, w io.Writer) (int, 
 			fmt.Fprintf(w, "%s: cannot be opened: %s\n", l.FullName(), firstLine(err))
 			return 1, nil
 		}
-		if !hasData(db, l.ID) {
+		if has, herr := db.HasRows(l.ID); herr == nil && !has {
 			return 0, nil // declared, never written
 		}
 		return 0, err
@@ -181,18 +181,6 @@ func verifyTable(db *store.DB, t *schema.Table, repair bool, w io.Writer) (int, 
 		n++
 	}
 	return n, nil
-}
-
-// hasData reports whether the database holds any row of table id.
-func hasData(db *store.DB, id uint32) bool {
-	prefix := store.RowPrefix(id)
-	it, err := db.Pebble().NewIter(nil)
-	if err != nil {
-		return true
-	}
-	ok := it.SeekGE(prefix) && strings.HasPrefix(string(it.Key()), string(prefix))
-	_ = it.Close()
-	return ok
 }
 
 // tablesIn names the tables whose keys a damaged file holds, from the table

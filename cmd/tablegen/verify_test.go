@@ -11,6 +11,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/internal/schema"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/rowenc"
@@ -79,7 +80,7 @@ func verifyNotesFixture(t *testing.T, n int) (schemas, dbDir string) {
 			t.Fatal(err)
 		}
 	}
-	if err := db.Pebble().Flush(); err != nil {
+	if err := rawpebble.DB(db).Flush(); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {

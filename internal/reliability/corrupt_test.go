@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -104,12 +105,12 @@ func TestCorruptRowValues(t *testing.T) {
 			for _, mask := range []byte{1 << (pos % 8), 0xFF} {
 				bad := bytes.Clone(raw)
 				bad[pos] ^= mask
-				if err := db.Pebble().Set(rowKey(k), bad, pebble.NoSync); err != nil {
+				if err := rawpebble.DB(db).Set(rowKey(k), bad, pebble.NoSync); err != nil {
 					t.Fatal(err)
 				}
 				what := fmt.Sprintf("row %v byte %d ^ %#x", k, pos, mask)
 				counts[checkCorruptRow(t, db, ts, rows, ri, bad, what)]++
-				if err := db.Pebble().Set(rowKey(k), raw, pebble.NoSync); err != nil {
+				if err := rawpebble.DB(db).Set(rowKey(k), raw, pebble.NoSync); err != nil {
 					t.Fatal(err)
 				}
 				if t.Failed() {
@@ -266,7 +267,7 @@ func checkCorruptRow(t *testing.T, db *store.DB, ts *Tables, rows []Account, ri 
 		if err := ts.Accounts.Put(orig); err != nil {
 			t.Errorf("%s: Put after deleting the corrupt row = %v", what, err)
 		}
-		if err := db.Pebble().Set(rowKey(k), bad, pebble.NoSync); err != nil {
+		if err := rawpebble.DB(db).Set(rowKey(k), bad, pebble.NoSync); err != nil {
 			t.Fatal(err)
 		}
 		if err := ts.Accounts.Put(orig); err != nil {
@@ -300,7 +301,7 @@ func TestCorruptIndexEntries(t *testing.T) {
 	}
 	rows := fixtureAccounts()
 	fillAccounts(t, ts, rows)
-	p := db.Pebble()
+	p := rawpebble.DB(db)
 	type entry struct{ key, val []byte }
 	var entries []entry
 	for _, ix := range AccountSpec().Indexes {
@@ -425,7 +426,7 @@ func TestCorruptMetadata(t *testing.T) {
 	rows := fixtureAccounts()
 	fillAccounts(t, ts, rows)
 	key := metaKey(AccountsID)
-	orig, closer, err := db.Pebble().Get(key)
+	orig, closer, err := rawpebble.DB(db).Get(key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -460,9 +461,9 @@ func TestCorruptMetadata(t *testing.T) {
 			t.Fatal(err)
 		}
 		if c.value == nil {
-			err = db.Pebble().Delete(key, pebble.NoSync)
+			err = rawpebble.DB(db).Delete(key, pebble.NoSync)
 		} else {
-			err = db.Pebble().Set(key, c.value, pebble.NoSync)
+			err = rawpebble.DB(db).Set(key, c.value, pebble.NoSync)
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -491,7 +492,7 @@ func TestCorruptMetadata(t *testing.T) {
 				t.Errorf("%s: accepted, then Scan yielded %d rows, want %d", c.what, n, len(rows))
 			}
 		}
-		if err := db.Pebble().Set(key, orig, pebble.NoSync); err != nil {
+		if err := rawpebble.DB(db).Set(key, orig, pebble.NoSync); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.Close(); err != nil {

@@ -1,7 +1,9 @@
 package reliability
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -26,17 +29,19 @@ type recordingLogger struct {
 	msgs []string
 }
 
-func (l *recordingLogger) Infof(string, ...any) {}
+func (l *recordingLogger) Enabled(_ context.Context, level slog.Level) bool {
+	return level >= slog.LevelError
+}
 
-func (l *recordingLogger) Errorf(format string, args ...any) {
+func (l *recordingLogger) Handle(_ context.Context, r slog.Record) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.msgs = append(l.msgs, fmt.Sprintf(format, args...))
+	l.msgs = append(l.msgs, r.Message)
+	return nil
 }
 
-func (l *recordingLogger) Fatalf(format string, args ...any) {
-	l.Errorf("FATAL: "+format, args...)
-}
+func (l *recordingLogger) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *recordingLogger) WithGroup(string) slog.Handler      { return l }
 
 // diskFixture writes batches 1..n of the crash workload into a new
 // database, optionally flushes the memtable to an sstable, closes it and
@@ -61,7 +66,7 @@ func diskFixture(t *testing.T, seed uint64, n int64, sync, flush bool) map[strin
 		}
 	}
 	if flush {
-		if err := db.Pebble().Flush(); err != nil {
+		if err := rawpebble.DB(db).Flush(); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -119,7 +124,7 @@ func readFlipped(t *testing.T, dir string, files map[string][]byte, name string,
 		}
 	}
 	log := &recordingLogger{}
-	db, err := store.Open(dir, &store.Options{NoSync: true, Logger: log, MemTableSize: 1 << 20, CacheSize: 1 << 20})
+	db, err := store.Open(dir, &store.Options{NoSync: true, Logger: slog.New(log), MemTableSize: 1 << 20, CacheSize: 1 << 20})
 	if err != nil {
 		return diskDetected, "open: " + err.Error()
 	}

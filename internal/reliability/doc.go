@@ -93,7 +93,7 @@
 // closed database: every flip is reported (on Open, on a read, or by
 // Verify) — 502 of 502 in a TABLEGEN_SLOW run — and none has returned
 // different data. A byte changed in memory, or
-// written through DB.Pebble(), is out of scope; a per-row checksum would
+// written to the raw Pebble database, is out of scope; a per-row checksum would
 // cost 4-8 bytes and a hash per row and is not worth it for that.
 //
 // The write-ahead log is weaker, by Pebble's design (TestWALFlipsSync,

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -45,7 +46,7 @@ func FuzzRowDecode(f *testing.F) {
 	raw := rowKey(k)
 
 	f.Fuzz(func(t *testing.T, value []byte) {
-		p := db.Pebble()
+		p := rawpebble.DB(db)
 		if err := p.Set(raw, value, pebble.NoSync); err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -70,7 +71,7 @@ func openFilled(t *testing.T, rec *recordingTB) (*store.DB, *Tables) {
 func TestOpenDBCatchesLeakedIterator(t *testing.T) {
 	rec := &recordingTB{TB: t}
 	db, _ := openFilled(t, rec)
-	it, err := db.Pebble().NewIter(&pebble.IterOptions{LowerBound: store.RowPrefix(AccountsID)})
+	it, err := rawpebble.DB(db).NewIter(&pebble.IterOptions{LowerBound: store.RowPrefix(AccountsID)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func TestOpenDBCatchesLeakedIterator(t *testing.T) {
 func TestOpenDBCatchesLeakedSnapshot(t *testing.T) {
 	rec := &recordingTB{TB: t}
 	db, _ := openFilled(t, rec)
-	_ = db.Pebble().NewSnapshot() // never closed
+	_ = rawpebble.DB(db).NewSnapshot() // never closed
 	rec.runCleanups()
 	if got := rec.failures(); !strings.Contains(got, "leaked snapshots") {
 		t.Errorf("OpenDB's cleanup reported %q; want a failure naming the leaked snapshot", got)

@@ -10,6 +10,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/tablegen/tablegen/internal/compat"
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/internal/schema"
 	v1 "github.com/tablegen/tablegen/internal/upgradetest/v1gen/fixture"
 	v2 "github.com/tablegen/tablegen/internal/upgradetest/v2gen/fixture"
@@ -167,7 +168,7 @@ func TestVersion2ReadsVersion1(t *testing.T) {
 
 	// The retired column's bytes stay in the old rows, unread; the dropped
 	// index left no entry behind.
-	raw, closer, err := db.Pebble().Get(append(store.RowPrefix(tableID), keyenc.AppendString(nil, "item-00001")...))
+	raw, closer, err := rawpebble.DB(db).Get(append(store.RowPrefix(tableID), keyenc.AppendString(nil, "item-00001")...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +271,7 @@ func breakingRules(t *testing.T, history ...string) []string {
 
 func countKeys(t *testing.T, db *store.DB, prefix []byte) int {
 	t.Helper()
-	it, err := db.Pebble().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keyenc.PrefixEnd(prefix)})
+	it, err := rawpebble.DB(db).NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keyenc.PrefixEnd(prefix)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/flight"
 	"github.com/tablegen/tablegen/runtime/keyenc"
@@ -91,7 +92,7 @@ func BenchmarkScan20(b *testing.B) {
 	if err := batch.Commit(); err != nil {
 		b.Fatal(err)
 	}
-	if err := db.Pebble().Flush(); err != nil {
+	if err := rawpebble.DB(db).Flush(); err != nil {
 		b.Fatal(err)
 	}
 	l := wideLayout()

@@ -20,6 +20,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
@@ -57,7 +58,7 @@ func benchOptions(b *testing.B) flush.Options {
 // timed part of either side.
 func settle(b *testing.B, db *store.DB, l *layout.Table) {
 	prefix := store.RowPrefix(l.ID)
-	if err := db.Pebble().Compact(context.Background(), prefix, keyenc.PrefixEnd(prefix), false); err != nil {
+	if err := rawpebble.DB(db).Compact(context.Background(), prefix, keyenc.PrefixEnd(prefix), false); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -113,7 +114,7 @@ func wideRow(dst []byte, i int64) []byte {
 func loadWide(b *testing.B, db *store.DB, n int) {
 	l := wideLayout()
 	prefix := store.RowPrefix(l.ID)
-	batch := db.Pebble().NewBatch()
+	batch := rawpebble.DB(db).NewBatch()
 	var key, val []byte
 	for i := range int64(n) {
 		key = keyenc.AppendInt64(append(key[:0], prefix...), i)
@@ -125,7 +126,7 @@ func loadWide(b *testing.B, db *store.DB, n int) {
 			if err := batch.Commit(pebble.NoSync); err != nil {
 				b.Fatal(err)
 			}
-			batch = db.Pebble().NewBatch()
+			batch = rawpebble.DB(db).NewBatch()
 		}
 	}
 	if err := batch.Commit(pebble.Sync); err != nil {
@@ -179,7 +180,7 @@ func BenchmarkFlush(b *testing.B) {
 		out := filepath.Join(b.TempDir(), "baseline.parquet")
 		b.ResetTimer()
 		for range b.N {
-			it, err := db.Pebble().NewIter(&pebble.IterOptions{LowerBound: store.RowPrefix(l.ID), UpperBound: keyenc.PrefixEnd(store.RowPrefix(l.ID))})
+			it, err := rawpebble.DB(db).NewIter(&pebble.IterOptions{LowerBound: store.RowPrefix(l.ID), UpperBound: keyenc.PrefixEnd(store.RowPrefix(l.ID))})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -220,7 +221,7 @@ func BenchmarkFlush(b *testing.B) {
 		b.StopTimer()
 		b.ReportMetric(float64(n)/(b.Elapsed().Seconds()/float64(b.N)), "rows/s")
 		// Leave the table empty for the next sub-benchmark.
-		if err := db.Pebble().DeleteRange(store.RowPrefix(l.ID), keyenc.PrefixEnd(store.RowPrefix(l.ID)), pebble.Sync); err != nil {
+		if err := rawpebble.DB(db).DeleteRange(store.RowPrefix(l.ID), keyenc.PrefixEnd(store.RowPrefix(l.ID)), pebble.Sync); err != nil {
 			b.Fatal(err)
 		}
 	})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/layout"
@@ -34,7 +35,7 @@ func TestCloseStopsOpenReaders(t *testing.T) {
 				t.Fatal(err)
 			}
 			if sst {
-				if err := db.Pebble().Flush(); err != nil {
+				if err := rawpebble.DB(db).Flush(); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -12,6 +12,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
@@ -317,7 +318,7 @@ func TestColdModel(t *testing.T) {
 					scope, _ := store.OwnerScope(o)
 					for _, v := range m[o] {
 						key := keyenc.AppendInt64(append(store.RowPrefix(ticketTable), scope...), v.Seq)
-						_, closer, err := x.db.Pebble().Get(key)
+						_, closer, err := rawpebble.DB(x.db).Get(key)
 						if err == nil {
 							closer.Close()
 							if v.Amount < th {

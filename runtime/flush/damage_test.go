@@ -11,6 +11,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/internal/fixture/chat"
 	"github.com/tablegen/tablegen/runtime/keyenc"
@@ -39,7 +40,7 @@ func TestFlushStopsAtDamagedRow(t *testing.T) {
 	m := message("bob", 2)
 	k := chat.UserRowID(m.RowID)
 	rowKey := k.AppendKey(append(store.RowPrefix(chat.MessageSpec().Layout.ID), keyenc.AppendString(nil, "bob")...))
-	if err := db.Pebble().Set(rowKey, []byte{0x0a, 0x7f}, pebble.Sync); err != nil {
+	if err := rawpebble.DB(db).Set(rowKey, []byte{0x0a, 0x7f}, pebble.Sync); err != nil {
 		t.Fatal(err)
 	}
 	e := newExecutor(t, db, filepath.Join(dir, "cold"), nil)

@@ -11,7 +11,9 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/flush"
+	"github.com/tablegen/tablegen/runtime/internal/coldtier"
 	"github.com/tablegen/tablegen/runtime/internal/fixture/chat"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/scan"
@@ -369,21 +371,21 @@ func TestRecoverRaisesMarker(t *testing.T) {
 	defer w.close()
 	w.flush("")
 	l := w.p.Layout()
-	if seq, err := w.db.ColdSeq(&l); err != nil || seq != uint64(len(owners)) {
+	if seq, err := coldtier.ColdSeq(w.db, &l); err != nil || seq != uint64(len(owners)) {
 		t.Fatalf("cold marker after flushing %d owners: %d %v", len(owners), seq, err)
 	}
 	// The "old backup": no marker.
-	if err := w.db.Pebble().Delete(coldMarkerKey(l.ID), nil); err != nil {
+	if err := rawpebble.DB(w.db).Delete(coldMarkerKey(l.ID), nil); err != nil {
 		t.Fatal(err)
 	}
 	w.restart()
-	if seq, err := w.db.ColdSeq(&l); err != nil || seq != 0 {
+	if seq, err := coldtier.ColdSeq(w.db, &l); err != nil || seq != 0 {
 		t.Fatalf("marker of the restored database: %d %v, want 0", seq, err)
 	}
 	if _, err := w.e.Recover(w.p); err != nil {
 		t.Fatal(err)
 	}
-	if seq, err := w.db.ColdSeq(&l); err != nil || seq != uint64(len(owners)) {
+	if seq, err := coldtier.ColdSeq(w.db, &l); err != nil || seq != uint64(len(owners)) {
 		t.Fatalf("marker after recovery: %d %v, want %d", seq, err, len(owners))
 	}
 	w.del("ünï", 9)

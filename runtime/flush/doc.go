@@ -56,8 +56,9 @@
 //  2. writes the manifest listing the new segments in state written (file,
 //     rows, min/max key, per-column min/max and null counts, layout
 //     fingerprint, creation time), the same way; then state deleting;
-//  3. moves, through [store.DB.DeleteUnchanged], each flushed hot row
-//     whose current value still has the flushed hash to the cold tier:
+//  3. moves, through the store (internal coldtier.DeleteUnchanged), each
+//     flushed hot row whose current value still has the flushed hash to
+//     the cold tier:
 //     the hot row is deleted and a cold marker naming the segment is
 //     written, while no writer of the store can commit (runs of adjacent
 //     rows go as one range deletion); the row's index entries stay, so

@@ -24,6 +24,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/internal/coldtier"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
@@ -369,7 +370,7 @@ func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table,
 		// The owners as of now: one segment number is reserved for each
 		// below, and an owner whose first row comes later waits for the
 		// next flush.
-		owners, err := listOwners(e.db.Pebble(), l)
+		owners, err := listOwners(rawpebble.DB(e.db), l)
 		if err != nil {
 			return nil, err
 		}
@@ -383,7 +384,7 @@ func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table,
 	if len(parts) == 1 {
 		// Nothing to flush: reserve nothing, so a table that never had
 		// rows flushed keeps deleting without tombstones.
-		found, err := hasRows(e.db.Pebble(), l, parts[0].p.Scope(), e.db.Now())
+		found, err := hasRows(rawpebble.DB(e.db), l, parts[0].p.Scope(), e.db.Now())
 		if err != nil || !found {
 			return &Result{Table: name}, err
 		}
@@ -465,8 +466,8 @@ func (e *Executor) finish(l *layout.Table, dir string, m *Manifest, first int) (
 			continue
 		}
 		path := filepath.Join(dir, filepath.FromSlash(s.Keys))
-		err := readKeys(path, e.o.DeleteBatch, func(rows []store.RowVersion) error {
-			n, err := e.db.DeleteUnchanged(l, s.Seq, rows, false)
+		err := readKeys(path, e.o.DeleteBatch, func(rows []coldtier.RowVersion) error {
+			n, err := coldtier.DeleteUnchanged(e.db, l, s.Seq, rows, false)
 			deleted += int64(n)
 			if err != nil {
 				return err
@@ -483,7 +484,7 @@ func (e *Executor) finish(l *layout.Table, dir string, m *Manifest, first int) (
 	}
 	// One WAL sync makes every deletion above durable before the manifest
 	// says so.
-	if _, err := e.db.DeleteUnchanged(l, 0, nil, true); err != nil {
+	if _, err := coldtier.DeleteUnchanged(e.db, l, 0, nil, true); err != nil {
 		return deleted, err
 	}
 	if err := e.o.fault(stepDeleted); err != nil {
@@ -569,7 +570,7 @@ func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *sc
 	sdir := filepath.Join(dir, rel)
 	// Probe for rows first, so an owner whose rows vanished leaves no
 	// empty file.
-	hasRows, err := hasRows(snap, l, p.Scope(), e.db.Now())
+	hasRows, err := hasRows(rawpebble.Snapshot(snap), l, p.Scope(), e.db.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -604,7 +605,7 @@ func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *sc
 	kw := newKeysWriter(keysBuf)
 	visit := func(key, value []byte) error {
 		below := key[rowPrefixLen:]
-		kw.add(below, store.RowHash(value))
+		kw.add(below, coldtier.RowHash(value))
 		tuple := below[scopeLen:]
 		if minKey == nil {
 			minKey = bytes.Clone(tuple)

@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/google/uuid"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/internal/fixture/chat"
 	"github.com/tablegen/tablegen/runtime/keyenc"
@@ -134,7 +135,7 @@ func collect(t testing.TB, db *store.DB, e *flush.Executor, p *scan.Provider) ro
 	st := rowState{hot: map[string]string{}, cold: map[string][]uint64{}}
 	l := p.Layout()
 	prefix := store.RowPrefix(l.ID)
-	it, err := db.Pebble().NewIter(nil)
+	it, err := rawpebble.DB(db).NewIter(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

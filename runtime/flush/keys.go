@@ -10,7 +10,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/internal/coldtier"
 )
 
 // A keys file lists the hot rows one segment took, so that deleting them
@@ -22,7 +22,7 @@ import (
 //	trailer uvarint(0) count(8 bytes LE) crc32c(4 bytes LE) of every byte before it
 //
 // key is the row key below the table's row prefix (scope + key tuple) and
-// hash is store.RowHash of the value that was flushed. Keys come in key
+// hash is coldtier.RowHash of the value that was flushed. Keys come in key
 // order. The file is written like every flush output (temporary name,
 // fsync, rename) and deleted once the segment is done.
 const keysMagic = "TGKEYS\x00\x01"
@@ -85,7 +85,7 @@ func (k *keysWriter) finish() error {
 // readKeys reads the keys file at path: it checks the whole file first
 // (header and checksum) and only then hands the rows to fn in chunks of at
 // most chunk rows, so a damaged file deletes nothing.
-func readKeys(path string, chunk int, fn func([]store.RowVersion) error) error {
+func readKeys(path string, chunk int, fn func([]coldtier.RowVersion) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("flush: open keys file %s: %w", path, err)
@@ -144,13 +144,13 @@ func checkKeys(r io.Reader, size int64) error {
 // and returns the number of rows. Every malformation is an error wrapping
 // ErrCorruptKeys; no input panics, and no allocation exceeds the chunk's
 // keys (each at most 1 MiB).
-func decodeKeys(r *bufio.Reader, chunk int, fn func([]store.RowVersion) error) (uint64, error) {
+func decodeKeys(r *bufio.Reader, chunk int, fn func([]coldtier.RowVersion) error) (uint64, error) {
 	chunk = max(chunk, 1)
 	head := make([]byte, len(keysMagic))
 	if _, err := io.ReadFull(r, head); err != nil || string(head) != keysMagic {
 		return 0, corruptKeys("missing header %q", keysMagic)
 	}
-	var rows []store.RowVersion
+	var rows []coldtier.RowVersion
 	var arena []byte
 	var n uint64
 	var h [8]byte
@@ -173,7 +173,7 @@ func decodeKeys(r *bufio.Reader, chunk int, fn func([]store.RowVersion) error) (
 		if _, err := io.ReadFull(r, h[:]); err != nil {
 			return n, corruptKeys("record %d: truncated hash: %v", n, err)
 		}
-		rows = append(rows, store.RowVersion{Key: arena[start:len(arena):len(arena)], Hash: binary.LittleEndian.Uint64(h[:])})
+		rows = append(rows, coldtier.RowVersion{Key: arena[start:len(arena):len(arena)], Hash: binary.LittleEndian.Uint64(h[:])})
 		n++
 		if len(rows) == chunk {
 			if fn != nil {

@@ -9,10 +9,10 @@ import (
 
 	"pgregory.net/rapid"
 
-	"github.com/tablegen/tablegen/runtime/store"
+	"github.com/tablegen/tablegen/runtime/internal/coldtier"
 )
 
-func encodeKeys(rows []store.RowVersion) []byte {
+func encodeKeys(rows []coldtier.RowVersion) []byte {
 	var b bytes.Buffer
 	w := newKeysWriter(&b)
 	for _, r := range rows {
@@ -25,7 +25,7 @@ func encodeKeys(rows []store.RowVersion) []byte {
 }
 
 // parseKeys is what readKeys does, on bytes: the checksum, then the records.
-func parseKeys(data []byte, chunk int, fn func([]store.RowVersion) error) (uint64, error) {
+func parseKeys(data []byte, chunk int, fn func([]coldtier.RowVersion) error) (uint64, error) {
 	if err := checkKeys(bytes.NewReader(data), int64(len(data))); err != nil {
 		return 0, err
 	}
@@ -35,24 +35,24 @@ func parseKeys(data []byte, chunk int, fn func([]store.RowVersion) error) (uint6
 // TestKeysRoundTrip: any list of rows survives encoding, in any chunking.
 func TestKeysRoundTrip(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		rows := rapid.SliceOf(rapid.Custom(func(t *rapid.T) store.RowVersion {
-			return store.RowVersion{Key: rapid.SliceOfN(rapid.Byte(), 1, 40).Draw(t, "key"), Hash: rapid.Uint64().Draw(t, "hash")}
+		rows := rapid.SliceOf(rapid.Custom(func(t *rapid.T) coldtier.RowVersion {
+			return coldtier.RowVersion{Key: rapid.SliceOfN(rapid.Byte(), 1, 40).Draw(t, "key"), Hash: rapid.Uint64().Draw(t, "hash")}
 		})).Draw(t, "rows")
 		chunk := rapid.IntRange(1, 10).Draw(t, "chunk")
-		var got []store.RowVersion
-		n, err := parseKeys(encodeKeys(rows), chunk, func(c []store.RowVersion) error {
+		var got []coldtier.RowVersion
+		n, err := parseKeys(encodeKeys(rows), chunk, func(c []coldtier.RowVersion) error {
 			if len(c) > chunk {
 				t.Fatalf("chunk of %d rows, limit %d", len(c), chunk)
 			}
 			for _, r := range c {
-				got = append(got, store.RowVersion{Key: bytes.Clone(r.Key), Hash: r.Hash})
+				got = append(got, coldtier.RowVersion{Key: bytes.Clone(r.Key), Hash: r.Hash})
 			}
 			return nil
 		})
 		if err != nil || n != uint64(len(rows)) {
 			t.Fatalf("parse: %d rows, %v", n, err)
 		}
-		if !slices.EqualFunc(got, rows, func(a, b store.RowVersion) bool { return bytes.Equal(a.Key, b.Key) && a.Hash == b.Hash }) {
+		if !slices.EqualFunc(got, rows, func(a, b coldtier.RowVersion) bool { return bytes.Equal(a.Key, b.Key) && a.Hash == b.Hash }) {
 			t.Fatalf("got %v, want %v", got, rows)
 		}
 		// Any single flipped bit or truncation is detected.
@@ -75,14 +75,14 @@ func TestKeysRoundTrip(t *testing.T) {
 // bytes; what fails wraps ErrCorruptKeys.
 func FuzzDecodeKeys(f *testing.F) {
 	f.Add(encodeKeys(nil))
-	f.Add(encodeKeys([]store.RowVersion{{Key: []byte("a\x00\x01"), Hash: 7}, {Key: []byte{0xff}, Hash: 1 << 63}}))
+	f.Add(encodeKeys([]coldtier.RowVersion{{Key: []byte("a\x00\x01"), Hash: 7}, {Key: []byte{0xff}, Hash: 1 << 63}}))
 	f.Add([]byte(keysMagic))
 	f.Add([]byte("TGKEYS\x00\x01\xff\xff\xff\xff\x0f"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var rows []store.RowVersion
-		_, err := parseKeys(data, 3, func(c []store.RowVersion) error {
+		var rows []coldtier.RowVersion
+		_, err := parseKeys(data, 3, func(c []coldtier.RowVersion) error {
 			for _, r := range c {
-				rows = append(rows, store.RowVersion{Key: bytes.Clone(r.Key), Hash: r.Hash})
+				rows = append(rows, coldtier.RowVersion{Key: bytes.Clone(r.Key), Hash: r.Hash})
 			}
 			return nil
 		})

@@ -25,9 +25,9 @@ import (
 // hive_partitioning) skip it.
 const ManifestName = "_manifest.json"
 
-// ManifestFormat is the version of the manifest's JSON; readers refuse
+// manifestFormat is the version of the manifest's JSON; readers refuse
 // others.
-const ManifestFormat = 1
+const manifestFormat = 1
 
 // State is where a segment is in its flush.
 type State string
@@ -190,8 +190,8 @@ func (m *Manifest) validate() error {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%w: "+format+"; restore %s from a backup (its segments' files are still in the table directory)", append([]any{ErrCorruptManifest}, append(a, ManifestName)...)...)
 	}
-	if m.Format != ManifestFormat {
-		return bad("format %d, this build reads format %d", m.Format, ManifestFormat)
+	if m.Format != manifestFormat {
+		return bad("format %d, this build reads format %d", m.Format, manifestFormat)
 	}
 	seen := map[uint64]bool{}
 	for i := range m.Segments {
@@ -240,7 +240,7 @@ func (m *Manifest) validate() error {
 func readManifest(tableDir, table string, tableID uint32) (*Manifest, error) {
 	data, err := os.ReadFile(filepath.Join(tableDir, ManifestName))
 	if errors.Is(err, os.ErrNotExist) {
-		return &Manifest{Format: ManifestFormat, Table: table, TableID: tableID, NextSeq: 1}, nil
+		return &Manifest{Format: manifestFormat, Table: table, TableID: tableID, NextSeq: 1}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("flush: read manifest: %w", err)

@@ -61,7 +61,7 @@ func (e *Executor) Manifest(p *scan.Provider) (*Manifest, error) {
 		return nil, err
 	}
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-		return &Manifest{Format: ManifestFormat, Table: l.FullName(), TableID: l.ID, NextSeq: 1}, nil
+		return &Manifest{Format: manifestFormat, Table: l.FullName(), TableID: l.ID, NextSeq: 1}, nil
 	}
 	return readManifest(dir, l.FullName(), l.ID)
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/tablegen/tablegen/runtime/internal/coldtier"
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
 )
@@ -79,7 +80,7 @@ func (e *Executor) recover(l *layout.Table) (*Recovery, error) {
 	// even when the database is older than the files (restored from a
 	// backup taken before a flush): raise the cold marker to cover them.
 	if m.NextSeq > 1 {
-		if err := e.db.RaiseColdSeq(l, m.NextSeq-1); err != nil {
+		if err := coldtier.RaiseColdSeq(e.db, l, m.NextSeq-1); err != nil {
 			return rec, err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
@@ -145,7 +146,7 @@ func TestFlushLeavesExpiredRowsForExpire(t *testing.T) {
 	// The expired rows are still hot, for Expire.
 	hot := 0
 	prefix := store.RowPrefix(spec.Layout.ID)
-	it, err := db.Pebble().NewIter(nil)
+	it, err := rawpebble.DB(db).NewIter(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

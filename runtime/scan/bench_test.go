@@ -14,6 +14,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
@@ -266,7 +267,7 @@ func BenchmarkProjection(b *testing.B) {
 // it returns the rows seen.
 func rawIterate(b *testing.B, each func(n int)) int64 {
 	lower := store.RowPrefix(bigID)
-	it, err := bench.db.Pebble().NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: keyenc.PrefixEnd(lower)})
+	it, err := rawpebble.DB(bench.db).NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: keyenc.PrefixEnd(lower)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -219,7 +219,7 @@ func editDistance(a, b string) int {
 // each type accepts).
 func (t *table) literal(col *column, lit any, pos int) (Value, error) {
 	bad := func(why string) (Value, error) {
-		return Value{}, &ExprError{pos, fmt.Sprintf("literal %s does not fit column %q (%s): %s", FormatLiteral(lit), col.Name, col.describe(), why)}
+		return Value{}, &ExprError{pos, fmt.Sprintf("literal %s does not fit column %q (%s): %s", formatLiteral(lit), col.Name, col.describe(), why)}
 	}
 	if lit == nil {
 		return Value{}, &ExprError{pos, fmt.Sprintf("NULL cannot be compared with column %q (the result is always unknown); use %s IS NULL or IS NOT NULL", col.Name, col.Name)}

@@ -15,6 +15,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
+	"github.com/tablegen/tablegen/runtime/internal/coldtier"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -115,7 +117,7 @@ func (p *Provider) newUnion(ctx context.Context, segments func() ([]Segment, err
 		need[c] = true
 	}
 	f.columns(need)
-	src, err := p.newSource(need, project)
+	src, err := p.t.newRowDecoder(need, project)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +169,7 @@ func (u *union) open(p *Provider, need []bool, segments func() ([]Segment, error
 		lower, upper = plan.Start, plan.End
 	}
 	u.prefixLen = len(store.RowPrefix(p.t.layout.ID))
-	it, err := snap.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	it, err := rawpebble.Snapshot(snap).NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
 		return fmt.Errorf("scan: %s: open iterator: %w", p.t.name, err)
 	}
@@ -237,7 +239,7 @@ func (u *union) open(p *Provider, need []bool, segments func() ([]Segment, error
 	if len(u.cold) > 0 {
 		// The cold markers, as of the same snapshot.
 		u.tprefix = append(store.ColdPrefix(p.t.layout.ID), p.scope...)
-		if u.tomb, err = snap.NewIter(&pebble.IterOptions{LowerBound: u.tprefix, UpperBound: keyenc.PrefixEnd(u.tprefix)}); err != nil {
+		if u.tomb, err = rawpebble.Snapshot(snap).NewIter(&pebble.IterOptions{LowerBound: u.tprefix, UpperBound: keyenc.PrefixEnd(u.tprefix)}); err != nil {
 			return fmt.Errorf("scan: %s: open cold marker iterator: %w", p.t.name, err)
 		}
 		u.tprefix = store.ColdPrefix(p.t.layout.ID)
@@ -252,7 +254,7 @@ type union struct {
 	ctx       context.Context
 	t         *table
 	filter    *node
-	src       RowSource
+	src       *rowDecoder
 	project   []int
 	schema    *arrow.Schema
 	rb        *array.RecordBuilder
@@ -501,7 +503,7 @@ func (u *union) marker(key []byte) (uint64, bool, error) {
 	if err != nil {
 		return 0, false, fmt.Errorf("scan: %s: read cold marker %x: %w", u.t.name, u.tkey, err)
 	}
-	seq, err := store.DecodeColdSeq(val)
+	seq, err := coldtier.DecodeSeq(val)
 	if err != nil {
 		return 0, false, &store.CorruptError{Table: u.t.name, Key: fmt.Sprintf("0x%x", u.tkey), Err: err}
 	}

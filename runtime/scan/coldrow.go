@@ -56,7 +56,7 @@ func SegmentRows(ctx context.Context, l *layout.Table, s Segment, visit func(key
 }
 
 // appendRowField appends one column value in the row encoding, the
-// inverse of what RowDecoder.Load reads.
+// inverse of what rowDecoder.Load reads.
 func appendRowField(b []byte, c *column, v Value) []byte {
 	tag := protowire.Number(c.Tag)
 	switch c.typ {

@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
@@ -69,12 +70,12 @@ func (p *Provider) ScanSnapshot(ctx context.Context, snap *store.Snapshot, r Req
 		decode[c] = true
 	}
 	f.columns(decode)
-	src, err := p.newSource(decode, project)
+	src, err := p.t.newRowDecoder(decode, project)
 	if err != nil {
 		return nil, err
 	}
 	lower := append(store.RowPrefix(p.t.layout.ID), p.scope...)
-	it, err := snap.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: keyenc.PrefixEnd(lower)})
+	it, err := rawpebble.Snapshot(snap).NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: keyenc.PrefixEnd(lower)})
 	if err != nil {
 		return nil, fmt.Errorf("scan: %s: open snapshot iterator: %w", p.t.name, err)
 	}
@@ -101,7 +102,7 @@ type snapReader struct {
 	check  *rowenc.Checker // store.RowChecker of the table
 	it     *pebble.Iterator
 	valid  bool
-	src    RowSource
+	src    *rowDecoder
 	visit  RowVisitor
 	filter *node // nil: every row
 	schema *arrow.Schema

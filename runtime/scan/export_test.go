@@ -18,9 +18,10 @@ func PlanFor(l *layout.Table, scope []byte, filter Expr) (*Plan, error) {
 	return t.plan(scope, f), nil
 }
 
-// NewRowDecoder returns a schema-driven RowSource for a table layout (see
-// [NewRowSource] for decode and project).
-func NewRowDecoder(l *layout.Table, decode []bool, project []int) (*RowDecoder, error) {
+// NewRowDecoder returns the schema-driven row decoder of a table layout
+// (decode[i]: layout column i is needed; project: the projected columns in
+// output order).
+func NewRowDecoder(l *layout.Table, decode []bool, project []int) (*rowDecoder, error) {
 	t, err := newTable(l)
 	if err != nil {
 		return nil, err

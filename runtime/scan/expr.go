@@ -123,13 +123,13 @@ func (*Or) isExpr()     {}
 func (*Not) isExpr()    {}
 
 func (e *Cmp) String() string {
-	return ident(e.Column) + " " + e.Op.String() + " " + FormatLiteral(e.Value)
+	return ident(e.Column) + " " + e.Op.String() + " " + formatLiteral(e.Value)
 }
 
 func (e *In) String() string {
 	parts := make([]string, len(e.Values))
 	for i, v := range e.Values {
-		parts[i] = FormatLiteral(v)
+		parts[i] = formatLiteral(v)
 	}
 	return ident(e.Column) + " IN (" + strings.Join(parts, ", ") + ")"
 }
@@ -171,8 +171,9 @@ func paren(e Expr, inAnd bool) string {
 	return e.String()
 }
 
-// FormatLiteral renders a literal the way the --where language writes it.
-func FormatLiteral(v any) string {
+// formatLiteral renders a literal the way the --where language writes it, for
+// String and for error messages.
+func formatLiteral(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "NULL"

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"pgregory.net/rapid"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
@@ -429,7 +430,7 @@ func checkKind(t *rapid.T, db *store.DB, spec store.Spec[kkey, krow], now time.T
 		}
 		stored := 0
 		prefix := store.RowPrefix(l.ID)
-		it, err := db.Pebble().NewIter(nil)
+		it, err := rawpebble.DB(db).NewIter(nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
@@ -81,7 +82,7 @@ func TestGuardedIndexScanStaysInScope(t *testing.T) {
 	// u1's entry now names u2's row.
 	u1 := keyenc.AppendString(nil, "u1")
 	prefix := append(store.IndexPrefix(spec.Layout.ID, 1), u1...)
-	it, err := db.Pebble().NewIter(nil)
+	it, err := rawpebble.DB(db).NewIter(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func TestGuardedIndexScanStaysInScope(t *testing.T) {
 		t.Fatal("no index entry for u1")
 	}
 	ref := keyenc.AppendString(keyenc.AppendString(nil, "u2"), "u2-doc")
-	if err := db.Pebble().Set(entry, ref, nil); err != nil {
+	if err := rawpebble.DB(db).Set(entry, ref, nil); err != nil {
 		t.Fatal(err)
 	}
 

@@ -67,12 +67,11 @@ func (p Pushdown) String() string {
 // Generated code and tools construct it from a layout; it holds no per-scan
 // state and is safe for concurrent use.
 type Provider struct {
-	db        *store.DB
-	t         *table
-	schema    *arrow.Schema
-	scope     []byte
-	newSource NewRowSource
-	mem       memory.Allocator
+	db     *store.DB
+	t      *table
+	schema *arrow.Schema
+	scope  []byte
+	mem    memory.Allocator
 }
 
 // Options configure a Provider. The zero value is the schema-driven
@@ -83,8 +82,6 @@ type Options struct {
 	Schema *arrow.Schema
 	// Docs go into the Arrow metadata when Schema is nil.
 	Docs Docs
-	// NewSource makes the per-scan row source; nil means [RowDecoder].
-	NewSource NewRowSource
 	// Allocator for Arrow buffers; nil means memory.DefaultAllocator.
 	Allocator memory.Allocator
 }
@@ -115,16 +112,11 @@ func NewProvider(db *store.DB, l *layout.Table, o Options) (*Provider, error) {
 	if _, err := store.NewTable(db, spec); err != nil {
 		return nil, err
 	}
-	p := &Provider{db: db, t: t, schema: o.Schema, newSource: o.NewSource, mem: o.Allocator}
+	p := &Provider{db: db, t: t, schema: o.Schema, mem: o.Allocator}
 	if p.schema == nil {
 		p.schema = t.arrowSchema(o.Docs)
 	} else if p.schema.NumFields() != len(t.cols) {
 		return nil, fmt.Errorf("scan: %s: the given Arrow schema has %d fields for %d columns; build it with ArrowSchema from the same layout", t.name, p.schema.NumFields(), len(t.cols))
-	}
-	if p.newSource == nil {
-		p.newSource = func(decode []bool, project []int) (RowSource, error) {
-			return t.newRowDecoder(decode, project)
-		}
 	}
 	if p.mem == nil {
 		p.mem = memory.DefaultAllocator
@@ -228,7 +220,7 @@ func (p *Provider) Scan(ctx context.Context, r Request) (array.RecordReader, err
 		decode[c] = true
 	}
 	filter.columns(decode)
-	src, err := p.newSource(decode, project)
+	src, err := p.t.newRowDecoder(decode, project)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/internal/kv"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
@@ -27,8 +28,8 @@ type reader struct {
 	t       *table
 	plan    *Plan
 	filter  *node
-	src     RowSource
-	direct  *RowDecoder // the schema-driven source when no filter needs Values: rows decode straight into the builders
+	src     *rowDecoder
+	direct  *rowDecoder // the schema-driven source when no filter needs Values: rows decode straight into the builders
 	schema  *arrow.Schema
 	nproj   int
 	rb      *array.RecordBuilder
@@ -47,7 +48,7 @@ type reader struct {
 	check   *rowenc.Checker // the value rules of the decoded columns (table.checker)
 }
 
-func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src RowSource, project []int, check *rowenc.Checker, r Request) (*reader, error) {
+func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src *rowDecoder, project []int, check *rowenc.Checker, r Request) (*reader, error) {
 	rd := &reader{
 		ctx: ctx, t: p.t, plan: plan, filter: filter, src: src, check: check,
 		schema: projectSchema(p.schema, project), nproj: len(project),
@@ -67,8 +68,8 @@ func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src R
 		return rd, nil
 	}
 	rd.rb = array.NewRecordBuilder(p.mem, rd.schema)
-	if d, ok := src.(*RowDecoder); ok && filter == nil {
-		rd.direct = d
+	if filter == nil {
+		rd.direct = src
 	}
 	if err := rd.open(p, plan); err != nil {
 		rd.close()
@@ -90,10 +91,10 @@ func (r *reader) open(p *Provider, plan *Plan) error {
 	if plan.Access == IndexRange {
 		// Index entries and the rows they point to must come from one
 		// point in time; a plain iterator already is one.
-		r.snap = p.db.Pebble().NewSnapshot()
+		r.snap = rawpebble.DB(p.db).NewSnapshot()
 		it, err = r.snap.NewIter(opts)
 	} else {
-		it, err = p.db.Pebble().NewIter(opts)
+		it, err = rawpebble.DB(p.db).NewIter(opts)
 	}
 	if err != nil {
 		return damaged(p.t.name, "", fmt.Errorf("scan: %s: open iterator: %w", p.t.name, err))

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"testing"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
@@ -27,7 +28,7 @@ func TestLimitStopsIteration(t *testing.T) {
 	}
 	for i := range 100 {
 		key := binary.BigEndian.AppendUint64(store.RowPrefix(9), uint64(i))
-		if err := db.Pebble().Set(key, rowenc.AppendUint64(nil, 1, uint64(i)), nil); err != nil {
+		if err := rawpebble.DB(db).Set(key, rowenc.AppendUint64(nil, 1, uint64(i)), nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/google/uuid"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
@@ -215,7 +216,7 @@ func TestCorruptRowNamesTableAndKey(t *testing.T) {
 	db := openDB(t)
 	load(t, db, 1, sampleRows(3))
 	key := append(store.RowPrefix(1), keyenc.AppendString(nil, "zz")...)
-	if err := db.Pebble().Set(key, []byte{0x0a, 0x05, 'x'}, nil); err != nil { // tag 1 bytes, length 5, 1 byte
+	if err := rawpebble.DB(db).Set(key, []byte{0x0a, 0x05, 'x'}, nil); err != nil { // tag 1 bytes, length 5, 1 byte
 		t.Fatal(err)
 	}
 	l := peopleLayout(1)
@@ -240,7 +241,7 @@ func TestEnumOutOfRangeIsCorrupt(t *testing.T) {
 	db := openDB(t)
 	load(t, db, 1, nil)
 	key := append(store.RowPrefix(1), keyenc.AppendString(nil, "x")...)
-	if err := db.Pebble().Set(key, rowenc.AppendEnum(nil, 3, 7), nil); err != nil {
+	if err := rawpebble.DB(db).Set(key, rowenc.AppendEnum(nil, 3, 7), nil); err != nil {
 		t.Fatal(err)
 	}
 	l := peopleLayout(1)

@@ -13,35 +13,11 @@ import (
 	"github.com/tablegen/tablegen/runtime/rowenc"
 )
 
-// RowSource turns stored row values into filter values and Arrow rows for
-// one scan. There are two implementations: [RowDecoder], driven by the
-// layout at run time (it powers tools that only have the YAML), and the one
-// generated per table, which decodes into the entity struct and appends it
-// with generated, reflection-free appenders. A scan calls Load for every row
-// it reads, Value for the filter's columns, and Append for the rows that pass
-// the filter and the limit.
-type RowSource interface {
-	// Load decodes the columns the scan needs from one stored row value,
-	// replacing the previous row. value is only valid during the call and
-	// until the next Load; a source may alias it.
-	Load(value []byte) error
-	// Value returns column col (its position in the layout's Columns) of
-	// the loaded row. Only columns the scan asked to decode are valid.
-	Value(col int) Value
-	// Append appends the loaded row's projected columns to b, field j
-	// being the j-th projected column.
-	Append(b *array.RecordBuilder) error
-}
-
-// NewRowSource makes the RowSource for one scan. decode[i] reports whether
-// layout column i is needed (projected or used by the filter); project lists
-// the projected columns' positions in output order. A scan calls it once and
-// uses the source from one goroutine.
-type NewRowSource func(decode []bool, project []int) (RowSource, error)
-
-// RowDecoder is the schema-driven [RowSource]. It is built once per scan
-// from the layout: a dense tag → slot table (a map for very large tags) and,
-// per needed column, a slot holding the column's type and, once bound to a
+// rowDecoder turns stored row values into filter values and Arrow rows for
+// one scan, driven by the layout at run time (decode[i] reports whether
+// layout column i is needed, project lists the projected columns in output
+// order). It is built once per scan from the layout: a dense tag → slot
+// table (a map for very large tags) and, per needed column, a slot holding the column's type and, once bound to a
 // record builder, the typed Arrow builder it appends to. Walking a row is
 // then one table lookup and one switch on a small integer per field, with no
 // interface assertion and no allocation per cell.
@@ -51,7 +27,7 @@ type NewRowSource func(decode []bool, project []int) (RowSource, error)
 // evaluate and Append appends the projected ones. Without a filter, the scan
 // calls appendRow, which decodes each projected field of the wire format
 // straight into its builder in one pass.
-type RowDecoder struct {
+type rowDecoder struct {
 	t       *table
 	decode  []bool
 	project []int
@@ -105,11 +81,11 @@ const maxDenseTag = 4096
 // (time.Duration's range), as rowenc.Decoder.Duration checks.
 const maxDurationMicros = int64(^uint64(0)>>1) / 1000
 
-func (t *table) newRowDecoder(decode []bool, project []int) (*RowDecoder, error) {
+func (t *table) newRowDecoder(decode []bool, project []int) (*rowDecoder, error) {
 	if len(decode) != len(t.cols) {
 		return nil, fmt.Errorf("scan: %s: decode set has %d entries for %d columns", t.name, len(decode), len(t.cols))
 	}
-	d := &RowDecoder{t: t, decode: decode, project: project, vals: make([]Value, len(t.cols)), slotOf: make([]int16, len(t.cols))}
+	d := &rowDecoder{t: t, decode: decode, project: project, vals: make([]Value, len(t.cols)), slotOf: make([]int16, len(t.cols))}
 	for i, need := range decode {
 		d.slotOf[i] = -1
 		if need {
@@ -157,7 +133,7 @@ func (t *table) newRowDecoder(decode []bool, project []int) (*RowDecoder, error)
 
 // slotFor returns the slot of the column with the given tag, or -1 when the
 // scan does not need it (or the layout does not know it).
-func (d *RowDecoder) slotFor(tag protowire.Number) int {
+func (d *rowDecoder) slotFor(tag protowire.Number) int {
 	if d.tagSlot != nil {
 		if uint(tag) < uint(len(d.tagSlot)) {
 			return int(d.tagSlot[tag]) - 1
@@ -170,7 +146,8 @@ func (d *RowDecoder) slotFor(tag protowire.Number) int {
 	return -1
 }
 
-// Load implements [RowSource]. A column absent from the row is NULL when
+// Load decodes the columns the scan needs from one stored row value,
+// replacing the previous row; value must stay valid until the next Load. A column absent from the row is NULL when
 // nullable and its type's zero value otherwise (writers skip zero values of
 // non-nullable columns, as proto3 does).
 //
@@ -179,7 +156,7 @@ func (d *RowDecoder) slotFor(tag protowire.Number) int {
 // that occurs twice in one row is read at its first occurrence, where
 // protobuf merging would take the last; tablegen's writers emit each tag at
 // most once, so rows they wrote decode exactly.
-func (d *RowDecoder) Load(value []byte) error {
+func (d *rowDecoder) Load(value []byte) error {
 	for si := range d.slots {
 		s := &d.slots[si]
 		v := &d.vals[s.pos]
@@ -296,16 +273,18 @@ func enumField(dec *rowenc.Decoder, c *column) (int32, error) {
 	return ord, nil
 }
 
-// Value implements [RowSource].
-func (d *RowDecoder) Value(col int) Value {
+// Value returns column col (its position in the layout's Columns) of the
+// loaded row; only columns the scan asked to decode are valid.
+func (d *rowDecoder) Value(col int) Value {
 	if col < 0 || col >= len(d.vals) {
 		return Value{Null: true}
 	}
 	return d.vals[col]
 }
 
-// Append implements [RowSource]: it appends the values Load decoded.
-func (d *RowDecoder) Append(b *array.RecordBuilder) error {
+// Append appends the loaded row's projected columns (the values Load
+// decoded) to b, field j being the j-th projected column.
+func (d *rowDecoder) Append(b *array.RecordBuilder) error {
 	if err := d.bind(b); err != nil {
 		return err
 	}
@@ -321,7 +300,7 @@ func (d *RowDecoder) Append(b *array.RecordBuilder) error {
 // bind points the projected slots at the typed builders of b's fields. It
 // runs once per record builder (a scan reuses one across batches), so no
 // per-cell path asserts a builder's type.
-func (d *RowDecoder) bind(b *array.RecordBuilder) error {
+func (d *rowDecoder) bind(b *array.RecordBuilder) error {
 	if d.bound == b {
 		return nil
 	}
@@ -432,7 +411,7 @@ func (s *slot) appendValue(v Value) error {
 
 // startBatch tells appendRow that b's builders were just emptied (a batch
 // was taken), so the room it reserved is gone.
-func (d *RowDecoder) startBatch() { d.room = 0 }
+func (d *rowDecoder) startBatch() { d.room = 0 }
 
 // reserve makes room in every projected builder for at least one more
 // row, so appendRow can use the builders' unchecked appends. It grows them
@@ -440,7 +419,7 @@ func (d *RowDecoder) startBatch() { d.room = 0 }
 // batches, null bitmaps included, are the same bytes as those of a row
 // source that appends value by value. Strings and bytes reserve their
 // data as they go.
-func (d *RowDecoder) reserve() {
+func (d *rowDecoder) reserve() {
 	room := -1
 	for si := range d.slots {
 		s := &d.slots[si]
@@ -467,7 +446,7 @@ func (d *RowDecoder) reserve() {
 // that is malformed or does not fit its column) goes through Load and
 // Append instead, which skip what protobuf allows and name what is wrong,
 // so both paths accept and reject the same rows with the same values.
-func (d *RowDecoder) appendRow(b *array.RecordBuilder, value []byte) error {
+func (d *rowDecoder) appendRow(b *array.RecordBuilder, value []byte) error {
 	if d.bound != b {
 		if err := d.bind(b); err != nil {
 			return err
@@ -534,7 +513,7 @@ type cell struct {
 // and checks each needed value against its column (wire type, int32 and
 // duration range, enum ordinal, uuid length); it returns false, having
 // decided nothing, for anything else, for Load to decode or reject.
-func (d *RowDecoder) walk(b []byte) bool {
+func (d *rowDecoder) walk(b []byte) bool {
 	if d.tagSlot == nil {
 		return false
 	}

@@ -23,7 +23,7 @@ type LayoutRow struct {
 // LayoutSpec returns a store.Spec for a table known only by its layout, so
 // tools without the table's generated code (tablegen verify) can open it
 // with store.NewTable and use the store's Verify, Repair and Delete on it.
-// Rows decode as the schema-driven [RowDecoder] decodes them, after the
+// Rows decode as the schema-driven rowDecoder decodes them, after the
 // layout's store.RowChecker; keys and index values are encoded from the
 // decoded columns with the key encoding of their types, as generated code
 // does. Putting a LayoutRow writes its Raw bytes back unchanged.

@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
@@ -87,7 +88,7 @@ func badEmailProvider(t *testing.T, id uint32) (*scan.Provider, []row) {
 	bad := rows[1]
 	bad[cEmail] = "x\xffy"
 	key := append(store.RowPrefix(id), appendRowKey(nil, &bad)...)
-	if err := db.Pebble().Set(key, encodeRow(nil, &bad), pebble.Sync); err != nil {
+	if err := rawpebble.DB(db).Set(key, encodeRow(nil, &bad), pebble.Sync); err != nil {
 		t.Fatal(err)
 	}
 	l := peopleLayout(id)

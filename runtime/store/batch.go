@@ -190,7 +190,7 @@ func (b *Batch) Commit() error {
 
 // commitPlain writes a batch that touches no indexed table: nothing needs to
 // be read first, so it does not take the commit mutex, only the plain
-// writers' read lock (see DB.DeleteUnchanged), which also keeps the cold
+// writers' read lock (see DB.deleteUnchanged), which also keeps the cold
 // markers its tombstones carry from changing until it has committed.
 func (b *Batch) commitPlain(wo *pebble.WriteOptions) error {
 	pb := b.db.pdb.NewBatch()

@@ -320,7 +320,7 @@ func loadFixture(rows int) (*benchFixture, error) {
 	}
 	// Compact so both the big and the small table are read from sstables,
 	// as a long-running service would.
-	if err := f.db.Pebble().Compact(context.Background(), []byte{0x00}, []byte{0xFF}, true); err != nil {
+	if err := f.db.pdb.Compact(context.Background(), []byte{0x00}, []byte{0xFF}, true); err != nil {
 		return f, err
 	}
 	// Warm the block cache so no benchmark pays for the first read.
@@ -371,7 +371,7 @@ func BenchmarkGet(b *testing.B) {
 		for i, id := range ids {
 			keys[i] = appendWideKey(RowPrefix(1), id)
 		}
-		p := f.db.Pebble()
+		p := f.db.pdb
 		var buf []byte
 		i := 0
 		for b.Loop() {
@@ -420,7 +420,7 @@ func BenchmarkBatchInsert(b *testing.B) {
 	})
 	b.Run("raw", func(b *testing.B) {
 		db, _ := openDB(b, benchOptions())
-		p := db.Pebble()
+		p := db.pdb
 		batch := p.NewBatch()
 		i := 0
 		var key []byte
@@ -523,7 +523,7 @@ func BenchmarkFullScan(b *testing.B) {
 		b.ReportMetric(float64(f.rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 	})
 	b.Run("raw", func(b *testing.B) {
-		p := f.db.Pebble()
+		p := f.db.pdb
 		var k, v []byte
 		for b.Loop() {
 			it, err := p.NewIter(&pebble.IterOptions{LowerBound: RowPrefix(1), UpperBound: RowPrefix(2)})

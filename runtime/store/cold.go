@@ -9,12 +9,13 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/tablegen/tablegen/runtime/internal/coldtier"
+	"github.com/tablegen/tablegen/runtime/layout"
 )
 
 // Cold rows.
 //
 // A flushed row stays a row of its table: when runtime/flush has written a
-// row to a Parquet segment and deletes its hot copy ([DB.DeleteUnchanged]),
+// row to a Parquet segment and deletes its hot copy (deleteUnchanged),
 // it writes, in the same Pebble batch, a cold marker
 //
 //	0x05 + BE uint32 table id + scope + key tuple → BE uint64 segment seq
@@ -51,6 +52,11 @@ var ErrNoColdReader = errors.New("store: the row is flushed to a cold segment an
 
 func init() {
 	coldtier.SlotOf = func(db any) *coldtier.Slot { return &stateOf(db.(*DB)).tier }
+	coldtier.ColdSeq = func(db any, l *layout.Table) (uint64, error) { return db.(*DB).coldMarker(l) }
+	coldtier.RaiseColdSeq = func(db any, l *layout.Table, seq uint64) error { return db.(*DB).raiseColdMarker(l, seq) }
+	coldtier.DeleteUnchanged = func(db any, l *layout.Table, seq uint64, rows []coldtier.RowVersion, sync bool) (int, error) {
+		return db.(*DB).deleteUnchanged(l, seq, rows, sync)
+	}
 }
 
 // appendColdKey appends the cold marker key of a row key (header + scope +
@@ -82,16 +88,6 @@ func ColdPrefix(tableID uint32) []byte {
 	return binary.BigEndian.AppendUint32([]byte{keyspaceCold}, tableID)
 }
 
-// DecodeColdSeq returns the segment number a cold marker's value names.
-func DecodeColdSeq(val []byte) (uint64, error) { return decodeColdSeq(val) }
-
-func decodeColdSeq(val []byte) (uint64, error) {
-	if len(val) != 8 {
-		return 0, fmt.Errorf("store: cold marker value is %d bytes, not 8; the database is damaged", len(val))
-	}
-	return binary.BigEndian.Uint64(val), nil
-}
-
 // flushed reports whether the table has ever been flushed: only then can
 // it have markers.
 func (c *tableCore) flushed() bool { return c.cold != nil && c.cold.Load() != 0 }
@@ -111,7 +107,7 @@ func (c *tableCore) coldSeq(g getter, rowKey []byte) (seq uint64, found bool, er
 	if err != nil {
 		return 0, false, fmt.Errorf("store: %s: read cold marker %x: %w", c.name, key, err)
 	}
-	seq, err = decodeColdSeq(val)
+	seq, err = coldtier.DecodeSeq(val)
 	_ = closer.Close()
 	if err != nil {
 		return 0, false, &CorruptError{Table: c.name, Key: "0x" + fmt.Sprintf("%x", rowKey), Err: err}
@@ -265,7 +261,7 @@ func (t *tierIter) Value() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	seq, err := decodeColdSeq(v)
+	seq, err := coldtier.DecodeSeq(v)
 	if err != nil {
 		return nil, &CorruptError{Table: t.c.name, Key: fmt.Sprintf("0x%x", t.key), Err: err}
 	}

@@ -28,7 +28,7 @@ func flippedDB(t *testing.T, dir string, n int) string {
 			t.Fatal(err)
 		}
 	}
-	if err := db.Pebble().Flush(); err != nil {
+	if err := db.pdb.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
@@ -131,7 +131,7 @@ func TestVerifyFilesFindsDamage(t *testing.T) {
 	if err := tbl.Put(&job{Group: "g", Name: "x"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := clean.Pebble().Flush(); err != nil {
+	if err := clean.pdb.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	if problems, err := clean.VerifyFiles(); len(problems) != 0 || err != nil {

@@ -14,7 +14,7 @@ import (
 func damageRow(t *testing.T, db *DB, tbl *Table[jobKey, job], k jobKey) {
 	t.Helper()
 	key := tbl.appendRowKey(nil, k)
-	if err := db.Pebble().Set(key, []byte{0x0a, 0x7f, 'x'}, pebble.Sync); err != nil {
+	if err := db.pdb.Set(key, []byte{0x0a, 0x7f, 'x'}, pebble.Sync); err != nil {
 		t.Fatal(err)
 	}
 	var ce *CorruptError
@@ -75,7 +75,7 @@ func TestRepairRemovesDanglingAndStaleEntries(t *testing.T) {
 	ref := appendJobKey(nil, jobKey{"g", 9})
 	dangling := append(appendIndexPrefix(nil, 1, byName), keyenc.AppendString(nil, "ghost")...)
 	stale := append(appendIndexPrefix(nil, 1, byName), keyenc.AppendString(nil, "old-name")...)
-	pdb := db.Pebble()
+	pdb := db.pdb
 	for _, kv := range [][2][]byte{{dangling, ref}, {stale, appendJobKey(nil, jobKey{"g", 0})}} {
 		if err := pdb.Set(kv[0], kv[1], pebble.Sync); err != nil {
 			t.Fatal(err)

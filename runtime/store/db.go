@@ -106,7 +106,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 	}
 	var logger pebble.Logger = quietLogger{}
 	if opts.Logger != nil {
-		logger = opts.Logger
+		logger = slogLogger{opts.Logger}
 	}
 	// Pebble's default logger and DataCorruption event exit the process;
 	// the store turns both into errors (corruption.go).
@@ -224,11 +224,29 @@ func (db *DB) Close() error {
 	return nil
 }
 
-// Pebble returns the underlying Pebble database, for tools (metrics,
-// checkpoints, compaction) that the store does not wrap. Writing to the row
-// or index keyspaces through it bypasses index maintenance; [Table.Verify]
-// reports what such writes break. Do not use it after Close.
-func (db *DB) Pebble() *pebble.DB { return db.pdb }
+// HasRows reports whether the database holds any row of table id, hot or
+// flushed, whatever layout it was written with. A tool that cannot open a
+// table (its stored layout is refused, say) uses it to tell a table that was
+// declared but never written from one whose rows it would be leaving
+// unread. It returns [ErrClosed] after Close.
+func (db *DB) HasRows(id uint32) (bool, error) {
+	if !db.life.enter() {
+		return false, ErrClosed
+	}
+	defer db.life.exit()
+	for _, prefix := range [][]byte{RowPrefix(id), coldBound(RowPrefix(id))} {
+		it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+		if err != nil {
+			return false, fmt.Errorf("store: table %d: %w", id, err)
+		}
+		found := it.First()
+		err = it.Close()
+		if found || err != nil {
+			return found, err
+		}
+	}
+	return false, nil
+}
 
 // ErrClosed is returned by every operation on a DB after Close.
 var ErrClosed = errors.New("store: database is closed; open it again with store.Open")

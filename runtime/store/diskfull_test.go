@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -15,11 +16,7 @@ import (
 )
 
 // quietLog keeps Pebble's retried flush failures out of the test output.
-type quietLog struct{}
-
-func (quietLog) Infof(string, ...any)  {}
-func (quietLog) Errorf(string, ...any) {}
-func (quietLog) Fatalf(string, ...any) {}
+var quietLog = slog.New(slog.DiscardHandler)
 
 // TestWritesOnFullDiskTimeOut: with the disk full for new sstables (the
 // memtable flushes Pebble retries for as long as the disk is full), writes
@@ -36,7 +33,7 @@ func TestWritesOnFullDiskTimeOut(t *testing.T) {
 		return nil
 	}))
 	dir := t.TempDir()
-	db, err := Open(dir, &Options{fs: fs, MemTableSize: 1 << 20, WriteTimeout: 100 * time.Millisecond, Logger: quietLog{}})
+	db, err := Open(dir, &Options{fs: fs, MemTableSize: 1 << 20, WriteTimeout: 100 * time.Millisecond, Logger: quietLog})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +112,7 @@ func TestTransactionsAndExpiryOnFullDiskTimeOut(t *testing.T) {
 		}
 		return nil
 	}))
-	db, err := Open(t.TempDir(), &Options{fs: fs, MemTableSize: 1 << 20, WriteTimeout: 100 * time.Millisecond, Logger: quietLog{}})
+	db, err := Open(t.TempDir(), &Options{fs: fs, MemTableSize: 1 << 20, WriteTimeout: 100 * time.Millisecond, Logger: quietLog})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@
 //	0x05 cold:  0x05 + BE uint32 table id + scope + key tuple  → BE uint64 segment seq of the flushed row
 //
 // A flushed row stays a row of its table. When runtime/flush moves a row to
-// a Parquet segment, [DB.DeleteUnchanged] deletes the hot row and writes a
+// a Parquet segment, deleteUnchanged deletes the hot row and writes a
 // cold marker (0x05) naming the segment, in one batch, and keeps the row's
 // index entries. Every typed read (Get, Has, Count, Scan, index scans,
 // GetUnique, ScanAllOwners, Owners, transactions) merges hot rows and

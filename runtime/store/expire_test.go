@@ -426,7 +426,7 @@ func TestMarkSurvivesRestart(t *testing.T) {
 	if v, err := m.Load(); err != nil || v != 0 {
 		t.Fatalf("Load of a new mark = %d, %v; want 0", v, err)
 	}
-	if err := db.Pebble().Set(m.key, []byte("bad"), nil); err != nil {
+	if err := db.pdb.Set(m.key, []byte("bad"), nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := m.Load(); err == nil || !strings.Contains(err.Error(), "damaged") {

@@ -12,7 +12,6 @@ import (
 	"time"
 	"weak"
 
-	"github.com/cespare/xxhash/v2"
 	"github.com/cockroachdb/pebble/v2"
 	"google.golang.org/protobuf/encoding/protowire"
 
@@ -22,23 +21,7 @@ import (
 	"github.com/tablegen/tablegen/runtime/rowenc"
 )
 
-// RowVersion names one stored row as a flush read it: the row key below the
-// table's row prefix (scope + key tuple) and [RowHash] of the value it had.
-// runtime/flush records one per flushed row so that deleting the flushed
-// hot rows can be redone after a crash, and can tell a row that changed
-// since the flush (it must stay hot) from one that did not.
-type RowVersion struct {
-	Key  []byte
-	Hash uint64
-}
-
-// RowHash is the hash of a stored row value that [DB.DeleteUnchanged]
-// compares: 64-bit xxhash. Two different values collide with probability
-// 2⁻⁶⁴, which would delete a row updated during its flush; the hash keeps
-// the flush's side files at 8 bytes per row instead of a copy of the data.
-func RowHash(value []byte) uint64 { return xxhash.Sum64(value) }
-
-// DeleteUnchanged moves each row of table l listed in rows whose current
+// deleteUnchanged moves each row of table l listed in rows whose current
 // value still hashes to its Hash to the cold tier: it deletes the hot row
 // and writes its cold marker naming segment seq (see cold.go), and leaves
 // every other row alone: a row written, updated or deleted since its
@@ -69,7 +52,7 @@ func RowHash(value []byte) uint64 { return xxhash.Sum64(value) }
 //
 // sync makes the commit durable before DeleteUnchanged returns (it also
 // syncs every earlier unsynced write, as the WAL is sequential).
-func (db *DB) DeleteUnchanged(l *layout.Table, seq uint64, rows []RowVersion, sync bool) (int, error) {
+func (db *DB) deleteUnchanged(l *layout.Table, seq uint64, rows []coldtier.RowVersion, sync bool) (int, error) {
 	if len(rows) == 0 {
 		if sync {
 			return 0, db.syncWAL(l.FullName())
@@ -160,7 +143,7 @@ func (db *DB) DeleteUnchanged(l *layout.Table, seq uint64, rows []RowVersion, sy
 			_ = it.Close()
 			return 0, fmt.Errorf("store: %s: delete flushed rows: read %x: %w", name, key, err)
 		}
-		if RowHash(val) != rows[i].Hash {
+		if coldtier.RowHash(val) != rows[i].Hash {
 			continue // changed since the flush: it stays hot
 		}
 		kbuf = appendColdKey(kbuf[:0], key)
@@ -415,13 +398,13 @@ func tombstonePrefix(tableID uint32) []byte {
 // holds: flushed copies of the row in segments up to it are deleted.
 func decodeTombstone(value []byte) (uint64, error) {
 	if len(value) != 8 {
-		return 0, fmt.Errorf("store: tombstone value is %d bytes, not 8: %w", len(value), ErrCorruptTombstone)
+		return 0, fmt.Errorf("store: tombstone value is %d bytes, not 8: %w", len(value), errCorruptTombstone)
 	}
 	return binary.BigEndian.Uint64(value), nil
 }
 
-// ErrCorruptTombstone is wrapped by decodeTombstone's errors.
-var ErrCorruptTombstone = errors.New("store: corrupt tombstone; the database was written by another program or is damaged")
+// errCorruptTombstone is wrapped by decodeTombstone's errors.
+var errCorruptTombstone = errors.New("store: corrupt tombstone; the database was written by another program or is damaged")
 
 // appendTombstone appends the tombstone key of a row key (header + scope +
 // key tuple): the same bytes under the tombstone keyspace byte.
@@ -436,9 +419,9 @@ func coldKey(tableID uint32) []byte {
 	return binary.BigEndian.AppendUint32(key, tableID)
 }
 
-// ColdSeq returns table l's cold marker: the highest segment sequence
+// coldMarker returns table l's cold marker: the highest segment sequence
 // number a flush of it has reserved, 0 when it was never flushed.
-func (db *DB) ColdSeq(l *layout.Table) (uint64, error) {
+func (db *DB) coldMarker(l *layout.Table) (uint64, error) {
 	if !db.life.enter() {
 		return 0, ErrClosed
 	}
@@ -450,11 +433,11 @@ func (db *DB) ColdSeq(l *layout.Table) (uint64, error) {
 	return m.Load(), nil
 }
 
-// RaiseColdSeq raises table l's cold marker to seq, durably, unless it is
+// raiseColdMarker raises table l's cold marker to seq, durably, unless it is
 // already at least seq. runtime/flush's recovery calls it so that a
 // database restored from a backup older than its flushed files still
 // writes tombstones that hide them.
-func (db *DB) RaiseColdSeq(l *layout.Table, seq uint64) error {
+func (db *DB) raiseColdMarker(l *layout.Table, seq uint64) error {
 	if !db.life.enter() {
 		return ErrClosed
 	}

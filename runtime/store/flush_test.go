@@ -11,6 +11,8 @@ import (
 	"github.com/google/uuid"
 	"pgregory.net/rapid"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
+	"github.com/tablegen/tablegen/runtime/internal/coldtier"
 	"github.com/tablegen/tablegen/runtime/internal/fixture/chat"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
@@ -63,10 +65,10 @@ func TestDeleteUnchanged(t *testing.T) {
 			}
 		}
 		l := chat.MessageSpec().Layout
-		if err := db.RaiseColdSeq(&l, 1); err != nil {
+		if err := coldtier.RaiseColdSeq(db, &l, 1); err != nil {
 			rt.Fatal(err)
 		}
-		deleted, err := db.DeleteUnchanged(&l, 1, versions, rapid.Bool().Draw(rt, "sync"))
+		deleted, err := coldtier.DeleteUnchanged(db, &l, 1, versions, rapid.Bool().Draw(rt, "sync"))
 		if err != nil {
 			rt.Fatal(err)
 		}
@@ -98,7 +100,7 @@ func TestDeleteUnchanged(t *testing.T) {
 			rt.Fatalf("Count after the move: %d %v, want %d", count, err, n)
 		}
 		// Redoing the move moves nothing more.
-		again, err := db.DeleteUnchanged(&l, 1, versions, false)
+		again, err := coldtier.DeleteUnchanged(db, &l, 1, versions, false)
 		if err != nil || again != 0 {
 			rt.Fatalf("second DeleteUnchanged: %d, %v", again, err)
 		}
@@ -132,23 +134,23 @@ func genMessage(t *rapid.T, id int64) chat.Message {
 	return m
 }
 
-func rowVersions(t *rapid.T, db *store.DB, table uint32, scope []byte) []store.RowVersion {
+func rowVersions(t *rapid.T, db *store.DB, table uint32, scope []byte) []coldtier.RowVersion {
 	prefix := store.RowPrefix(table)
 	lower := append(bytes.Clone(prefix), scope...)
-	it, err := db.Pebble().NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: keyenc.PrefixEnd(lower)})
+	it, err := rawpebble.DB(db).NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: keyenc.PrefixEnd(lower)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer it.Close()
-	var out []store.RowVersion
+	var out []coldtier.RowVersion
 	for ok := it.First(); ok; ok = it.Next() {
-		out = append(out, store.RowVersion{Key: bytes.Clone(it.Key()[len(prefix):]), Hash: store.RowHash(it.Value())})
+		out = append(out, coldtier.RowVersion{Key: bytes.Clone(it.Key()[len(prefix):]), Hash: coldtier.RowHash(it.Value())})
 	}
 	return out
 }
 
 func countKeys(t *rapid.T, db *store.DB, prefix []byte) int {
-	it, err := db.Pebble().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keyenc.PrefixEnd(prefix)})
+	it, err := rawpebble.DB(db).NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keyenc.PrefixEnd(prefix)})
 	if err != nil {
 		t.Fatal(err)
 	}

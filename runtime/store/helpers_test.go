@@ -11,6 +11,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/tablegen/tablegen/runtime/access"
+	"github.com/tablegen/tablegen/runtime/internal/coldtier"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
@@ -223,7 +224,7 @@ func keysOf(rows []job) []string {
 // moveCold moves the listed rows of l to cold segment 1 the way a flush
 // does (the number reserved first, the rows' bytes kept by a fake cold
 // tier attached to db), and returns how many moved.
-func moveCold(t testing.TB, db *DB, l *layout.Table, versions []RowVersion) (int, error) {
+func moveCold(t testing.TB, db *DB, l *layout.Table, versions []coldtier.RowVersion) (int, error) {
 	t.Helper()
 	f := attachFakeCold(db)
 	for _, v := range versions {
@@ -233,10 +234,10 @@ func moveCold(t testing.TB, db *DB, l *layout.Table, versions []RowVersion) (int
 			_ = closer.Close()
 		}
 	}
-	if err := db.RaiseColdSeq(l, 1); err != nil {
+	if err := db.raiseColdMarker(l, 1); err != nil {
 		t.Fatal(err)
 	}
-	return db.DeleteUnchanged(l, 1, versions, false)
+	return db.deleteUnchanged(l, 1, versions, false)
 }
 
 // fakeCold is the store tests' cold tier: the rows a fake flush moved,

@@ -15,7 +15,7 @@ const (
 )
 
 // RowPrefix is the prefix of every row key of a table: 0x02 + BE uint32 table
-// id. Tools use it to iterate a table's raw rows through [DB.Pebble].
+// id. The scan and flush packages and tests iterate a table's raw rows with it.
 func RowPrefix(tableID uint32) []byte {
 	return appendRowPrefix(make([]byte, 0, rowHeaderLen), tableID)
 }

@@ -25,14 +25,14 @@ func TestRecordFromPreviousVersionOpens(t *testing.T) {
 	}
 	for i, line := range strings.Split(strings.TrimSpace(string(src)), "\n") {
 		db, _ := openDB(t, noSync())
-		if err := db.Pebble().Set(metaKey(itemsID), []byte(line), pebble.Sync); err != nil {
+		if err := db.pdb.Set(metaKey(itemsID), []byte(line), pebble.Sync); err != nil {
 			t.Fatal(err)
 		}
 		tbl, err := NewTable(db, itemSpec(itemsV1()))
 		if err != nil {
 			t.Fatalf("record %d: NewTable = %v, want the previous version's record to open", i+1, err)
 		}
-		got, closer, err := db.Pebble().Get(metaKey(itemsID))
+		got, closer, err := db.pdb.Get(metaKey(itemsID))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,7 +49,7 @@ func TestRecordFromPreviousVersionOpens(t *testing.T) {
 // dumpDB returns every key and value of the Pebble database, in order.
 func dumpDB(t *testing.T, db *DB) [][2]string {
 	t.Helper()
-	it, err := db.Pebble().NewIter(nil)
+	it, err := db.pdb.NewIter(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

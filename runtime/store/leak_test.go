@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/internal/reliability"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
@@ -47,7 +48,7 @@ func TestNoLeakedIterators(t *testing.T) {
 	}
 
 	// Damage: one undecodable row, one index entry pointing nowhere.
-	p := db.Pebble()
+	p := rawpebble.DB(db)
 	bad := reliability.AppendAccountKey(store.RowPrefix(reliability.AccountsID), reliability.AccountKey{Org: "acme", ID: 5})
 	if err := p.Set(bad, []byte{0xFF, 0xFF}, pebble.NoSync); err != nil {
 		t.Fatal(err)

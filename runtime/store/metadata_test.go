@@ -50,9 +50,9 @@ func TestDamagedMetadataIsNotALayoutChange(t *testing.T) {
 			}
 			var err error
 			if tc.record == nil {
-				err = db.Pebble().Delete(metaKey(1), pebble.Sync)
+				err = db.pdb.Delete(metaKey(1), pebble.Sync)
 			} else {
-				err = db.Pebble().Set(metaKey(1), tc.record, pebble.Sync)
+				err = db.pdb.Set(metaKey(1), tc.record, pebble.Sync)
 			}
 			if err != nil {
 				t.Fatal(err)
@@ -72,7 +72,7 @@ func TestDamagedMetadataIsNotALayoutChange(t *testing.T) {
 				t.Errorf("NewTable error %q does not say %q about test.jobs1's damaged metadata", err, tc.detail)
 			}
 			// Nothing was written: the damaged record is left as it was.
-			val, closer, gerr := db.Pebble().Get(metaKey(1))
+			val, closer, gerr := db.pdb.Get(metaKey(1))
 			switch {
 			case tc.record == nil && !errors.Is(gerr, pebble.ErrNotFound):
 				t.Errorf("the missing record was written: %v", gerr)
@@ -98,7 +98,7 @@ func TestMissingMetadataWithoutRowsIsRecorded(t *testing.T) {
 	if err := jobs.Delete(jobKey{"g", 1}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Pebble().Delete(metaKey(1), pebble.Sync); err != nil {
+	if err := db.pdb.Delete(metaKey(1), pebble.Sync); err != nil {
 		t.Fatal(err)
 	}
 	db = reopen(t, db, dir, noSync())

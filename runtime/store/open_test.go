@@ -23,7 +23,7 @@ func TestOpenKeepsBlocksCachedBesideFullMemtables(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := db.Pebble().Flush(); err != nil {
+	if err := db.pdb.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	// About 3 MiB through 1 MiB memtables: one live, one recycled.
@@ -40,9 +40,9 @@ func TestOpenKeepsBlocksCachedBesideFullMemtables(t *testing.T) {
 		}
 	}
 	read() // loads the blocks
-	before := db.Pebble().Metrics().BlockCache
+	before := db.pdb.Metrics().BlockCache
 	read()
-	after := db.Pebble().Metrics().BlockCache
+	after := db.pdb.Metrics().BlockCache
 	hits, misses := after.Hits-before.Hits, after.Misses-before.Misses
 	if hits == 0 || misses*10 > hits {
 		t.Errorf("second pass over %d rows read from sstables: %d block cache hits, %d misses; want (almost) only hits", 500, hits, misses)
@@ -163,7 +163,7 @@ func TestMustExistAndReadOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Pebble().Set([]byte("k"), []byte("v"), nil); err != nil {
+	if err := db.pdb.Set([]byte("k"), []byte("v"), nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
@@ -174,12 +174,12 @@ func TestMustExistAndReadOnly(t *testing.T) {
 		t.Fatalf("read-only open of an existing database: %v", err)
 	}
 	defer ro.Close()
-	v, closer, err := ro.Pebble().Get([]byte("k"))
+	v, closer, err := ro.pdb.Get([]byte("k"))
 	if err != nil || string(v) != "v" {
 		t.Fatalf("read-only Get = %q, %v; want v", v, err)
 	}
 	closer.Close()
-	if err := ro.Pebble().Set([]byte("k2"), nil, nil); err == nil {
+	if err := ro.pdb.Set([]byte("k2"), nil, nil); err == nil {
 		t.Fatal("a write to a read-only database succeeded")
 	}
 }

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -65,14 +67,16 @@ type Options struct {
 	// error, and nothing in dir changes (no compaction, no new log). Implies
 	// MustExist. NewTable on a table the database has no record of fails.
 	ReadOnly bool
-	// Logger receives Pebble's log messages. nil drops informational
+	// Logger receives Pebble's log messages: informational ones at
+	// slog.LevelInfo, errors at slog.LevelError. nil drops informational
 	// messages (Pebble prints several on every open) and sends errors to
-	// pebble.DefaultLogger (the standard log package). Its Fatalf is never
-	// called: the store never lets Pebble exit the process. A fatal error
-	// goes to Errorf instead, and every later write returns an error
-	// wrapping ErrPebbleFatal; damaged files found by a read are that
-	// read's *CorruptError.
-	Logger pebble.Logger
+	// the standard log package. It is a *slog.Logger rather than Pebble's
+	// logger interface so that Pebble's API is not the store's. The store
+	// never lets Pebble exit the process: a fatal error is logged as an
+	// error instead, and every later write returns an error wrapping
+	// ErrPebbleFatal; damaged files found by a read are that read's
+	// *CorruptError.
+	Logger *slog.Logger
 	// WriteTimeout bounds how long Put, Delete, Batch.Commit, Update
 	// (the transaction's commit), Expire and Repair wait for Pebble to take
 	// a write. Pebble blocks writes while it
@@ -105,6 +109,17 @@ func (quietLogger) Errorf(format string, args ...any) { pebble.DefaultLogger.Err
 // Fatalf never exits (pebble.DefaultLogger's does); Open wraps every logger
 // in a fatalLogger anyway, which does not call it.
 func (quietLogger) Fatalf(format string, args ...any) { pebble.DefaultLogger.Errorf(format, args...) }
+
+// slogLogger gives Pebble an Options.Logger.
+type slogLogger struct{ l *slog.Logger }
+
+func (s slogLogger) Infof(format string, args ...any) { s.l.Info(fmt.Sprintf(format, args...)) }
+
+func (s slogLogger) Errorf(format string, args ...any) { s.l.Error(fmt.Sprintf(format, args...)) }
+
+// Fatalf logs an error: Open wraps every logger in a fatalLogger, which
+// does not call it.
+func (s slogLogger) Fatalf(format string, args ...any) { s.l.Error(fmt.Sprintf(format, args...)) }
 
 // DefaultOptions returns the options Open uses when given nil or a zero
 // Options, filled in: synced commits, 64 MiB of cached blocks, 64 MiB memtables (320 MiB for the cache and

@@ -6,7 +6,7 @@ import (
 )
 
 // BenchmarkInsertSingle: one Put per row into a table without indexes,
-// the path that takes the plain writers' read lock (see DB.DeleteUnchanged)
+// the path that takes the plain writers' read lock (see DB.deleteUnchanged)
 // instead of the commit mutex; serial and from every core at once (where
 // the lock's shared counter is contended). ns/op is per row.
 func BenchmarkInsertSingle(b *testing.B) {

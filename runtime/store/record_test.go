@@ -70,7 +70,7 @@ func TestLayoutMismatchOnReopen(t *testing.T) {
 
 func TestDamagedLayoutRecord(t *testing.T) {
 	db, _ := openDB(t, noSync())
-	if err := db.Pebble().Set(metaKey(1), []byte("{not json"), pebble.Sync); err != nil {
+	if err := db.pdb.Set(metaKey(1), []byte("{not json"), pebble.Sync); err != nil {
 		t.Fatal(err)
 	}
 	_, err := NewTable(db, jobSpec(1, false))

@@ -393,7 +393,7 @@ func (t *Table[K, V]) Delete(k K) error {
 
 // putDirect writes a row of a table without indexes: nothing to read first,
 // so no commit mutex, only the plain writers' read lock (see
-// DB.DeleteUnchanged).
+// DB.deleteUnchanged).
 func (t *Table[K, V]) putDirect(v *V) error {
 	db := t.core.db
 	if !db.life.enter() {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"pgregory.net/rapid"
+
+	"github.com/tablegen/tablegen/runtime/internal/coldtier"
 )
 
 // tombstones returns every tombstone of a table: key below the table's
@@ -17,7 +19,7 @@ import (
 func tombstones(t testing.TB, db *DB, tableID uint32) map[string]uint64 {
 	t.Helper()
 	prefix := tombstonePrefix(tableID)
-	it, err := db.Pebble().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +103,7 @@ func TestTombstones(t *testing.T) {
 			if first != 6 {
 				t.Fatalf("first reserved seq %d, want 6", first)
 			}
-			if err := db.RaiseColdSeq(&l, 2); err != nil { // lower: ignored
+			if err := db.raiseColdMarker(&l, 2); err != nil { // lower: ignored
 				t.Fatal(err)
 			}
 			if err := db.Close(); err != nil {
@@ -113,7 +115,7 @@ func TestTombstones(t *testing.T) {
 			}
 			defer db.Close()
 			tbl = newJobs(t, db, 7, indexed)
-			if seq, err := db.ColdSeq(&l); err != nil || seq != 7 {
+			if seq, err := db.coldMarker(&l); err != nil || seq != 7 {
 				t.Fatalf("marker after reopen %d (%v), want 7", seq, err)
 			}
 			if err := tbl.Delete(jobKey{"g", 3}); err != nil {
@@ -203,7 +205,7 @@ func TestTombstoneSnapshotOrder(t *testing.T) {
 						t.Fatalf("row %v has no tombstone", k)
 					}
 					key := append(appendRowPrefix(nil, 8), appendJobKey(nil, k)...)
-					_, closer, err := s.snap.Get(key)
+					_, closer, err := s.snap.snap.Get(key)
 					inSnap := err == nil
 					if inSnap {
 						_ = closer.Close()
@@ -246,13 +248,13 @@ func TestDeleteUnchangedPlainRace(t *testing.T) {
 		}
 		// The versions a flush would have taken.
 		prefix := appendRowPrefix(nil, 9)
-		var versions []RowVersion
-		it, err := db.Pebble().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+		var versions []coldtier.RowVersion
+		it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for ok := it.First(); ok; ok = it.Next() {
-			versions = append(versions, RowVersion{Key: bytes.Clone(it.Key()[len(prefix):]), Hash: RowHash(it.Value())})
+			versions = append(versions, coldtier.RowVersion{Key: bytes.Clone(it.Key()[len(prefix):]), Hash: coldtier.RowHash(it.Value())})
 		}
 		if err := it.Close(); err != nil {
 			t.Fatal(err)
@@ -283,7 +285,7 @@ func TestDeleteUnchangedPlainRace(t *testing.T) {
 		if lost > 0 {
 			t.Fatalf("round %d: %d of %d puts racing DeleteUnchanged were lost", round, lost, rows)
 		}
-		if err := db.Pebble().DeleteRange(prefix, prefixEnd(prefix), pebble.NoSync); err != nil {
+		if err := db.pdb.DeleteRange(prefix, prefixEnd(prefix), pebble.NoSync); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -295,8 +297,8 @@ func TestDecodeTombstone(t *testing.T) {
 		t.Fatalf("DecodeTombstone: %d %v", seq, err)
 	}
 	for _, bad := range [][]byte{nil, {1}, make([]byte, 9)} {
-		if _, err := decodeTombstone(bad); !errors.Is(err, ErrCorruptTombstone) {
-			t.Errorf("decodeTombstone(%x): %v, want ErrCorruptTombstone", bad, err)
+		if _, err := decodeTombstone(bad); !errors.Is(err, errCorruptTombstone) {
+			t.Errorf("decodeTombstone(%x): %v, want errCorruptTombstone", bad, err)
 		}
 	}
 }
@@ -312,11 +314,11 @@ func TestDeleteUnchangedRuns(t *testing.T) {
 	l := tbl.Layout()
 	prefix := appendRowPrefix(nil, 10)
 	rapid.Check(t, func(rt *rapid.T) {
-		if err := db.Pebble().DeleteRange(prefix, prefixEnd(prefix), pebble.NoSync); err != nil {
+		if err := db.pdb.DeleteRange(prefix, prefixEnd(prefix), pebble.NoSync); err != nil {
 			rt.Fatal(err)
 		}
 		n := rapid.IntRange(0, 60).Draw(rt, "rows")
-		var versions []RowVersion
+		var versions []coldtier.RowVersion
 		want := map[int64]bool{} // rows that must survive
 		for i := range int64(n) {
 			v := job{Group: "g", Seq: i * 2, Name: "v1"}
@@ -325,7 +327,7 @@ func TestDeleteUnchangedRuns(t *testing.T) {
 			}
 			listed := rapid.Bool().Draw(rt, "listed")
 			if listed {
-				versions = append(versions, RowVersion{Key: appendJobKey(nil, jobKey{"g", i * 2}), Hash: RowHash(appendJob(nil, &v))})
+				versions = append(versions, coldtier.RowVersion{Key: appendJobKey(nil, jobKey{"g", i * 2}), Hash: coldtier.RowHash(appendJob(nil, &v))})
 			}
 			if !listed || rapid.IntRange(0, 4).Draw(rt, "change") == 0 {
 				want[i*2] = true

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tablegen/tablegen/runtime/internal/coldtier"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 )
 
@@ -810,12 +811,12 @@ func TestTxFlushDeleteWaits(t *testing.T) {
 	db, _ := openDB(t, noSync())
 	tbl := newJobs(t, db, 1, true)
 	changed, read := job{Group: "g", Seq: 1, Name: "a", Created: 1}, job{Group: "g", Seq: 2, Name: "b", Created: 1}
-	var versions []RowVersion
+	var versions []coldtier.RowVersion
 	for _, v := range []*job{&changed, &read} {
 		if err := tbl.Put(v); err != nil {
 			t.Fatal(err)
 		}
-		versions = append(versions, RowVersion{Key: appendJobKey(nil, jobKey{v.Group, v.Seq}), Hash: RowHash(appendJob(nil, v))})
+		versions = append(versions, coldtier.RowVersion{Key: appendJobKey(nil, jobKey{v.Group, v.Seq}), Hash: coldtier.RowHash(appendJob(nil, v))})
 	}
 	l := tbl.Layout()
 	done := make(chan struct{})

@@ -255,7 +255,7 @@ func reopen(t testing.TB, db *DB, dir string, opts *Options) *DB {
 // keysUnder counts the raw Pebble keys with prefix.
 func keysUnder(t testing.TB, db *DB, prefix []byte) int {
 	t.Helper()
-	it, err := db.Pebble().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func keysUnder(t testing.TB, db *DB, prefix []byte) int {
 // storedRecord reads the table's metadata record.
 func storedRecord(t testing.TB, db *DB, id uint32) *layoutRecord {
 	t.Helper()
-	val, closer, err := db.Pebble().Get(metaKey(id))
+	val, closer, err := db.pdb.Get(metaKey(id))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +286,7 @@ func storedRecord(t testing.TB, db *DB, id uint32) *layoutRecord {
 
 func rawRecord(t testing.TB, db *DB, id uint32) []byte {
 	t.Helper()
-	val, closer, err := db.Pebble().Get(metaKey(id))
+	val, closer, err := db.pdb.Get(metaKey(id))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,7 +90,7 @@ func TestVerifyMisplacedRow(t *testing.T) {
 				t.Fatal(err)
 			}
 			raw := append(RowPrefix(id), tc.ref...)
-			if err := db.Pebble().Set(raw, row, pebble.NoSync); err != nil {
+			if err := db.pdb.Set(raw, row, pebble.NoSync); err != nil {
 				t.Fatal(err)
 			}
 			view := tbl
@@ -119,7 +119,7 @@ func TestVerifyEntryOutsideScope(t *testing.T) {
 		t.Fatal(err)
 	}
 	entry := keyenc.AppendString(append(IndexPrefix(1, byName), alice...), "n")
-	if err := db.Pebble().Set(entry, appendJobKey(slices.Clone(bob), jobKey{"g", 1}), pebble.NoSync); err != nil {
+	if err := db.pdb.Set(entry, appendJobKey(slices.Clone(bob), jobKey{"g", 1}), pebble.NoSync); err != nil {
 		t.Fatal(err)
 	}
 	problems, err := tbl.WithScope(alice).Verify()

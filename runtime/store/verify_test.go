@@ -18,7 +18,7 @@ func TestCorruptRow(t *testing.T) {
 	db, _ := openDB(t, noSync())
 	jobs := newJobs(t, db, 1, false)
 	fillScanTable(t, jobs)
-	p := db.Pebble()
+	p := db.pdb
 	if err := p.Set(rawRowKey(1, jobKey{"a", 2}), []byte{0xFF, 0xFF}, pebble.Sync); err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestVerifyFindsDamage(t *testing.T) {
 		}
 	}
 	assertConsistent(t, jobs)
-	p := db.Pebble()
+	p := db.pdb
 	entry := func(ix uint32, values []byte, pk *jobKey) []byte {
 		k := append(IndexPrefix(1, ix), values...)
 		if pk != nil {

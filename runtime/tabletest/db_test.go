@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -13,10 +14,10 @@ func TestOpenDB(t *testing.T) {
 	var db *store.DB
 	t.Run("open", func(t *testing.T) {
 		db = OpenDB(t)
-		if err := db.Pebble().Set([]byte("k"), []byte("v"), nil); err != nil {
+		if err := rawpebble.DB(db).Set([]byte("k"), []byte("v"), nil); err != nil {
 			t.Fatal(err)
 		}
-		v, closer, err := db.Pebble().Get([]byte("k"))
+		v, closer, err := rawpebble.DB(db).Get([]byte("k"))
 		if err != nil || string(v) != "v" {
 			t.Fatalf("read back %q, %v; want \"v\"", v, err)
 		}

@@ -15,7 +15,7 @@ import (
 
 // A generated provider test stores random rows, then runs random requests
 // on the table's generated provider and on the schema-driven one
-// (scan.RowDecoder) and requires the same batches from both. The
+// (the scan package's row decoder) and requires the same batches from both. The
 // predicates take their literals from stored rows (the generated
 // random<Entity>Leaf picks a row and a column), so that filters select some
 // rows rather than none.

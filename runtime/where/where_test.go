@@ -48,7 +48,7 @@ func dump(b *strings.Builder, e scan.Expr, indent string) {
 		b.WriteString(indent + "NOT\n")
 		dump(b, x.X, indent+"  ")
 	case *scan.Cmp:
-		fmt.Fprintf(b, "%s%s %s %s (%T) @%d,%d\n", indent, x.Column, x.Op, scan.FormatLiteral(x.Value), x.Value, x.Pos, x.ValuePos)
+		fmt.Fprintf(b, "%s%s (%T) @%d,%d\n", indent, x, x.Value, x.Pos, x.ValuePos)
 	case *scan.In:
 		fmt.Fprintf(b, "%s%s @%d values %v\n", indent, x, x.Pos, x.ValuePos)
 	case *scan.IsNull:

@@ -27,6 +27,7 @@ import (
 
 	"github.com/tablegen/tablegen/bench"
 	benchgen "github.com/tablegen/tablegen/bench/generated/bench"
+	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/scan"
@@ -97,7 +98,7 @@ func run(mode string, nrows, ops int, dbdir string) error {
 		if err := put(db, s, load); err != nil {
 			return err
 		}
-		if err := db.Pebble().Flush(); err != nil {
+		if err := rawpebble.DB(db).Flush(); err != nil {
 			return err
 		}
 		if mode == "create" {
@@ -242,7 +243,7 @@ func drain(ctx context.Context, p *scan.Provider, r scan.Request, want int) erro
 
 func iterate(db *store.DB, id uint32, each func(n int) error) error {
 	lower := store.RowPrefix(id)
-	it, err := db.Pebble().NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: keyenc.PrefixEnd(lower)})
+	it, err := rawpebble.DB(db).NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: keyenc.PrefixEnd(lower)})
 	if err != nil {
 		return err
 	}

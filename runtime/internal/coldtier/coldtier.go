@@ -1,5 +1,7 @@
 // Package coldtier is the plumbing between runtime/store and runtime/flush
-// for reading flushed rows through the typed API.
+// (and runtime/scan's union of hot and flushed rows): reading flushed rows
+// through the typed API, and the store operations a flush runs (the table's
+// cold marker, deleting the hot rows a flush wrote).
 //
 // The store keeps, per flushed row, a cold marker key (table, scope, key
 // tuple) → segment number, and the row's index entries stay hot; the row
@@ -14,7 +16,11 @@
 package coldtier
 
 import (
+	"encoding/binary"
+	"fmt"
 	"sync"
+
+	"github.com/cespare/xxhash/v2"
 
 	"github.com/tablegen/tablegen/runtime/layout"
 )
@@ -51,3 +57,43 @@ func (s *Slot) Get() Reader {
 // SlotOf returns the Slot of a *store.DB. The store sets it in an init
 // function, so importing runtime/store is enough for flush to call it.
 var SlotOf func(db any) *Slot
+
+// RowVersion names one stored row as a flush read it: the row key below the
+// table's row prefix (scope + key tuple) and [RowHash] of the value it had.
+// runtime/flush records one per flushed row so that deleting the flushed
+// hot rows can be redone after a crash, and can tell a row that changed
+// since the flush (it must stay hot) from one that did not.
+type RowVersion struct {
+	Key  []byte
+	Hash uint64
+}
+
+// RowHash is the hash of a stored row value that [DeleteUnchanged]
+// compares: 64-bit xxhash. Two different values collide with probability
+// 2⁻⁶⁴, which would delete a row updated during its flush; the hash keeps
+// the flush's side files at 8 bytes per row instead of a copy of the data.
+func RowHash(value []byte) uint64 { return xxhash.Sum64(value) }
+
+// DecodeSeq returns the segment number a cold marker's value names.
+func DecodeSeq(val []byte) (uint64, error) {
+	if len(val) != 8 {
+		return 0, fmt.Errorf("store: cold marker value is %d bytes, not 8; the database is damaged", len(val))
+	}
+	return binary.BigEndian.Uint64(val), nil
+}
+
+// The store operations a flush runs on a *store.DB, set by the store in an
+// init function (see the store's methods of the same names, lower-cased,
+// for what they promise). They are here rather than methods of store.DB so
+// that they are not part of the store's API.
+var (
+	// ColdSeq returns table l's cold marker: the highest segment sequence
+	// number a flush of it has reserved, 0 when it was never flushed.
+	ColdSeq func(db any, l *layout.Table) (uint64, error)
+	// RaiseColdSeq raises table l's cold marker to seq, durably, unless it
+	// is already at least seq.
+	RaiseColdSeq func(db any, l *layout.Table, seq uint64) error
+	// DeleteUnchanged moves each row of rows whose value still hashes to
+	// its Hash to the cold tier (segment seq) and returns how many moved.
+	DeleteUnchanged func(db any, l *layout.Table, seq uint64, rows []RowVersion, sync bool) (int, error)
+)
