@@ -26,6 +26,7 @@ import (
 
 	"github.com/tablegen/tablegen/internal/layout"
 	"github.com/tablegen/tablegen/internal/schema"
+	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 	"github.com/tablegen/tablegen/runtime/where"
@@ -34,7 +35,7 @@ import (
 func init() {
 	register(&command{
 		name:  "inspect",
-		usage: "tablegen inspect (-db DIR [-schemas DIR] | -addr HOST:PORT [-token T]) NS.TABLE [-columns a,b] [-where EXPR] [-limit N] [-format table|csv|json|arrow]",
+		usage: "tablegen inspect (-db DIR [-schemas DIR] [-cold DIR] | -addr HOST:PORT [-token T]) NS.TABLE [-columns a,b] [-where EXPR] [-limit N] [-hot-only] [-format table|csv|json|arrow]",
 		summary: "Print a table's rows from a database, reading the YAML instead of generated code: projection, " +
 			"a SQL-style filter and a limit are pushed down to the scan.",
 		example: "tablegen inspect -db ./data system.jobs -columns job_id,status -where \"status = 'failed' AND created_at >= '2026-01-01T00:00:00Z'\" -limit 20",
@@ -47,7 +48,8 @@ func init() {
 type inspectFlags struct {
 	proj                                *project // tablegen.yaml, for the defaults and file names
 	db, schemas, columns, where, format string
-	owner                               string
+	owner, cold                         string
+	hotOnly                             bool
 	limit                               int
 	remote                              remoteFlags
 }
@@ -67,6 +69,8 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.limit, "limit", 0, "print at most `N` rows (0: all)")
 	fs.StringVar(&o.format, "format", "table", "write rows as `FORMAT`: table (aligned per batch of 8192 rows; NULL for null), csv (RFC 4180; null is an empty unquoted field, an empty string is \"\"), json (one object per line; null) or arrow (IPC stream). Bytes are 0x-prefixed hex in table and csv and base64 in json (as encoding/json writes []byte); timestamps are RFC 3339 in UTC with 6 fraction digits")
 	fs.StringVar(&o.owner, "owner", "", "user and stream tables: only the rows of owner `ID` (default: every owner, or with -addr the token's own)")
+	fs.StringVar(&o.cold, "cold", "", "read the table's flushed rows from the cold root `DIR` (the -to of tablegen flush); needed once a table has flushed rows, unless -hot-only")
+	fs.BoolVar(&o.hotOnly, "hot-only", false, "print only the rows not yet flushed (by default a flushed table is read hot and cold, as one)")
 	o.remote.register(fs)
 	positional, code, ok := parseInterspersed(c, fs, args, stdout, stderr)
 	if !ok {
@@ -78,9 +82,13 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 		return usageErr("want exactly one table name NS.TABLE, got %d arguments", len(positional))
 	case o.db != "" && o.remote.addr != "":
 		return usageErr("-db and -addr exclude each other: read the database directly or through the running service")
+	case o.remote.addr != "" && o.cold != "":
+		return usageErr("-cold is for -db: the running service reads its own flushed rows; drop -cold")
 	case o.remote.addr != "":
 	case o.db == "":
 		return usageErr("-db is required: the directory of the database to read")
+	case o.cold != "" && o.hotOnly:
+		return usageErr("-cold and -hot-only exclude each other: -hot-only skips the flushed rows -cold reads")
 	case o.limit < 0:
 		return usageErr("-limit %d is negative; use 0 for no limit", o.limit)
 	case !slices.Contains([]string{"table", "csv", "json", "arrow"}, o.format):
@@ -107,7 +115,7 @@ func inspect(ctx context.Context, name string, o *inspectFlags, stdout, stderr i
 		return err
 	}
 	l := t.Layout()
-	req := scan.Request{Limit: o.limit}
+	req := scan.Request{Limit: o.limit, HotOnly: o.hotOnly}
 	if o.columns != "" {
 		req.Columns = strings.Split(o.columns, ",")
 		for i := range req.Columns {
@@ -129,6 +137,13 @@ func inspect(ctx context.Context, name string, o *inspectFlags, stdout, stderr i
 		return fmt.Errorf("%w; pass the -db directory the service writes to", err)
 	}
 	defer db.Close()
+	if o.cold != "" {
+		// The executor only reads on a read-only database: its recovery
+		// changes nothing and no file is written under the cold root.
+		if _, err := flush.New(db, o.cold, nil); err != nil {
+			return fmt.Errorf("-cold %s: %w", o.cold, err)
+		}
+	}
 	p, err := scan.NewProvider(db, &l, scan.Options{Docs: layout.Docs(t)})
 	var lm *store.LayoutMismatchError
 	if errors.As(err, &lm) && lm.ReadOnly {
@@ -153,6 +168,9 @@ func inspect(ctx context.Context, name string, o *inspectFlags, stdout, stderr i
 		return fmt.Errorf("-owner: %s is a %s table; its rows have no owner", name, l.Kind)
 	default:
 		rdr, err = p.Scan(ctx, req)
+	}
+	if errors.Is(err, store.ErrNoColdReader) {
+		return fmt.Errorf("%s has flushed rows: pass -cold DIR, the directory tablegen flush -to wrote them under, or -hot-only to print the hot rows alone", name)
 	}
 	if err != nil {
 		return err

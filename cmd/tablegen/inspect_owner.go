@@ -54,7 +54,7 @@ func ownedRows(ctx context.Context, db *store.DB, p *scan.Provider, req scan.Req
 			return nil, err
 		}
 	}
-	first, err := p.Scan(ctx, scan.Request{Columns: req.Columns, Filter: req.Filter, Limit: 1, BatchSize: 1})
+	first, err := p.Scan(ctx, scan.Request{Columns: req.Columns, Filter: req.Filter, Limit: 1, BatchSize: 1, HotOnly: req.HotOnly})
 	if err != nil {
 		return nil, err // a bad projection or filter, before any owner
 	}

@@ -18,7 +18,7 @@ func inspectRemote(ctx context.Context, name string, o *inspectFlags, stdout, st
 		return err
 	}
 	defer c.Close()
-	t := flight.Ticket{Table: name, Where: o.where, Limit: o.limit, Owner: o.owner}
+	t := flight.Ticket{Table: name, Where: o.where, Limit: o.limit, Owner: o.owner, HotOnly: o.hotOnly}
 	if o.columns != "" {
 		t.Columns = strings.Split(o.columns, ",")
 		for i := range t.Columns {

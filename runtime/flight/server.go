@@ -270,7 +270,7 @@ func actorRequest(g *scan.Guarded, actor access.Actor, t Ticket) (scan.ActorRequ
 		actor.UserID = t.Owner
 	}
 	req := scan.ActorRequest{Actor: actor, AllOwners: t.AllOwners, Request: scan.Request{
-		Columns: t.Columns, Limit: t.Limit, BatchSize: t.BatchSize,
+		Columns: t.Columns, Limit: t.Limit, BatchSize: t.BatchSize, HotOnly: t.HotOnly,
 	}}
 	if t.Where != "" {
 		e, err := where.Parse(t.Where)

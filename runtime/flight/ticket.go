@@ -34,6 +34,9 @@ type Ticket struct {
 	AllOwners bool `json:"all_owners,omitempty"`
 	// BatchSize is the most rows per record batch; 0 is the default.
 	BatchSize int `json:"batch_size,omitempty"`
+	// HotOnly reads only the rows not yet flushed (scan.Request.HotOnly);
+	// by default a service that flushes serves hot and cold rows as one.
+	HotOnly bool `json:"hot_only,omitempty"`
 }
 
 // Encode returns the ticket's wire form.

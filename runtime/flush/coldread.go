@@ -53,6 +53,12 @@ func newColdReader(e *Executor) *coldReader {
 	return &coldReader{e: e, segs: map[coldSeg]*coldRows{}}
 }
 
+// Segments lists table l's flushed segments, for the union scans the scan
+// package runs when a Provider.Scan meets a flushed table.
+func (r *coldReader) Segments(ctx context.Context, l *layout.Table) ([]scan.Segment, error) {
+	return r.e.segments(ctx, l)
+}
+
 // Row implements coldtier.Reader.
 func (r *coldReader) Row(l *layout.Table, seq uint64, key []byte) ([]byte, bool, error) {
 	id := coldSeg{l.ID, seq}

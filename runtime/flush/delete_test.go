@@ -119,10 +119,14 @@ func (w *twin) compareWith(stage string, queries []scan.Request, views []string)
 			rp, fp = rp.WithScope(scope), fp.WithScope(scope)
 		}
 		for i, q := range queries {
-			want := scanHot(w.t, rp, q)
+			want := scanProvider(w.t, rp, q)
 			got := scanAll(w.t, w.e, fp, q)
 			if !slices.Equal(got, want) {
 				w.t.Fatalf("%s, owner %q, query %d (%v): union returns %d rows, the reference %d\n got %v\nwant %v", stage, owner, i, q.Filter, len(got), len(want), head(got), head(want))
+			}
+			// Provider.Scan of a flushed table is the same union.
+			if plain := scanProvider(w.t, fp, q); !slices.Equal(plain, want) {
+				w.t.Fatalf("%s, owner %q, query %d (%v): Provider.Scan returns %d rows, the reference %d\n got %v\nwant %v", stage, owner, i, q.Filter, len(plain), len(want), head(plain), head(want))
 			}
 		}
 	}

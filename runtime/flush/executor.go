@@ -156,7 +156,12 @@ type tableLock struct {
 
 // New returns an executor writing under root, which it creates. Recovery
 // of each table runs automatically before its first flush or scan through
-// this executor; call Recover to run it at open instead.
+// this executor; call Recover to run it at open instead. On a database
+// opened read-only (store.Options.ReadOnly) the executor only reads: root
+// must exist, recovery changes nothing, and flushes fail.
+//
+// New attaches the executor to db: from then on every read of db — typed
+// reads and provider scans alike — sees the table's flushed rows too.
 func New(db *store.DB, root string, o *Options) (*Executor, error) {
 	if db == nil {
 		return nil, fmt.Errorf("flush: nil database")
@@ -171,7 +176,14 @@ func New(db *store.DB, root string, o *Options) (*Executor, error) {
 	if err := opts.normalize(); err != nil {
 		return nil, err
 	}
-	if err := mkdirDurable(root); err != nil {
+	if coldtier.ReadOnly(db) {
+		// Reading only: the cold root must be there, and is not created.
+		if fi, err := os.Stat(root); err != nil {
+			return nil, fmt.Errorf("flush: cold root: %w", err)
+		} else if !fi.IsDir() {
+			return nil, fmt.Errorf("flush: cold root %s is not a directory", root)
+		}
+	} else if err := mkdirDurable(root); err != nil {
 		return nil, err
 	}
 	e := &Executor{db: db, root: root, o: opts, locks: map[uint32]*tableLock{}, dirs: map[uint32]string{}}

@@ -52,7 +52,7 @@ func TestFaultEveryStep(t *testing.T) {
 			db := openDB(t, dbDir)
 			fillMessages(t, db, per)
 			p := messagesProvider(t, db)
-			want := scanHot(t, p, scan.Request{})
+			want := scanProvider(t, p, scan.Request{})
 			var o flush.Options
 			o.BatchSize, o.DeleteBatch = 50, 64
 			seen, fired := 0, false

@@ -27,7 +27,7 @@ func TestFlushUserTable(t *testing.T) {
 	root := t.TempDir()
 	var progress []int64
 	e := newExecutor(t, db, root, &flush.Options{BatchSize: 128, RowGroupSize: 100, Progress: func(n int64) { progress = append(progress, n) }})
-	before := scanHot(t, p, scan.Request{})
+	before := scanProvider(t, p, scan.Request{})
 
 	entries := countPrefix(t, db, store.IndexPrefix(9, 1)) + countPrefix(t, db, store.IndexPrefix(9, 2))
 	res, err := e.Flush(context.Background(), p)

@@ -262,7 +262,7 @@ func scanAll(t testing.TB, e *flush.Executor, p *scan.Provider, r scan.Request) 
 }
 
 // scanHot runs a plain provider scan.
-func scanHot(t testing.TB, p *scan.Provider, r scan.Request) []string {
+func scanProvider(t testing.TB, p *scan.Provider, r scan.Request) []string {
 	t.Helper()
 	rdr, err := p.Scan(context.Background(), r)
 	if err != nil {

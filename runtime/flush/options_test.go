@@ -37,7 +37,7 @@ func TestDictionaryChoice(t *testing.T) {
 			defer db.Close()
 			fillMessages(t, db, 30)
 			p := messagesProvider(t, db)
-			want := scanHot(t, schemaProvider(t, db), scan.Request{})
+			want := scanProvider(t, schemaProvider(t, db), scan.Request{})
 			root := t.TempDir()
 			e := newExecutor(t, db, root, &flush.Options{Dictionary: c.d})
 			if _, err := e.FlushOwner(context.Background(), p, "alice"); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
 )
 
@@ -22,34 +23,37 @@ import (
 // is returned once.
 func (e *Executor) Scan(ctx context.Context, p *scan.Provider, r scan.Request, stats *scan.UnionStats) (array.RecordReader, error) {
 	l := p.Layout()
+	return p.ScanUnion(ctx, func() ([]scan.Segment, error) { return e.segments(ctx, &l) }, r, stats)
+}
+
+// segments lists table l's flushed segments from its manifest, after the
+// table's recovery has run once. Union scans call it after they took their
+// snapshot of hot rows.
+func (e *Executor) segments(ctx context.Context, l *layout.Table) ([]scan.Segment, error) {
 	if tl := e.tableLock(l.ID); !tl.recovered.Load() {
-		if _, err := held(e, ctx, l.FullName(), func(context.Context) (*tableLock, error) { return e.lock(&l) }); err != nil {
+		if _, err := held(e, ctx, l.FullName(), func(context.Context) (*tableLock, error) { return e.lock(l) }); err != nil {
 			return nil, err
 		}
 		tl.Unlock()
 	}
-	dir, err := e.tableDir(&l)
+	dir, err := e.tableDir(l)
 	if err != nil {
 		return nil, err
 	}
-	// ScanUnion takes its snapshot before it calls this.
-	segments := func() ([]scan.Segment, error) {
-		var segs []scan.Segment
-		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-			return nil, nil
-		} else if err != nil {
-			return nil, err
-		}
-		m, err := readManifest(dir, l.FullName(), l.ID)
-		if err != nil {
-			return nil, err
-		}
-		for i := range m.Segments {
-			segs = append(segs, m.Segments[i].reader(dir))
-		}
-		return segs, nil
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
 	}
-	return p.ScanUnion(ctx, segments, r, stats)
+	m, err := readManifest(dir, l.FullName(), l.ID)
+	if err != nil {
+		return nil, err
+	}
+	segs := make([]scan.Segment, 0, len(m.Segments))
+	for i := range m.Segments {
+		segs = append(segs, m.Segments[i].reader(dir))
+	}
+	return segs, nil
 }
 
 // Manifest returns the table's manifest as it is on disk (an empty one

@@ -76,6 +76,14 @@ func (e *Executor) recover(l *layout.Table) (*Recovery, error) {
 			listed[s.Keys] = true
 		}
 	}
+	// On a read-only database recovery writes nothing, and reads are right
+	// without it: a segment whose hot-row deletion was interrupted has
+	// markers only for the rows already moved, and every other row is
+	// still hot, where it wins. Leftover files are ignored (reads follow
+	// the manifest).
+	if coldtier.ReadOnly(e.db) {
+		return rec, nil
+	}
 	// Deletions must write tombstones that reach every listed segment,
 	// even when the database is older than the files (restored from a
 	// backup taken before a flush): raise the cold marker to cover them.

@@ -75,10 +75,14 @@ func TestUnionDifferential(t *testing.T) {
 				rp, fp = rp.WithScope(scope), fp.WithScope(scope)
 			}
 			for i, q := range queries {
-				want := scanHot(t, rp, q)
+				want := scanProvider(t, rp, q)
 				got := scanAll(t, e, fp, q)
 				if !slices.Equal(got, want) {
 					t.Fatalf("%s, owner %q, query %d (%v): union returns %d rows, the reference %d\n got %v\nwant %v", stage, owner, i, q.Filter, len(got), len(want), head(got), head(want))
+				}
+				// Provider.Scan of a flushed table is the same union.
+				if plain := scanProvider(t, fp, q); !slices.Equal(plain, want) {
+					t.Fatalf("%s, owner %q, query %d (%v): Provider.Scan returns %d rows, the reference %d\n got %v\nwant %v", stage, owner, i, q.Filter, len(plain), len(want), head(plain), head(want))
 				}
 			}
 		}
@@ -200,7 +204,7 @@ func TestFlushSharedTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := scanHot(t, p, scan.Request{})
+	want := scanProvider(t, p, scan.Request{})
 	e := newExecutor(t, db, t.TempDir(), nil)
 	if _, err := e.FlushOwner(context.Background(), p, "x"); err == nil {
 		t.Fatal("FlushOwner on a shared table succeeded")

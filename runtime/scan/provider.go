@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/tablegen/tablegen/runtime/internal/coldtier"
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -34,6 +35,11 @@ type Request struct {
 	// BatchSize is the maximum number of rows per record batch; 0 means
 	// DefaultBatchSize.
 	BatchSize int
+	// HotOnly reads only the rows not yet flushed, skipping the cold tier:
+	// for tools that look at the hot store alone (tablegen inspect
+	// -hot-only). By default a scan of a flushed table reads hot and cold
+	// rows as one table.
+	HotOnly bool
 }
 
 // Pushdown says how a provider applies one filter, as DataFusion's
@@ -224,7 +230,24 @@ func (p *Provider) Scan(ctx context.Context, r Request) (array.RecordReader, err
 	if err != nil {
 		return nil, err
 	}
-	return newReader(ctx, p, plan, filter, src, project, p.t.checker(decode), r)
+	rd, err := newReader(ctx, p, plan, filter, src, project, p.t.checker(decode), r)
+	if err != nil || r.HotOnly {
+		return rd, err
+	}
+	// A table a flush has ever moved rows of is read as the union of hot
+	// and cold rows. The reader's iterator is open before the table's cold
+	// marker is read, and a flush raises the marker before it deletes a
+	// hot row, so a marker still 0 here means the iterator sees every row.
+	seq, err := coldtier.ColdSeq(p.db, &p.t.layout)
+	if err != nil {
+		rd.Release()
+		return nil, fmt.Errorf("scan: %s: %w", p.t.name, err)
+	}
+	if seq == 0 {
+		return rd, nil
+	}
+	rd.Release()
+	return p.scanCold(ctx, r, nil)
 }
 
 func (p *Provider) projection(cols []string) ([]int, error) {

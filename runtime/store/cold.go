@@ -53,6 +53,7 @@ var ErrNoColdReader = errors.New("store: the row is flushed to a cold segment an
 func init() {
 	coldtier.SlotOf = func(db any) *coldtier.Slot { return &stateOf(db.(*DB)).tier }
 	coldtier.ColdSeq = func(db any, l *layout.Table) (uint64, error) { return db.(*DB).coldMarker(l) }
+	coldtier.ReadOnly = func(db any) bool { return db.(*DB).popts.ReadOnly }
 	coldtier.RaiseColdSeq = func(db any, l *layout.Table, seq uint64) error { return db.(*DB).raiseColdMarker(l, seq) }
 	coldtier.DeleteUnchanged = func(db any, l *layout.Table, seq uint64, rows []coldtier.RowVersion, sync bool) (int, error) {
 		return db.(*DB).deleteUnchanged(l, seq, rows, sync)

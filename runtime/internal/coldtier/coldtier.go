@@ -90,6 +90,9 @@ var (
 	// ColdSeq returns table l's cold marker: the highest segment sequence
 	// number a flush of it has reserved, 0 when it was never flushed.
 	ColdSeq func(db any, l *layout.Table) (uint64, error)
+	// ReadOnly reports whether the DB was opened with Options.ReadOnly:
+	// recovery then repairs nothing (reads stay right without it).
+	ReadOnly func(db any) bool
 	// RaiseColdSeq raises table l's cold marker to seq, durably, unless it
 	// is already at least seq.
 	RaiseColdSeq func(db any, l *layout.Table, seq uint64) error
