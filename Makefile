@@ -16,7 +16,7 @@ help:
 	@echo "make demo        run examples/quickstart on an embedded Pebble DB under ./data"
 	@echo "make test        run every test (unit, golden, property, generated, race, examples)"
 	@echo "make check       make check-static (gofmt, go vet, tablegen check) + make test (what CI runs)"
-	@echo "make generate    regenerate generated/, docs/schema/, schemas/tablegen.schema.json, the lock file"
+	@echo "make generate    regenerate generated/, docs/schema/, schemas/tablegen.schema.json, the lock file, the runtime's test fixture"
 	@echo "make test-slow   long crash/soak suites"
 	@echo "make bench       benchmarks (-count=$(BENCHCOUNT)), summarized with benchstat"
 	@echo "make bench-check instruction counts of the headline paths vs bench/instructions.txt (fails on > 10%)"
@@ -25,7 +25,7 @@ help:
 	@echo "make interop     the demo, then DuckDB (from npm) reads its Parquet files"
 
 generate:
-	$(GO) generate ./cmd/tablegen
+	$(GO) generate ./cmd/tablegen ./runtime/internal/fixture/chat
 
 check: check-static test
 
@@ -33,7 +33,7 @@ check-static:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	@for d in examples/*/ bench/; do \
+	@for d in examples/*/ bench/ runtime/internal/fixture/; do \
 	  if [ -f $$d/go.mod ]; then (cd $$d && $(GO) vet ./...) || exit 1; fi; \
 	  if [ -f $$d/tablegen.yaml ]; then (cd $$d && $(GO) run github.com/tablegen/tablegen/cmd/tablegen check) || exit 1; fi; \
 	done
