@@ -36,8 +36,16 @@ type Column struct {
 // under a bytes column later widened to string) are an error rather than an
 // invalid Arrow array.
 type Checker struct {
-	cols map[protowire.Number]checkCol
+	// byTag holds the rule of each checked column at its tag (kind 0: no
+	// rule) when every checked tag is below denseTags; cols holds them
+	// otherwise. A scan checks every row it reads, so the lookup per field
+	// is a slice index rather than a map access.
+	byTag []checkCol
+	cols  map[protowire.Number]checkCol
 }
+
+// denseTags bounds the tags a Checker indexes in a slice.
+const denseTags = 1 << 12
 
 type checkCol struct {
 	name string
@@ -66,6 +74,17 @@ func NewChecker(cols []Column) *Checker {
 	if len(c.cols) == 0 {
 		return nil
 	}
+	var top protowire.Number
+	for tag := range c.cols {
+		top = max(top, tag)
+	}
+	if top < denseTags {
+		c.byTag = make([]checkCol, top+1)
+		for tag, col := range c.cols {
+			c.byTag[tag] = col
+		}
+		c.cols = nil
+	}
 	return c
 }
 
@@ -89,25 +108,47 @@ func (c *Checker) Check(row []byte) error {
 	}
 	d := Decoder{buf: row}
 	for d.Next() {
-		col, ok := c.cols[d.tag]
-		if !ok {
-			continue
+		var col checkCol
+		if c.cols != nil {
+			col = c.cols[d.tag]
+		} else if d.tag >= 0 && d.tag < protowire.Number(len(c.byTag)) {
+			col = c.byTag[d.tag]
 		}
 		switch col.kind {
 		case checkString:
-			if d.typ == protowire.BytesType && !utf8.Valid(d.value()) {
-				return &ValueError{Column: col.name, Tag: d.tag, Problem: fmt.Sprintf(
-					"value %q is not valid UTF-8; a string column holds text only: store arbitrary bytes in a bytes column", d.value())}
+			if d.typ == protowire.BytesType {
+				if err := CheckString(col.name, d.tag, d.value()); err != nil {
+					return err
+				}
 			}
 		case checkTimestamp:
 			if d.typ == protowire.BytesType {
-				return &ValueError{Column: col.name, Tag: d.tag, Problem: fmt.Sprintf(
-					"timestamp %s is outside the range a timestamp column holds (%s to %s, int64 microseconds since 1970)",
-					d.value(), minTimestamp.Format(time.RFC3339), maxTimestamp.Format(time.RFC3339))}
+				return TimestampError(col.name, d.tag, d.value())
 			}
 		}
 	}
 	return d.Err()
+}
+
+// CheckString returns the *ValueError of a string column (name, tag)
+// holding v when v is not valid UTF-8, else nil: the one rule of string
+// values, for the Checker and for decoders that check the columns they
+// decode as they go (runtime/scan).
+func CheckString(name string, tag protowire.Number, v []byte) error {
+	if utf8.Valid(v) {
+		return nil
+	}
+	return &ValueError{Column: name, Tag: tag, Problem: fmt.Sprintf(
+		"value %q is not valid UTF-8; a string column holds text only: store arbitrary bytes in a bytes column", v)}
+}
+
+// TimestampError is the *ValueError of a timestamp column (name, tag) whose
+// stored field is length-delimited: the RFC 3339 text v that
+// AppendTimestamp writes for a time outside the int64-microsecond range.
+func TimestampError(name string, tag protowire.Number, v []byte) error {
+	return &ValueError{Column: name, Tag: tag, Problem: fmt.Sprintf(
+		"timestamp %s is outside the range a timestamp column holds (%s to %s, int64 microseconds since 1970)",
+		v, minTimestamp.Format(time.RFC3339), maxTimestamp.Format(time.RFC3339))}
 }
 
 // The range of times AppendTimestamp can write: int64 microseconds since

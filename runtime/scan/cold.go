@@ -536,9 +536,6 @@ func (u *union) hotRow() (bool, error) {
 	if err != nil {
 		return false, damaged(u.t.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", u.t.name, key, err))
 	}
-	if err := u.t.check.Check(val); err != nil {
-		return false, &store.CorruptError{Table: u.t.name, Key: fmt.Sprintf("0x%x", key), Err: err}
-	}
 	if err := u.src.Load(val); err != nil {
 		return false, &store.CorruptError{Table: u.t.name, Key: fmt.Sprintf("0x%x", key), Err: err}
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
-	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -80,7 +79,7 @@ func (p *Provider) ScanSnapshot(ctx context.Context, snap *store.Snapshot, r Req
 		return nil, fmt.Errorf("scan: %s: open snapshot iterator: %w", p.t.name, err)
 	}
 	sr := &snapReader{
-		ctx: ctx, name: p.t.name, check: p.t.check, it: it, src: src, visit: visit, filter: f,
+		ctx: ctx, name: p.t.name, it: it, src: src, visit: visit, filter: f,
 		schema: projectSchema(p.schema, project), nproj: len(project), batch: r.BatchSize,
 	}
 	if cutoff, ok := p.t.layout.LiveCutoff(p.db.Now()); ok {
@@ -99,7 +98,6 @@ type snapReader struct {
 	refs   atomic.Int64
 	ctx    context.Context
 	name   string
-	check  *rowenc.Checker // store.RowChecker of the table
 	it     *pebble.Iterator
 	valid  bool
 	src    *rowDecoder
@@ -201,9 +199,6 @@ func (r *snapReader) Next() bool {
 		val, err := r.it.ValueAndErr()
 		if err != nil {
 			return r.fail(damaged(r.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.name, key, err)))
-		}
-		if err := r.check.Check(val); err != nil {
-			return r.fail(r.corrupt(key, err))
 		}
 		if err := r.src.Load(val); err != nil {
 			return r.fail(r.corrupt(key, err))

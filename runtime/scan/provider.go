@@ -230,7 +230,7 @@ func (p *Provider) Scan(ctx context.Context, r Request) (array.RecordReader, err
 	if err != nil {
 		return nil, err
 	}
-	rd, err := newReader(ctx, p, plan, filter, src, project, p.t.checker(decode), r)
+	rd, err := newReader(ctx, p, plan, filter, src, project, r)
 	if err != nil || r.HotOnly {
 		return rd, err
 	}

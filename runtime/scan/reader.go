@@ -14,7 +14,6 @@ import (
 
 	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/internal/kv"
-	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -45,12 +44,11 @@ type reader struct {
 	done    bool
 	scanned int // rows examined since the last cancellation check
 	lease   *store.Lease
-	check   *rowenc.Checker // the value rules of the decoded columns (table.checker)
 }
 
-func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src *rowDecoder, project []int, check *rowenc.Checker, r Request) (*reader, error) {
+func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src *rowDecoder, project []int, r Request) (*reader, error) {
 	rd := &reader{
-		ctx: ctx, t: p.t, plan: plan, filter: filter, src: src, check: check,
+		ctx: ctx, t: p.t, plan: plan, filter: filter, src: src,
 		schema: projectSchema(p.schema, project), nproj: len(project),
 		batch: r.BatchSize, limit: r.Limit, scope: p.scope,
 	}
@@ -262,9 +260,6 @@ func (r *reader) row() (bool, error) {
 		return false, damaged(r.t.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.t.name, key, err))
 	}
 	if r.direct != nil && r.plan.Access != IndexRange {
-		if err := r.check.Check(val); err != nil {
-			return false, r.corrupt(r.it.Key(), err)
-		}
 		if err := r.direct.appendRow(r.rb, val); err != nil {
 			return false, r.corrupt(r.it.Key(), err)
 		}
@@ -278,9 +273,6 @@ func (r *reader) row() (bool, error) {
 		if val == nil {
 			return false, nil // a flushed row: this reader reads hot rows only
 		}
-	}
-	if err := r.check.Check(val); err != nil {
-		return false, r.corrupt(key, err)
 	}
 	if err := r.src.Load(val); err != nil {
 		return false, r.corrupt(key, err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -204,8 +205,16 @@ func (d *rowDecoder) Load(value []byte) error {
 			if err != nil {
 				return err
 			}
+			if s.typ == tString {
+				if err := rowenc.CheckString(s.c.Name, dec.Tag(), b); err != nil {
+					return err
+				}
+			}
 			v.B = b
 		case tTimestamp:
+			if dec.WireType() == protowire.BytesType {
+				return rowenc.TimestampError(s.c.Name, dec.Tag(), dec.Raw())
+			}
 			v.I = timestampField(dec)
 		case tDuration:
 			v.I = durationField(dec)
@@ -538,7 +547,7 @@ func (d *rowDecoder) walk(b []byte) bool {
 			si = int(d.tagSlot[tag]) - 1
 		}
 		if si >= 0 && d.seen[si] == d.gen {
-			si = -1 // a repeated tag: the first occurrence counts
+			return false // a repeated tag: Load decides
 		}
 		var num uint64
 		vs, ve := 0, 0
@@ -617,6 +626,10 @@ func (d *rowDecoder) walk(b []byte) bool {
 			}
 		case tUUID:
 			if ve-vs != 16 {
+				return false
+			}
+		case tString:
+			if !utf8.Valid(b[vs:ve]) {
 				return false
 			}
 		}

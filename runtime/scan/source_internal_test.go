@@ -63,6 +63,9 @@ func genField(t *rapid.T, l *layout.Table) []byte {
 		for i := range v {
 			v[i] = byte('a' + i%26)
 		}
+		if n > 0 && rapid.IntRange(0, 3).Draw(t, "utf8") == 0 {
+			v[n/2] = 0xff // not UTF-8: decoding it as a string is an error
+		}
 		b = protowire.AppendBytes(b, v)
 	case 6:
 		b = protowire.AppendTag(b, tag, protowire.Fixed32Type)

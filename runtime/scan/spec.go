@@ -51,9 +51,6 @@ func LayoutSpec(l *layout.Table) (store.Spec[LayoutKey, LayoutRow], error) {
 		},
 		AppendRow: func(dst []byte, v *LayoutRow) []byte { return append(dst, v.Raw...) },
 		DecodeRow: func(b []byte, v *LayoutRow) error {
-			if err := t.check.Check(b); err != nil {
-				return err
-			}
 			d, err := t.newRowDecoder(all, nil)
 			if err != nil {
 				return err

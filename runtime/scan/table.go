@@ -4,8 +4,6 @@ import (
 	"fmt"
 
 	"github.com/tablegen/tablegen/runtime/layout"
-	"github.com/tablegen/tablegen/runtime/rowenc"
-	"github.com/tablegen/tablegen/runtime/store"
 )
 
 // colType is a column type of the table language, resolved once from the
@@ -70,23 +68,6 @@ type table struct {
 	key     []int  // positions of the key columns, in key order
 	keyDesc []bool // per key column
 	indexes []index
-	// check is run on every stored row before it is decoded (store.RowChecker).
-	check *rowenc.Checker
-}
-
-// checker is the value check of a scan that decodes the columns in decode:
-// store.RowChecker's rules for those columns only. A scan that projects a
-// number then validates no string of the row, and still no path hands out a
-// value the rules refuse (issue 15 D5): every decoded column is checked.
-func (t *table) checker(decode []bool) *rowenc.Checker {
-	l := t.layout
-	l.Columns = nil
-	for i, c := range t.cols {
-		if decode[i] {
-			l.Columns = append(l.Columns, c.Column)
-		}
-	}
-	return store.RowChecker(&l)
 }
 
 // newTable checks that l describes something this package can scan: known
@@ -98,7 +79,6 @@ func newTable(l *layout.Table) (*table, error) {
 		name:   l.FullName(),
 		byName: make(map[string]int, len(l.Columns)),
 		byTag:  make(map[int32]int, len(l.Columns)),
-		check:  store.RowChecker(l),
 	}
 	for i, c := range l.Columns {
 		typ, ok := typeNames[c.Type]
