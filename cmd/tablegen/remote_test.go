@@ -314,7 +314,7 @@ func countRows(db *store.DB, schemas string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	rr, err := p.Scan(context.Background(), scan.Request{})
+	rr, err := p.Scan(context.Background(), scan.Request{HotOnly: true})
 	if err != nil {
 		return 0, err
 	}
