@@ -34,9 +34,9 @@ type Select struct {
 	// KeepNewest, when positive, keeps the newest KeepNewest hot rows of
 	// each owner (of the whole table, for system and shared tables) and
 	// selects the others. Newest is by TimeColumn when set (NULL is the
-	// oldest; ties go to the later key), else by key order: the rows with
-	// the last keys, or the first when the key's leading column is
-	// declared desc (newest first). The count is over the owner's hot rows
+	// oldest; ties go by key order), else by key order: the rows with the
+	// last keys, or the first when the key's leading column is declared
+	// desc (newest first). The count is over the owner's hot rows
 	// before the other fields narrow the choice. The kept keys of one
 	// owner, KeepNewest of them, are held in memory while it is flushed.
 	KeepNewest int
@@ -51,7 +51,7 @@ type plan struct {
 	filter     scan.Expr
 	keepNewest int
 	timeColumn string // "" with keepNewest: by key order
-	lastFirst  bool   // key order: the newest rows come first
+	lastFirst  bool   // in key order, the newest rows come first (a desc key)
 }
 
 // plan checks s against table l at now and builds its filter.
@@ -71,7 +71,7 @@ func (s Select) plan(l *layout.Table, now time.Time) (plan, error) {
 		}
 	}
 	p := plan{filter: s.Where, keepNewest: s.KeepNewest, timeColumn: s.TimeColumn}
-	if s.KeepNewest > 0 && s.TimeColumn == "" && len(l.Key) > 0 {
+	if s.KeepNewest > 0 && len(l.Key) > 0 {
 		p.lastFirst = l.Key[0].Desc
 	}
 	if s.OlderThan > 0 {

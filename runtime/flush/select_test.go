@@ -32,10 +32,11 @@ type dated struct {
 
 const datedTable = 41
 
-func datedLayout(kind layout.Kind) layout.Table {
+// datedLayout is the table of kind; desc declares its key newest first.
+func datedLayout(kind layout.Kind, desc ...bool) layout.Table {
 	return layout.Table{
 		ID: datedTable, Namespace: "test", Name: "events", Kind: kind,
-		Key: []layout.KeyColumn{{Name: "id", Type: "int64"}},
+		Key: []layout.KeyColumn{{Name: "id", Type: "int64", Desc: len(desc) > 0 && desc[0]}},
 		Columns: []layout.Column{
 			{Tag: 1, Name: "id", Type: "int64"},
 			{Tag: 2, Name: "at", Type: "timestamp", Nullable: true},
@@ -44,11 +45,15 @@ func datedLayout(kind layout.Kind) layout.Table {
 	}
 }
 
-func datedSpec(kind layout.Kind) store.Spec[int64, dated] {
+func datedSpec(kind layout.Kind, desc bool) store.Spec[int64, dated] {
+	appendKey, decodeKey := keyenc.AppendInt64, keyenc.DecodeInt64
+	if desc {
+		appendKey, decodeKey = keyenc.AppendInt64Desc, keyenc.DecodeInt64Desc
+	}
 	return store.Spec[int64, dated]{
-		Layout:    datedLayout(kind),
-		AppendKey: func(dst []byte, k int64) []byte { return keyenc.AppendInt64(dst, k) },
-		DecodeKey: func(b []byte) (int64, error) { k, _, err := keyenc.DecodeInt64(b); return k, err },
+		Layout:    datedLayout(kind, desc),
+		AppendKey: func(dst []byte, k int64) []byte { return appendKey(dst, k) },
+		DecodeKey: func(b []byte) (int64, error) { k, _, err := decodeKey(b); return k, err },
 		KeyOf:     func(v *dated) int64 { return v.ID },
 		AppendRow: func(dst []byte, v *dated) []byte {
 			dst = rowenc.AppendInt64(dst, 1, v.ID)
@@ -79,7 +84,7 @@ func datedSpec(kind layout.Kind) store.Spec[int64, dated] {
 var selectNow = rowid.Epoch.Add(400 * 24 * time.Hour)
 
 // TestSelectModel: for random rows of a user table (per owner) or a shared
-// table (the whole table) and a random series of selections — older than a
+// table (the whole table), keyed ascending or desc, and a random series of selections — older than a
 // duration by a timestamp column or by the row id's time, all but the
 // newest N by that column or by key order, a filter, and combinations —
 // the rows each flush moves are exactly those a naive model selects, and
@@ -88,17 +93,20 @@ var selectNow = rowid.Epoch.Add(400 * 24 * time.Hour)
 func TestSelectModel(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		kind := rapid.SampledFrom([]layout.Kind{layout.User, layout.Shared}).Draw(rt, "kind")
+		// A key declared desc stores the newest id first; newest by key
+		// order is still the largest id, so the model does not change.
+		desc := rapid.Bool().Draw(rt, "desc")
 		scopes := []string{""}
 		if kind == layout.User {
 			scopes = []string{"a", "b"}
 		}
 		db := openDB(t, t.TempDir())
 		defer db.Close()
-		tbl, err := store.NewTable(db, datedSpec(kind))
+		tbl, err := store.NewTable(db, datedSpec(kind, desc))
 		if err != nil {
 			rt.Fatal(err)
 		}
-		l := datedLayout(kind)
+		l := datedLayout(kind, desc)
 		p, err := scan.NewProvider(db, &l, scan.Options{})
 		if err != nil {
 			rt.Fatal(err)
@@ -165,7 +173,7 @@ func TestSelectModel(t *testing.T) {
 				for id := range want[o] {
 					delete(hot[o], id)
 				}
-				got := hotIDs(rt, db, kind, o)
+				got := hotIDs(rt, db, kind, desc, o)
 				if w := sortedIDs(hot[o]); !slices.Equal(got, w) {
 					rt.Fatalf("owner %q after a flush of %+v: hot rows %v, want %v (flushed %v)", o, sel, got, w, sortedIDs(want[o]))
 				}
@@ -227,7 +235,7 @@ func modelSelect(rows map[int64]dated, hot map[int64]bool, sel flush.Select, th 
 }
 
 // hotIDs reads the ids of owner o's hot rows straight from Pebble.
-func hotIDs(t *rapid.T, db *store.DB, kind layout.Kind, o string) []int64 {
+func hotIDs(t *rapid.T, db *store.DB, kind layout.Kind, desc bool, o string) []int64 {
 	prefix := store.RowPrefix(datedTable)
 	if kind == layout.User {
 		s, err := store.OwnerScope(o)
@@ -243,12 +251,17 @@ func hotIDs(t *rapid.T, db *store.DB, kind layout.Kind, o string) []int64 {
 	defer it.Close()
 	var ids []int64
 	for ok := it.First(); ok; ok = it.Next() {
-		id, _, err := keyenc.DecodeInt64(it.Key()[len(prefix):])
+		decode := keyenc.DecodeInt64
+		if desc {
+			decode = keyenc.DecodeInt64Desc
+		}
+		id, _, err := decode(it.Key()[len(prefix):])
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, id)
 	}
+	slices.Sort(ids)
 	return ids
 }
 
