@@ -130,6 +130,10 @@ func flushTables(ctx context.Context, names []string, o *flushFlags, stdout io.W
 		if tables[i], err = findTable(s, name); err != nil {
 			return err
 		}
+		// Refused before any table is flushed.
+		if o.ownerSet && !tables[i].Kind.OwnerScoped() {
+			return fmt.Errorf("%s is a %s table: it has no owners; drop -owner", name, tables[i].Kind)
+		}
 	}
 	if len(tables) == 1 {
 		return flushTable(ctx, names[0], tables[0], o, stdout)
@@ -155,9 +159,6 @@ func flushTables(ctx context.Context, names []string, o *flushFlags, stdout io.W
 
 func flushTable(ctx context.Context, name string, t *schema.Table, o *flushFlags, stdout io.Writer) error {
 	l := t.Layout()
-	if o.ownerSet && !l.Kind.OwnerScoped() {
-		return fmt.Errorf("%s is a %s table: it has no owners; drop -owner", name, l.Kind)
-	}
 	if fi, err := os.Stat(o.db); err != nil || !fi.IsDir() {
 		return fmt.Errorf("no database directory at %s: pass the -db the service writes to", o.db)
 	}

@@ -79,6 +79,7 @@ func TestFlushCommand(t *testing.T) {
 		{[]string{"-db", dbDir, "-to", root, "chat.messages", "-time-column", "sent_at"}, 2, "add one of them or drop -time-column"},
 		{[]string{"-db", dbDir, "-to", root, "chat.messages", "chat.nope"}, 1, "unknown table"},
 		{[]string{"-db", dbDir, "-to", root, "chat.conversations", "-owner", "x"}, 1, "has no owners"},
+		{[]string{"-db", dbDir, "-to", root, "chat.messages", "chat.conversations", "-owner", "x"}, 1, "chat.conversations is a shared table: it has no owners; drop -owner"},
 		{[]string{"-db", dbDir, "-to", root, "chat.nope"}, 1, "unknown table"},
 		{[]string{"-db", filepath.Join(dbDir, "missing"), "-to", root, "chat.messages"}, 1, "no database directory"},
 		{[]string{"-db", dbDir, "-to", root, "chat.messages", "-dictionary", "some"}, 2, "want strings, all or none"},

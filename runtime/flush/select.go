@@ -37,8 +37,10 @@ type Select struct {
 	// oldest; ties go by key order), else by key order: the rows with the
 	// last keys, or the first when the key's leading column is declared
 	// desc (newest first). The count is over the owner's hot rows
-	// before the other fields narrow the choice. The kept keys of one
-	// owner, KeepNewest of them, are held in memory while it is flushed.
+	// before the other fields narrow the choice. It costs a second pass
+	// over each owner's rows (keys and TimeColumn only) before the one
+	// that writes, and the kept keys of one owner, KeepNewest of them, are
+	// held in memory while it is flushed.
 	KeepNewest int
 	// Where selects rows with any filter the provider accepts (nil: no
 	// condition), e.g. a key range `row_id >= 1000 AND row_id < 2000`.
