@@ -212,6 +212,10 @@ func flushTable(ctx context.Context, name string, t *schema.Table, o *flushFlags
 		what += " owner " + o.owner
 	}
 	if res.Rows == 0 {
+		if sel.OlderThan > 0 || sel.KeepNewest > 0 || sel.Where != nil {
+			fmt.Fprintf(stdout, "flushed %s: no hot row selected, nothing written\n", what)
+			return nil
+		}
 		fmt.Fprintf(stdout, "flushed %s: no hot rows, nothing written\n", what)
 		return nil
 	}

@@ -271,6 +271,11 @@ func TestFlushCommandPolicy(t *testing.T) {
 	if got := hot(); !slices.Equal(got["alice"], ids(3, 2)) || !slices.Equal(got["bob"], ids(3, 2)) {
 		t.Fatalf("hot after -older-than 84h by row id: %v", got)
 	}
+	// A selection that takes nothing says so.
+	code, out, errs = flushRun("chat.messages", "-keep-newest", "2")
+	if code != 0 || out != "flushed chat.messages: no hot row selected, nothing written\n" {
+		t.Fatalf("a flush selecting nothing: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
 	// Named alone, a flush: never table is refused.
 	code, out, errs = flushRun("chat.conversations")
 	if code != 1 || !strings.Contains(errs, "flush: chat.conversations is declared flush: never (the default of system and shared tables), so its rows stay hot; set flush: allowed in its YAML to flush it") {
