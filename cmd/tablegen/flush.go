@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/tablegen/tablegen/internal/layout"
+	"github.com/tablegen/tablegen/internal/schema"
 	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/scan"
@@ -20,10 +22,12 @@ import (
 func init() {
 	register(&command{
 		name:  "flush",
-		usage: "tablegen flush (-db DIR -to DIR [-schemas DIR] [-owner ID] [-older-than D -time-column COL] [-where EXPR] | -addr HOST:PORT [-token T]) NS.TABLE",
+		usage: "tablegen flush (-db DIR -to DIR [-schemas DIR] [-owner ID] [-older-than D] [-time-column COL] [-keep-newest N] [-where EXPR] NS.TABLE... | -addr HOST:PORT [-token T] NS.TABLE)",
 		summary: "Move a table's hot rows from a database to Parquet files (Hive layout, with a manifest), " +
-			"crash-safely, reading the YAML instead of generated code; recovers an interrupted flush first.",
+			"crash-safely, reading the YAML instead of generated code; recovers an interrupted flush first. " +
+			"Tables declared flush: never are refused, or skipped when several tables are named.",
 		example: "tablegen flush -db ./data -to ./cold chat.messages -older-than 720h -time-column sent_at\n" +
+			"tablegen flush -db ./data -to ./cold chat.messages chat.conversations -keep-newest 100\n" +
 			"TABLEGEN_TOKEN=... tablegen flush -addr 127.0.0.1:8815 chat.messages",
 		run: runFlush,
 	})
@@ -39,9 +43,10 @@ type flushFlags struct {
 	dictionary             string
 	zstdLevel              int
 	remote                 remoteFlags
-	// The selection: which hot rows go cold (all when both are unset).
+	// The selection: which hot rows go cold (all when none is set).
 	olderThan         time.Duration
 	timeColumn, where string
+	keepNewest        int
 }
 
 func runFlush(args []string, stdout, stderr io.Writer) int {
@@ -59,8 +64,9 @@ func runFlush(args []string, stdout, stderr io.Writer) int {
 		o.owner, o.ownerSet = s, true
 		return nil
 	})
-	fs.DurationVar(&o.olderThan, "older-than", 0, "flush only rows whose -time-column is older than `DURATION` (e.g. 720h); the others stay hot")
-	fs.StringVar(&o.timeColumn, "time-column", "", "the timestamp `COLUMN` that dates a row for -older-than")
+	fs.DurationVar(&o.olderThan, "older-than", 0, "flush only rows older than `DURATION` (e.g. 720h) by -time-column, or by the row id's time when the key is one int64 row id column; the others stay hot")
+	fs.StringVar(&o.timeColumn, "time-column", "", "the timestamp `COLUMN` that dates a row for -older-than and -keep-newest")
+	fs.IntVar(&o.keepNewest, "keep-newest", 0, "keep the newest `N` rows of each owner (of the table, for system and shared tables) hot: newest by -time-column, else by key order")
 	fs.StringVar(&o.where, "where", "", "flush only the rows `EXPR` selects (the filter syntax of inspect -where)")
 	fs.Int64Var(&o.rowGroup, "row-group", flush.DefaultRowGroupSize, "write `N` rows per Parquet row group")
 	fs.StringVar(&o.dictionary, "dictionary", "strings", "dictionary-encode the columns in `SET`: strings (string, enum and json columns), all, or none")
@@ -72,10 +78,12 @@ func runFlush(args []string, stdout, stderr io.Writer) int {
 	}
 	usageErr := func(format string, a ...any) int { return usageError(c, fs, stderr, format, a...) }
 	switch {
-	case len(positional) != 1:
-		return usageErr("want exactly one table name NS.TABLE, got %d arguments", len(positional))
-	case o.remote.addr != "" && (o.db != "" || o.to != "" || o.ownerSet || o.olderThan != 0 || o.where != ""):
-		return usageErr("-addr asks the running service to flush with its own policy and cold root; drop -db, -to, -owner, -older-than and -where")
+	case len(positional) == 0:
+		return usageErr("want a table name NS.TABLE (or several)")
+	case o.remote.addr != "" && (o.db != "" || o.to != "" || o.ownerSet || o.olderThan != 0 || o.where != "" || o.keepNewest != 0 || o.timeColumn != ""):
+		return usageErr("-addr asks the running service to flush with its own policy and cold root; drop -db, -to, -owner, -older-than, -time-column, -keep-newest and -where")
+	case o.remote.addr != "" && len(positional) != 1:
+		return usageErr("-addr flushes one table; want exactly one table name NS.TABLE, got %d arguments", len(positional))
 	case o.remote.addr != "":
 		if err := flushRemote(positional[0], &o.remote, stdout); err != nil {
 			printErr(stderr, err)
@@ -90,8 +98,10 @@ func runFlush(args []string, stdout, stderr io.Writer) int {
 		return usageErr("-owner is empty; name the owner whose rows to flush, or leave -owner out to flush every owner")
 	case o.olderThan < 0:
 		return usageErr("-older-than %s is negative", o.olderThan)
-	case (o.olderThan > 0) != (o.timeColumn != ""):
-		return usageErr("-older-than and -time-column go together: the duration and the timestamp column it is measured on")
+	case o.keepNewest < 0:
+		return usageErr("-keep-newest %d is negative", o.keepNewest)
+	case o.timeColumn != "" && o.olderThan == 0 && o.keepNewest == 0:
+		return usageErr("-time-column dates rows for -older-than and -keep-newest; add one of them or drop -time-column")
 	case o.rowGroup <= 0:
 		return usageErr("-row-group %d must be positive", o.rowGroup)
 	case o.zstdLevel < 1 || o.zstdLevel > 22:
@@ -100,26 +110,55 @@ func runFlush(args []string, stdout, stderr io.Writer) int {
 	if _, ok := dictionaries[o.dictionary]; !ok {
 		return usageErr("-dictionary %q: want strings, all or none", o.dictionary)
 	}
-	if err := flushTable(context.Background(), positional[0], &o, stdout); err != nil {
+	if err := flushTables(context.Background(), positional, &o, stdout); err != nil {
 		printErr(stderr, err)
 		return 1
 	}
 	return 0
 }
 
-func flushTable(ctx context.Context, name string, o *flushFlags, stdout io.Writer) error {
+// flushTables flushes each named table in turn. One table declared
+// flush: never is refused by the executor; among several, such tables are
+// skipped, and the summary names them.
+func flushTables(ctx context.Context, names []string, o *flushFlags, stdout io.Writer) error {
 	s, err := o.proj.loadSchemas(o.schemas)
 	if err != nil {
 		return err
 	}
-	t, err := findTable(s, name)
-	if err != nil {
-		return err
+	tables := make([]*schema.Table, len(names))
+	for i, name := range names {
+		if tables[i], err = findTable(s, name); err != nil {
+			return err
+		}
+		// Refused before any table is flushed.
+		if o.ownerSet && !tables[i].Kind.OwnerScoped() {
+			return fmt.Errorf("%s is a %s table: it has no owners; drop -owner", name, tables[i].Kind)
+		}
 	}
+	if len(tables) == 1 {
+		return flushTable(ctx, names[0], tables[0], o, stdout)
+	}
+	var flushed, skipped []string
+	for i, t := range tables {
+		if t.NeverFlush {
+			skipped = append(skipped, names[i])
+			continue
+		}
+		if err := flushTable(ctx, names[i], t, o, stdout); err != nil {
+			return err
+		}
+		flushed = append(flushed, names[i])
+	}
+	fmt.Fprintf(stdout, "flushed %d of %d tables", len(flushed), len(names))
+	if len(skipped) > 0 {
+		fmt.Fprintf(stdout, "; skipped %s: declared flush: never (set flush: allowed in the YAML to flush them)", strings.Join(skipped, ", "))
+	}
+	fmt.Fprintln(stdout)
+	return nil
+}
+
+func flushTable(ctx context.Context, name string, t *schema.Table, o *flushFlags, stdout io.Writer) error {
 	l := t.Layout()
-	if o.ownerSet && !l.Kind.OwnerScoped() {
-		return fmt.Errorf("%s is a %s table: it has no owners; drop -owner", name, l.Kind)
-	}
 	if fi, err := os.Stat(o.db); err != nil || !fi.IsDir() {
 		return fmt.Errorf("no database directory at %s: pass the -db the service writes to", o.db)
 	}
@@ -157,12 +196,12 @@ func flushTable(ctx context.Context, name string, o *flushFlags, stdout io.Write
 		}
 		bar.start(total)
 	}
-	filter, err := o.selection()
+	sel, err := o.selection()
 	if err != nil {
 		return err
 	}
 	start := time.Now()
-	res, err := e.FlushWhere(ctx, p, filter)
+	res, err := e.FlushSelect(ctx, p, sel)
 	bar.finish()
 	if err != nil {
 		return err
@@ -173,6 +212,10 @@ func flushTable(ctx context.Context, name string, o *flushFlags, stdout io.Write
 		what += " owner " + o.owner
 	}
 	if res.Rows == 0 {
+		if sel.OlderThan > 0 || sel.KeepNewest > 0 || sel.Where != nil {
+			fmt.Fprintf(stdout, "flushed %s: no hot row selected, nothing written\n", what)
+			return nil
+		}
 		fmt.Fprintf(stdout, "flushed %s: no hot rows, nothing written\n", what)
 		return nil
 	}
@@ -201,24 +244,18 @@ func flushRemote(table string, r *remoteFlags, stdout io.Writer) error {
 	return nil
 }
 
-// selection is the filter of -older-than and -where (ANDed), or nil.
-func (o *flushFlags) selection() (scan.Expr, error) {
-	var f scan.Expr
+// selection is the executor's selection of -older-than, -time-column,
+// -keep-newest and -where (ANDed).
+func (o *flushFlags) selection() (flush.Select, error) {
+	sel := flush.Select{OlderThan: o.olderThan, TimeColumn: o.timeColumn, KeepNewest: o.keepNewest}
 	if o.where != "" {
 		w, err := where.Parse(o.where)
 		if err != nil {
-			return nil, fmt.Errorf("-where: %w", err)
+			return sel, fmt.Errorf("-where: %w", err)
 		}
-		f = w
+		sel.Where = w
 	}
-	if o.olderThan > 0 {
-		old := &scan.Cmp{Column: o.timeColumn, Op: scan.OpLt, Value: time.Now().Add(-o.olderThan).UTC().Truncate(time.Microsecond)}
-		if f == nil {
-			return old, nil
-		}
-		return &scan.And{L: old, R: f}, nil
-	}
-	return f, nil
+	return sel, nil
 }
 
 // dictionaries maps -dictionary's values to the executor's choices.

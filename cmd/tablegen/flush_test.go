@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/tablegen/tablegen/generated/chat"
 	"github.com/tablegen/tablegen/internal/rawpebble"
+	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/rowid"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -71,8 +74,12 @@ func TestFlushCommand(t *testing.T) {
 		{[]string{"-db", dbDir, "chat.messages"}, 2, "-to is required"},
 		{[]string{"-to", root, "chat.messages"}, 2, "-db is required"},
 		{[]string{"-db", dbDir, "-to", root, "chat.messages", "-owner", ""}, 2, "-owner is empty"},
-		{[]string{"-db", dbDir, "-to", root}, 2, "want exactly one table name"},
+		{[]string{"-db", dbDir, "-to", root}, 2, "want a table name"},
+		{[]string{"-db", dbDir, "-to", root, "chat.messages", "-keep-newest", "-1"}, 2, "-keep-newest -1 is negative"},
+		{[]string{"-db", dbDir, "-to", root, "chat.messages", "-time-column", "sent_at"}, 2, "add one of them or drop -time-column"},
+		{[]string{"-db", dbDir, "-to", root, "chat.messages", "chat.nope"}, 1, "unknown table"},
 		{[]string{"-db", dbDir, "-to", root, "chat.conversations", "-owner", "x"}, 1, "has no owners"},
+		{[]string{"-db", dbDir, "-to", root, "chat.messages", "chat.conversations", "-owner", "x"}, 1, "chat.conversations is a shared table: it has no owners; drop -owner"},
 		{[]string{"-db", dbDir, "-to", root, "chat.nope"}, 1, "unknown table"},
 		{[]string{"-db", filepath.Join(dbDir, "missing"), "-to", root, "chat.messages"}, 1, "no database directory"},
 		{[]string{"-db", dbDir, "-to", root, "chat.messages", "-dictionary", "some"}, 2, "want strings, all or none"},
@@ -86,8 +93,8 @@ func TestFlushCommand(t *testing.T) {
 }
 
 // TestFlushCommandSelects: -older-than with -time-column flushes only the
-// rows dated before the cutoff; the others stay hot, and the pair of
-// flags goes together.
+// rows dated before the cutoff; the others stay hot. Without -time-column
+// a table whose key is not one row id column is refused.
 func TestFlushCommandSelects(t *testing.T) {
 	dbDir, root := t.TempDir(), t.TempDir()
 	db, err := store.Open(dbDir, &store.Options{NoSync: true})
@@ -115,8 +122,9 @@ func TestFlushCommandSelects(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errb strings.Builder
-	if code := run([]string{"flush", "-schemas", "../../schemas", "-db", dbDir, "-to", root, "chat.messages", "-older-than", "720h"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "-time-column") {
-		t.Fatalf("-older-than alone: exit %d, stderr %q", code, errb.String())
+	if code := run([]string{"flush", "-schemas", "../../schemas", "-db", dbDir, "-to", root, "chat.typing_events", "-older-than", "720h"}, &out, &errb); code != 1 ||
+		!strings.Contains(errb.String(), "chat.typing_events: OlderThan without TimeColumn dates rows by their row id, but the key (occurred_at timestamp, conversation_id int64, user_id string) is not one int64 or uint64 row id column; name the timestamp column that dates a row (tablegen flush -time-column)") {
+		t.Fatalf("-older-than alone on a table without a row id key: exit %d, stderr %q", code, errb.String())
 	}
 	out.Reset()
 	errb.Reset()
@@ -140,5 +148,137 @@ func TestFlushCommandSelects(t *testing.T) {
 	it.Close()
 	if hot != 5 {
 		t.Fatalf("%d hot rows after flushing the old ones, want the 5 recent", hot)
+	}
+}
+
+// TestFlushCommandPolicy: -keep-newest keeps each owner's newest rows hot,
+// -older-than without -time-column dates rows by their row id, a table
+// declared flush: never is refused when named alone and skipped, with the
+// summary saying so, when named among others.
+func TestFlushCommandPolicy(t *testing.T) {
+	dbDir, root := t.TempDir(), t.TempDir()
+	db, err := store.Open(dbDir, &store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := chat.NewMessageStore(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Row ids issued 0..9 days ago, two owners; sent_at says the opposite
+	// order, so key order and -time-column disagree on which are newest.
+	now := time.Now()
+	for _, owner := range []string{"alice", "bob"} {
+		ow, err := ms.For(owner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 10 {
+			id := int64(rowid.First(now.Add(-time.Duration(i) * 24 * time.Hour)))
+			m := chat.Message{RowID: id, Content: "hi", SentAt: now.Add(-time.Duration(10-i) * 24 * time.Hour)}
+			if err := ow.Put(&m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cs, err := chat.NewConversationStore(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cs.Put(&chat.Conversation{RowID: 1, Title: "general", CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	flushRun := func(args ...string) (int, string, string) {
+		var out, errb strings.Builder
+		code := run(append([]string{"flush", "-schemas", "../../schemas", "-db", dbDir, "-to", root}, args...), &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	hot := func() map[string][]int64 {
+		t.Helper()
+		db, err := store.Open(dbDir, &store.Options{NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		ms, err := chat.NewMessageStore(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string][]int64{}
+		prefix := store.RowPrefix(9)
+		it, err := rawpebble.DB(db).NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keyenc.PrefixEnd(prefix)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for ok := it.First(); ok; ok = it.Next() {
+			owner, rest, err := keyenc.DecodeString(it.Key()[len(prefix):])
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, _, err := keyenc.DecodeInt64(rest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[owner] = append(got[owner], id)
+		}
+		it.Close()
+		// Every row still reads through the typed API.
+		for _, owner := range []string{"alice", "bob"} {
+			ow, err := ms.For(owner)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, err := ow.Count(ow.All()); err != nil || n != 10 {
+				t.Fatalf("%s: Count %d %v after the flush, want 10", owner, n, err)
+			}
+		}
+		return got
+	}
+	ids := func(days ...int) []int64 {
+		var out []int64
+		for _, d := range days {
+			out = append(out, int64(rowid.First(now.Add(-time.Duration(d)*24*time.Hour))))
+		}
+		return out
+	}
+
+	// Newest by sent_at: the rows with the oldest ids.
+	code, out, errs := flushRun("chat.messages", "-keep-newest", "8", "-time-column", "sent_at")
+	if code != 0 || !strings.HasPrefix(out, "flushed chat.messages: 4 rows to 2 files") {
+		t.Fatalf("-keep-newest -time-column: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if got, want := hot(), ids(9, 8, 7, 6, 5, 4, 3, 2); !slices.Equal(got["alice"], want) || !slices.Equal(got["bob"], want) {
+		t.Fatalf("hot after -keep-newest 8 by sent_at: %v, want %v for each owner", got, want)
+	}
+	// Newest by key order: the rows with the newest ids.
+	code, out, errs = flushRun("chat.messages", "-keep-newest", "5", "-owner", "alice")
+	if code != 0 || !strings.HasPrefix(out, "flushed chat.messages owner alice: 3 rows to 1 files") {
+		t.Fatalf("-keep-newest by key: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if got := hot(); !slices.Equal(got["alice"], ids(6, 5, 4, 3, 2)) {
+		t.Fatalf("alice's hot rows after -keep-newest 5 by key: %v", got["alice"])
+	}
+	// By row id age, over two tables: the shared one is declared never by
+	// default and skipped.
+	code, out, errs = flushRun("-older-than", "84h", "chat.messages", "chat.conversations")
+	if code != 0 || !strings.HasPrefix(out, "flushed chat.messages: 9 rows to 2 files") ||
+		!strings.HasSuffix(out, "\nflushed 1 of 2 tables; skipped chat.conversations: declared flush: never (set flush: allowed in the YAML to flush them)\n") {
+		t.Fatalf("-older-than by row id over two tables: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if got := hot(); !slices.Equal(got["alice"], ids(3, 2)) || !slices.Equal(got["bob"], ids(3, 2)) {
+		t.Fatalf("hot after -older-than 84h by row id: %v", got)
+	}
+	// A selection that takes nothing says so.
+	code, out, errs = flushRun("chat.messages", "-keep-newest", "2")
+	if code != 0 || out != "flushed chat.messages: no hot row selected, nothing written\n" {
+		t.Fatalf("a flush selecting nothing: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	// Named alone, a flush: never table is refused.
+	code, out, errs = flushRun("chat.conversations")
+	if code != 1 || !strings.Contains(errs, "flush: chat.conversations is declared flush: never (the default of system and shared tables), so its rows stay hot; set flush: allowed in its YAML to flush it") {
+		t.Fatalf("flush of a flush: never table: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }

@@ -24,6 +24,7 @@ id: 7
 kind: system
 entity: User
 doc: People who sign in.
+flush: allowed
 key: {type: UserId, columns: [user_id]}
 columns:
   - {name: user_id, tag: 1, type: string, doc: Login name.}

@@ -173,6 +173,7 @@ func ConversationSpec() store.Spec[RowID, Conversation] {
 			Indexes: []layout.Index{
 				{ID: 1, Name: "by_creator", Columns: []string{"created_by", "created_at"}},
 			},
+			NeverFlush: true,
 		},
 		AppendKey: func(dst []byte, k RowID) []byte {
 			return k.AppendKey(dst)

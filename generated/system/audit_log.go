@@ -229,6 +229,7 @@ func AuditEntrySpec() store.Spec[RowID, AuditEntry] {
 				{ID: 1, Name: "by_actor", Columns: []string{"actor_user_id", "occurred_at"}},
 				{ID: 2, Name: "by_target", Columns: []string{"target", "occurred_at"}},
 			},
+			NeverFlush: true,
 		},
 		AppendKey: func(dst []byte, k RowID) []byte {
 			return k.AppendKey(dst)

@@ -344,6 +344,7 @@ func JobSpec() store.Spec[JobID, Job] {
 				{ID: 2, Name: "by_idempotency_key", Columns: []string{"idempotency_key"}, Unique: true},
 				{ID: 3, Name: "by_table", Columns: []string{"namespace_id", "table_name", "created_at"}},
 			},
+			NeverFlush: true,
 		},
 		AppendKey: func(dst []byte, k JobID) []byte {
 			return k.AppendKey(dst)

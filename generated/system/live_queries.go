@@ -214,6 +214,7 @@ func LiveQuerySpec() store.Spec[LiveQueryID, LiveQuery] {
 				{ID: 1, Name: "by_table", Columns: []string{"namespace_id", "table_name"}},
 				{ID: 2, Name: "by_node", Columns: []string{"node_id"}},
 			},
+			NeverFlush: true,
 		},
 		AppendKey: func(dst []byte, k LiveQueryID) []byte {
 			return k.AppendKey(dst)

@@ -137,6 +137,7 @@ func NamespaceSpec() store.Spec[NamespaceID, Namespace] {
 				{Tag: 5, Name: "created_at", Type: "timestamp"},
 				{Tag: 6, Name: "updated_at", Type: "timestamp"},
 			},
+			NeverFlush: true,
 		},
 		AppendKey: func(dst []byte, k NamespaceID) []byte {
 			return k.AppendKey(dst)

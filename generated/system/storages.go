@@ -213,6 +213,7 @@ func StorageSpec() store.Spec[StorageID, Storage] {
 				{Tag: 9, Name: "created_at", Type: "timestamp"},
 				{Tag: 10, Name: "updated_at", Type: "timestamp"},
 			},
+			NeverFlush: true,
 		},
 		AppendKey: func(dst []byte, k StorageID) []byte {
 			return k.AppendKey(dst)

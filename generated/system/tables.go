@@ -290,6 +290,7 @@ func TableSpec() store.Spec[TableID, Table] {
 			Indexes: []layout.Index{
 				{ID: 1, Name: "by_storage", Columns: []string{"storage_id"}},
 			},
+			NeverFlush: true,
 		},
 		AppendKey: func(dst []byte, k TableID) []byte {
 			return k.AppendKey(dst)

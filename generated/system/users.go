@@ -380,6 +380,7 @@ func UserSpec() store.Spec[UserName, User] {
 				{ID: 2, Name: "by_email", Columns: []string{"email"}, Unique: true},
 				{ID: 3, Name: "by_role", Columns: []string{"role", "created_at"}},
 			},
+			NeverFlush: true,
 		},
 		AppendKey: func(dst []byte, k UserName) []byte {
 			return k.AppendKey(dst)

@@ -40,6 +40,7 @@ type tableView struct {
 	AccessDoc              string // detail line; empty when the kind decides
 	TTL                    string
 	MaxRows                string
+	NeverFlush             bool // flush: never, said or by default
 	Entity                 string
 	File                   string
 	Doc                    string
@@ -134,6 +135,7 @@ func newTableView(t *schema.Table, all []*schema.Table) tableView {
 	if t.MaxRowsPerOwner > 0 {
 		v.MaxRows = strconv.Itoa(t.MaxRowsPerOwner)
 	}
+	v.NeverFlush = t.NeverFlush
 
 	v.Key = keyView{Name: t.Key.GoName, Owner: t.Kind == schema.KindUser}
 	for i, c := range t.Key.Columns {

@@ -127,6 +127,8 @@ func document() *node {
 			"indexes": array("Secondary indexes, kept in the same write batch as their rows. Lookups by index columns; unique indexes refuse a second row with the same values.",
 				ref("index", "One secondary index."), 0, false),
 			"reserved": ref("reserved", "Tags and column names of removed columns, which must never be used again."),
+			"flush": enumOf("Whether `tablegen flush` may move the table's rows to Parquet. System and shared tables default to never (bookkeeping and reference rows stay hot), user and stream tables to allowed. Changing it is not a layout change.",
+				[]string{"never", "allowed"}, []string{"The rows always stay hot: flush refuses the table, and a flush of several tables skips it.", "Flush may move the table's rows to cold segments; they stay rows of the table."}),
 		},
 	)
 	// Keys that only some kinds have are offered in the if/then branch of

@@ -49,4 +49,7 @@
 //     timestamp so expiry is a key range, and they may not declare indexes
 //     (expiry's range deletions would orphan the entries). ttl and
 //     max_rows_per_owner are refused on other kinds.
+//   - flush: never (the rows always stay hot; flush refuses the table) or
+//     allowed; system and shared tables default to never, user and stream
+//     tables to allowed.
 package schema

@@ -145,6 +145,9 @@ func dump(s *schema.Schema) string {
 		if t.TTL != 0 || t.MaxRowsPerOwner != 0 {
 			fmt.Fprintf(&b, "  ttl=%s max_rows_per_owner=%d\n", t.TTL, t.MaxRowsPerOwner)
 		}
+		if t.NeverFlush {
+			b.WriteString("  flush=never\n")
+		}
 	}
 	return b.String()
 }

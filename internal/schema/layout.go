@@ -13,7 +13,7 @@ func (t *Table) Layout() layout.Table {
 	if t == nil {
 		return layout.Table{}
 	}
-	l := layout.Table{ID: t.ID, Namespace: t.Namespace, Name: t.Name, Kind: layout.Kind(t.Kind)}
+	l := layout.Table{ID: t.ID, Namespace: t.Namespace, Name: t.Name, Kind: layout.Kind(t.Kind), NeverFlush: t.NeverFlush}
 	if l.Kind.Expires() {
 		l.TTL, l.MaxRowsPerOwner = t.TTL, t.MaxRowsPerOwner
 	}

@@ -84,6 +84,9 @@ type Table struct {
 	TTL       time.Duration // stream tables only; 0 otherwise
 	// MaxRowsPerOwner caps a stream table per owner; 0 means no cap.
 	MaxRowsPerOwner int
+	// NeverFlush is true when the table's rows always stay hot (YAML
+	// flush: never, the default of system and shared tables).
+	NeverFlush bool
 }
 
 // FullName is "namespace.table", the name used in errors, the catalog and the CLI.

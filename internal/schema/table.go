@@ -24,7 +24,7 @@ type tableDecl struct {
 // The keys of a table document, in the order the language documents them.
 var tableKeys = []string{
 	"namespace", "table", "id", "kind", "entity", "doc", "access", "key",
-	"columns", "indexes", "reserved", "ttl", "max_rows_per_owner",
+	"columns", "indexes", "reserved", "ttl", "max_rows_per_owner", "flush",
 }
 
 var tableRequired = []requirement{
@@ -115,6 +115,7 @@ func (p *fileParser) table(n *yaml.Node) *tableDecl {
 		}
 	}
 	p.streamOptions(n, fs, t)
+	p.flush(fs, t)
 	p.owner(t, cols)
 	return d
 }
@@ -241,6 +242,47 @@ func (p *fileParser) streamOptions(n *yaml.Node, fs fields, t *Table) {
 		} else if v, ok := p.integer(f.val, "", "max_rows_per_owner", 1, math.MaxInt); ok {
 			t.MaxRowsPerOwner = int(v)
 		}
+	}
+}
+
+// The values of a table's flush key: never (the rows always stay hot;
+// flush refuses the table) and allowed (flush may move them to cold
+// segments).
+var flushNames = []string{"never", "allowed"}
+
+const flushHow = "write flush: never (the rows always stay hot) or flush: allowed (tablegen flush may move them to Parquet)"
+
+// flush reads the flush key. System and shared tables default to never:
+// they hold bookkeeping and reference rows every owner looks up by key, so
+// they stay hot unless the YAML says flush: allowed; user and stream
+// tables default to allowed.
+func (p *fileParser) flush(fs fields, t *Table) {
+	t.NeverFlush = t.Kind == KindSystem || t.Kind == KindShared
+	f, ok := fs["flush"]
+	if !ok {
+		return
+	}
+	if f.val.Kind != yaml.ScalarNode {
+		if p.notAlias(f.val, "") {
+			p.errorf(f.val, "", "flush must be a single word, found %s; %s", describe(f.val), flushHow)
+		}
+		return
+	}
+	s, ok := p.str(f, "", "flush")
+	switch {
+	case !ok:
+	case f.val.ShortTag() == "!!bool":
+		p.errorf(f.val, "", "flush %s is not a flush setting; %s", s, flushHow)
+	case s == "never":
+		t.NeverFlush = true
+	case s == "allowed":
+		t.NeverFlush = false
+	default:
+		hint := didYouMean(s, flushNames)
+		if hint == "" {
+			hint = "; " + flushHow
+		}
+		p.errorf(f.val, "", "unknown flush setting %q%s", s, hint)
 	}
 }
 

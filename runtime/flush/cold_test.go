@@ -214,7 +214,7 @@ var (
 )
 
 // TestColdModel drives random puts, updates, deletes, unique inserts,
-// transactions, flushes and selective flushes (FlushWhere) against an in-memory model and, after every
+// transactions, flushes and selective flushes (FlushSelect) against an in-memory model and, after every
 // step, compares every typed read (Get, Has, Count, Scan forward, reverse
 // and paged, IndexScan, GetUnique) and the provider's union scan with it:
 // hot and cold rows are one table, hot winning, unique indexes held
@@ -311,7 +311,7 @@ func TestColdModel(t *testing.T) {
 			"flushSome": func(rt *rapid.T) {
 				// A selective flush: only rows with amount < th go cold.
 				th := rapid.Int64Range(-5, 6).Draw(rt, "threshold")
-				if _, err := x.e.FlushWhere(context.Background(), x.p, &scan.Cmp{Column: "amount", Op: scan.OpLt, Value: th}); err != nil {
+				if _, err := x.e.FlushSelect(context.Background(), x.p, flush.Select{Where: &scan.Cmp{Column: "amount", Op: scan.OpLt, Value: th}}); err != nil {
 					rt.Fatal(err)
 				}
 				for _, o := range ticketOwners {

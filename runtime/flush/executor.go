@@ -308,21 +308,27 @@ type Result struct {
 // manifest lists and finishes listed deletions: every row ends up hot or in
 // exactly one listed file.
 func (e *Executor) Flush(ctx context.Context, p *scan.Provider) (*Result, error) {
-	return e.FlushWhere(ctx, p, nil)
+	return e.FlushSelect(ctx, p, Select{})
 }
 
-// FlushWhere is Flush of the hot rows that filter selects (nil: all): the
-// policy chooses which rows go cold — older than a duration by a
-// timestamp column (`created_at < '2026-01-01T00:00:00Z'`), a key range
-// (`row_id < 1000`), or any filter the provider accepts. Rows it does not
-// select stay hot and are not read twice: they simply are not written. The
-// flushed rows stay rows of the table (see "One table, two tiers"), so
-// which rows are cold changes what reads cost, never what they return. An
-// owner with no selected row gets no file.
-func (e *Executor) FlushWhere(ctx context.Context, p *scan.Provider, filter scan.Expr) (*Result, error) {
+// FlushSelect is Flush of the hot rows sel selects (the zero Select: all):
+// the policy chooses which rows go cold — older than a duration by a
+// timestamp column or the row id's time, all but the newest N per owner, a
+// key range or any filter the provider accepts (see [Select]). Rows it does
+// not select stay hot and are not read twice: they simply are not written.
+// An owner with no selected row gets no file. A table declared flush: never
+// (layout.Table.NeverFlush) is refused.
+func (e *Executor) FlushSelect(ctx context.Context, p *scan.Provider, sel Select) (*Result, error) {
 	l := p.Layout()
-	if filter != nil {
-		if err := p.Bind(filter); err != nil {
+	if l.NeverFlush {
+		return nil, fmt.Errorf("flush: %s is declared flush: never (the default of system and shared tables), so its rows stay hot; set flush: allowed in its YAML to flush it", l.FullName())
+	}
+	pl, err := sel.plan(&l, e.o.Now())
+	if err != nil {
+		return nil, err
+	}
+	if pl.filter != nil {
+		if err := p.Bind(pl.filter); err != nil {
 			return nil, fmt.Errorf("flush: %s: %w", l.FullName(), err)
 		}
 	}
@@ -332,7 +338,7 @@ func (e *Executor) FlushWhere(ctx context.Context, p *scan.Provider, filter scan
 			return nil, err
 		}
 		defer tl.Unlock()
-		return e.flush(ctx, p, &l, filter)
+		return e.flush(ctx, p, &l, pl)
 	})
 }
 
@@ -350,7 +356,7 @@ func (e *Executor) FlushOwner(ctx context.Context, p *scan.Provider, owner strin
 
 func partitioned(l *layout.Table) bool { return l.Kind.OwnerScoped() }
 
-func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table, filter scan.Expr) (*Result, error) {
+func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table, pl plan) (*Result, error) {
 	name := l.FullName()
 	dir, err := e.tableDir(l)
 	if err != nil {
@@ -420,7 +426,11 @@ func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table,
 	// one before, across owners too.
 	pool := newBufferPool(poolHeld)
 	for _, pt := range parts {
-		seg, err := e.writeSegment(ctx, snap, pt.p.WithAllocator(pool), l, dir, m.NextSeq, pt.owner, filter, pool, res)
+		kept, err := keep(ctx, snap, pt.p, pl, e.o.BatchSize)
+		if err != nil {
+			return nil, err
+		}
+		seg, err := e.writeSegment(ctx, snap, pt.p.WithAllocator(pool), l, dir, m.NextSeq, pt.owner, pl.filter, kept, pool, res)
 		if err != nil {
 			return nil, err
 		}
@@ -577,7 +587,8 @@ func listOwners(r iterSource, l *layout.Table) ([]string, error) {
 // writeSegment writes one owner's (or the whole table's) rows from snap to
 // part-<seq>.parquet and part-<seq>.keys, durably. It returns nil when
 // there are no rows (and leaves nothing behind).
-func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *scan.Provider, l *layout.Table, dir string, seq uint64, owner *string, filter scan.Expr, pool *bufferPool, res *Result) (*Segment, error) {
+// Rows whose key is in kept stay hot.
+func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *scan.Provider, l *layout.Table, dir string, seq uint64, owner *string, filter scan.Expr, kept map[string]struct{}, pool *bufferPool, res *Result) (*Segment, error) {
 	rel := segmentDir(owner)
 	sdir := filepath.Join(dir, rel)
 	// Probe for rows first, so an owner whose rows vanished leaves no
@@ -616,6 +627,9 @@ func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *sc
 	keysBuf := newBufferedFile(keysTmp)
 	kw := newKeysWriter(keysBuf)
 	visit := func(key, value []byte) error {
+		if _, ok := kept[string(key)]; ok {
+			return scan.SkipRow
+		}
 		below := key[rowPrefixLen:]
 		kw.add(below, coldtier.RowHash(value))
 		tuple := below[scopeLen:]

@@ -33,9 +33,13 @@ type Policy struct {
 }
 
 // Due reports whether p's table (or owner, for a scoped provider) is due
-// for a flush under pol, and why, in words for logs.
+// for a flush under pol, and why, in words for logs. A table declared
+// flush: never is never due.
 func (e *Executor) Due(ctx context.Context, p *scan.Provider, pol Policy) (bool, string, error) {
 	l := p.Layout()
+	if l.NeverFlush {
+		return false, "declared flush: never", nil
+	}
 	switch {
 	case pol.MaxRows < 0 || pol.MaxAge < 0:
 		return false, "", fmt.Errorf("flush: %s: policy MaxRows %d / MaxAge %s is negative; use 0 to turn a limit off", l.FullName(), pol.MaxRows, pol.MaxAge)

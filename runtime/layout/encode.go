@@ -10,10 +10,12 @@ import (
 
 // Canonical returns a copy of t with columns sorted by tag and indexes by
 // id: declaration order does not change what the bytes mean, so it must
-// not change the encoding or the fingerprint either. The copy shares no
-// slice with t.
+// not change the encoding or the fingerprint either. NeverFlush is
+// cleared: it says nothing about the bytes. The copy shares no slice
+// with t.
 func (t *Table) Canonical() Table {
 	c := *t
+	c.NeverFlush = false
 	c.Key = slices.Clone(t.Key)
 	c.Columns = slices.Clone(t.Columns)
 	for i := range c.Columns {

@@ -78,6 +78,12 @@ type Table struct {
 	// MaxRowsPerOwner caps the rows one owner keeps in a stream table
 	// (older ones are expired first); 0 means no cap.
 	MaxRowsPerOwner int `json:"max_rows_per_owner,omitempty"`
+	// NeverFlush says the table's rows always stay hot (YAML flush: never,
+	// the default of system and shared tables): runtime/flush refuses it.
+	// It is a policy on an operation, not part of what the bytes mean, so
+	// Canonical drops it: it is in neither the fingerprint nor the stored
+	// record, and changing it is no layout change.
+	NeverFlush bool `json:"never_flush,omitempty"`
 }
 
 // KeyColumn is one column of the primary key, in key order.

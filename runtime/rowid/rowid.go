@@ -51,6 +51,26 @@ func (id ID) Time() time.Time {
 	return Epoch.Add(time.Duration(uint64(id)>>(nodeBits+seqBits)) * time.Millisecond)
 }
 
+// First returns the smallest id whose Time is not before t: every id
+// issued before t (by the clock that issued it) is below it, every id
+// issued at t or later is at least it, so "issued before t" is the key
+// range id < First(t). A t before Epoch gives 0 and a t past the last
+// representable millisecond the largest id.
+func First(t time.Time) ID {
+	d := t.Sub(Epoch)
+	ms := d.Milliseconds()
+	if d%time.Millisecond > 0 {
+		ms++ // round up: an id of the millisecond before t is issued before t
+	}
+	switch {
+	case d <= 0:
+		return 0
+	case ms > maxMS:
+		return ID(uint64(maxMS)<<(nodeBits+seqBits) | MaxNode<<seqBits | maxSeq)
+	}
+	return ID(uint64(ms) << (nodeBits + seqBits))
+}
+
 // Node reports the node id that issued id.
 func (id ID) Node() int { return int(uint64(id) >> seqBits & MaxNode) }
 

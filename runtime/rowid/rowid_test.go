@@ -225,3 +225,16 @@ func BenchmarkNext(b *testing.B) {
 		}
 	}
 }
+
+// TestFirst: First(t) splits ids at t: an id is below First(t) exactly when
+// its Time is before t, at millisecond and sub-millisecond t alike.
+func TestFirst(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		ms := rapid.Int64Range(0, maxMS).Draw(t, "ms")
+		id := ID(uint64(ms)<<(nodeBits+seqBits) | uint64(rapid.IntRange(0, MaxNode).Draw(t, "node"))<<seqBits | uint64(rapid.IntRange(0, maxSeq).Draw(t, "seq")))
+		at := Epoch.Add(time.Duration(rapid.Int64Range(-5, maxMS-1).Draw(t, "at")) * time.Millisecond).Add(time.Duration(rapid.Int64Range(0, 999_999).Draw(t, "ns")))
+		if got, want := id < First(at), id.Time().Before(at); got != want {
+			t.Fatalf("id %d (time %s) < First(%s) = %d is %v, want %v", id, id.Time(), at, First(at), got, want)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 
@@ -27,8 +28,13 @@ func (p *Provider) Scope() []byte { return p.scope }
 
 // RowVisitor sees each row a [Provider.ScanSnapshot] appends: its full
 // Pebble key and stored value, both valid only during the call. An error
-// ends the scan with that error.
+// ends the scan with that error, except [SkipRow].
 type RowVisitor func(key, value []byte) error
+
+// SkipRow, returned by a [RowVisitor], leaves the row out of the batch and
+// goes on with the next one: runtime/flush keeps each owner's newest rows
+// hot this way, a choice no filter over one row's values can make.
+var SkipRow = errors.New("scan: skip this row")
 
 // ScanSnapshot is Scan over a snapshot the caller holds, for runtime/flush:
 // it reads every row of the provider's scope from snap in key order, builds
@@ -212,7 +218,15 @@ func (r *snapReader) Next() bool {
 			}
 			continue
 		}
-		if err := r.visit(key, val); err != nil {
+		if err := r.visit(key, val); err == SkipRow {
+			if r.valid = r.it.Next(); !r.valid {
+				if err := r.it.Error(); err != nil {
+					return r.fail(damaged(r.name, "", fmt.Errorf("scan: %s: iterate: %w", r.name, err)))
+				}
+				r.closeIter()
+			}
+			continue
+		} else if err != nil {
 			return r.fail(err)
 		}
 		if err := r.src.Append(r.rb); err != nil {

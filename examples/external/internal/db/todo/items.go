@@ -200,6 +200,7 @@ func ItemSpec() store.Spec[ItemID, Item] {
 			Indexes: []layout.Index{
 				{ID: 1, Name: "by_list", Columns: []string{"list", "done", "created_at"}},
 			},
+			NeverFlush: true,
 		},
 		AppendKey: func(dst []byte, k ItemID) []byte {
 			return k.AppendKey(dst)
