@@ -175,6 +175,19 @@ func (r *snapReader) corrupt(key []byte, err error) error {
 	return &store.CorruptError{Table: r.name, Key: fmt.Sprintf("0x%x", key), Err: err}
 }
 
+// advance moves to the next row; it returns false at the end or on an
+// error (then in r.err).
+func (r *snapReader) advance() bool {
+	if r.valid = r.it.Next(); !r.valid {
+		if err := r.it.Error(); err != nil {
+			r.fail(damaged(r.name, "", fmt.Errorf("scan: %s: iterate: %w", r.name, err)))
+			return false
+		}
+		r.closeIter()
+	}
+	return r.valid
+}
+
 func (r *snapReader) Next() bool {
 	if r.cur != nil {
 		r.cur.Release()
@@ -205,6 +218,26 @@ func (r *snapReader) Next() bool {
 		val, err := r.it.ValueAndErr()
 		if err != nil {
 			return r.fail(damaged(r.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.name, key, err)))
+		}
+		// Without a filter the row decodes straight into the builders
+		// (appendRow), after the visitor has seen it.
+		if r.filter == nil {
+			if err := r.visit(key, val); err == SkipRow {
+				if !r.advance() {
+					break
+				}
+				continue
+			} else if err != nil {
+				return r.fail(err)
+			}
+			if err := r.src.appendRow(r.rb, val); err != nil {
+				return r.fail(r.corrupt(key, err))
+			}
+			n++
+			if !r.advance() {
+				break
+			}
+			continue
 		}
 		if err := r.src.Load(val); err != nil {
 			return r.fail(r.corrupt(key, err))
@@ -240,13 +273,14 @@ func (r *snapReader) Next() bool {
 			r.closeIter()
 		}
 	}
-	if n == 0 {
+	if n == 0 || r.err != nil {
 		return false
 	}
 	if r.nproj == 0 {
 		r.cur = array.NewRecordBatch(r.schema, nil, int64(n))
 	} else {
 		r.cur = r.rb.NewRecordBatch()
+		r.src.startBatch()
 	}
 	return true
 }
