@@ -124,6 +124,11 @@ func (r *coldReader) load(l *layout.Table, seq uint64, rows *coldRows) error {
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("flush: %s: segment %d: the table has no flushed files under %s", l.FullName(), seq, r.e.root)
 	}
+	// The manifest read and the file opened as one, between two
+	// compactions' retirements (compact.go).
+	tl := r.e.tableLock(l.ID)
+	tl.files.RLock()
+	defer tl.files.RUnlock()
 	m, err := readManifest(dir, l.FullName(), l.ID)
 	if err != nil {
 		return err

@@ -49,6 +49,11 @@ func (e *Executor) Scan(ctx context.Context, p *scan.Provider, r scan.Request, s
 		}
 		return segs, nil
 	}
+	// A compaction retires segments only while no scan is between its
+	// snapshot and opening its files (compact.go).
+	tl := e.tableLock(l.ID)
+	tl.files.RLock()
+	defer tl.files.RUnlock()
 	return p.ScanUnion(ctx, segments, r, stats)
 }
 

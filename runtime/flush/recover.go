@@ -105,6 +105,9 @@ func (e *Executor) recover(l *layout.Table) (*Recovery, error) {
 			}
 		}
 	}
+	if err := e.recoverCompactions(l, dir, m, rec); err != nil {
+		return rec, err
+	}
 	for _, s := range m.Segments {
 		if s.State == Done {
 			continue
