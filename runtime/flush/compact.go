@@ -36,6 +36,8 @@ type CompactOptions struct {
 	// are merged, oldest first, into files whose inputs add up to at
 	// least TargetBytes; the remainder joins the last file, or, when the
 	// directory's small segments add up to less, they all merge into one.
+	// A small segment alone in its run is rewritten only when it holds
+	// dead rows (deleted, rewritten or expired since its flush).
 	TargetBytes int64
 }
 
@@ -156,7 +158,8 @@ type compactGroup struct {
 
 // compactGroups chooses the merges: per directory, the segments below
 // target, oldest first, cut into runs of at least target bytes, the
-// remainder joining the last run. A run of one segment is left alone.
+// remainder joining the last run. A run of one segment is rewritten only
+// when some of its rows are dead (compactGroup).
 func compactGroups(m *Manifest, scope []byte, target int64) []compactGroup {
 	var order []string
 	dirs := map[string]*compactGroup{}
@@ -203,9 +206,7 @@ func compactGroups(m *Manifest, scope []byte, target int64) []compactGroup {
 			}
 		}
 		for _, r := range runs {
-			if len(r) > 1 {
-				out = append(out, compactGroup{scope: dirs[k].scope, owner: dirs[k].owner, segs: r})
-			}
+			out = append(out, compactGroup{scope: dirs[k].scope, owner: dirs[k].owner, segs: r})
 		}
 	}
 	return out
@@ -219,25 +220,39 @@ type liveRow struct {
 
 func (e *Executor) compactGroup(ctx context.Context, p *scan.Provider, l *layout.Table, tl *tableLock, dir string, m *Manifest, g compactGroup, res *CompactResult) error {
 	name := l.FullName()
+	// Only a flush creates markers naming a segment, and these are done:
+	// the markers read now can only disappear or move on, which the moves
+	// below respect.
+	marks, err := groupMarkers(rawpebble.DB(e.db), l, g)
+	if err != nil {
+		return err
+	}
+	var floor []byte
+	if cutoff, ok := l.LiveCutoff(e.db.Now()); ok {
+		floor = keyenc.AppendTimestamp(nil, cutoff)
+	}
+	if len(g.segs) == 1 {
+		// A segment alone is rewritten only to drop dead rows.
+		s := m.segment(g.segs[0])
+		dead := int64(len(marks)) < s.Rows
+		for k := range marks {
+			dead = dead || (floor != nil && k[len(g.scope):] < string(floor))
+		}
+		if !dead {
+			return nil
+		}
+	}
 	snap, seq, err := e.db.FlushSnapshot(l, m.NextSeq, 1)
 	if err != nil {
 		return err
 	}
-	m.NextSeq = seq + 1
-	marks, err := groupMarkers(snap, l, g)
 	snap.Close()
-	if err != nil {
-		return err
-	}
+	m.NextSeq = seq + 1
 	if err := e.o.fault(stepCompactReserved); err != nil {
 		return err
 	}
 	// The live rows of every segment, and the expired ones to drop.
 	rowPrefix := store.RowPrefix(l.ID)
-	var floor []byte
-	if cutoff, ok := l.LiveCutoff(e.db.Now()); ok {
-		floor = keyenc.AppendTimestamp(nil, cutoff)
-	}
 	var rows []liveRow
 	var drops []coldtier.Move
 	var before int64
@@ -319,13 +334,13 @@ func (e *Executor) compactGroup(ctx context.Context, p *scan.Provider, l *layout
 
 // groupMarkers returns the cold markers of g's directory that name one of
 // g's segments: scope + key tuple → segment.
-func groupMarkers(snap *store.Snapshot, l *layout.Table, g compactGroup) (map[string]uint64, error) {
+func groupMarkers(r iterSource, l *layout.Table, g compactGroup) (map[string]uint64, error) {
 	in := map[uint64]bool{}
 	for _, s := range g.segs {
 		in[s] = true
 	}
 	prefix := append(store.ColdPrefix(l.ID), g.scope...)
-	it, err := rawpebble.Snapshot(snap).NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keyenc.PrefixEnd(prefix)})
+	it, err := r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keyenc.PrefixEnd(prefix)})
 	if err != nil {
 		return nil, fmt.Errorf("flush: %s: compact: read markers: %w", l.FullName(), err)
 	}

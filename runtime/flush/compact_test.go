@@ -1,6 +1,7 @@
 package flush_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"pgregory.net/rapid"
 
 	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/internal/fixture/chat"
@@ -405,4 +408,40 @@ func diff(a, b []string) []string {
 		}
 	}
 	return out[:min(len(out), 10)]
+}
+
+// compactStep is TestColdModel's compaction: of every owner or of one,
+// after which each compacted owner directory has one segment at most and
+// the segments hold exactly the table's cold rows (one per marker). The
+// model does not change: compaction changes where rows are, never what
+// reads return, which the model test checks after every step.
+func compactStep(t testing.TB, rt *rapid.T, x *tickets) {
+	p := x.p
+	scoped := rapid.Bool().Draw(rt, "scoped")
+	if scoped {
+		p = p.WithScope(mustScope(t, rapid.SampledFrom(ticketOwners).Draw(rt, "owner")))
+	}
+	if _, err := x.e.Compact(context.Background(), p, nil); err != nil {
+		rt.Fatal(err)
+	}
+	m, err := x.e.Manifest(x.p)
+	if err != nil {
+		rt.Fatal(err)
+	}
+	per := map[string]int{}
+	var rows int64
+	for _, s := range m.Segments {
+		per[*s.Owner]++
+		rows += s.Rows
+	}
+	for o, n := range per {
+		if n > 1 && (!scoped || bytes.Equal(p.Scope(), mustScope(t, o))) {
+			rt.Fatalf("owner %s has %d segments after compaction", o, n)
+		}
+	}
+	if !scoped {
+		if n := countPrefix(t, x.db, store.ColdPrefix(ticketTable)); int64(n) != rows {
+			rt.Fatalf("segments hold %d rows, the table has %d cold markers", rows, n)
+		}
+	}
 }
