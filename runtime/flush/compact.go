@@ -98,11 +98,12 @@ const (
 // the move only touches markers that still name the old segment.
 //
 // Memory holds one output file's rows, decoded (about the row bytes of
-// TargetBytes of Parquet). Scans through the executor never see a
-// retired file vanish under them (they open their files before the old
-// ones are removed); a typed read that looked up a marker just before it
-// moved and loads the old segment just after its removal fails with an
-// error naming the segment, and succeeds when retried.
+// TargetBytes of Parquet). Reads run throughout: a union scan through the
+// executor holds the table's file lock from its snapshot until its files
+// are open, so it sees the old segments with the old markers or the new
+// one with the moved markers; a typed read whose marker named a segment
+// retired since reads the row from the segment its marker names now,
+// which holds the same version.
 func (e *Executor) Compact(ctx context.Context, p *scan.Provider, o *CompactOptions) (*CompactResult, error) {
 	var opts CompactOptions
 	if o != nil {

@@ -445,3 +445,105 @@ func compactStep(t testing.TB, rt *rapid.T, x *tickets) {
 		}
 	}
 }
+
+// TestCompactConcurrentReads: union scans and typed reads running while a
+// compaction retires segments neither fail nor change what they return.
+func TestCompactConcurrentReads(t *testing.T) {
+	dbDir, root := t.TempDir(), t.TempDir()
+	segmented(t, dbDir, root, 4, 50)
+	db := openDB(t, dbDir)
+	defer db.Close()
+	e := newExecutor(t, db, root, nil)
+	p := messagesProvider(t, db)
+	typed := typedRows(t, db)
+	n, sum := unionCountSum(t, e, p)
+	stop := make(chan struct{})
+	errs := make(chan error, 2)
+	for _, union := range []bool{true, false} {
+		go func() {
+			rounds := 0
+			for {
+				select {
+				case <-stop:
+					errs <- nil
+					return
+				default:
+				}
+				rt := &recordTB{TB: t}
+				func() {
+					defer func() { recover() }()
+					if union {
+						if n2, s2 := unionCountSum(rt, e, p); n2 != n || s2 != sum {
+							rt.Errorf("union during compaction: %d rows sum %d, want %d and %d", n2, s2, n, sum)
+						}
+					} else if got := typedRows(rt, db); !slices.Equal(got, typed) {
+						rt.Errorf("typed reads during compaction: %d rows, want %d", len(got), len(typed))
+					}
+				}()
+				if rt.err != nil {
+					errs <- fmt.Errorf("union %t, round %d: %v", union, rounds, rt.err)
+					return
+				}
+				rounds++
+			}
+		}()
+	}
+	for range 3 {
+		if _, err := e.Compact(context.Background(), p, &flush.CompactOptions{TargetBytes: 1 << 40}); err != nil {
+			t.Fatal(err)
+		}
+		// More segments to merge next time.
+		segmentsFlush(t, db, e, p)
+	}
+	close(stop)
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// segmentsFlush rewrites one row per owner and flushes: one more small
+// segment per owner, and the typed view unchanged.
+func segmentsFlush(t testing.TB, db *store.DB, e *flush.Executor, p *scan.Provider) {
+	t.Helper()
+	s, err := chat.NewMessageStore(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range owners {
+		ow, err := s.For(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := message(o, 1)
+		if err := ow.Put(&m); err != nil { // the same values: reads unchanged
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.Flush(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// recordTB records the first failure of a helper run off the test's
+// goroutine (where Fatal must not be called) and stops it with a panic.
+type recordTB struct {
+	testing.TB
+	err error
+}
+
+func (r *recordTB) Helper() {}
+func (r *recordTB) Errorf(format string, a ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf(format, a...)
+	}
+}
+func (r *recordTB) Fatal(a ...any) {
+	r.Errorf("%s", fmt.Sprint(a...))
+	panic(r)
+}
+func (r *recordTB) Fatalf(format string, a ...any) {
+	r.Errorf(format, a...)
+	panic(r)
+}
