@@ -19,8 +19,9 @@ type Recovery struct {
 	// Removed are the files deleted: temporary files of an interrupted
 	// write, and part or keys files no manifest lists.
 	Removed []string
-	// Finished are the sequence numbers of segments whose hot-row deletion
-	// was interrupted and has now been completed.
+	// Finished are the sequence numbers of segments whose hot-row deletion,
+	// or whose compaction (Compact), was interrupted and has now been
+	// completed.
 	Finished []uint64
 	// Deleted is the number of hot rows that deletion removed.
 	Deleted int64
