@@ -92,7 +92,11 @@ func (p *Provider) ScanRows(ctx context.Context, keys, values [][]byte, r Reques
 	if err != nil {
 		return nil, err
 	}
+	lower := append(store.RowPrefix(p.t.layout.ID), p.scope...)
 	for i := range keys {
+		if !bytes.HasPrefix(keys[i], lower) {
+			return nil, fmt.Errorf("scan: %s: ScanRows: key 0x%x is not a row key of the provider's table and scope", p.t.name, keys[i])
+		}
 		if i > 0 && bytes.Compare(keys[i-1], keys[i]) >= 0 {
 			return nil, fmt.Errorf("scan: %s: ScanRows: key 0x%x is not above the one before it", p.t.name, keys[i])
 		}
