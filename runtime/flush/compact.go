@@ -70,6 +70,7 @@ const compactDrop = 1 << 63
 const (
 	stepCompactReserved step = "compact-reserved" // number reserved, nothing written
 	stepCompactListed   step = "compact-listed"   // the manifest lists the new segment, compacting
+	stepCompactChunk    step = "compact-chunk"    // after each chunk of marker moves (not synced)
 	stepCompactMoved    step = "compact-moved"    // markers moved and synced
 	stepCompactRetired  step = "compact-retired"  // manifest without the old segments
 )
@@ -472,8 +473,10 @@ func (e *Executor) finishCompaction(l *layout.Table, tl *tableLock, dir string, 
 			for i, r := range rows {
 				moves[i] = coldtier.Move{Key: r.Key, From: r.Hash &^ compactDrop, Drop: r.Hash&compactDrop != 0}
 			}
-			_, err := coldtier.Repoint(e.db, l, seq, moves, false)
-			return err
+			if _, err := coldtier.Repoint(e.db, l, seq, moves, false); err != nil {
+				return err
+			}
+			return e.o.fault(stepCompactChunk)
 		})
 		if err != nil {
 			return fmt.Errorf("flush: %s: compact: move the markers to segment %d: %w", name, seq, err)

@@ -324,6 +324,8 @@ func TestCompactFaultEveryStep(t *testing.T) {
 		{flush.StepBeforeRename, 2}, // keys file, not renamed
 		{flush.StepBeforeRename, 3}, // manifest (compacting), not renamed
 		{flush.StepCompactListed, 1},
+		{flush.StepCompactChunk, 2}, // some markers moved, first owner
+		{flush.StepCompactChunk, 9}, // a later owner
 		{flush.StepCompactMoved, 1},
 		{flush.StepBeforeRename, 4}, // manifest (retired), not renamed
 		{flush.StepCompactRetired, 1},
@@ -335,7 +337,7 @@ func TestCompactFaultEveryStep(t *testing.T) {
 			segmented(t, dbDir, root, 3, 40)
 			db := openDB(t, dbDir)
 			var o flush.Options
-			o.BatchSize = 16
+			o.BatchSize, o.DeleteBatch = 16, 16
 			seen, fired := 0, false
 			flush.SetFault(&o, func(s flush.Step) error {
 				if s == c.step {

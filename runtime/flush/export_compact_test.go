@@ -5,6 +5,7 @@ package flush
 const (
 	StepCompactReserved = stepCompactReserved
 	StepCompactListed   = stepCompactListed
+	StepCompactChunk    = stepCompactChunk
 	StepCompactMoved    = stepCompactMoved
 	StepCompactRetired  = stepCompactRetired
 )
