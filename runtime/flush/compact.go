@@ -37,7 +37,8 @@ type CompactOptions struct {
 	// least TargetBytes; the remainder joins the last file, or, when the
 	// directory's small segments add up to less, they all merge into one.
 	// A small segment alone in its run is rewritten only when it holds
-	// dead rows (deleted, rewritten or expired since its flush).
+	// dead rows (deleted, rewritten or expired since its flush); a segment
+	// at or above TargetBytes is never rewritten, dead rows and all.
 	TargetBytes int64
 }
 
@@ -98,8 +99,10 @@ const (
 // throughout: a row written or deleted meanwhile keeps its new state, as
 // the move only touches markers that still name the old segment.
 //
-// Memory holds one output file's rows, decoded (about the row bytes of
-// TargetBytes of Parquet). Reads run throughout: a union scan through the
+// Memory holds the live rows of one merge, decoded, whose input files add
+// up to less than three times TargetBytes (a run stops at the first
+// segment that takes it past the target, and the remainder joins the last
+// run), so TargetBytes bounds it, not the table. Reads run throughout: a union scan through the
 // executor holds the table's file lock from its snapshot until its files
 // are open, so it sees the old segments with the old markers or the new
 // one with the moved markers; a typed read whose marker named a segment

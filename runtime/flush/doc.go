@@ -109,7 +109,9 @@
 // their snapshot until their files are open and step 5–6 takes it
 // exclusively, so a scan never loses a retired file; a typed read whose
 // marker named a segment retired since re-reads the marker. Memory holds
-// one output file's rows. [Executor.Expire] removes a stream table's
+// one merge's live rows (inputs under three times the target). A segment
+// at or above the target is not rewritten, so its dead rows stay until
+// it expires. [Executor.Expire] removes a stream table's
 // segments wholly past the TTL the same way (markers first, then the
 // manifest, then the files); Compact drops the expired rows of the rest.
 //
