@@ -3,6 +3,7 @@ package flush_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/internal/fixture/chat"
 	"github.com/tablegen/tablegen/runtime/scan"
+	"github.com/tablegen/tablegen/runtime/store"
 )
 
 // compactChildEnv makes the test binary act as the compacting child
@@ -189,6 +191,30 @@ func TestCompactCrashKill(t *testing.T) {
 		}
 		if got := scanAll(t, e, p, scan.Request{Columns: []string{"row_id"}}); len(got) != len(want) {
 			t.Fatalf("round %d: union scan: %d rows, model %d", round, len(got), len(want))
+		}
+		// Unique values of cold rows stay taken: a new row reusing one is
+		// refused.
+		for _, o := range owners {
+			for id := range model[o] {
+				m := message(o, int(id-1))
+				if m.ClientMessageID == nil {
+					continue
+				}
+				ms, err := chat.NewMessageStore(db)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ow, err := ms.For(o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m.RowID = 1 << 40
+				var uv *store.UniqueViolationError
+				if err := ow.Put(&m); !errors.As(err, &uv) {
+					t.Fatalf("round %d: %s: a new row with row %d's client message id: %v, want a unique violation", round, o, id, err)
+				}
+				break
+			}
 		}
 		segmentsPerOwner(t, e, p) // every listed segment done
 		checkFiles(t, e, p)
