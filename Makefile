@@ -70,7 +70,7 @@ demo:
 
 interop: demo
 	scripts/duckdb-check.sh
-	$(GO) test ./runtime/flush -run TestDuckDBReadsEveryOwner -count=1 -v
+	$(GO) test ./runtime/flush -run 'TestDuckDBReadsEveryOwner|TestDuckDBReadsCompacted' -count=1 -v
 
 clean:
 	rm -rf data

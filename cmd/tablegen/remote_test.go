@@ -16,6 +16,7 @@ import (
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/flight"
 	"github.com/tablegen/tablegen/runtime/flush"
+	"github.com/tablegen/tablegen/runtime/keyenc"
 	rtlayout "github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
@@ -125,6 +126,17 @@ func serveTable(t *testing.T, schemas, dbDir, name string, kind rtlayout.Kind) (
 		res, err := e.Flush(ctx, p)
 		return flight.FlushResult{Rows: res.Rows, Files: len(res.Segments), Bytes: res.Bytes}, err
 	}
+	compactFn := func(ctx context.Context, table string) (flight.CompactResult, error) {
+		e, err := flush.New(db, cold, nil)
+		if err != nil {
+			return flight.CompactResult{}, err
+		}
+		res, err := e.Compact(ctx, p, nil)
+		if err != nil {
+			return flight.CompactResult{}, err
+		}
+		return flight.CompactResult{Rows: res.Rows, Files: len(res.Segments), Retired: len(res.Retired), Bytes: res.Bytes}, nil
+	}
 	verifyFn := func(context.Context) ([]string, error) {
 		var b strings.Builder
 		if _, err := verifyTable(db, s.Tables[0], false, &b); err != nil {
@@ -132,7 +144,7 @@ func serveTable(t *testing.T, schemas, dbDir, name string, kind rtlayout.Kind) (
 		}
 		return strings.FieldsFunc(b.String(), func(r rune) bool { return r == '\n' }), nil
 	}
-	srv, err := flight.NewServer(map[string]*scan.Guarded{name: g}, flight.Options{DB: db, Flush: flushFn, Verify: verifyFn,
+	srv, err := flight.NewServer(map[string]*scan.Guarded{name: g}, flight.Options{DB: db, Flush: flushFn, Compact: compactFn, Verify: verifyFn,
 		Auth: func(_ context.Context, tok string) (access.Actor, error) {
 			switch tok {
 			case "dba-secret":
@@ -284,6 +296,19 @@ func TestVerifyAndFlushRemote(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "no hot rows, nothing written") {
 		t.Fatalf("second flush -addr: exit %d, %q", code, out)
 	}
+	code, out, _ = runCmd(t, "compact", "-addr", addr, "-token", "dba-secret", "app.users")
+	if code != 0 || out != "compacted app.users through "+addr+": nothing to merge\n" {
+		t.Fatalf("compact -addr of one segment: exit %d, %q", code, out)
+	}
+	// Rewrite one flushed row and flush again: two segments, one dead row.
+	rewriteUser(t, db, schemas, "alice")
+	if code, out, errOut = runCmd(t, "flush", "-addr", addr, "-token", "dba-secret", "app.users"); code != 0 {
+		t.Fatalf("flush -addr: exit %d, %q %s", code, out, errOut)
+	}
+	code, out, errOut = runCmd(t, "compact", "-addr", addr, "-token", "dba-secret", "app.users")
+	if code != 0 || !regexp.MustCompile(`^compacted app\.users through \S+: 2 segments into 1 files \([0-9.]+ (KiB|B), 4 rows\)\n$`).MatchString(out) {
+		t.Fatalf("compact -addr: exit %d, %q %s", code, out, errOut)
+	}
 	for _, c := range []struct {
 		args []string
 		code int
@@ -293,6 +318,8 @@ func TestVerifyAndFlushRemote(t *testing.T) {
 		{[]string{"verify", "-addr", addr, "-token", "user-secret"}, 1, "dba and system actors only"},
 		{[]string{"flush", "-addr", addr, "-token", "dba-secret", "app.nope"}, 1, "NotFound"},
 		{[]string{"flush", "-addr", addr, "-to", "x", "app.users"}, 2, "drop -db, -to, -owner"},
+		{[]string{"compact", "-addr", addr, "-token", "user-secret", "app.users"}, 1, "dba and system actors only"},
+		{[]string{"compact", "-addr", addr, "-token", "dba-secret", "app.nope"}, 1, "NotFound"},
 		{[]string{"verify", "-addr", addr, "-db", dbDir}, 2, "pass one of -db"},
 		{[]string{"verify", "-addr", addr, "-repair"}, 2, "-repair works on a database opened locally"},
 	} {
@@ -300,6 +327,36 @@ func TestVerifyAndFlushRemote(t *testing.T) {
 		if code != c.code || !strings.Contains(errOut, c.msg) {
 			t.Errorf("%v: exit %d, stderr %q; want %d mentioning %q", c.args, code, errOut, c.code, c.msg)
 		}
+	}
+}
+
+// rewriteUser reads the fixture's row id (flushed or not) and writes it
+// back, hot.
+func rewriteUser(t *testing.T, db *store.DB, schemas, id string) {
+	t.Helper()
+	s, err := schema.Load(schemas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := store.NewTable(db, store.Spec[string, rawRow]{
+		Layout:    s.Tables[0].Layout(),
+		AppendKey: func(dst []byte, k string) []byte { return append(dst, k...) },
+		DecodeKey: func(b []byte) (string, error) { return string(b), nil },
+		KeyOf:     func(r *rawRow) string { return r.key },
+		AppendRow: func(dst []byte, r *rawRow) []byte { return append(dst, r.val...) },
+		DecodeRow: func(b []byte, r *rawRow) error { r.val = append([]byte{}, b...); return nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := string(keyenc.AppendString(nil, id))
+	r, err := tab.Get(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.key = k
+	if err := tab.Put(&r); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -40,6 +40,15 @@ type FlushResult struct {
 	Bytes int64 `json:"bytes"` // their size
 }
 
+// CompactResult is the body of the compact action's result: what the
+// compaction wrote and retired (its request is a FlushRequest).
+type CompactResult struct {
+	Rows    int64 `json:"rows"`    // rows written to the merged files
+	Files   int   `json:"files"`   // segment files written
+	Retired int   `json:"retired"` // segment files merged and removed
+	Bytes   int64 `json:"bytes"`   // size of the files written
+}
+
 // VerifyResult is the body of the verify action's result.
 type VerifyResult struct {
 	// Problems holds one line per problem; empty means clean.
@@ -50,7 +59,7 @@ var actionTypes = []*flight.ActionType{
 	{Type: ActionBackup, Description: `consistent online backup (Pebble checkpoint) into {"dir": DIR} on the server; dba and system only`},
 	{Type: ActionVerify, Description: "check every table's rows and index entries; dba and system only"},
 	{Type: ActionFlush, Description: `flush {"table": NS.TABLE} to Parquet with the service's flush policy; dba and system only`},
-	{Type: ActionCompact, Description: "not served over Flight yet (Unimplemented)"},
+	{Type: ActionCompact, Description: `compact {"table": NS.TABLE}: merge its small Parquet segments, dropping dead rows; dba and system only`},
 }
 
 // ListActions lists the actions DoAction knows.
@@ -99,12 +108,9 @@ func (s *Server) DoAction(a *flight.Action, stream flight.FlightService_DoAction
 		body, _ := json.Marshal(VerifyResult{Problems: append([]string{}, problems...)})
 		return stream.Send(&flight.Result{Body: body})
 	case ActionFlush:
-		var req FlushRequest
-		if err := json.Unmarshal(a.GetBody(), &req); err != nil || req.Table == "" {
-			return status.Error(codes.InvalidArgument, `flush: the body must be {"table": NS.TABLE}`)
-		}
-		if _, ok := s.tables[req.Table]; !ok {
-			return status.Errorf(codes.NotFound, "flush: no table %q is served here; ListFlights lists the tables", req.Table)
+		req, err := s.tableRequest(a)
+		if err != nil {
+			return err
 		}
 		if s.flush == nil {
 			return status.Error(codes.Unimplemented, "flush: this service did not give the endpoint a flusher (Options.Flush)")
@@ -116,7 +122,32 @@ func (s *Server) DoAction(a *flight.Action, stream flight.FlightService_DoAction
 		body, _ := json.Marshal(res)
 		return stream.Send(&flight.Result{Body: body})
 	case ActionCompact:
-		return status.Errorf(codes.Unimplemented, "%s is not served over Flight yet; run it in the service or with tablegen %s on a stopped service", a.GetType(), a.GetType())
+		req, err := s.tableRequest(a)
+		if err != nil {
+			return err
+		}
+		if s.compact == nil {
+			return status.Error(codes.Unimplemented, "compact: this service did not give the endpoint a compactor (Options.Compact)")
+		}
+		res, err := s.compact(ctx, req.Table)
+		if err != nil {
+			return status.Errorf(codes.Internal, "compact %s: %v", req.Table, err)
+		}
+		body, _ := json.Marshal(res)
+		return stream.Send(&flight.Result{Body: body})
 	}
 	return status.Errorf(codes.InvalidArgument, "unknown action %q; ListActions lists backup, verify, flush, compact", a.GetType())
+}
+
+// tableRequest decodes the {"table": NS.TABLE} body of the flush and
+// compact actions and checks that the endpoint serves the table.
+func (s *Server) tableRequest(a *flight.Action) (FlushRequest, error) {
+	var req FlushRequest
+	if err := json.Unmarshal(a.GetBody(), &req); err != nil || req.Table == "" {
+		return req, status.Errorf(codes.InvalidArgument, `%s: the body must be {"table": NS.TABLE}`, a.GetType())
+	}
+	if _, ok := s.tables[req.Table]; !ok {
+		return req, status.Errorf(codes.NotFound, "%s: no table %q is served here; ListFlights lists the tables", a.GetType(), req.Table)
+	}
+	return req, nil
 }

@@ -153,6 +153,21 @@ func (c *Client) Flush(ctx context.Context, table string) (FlushResult, error) {
 	return r, nil
 }
 
+// Compact asks the server to compact table's flushed segments
+// ("namespace.table") and returns what was written and retired.
+func (c *Client) Compact(ctx context.Context, table string) (CompactResult, error) {
+	req, _ := json.Marshal(FlushRequest{Table: table})
+	body, err := c.action(ctx, ActionCompact, req)
+	if err != nil {
+		return CompactResult{}, err
+	}
+	var r CompactResult
+	if err := json.Unmarshal(body, &r); err != nil {
+		return CompactResult{}, fmt.Errorf("flight: compact: the server's answer is not a compact result: %w", err)
+	}
+	return r, nil
+}
+
 // action runs one action and returns the body of its first result.
 func (c *Client) action(ctx context.Context, typ string, body []byte) ([]byte, error) {
 	ctx, cancel := context.WithCancel(bearer(ctx, c.token))

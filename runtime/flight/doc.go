@@ -62,6 +62,8 @@
 //
 // DoAction "backup" (body {"dir": DIR}, a directory on the server's machine
 // that must not exist or be empty) runs [store.DB.Backup]; "verify" runs
-// Options.Verify when the service gives one. "flush" and "compact" answer
-// codes.Unimplemented. Actions are for dba and system actors only.
+// Options.Verify when the service gives one; "flush" and "compact" (body
+// {"table": NS.TABLE}) run Options.Flush and Options.Compact, or answer
+// codes.Unimplemented without them. Actions are for dba and system actors
+// only.
 package flight

@@ -347,6 +347,27 @@ func TestBackupAction(t *testing.T) {
 	if _, err := c.Verify(context.Background()); status.Code(err) != codes.Unimplemented {
 		t.Fatalf("verify without a verifier: %v", err)
 	}
+	if _, err := c.Compact(context.Background(), "chat.messages"); status.Code(err) != codes.Unimplemented {
+		t.Fatalf("compact without a compactor: %v", err)
+	}
+}
+
+// TestCompactAction runs the service's compactor for a dba, on tables the
+// endpoint serves only.
+func TestCompactAction(t *testing.T) {
+	var asked string
+	f := newFixture(t, 5, flight.Options{Compact: func(_ context.Context, table string) (flight.CompactResult, error) {
+		asked = table
+		return flight.CompactResult{Rows: 7, Files: 1, Retired: 3, Bytes: 100}, nil
+	}})
+	c := f.client(t, "tok-dba")
+	got, err := c.Compact(context.Background(), "chat.messages")
+	if err != nil || got != (flight.CompactResult{Rows: 7, Files: 1, Retired: 3, Bytes: 100}) || asked != "chat.messages" {
+		t.Fatalf("Compact = %+v, %v (asked %q)", got, err, asked)
+	}
+	if _, err := c.Compact(context.Background(), "chat.nope"); status.Code(err) != codes.NotFound {
+		t.Fatalf("compact of a table not served: %v", err)
+	}
 }
 
 // TestVerifyAction runs the service's verifier for a dba.

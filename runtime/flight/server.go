@@ -39,6 +39,10 @@ type Options struct {
 	// its cold root and its policy (runtime/flush); the endpoint only
 	// checks the actor and the table name.
 	Flush func(ctx context.Context, table string) (FlushResult, error)
+	// Compact, when set, runs for the compact action on a table the
+	// endpoint serves, for the same reason: the service owns the executor
+	// (flush.Executor.Compact).
+	Compact func(ctx context.Context, table string) (CompactResult, error)
 	// TLS, when set, serves over TLS with this configuration; nil serves
 	// plain TCP (loopback or a private network only: tokens travel in it).
 	TLS *tls.Config
@@ -57,7 +61,9 @@ type Server struct {
 	db     *store.DB
 	verify func(ctx context.Context) ([]string, error)
 	flush  func(ctx context.Context, table string) (FlushResult, error)
-	grpc   *grpc.Server
+	// compact is Options.Compact.
+	compact func(ctx context.Context, table string) (CompactResult, error)
+	grpc    *grpc.Server
 }
 
 // NewServer returns an endpoint serving tables, keyed "namespace.table";
@@ -68,7 +74,7 @@ func NewServer(tables map[string]*scan.Guarded, o Options) (*Server, error) {
 	if o.Auth == nil {
 		return nil, errors.New("flight: Options.Auth is required: the endpoint maps every bearer token to an actor through it")
 	}
-	s := &Server{tables: make(map[string]*scan.Guarded, len(tables)), auth: o.Auth, db: o.DB, verify: o.Verify, flush: o.Flush}
+	s := &Server{tables: make(map[string]*scan.Guarded, len(tables)), auth: o.Auth, db: o.DB, verify: o.Verify, flush: o.Flush, compact: o.Compact}
 	for name, g := range tables {
 		if g == nil {
 			return nil, fmt.Errorf("flight: table %s: nil guarded provider", name)

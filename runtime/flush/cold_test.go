@@ -214,7 +214,7 @@ var (
 )
 
 // TestColdModel drives random puts, updates, deletes, unique inserts,
-// transactions, flushes and selective flushes (FlushSelect) against an in-memory model and, after every
+// transactions, flushes, selective flushes (FlushSelect) and compactions against an in-memory model and, after every
 // step, compares every typed read (Get, Has, Count, Scan forward, reverse
 // and paged, IndexScan, GetUnique) and the provider's union scan with it:
 // hot and cold rows are one table, hot winning, unique indexes held
@@ -328,6 +328,7 @@ func TestColdModel(t *testing.T) {
 					}
 				}
 			},
+			"compact": func(rt *rapid.T) { compactStep(t, rt, x) },
 			"": func(rt *rapid.T) {
 				for _, o := range ticketOwners {
 					checkTickets(t, rt, x, m, o)

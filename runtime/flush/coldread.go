@@ -5,12 +5,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"os"
 	"sort"
 	"sync"
 
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/tablegen/tablegen/internal/rawpebble"
+	"github.com/tablegen/tablegen/runtime/internal/coldtier"
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
+	"github.com/tablegen/tablegen/runtime/store"
 )
 
 // coldCacheBytes bounds the rows the cold reader keeps decoded in memory
@@ -53,14 +59,45 @@ func newColdReader(e *Executor) *coldReader {
 	return &coldReader{e: e, segs: map[coldSeg]*coldRows{}}
 }
 
-// Segments lists table l's flushed segments, for the union scans the scan
-// package runs when a Provider.Scan meets a flushed table.
-func (r *coldReader) Segments(ctx context.Context, l *layout.Table) ([]scan.Segment, error) {
-	return r.e.segments(ctx, l)
+// Scan is the union scan (Executor.Scan) that the scan package runs when
+// a Provider.Scan meets a flushed table.
+func (r *coldReader) Scan(ctx context.Context, p *scan.Provider, req scan.Request) (array.RecordReader, error) {
+	return r.e.Scan(ctx, p, req, nil)
 }
 
 // Row implements coldtier.Reader.
 func (r *coldReader) Row(l *layout.Table, seq uint64, key []byte) ([]byte, bool, error) {
+	val, found, err := r.row(l, seq, key)
+	if errors.Is(err, errRetired) {
+		// A compaction retired the segment after the caller read the
+		// marker: it moved the marker first, and the segment it names
+		// now holds the same version of the row (compact.go).
+		if now, ok, merr := r.marker(l, key); merr == nil && ok && now != seq {
+			return r.row(l, now, key)
+		}
+	}
+	return val, found, err
+}
+
+// marker reads the current cold marker of key (scope + key tuple).
+func (r *coldReader) marker(l *layout.Table, key []byte) (uint64, bool, error) {
+	v, closer, err := rawpebble.DB(r.e.db).Get(append(store.ColdPrefix(l.ID), key...))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	defer closer.Close()
+	seq, err := coldtier.DecodeSeq(v)
+	return seq, err == nil, err
+}
+
+// errRetired is wrapped by load when the manifest no longer lists the
+// segment.
+var errRetired = errors.New("the segment is not in the manifest")
+
+func (r *coldReader) row(l *layout.Table, seq uint64, key []byte) ([]byte, bool, error) {
 	id := coldSeg{l.ID, seq}
 	r.mu.Lock()
 	rows := r.segs[id]
@@ -130,6 +167,11 @@ func (r *coldReader) load(l *layout.Table, seq uint64, rows *coldRows) error {
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("flush: %s: segment %d: the table has no flushed files under %s", l.FullName(), seq, r.e.root)
 	}
+	// The manifest read and the file opened as one, between two
+	// compactions' retirements (compact.go).
+	tl := r.e.tableLock(l.ID)
+	tl.files.RLock()
+	defer tl.files.RUnlock()
 	m, err := readManifest(dir, l.FullName(), l.ID)
 	if err != nil {
 		return err
@@ -146,5 +188,5 @@ func (r *coldReader) load(l *layout.Table, seq uint64, rows *coldRows) error {
 			return nil
 		})
 	}
-	return fmt.Errorf("flush: %s: segment %d is not in the manifest of %s", l.FullName(), seq, dir)
+	return fmt.Errorf("flush: %s: segment %d: %w of %s", l.FullName(), seq, errRetired, dir)
 }

@@ -26,6 +26,9 @@ func TestMain(m *testing.M) {
 	if arg := os.Getenv(childEnv); arg != "" {
 		os.Exit(crashChild(arg))
 	}
+	if arg := os.Getenv(compactChildEnv); arg != "" {
+		os.Exit(compactChild(arg))
+	}
 	os.Exit(m.Run())
 }
 

@@ -77,6 +77,44 @@
 // prove it with fault injection at every step of a flush and with a child process
 // killed by SIGKILL at random moments.
 //
+// # Compaction
+//
+// Flushes write one file per owner each time, so files stay small.
+// [Executor.Compact] merges, per segment directory, the segments below a
+// target size (CompactOptions.TargetBytes, DefaultCompactTarget) into
+// files of at least that size, carrying over only the live rows (the
+// row's cold marker names the segment, and the row is not past the TTL),
+// sorted by key. Its crash order:
+//
+//  1. reserves one segment number (the table's cold marker, as a flush);
+//  2. writes part-<seq>.parquet with the live rows and part-<seq>.keys
+//     with each row's old segment (or that it is dropped as expired),
+//     tmp + fsync + rename + directory fsync;
+//  3. writes the manifest listing the new segment in state compacting,
+//     with the segments it Replaces, which stay listed;
+//  4. moves, through the store, every marker that still names an old
+//     segment to the new one (deletes it for an expired row), under the
+//     writer locks, so a row written or deleted meanwhile keeps its new
+//     state; then syncs the WAL;
+//  5. writes the manifest without the old segments, the new one done;
+//  6. removes the old files and the keys file, and drops the tombstones
+//     older than every segment left in the directory.
+//
+// A crash before 3 leaves unlisted files, removed by recovery (no marker
+// moved); from 3 on, recovery redoes 4 from the keys file (idempotent: a
+// moved marker no longer names an old segment) and finishes 5 and 6;
+// after 5 the old files are unlisted and recovery removes them. Until 5
+// both the old and the new segment are listed, so every marker names a
+// listed segment at every step. Scans hold the table's file lock from
+// their snapshot until their files are open and step 5–6 takes it
+// exclusively, so a scan never loses a retired file; a typed read whose
+// marker named a segment retired since re-reads the marker. Memory holds
+// one merge's live rows (inputs under three times the target). A segment
+// at or above the target is not rewritten, so its dead rows stay until
+// it expires. [Executor.Expire] removes a stream table's
+// segments wholly past the TTL the same way (markers first, then the
+// manifest, then the files); Compact drops the expired rows of the rest.
+//
 // # Reading
 //
 // [Executor.Scan] returns hot rows and flushed rows as one table through
@@ -126,12 +164,10 @@
 // deleted while a crashed flush waits for recovery is simply not found
 // again by the redone deletion.
 //
-// Tombstones are never dropped: without compaction of segments, a segment
-// holding the key may exist forever. A future compaction that rewrites a
-// table's segments (applying the tombstones) can drop every tombstone whose
-// seq is below the smallest segment number it keeps. Until then a table
-// with flushed rows costs one extra key per deletion, including deletions
-// of rows that were never flushed.
+// Compaction drops, per directory, every tombstone whose seq is below the
+// smallest segment number left there: it hides nothing any more. Until a
+// table is compacted, it costs one extra key per deletion, including
+// deletions of rows that were never flushed.
 //
 // # Concurrency with writers
 //
@@ -171,10 +207,13 @@
 //
 //   - Expiry of stream tables (store.Table.Expire) range-deletes the hot
 //     rows and the cold markers of flushed rows past the TTL, so no read
-//     returns them; their bytes stay in the files until a segment-level
-//     expiry or compaction exists. The per-owner cap counts hot rows only.
+//     returns them; their bytes stay in the files until Executor.Expire
+//     (whole segments) or Compact (rows) removes them. The per-owner cap
+//     counts hot rows only.
 //   - Segments flushed before cold markers existed have no markers: their
 //     rows are not read by this version (no migration yet).
-//   - One executor (one process) per root. Segments are never compacted.
+//   - One executor (one process) per root. Compaction runs when called
+//     (Compact, `tablegen compact`, the Flight compact action), not in the
+//     background.
 //   - Owner directories rely on a case-sensitive file system.
 package flush

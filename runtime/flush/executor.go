@@ -13,7 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -152,6 +151,10 @@ type Executor struct {
 type tableLock struct {
 	sync.Mutex
 	recovered atomic.Bool // set once recovery has run, under the mutex
+	// files is held for reading by scans from their snapshot until their
+	// segment files are open, and for writing while a compaction retires
+	// segments (compact.go).
+	files sync.RWMutex
 }
 
 // New returns an executor writing under root, which it creates. Recovery
@@ -649,47 +652,7 @@ func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *sc
 			return err
 		}
 		defer rdr.Release()
-		cw := &countingWriter{w: w}
-		schema, plain := parquetSchema(rdr.Schema())
-		var ownerCol *string
-		fileSchema := schema
-		if owner != nil && schema.FieldIndices("owner") == nil {
-			fileSchema, ownerCol = withOwner(schema), owner
-		}
-		fw, err := pqarrow.NewFileWriter(fileSchema, cw, props, arrowProps)
-		if err != nil {
-			return fmt.Errorf("flush: %s: start Parquet file: %w", l.FullName(), err)
-		}
-		if err := writeBatches(rdr, fw, schema, fileSchema, plain, ownerCol, stats, e.o, &written); err != nil {
-			_ = fw.Close()
-			return fmt.Errorf("flush: %s: %w", l.FullName(), err)
-		}
-		md := map[string]string{
-			"tablegen.table": l.FullName(), "tablegen.fingerprint": seg.Fingerprint,
-			"tablegen.seq": fmt.Sprint(seq),
-		}
-		if owner != nil {
-			// Footer metadata must be UTF-8: an owner that is not is
-			// kept in hex.
-			if utf8.ValidString(*owner) {
-				md["tablegen.owner"] = *owner
-			} else {
-				md["tablegen.owner_hex"] = hex.EncodeToString([]byte(*owner))
-			}
-		}
-		for _, k := range []string{"tablegen.table", "tablegen.fingerprint", "tablegen.seq", "tablegen.owner", "tablegen.owner_hex"} {
-			if v, ok := md[k]; ok {
-				if err := fw.AppendKeyValueMetadata(k, v); err != nil {
-					_ = fw.Close()
-					return fmt.Errorf("flush: %s: Parquet metadata: %w", l.FullName(), err)
-				}
-			}
-		}
-		if err := fw.Close(); err != nil {
-			return fmt.Errorf("flush: %s: finish Parquet file: %w", l.FullName(), err)
-		}
-		seg.Bytes = cw.n
-		return nil
+		return e.writeParquet(w, rdr, l, seg, owner, props, arrowProps, stats, &written)
 	})
 	if err != nil {
 		_ = keysTmp.Close()

@@ -22,8 +22,10 @@ import (
 //	trailer uvarint(0) count(8 bytes LE) crc32c(4 bytes LE) of every byte before it
 //
 // key is the row key below the table's row prefix (scope + key tuple) and
-// hash is coldtier.RowHash of the value that was flushed. Keys come in key
-// order. The file is written like every flush output (temporary name,
+// hash is coldtier.RowHash of the value that was flushed (in the keys
+// file of a compacting segment, the segment the row's marker named, with
+// compactDrop set for a row dropped as expired; see compact.go). Keys come
+// in key order. The file is written like every flush output (temporary name,
 // fsync, rename) and deleted once the segment is done.
 const keysMagic = "TGKEYS\x00\x01"
 

@@ -41,6 +41,9 @@ const (
 	Deleting State = "deleting"
 	// Done: the flushed hot rows are gone; the keys file is removed.
 	Done State = "done"
+	// Compacting: a segment written by Compact, merging the segments in
+	// Replaces; their rows' markers are being moved to it (compact.go).
+	Compacting State = "compacting"
 )
 
 // Manifest lists a table's flushed segments. It is the only truth about
@@ -82,6 +85,9 @@ type Segment struct {
 	Created     time.Time          `json:"created"`
 	State       State              `json:"state"`
 	Columns     []scan.ColumnStats `json:"columns"`
+	// Replaces are the segments a compacting segment merges; they stay
+	// listed until its markers are moved.
+	Replaces []uint64 `json:"replaces,omitempty"`
 }
 
 var partName = regexp.MustCompile(`^part-([0-9]{8,20})\.(parquet|keys)$`)
@@ -211,8 +217,11 @@ func (m *Manifest) validate() error {
 		if want := filepath.ToSlash(filepath.Join(dir, partFile(s.Seq, "parquet"))); s.File != want {
 			return bad("segment %d: file %q, want %q", s.Seq, s.File, want)
 		}
+		if (s.State == Compacting) != (len(s.Replaces) > 0) {
+			return bad("segment %d in state %s lists %d replaced segments", s.Seq, s.State, len(s.Replaces))
+		}
 		switch s.State {
-		case Written, Deleting:
+		case Written, Deleting, Compacting:
 			if want := filepath.ToSlash(filepath.Join(dir, partFile(s.Seq, "keys"))); s.Keys != want {
 				return bad("segment %d in state %s: keys file %q, want %q", s.Seq, s.State, s.Keys, want)
 			}

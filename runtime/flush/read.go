@@ -23,19 +23,23 @@ import (
 // is returned once.
 func (e *Executor) Scan(ctx context.Context, p *scan.Provider, r scan.Request, stats *scan.UnionStats) (array.RecordReader, error) {
 	l := p.Layout()
-	return p.ScanUnion(ctx, func() ([]scan.Segment, error) { return e.segments(ctx, &l) }, r, stats)
-}
-
-// segments lists table l's flushed segments from its manifest, after the
-// table's recovery has run once. Union scans call it after they took their
-// snapshot of hot rows.
-func (e *Executor) segments(ctx context.Context, l *layout.Table) ([]scan.Segment, error) {
 	if tl := e.tableLock(l.ID); !tl.recovered.Load() {
-		if _, err := held(e, ctx, l.FullName(), func(context.Context) (*tableLock, error) { return e.lock(l) }); err != nil {
+		if _, err := held(e, ctx, l.FullName(), func(context.Context) (*tableLock, error) { return e.lock(&l) }); err != nil {
 			return nil, err
 		}
 		tl.Unlock()
 	}
+	// A compaction retires segments only while no scan is between its
+	// snapshot and opening its files (compact.go).
+	tl := e.tableLock(l.ID)
+	tl.files.RLock()
+	defer tl.files.RUnlock()
+	// ScanUnion takes its snapshot before it lists the segments.
+	return p.ScanUnion(ctx, func() ([]scan.Segment, error) { return e.segments(&l) }, r, stats)
+}
+
+// segments lists table l's flushed segments from its manifest.
+func (e *Executor) segments(l *layout.Table) ([]scan.Segment, error) {
 	dir, err := e.tableDir(l)
 	if err != nil {
 		return nil, err

@@ -19,8 +19,9 @@ type Recovery struct {
 	// Removed are the files deleted: temporary files of an interrupted
 	// write, and part or keys files no manifest lists.
 	Removed []string
-	// Finished are the sequence numbers of segments whose hot-row deletion
-	// was interrupted and has now been completed.
+	// Finished are the sequence numbers of segments whose hot-row deletion,
+	// or whose compaction (Compact), was interrupted and has now been
+	// completed.
 	Finished []uint64
 	// Deleted is the number of hot rows that deletion removed.
 	Deleted int64
@@ -112,6 +113,9 @@ func (e *Executor) recover(l *layout.Table) (*Recovery, error) {
 				}
 			}
 		}
+	}
+	if err := e.recoverCompactions(l, dir, m, rec); err != nil {
+		return rec, err
 	}
 	for _, s := range m.Segments {
 		if s.State == Done {

@@ -18,7 +18,6 @@ import (
 	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/internal/coldtier"
 	"github.com/tablegen/tablegen/runtime/keyenc"
-	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -92,23 +91,23 @@ func (p *Provider) ScanUnion(ctx context.Context, segments func() ([]Segment, er
 	return u, nil
 }
 
-// segmentLister is what the flush executor attached to the DB (flush.New)
-// offers besides point reads of flushed rows: a table's segments, for
-// union scans. It is asserted on the attached coldtier.Reader rather than
-// added to it because Segment is this package's type.
-type segmentLister interface {
-	Segments(ctx context.Context, l *layout.Table) ([]Segment, error)
+// coldScanner is what the flush executor attached to the DB (flush.New)
+// offers besides point reads of flushed rows: the union scan of a table,
+// which it runs under its lock on the table's files. It is asserted on the
+// attached coldtier.Reader rather than added to it because Provider and
+// Request are this package's types.
+type coldScanner interface {
+	Scan(ctx context.Context, p *Provider, r Request) (array.RecordReader, error)
 }
 
 // scanCold is Scan of a table with flushed rows: the union of its hot rows
 // and the segments of the executor attached to the DB.
-func (p *Provider) scanCold(ctx context.Context, r Request, stats *UnionStats) (array.RecordReader, error) {
-	ls, ok := coldtier.SlotOf(p.db).Get().(segmentLister)
+func (p *Provider) scanCold(ctx context.Context, r Request) (array.RecordReader, error) {
+	cs, ok := coldtier.SlotOf(p.db).Get().(coldScanner)
 	if !ok {
 		return nil, fmt.Errorf("scan: %s has flushed rows: %w", p.t.name, store.ErrNoColdReader)
 	}
-	l := p.t.layout
-	return p.ScanUnion(ctx, func() ([]Segment, error) { return ls.Segments(ctx, &l) }, r, stats)
+	return cs.Scan(ctx, p, r)
 }
 
 func (p *Provider) newUnion(ctx context.Context, segments func() ([]Segment, error), r Request, stats *UnionStats) (*union, error) {

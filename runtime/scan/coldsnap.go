@@ -70,6 +70,46 @@ func (p *Provider) ScanSnapshot(ctx context.Context, snap *store.Snapshot, r Req
 	if err != nil {
 		return nil, err
 	}
+	lower := append(store.RowPrefix(p.t.layout.ID), p.scope...)
+	it, err := rawpebble.Snapshot(snap).NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: keyenc.PrefixEnd(lower)})
+	if err != nil {
+		return nil, fmt.Errorf("scan: %s: open snapshot iterator: %w", p.t.name, err)
+	}
+	return p.newSnapReader(ctx, it, project, f, r, visit)
+}
+
+// ScanRows is ScanSnapshot over rows the caller holds instead of a
+// snapshot's, for runtime/flush's compaction, which rewrites rows read
+// back from segments: keys[i] is a full row key (store.RowPrefix + the
+// provider's scope + key tuple), in ascending order, and values[i] its
+// stored row encoding. Filter, TTL and visit apply as in ScanSnapshot.
+func (p *Provider) ScanRows(ctx context.Context, keys, values [][]byte, r Request, visit RowVisitor) (array.RecordReader, error) {
+	if len(keys) != len(values) {
+		return nil, fmt.Errorf("scan: %s: ScanRows got %d keys and %d values", p.t.name, len(keys), len(values))
+	}
+	if r.Limit != 0 || r.Filter != nil || r.BatchSize < 0 || visit == nil {
+		return nil, fmt.Errorf("scan: %s: ScanRows takes every row (no limit, no filter), a batch size >= 0 and a visitor", p.t.name)
+	}
+	if r.BatchSize == 0 {
+		r.BatchSize = DefaultBatchSize
+	}
+	project, err := p.projection(r.Columns)
+	if err != nil {
+		return nil, err
+	}
+	lower := append(store.RowPrefix(p.t.layout.ID), p.scope...)
+	for i := range keys {
+		if !bytes.HasPrefix(keys[i], lower) {
+			return nil, fmt.Errorf("scan: %s: ScanRows: key 0x%x is not a row key of the provider's table and scope", p.t.name, keys[i])
+		}
+		if i > 0 && bytes.Compare(keys[i-1], keys[i]) >= 0 {
+			return nil, fmt.Errorf("scan: %s: ScanRows: key 0x%x is not above the one before it", p.t.name, keys[i])
+		}
+	}
+	return p.newSnapReader(ctx, &sliceIter{keys: keys, vals: values, i: -1}, project, nil, r, visit)
+}
+
+func (p *Provider) newSnapReader(ctx context.Context, it rowIter, project []int, f *node, r Request, visit RowVisitor) (array.RecordReader, error) {
 	decode := make([]bool, len(p.t.cols))
 	for _, c := range project {
 		decode[c] = true
@@ -77,13 +117,10 @@ func (p *Provider) ScanSnapshot(ctx context.Context, snap *store.Snapshot, r Req
 	f.columns(decode)
 	src, err := p.t.newRowDecoder(decode, project)
 	if err != nil {
+		_ = it.Close()
 		return nil, err
 	}
 	lower := append(store.RowPrefix(p.t.layout.ID), p.scope...)
-	it, err := rawpebble.Snapshot(snap).NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: keyenc.PrefixEnd(lower)})
-	if err != nil {
-		return nil, fmt.Errorf("scan: %s: open snapshot iterator: %w", p.t.name, err)
-	}
 	sr := &snapReader{
 		ctx: ctx, name: p.t.name, it: it, src: src, visit: visit, filter: f,
 		schema: projectSchema(p.schema, project), nproj: len(project), batch: r.BatchSize,
@@ -104,7 +141,7 @@ type snapReader struct {
 	refs   atomic.Int64
 	ctx    context.Context
 	name   string
-	it     *pebble.Iterator
+	it     rowIter
 	valid  bool
 	src    *rowDecoder
 	visit  RowVisitor
@@ -123,6 +160,30 @@ type snapReader struct {
 	tupleAt    int
 	ownerInKey bool
 }
+
+// rowIter is what snapReader reads rows from: a *pebble.Iterator over a
+// snapshot, or a sliceIter over rows the caller holds.
+type rowIter interface {
+	First() bool
+	Next() bool
+	Key() []byte
+	ValueAndErr() ([]byte, error)
+	Error() error
+	Close() error
+}
+
+// sliceIter is a rowIter over parallel key and value slices.
+type sliceIter struct {
+	keys, vals [][]byte
+	i          int
+}
+
+func (s *sliceIter) First() bool                  { s.i = 0; return s.i < len(s.keys) }
+func (s *sliceIter) Next() bool                   { s.i++; return s.i < len(s.keys) }
+func (s *sliceIter) Key() []byte                  { return s.keys[s.i] }
+func (s *sliceIter) ValueAndErr() ([]byte, error) { return s.vals[s.i], nil }
+func (s *sliceIter) Error() error                 { return nil }
+func (s *sliceIter) Close() error                 { return nil }
 
 // expired reports whether the row at key is past the table's TTL.
 func (r *snapReader) expired(key []byte) (bool, error) {

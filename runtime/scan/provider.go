@@ -247,7 +247,7 @@ func (p *Provider) Scan(ctx context.Context, r Request) (array.RecordReader, err
 		return rd, nil
 	}
 	rd.Release()
-	return p.scanCold(ctx, r, nil)
+	return p.scanCold(ctx, r)
 }
 
 func (p *Provider) projection(cols []string) ([]int, error) {

@@ -30,7 +30,8 @@
 // (a delete records that the key's flushed copies, in segments numbered up
 // to the marker, are deleted too), but no read consults them any more: the
 // cold markers decide. They are kept for databases and tools of the
-// tombstone era and can go with segment compaction. See [DB.FlushSnapshot].
+// tombstone era; a compaction of a table's segments (runtime/flush) drops
+// those older than every segment it leaves. See [DB.FlushSnapshot].
 //
 // A unique index entry's key is the index values alone; a non-unique entry's
 // key is the index values followed by the row's key tuple, so every entry is

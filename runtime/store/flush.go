@@ -381,10 +381,9 @@ func appendZero(dst []byte, typ string) []byte {
 // every one of them (the flushed copy is the deleted version). Put never
 // needs to touch tombstones.
 //
-// Tombstones are never removed by the store: a segment holding the key may
-// exist for as long as segments are kept, and without compaction that is
-// forever. A future compaction that rewrites a table's segments may drop
-// every tombstone whose seq is below the smallest seq it keeps.
+// Tombstones are removed only by a compaction of segments (runtime/flush's
+// Compact, through dropTombstones in compact.go): once no listed segment of
+// the scope is numbered as low as a tombstone's seq, it hides nothing.
 const keyspaceTombstone = 0x04
 
 // tombstonePrefix is the prefix of every tombstone of a table: 0x04 + BE

@@ -100,3 +100,24 @@ var (
 	// its Hash to the cold tier (segment seq) and returns how many moved.
 	DeleteUnchanged func(db any, l *layout.Table, seq uint64, rows []RowVersion, sync bool) (int, error)
 )
+
+// Move names one flushed row a compaction of segments rewrote: the row key
+// below the table's row prefix (scope + key tuple), the segment From its
+// marker named when the compaction read it, and whether the compaction
+// dropped the row (expired) instead of copying it.
+type Move struct {
+	Key  []byte
+	From uint64
+	Drop bool
+}
+
+// The store operations a compaction runs (see the store's compact.go).
+var (
+	// Repoint sets the cold marker of every row of rows that still names
+	// its From segment to segment to (deletes it for a Drop) and returns
+	// how many changed.
+	Repoint func(db any, l *layout.Table, to uint64, rows []Move, sync bool) (int, error)
+	// DropTombstones deletes table l's tombstones in scope whose seq is
+	// below below and returns how many it deleted.
+	DropTombstones func(db any, l *layout.Table, scope []byte, below uint64) (int, error)
+)
