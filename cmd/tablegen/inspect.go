@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"math"
 	"slices"
 	"strconv"
@@ -69,7 +70,7 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.limit, "limit", 0, "print at most `N` rows (0: all)")
 	fs.StringVar(&o.format, "format", "table", "write rows as `FORMAT`: table (aligned per batch of 8192 rows; NULL for null), csv (RFC 4180; null is an empty unquoted field, an empty string is \"\"), json (one object per line; null) or arrow (IPC stream). Bytes are 0x-prefixed hex in table and csv and base64 in json (as encoding/json writes []byte); timestamps are RFC 3339 in UTC with 6 fraction digits")
 	fs.StringVar(&o.owner, "owner", "", "user and stream tables: only the rows of owner `ID` (default: every owner, or with -addr the token's own)")
-	fs.StringVar(&o.cold, "cold", "", "read the table's flushed rows from the cold root `DIR` (the -to of tablegen flush); needed once a table has flushed rows, unless -hot-only")
+	fs.StringVar(&o.cold, "cold", "", "read the table's flushed rows from the cold root `DIR` (the -to of tablegen flush; default: the root the last flush executor recorded in the database)")
 	fs.BoolVar(&o.hotOnly, "hot-only", false, "print only the rows not yet flushed (by default a flushed table is read hot and cold, as one)")
 	o.remote.register(fs)
 	positional, code, ok := parseInterspersed(c, fs, args, stdout, stderr)
@@ -137,6 +138,19 @@ func inspect(ctx context.Context, name string, o *inspectFlags, stdout, stderr i
 		return fmt.Errorf("%w; pass the -db directory the service writes to", err)
 	}
 	defer db.Close()
+	if o.cold == "" && !o.hotOnly {
+		// The root the service's flush executor recorded in the DB.
+		root, err := flush.RecordedRoot(db)
+		if err != nil {
+			return err
+		}
+		if root != "" {
+			if _, err := os.Stat(root); err != nil {
+				return fmt.Errorf("the database records its cold root as %s, which cannot be read (%v); pass -cold DIR, or -hot-only", root, err)
+			}
+			o.cold = root
+		}
+	}
 	if o.cold != "" {
 		// The executor only reads on a read-only database: its recovery
 		// changes nothing and no file is written under the cold root.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,9 +11,10 @@ import (
 )
 
 // TestInspectReadsColdRows is issue 19's "inspect: hot + cold rows by
-// default (-hot-only to skip cold)": after a flush, inspect with the cold
-// root prints every row, -hot-only the hot ones, and without either it
-// says how to read the flushed rows rather than printing part of the table.
+// default (-hot-only to skip cold)": after a flush, inspect prints every
+// row (through the cold root the flush recorded in the database, or the
+// one -cold names), -hot-only the hot ones, and a recorded root that is
+// gone is an error naming it rather than part of the table.
 func TestInspectReadsColdRows(t *testing.T) {
 	dbDir, root := t.TempDir(), t.TempDir()
 	db, err := store.Open(dbDir, &store.Options{NoSync: true})
@@ -52,6 +54,7 @@ func TestInspectReadsColdRows(t *testing.T) {
 		rows  int
 		alice int
 	}{
+		{nil, 20, 10}, // the root the flush recorded in the database
 		{[]string{"-cold", root}, 20, 10},
 		{[]string{"-cold", root, "-owner", "alice"}, 10, 10},
 		{[]string{"-cold", root, "-where", "content = 'alice says hi'", "-limit", "4"}, 4, 4},
@@ -68,7 +71,6 @@ func TestInspectReadsColdRows(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{nil, 1, "tablegen: chat.messages has flushed rows: pass -cold DIR"},
 		{[]string{"-cold", root, "-hot-only"}, 2, "-cold and -hot-only exclude each other"},
 		{[]string{"-cold", root + "/missing"}, 1, "-cold " + root + "/missing"},
 	} {
@@ -77,5 +79,18 @@ func TestInspectReadsColdRows(t *testing.T) {
 		if code != c.code || !strings.Contains(errs, c.msg) || out != "" {
 			t.Errorf("inspect %v: exit %d, stdout %q, stderr %q; want exit %d and %q", c.args, code, out, errs, c.code, c.msg)
 		}
+	}
+	// A recorded root that moved away: inspect says so rather than print
+	// the hot rows alone.
+	moved := root + ".moved"
+	if err := os.Rename(root, moved); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runIn("inspect", "-db", dbDir, "chat.messages")
+	if want := "the database records its cold root as " + root + ", which cannot be read"; code != 1 || out != "" || !strings.Contains(errs, want) {
+		t.Errorf("inspect with the recorded root moved: exit %d, stdout %q, stderr %q; want exit 1 and %q", code, out, errs, want)
+	}
+	if code, out, errs := runIn("inspect", "-db", dbDir, "-format", "csv", "-cold", moved, "chat.messages"); code != 0 || rows(out) != 20 {
+		t.Errorf("inspect -cold with the moved root: exit %d, %d rows, stderr %q", code, rows(out), errs)
 	}
 }

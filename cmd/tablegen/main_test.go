@@ -241,7 +241,7 @@ func TestHelpPlaceholders(t *testing.T) {
 	dir := testModule(t)
 	allowed := map[string]bool{"DIR": true, "FILE": true, "REF": true, "RULE": true, "N": true, "EXPR": true,
 		"LIST": true, "FORMAT": true, "ID": true, "KIND": true, "SET": true, "LEVEL": true, "HOST:PORT": true, "TOKEN": true,
-		"DURATION": true, "COLUMN": true}
+		"DURATION": true, "COLUMN": true, "BYTES": true}
 	for name := range commands {
 		code, out, errOut := tablegen(t, dir, name, "-h")
 		if code != 0 {

@@ -186,8 +186,19 @@ func New(db *store.DB, root string, o *Options) (*Executor, error) {
 		} else if !fi.IsDir() {
 			return nil, fmt.Errorf("flush: cold root %s is not a directory", root)
 		}
-	} else if err := mkdirDurable(root); err != nil {
-		return nil, err
+	} else {
+		if err := mkdirDurable(root); err != nil {
+			return nil, err
+		}
+		// Tools that open the DB later (tablegen inspect) find the
+		// flushed rows through the recorded root (RecordedRoot).
+		abs, err := filepath.Abs(root)
+		if err != nil {
+			return nil, fmt.Errorf("flush: cold root %s: %w", root, err)
+		}
+		if err := coldtier.SetColdRoot(db, abs); err != nil {
+			return nil, fmt.Errorf("flush: %w", err)
+		}
 	}
 	e := &Executor{db: db, root: root, o: opts, locks: map[uint32]*tableLock{}, dirs: map[uint32]string{}}
 	// Flushed rows stay rows of the typed API: the store reads them
@@ -195,6 +206,15 @@ func New(db *store.DB, root string, o *Options) (*Executor, error) {
 	// them; a later New on the same DB takes over.
 	coldtier.SlotOf(db).Set(newColdReader(e))
 	return e, nil
+}
+
+// RecordedRoot returns the cold root of the last executor created with
+// write access on db (New records it, as an absolute path, in the DB), or
+// "" when none was. tablegen inspect reads a flushed table hot and cold
+// through it without being told the root; a DB restored elsewhere may
+// record a root that no longer exists.
+func RecordedRoot(db *store.DB) (string, error) {
+	return coldtier.ColdRoot(db)
 }
 
 // normalize checks the options and fills in the defaults.

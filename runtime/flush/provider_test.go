@@ -29,6 +29,9 @@ func TestProviderScanReadsColdRows(t *testing.T) {
 	p := messagesProvider(t, db)
 	before := scanProvider(t, p, scan.Request{})
 	e := newExecutor(t, db, root, nil)
+	if got, err := flush.RecordedRoot(db); err != nil || got != root {
+		t.Fatalf("RecordedRoot = %q, %v; want %q, the root New recorded", got, err, root)
+	}
 	if _, err := e.FlushOwner(context.Background(), p, "alice"); err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,8 @@ func init() {
 	coldtier.SlotOf = func(db any) *coldtier.Slot { return &stateOf(db.(*DB)).tier }
 	coldtier.ColdSeq = func(db any, l *layout.Table) (uint64, error) { return db.(*DB).coldMarker(l) }
 	coldtier.ReadOnly = func(db any) bool { return db.(*DB).popts.ReadOnly }
+	coldtier.ColdRoot = func(db any) (string, error) { return db.(*DB).coldRoot() }
+	coldtier.SetColdRoot = func(db any, root string) error { return db.(*DB).setColdRoot(root) }
 	coldtier.RaiseColdSeq = func(db any, l *layout.Table, seq uint64) error { return db.(*DB).raiseColdMarker(l, seq) }
 	coldtier.DeleteUnchanged = func(db any, l *layout.Table, seq uint64, rows []coldtier.RowVersion, sync bool) (int, error) {
 		return db.(*DB).deleteUnchanged(l, seq, rows, sync)
@@ -289,4 +291,52 @@ func (t *tierIter) Close() error {
 		}
 	}
 	return err
+}
+
+// coldRootKey is where runtime/flush records the cold root of the last
+// executor created with write access on the DB, so tools that open the DB
+// (tablegen inspect) read its flushed rows without being told where they
+// are.
+func coldRootKey() []byte {
+	key := binary.BigEndian.AppendUint32([]byte{keyspaceMeta}, markTableID)
+	return append(key, "cold-root"...)
+}
+
+// coldRoot returns the recorded cold root, "" when none was recorded.
+func (db *DB) coldRoot() (string, error) {
+	if !db.life.enter() {
+		return "", ErrClosed
+	}
+	defer db.life.exit()
+	val, closer, err := db.pdb.Get(coldRootKey())
+	if errors.Is(err, pebble.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: read the recorded cold root: %w", err)
+	}
+	defer closer.Close()
+	return string(val), nil
+}
+
+// setColdRoot records root, unless it is already recorded.
+func (db *DB) setColdRoot(root string) error {
+	if old, err := db.coldRoot(); err != nil || old == root {
+		return err
+	}
+	if !db.life.enter() {
+		return ErrClosed
+	}
+	defer db.life.exit()
+	pb := db.pdb.NewBatch()
+	if err := pb.Set(coldRootKey(), []byte(root), nil); err != nil {
+		_ = pb.Close()
+		return err
+	}
+	// With the DB's sync option: a record lost in a crash only means a
+	// tool must be told the root.
+	if err := db.commit(pb, db.writeOpts); err != nil { // closes pb
+		return fmt.Errorf("store: record the cold root %s: %w", root, err)
+	}
+	return nil
 }

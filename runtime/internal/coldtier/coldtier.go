@@ -93,6 +93,11 @@ var (
 	// ReadOnly reports whether the DB was opened with Options.ReadOnly:
 	// recovery then repairs nothing (reads stay right without it).
 	ReadOnly func(db any) bool
+	// ColdRoot returns the cold root SetColdRoot recorded, "" when none.
+	ColdRoot func(db any) (string, error)
+	// SetColdRoot records, durably, the cold root of an executor created
+	// with write access on the DB (an absolute path).
+	SetColdRoot func(db any, root string) error
 	// RaiseColdSeq raises table l's cold marker to seq, durably, unless it
 	// is already at least seq.
 	RaiseColdSeq func(db any, l *layout.Table, seq uint64) error
