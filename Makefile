@@ -10,7 +10,7 @@ BENCHCOUNT ?= 5
 RACE_PKGS := ./runtime/store ./runtime/flush ./runtime/rowid ./runtime/flight
 # The race packages' single-goroutine model tests and SIGKILL loops have no concurrency
 # for the race detector to check and run 3–10× slower under it, so they run once, plainly.
-SERIAL_TESTS := ^(TestColdModel|TestUnionDifferentialRandom|TestModel|TestDeleteCrash|TestCrashKill)$$
+SERIAL_TESTS := ^(TestColdModel|TestColdStreamModel|TestSelectModel|TestUnionDifferentialRandom|TestModel|TestDeleteCrash|TestCrashKill|TestCompactCrashKill|TestCompactFaultEveryStep)$$
 PLAIN_PKGS = $(shell $(GO) list ./... | grep -v -x -F $(foreach p,$(RACE_PKGS),-e github.com/tablegen/tablegen/$(patsubst ./%,%,$(p))))
 
 .PHONY: help generate check check-static test test-slow bench bench-check bench-quick fuzz demo interop clean
