@@ -789,10 +789,10 @@ func parquetSchema(s *arrow.Schema) (*arrow.Schema, []bool) {
 
 // withOwner adds the owner column to the Parquet schema of an
 // owner-partitioned table: the owner id as data, so an engine reading the
-// files never depends on parsing the owner=<...> directory, whose name is
-// escaped, shortened for long ids, and which Hive readers turn into SQL
-// NULL for the id "NULL". A column named owner in the file takes
-// precedence over the Hive partition value in DuckDB. It carries no tag,
+// files never depends on parsing the owner-dir=<...> directory, whose
+// name is escaped, shortened for long ids, and which Hive readers turn
+// into SQL NULL for the id "NULL" (the directory key differs from the
+// column's name so that DuckDB does not let it shadow the column). It carries no tag,
 // so the union scan ignores it; a table that declares its own owner
 // column keeps that one instead. An id that is not UTF-8 is written with
 // U+FFFD for the invalid bytes (the exact id is in the footer as

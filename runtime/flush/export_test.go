@@ -44,3 +44,7 @@ func ParquetForm(rec arrow.RecordBatch) arrow.RecordBatch {
 	schema, plain := parquetSchema(rec.Schema())
 	return toParquet(schema, plain, rec, make([]arrow.Array, len(plain)))
 }
+
+// LegacyOwnerDir is the owner directory older versions wrote
+// (owner=<escaped>), to build old-layout trees.
+func LegacyOwnerDir(owner string) string { return ownerDirKeyed(legacyOwnerKey, owner) }
