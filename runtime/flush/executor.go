@@ -77,6 +77,15 @@ type Options struct {
 	// Now returns the time recorded in segments and used by policies (nil =
 	// time.Now).
 	Now func() time.Time
+	// Quarantine, when set, is a directory where a flush moves rows whose
+	// stored value does not decode, instead of stopping at the first one
+	// (the default, with a *store.CorruptError naming the row): each goes
+	// to <Quarantine>/<namespace>/<table>/<hash>.json ([Quarantined]: the
+	// raw key and value, the table and the reason), written and fsynced
+	// before the row and its index entries are deleted from the hot
+	// store; Result.Quarantined lists the files, and the flush goes on.
+	// Each damaged row costs one more read of the table.
+	Quarantine string
 
 	// fault is called at every step of a flush; an error it returns
 	// aborts the flush right there, leaving everything as a crash would.
@@ -275,6 +284,9 @@ type Result struct {
 	Deleted int64
 	// Bytes is the size of the Parquet files written.
 	Bytes int64
+	// Quarantined are the quarantine files of the damaged rows the flush
+	// moved aside (see Options.Quarantine), one per row.
+	Quarantined []string
 }
 
 // Flush writes every hot row of p's table to Parquet and deletes the hot
@@ -320,7 +332,7 @@ func (e *Executor) FlushWhere(ctx context.Context, p *scan.Provider, filter scan
 			return nil, err
 		}
 		defer tl.Unlock()
-		return e.flush(ctx, p, &l, filter)
+		return e.flushQuarantining(ctx, p, &l, filter)
 	})
 }
 
@@ -410,7 +422,7 @@ func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table,
 	for _, pt := range parts {
 		seg, err := e.writeSegment(ctx, snap, pt.p.WithAllocator(pool), l, dir, m.NextSeq, pt.owner, filter, pool, res)
 		if err != nil {
-			return nil, err
+			return nil, e.asDamaged(err, snap, l)
 		}
 		if seg == nil {
 			continue // no rows

@@ -29,6 +29,7 @@ const (
 	StepManifestWritten = stepManifestWritten
 	StepDeleteChunk     = stepDeleteChunk
 	StepDeleted         = stepDeleted
+	StepQuarantined     = stepQuarantined
 )
 
 // SetFault installs a fault-injection hook: f is called at every Step of
