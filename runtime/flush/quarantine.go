@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-		"encoding/hex"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -153,4 +153,3 @@ func (e *Executor) quarantine(l *layout.Table, dr *damagedRowError) (string, err
 	}
 	return file, nil
 }
-
