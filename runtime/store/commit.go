@@ -39,6 +39,12 @@ const (
 // other commit is refused at once (see refuseWhilePending), because a
 // writer that read rows now would miss its changes.
 func (db *DB) commit(pb *pebble.Batch, wo *pebble.WriteOptions) error {
+	if err := db.fatalErr(); err != nil {
+		// Pebble has stopped (a failed MANIFEST write, say): hand it
+		// nothing more, whose commit could block or be lost.
+		_ = pb.Close()
+		return err
+	}
 	if db.writeTimeout < 0 || db.trouble.Load() == 0 {
 		err := pb.Commit(wo)
 		_ = pb.Close()
@@ -79,4 +85,18 @@ func (db *DB) refuseWhilePending() error {
 		return fmt.Errorf("%w: an earlier write is still waiting for Pebble", ErrWriteTimeout)
 	}
 	return nil
+}
+
+// set writes one key through commit, so that maintenance writes (cold
+// markers, layout records, marks) are bounded on a full disk like rows.
+func (db *DB) set(key, val []byte, wo *pebble.WriteOptions) error {
+	if err := db.refuseWhilePending(); err != nil {
+		return err
+	}
+	pb := db.pdb.NewBatch()
+	if err := pb.Set(key, val, nil); err != nil {
+		_ = pb.Close()
+		return err
+	}
+	return db.commit(pb, wo)
 }
