@@ -50,6 +50,32 @@ func (db *DB) commit(pb *pebble.Batch, wo *pebble.WriteOptions) error {
 		_ = pb.Close()
 		return db.checkCommit(err)
 	}
+	return db.commitWait(pb, wo)
+}
+
+// commitMaintenance is commit for the store's own writes (a flush's
+// deletions, cold markers, layout records, backfills, marks): it always
+// commits on a goroutine of its own and waits at most the write timeout.
+// Those writes are few and large, so the goroutine costs nothing, and it
+// closes the gap commit leaves: a write stall that begins while a commit
+// runs on the caller's goroutine (Pebble had not reported trouble when it
+// started) would block it for as long as the disk stays full.
+func (db *DB) commitMaintenance(pb *pebble.Batch, wo *pebble.WriteOptions) error {
+	if err := db.fatalErr(); err != nil {
+		_ = pb.Close()
+		return err
+	}
+	if db.writeTimeout < 0 {
+		err := pb.Commit(wo)
+		_ = pb.Close()
+		return db.checkCommit(err)
+	}
+	return db.commitWait(pb, wo)
+}
+
+// commitWait commits pb on a goroutine and waits at most the write
+// timeout (see commit).
+func (db *DB) commitWait(pb *pebble.Batch, wo *pebble.WriteOptions) error {
 	const running, finished, abandoned = 0, 1, 2
 	var state atomic.Int32
 	done := make(chan error, 1)
@@ -98,5 +124,5 @@ func (db *DB) set(key, val []byte, wo *pebble.WriteOptions) error {
 		_ = pb.Close()
 		return err
 	}
-	return db.commit(pb, wo)
+	return db.commitMaintenance(pb, wo)
 }

@@ -169,7 +169,7 @@ func (db *DB) deleteDamaged(l *layout.Table, key, want []byte, save func(value [
 			return false, wrapWrite(c, err)
 		}
 	}
-	if err := db.commit(pb, pebble.Sync); err != nil { // closes pb
+	if err := db.commitMaintenance(pb, pebble.Sync); err != nil { // closes pb
 		return false, fmt.Errorf("store: %s: delete damaged row 0x%x: %w", c.name, key, err)
 	}
 	return true, nil

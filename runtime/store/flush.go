@@ -196,7 +196,7 @@ func (db *DB) deleteUnchanged(l *layout.Table, seq uint64, rows []coldtier.RowVe
 		return 0, nil
 	}
 	committed = true
-	if err := db.commit(pb, wo); err != nil { // closes pb; bounded on a full disk
+	if err := db.commitMaintenance(pb, wo); err != nil { // closes pb; bounded on a full disk
 		return 0, fmt.Errorf("store: %s: delete flushed rows: commit: %w", name, err)
 	}
 	return deleted, nil
@@ -216,7 +216,7 @@ func (db *DB) syncWAL(table string) error {
 		_ = pb.Close()
 		return fmt.Errorf("store: %s: sync: %w", table, err)
 	}
-	if err := db.commit(pb, pebble.Sync); err != nil { // closes pb
+	if err := db.commitMaintenance(pb, pebble.Sync); err != nil { // closes pb
 		return fmt.Errorf("store: %s: sync: %w", table, err)
 	}
 	return nil

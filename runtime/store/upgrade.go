@@ -266,7 +266,7 @@ func (db *DB) writeRecord(c *tableCore, rec *layoutRecord, clear []uint32) error
 		_ = b.Close()
 		return err
 	}
-	if err := db.commit(b, pebble.Sync); err != nil { // closes b; bounded on a full disk
+	if err := db.commitMaintenance(b, pebble.Sync); err != nil { // closes b; bounded on a full disk
 		return fmt.Errorf("store: %s: record layout: %w", c.name, err)
 	}
 	return nil
@@ -337,7 +337,7 @@ func (t *Table[K, V]) backfill(rec *layoutRecord) error {
 			err = db.refuseWhilePending()
 		}
 		if err == nil {
-			err = db.commit(pb, wo) // closes pb; bounded on a full disk
+			err = db.commitMaintenance(pb, wo) // closes pb; bounded on a full disk
 			pb = nil
 		}
 		if err != nil {
