@@ -57,7 +57,7 @@ func TestCompactCommand(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 	for _, owner := range []string{"alice", "bob"} {
-		parts, _ := filepath.Glob(filepath.Join(root, "chat", "messages", "owner="+owner, "*.parquet"))
+		parts, _ := filepath.Glob(filepath.Join(root, "chat", "messages", "owner-dir="+owner, "*.parquet"))
 		if len(parts) != 1 {
 			t.Errorf("owner %s: %d Parquet files after compact, want 1: %v", owner, len(parts), parts)
 		}

@@ -22,7 +22,7 @@ import (
 func init() {
 	register(&command{
 		name:  "flush",
-		usage: "tablegen flush (-db DIR -to DIR [-schemas DIR] [-owner ID] [-older-than D] [-time-column COL] [-keep-newest N] [-where EXPR] NS.TABLE... | -addr HOST:PORT [-token T] NS.TABLE)",
+		usage: "tablegen flush (-db DIR -to DIR [-schemas DIR] [-owner ID] [-older-than D] [-time-column COL] [-keep-newest N] [-where EXPR] [-quarantine DIR] NS.TABLE... | -addr HOST:PORT [-token T] NS.TABLE)",
 		summary: "Move a table's hot rows from a database to Parquet files (Hive layout, with a manifest), " +
 			"crash-safely, reading the YAML instead of generated code; recovers an interrupted flush first. " +
 			"Tables declared flush: never are refused, or skipped when several tables are named.",
@@ -38,6 +38,7 @@ func init() {
 type flushFlags struct {
 	proj                   *project // tablegen.yaml, for the defaults and file names
 	db, to, schemas, owner string
+	quarantine             string
 	ownerSet               bool
 	rowGroup               int64
 	dictionary             string
@@ -71,6 +72,7 @@ func runFlush(args []string, stdout, stderr io.Writer) int {
 	fs.Int64Var(&o.rowGroup, "row-group", flush.DefaultRowGroupSize, "write `N` rows per Parquet row group")
 	fs.StringVar(&o.dictionary, "dictionary", "strings", "dictionary-encode the columns in `SET`: strings (string, enum and json columns), all, or none")
 	fs.IntVar(&o.zstdLevel, "zstd-level", flush.DefaultZstdLevel, "compress with ZSTD `LEVEL`, 1 (fastest) to 22 (smallest files)")
+	fs.StringVar(&o.quarantine, "quarantine", "", "move rows whose stored value does not decode to files under `DIR` (raw key and value, fsynced) and delete them, instead of stopping at the first")
 	o.remote.register(fs)
 	positional, code, ok := parseInterspersed(c, fs, args, stdout, stderr)
 	if !ok {
@@ -80,8 +82,8 @@ func runFlush(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case len(positional) == 0:
 		return usageErr("want a table name NS.TABLE (or several)")
-	case o.remote.addr != "" && (o.db != "" || o.to != "" || o.ownerSet || o.olderThan != 0 || o.where != "" || o.keepNewest != 0 || o.timeColumn != ""):
-		return usageErr("-addr asks the running service to flush with its own policy and cold root; drop -db, -to, -owner, -older-than, -time-column, -keep-newest and -where")
+	case o.remote.addr != "" && (o.db != "" || o.to != "" || o.ownerSet || o.olderThan != 0 || o.where != "" || o.keepNewest != 0 || o.timeColumn != "" || o.quarantine != ""):
+		return usageErr("-addr asks the running service to flush with its own policy and cold root; drop -db, -to, -owner, -older-than, -time-column, -keep-newest, -where and -quarantine")
 	case o.remote.addr != "" && len(positional) != 1:
 		return usageErr("-addr flushes one table; want exactly one table name NS.TABLE, got %d arguments", len(positional))
 	case o.remote.addr != "":
@@ -174,7 +176,7 @@ func flushTable(ctx context.Context, name string, t *schema.Table, o *flushFlags
 	bar := newFlushBar(stdout)
 	e, err := flush.New(db, o.to, &flush.Options{
 		RowGroupSize: o.rowGroup, Dictionary: dictionaries[o.dictionary], CompressionLevel: o.zstdLevel,
-		Progress: bar.progress,
+		Progress: bar.progress, Quarantine: o.quarantine,
 	})
 	if err != nil {
 		return err
@@ -210,6 +212,9 @@ func flushTable(ctx context.Context, name string, t *schema.Table, o *flushFlags
 	what := name
 	if o.ownerSet {
 		what += " owner " + o.owner
+	}
+	for _, q := range res.Quarantined {
+		fmt.Fprintf(stdout, "quarantined a damaged row of %s: %s\n", name, q)
 	}
 	if res.Rows == 0 {
 		if sel.OlderThan > 0 || sel.KeepNewest > 0 || sel.Where != nil {

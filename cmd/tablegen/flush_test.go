@@ -57,7 +57,7 @@ func TestFlushCommand(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "flushed chat.messages: 10 rows to 1 files") || strings.Count(out, "\n") != 1 {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
 	}
-	for _, f := range []string{"owner=alice/part-00000001.parquet", "owner=bob/part-00000002.parquet", "_manifest.json"} {
+	for _, f := range []string{"owner-dir=alice/part-00000001.parquet", "owner-dir=bob/part-00000002.parquet", "_manifest.json"} {
 		if _, err := os.Stat(filepath.Join(root, "chat", "messages", f)); err != nil {
 			t.Error(err)
 		}

@@ -25,7 +25,7 @@ func init() {
 			"against the YAML; a bad value is reported as file:line:column (file:row:column for Parquet) and a failed load writes nothing.",
 		example: "tablegen inspect -db ./old system.jobs -format json > jobs.ndjson\n" +
 			"tablegen load -db ./new system.jobs -from jobs.ndjson\n" +
-			"tablegen load -db ./new chat.messages -from cold/chat/messages/owner=alice/seg-1.parquet",
+			"tablegen load -db ./new chat.messages -from cold/chat/messages/owner-dir=alice/seg-1.parquet",
 		run: runLoad,
 	})
 }

@@ -83,7 +83,7 @@ func flushStep(ctx context.Context, d *demo, w io.Writer) error {
 // that reads Parquet (DuckDB, Spark, Trino, DataFusion) reads them as they are.
 func duckDBStep(_ context.Context, d *demo, w io.Writer) error {
 	glob := filepath.ToSlash(filepath.Join(d.cfg.parquetDir(), "chat", "messages", "**", "*.parquet"))
-	files, err := filepath.Glob(filepath.Join(d.cfg.parquetDir(), "chat", "messages", "owner=*", "*.parquet"))
+	files, err := filepath.Glob(filepath.Join(d.cfg.parquetDir(), "chat", "messages", "owner-dir=*", "*.parquet"))
 	if err != nil {
 		return err
 	}

@@ -33,17 +33,19 @@ func TestMain(m *testing.M) {
 }
 
 // crashChild opens the database, says "ready", flushes chat.messages
-// (recovering first) and says how long the flush took.
+// (recovering first) and says how long the flush took. A third field
+// "|dir" flushes with Options.Quarantine dir.
 func crashChild(arg string) int {
 	dbDir, root, ok := strings.Cut(arg, "|")
 	if !ok {
 		fmt.Fprintln(os.Stderr, "bad", childEnv)
 		return 2
 	}
+	root, quarantine, _ := strings.Cut(root, "|")
 	tb := &childTB{}
 	db := openDB(tb, dbDir)
 	p := messagesProvider(tb, db)
-	e := newExecutor(tb, db, root, &flush.Options{BatchSize: 64, DeleteBatch: 64})
+	e := newExecutor(tb, db, root, &flush.Options{BatchSize: 64, DeleteBatch: 64, Quarantine: quarantine})
 	fmt.Println("ready")
 	start := time.Now()
 	if _, err := e.Flush(context.Background(), p); err != nil {

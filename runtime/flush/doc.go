@@ -14,7 +14,7 @@
 //
 //	<root>/<namespace>/<table>/_manifest.json
 //	<root>/<namespace>/<table>/part-<seq>.parquet                 system and shared tables
-//	<root>/<namespace>/<table>/owner=<escaped owner>/part-<seq>.parquet   user and stream tables
+//	<root>/<namespace>/<table>/owner-dir=<escaped owner>/part-<seq>.parquet   user and stream tables
 //
 // The table directory is named when the table is first flushed and found
 // by table id afterwards (every manifest records it), so a renamed table
@@ -24,7 +24,13 @@
 // whose name would pass 200 bytes, or that is not UTF-8, gets an escaped
 // prefix plus '~' and a hash. The exact owner is in the manifest, the
 // footer (tablegen.owner, or tablegen.owner_hex) and an owner column in
-// the file (unless the table declares its own).
+// the file (unless the table declares its own). The Hive key is
+// owner-dir, not owner, so that DuckDB's hive_partitioning, which lets a
+// directory's key shadow the file column of the same name, reads the
+// owner column as the real id. Trees written by older versions
+// (owner=<escaped owner>) are read, and recovery moves their files to
+// owner-dir= directories (one Hive key per table; it leaves them where
+// they are on a read-only root).
 //
 // One flush writes one file per owner. Columns have the provider's Arrow
 // types (timestamps are TIMESTAMP(MICROS, UTC), uuids FIXED_LEN_BYTE_ARRAY(16)
@@ -37,7 +43,8 @@
 //
 //	SELECT * FROM read_parquet('<root>/chat/messages/**/*.parquet', hive_partitioning = true)
 //
-// which also yields the owner as a column. The manifest and keys files are
+// whose owner column holds each row's owner id (the owner-dir column is
+// the directory name). The manifest and keys files are
 // not *.parquet, so globs skip them.
 //
 // # Crash safety

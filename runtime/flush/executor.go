@@ -76,6 +76,15 @@ type Options struct {
 	// Now returns the time recorded in segments and used by policies (nil =
 	// time.Now).
 	Now func() time.Time
+	// Quarantine, when set, is a directory where a flush moves rows whose
+	// stored value does not decode, instead of stopping at the first one
+	// (the default, with a *store.CorruptError naming the row): each goes
+	// to <Quarantine>/<namespace>/<table>/<hash>.json ([Quarantined]: the
+	// raw key and value, the table and the reason), written and fsynced
+	// before the row and its index entries are deleted from the hot
+	// store; Result.Quarantined lists the files, and the flush goes on.
+	// Each damaged row costs one more read of the table.
+	Quarantine string
 
 	// fault is called at every step of a flush; an error it returns
 	// aborts the flush right there, leaving everything as a crash would.
@@ -310,6 +319,9 @@ type Result struct {
 	Deleted int64
 	// Bytes is the size of the Parquet files written.
 	Bytes int64
+	// Quarantined are the quarantine files of the damaged rows the flush
+	// moved aside (see Options.Quarantine), one per row.
+	Quarantined []string
 }
 
 // Flush writes every hot row of p's table to Parquet and deletes the hot
@@ -361,7 +373,7 @@ func (e *Executor) FlushSelect(ctx context.Context, p *scan.Provider, sel Select
 			return nil, err
 		}
 		defer tl.Unlock()
-		return e.flush(ctx, p, &l, pl)
+		return e.flushQuarantining(ctx, p, &l, pl)
 	})
 }
 
@@ -455,7 +467,7 @@ func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table,
 		}
 		seg, err := e.writeSegment(ctx, snap, pt.p.WithAllocator(pool), l, dir, m.NextSeq, pt.owner, pl.filter, kept, pool, res)
 		if err != nil {
-			return nil, err
+			return nil, e.asDamaged(err, snap, l)
 		}
 		if seg == nil {
 			continue // no rows
@@ -798,10 +810,10 @@ func parquetSchema(s *arrow.Schema) (*arrow.Schema, []bool) {
 
 // withOwner adds the owner column to the Parquet schema of an
 // owner-partitioned table: the owner id as data, so an engine reading the
-// files never depends on parsing the owner=<...> directory, whose name is
-// escaped, shortened for long ids, and which Hive readers turn into SQL
-// NULL for the id "NULL". A column named owner in the file takes
-// precedence over the Hive partition value in DuckDB. It carries no tag,
+// files never depends on parsing the owner-dir=<...> directory, whose
+// name is escaped, shortened for long ids, and which Hive readers turn
+// into SQL NULL for the id "NULL" (the directory key differs from the
+// column's name so that DuckDB does not let it shadow the column). It carries no tag,
 // so the union scan ignores it; a table that declares its own owner
 // column keeps that one instead. An id that is not UTF-8 is written with
 // U+FFFD for the invalid bytes (the exact id is in the footer as

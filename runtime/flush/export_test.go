@@ -29,6 +29,7 @@ const (
 	StepManifestWritten = stepManifestWritten
 	StepDeleteChunk     = stepDeleteChunk
 	StepDeleted         = stepDeleted
+	StepQuarantined     = stepQuarantined
 )
 
 // SetFault installs a fault-injection hook: f is called at every Step of
@@ -44,3 +45,7 @@ func ParquetForm(rec arrow.RecordBatch) arrow.RecordBatch {
 	schema, plain := parquetSchema(rec.Schema())
 	return toParquet(schema, plain, rec, make([]arrow.Array, len(plain)))
 }
+
+// LegacyOwnerDir is the owner directory older versions wrote
+// (owner=<escaped>), to build old-layout trees.
+func LegacyOwnerDir(owner string) string { return ownerDirKeyed(legacyOwnerKey, owner) }

@@ -43,7 +43,7 @@ func TestFlushUserTable(t *testing.T) {
 	if !slices.IsSorted(progress) || progress[len(progress)-1] != res.Rows {
 		t.Fatalf("progress %v does not climb to %d", progress, res.Rows)
 	}
-	// Files: one per owner, in owner=<escaped> directories; no keys or
+	// Files: one per owner, in owner-dir=<escaped> directories; no keys or
 	// temporary files left.
 	var files []string
 	filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
@@ -55,7 +55,7 @@ func TestFlushUserTable(t *testing.T) {
 	})
 	want := []string{"chat/messages/_manifest.json"}
 	for i, o := range []string{"alice", "bob", "u1", "u10", "we%2Fird:owner%25", "%C3%BCn%C3%AF"} {
-		want = append(want, "chat/messages/owner="+o+"/part-0000000"+string(rune('1'+i))+".parquet")
+		want = append(want, "chat/messages/owner-dir="+o+"/part-0000000"+string(rune('1'+i))+".parquet")
 	}
 	slices.Sort(want)
 	if !slices.Equal(files, want) {

@@ -27,7 +27,7 @@ func TestInteropParquetGo(t *testing.T) {
 	if _, err := e.FlushOwner(context.Background(), p, "we/ird:owner%"); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(root, "chat", "messages", "owner=we%2Fird:owner%25", "part-00000001.parquet")
+	path := filepath.Join(root, "chat", "messages", "owner-dir=we%2Fird:owner%25", "part-00000001.parquet")
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -62,7 +63,8 @@ type Manifest struct {
 type Segment struct {
 	Seq uint64 `json:"seq"`
 	// File is the path of the Parquet file relative to the table's
-	// directory: part-<seq>.parquet or owner=<escaped>/part-<seq>.parquet.
+	// directory: part-<seq>.parquet or owner-dir=<escaped>/part-<seq>.parquet
+	// (owner=<escaped>/... in segments written by older versions).
 	File string `json:"file"`
 	// Keys is the keys file (same directory), listed until the segment is
 	// done.
@@ -102,6 +104,19 @@ func partFile(seq uint64, ext string) string {
 // common file systems allow for one name.
 const maxOwnerDir = 200
 
+// ownerKey is the Hive key of owner directories: owner-dir=<escaped>.
+// It is not "owner" because DuckDB (and other Hive readers) let a
+// directory's key=value shadow the file column of the same name, and the
+// directory value is escaped, hashed for long ids and turned into SQL
+// NULL for the id "NULL"; under its own key the files' owner column reads
+// as the real id. The '-' keeps the key apart from every column name a
+// schema can declare (snake_case), so no column is shadowed either.
+const ownerKey = "owner-dir="
+
+// legacyOwnerKey is the key of owner directories written before
+// ownerKey: their segments are still listed with these paths and read.
+const legacyOwnerKey = "owner="
+
 // ownerDir is the Hive-style directory of one owner's files. Every byte a
 // path or a Hive reader treats specially is %-escaped: url.PathEscape's
 // set ('/', '%', '?', control and non-ASCII bytes, so also every byte of
@@ -110,15 +125,19 @@ const maxOwnerDir = 200
 // the owner's SHA-256. The full owner is in the file's footer, the
 // manifest and the Parquet owner column, so nothing needs to parse the
 // directory name back.
-func ownerDir(owner string) string {
+func ownerDir(owner string) string { return ownerDirKeyed(ownerKey, owner) }
+
+// ownerDirKeyed is ownerDir under Hive key key (ownerKey, or
+// legacyOwnerKey for the layout of older versions).
+func ownerDirKeyed(key, owner string) string {
 	esc := escapeOwner(owner)
-	if utf8.ValidString(owner) && len("owner=")+len(esc) <= maxOwnerDir {
-		return "owner=" + esc
+	if utf8.ValidString(owner) && len(key)+len(esc) <= maxOwnerDir {
+		return key + esc
 	}
 	// Too long, or not UTF-8 (Hive readers decode the name and refuse
 	// invalid UTF-8): a prefix of whole escaped characters, then the hash.
 	sum := sha256.Sum256([]byte(owner))
-	room := maxOwnerDir - len("owner=") - 1 - 32
+	room := maxOwnerDir - len(key) - 1 - 32
 	var b strings.Builder
 	for _, r := range strings.ToValidUTF8(owner, "") {
 		e := escapeOwner(string(r))
@@ -127,7 +146,7 @@ func ownerDir(owner string) string {
 		}
 		b.WriteString(e)
 	}
-	return "owner=" + b.String() + "~" + hex.EncodeToString(sum[:16])
+	return key + b.String() + "~" + hex.EncodeToString(sum[:16])
 }
 
 func escapeOwner(s string) string {
@@ -158,13 +177,27 @@ func (s *Segment) setOwner(owner *string) {
 	s.Owner = &o
 }
 
-// segmentDir is the directory of a segment's files, relative to the table
-// directory.
+// segmentDir is the directory of a new segment's files, relative to the
+// table directory.
 func segmentDir(owner *string) string {
 	if owner == nil {
 		return "."
 	}
 	return ownerDir(*owner)
+}
+
+// listedDir is the directory of a listed segment's files: segmentDir, or
+// for an owner's segment written by an older version, its legacy owner=
+// directory. ok is false when file is in neither.
+func listedDir(owner *string, file string) (dir string, ok bool) {
+	dir = segmentDir(owner)
+	if owner == nil || path.Dir(file) == dir {
+		return dir, true
+	}
+	if legacy := ownerDirKeyed(legacyOwnerKey, *owner); path.Dir(file) == legacy {
+		return legacy, true
+	}
+	return dir, false
 }
 
 // ParseManifest decodes and validates a manifest: the format, unique
@@ -213,7 +246,7 @@ func (m *Manifest) validate() error {
 		if o, ok := s.owner(); ok {
 			owner = &o
 		}
-		dir := segmentDir(owner)
+		dir, _ := listedDir(owner, s.File)
 		if want := filepath.ToSlash(filepath.Join(dir, partFile(s.Seq, "parquet"))); s.File != want {
 			return bad("segment %d: file %q, want %q", s.Seq, s.File, want)
 		}
@@ -294,5 +327,8 @@ func seqOf(name string) (uint64, string, bool) {
 	return seq, m[2], true
 }
 
-// isOwnerDir reports whether a directory entry is an owner partition.
-func isOwnerDir(name string) bool { return strings.HasPrefix(name, "owner=") }
+// isOwnerDir reports whether a directory entry is an owner partition, of
+// this layout or an older one.
+func isOwnerDir(name string) bool {
+	return strings.HasPrefix(name, ownerKey) || strings.HasPrefix(name, legacyOwnerKey)
+}

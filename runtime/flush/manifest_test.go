@@ -12,9 +12,9 @@ import (
 func validManifest() *Manifest {
 	owner := "a/b"
 	return &Manifest{Format: 1, Table: "chat.messages", TableID: 9, NextSeq: 3, Segments: []Segment{
-		{Seq: 1, File: "owner=a%2Fb/part-00000001.parquet", Owner: &owner, Rows: 2, Bytes: 10, MinKey: "01", MaxKey: "02", State: Done,
+		{Seq: 1, File: "owner-dir=a%2Fb/part-00000001.parquet", Owner: &owner, Rows: 2, Bytes: 10, MinKey: "01", MaxKey: "02", State: Done,
 			Created: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Columns: []scan.ColumnStats{{Name: "row_id", Min: int64(1), Max: int64(2)}}},
-		{Seq: 2, File: "owner=a%2Fb/part-00000002.parquet", Keys: "owner=a%2Fb/part-00000002.keys", Owner: &owner, Rows: 1, MinKey: "03", MaxKey: "03", State: Deleting},
+		{Seq: 2, File: "owner-dir=a%2Fb/part-00000002.parquet", Keys: "owner-dir=a%2Fb/part-00000002.keys", Owner: &owner, Rows: 1, MinKey: "03", MaxKey: "03", State: Deleting},
 	}}
 }
 
@@ -31,11 +31,11 @@ func TestParseManifest(t *testing.T) {
 	for name, edit := range map[string]func(m *Manifest){
 		"format":          func(m *Manifest) { m.Format = 2 },
 		"escape":          func(m *Manifest) { m.Segments[0].File = "../../etc/passwd" },
-		"wrong seq name":  func(m *Manifest) { m.Segments[0].File = "owner=a%2Fb/part-00000002.parquet" },
+		"wrong seq name":  func(m *Manifest) { m.Segments[0].File = "owner-dir=a%2Fb/part-00000002.parquet" },
 		"no owner dir":    func(m *Manifest) { m.Segments[0].File = "part-00000001.parquet" },
 		"duplicate seq":   func(m *Manifest) { m.Segments[1].Seq = 1 },
 		"seq past next":   func(m *Manifest) { m.NextSeq = 2 },
-		"keys when done":  func(m *Manifest) { m.Segments[0].Keys = "owner=a%2Fb/part-00000001.keys" },
+		"keys when done":  func(m *Manifest) { m.Segments[0].Keys = "owner-dir=a%2Fb/part-00000001.keys" },
 		"no keys pending": func(m *Manifest) { m.Segments[1].Keys = "" },
 		"state":           func(m *Manifest) { m.Segments[0].State = "gone" },
 		"bad hex":         func(m *Manifest) { m.Segments[0].MinKey = "zz" },

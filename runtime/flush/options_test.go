@@ -43,7 +43,7 @@ func TestDictionaryChoice(t *testing.T) {
 			if _, err := e.FlushOwner(context.Background(), p, "alice"); err != nil {
 				t.Fatal(err)
 			}
-			f, err := os.Open(filepath.Join(root, "chat", "messages", "owner=alice", "part-00000001.parquet"))
+			f, err := os.Open(filepath.Join(root, "chat", "messages", "owner-dir=alice", "part-00000001.parquet"))
 			if err != nil {
 				t.Fatal(err)
 			}

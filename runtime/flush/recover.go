@@ -70,6 +70,9 @@ func (e *Executor) recover(l *layout.Table) (*Recovery, error) {
 	if err != nil {
 		return rec, err
 	}
+	if err := migrateOwnerDirs(dir, m, e.o.fault, rec); err != nil {
+		return rec, err
+	}
 	listed := map[string]bool{}
 	for _, s := range m.Segments {
 		listed[s.File] = true

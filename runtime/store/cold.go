@@ -60,6 +60,9 @@ func init() {
 	coldtier.DeleteUnchanged = func(db any, l *layout.Table, seq uint64, rows []coldtier.RowVersion, sync bool) (int, error) {
 		return db.(*DB).deleteUnchanged(l, seq, rows, sync)
 	}
+	coldtier.DeleteDamaged = func(db any, l *layout.Table, key, want []byte, save func([]byte) error) (bool, error) {
+		return db.(*DB).deleteDamaged(l, key, want, save)
+	}
 }
 
 // appendColdKey appends the cold marker key of a row key (header + scope +

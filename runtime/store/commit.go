@@ -39,11 +39,43 @@ const (
 // other commit is refused at once (see refuseWhilePending), because a
 // writer that read rows now would miss its changes.
 func (db *DB) commit(pb *pebble.Batch, wo *pebble.WriteOptions) error {
+	if err := db.fatalErr(); err != nil {
+		// Pebble has stopped (a failed MANIFEST write, say): hand it
+		// nothing more, whose commit could block or be lost.
+		_ = pb.Close()
+		return err
+	}
 	if db.writeTimeout < 0 || db.trouble.Load() == 0 {
 		err := pb.Commit(wo)
 		_ = pb.Close()
 		return db.checkCommit(err)
 	}
+	return db.commitWait(pb, wo)
+}
+
+// commitMaintenance is commit for the store's own writes (a flush's
+// deletions, cold markers, layout records, backfills, marks): it always
+// commits on a goroutine of its own and waits at most the write timeout.
+// Those writes are few and large, so the goroutine costs nothing, and it
+// closes the gap commit leaves: a write stall that begins while a commit
+// runs on the caller's goroutine (Pebble had not reported trouble when it
+// started) would block it for as long as the disk stays full.
+func (db *DB) commitMaintenance(pb *pebble.Batch, wo *pebble.WriteOptions) error {
+	if err := db.fatalErr(); err != nil {
+		_ = pb.Close()
+		return err
+	}
+	if db.writeTimeout < 0 {
+		err := pb.Commit(wo)
+		_ = pb.Close()
+		return db.checkCommit(err)
+	}
+	return db.commitWait(pb, wo)
+}
+
+// commitWait commits pb on a goroutine and waits at most the write
+// timeout (see commit).
+func (db *DB) commitWait(pb *pebble.Batch, wo *pebble.WriteOptions) error {
 	const running, finished, abandoned = 0, 1, 2
 	var state atomic.Int32
 	done := make(chan error, 1)
@@ -79,4 +111,18 @@ func (db *DB) refuseWhilePending() error {
 		return fmt.Errorf("%w: an earlier write is still waiting for Pebble", ErrWriteTimeout)
 	}
 	return nil
+}
+
+// set writes one key through commit, so that maintenance writes (cold
+// markers, layout records, marks) are bounded on a full disk like rows.
+func (db *DB) set(key, val []byte, wo *pebble.WriteOptions) error {
+	if err := db.refuseWhilePending(); err != nil {
+		return err
+	}
+	pb := db.pdb.NewBatch()
+	if err := pb.Set(key, val, nil); err != nil {
+		_ = pb.Close()
+		return err
+	}
+	return db.commitMaintenance(pb, wo)
 }

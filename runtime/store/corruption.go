@@ -42,8 +42,11 @@ func damaged(table, key string, err error) error {
 }
 
 // ErrPebbleFatal is wrapped by the error every write returns once Pebble
-// has reported a fatal error (see [Options.Logger]).
-var ErrPebbleFatal = errors.New("store: pebble reported a fatal error; writes are refused: close the database, run tablegen verify --db DIR and open it again")
+// has reported a fatal error (see [Options.Logger]): Pebble has stopped
+// the database, and only reopening it recovers. The error says what to do
+// first: free disk space when the cause was a full disk (a failed MANIFEST
+// write), else run tablegen verify.
+var ErrPebbleFatal = errors.New("store: the database stopped after a fatal Pebble error; writes are refused")
 
 // fatalLogger is the logger Open gives Pebble: it forwards Infof and Errorf
 // to the configured logger and turns Fatalf, which Pebble's default logger
@@ -69,10 +72,15 @@ func (l fatalLogger) Fatalf(format string, args ...any) {
 
 // fatalErr returns a non-nil error once Pebble has reported a fatal error.
 func (db *DB) fatalErr() error {
-	if msg := db.fatal.Load(); msg != nil {
-		return fmt.Errorf("%w: %s", ErrPebbleFatal, firstLine(errors.New(*msg)))
+	msg := db.fatal.Load()
+	if msg == nil {
+		return nil
 	}
-	return nil
+	what := "close the database, run tablegen verify --db DIR and open it again"
+	if strings.Contains(*msg, "no space left on device") || strings.Contains(*msg, "disk quota exceeded") {
+		what = "the disk is full: free space, then close and reopen the database (acknowledged writes are kept)"
+	}
+	return fmt.Errorf("%w: %s: %s", ErrPebbleFatal, what, firstLine(errors.New(*msg)))
 }
 
 // checkCommit is err, or the fatal error when Pebble reported one during

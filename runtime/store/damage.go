@@ -2,9 +2,14 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/tablegen/tablegen/runtime/layout"
 )
 
 // dropEntriesOf deletes, in pb, every index entry of table c in scope that
@@ -89,4 +94,83 @@ func (t *Table[K, V]) Repair() (removed, left []Problem, err error) {
 		return nil, problems, fmt.Errorf("store: %s: repair: remove %d index entries: %w", t.core.name, len(removed), err)
 	}
 	return removed, left, nil
+}
+
+// deleteDamaged deletes the row of table l whose key below the row prefix
+// is key (scope + key tuple), with every index entry pointing to it, but
+// only while its stored value is still want: the value a flush's
+// snapshot held and could not decode. save is called with the value
+// under the commit mutex and the plain-writer lock (no write of any table
+// can change the row meanwhile) before anything is deleted; its error
+// aborts and deletes nothing, which is what lets a flush write the row to
+// its quarantine durably first. A table with flushed rows also gets the
+// row's tombstone, so no older flushed copy comes back. deleted is false
+// (and save is not called) when the row changed or went since.
+func (db *DB) deleteDamaged(l *layout.Table, key, want []byte, save func(value []byte) error) (deleted bool, err error) {
+	x, err := newLayoutIndexer(l)
+	if err != nil {
+		return false, err
+	}
+	c := x.core
+	c.db = db
+	c.formatKey = func(tuple []byte) string { return "0x" + hex.EncodeToString(tuple) }
+	scope, _, err := x.split(key)
+	if err != nil {
+		return false, &CorruptError{Table: c.name, Key: "0x" + hex.EncodeToString(key), Err: err}
+	}
+	if err := c.loadCold(); err != nil {
+		return false, err
+	}
+	if !db.life.enter() {
+		return false, ErrClosed
+	}
+	defer db.life.exit()
+	db.commitMu.Lock()
+	defer db.commitMu.Unlock()
+	c.state.plainMu.Lock()
+	defer c.state.plainMu.Unlock()
+	if err := db.refuseWhilePending(); err != nil {
+		return false, fmt.Errorf("store: %s: delete damaged row 0x%x: %w", c.name, key, err)
+	}
+	rowKey := append(appendRowPrefix(nil, l.ID), key...)
+	v, closer, err := db.pdb.Get(rowKey)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, readError(c.name, c.formatKey(key), "read a damaged row", err)
+	}
+	same := bytes.Equal(v, want)
+	_ = closer.Close()
+	if !same {
+		return false, nil
+	}
+	if err := save(want); err != nil {
+		return false, err
+	}
+	pb := db.pdb.NewBatch()
+	b := &Batch{db: db}
+	if err := b.dropEntriesOf(pb, c, scope, key); err != nil {
+		_ = pb.Close()
+		return false, err
+	}
+	if err := pb.Delete(rowKey, nil); err != nil {
+		_ = pb.Close()
+		return false, wrapWrite(c, err)
+	}
+	if seq := c.cold.Load(); seq != 0 {
+		if err := pb.Delete(appendColdKey(nil, rowKey), nil); err != nil {
+			_ = pb.Close()
+			return false, wrapWrite(c, err)
+		}
+		t := appendTombstone(nil, rowKey)
+		if err := pb.Set(t, binary.BigEndian.AppendUint64(nil, seq), nil); err != nil {
+			_ = pb.Close()
+			return false, wrapWrite(c, err)
+		}
+	}
+	if err := db.commitMaintenance(pb, pebble.Sync); err != nil { // closes pb
+		return false, fmt.Errorf("store: %s: delete damaged row 0x%x: %w", c.name, key, err)
+	}
+	return true, nil
 }

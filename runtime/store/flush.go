@@ -82,12 +82,22 @@ func (db *DB) deleteUnchanged(l *layout.Table, seq uint64, rows []coldtier.RowVe
 	defer db.commitMu.Unlock()
 	st.plainMu.Lock()
 	defer st.plainMu.Unlock()
+	// Under the mutexes, so no commit that read rows can time out between
+	// this check and the reads (see commit).
+	if err := db.refuseWhilePending(); err != nil {
+		return 0, fmt.Errorf("store: %s: delete flushed rows: %w", name, err)
+	}
 	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
 	if err != nil {
 		return 0, fmt.Errorf("store: %s: delete flushed rows: %w", name, err)
 	}
 	pb := db.pdb.NewBatch()
-	defer pb.Close()
+	committed := false
+	defer func() {
+		if !committed {
+			_ = pb.Close()
+		}
+	}()
 	var key, prev, kbuf []byte
 	seqVal := binary.BigEndian.AppendUint64(nil, seq)
 	deleted := 0
@@ -185,7 +195,8 @@ func (db *DB) deleteUnchanged(l *layout.Table, seq uint64, rows []coldtier.RowVe
 		}
 		return 0, nil
 	}
-	if err := pb.Commit(wo); err != nil {
+	committed = true
+	if err := db.commitMaintenance(pb, wo); err != nil { // closes pb; bounded on a full disk
 		return 0, fmt.Errorf("store: %s: delete flushed rows: commit: %w", name, err)
 	}
 	return deleted, nil
@@ -197,7 +208,15 @@ func (db *DB) syncWAL(table string) error {
 		return ErrClosed
 	}
 	defer db.life.exit()
-	if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
+	if err := db.refuseWhilePending(); err != nil {
+		return fmt.Errorf("store: %s: sync: %w", table, err)
+	}
+	pb := db.pdb.NewBatch()
+	if err := pb.LogData(nil, nil); err != nil {
+		_ = pb.Close()
+		return fmt.Errorf("store: %s: sync: %w", table, err)
+	}
+	if err := db.commitMaintenance(pb, pebble.Sync); err != nil { // closes pb
 		return fmt.Errorf("store: %s: sync: %w", table, err)
 	}
 	return nil
@@ -491,7 +510,7 @@ func (db *DB) reserve(l *layout.Table, next uint64, n int, snapshot bool) (*pebb
 	if seq > m.Load() {
 		// Synced whatever Options.NoSync says: a segment numbered above a
 		// marker lost in a crash would escape later tombstones.
-		if err := db.pdb.Set(coldKey(l.ID), binary.BigEndian.AppendUint64(nil, seq), pebble.Sync); err != nil {
+		if err := db.set(coldKey(l.ID), binary.BigEndian.AppendUint64(nil, seq), pebble.Sync); err != nil {
 			return nil, 0, fmt.Errorf("store: %s: record the cold marker: %w", l.FullName(), err)
 		}
 		m.Store(seq)

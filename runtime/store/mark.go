@@ -63,7 +63,7 @@ func (m *Mark) Save(v int64) error {
 		return ErrClosed
 	}
 	defer m.db.life.exit()
-	if err := m.db.pdb.Set(m.key, binary.BigEndian.AppendUint64(nil, uint64(v)), pebble.Sync); err != nil {
+	if err := m.db.set(m.key, binary.BigEndian.AppendUint64(nil, uint64(v)), pebble.Sync); err != nil {
 		return fmt.Errorf("store: mark %s: %w", m.name, err)
 	}
 	return nil

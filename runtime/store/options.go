@@ -79,7 +79,9 @@ type Options struct {
 	Logger *slog.Logger
 	// WriteTimeout bounds how long Put, Delete, Batch.Commit, Update
 	// (the transaction's commit), Expire and Repair wait for Pebble to take
-	// a write. Pebble blocks writes while it
+	// a write, and so the store's own writes: a flush's cold markers and
+	// its deletion of the hot rows it wrote, layout records and index
+	// backfills when a table is opened, marks. Pebble blocks writes while it
 	// cannot flush its memtables (on a full disk it retries until space is
 	// freed); after WriteTimeout the write returns an error wrapping
 	// ErrWriteTimeout, and writes after it fail at once until the waiting

@@ -109,7 +109,7 @@ func register[K, V any](t *Table[K, V]) error {
 		if err != nil {
 			return fmt.Errorf("store: table %s: encode layout: %w", l.FullName(), err)
 		}
-		if err := db.pdb.Set(key, rec, pebble.Sync); err != nil {
+		if err := db.set(key, rec, pebble.Sync); err != nil {
 			return fmt.Errorf("store: table %s: record layout: %w", l.FullName(), err)
 		}
 	case err != nil:
@@ -251,18 +251,25 @@ func (db *DB) writeRecord(c *tableCore, rec *layoutRecord, clear []uint32) error
 	if err != nil {
 		return err
 	}
+	if err := db.refuseWhilePending(); err != nil {
+		return fmt.Errorf("store: %s: record layout: %w", c.name, err)
+	}
 	b := db.pdb.NewBatch()
-	defer b.Close()
 	for _, id := range clear {
 		prefix := IndexPrefix(c.id, id)
 		if err := b.DeleteRange(prefix, prefixEnd(prefix), nil); err != nil {
+			_ = b.Close()
 			return err
 		}
 	}
 	if err := b.Set(metaKey(c.id), val, nil); err != nil {
+		_ = b.Close()
 		return err
 	}
-	return b.Commit(pebble.Sync)
+	if err := db.commitMaintenance(b, pebble.Sync); err != nil { // closes b; bounded on a full disk
+		return fmt.Errorf("store: %s: record layout: %w", c.name, err)
+	}
+	return nil
 }
 
 // backfill writes the entries of the indexes rec.Building for every row
@@ -302,7 +309,11 @@ func (t *Table[K, V]) backfill(rec *layoutRecord) error {
 		return db.pdb.NewBatch()
 	}
 	pb := newBatch()
-	defer func() { _ = pb.Close() }()
+	defer func() {
+		if pb != nil {
+			_ = pb.Close()
+		}
+	}()
 	// fail abandons the backfill: nothing of the building indexes is kept.
 	fail := func(cause error) error {
 		_ = it.Close()
@@ -323,12 +334,15 @@ func (t *Table[K, V]) backfill(rec *layoutRecord) error {
 			wo = pebble.Sync
 		}
 		if err == nil {
-			err = pb.Commit(wo)
+			err = db.refuseWhilePending()
+		}
+		if err == nil {
+			err = db.commitMaintenance(pb, wo) // closes pb; bounded on a full disk
+			pb = nil
 		}
 		if err != nil {
 			return fmt.Errorf("store: %s: backfill commit: %w", t.core.name, err)
 		}
-		_ = pb.Close()
 		pb = newBatch()
 		batches++
 		if opts.onProgress != nil {

@@ -104,6 +104,10 @@ var (
 	// DeleteUnchanged moves each row of rows whose value still hashes to
 	// its Hash to the cold tier (segment seq) and returns how many moved.
 	DeleteUnchanged func(db any, l *layout.Table, seq uint64, rows []RowVersion, sync bool) (int, error)
+	// DeleteDamaged deletes the row of table l at key (scope + key tuple)
+	// and its index entries while its value is still want, after save has
+	// taken that value durably; a flush's quarantine.
+	DeleteDamaged func(db any, l *layout.Table, key, want []byte, save func(value []byte) error) (bool, error)
 )
 
 // Move names one flushed row a compaction of segments rewrote: the row key
