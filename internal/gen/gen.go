@@ -40,8 +40,8 @@
 // (so ScanByStatus(status, o) and ScanByStatusCreatedAtRange(status, lo, hi,
 // o) for by_status on (status, created_at); the names join without
 // repeating words, ScanByStatusDueAt for by_status_due on (status, due_at)), in index order then key order,
-// forward or with o.Reverse, limited by o.Limit and paged with
-// o.After = Cursor<I>(&lastRow). Rows with a null indexed value are not in a
+// forward or with o.Reverse, limited by o.Limit and paged as every scan is,
+// with store.Cursor (o.Next and o.After). Rows with a null indexed value are not in a
 // sparse index, which the lookup's doc comment says.
 //
 // Code is built with jennifer; one file of this package per artifact kind
@@ -477,7 +477,7 @@ func checkMethods(tp *tablePlan, fail func(schema.Pos, string, ...any)) {
 	taken := map[string]string{}
 	for _, m := range []string{"Get", "Has", "Put", "Delete", "Create", "Update", "Scan", "Count", "KeyRange", "PrefixRange",
 		"PutIn", "DeleteIn", "Verify", "For", "In", "As", "AllOwners", "WithScope", "WithClock", "Now", "Layout",
-		"GetUnique", "IndexScan", "IndexCursor", "ScanAllOwners", "Owners", "OwnerCursor", "Expire", "StartExpirer", "Table"} {
+		"GetUnique", "IndexScan", "ScanAllOwners", "Owners", "Expire", "StartExpirer", "Table"} {
 		taken[m] = "a store method"
 	}
 	k := tp.t.Key
@@ -493,7 +493,6 @@ func checkMethods(tp *tablePlan, fail func(schema.Pos, string, ...any)) {
 		if ix.Unique {
 			names = append(names, "Get"+ix.GoName)
 		} else {
-			names = append(names, "Cursor"+ix.GoName)
 			for j := 1; j <= len(ix.Columns); j++ {
 				n := scanName(ix, j)
 				names = append(names, n, n+"Range")

@@ -13,14 +13,11 @@ type AllOwners[K, V any] struct{ t *Table[K, V] }
 func (t *Table[K, V]) AllOwners() *AllOwners[K, V] { return &AllOwners[K, V]{t: t} }
 
 // Scan yields every owner's rows with their owner, in (owner, key) order or
-// reversed, from one consistent snapshot. Page with o.Limit and
-// o.After = Cursor(owner, key) of the last row.
+// reversed, from one consistent snapshot. Page with o.Limit, o.Next and
+// o.After as every scan (see Cursor).
 func (a *AllOwners[K, V]) Scan(o ScanOptions) iter.Seq2[Owned[V], error] {
 	return a.t.ScanAllOwners(o, nil)
 }
-
-// Cursor returns the o.After that continues Scan just past owner's row with key k.
-func (a *AllOwners[K, V]) Cursor(owner string, k K) []byte { return a.t.OwnerCursor(owner, k) }
 
 // Owners yields each owner that has (unexpired) rows, once, in order,
 // seeking from owner to owner rather than reading rows.
