@@ -43,7 +43,7 @@ func (s *MessageStore) As(actor access.Actor) *MessageStore {
 
 // For returns the store of owner's rows of chat.messages; it never sees another owner's rows or
 // index entries, and unique indexes are unique per owner.
-// An empty owner is refused.
+// The zero owner is refused.
 func (s *MessageStore) For(owner string) (*MessageOwnerStore, error) {
 	scope, err := store.OwnerScope(owner)
 	if err != nil {
@@ -53,8 +53,8 @@ func (s *MessageStore) For(owner string) (*MessageOwnerStore, error) {
 }
 
 // AllOwners returns the read-only view of every owner's rows, for flush, admin and export.
-func (s *MessageStore) AllOwners() *store.AllOwners[UserRowID, Message] {
-	return s.t.AllOwners()
+func (s *MessageStore) AllOwners() *store.AllOwners[string, UserRowID, Message] {
+	return store.NewAllOwners[string](s.t)
 }
 
 // Verify checks every owner's rows against their index entries (see store.Table.Verify).

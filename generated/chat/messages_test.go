@@ -495,4 +495,9 @@ func TestMessageStore(t *testing.T) {
 	if problems, err := root.Verify(); err != nil || len(problems) != 0 {
 		t.Fatalf("Verify of every owner = %v, %v; want no problems", problems, err)
 	}
+	for o, err := range root.AllOwners().Owners() {
+		if err != nil || o != "alice" {
+			t.Fatalf("AllOwners().Owners() yielded %v, %v; want only the owner of the rows", o, err)
+		}
+	}
 }

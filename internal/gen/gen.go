@@ -25,7 +25,8 @@
 // Prefix<C1…Cj>(c1, …, cj) ranges over the leading columns of a composite
 // key. For a user or stream table the store's only row access is
 // For(owner), which returns an <Entity>OwnerStore scoped to that owner
-// (an empty owner is an error); reading across owners is AllOwners(), a
+// (the zero owner is an error; the owner type is owner: {type: …}, string by
+// default); reading across owners is AllOwners(), a
 // read-only <Entity>AllOwners view for flush, admin and export. Stream
 // stores also hide rows older than <Entity>TTL on every read and offer
 // Expire, StartExpirer and WithClock. Every table gets <Entity>Policy (its

@@ -85,6 +85,9 @@ func layoutLiteral(l layout.Table) *jen.Statement {
 		if l.MaxRowsPerOwner != 0 {
 			g.Add(kv("MaxRowsPerOwner", jen.Lit(l.MaxRowsPerOwner)))
 		}
+		if l.Owner != "" {
+			g.Add(kv("Owner", jen.Lit(l.Owner)))
+		}
 	}))
 }
 

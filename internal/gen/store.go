@@ -68,8 +68,8 @@ func (tp *tablePlan) storeFile() *jen.File {
 	}
 	views(storeName)
 	if tp.owned() {
-		f.Add(docf("For returns the store of owner's rows of %s; it never sees another owner's rows%s.\nAn empty owner is refused.", t.FullName(), map[bool]string{true: " or\nindex entries, and unique indexes are unique per owner", false: ""}[len(t.Indexes) > 0]))
-		f.Func().Params(jen.Id("s").Op("*").Id(storeName)).Id("For").Params(jen.Id("owner").String()).Params(jen.Op("*").Id(rowStore), jen.Error()).Block(
+		f.Add(docf("For returns the store of owner's rows of %s; it never sees another owner's rows%s.\nThe zero owner is refused.", t.FullName(), map[bool]string{true: " or\nindex entries, and unique indexes are unique per owner", false: ""}[len(t.Indexes) > 0]))
+		f.Func().Params(jen.Id("s").Op("*").Id(storeName)).Id("For").Params(jen.Id("owner").Add(tp.ownerGoType())).Params(jen.Op("*").Id(rowStore), jen.Error()).Block(
 			jen.List(jen.Id("scope"), jen.Err()).Op(":=").Qual(pathStore, "OwnerScope").Call(jen.Id("owner")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(
 				jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit(t.FullName()+": %w"), jen.Err())),
@@ -78,7 +78,7 @@ func (tp *tablePlan) storeFile() *jen.File {
 		)
 		f.Line()
 		method(f, storeName, "AllOwners returns the read-only view of every owner's rows, for flush, admin and export.", "AllOwners").
-			Params().Op("*").Qual(pathStore, "AllOwners").Types(jen.Id(tp.key.name), jen.Id(e)).Block(jen.Return(jen.Id("s").Dot("t").Dot("AllOwners").Call()))
+			Params().Op("*").Qual(pathStore, "AllOwners").Types(tp.ownerGoType(), jen.Id(tp.key.name), jen.Id(e)).Block(jen.Return(jen.Qual(pathStore, "NewAllOwners").Types(tp.ownerGoType()).Call(jen.Id("s").Dot("t"))))
 		f.Line()
 		method(f, storeName, "Verify checks every owner's rows against their index entries (see store.Table.Verify).", "Verify").
 			Params().Params(jen.Index().Qual(pathStore, "Problem"), jen.Error()).Block(jen.Return(jen.Id("s").Dot("t").Dot("Verify").Call()))

@@ -39,7 +39,7 @@ func (tp *tablePlan) openStore(g *jen.Group, owner string) {
 	g.List(jen.Id("root"), jen.Err()).Op(":=").Id("New" + e + "Store").Call(jen.Id("db"))
 	g.Add(ifErrFatal("New" + e + "Store"))
 	tp.noExpiry(g)
-	g.List(jen.Id("s"), jen.Err()).Op(":=").Id("root").Dot("For").Call(jen.Lit(owner))
+	g.List(jen.Id("s"), jen.Err()).Op(":=").Id("root").Dot("For").Call(tp.ownerSample(owner))
 	g.Add(ifErrFatal("For(%q)", jen.Lit(owner)))
 }
 
@@ -428,6 +428,12 @@ func (tp *tablePlan) storeTest(f *jen.File) {
 		if tp.owned() {
 			g.If(jen.List(jen.Id("problems"), jen.Err()).Op(":=").Id("root").Dot("Verify").Call(), jen.Err().Op("!=").Nil().Op("||").Len(jen.Id("problems")).Op("!=").Lit(0)).Block(
 				fatalf("Verify of every owner = %v, %v; want no problems", jen.Id("problems"), jen.Err()),
+			)
+			// The only owner, read back typed across owners.
+			g.For(jen.List(jen.Id("o"), jen.Err()).Op(":=").Range().Id("root").Dot("AllOwners").Call().Dot("Owners").Call()).Block(
+				jen.If(jen.Err().Op("!=").Nil().Op("||").Id("o").Op("!=").Add(tp.ownerSample("alice"))).Block(
+					fatalf("AllOwners().Owners() yielded %v, %v; want only the owner of the rows", jen.Id("o"), jen.Err()),
+				),
 			)
 		}
 	})

@@ -84,6 +84,10 @@ type Table struct {
 	TTL       time.Duration // stream tables only; 0 otherwise
 	// MaxRowsPerOwner caps a stream table per owner; 0 means no cap.
 	MaxRowsPerOwner int
+	// OwnerType is the Go type of a user or stream table's owner
+	// (TypeString, TypeUUID or TypeInt64; TypeString by default); "" for
+	// other kinds.
+	OwnerType Type
 }
 
 // FullName is "namespace.table", the name used in errors, the catalog and the CLI.

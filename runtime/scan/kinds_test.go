@@ -353,7 +353,7 @@ func checkKind(t *rapid.T, db *store.DB, spec store.Spec[kkey, krow], now time.T
 			// AllOwners sees every row once with its owner, in pages
 			// whose cursors cross owners, the 64 KiB one included.
 			var got, paged []string
-			for r, err := range tbl.AllOwners().Scan(store.ScanOptions{}) {
+			for r, err := range store.NewAllOwners[string](tbl).Scan(store.ScanOptions{}) {
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -365,7 +365,7 @@ func checkKind(t *rapid.T, db *store.DB, spec store.Spec[kkey, krow], now time.T
 			var after store.Cursor
 			for {
 				n := 0
-				for r, err := range tbl.AllOwners().Scan(store.ScanOptions{Limit: 3, After: after, Next: &after}) {
+				for r, err := range store.NewAllOwners[string](tbl).Scan(store.ScanOptions{Limit: 3, After: after, Next: &after}) {
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -383,7 +383,7 @@ func checkKind(t *rapid.T, db *store.DB, spec store.Spec[kkey, krow], now time.T
 				t.Fatalf("%s: AllOwners = %v, paged %v; want %v", stage, got, paged, union)
 			}
 			var listed []string
-			for o, err := range tbl.AllOwners().Owners() {
+			for o, err := range store.NewAllOwners[string](tbl).Owners() {
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -64,7 +64,7 @@ func cursorScans(tbl *Table[jobKey, job], owners []string) []cursorScan {
 		}
 		scans = append(scans, cursorScan{"AllOwners" + dir, func(o ScanOptions) iter.Seq2[string, error] {
 			return func(yield func(string, error) bool) {
-				for r, err := range tbl.AllOwners().Scan(rev(o)) {
+				for r, err := range NewAllOwners[string](tbl).Scan(rev(o)) {
 					if !yield(r.Owner+"/"+r.Row.Group+"/"+fmt.Sprint(r.Row.Seq), err) {
 						return
 					}

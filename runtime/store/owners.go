@@ -10,13 +10,6 @@ import (
 	"github.com/tablegen/tablegen/runtime/keyenc"
 )
 
-// Owned is one row of an owner-partitioned table together with its owner,
-// as the cross-owner reads yield it.
-type Owned[V any] struct {
-	Owner string
-	Row   V
-}
-
 // checkAllOwners says why t cannot be read across owners, or nil.
 func (t *Table[K, V]) checkAllOwners(what string) error {
 	switch {
@@ -37,10 +30,10 @@ func (t *Table[K, V]) checkAllOwners(what string) error {
 // scan seeks past them): stream tables pass the encoded TTL cutoff, so no
 // expired row is returned. Errors are yielded as by [Table.Scan], and, as
 // there, the yielded rows share memory with neighbouring rows of the scan.
-func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned[V], error] {
+func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned[string, V], error] {
 	id := t.newScanID("scan all owners", scanAllOwners, 0, Range{}, o.Reverse)
-	return func(yield func(Owned[V], error) bool) {
-		var zero Owned[V]
+	return func(yield func(Owned[string, V], error) bool) {
+		var zero Owned[string, V]
 		if err := t.checkAllOwners("ScanAllOwners"); err != nil {
 			yield(zero, err)
 			return
@@ -115,7 +108,7 @@ func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned
 				emit(zero, fmt.Errorf("store: %s: scan all owners: read row %s: %w", t.core.name, t.formatRowKey(key, len(key)-len(tuple)), err))
 				return
 			}
-			r := Owned[V]{Owner: owner}
+			r := Owned[string, V]{Owner: owner}
 			if err := t.spec.DecodeRow(rows.copy(val), &r.Row); err != nil {
 				if !emit(zero, &CorruptError{Table: t.core.name, Key: fmt.Sprintf("%q/%s", owner, t.formatRowKey(key, len(key)-len(tuple))), Err: err}) {
 					return
