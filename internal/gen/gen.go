@@ -92,8 +92,9 @@ type Options struct {
 	// schema's names rather than Go's; tablegen.yaml's json settings.
 	JSONTags   bool
 	JSONNaming string
-	// GoTypes carries tablegen.yaml's go_types (see schema.Config). Not
-	// honoured yet: fields keep their column type's default Go type.
+	// GoTypes is tablegen.yaml's go_types: the named Go type a column's
+	// field gets instead of the column type's default (see gotypes.go for
+	// the contract). Generate records them on s's columns.
 	GoTypes []schema.GoType
 }
 
@@ -206,6 +207,7 @@ func plan(s *schema.Schema, opts Options) ([]*pkgPlan, error) {
 	fail := func(pos schema.Pos, format string, args ...any) {
 		errs = append(errs, &schema.Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
 	}
+	applyGoTypes(s, opts.GoTypes, fail)
 	tables := slices.Clone(s.Tables)
 	slices.SortFunc(tables, func(a, b *schema.Table) int {
 		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))

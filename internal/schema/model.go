@@ -125,6 +125,9 @@ type Column struct {
 	Nullable bool
 	Doc      string
 	Values   []string // enum values in declaration order; the stored value is the index
+	// GoType is the named Go type tablegen.yaml's go_types gives the field
+	// (import/path.Name), set by the generator; "" for the type's default.
+	GoType string
 }
 
 // Index is a secondary index.
