@@ -115,6 +115,16 @@ func (t *Table[K, V]) newScanID(name string, kind byte, index uint32, r Range, r
 	return scanID{name: name, hash: h.Sum64()}
 }
 
+// pagingID is newScanID when the scan pages (o.After or o.Next is set) and
+// a scan without identity otherwise, so a scan that does not page pays
+// nothing for cursors.
+func (t *Table[K, V]) pagingID(name string, kind byte, index uint32, r Range, o ScanOptions) scanID {
+	if o.After.IsZero() && o.Next == nil {
+		return scanID{name: name}
+	}
+	return t.newScanID(name, kind, index, r, o.Reverse)
+}
+
 // position returns the position c holds for the scan id (nil for the zero
 // Cursor), or an error wrapping ErrCursorMismatch naming table and scan.
 func (id scanID) position(table string, c Cursor) ([]byte, error) {

@@ -147,7 +147,7 @@ func (t *Table[K, V]) resolve(snap getter, ix *IndexSpec[V], entryKey, rowKey, v
 // index and never returned. Errors are yielded, and the rows' memory is
 // shared, as by Scan.
 func (t *Table[K, V]) IndexScan(indexID uint32, r Range, o ScanOptions) iter.Seq2[V, error] {
-	id := t.newScanID(fmt.Sprintf("index %d scan", indexID), scanIndex, indexID, r, o.Reverse)
+	id := t.pagingID("index scan", scanIndex, indexID, r, o)
 	return func(yield func(V, error) bool) {
 		var zero V
 		if err := t.allow(access.Read); err != nil {

@@ -31,7 +31,7 @@ func (t *Table[K, V]) checkAllOwners(what string) error {
 // expired row is returned. Errors are yielded as by [Table.Scan], and, as
 // there, the yielded rows share memory with neighbouring rows of the scan.
 func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned[string, V], error] {
-	id := t.newScanID("scan all owners", scanAllOwners, 0, Range{}, o.Reverse)
+	id := t.pagingID("scan all owners", scanAllOwners, 0, Range{}, o)
 	return func(yield func(Owned[string, V], error) bool) {
 		var zero Owned[string, V]
 		if err := t.checkAllOwners("ScanAllOwners"); err != nil {

@@ -99,7 +99,7 @@ func checkLimit(table string, o ScanOptions) error {
 // row kept after the loop keeps up to rowArenaChunk bytes alive; clone
 // what you keep of a few rows out of a large scan.
 func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
-	id := t.newScanID("scan", scanRows, 0, r, o.Reverse)
+	id := t.pagingID("scan", scanRows, 0, r, o)
 	r = t.liveRange(r)
 	return func(yield func(V, error) bool) {
 		var zero V
