@@ -130,9 +130,11 @@ tests: true
 # lowerCamelCase (camel); json: false leaves the tags out.
 json: {tags: true, naming: snake}
 
-# Not yet honoured by the generator (parsed and validated, for what comes next):
-# go_types:                             # a column's Go type instead of the default
-#   billing.invoices.amount: example.com/money.Amount
+# A column's Go type instead of the default: a named type whose underlying type
+# is the column's Go type (type Cents int64 for an int64 column); keys and index
+# columns keep theirs. See docs/go-types.md.
+# go_types:
+#   billing.invoices.amount: example.com/money.Cents
 `)
 	return []byte(b.String())
 }

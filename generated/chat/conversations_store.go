@@ -40,20 +40,20 @@ func (s *ConversationStore) As(actor access.Actor) *ConversationStore {
 }
 
 // ScanByCreator yields the rows with created_by = createdBy, through index by_creator (created_by, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByCreator(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *ConversationStore) ScanByCreator(createdBy string, o store.ScanOptions) iter.Seq2[Conversation, error] {
 	values := keyenc.AppendString(nil, createdBy)
 	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
 // ScanByCreatorRange yields the rows with created_by in [lo, hi), through index by_creator (created_by, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByCreator(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *ConversationStore) ScanByCreatorRange(lo, hi string, o store.ScanOptions) iter.Seq2[Conversation, error] {
 	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendString(nil, lo), End: keyenc.AppendString(nil, hi)}, o)
 }
 
 // ScanByCreatorCreatedAt yields the rows with created_by = createdBy and created_at = createdAt, through index by_creator (created_by, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByCreator(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *ConversationStore) ScanByCreatorCreatedAt(createdBy string, createdAt time.Time, o store.ScanOptions) iter.Seq2[Conversation, error] {
 	values := keyenc.AppendString(nil, createdBy)
 	values = keyenc.AppendTimestamp(values, createdAt)
@@ -61,14 +61,8 @@ func (s *ConversationStore) ScanByCreatorCreatedAt(createdBy string, createdAt t
 }
 
 // ScanByCreatorCreatedAtRange yields the rows with created_by = createdBy and created_at in [lo, hi), through index by_creator (created_by, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByCreator(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *ConversationStore) ScanByCreatorCreatedAtRange(createdBy string, lo, hi time.Time, o store.ScanOptions) iter.Seq2[Conversation, error] {
 	prefix := keyenc.AppendString(nil, createdBy)
 	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo), End: keyenc.AppendTimestamp(slices.Clip(prefix), hi)}, o)
-}
-
-// CursorByCreator returns the o.After cursor that continues a scan of index by_creator just past
-// row v (the last row of a page). It fails when v has no entry in the index.
-func (s *ConversationStore) CursorByCreator(v *Conversation) ([]byte, error) {
-	return s.Table.IndexCursor(1, v)
 }

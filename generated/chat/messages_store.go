@@ -43,7 +43,7 @@ func (s *MessageStore) As(actor access.Actor) *MessageStore {
 
 // For returns the store of owner's rows of chat.messages; it never sees another owner's rows or
 // index entries, and unique indexes are unique per owner.
-// An empty owner is refused.
+// The zero owner is refused.
 func (s *MessageStore) For(owner string) (*MessageOwnerStore, error) {
 	scope, err := store.OwnerScope(owner)
 	if err != nil {
@@ -53,8 +53,8 @@ func (s *MessageStore) For(owner string) (*MessageOwnerStore, error) {
 }
 
 // AllOwners returns the read-only view of every owner's rows, for flush, admin and export.
-func (s *MessageStore) AllOwners() *store.AllOwners[UserRowID, Message] {
-	return s.t.AllOwners()
+func (s *MessageStore) AllOwners() *store.AllOwners[string, UserRowID, Message] {
+	return store.NewAllOwners[string](s.t)
 }
 
 // Verify checks every owner's rows against their index entries (see store.Table.Verify).
@@ -78,20 +78,20 @@ func (s *MessageOwnerStore) As(actor access.Actor) *MessageOwnerStore {
 }
 
 // ScanByConversation yields the rows with conversation_id = conversationID, through index by_conversation (conversation_id, sent_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByConversation(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *MessageOwnerStore) ScanByConversation(conversationID int64, o store.ScanOptions) iter.Seq2[Message, error] {
 	values := keyenc.AppendInt64(nil, conversationID)
 	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
 // ScanByConversationRange yields the rows with conversation_id in [lo, hi), through index by_conversation (conversation_id, sent_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByConversation(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *MessageOwnerStore) ScanByConversationRange(lo, hi int64, o store.ScanOptions) iter.Seq2[Message, error] {
 	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendInt64(nil, lo), End: keyenc.AppendInt64(nil, hi)}, o)
 }
 
 // ScanByConversationSentAt yields the rows with conversation_id = conversationID and sent_at = sentAt, through index by_conversation (conversation_id, sent_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByConversation(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *MessageOwnerStore) ScanByConversationSentAt(conversationID int64, sentAt time.Time, o store.ScanOptions) iter.Seq2[Message, error] {
 	values := keyenc.AppendInt64(nil, conversationID)
 	values = keyenc.AppendTimestamp(values, sentAt)
@@ -99,16 +99,10 @@ func (s *MessageOwnerStore) ScanByConversationSentAt(conversationID int64, sentA
 }
 
 // ScanByConversationSentAtRange yields the rows with conversation_id = conversationID and sent_at in [lo, hi), through index by_conversation (conversation_id, sent_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByConversation(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *MessageOwnerStore) ScanByConversationSentAtRange(conversationID int64, lo, hi time.Time, o store.ScanOptions) iter.Seq2[Message, error] {
 	prefix := keyenc.AppendInt64(nil, conversationID)
 	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo), End: keyenc.AppendTimestamp(slices.Clip(prefix), hi)}, o)
-}
-
-// CursorByConversation returns the o.After cursor that continues a scan of index by_conversation just past
-// row v (the last row of a page). It fails when v has no entry in the index.
-func (s *MessageOwnerStore) CursorByConversation(v *Message) ([]byte, error) {
-	return s.Table.IndexCursor(1, v)
 }
 
 // GetByClientMessageID returns the row with client_message_id = clientMessageID, through unique index by_client_message_id,

@@ -292,13 +292,13 @@ func checkMessageStore(t *testing.T, s *MessageOwnerStore, model map[string]Mess
 	}
 	var paged []Message
 	o := store.ScanOptions{Limit: 7}
+	o.Next = &o.After
 	for {
 		page := tabletest.Collect(t, s.Scan(store.Range{}, o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break
 		}
-		o.After = page[len(page)-1].Key().AppendKey(nil)
 	}
 	if d := tabletest.DiffRows(paged, want, diffMessage); d != "" {
 		t.Fatalf("paged Scan: %s", d)
@@ -351,17 +351,13 @@ func checkMessageStore(t *testing.T, s *MessageOwnerStore, model map[string]Mess
 			}
 			var paged []Message
 			o := store.ScanOptions{Limit: 3}
+			o.Next = &o.After
 			for {
 				page := tabletest.Collect(t, s.ScanByConversation(w.ConversationID, o))
 				paged = append(paged, page...)
 				if len(page) < o.Limit {
 					break
 				}
-				cur, err := s.CursorByConversation(&page[len(page)-1])
-				if err != nil {
-					t.Fatalf("CursorByConversation: %v", err)
-				}
-				o.After = cur
 			}
 			if d := tabletest.DiffRows(paged, expect, diffMessage); d != "" {
 				t.Fatalf("paged ScanByConversation(%v): %s", w.ConversationID, d)
@@ -498,5 +494,10 @@ func TestMessageStore(t *testing.T) {
 	})
 	if problems, err := root.Verify(); err != nil || len(problems) != 0 {
 		t.Fatalf("Verify of every owner = %v, %v; want no problems", problems, err)
+	}
+	for o, err := range root.AllOwners().Owners() {
+		if err != nil || o != "alice" {
+			t.Fatalf("AllOwners().Owners() yielded %v, %v; want only the owner of the rows", o, err)
+		}
 	}
 }

@@ -40,7 +40,7 @@ func (s *TypingEventStore) As(actor access.Actor) *TypingEventStore {
 }
 
 // For returns the store of owner's rows of chat.typing_events; it never sees another owner's rows.
-// An empty owner is refused.
+// The zero owner is refused.
 func (s *TypingEventStore) For(owner string) (*TypingEventOwnerStore, error) {
 	scope, err := store.OwnerScope(owner)
 	if err != nil {
@@ -50,8 +50,8 @@ func (s *TypingEventStore) For(owner string) (*TypingEventOwnerStore, error) {
 }
 
 // AllOwners returns the read-only view of every owner's rows, for flush, admin and export.
-func (s *TypingEventStore) AllOwners() *store.AllOwners[TypingEventID, TypingEvent] {
-	return s.t.AllOwners()
+func (s *TypingEventStore) AllOwners() *store.AllOwners[string, TypingEventID, TypingEvent] {
+	return store.NewAllOwners[string](s.t)
 }
 
 // Verify checks every owner's rows against their index entries (see store.Table.Verify).

@@ -236,13 +236,13 @@ func checkTypingEventStore(t *testing.T, s *TypingEventOwnerStore, model map[str
 	}
 	var paged []TypingEvent
 	o := store.ScanOptions{Limit: 7}
+	o.Next = &o.After
 	for {
 		page := tabletest.Collect(t, s.Scan(store.Range{}, o))
 		paged = append(paged, page...)
 		if len(page) < o.Limit {
 			break
 		}
-		o.After = page[len(page)-1].Key().AppendKey(nil)
 	}
 	if d := tabletest.DiffRows(paged, want, diffTypingEvent); d != "" {
 		t.Fatalf("paged Scan: %s", d)
@@ -345,5 +345,10 @@ func TestTypingEventStore(t *testing.T) {
 	})
 	if problems, err := root.Verify(); err != nil || len(problems) != 0 {
 		t.Fatalf("Verify of every owner = %v, %v; want no problems", problems, err)
+	}
+	for o, err := range root.AllOwners().Owners() {
+		if err != nil || o != "alice" {
+			t.Fatalf("AllOwners().Owners() yielded %v, %v; want only the owner of the rows", o, err)
+		}
 	}
 }

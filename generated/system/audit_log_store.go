@@ -40,20 +40,20 @@ func (s *AuditEntryStore) As(actor access.Actor) *AuditEntryStore {
 }
 
 // ScanByActor yields the rows with actor_user_id = actorUserID, through index by_actor (actor_user_id, occurred_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByActor(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *AuditEntryStore) ScanByActor(actorUserID string, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
 	values := keyenc.AppendString(nil, actorUserID)
 	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
 // ScanByActorRange yields the rows with actor_user_id in [lo, hi), through index by_actor (actor_user_id, occurred_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByActor(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *AuditEntryStore) ScanByActorRange(lo, hi string, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
 	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendString(nil, lo), End: keyenc.AppendString(nil, hi)}, o)
 }
 
 // ScanByActorOccurredAt yields the rows with actor_user_id = actorUserID and occurred_at = occurredAt, through index by_actor (actor_user_id, occurred_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByActor(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *AuditEntryStore) ScanByActorOccurredAt(actorUserID string, occurredAt time.Time, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
 	values := keyenc.AppendString(nil, actorUserID)
 	values = keyenc.AppendTimestamp(values, occurredAt)
@@ -61,33 +61,27 @@ func (s *AuditEntryStore) ScanByActorOccurredAt(actorUserID string, occurredAt t
 }
 
 // ScanByActorOccurredAtRange yields the rows with actor_user_id = actorUserID and occurred_at in [lo, hi), through index by_actor (actor_user_id, occurred_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByActor(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *AuditEntryStore) ScanByActorOccurredAtRange(actorUserID string, lo, hi time.Time, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
 	prefix := keyenc.AppendString(nil, actorUserID)
 	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo), End: keyenc.AppendTimestamp(slices.Clip(prefix), hi)}, o)
 }
 
-// CursorByActor returns the o.After cursor that continues a scan of index by_actor just past
-// row v (the last row of a page). It fails when v has no entry in the index.
-func (s *AuditEntryStore) CursorByActor(v *AuditEntry) ([]byte, error) {
-	return s.Table.IndexCursor(1, v)
-}
-
 // ScanByTarget yields the rows with target = target, through index by_target (target, occurred_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTarget(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *AuditEntryStore) ScanByTarget(target string, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
 	values := keyenc.AppendString(nil, target)
 	return s.Table.IndexScan(2, s.Table.PrefixRange(values), o)
 }
 
 // ScanByTargetRange yields the rows with target in [lo, hi), through index by_target (target, occurred_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTarget(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *AuditEntryStore) ScanByTargetRange(lo, hi string, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
 	return s.Table.IndexScan(2, store.Range{Start: keyenc.AppendString(nil, lo), End: keyenc.AppendString(nil, hi)}, o)
 }
 
 // ScanByTargetOccurredAt yields the rows with target = target and occurred_at = occurredAt, through index by_target (target, occurred_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTarget(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *AuditEntryStore) ScanByTargetOccurredAt(target string, occurredAt time.Time, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
 	values := keyenc.AppendString(nil, target)
 	values = keyenc.AppendTimestamp(values, occurredAt)
@@ -95,14 +89,8 @@ func (s *AuditEntryStore) ScanByTargetOccurredAt(target string, occurredAt time.
 }
 
 // ScanByTargetOccurredAtRange yields the rows with target = target and occurred_at in [lo, hi), through index by_target (target, occurred_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTarget(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *AuditEntryStore) ScanByTargetOccurredAtRange(target string, lo, hi time.Time, o store.ScanOptions) iter.Seq2[AuditEntry, error] {
 	prefix := keyenc.AppendString(nil, target)
 	return s.Table.IndexScan(2, store.Range{Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo), End: keyenc.AppendTimestamp(slices.Clip(prefix), hi)}, o)
-}
-
-// CursorByTarget returns the o.After cursor that continues a scan of index by_target just past
-// row v (the last row of a page). It fails when v has no entry in the index.
-func (s *AuditEntryStore) CursorByTarget(v *AuditEntry) ([]byte, error) {
-	return s.Table.IndexCursor(2, v)
 }

@@ -40,20 +40,20 @@ func (s *JobStore) As(actor access.Actor) *JobStore {
 }
 
 // ScanByStatus yields the rows with status = status, through index by_status (status, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByStatus(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *JobStore) ScanByStatus(status JobStatus, o store.ScanOptions) iter.Seq2[Job, error] {
 	values := keyenc.AppendEnum(nil, int32(status))
 	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
 // ScanByStatusRange yields the rows with status in [lo, hi), through index by_status (status, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByStatus(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *JobStore) ScanByStatusRange(lo, hi JobStatus, o store.ScanOptions) iter.Seq2[Job, error] {
 	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendEnum(nil, int32(lo)), End: keyenc.AppendEnum(nil, int32(hi))}, o)
 }
 
 // ScanByStatusCreatedAt yields the rows with status = status and created_at = createdAt, through index by_status (status, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByStatus(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *JobStore) ScanByStatusCreatedAt(status JobStatus, createdAt time.Time, o store.ScanOptions) iter.Seq2[Job, error] {
 	values := keyenc.AppendEnum(nil, int32(status))
 	values = keyenc.AppendTimestamp(values, createdAt)
@@ -61,16 +61,10 @@ func (s *JobStore) ScanByStatusCreatedAt(status JobStatus, createdAt time.Time, 
 }
 
 // ScanByStatusCreatedAtRange yields the rows with status = status and created_at in [lo, hi), through index by_status (status, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByStatus(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *JobStore) ScanByStatusCreatedAtRange(status JobStatus, lo, hi time.Time, o store.ScanOptions) iter.Seq2[Job, error] {
 	prefix := keyenc.AppendEnum(nil, int32(status))
 	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo), End: keyenc.AppendTimestamp(slices.Clip(prefix), hi)}, o)
-}
-
-// CursorByStatus returns the o.After cursor that continues a scan of index by_status just past
-// row v (the last row of a page). It fails when v has no entry in the index.
-func (s *JobStore) CursorByStatus(v *Job) ([]byte, error) {
-	return s.Table.IndexCursor(1, v)
 }
 
 // GetByIdempotencyKey returns the row with idempotency_key = idempotencyKey, through unique index by_idempotency_key,
@@ -81,7 +75,7 @@ func (s *JobStore) GetByIdempotencyKey(idempotencyKey string) (Job, error) {
 }
 
 // ScanByTable yields the rows with namespace_id = namespaceID, through index by_table (namespace_id, table_name, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 // Rows whose namespace_id or table_name is null are not indexed (sparse index), so they are never found here.
 func (s *JobStore) ScanByTable(namespaceID string, o store.ScanOptions) iter.Seq2[Job, error] {
 	values := keyenc.AppendString(nil, namespaceID)
@@ -89,14 +83,14 @@ func (s *JobStore) ScanByTable(namespaceID string, o store.ScanOptions) iter.Seq
 }
 
 // ScanByTableRange yields the rows with namespace_id in [lo, hi), through index by_table (namespace_id, table_name, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 // Rows whose namespace_id or table_name is null are not indexed (sparse index), so they are never found here.
 func (s *JobStore) ScanByTableRange(lo, hi string, o store.ScanOptions) iter.Seq2[Job, error] {
 	return s.Table.IndexScan(3, store.Range{Start: keyenc.AppendString(nil, lo), End: keyenc.AppendString(nil, hi)}, o)
 }
 
 // ScanByTableName yields the rows with namespace_id = namespaceID and table_name = tableName, through index by_table (namespace_id, table_name, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 // Rows whose namespace_id or table_name is null are not indexed (sparse index), so they are never found here.
 func (s *JobStore) ScanByTableName(namespaceID string, tableName string, o store.ScanOptions) iter.Seq2[Job, error] {
 	values := keyenc.AppendString(nil, namespaceID)
@@ -105,7 +99,7 @@ func (s *JobStore) ScanByTableName(namespaceID string, tableName string, o store
 }
 
 // ScanByTableNameRange yields the rows with namespace_id = namespaceID and table_name in [lo, hi), through index by_table (namespace_id, table_name, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 // Rows whose namespace_id or table_name is null are not indexed (sparse index), so they are never found here.
 func (s *JobStore) ScanByTableNameRange(namespaceID string, lo, hi string, o store.ScanOptions) iter.Seq2[Job, error] {
 	prefix := keyenc.AppendString(nil, namespaceID)
@@ -113,7 +107,7 @@ func (s *JobStore) ScanByTableNameRange(namespaceID string, lo, hi string, o sto
 }
 
 // ScanByTableNameCreatedAt yields the rows with namespace_id = namespaceID, table_name = tableName and created_at = createdAt, through index by_table (namespace_id, table_name, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 // Rows whose namespace_id or table_name is null are not indexed (sparse index), so they are never found here.
 func (s *JobStore) ScanByTableNameCreatedAt(namespaceID string, tableName string, createdAt time.Time, o store.ScanOptions) iter.Seq2[Job, error] {
 	values := keyenc.AppendString(nil, namespaceID)
@@ -123,16 +117,10 @@ func (s *JobStore) ScanByTableNameCreatedAt(namespaceID string, tableName string
 }
 
 // ScanByTableNameCreatedAtRange yields the rows with namespace_id = namespaceID and table_name = tableName and created_at in [lo, hi), through index by_table (namespace_id, table_name, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 // Rows whose namespace_id or table_name is null are not indexed (sparse index), so they are never found here.
 func (s *JobStore) ScanByTableNameCreatedAtRange(namespaceID string, tableName string, lo, hi time.Time, o store.ScanOptions) iter.Seq2[Job, error] {
 	prefix := keyenc.AppendString(nil, namespaceID)
 	prefix = keyenc.AppendString(prefix, tableName)
 	return s.Table.IndexScan(3, store.Range{Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo), End: keyenc.AppendTimestamp(slices.Clip(prefix), hi)}, o)
-}
-
-// CursorByTable returns the o.After cursor that continues a scan of index by_table just past
-// row v (the last row of a page). It fails when v has no entry in the index.
-func (s *JobStore) CursorByTable(v *Job) ([]byte, error) {
-	return s.Table.IndexCursor(3, v)
 }

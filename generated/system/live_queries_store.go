@@ -54,20 +54,20 @@ func (s *LiveQueryStore) PrefixUserIDConnectionID(userID string, connectionID st
 }
 
 // ScanByTable yields the rows with namespace_id = namespaceID, through index by_table (namespace_id, table_name).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *LiveQueryStore) ScanByTable(namespaceID string, o store.ScanOptions) iter.Seq2[LiveQuery, error] {
 	values := keyenc.AppendString(nil, namespaceID)
 	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
 // ScanByTableRange yields the rows with namespace_id in [lo, hi), through index by_table (namespace_id, table_name).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *LiveQueryStore) ScanByTableRange(lo, hi string, o store.ScanOptions) iter.Seq2[LiveQuery, error] {
 	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendString(nil, lo), End: keyenc.AppendString(nil, hi)}, o)
 }
 
 // ScanByTableName yields the rows with namespace_id = namespaceID and table_name = tableName, through index by_table (namespace_id, table_name).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *LiveQueryStore) ScanByTableName(namespaceID string, tableName string, o store.ScanOptions) iter.Seq2[LiveQuery, error] {
 	values := keyenc.AppendString(nil, namespaceID)
 	values = keyenc.AppendString(values, tableName)
@@ -75,33 +75,21 @@ func (s *LiveQueryStore) ScanByTableName(namespaceID string, tableName string, o
 }
 
 // ScanByTableNameRange yields the rows with namespace_id = namespaceID and table_name in [lo, hi), through index by_table (namespace_id, table_name).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByTable(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *LiveQueryStore) ScanByTableNameRange(namespaceID string, lo, hi string, o store.ScanOptions) iter.Seq2[LiveQuery, error] {
 	prefix := keyenc.AppendString(nil, namespaceID)
 	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendString(slices.Clip(prefix), lo), End: keyenc.AppendString(slices.Clip(prefix), hi)}, o)
 }
 
-// CursorByTable returns the o.After cursor that continues a scan of index by_table just past
-// row v (the last row of a page). It fails when v has no entry in the index.
-func (s *LiveQueryStore) CursorByTable(v *LiveQuery) ([]byte, error) {
-	return s.Table.IndexCursor(1, v)
-}
-
 // ScanByNode yields the rows with node_id = nodeID, through index by_node (node_id).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByNode(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *LiveQueryStore) ScanByNode(nodeID string, o store.ScanOptions) iter.Seq2[LiveQuery, error] {
 	values := keyenc.AppendString(nil, nodeID)
 	return s.Table.IndexScan(2, s.Table.PrefixRange(values), o)
 }
 
 // ScanByNodeRange yields the rows with node_id in [lo, hi), through index by_node (node_id).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByNode(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *LiveQueryStore) ScanByNodeRange(lo, hi string, o store.ScanOptions) iter.Seq2[LiveQuery, error] {
 	return s.Table.IndexScan(2, store.Range{Start: keyenc.AppendString(nil, lo), End: keyenc.AppendString(nil, hi)}, o)
-}
-
-// CursorByNode returns the o.After cursor that continues a scan of index by_node just past
-// row v (the last row of a page). It fails when v has no entry in the index.
-func (s *LiveQueryStore) CursorByNode(v *LiveQuery) ([]byte, error) {
-	return s.Table.IndexCursor(2, v)
 }

@@ -45,7 +45,7 @@ func (s *TableStore) PrefixNamespaceID(namespaceID string) store.Range {
 }
 
 // ScanByStorage yields the rows with storage_id = storageID, through index by_storage (storage_id).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByStorage(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 // Rows whose storage_id is null are not indexed (sparse index), so they are never found here.
 func (s *TableStore) ScanByStorage(storageID string, o store.ScanOptions) iter.Seq2[Table, error] {
 	values := keyenc.AppendString(nil, storageID)
@@ -53,14 +53,8 @@ func (s *TableStore) ScanByStorage(storageID string, o store.ScanOptions) iter.S
 }
 
 // ScanByStorageRange yields the rows with storage_id in [lo, hi), through index by_storage (storage_id).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByStorage(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 // Rows whose storage_id is null are not indexed (sparse index), so they are never found here.
 func (s *TableStore) ScanByStorageRange(lo, hi string, o store.ScanOptions) iter.Seq2[Table, error] {
 	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendString(nil, lo), End: keyenc.AppendString(nil, hi)}, o)
-}
-
-// CursorByStorage returns the o.After cursor that continues a scan of index by_storage just past
-// row v (the last row of a page). It fails when v has no entry in the index.
-func (s *TableStore) CursorByStorage(v *Table) ([]byte, error) {
-	return s.Table.IndexCursor(1, v)
 }

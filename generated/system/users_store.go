@@ -53,20 +53,20 @@ func (s *UserStore) GetByEmail(email string) (User, error) {
 }
 
 // ScanByRole yields the rows with role = role, through index by_role (role, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByRole(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *UserStore) ScanByRole(role UserRole, o store.ScanOptions) iter.Seq2[User, error] {
 	values := keyenc.AppendEnum(nil, int32(role))
 	return s.Table.IndexScan(3, s.Table.PrefixRange(values), o)
 }
 
 // ScanByRoleRange yields the rows with role in [lo, hi), through index by_role (role, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByRole(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *UserStore) ScanByRoleRange(lo, hi UserRole, o store.ScanOptions) iter.Seq2[User, error] {
 	return s.Table.IndexScan(3, store.Range{Start: keyenc.AppendEnum(nil, int32(lo)), End: keyenc.AppendEnum(nil, int32(hi))}, o)
 }
 
 // ScanByRoleCreatedAt yields the rows with role = role and created_at = createdAt, through index by_role (role, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByRole(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *UserStore) ScanByRoleCreatedAt(role UserRole, createdAt time.Time, o store.ScanOptions) iter.Seq2[User, error] {
 	values := keyenc.AppendEnum(nil, int32(role))
 	values = keyenc.AppendTimestamp(values, createdAt)
@@ -74,14 +74,8 @@ func (s *UserStore) ScanByRoleCreatedAt(role UserRole, createdAt time.Time, o st
 }
 
 // ScanByRoleCreatedAtRange yields the rows with role = role and created_at in [lo, hi), through index by_role (role, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByRole(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *UserStore) ScanByRoleCreatedAtRange(role UserRole, lo, hi time.Time, o store.ScanOptions) iter.Seq2[User, error] {
 	prefix := keyenc.AppendEnum(nil, int32(role))
 	return s.Table.IndexScan(3, store.Range{Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo), End: keyenc.AppendTimestamp(slices.Clip(prefix), hi)}, o)
-}
-
-// CursorByRole returns the o.After cursor that continues a scan of index by_role just past
-// row v (the last row of a page). It fails when v has no entry in the index.
-func (s *UserStore) CursorByRole(v *User) ([]byte, error) {
-	return s.Table.IndexCursor(3, v)
 }

@@ -66,6 +66,7 @@
 //	TABLE_KIND_CHANGED           error    kind changed between user or stream (owner key prefix) and shared or system
 //	                             warning  any other kind change (keys unchanged, expiry/access differ)
 //	KEY_CHANGED                  error    key columns, their types, order or desc changed
+//	OWNER_TYPE_CHANGED           error    a user or stream table's owner type changed
 //	COLUMN_TYPE_INCOMPATIBLE     error    the tag's type changed so stored values are misread
 //	COLUMN_TYPE_CHANGED          warning  the type changed so some stored values may be rejected
 //	COLUMN_NULLABLE_TO_REQUIRED  error    stored nulls would read as zero values

@@ -32,6 +32,10 @@ func (c *comparer) columnsAndIndexes(ot, nt *Table) {
 		switch ch.Rule {
 		case RuleTableKindChanged:
 			c.kind(ot, nt, ch.Verdict)
+		case RuleOwnerTypeChanged:
+			c.add(nt.Pos, RuleOwnerTypeChanged, Error,
+				"table %s changed its owner type from %s to %s; every row is stored under its owner's text, and owners stored as %s need not be valid %s text, so the typed API could not read or name them; restore `owner: {type: %s}` (to change it, create a new table with a new id and copy the rows)",
+				nt.Name, ownerWord(ot.Owner), ownerWord(nt.Owner), ownerWord(ot.Owner), ownerWord(nt.Owner), ownerWord(ot.Owner))
 		case RuleKeyChanged:
 			if !keyDone {
 				keyDone = true
@@ -105,7 +109,7 @@ func indexWhy(changes []layout.Change, id uint32) string {
 // layout maps a lock table onto the description the runtime runs on.
 func (t *Table) layout() layout.Table {
 	ns, name, _ := strings.Cut(t.Name, ".")
-	l := layout.Table{ID: t.ID, Namespace: ns, Name: name, Kind: layout.Kind(t.Kind)}
+	l := layout.Table{ID: t.ID, Namespace: ns, Name: name, Kind: layout.Kind(t.Kind), Owner: t.Owner}
 	for _, k := range t.Key.Columns {
 		l.Key = append(l.Key, layout.KeyColumn{Name: k.Name, Type: string(k.Type), Desc: k.Desc})
 	}
@@ -214,4 +218,12 @@ func (c *comparer) lockIndexes(ot, nt *Table) {
 				oi.Name, oi.ID, ot.Name, oi.ID)
 		}
 	}
+}
+
+// ownerWord names a lock table's owner type; "" is string.
+func ownerWord(t string) string {
+	if t == "" {
+		return "string"
+	}
+	return t
 }

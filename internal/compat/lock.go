@@ -32,6 +32,7 @@ type Table struct {
 	ID             uint32
 	Name           string // full name, "namespace.table"
 	Kind           schema.Kind
+	Owner          string // owner type of a user or stream table: "" (string), "uuid" or "int64"
 	Key            Key
 	Columns        []*Column      // sorted by Tag
 	Indexes        []*Index       // sorted by ID
@@ -193,6 +194,9 @@ func tableOf(st *schema.Table) *Table {
 		ID:   st.ID,
 		Name: st.FullName(),
 		Kind: st.Kind,
+	}
+	if st.OwnerType != "" && st.OwnerType != schema.TypeString {
+		t.Owner = string(st.OwnerType)
 	}
 	if st.Key != nil {
 		t.Key.Pos = st.Key.Pos

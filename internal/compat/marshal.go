@@ -44,6 +44,9 @@ func Marshal(l *Lock) []byte {
 		line(&b, 0, "table", word(t.Name))
 		line(&b, 1, "id", u32(t.ID))
 		line(&b, 1, "kind", word(string(t.Kind)))
+		if t.Owner != "" {
+			line(&b, 1, "owner", word(t.Owner))
+		}
 		line(&b, 1, "key")
 		for _, k := range t.Key.Columns {
 			ws := []string{"column", word(k.Name), word(string(k.Type))}

@@ -268,6 +268,18 @@ func (p *parser) tableLevel(t []token) *schema.Error {
 		}
 		tb.Kind = k
 		return nil
+	case "owner":
+		if err := p.arity(t, 2, 2, "owner TYPE"); err != nil {
+			return err
+		}
+		if tb.Owner != "" {
+			return p.errorf(t[0].col, "second `owner` line in table %s; keep one", tb.Name)
+		}
+		if t[1].text != "uuid" && t[1].text != "int64" {
+			return p.errorf(t[1].col, "unknown owner type %q; use uuid or int64 (a string owner has no owner line)", t[1].text)
+		}
+		tb.Owner = t[1].text
+		return nil
 	case "key":
 		if err := p.arity(t, 1, 1, "key"); err != nil {
 			return err
@@ -331,7 +343,7 @@ func (p *parser) tableLevel(t []token) *schema.Error {
 	case "retired":
 		return p.retiredInTable(t)
 	}
-	return p.errorf(t[0].col, "unknown statement %q in table %s; expected id, kind, key, column, index or retired", t[0].text, tb.Name)
+	return p.errorf(t[0].col, "unknown statement %q in table %s; expected id, kind, owner, key, column, index or retired", t[0].text, tb.Name)
 }
 
 func (p *parser) retiredInTable(t []token) *schema.Error {

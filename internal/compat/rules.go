@@ -10,6 +10,7 @@ const (
 	RuleTableRemovedNotRetired   = "TABLE_REMOVED_NOT_RETIRED"
 	RuleTableKindChanged         = "TABLE_KIND_CHANGED"
 	RuleKeyChanged               = "KEY_CHANGED"
+	RuleOwnerTypeChanged         = "OWNER_TYPE_CHANGED"
 	RuleColumnTypeIncompatible   = "COLUMN_TYPE_INCOMPATIBLE"
 	RuleColumnTypeChanged        = "COLUMN_TYPE_CHANGED"
 	RuleColumnNullableToRequired = "COLUMN_NULLABLE_TO_REQUIRED"
@@ -42,6 +43,7 @@ func Rules() []Rule {
 		{RuleTableRemovedNotRetired, Error, "a table was removed without its id being retired in the lock file"},
 		{RuleTableKindChanged, Error, "a table's kind changed (an error when it adds or drops the owner key prefix of user and stream tables, a warning otherwise)"},
 		{RuleKeyChanged, Error, "the key columns, their types, order or direction changed"},
+		{RuleOwnerTypeChanged, Error, "a user or stream table's owner type changed; owners stored as the old type's text need not be valid text of the new one"},
 		{RuleColumnTypeIncompatible, Error, "a column's type changed in a way that misreads stored values"},
 		{RuleColumnTypeChanged, Warning, "a column's type changed to one whose readers may reject some stored values"},
 		{RuleColumnNullableToRequired, Error, "a nullable column became non-nullable"},

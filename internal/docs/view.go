@@ -54,6 +54,7 @@ type tableView struct {
 type keyView struct {
 	Name       string // the Go name of the key type, as the generated code spells it
 	Owner      bool   // user table: the key is prefixed by the owner
+	OwnerType  string // the owner's Go type (owner: {type: …}), stored as its text form
 	Columns    []keyColumn
 	SharedWith []string // other tables with the same key type, as Markdown
 }
@@ -137,7 +138,8 @@ func newTableView(t *schema.Table, all []*schema.Table) tableView {
 	}
 	v.NeverFlush = t.NeverFlush
 
-	v.Key = keyView{Name: t.Key.GoName, Owner: t.Kind == schema.KindUser}
+	v.Key = keyView{Name: t.Key.GoName, Owner: t.Kind == schema.KindUser,
+		OwnerType: map[schema.Type]string{schema.TypeString: "string", schema.TypeUUID: "uuid.UUID", schema.TypeInt64: "int64"}[t.OwnerType]}
 	for i, c := range t.Key.Columns {
 		v.Key.Columns = append(v.Key.Columns, keyColumn{Name: c.Name, Type: c.Type, Desc: i < len(t.Key.Desc) && t.Key.Desc[i]})
 	}

@@ -44,6 +44,7 @@ func sentence(s string) string {
 func (tp *tablePlan) entityFile() *jen.File {
 	f := tp.pkg.newFile([]string{tp.source})
 	tp.enumDecls(f)
+	tp.goTypeContracts(f)
 	tp.entityDecl(f)
 	if tp.t.Kind == schema.KindStream && tp.t.TTL > 0 {
 		f.Line()

@@ -25,7 +25,8 @@
 // Prefix<C1…Cj>(c1, …, cj) ranges over the leading columns of a composite
 // key. For a user or stream table the store's only row access is
 // For(owner), which returns an <Entity>OwnerStore scoped to that owner
-// (an empty owner is an error); reading across owners is AllOwners(), a
+// (the zero owner is an error; the owner type is owner: {type: …}, string by
+// default); reading across owners is AllOwners(), a
 // read-only <Entity>AllOwners view for flush, admin and export. Stream
 // stores also hide rows older than <Entity>TTL on every read and offer
 // Expire, StartExpirer and WithClock. Every table gets <Entity>Policy (its
@@ -40,8 +41,8 @@
 // (so ScanByStatus(status, o) and ScanByStatusCreatedAtRange(status, lo, hi,
 // o) for by_status on (status, created_at); the names join without
 // repeating words, ScanByStatusDueAt for by_status_due on (status, due_at)), in index order then key order,
-// forward or with o.Reverse, limited by o.Limit and paged with
-// o.After = Cursor<I>(&lastRow). Rows with a null indexed value are not in a
+// forward or with o.Reverse, limited by o.Limit and paged as every scan is,
+// with store.Cursor (o.Next and o.After). Rows with a null indexed value are not in a
 // sparse index, which the lookup's doc comment says.
 //
 // Code is built with jennifer; one file of this package per artifact kind
@@ -91,8 +92,9 @@ type Options struct {
 	// schema's names rather than Go's; tablegen.yaml's json settings.
 	JSONTags   bool
 	JSONNaming string
-	// GoTypes carries tablegen.yaml's go_types (see schema.Config). Not
-	// honoured yet: fields keep their column type's default Go type.
+	// GoTypes is tablegen.yaml's go_types: the named Go type a column's
+	// field gets instead of the column type's default (see gotypes.go for
+	// the contract). Generate records them on s's columns.
 	GoTypes []schema.GoType
 }
 
@@ -205,6 +207,7 @@ func plan(s *schema.Schema, opts Options) ([]*pkgPlan, error) {
 	fail := func(pos schema.Pos, format string, args ...any) {
 		errs = append(errs, &schema.Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
 	}
+	applyGoTypes(s, opts.GoTypes, fail)
 	tables := slices.Clone(s.Tables)
 	slices.SortFunc(tables, func(a, b *schema.Table) int {
 		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
@@ -477,7 +480,7 @@ func checkMethods(tp *tablePlan, fail func(schema.Pos, string, ...any)) {
 	taken := map[string]string{}
 	for _, m := range []string{"Get", "Has", "Put", "Delete", "Create", "Update", "Scan", "Count", "KeyRange", "PrefixRange",
 		"PutIn", "DeleteIn", "Verify", "For", "In", "As", "AllOwners", "WithScope", "WithClock", "Now", "Layout",
-		"GetUnique", "IndexScan", "IndexCursor", "ScanAllOwners", "Owners", "OwnerCursor", "Expire", "StartExpirer", "Table"} {
+		"GetUnique", "IndexScan", "ScanAllOwners", "Owners", "Expire", "StartExpirer", "Table"} {
 		taken[m] = "a store method"
 	}
 	k := tp.t.Key
@@ -493,7 +496,6 @@ func checkMethods(tp *tablePlan, fail func(schema.Pos, string, ...any)) {
 		if ix.Unique {
 			names = append(names, "Get"+ix.GoName)
 		} else {
-			names = append(names, "Cursor"+ix.GoName)
 			for j := 1; j <= len(ix.Columns); j++ {
 				n := scanName(ix, j)
 				names = append(names, n, n+"Range")

@@ -128,6 +128,7 @@ func fullSchema() *schema.Schema {
 		col("user_id", schema.TypeString, false).
 		key("EventId", "EventID", "at", "event_id")
 	typing.t.TTL = 30 * time.Second
+	typing.t.OwnerType = schema.TypeUUID // typed owners compile and run (TestCompile)
 
 	counters := table("demo", "counters", 10, schema.KindShared, "Counter").
 		col("kind", schema.TypeEnum, false, "hits", "misses").
@@ -143,6 +144,7 @@ func fullSchema() *schema.Schema {
 		key("TickAt", "TickAt", "at")
 	ticks.t.TTL = 90 * time.Minute
 	ticks.t.MaxRowsPerOwner = 5
+	ticks.t.OwnerType = schema.TypeInt64
 	sessions := table("demo", "sessions", 12, schema.KindSystem, "Session").
 		col("session_id", schema.TypeUUID, false).
 		col("user_id", schema.TypeString, false).

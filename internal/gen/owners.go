@@ -97,3 +97,26 @@ func (tp *tablePlan) streamMethods(f *jen.File, storeName string) {
 	)
 	f.Line()
 }
+
+// ownerGoType is the Go type of an owned table's owner (owner: {type: …}).
+func (tp *tablePlan) ownerGoType() *jen.Statement {
+	switch tp.t.OwnerType {
+	case schema.TypeUUID:
+		return jen.Qual("github.com/google/uuid", "UUID")
+	case schema.TypeInt64:
+		return jen.Int64()
+	}
+	return jen.String()
+}
+
+// ownerSample is an owner value of the table's owner type for the
+// generated tests, distinct per name.
+func (tp *tablePlan) ownerSample(name string) *jen.Statement {
+	switch tp.t.OwnerType {
+	case schema.TypeUUID:
+		return jen.Qual("github.com/google/uuid", "NewSHA1").Call(jen.Qual("github.com/google/uuid", "NameSpaceOID"), jen.Index().Byte().Call(jen.Lit(name)))
+	case schema.TypeInt64:
+		return jen.Lit(int64(len(name)*1000 + int(name[0])))
+	}
+	return jen.Lit(name)
+}

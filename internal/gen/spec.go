@@ -88,6 +88,9 @@ func layoutLiteral(l layout.Table) *jen.Statement {
 		if l.NeverFlush {
 			g.Add(kv("NeverFlush", jen.True()))
 		}
+		if l.Owner != "" {
+			g.Add(kv("Owner", jen.Lit(l.Owner)))
+		}
 	}))
 }
 

@@ -68,8 +68,8 @@ func (tp *tablePlan) storeFile() *jen.File {
 	}
 	views(storeName)
 	if tp.owned() {
-		f.Add(docf("For returns the store of owner's rows of %s; it never sees another owner's rows%s.\nAn empty owner is refused.", t.FullName(), map[bool]string{true: " or\nindex entries, and unique indexes are unique per owner", false: ""}[len(t.Indexes) > 0]))
-		f.Func().Params(jen.Id("s").Op("*").Id(storeName)).Id("For").Params(jen.Id("owner").String()).Params(jen.Op("*").Id(rowStore), jen.Error()).Block(
+		f.Add(docf("For returns the store of owner's rows of %s; it never sees another owner's rows%s.\nThe zero owner is refused.", t.FullName(), map[bool]string{true: " or\nindex entries, and unique indexes are unique per owner", false: ""}[len(t.Indexes) > 0]))
+		f.Func().Params(jen.Id("s").Op("*").Id(storeName)).Id("For").Params(jen.Id("owner").Add(tp.ownerGoType())).Params(jen.Op("*").Id(rowStore), jen.Error()).Block(
 			jen.List(jen.Id("scope"), jen.Err()).Op(":=").Qual(pathStore, "OwnerScope").Call(jen.Id("owner")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(
 				jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit(t.FullName()+": %w"), jen.Err())),
@@ -78,7 +78,7 @@ func (tp *tablePlan) storeFile() *jen.File {
 		)
 		f.Line()
 		method(f, storeName, "AllOwners returns the read-only view of every owner's rows, for flush, admin and export.", "AllOwners").
-			Params().Op("*").Qual(pathStore, "AllOwners").Types(jen.Id(tp.key.name), jen.Id(e)).Block(jen.Return(jen.Id("s").Dot("t").Dot("AllOwners").Call()))
+			Params().Op("*").Qual(pathStore, "AllOwners").Types(tp.ownerGoType(), jen.Id(tp.key.name), jen.Id(e)).Block(jen.Return(jen.Qual(pathStore, "NewAllOwners").Types(tp.ownerGoType()).Call(jen.Id("s").Dot("t"))))
 		f.Line()
 		method(f, storeName, "Verify checks every owner's rows against their index entries (see store.Table.Verify).", "Verify").
 			Params().Params(jen.Index().Qual(pathStore, "Problem"), jen.Error()).Block(jen.Return(jen.Id("s").Dot("t").Dot("Verify").Call()))
@@ -255,14 +255,14 @@ func scanName(ix *schema.Index, j int) string {
 //
 //	Scan<Index><C2…Cj>(c1, …, cj, o)            equality on the first j columns
 //	Scan<Index><C2…Cj>Range(c1, …, cj-1, lo, hi, o)  equality on the first j-1, cj in [lo, hi)
-//	Cursor<Index>(v)                              the o.After that continues a scan past row v
 //
-// for j = 1…n. Rows come in index order (then key order), or reversed.
+// for j = 1…n. Rows come in index order (then key order), or reversed; pages
+// are the runtime's store.Cursor, as for every scan.
 func (tp *tablePlan) scanMethods(f *jen.File, recv string, ix *schema.Index) {
 	e := tp.entity
 	seq := jen.Qual("iter", "Seq2").Types(jen.Id(e), jen.Error())
 	opts := jen.Qual(pathStore, "ScanOptions")
-	order := "In index order, then key order (o.Reverse reverses); page with o.After = s.Cursor" + ix.GoName + "(&last)."
+	order := "In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor)."
 	for j := 1; j <= len(ix.Columns); j++ {
 		name := scanName(ix, j)
 		eq := ix.Columns[:j]
@@ -302,7 +302,4 @@ func (tp *tablePlan) scanMethods(f *jen.File, recv string, ix *schema.Index) {
 		})
 		f.Line()
 	}
-	method(f, recv, fmt.Sprintf("Cursor%s returns the o.After cursor that continues a scan of index %s just past\nrow v (the last row of a page). It fails when v has no entry in the index.", ix.GoName, ix.Name), "Cursor"+ix.GoName).
-		Params(jen.Id("v").Op("*").Id(e)).Params(jen.Index().Byte(), jen.Error()).Block(jen.Return(st().Dot("IndexCursor").Call(jen.Lit(int(ix.ID)), jen.Id("v"))))
-	f.Line()
 }

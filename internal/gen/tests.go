@@ -45,6 +45,11 @@ func ifErrFatal(format string, args ...jen.Code) *jen.Statement {
 // from r by runtime/tabletest.
 func randomValue(c *schema.Column, enumType string) *jen.Statement {
 	r := jen.Id("r")
+	if c.GoType != "" {
+		plain := *c
+		plain.GoType = ""
+		return goTypeQual(c).Call(randomValue(&plain, enumType))
+	}
 	switch c.Type {
 	case schema.TypeEnum:
 		return jen.Id(enumType).Call(tabletest("RandomEnum").Call(r, jen.Lit(len(c.Values))))
@@ -81,6 +86,9 @@ func recv(x *jen.Statement) *jen.Statement {
 // eqExpr is a bool expression: values a and b of c's base type are equal
 // (floats bit for bit, times as instants).
 func eqExpr(c *schema.Column, a, b *jen.Statement) *jen.Statement {
+	if c.GoType != "" {
+		a, b = defaultType(c).Call(a), defaultType(c).Call(b)
+	}
 	switch c.Type {
 	case schema.TypeFloat64:
 		return jen.Qual("math", "Float64bits").Call(a).Op("==").Qual("math", "Float64bits").Call(b)

@@ -63,6 +63,9 @@ func pointerNullable(t schema.Type) bool {
 // baseType is the Go type of a value of the column, ignoring nullability.
 // enumType is the name of the enum type for enum columns.
 func baseType(c *schema.Column, enumType string) *jen.Statement {
+	if c.GoType != "" {
+		return goTypeQual(c) // go_types (gotypes.go)
+	}
 	switch c.Type {
 	case schema.TypeBool:
 		return jen.Bool()
@@ -131,6 +134,9 @@ func zeroValue(c *schema.Column, enumType string) *jen.Statement {
 // proto3 leaves zero values out. Floats compare bits so -0 and NaN payloads
 // survive a round trip.
 func nonZero(c *schema.Column, x *jen.Statement) *jen.Statement {
+	if c.GoType != "" {
+		x = defaultType(c).Call(x)
+	}
 	switch c.Type {
 	case schema.TypeBool:
 		return x
@@ -151,6 +157,9 @@ func nonZero(c *schema.Column, x *jen.Statement) *jen.Statement {
 // encArg converts a value x of the column's Go type to what the runtime's
 // encoders take: enums go as int32, everything else as is.
 func encArg(c *schema.Column, x *jen.Statement) *jen.Statement {
+	if c.GoType != "" {
+		return defaultType(c).Call(x)
+	}
 	if c.Type == schema.TypeEnum {
 		return jen.Int32().Call(x)
 	}
@@ -159,6 +168,9 @@ func encArg(c *schema.Column, x *jen.Statement) *jen.Statement {
 
 // decConv converts a decoded runtime value x to the column's Go type.
 func decConv(c *schema.Column, enumType string, x *jen.Statement) *jen.Statement {
+	if c.GoType != "" {
+		return goTypeQual(c).Call(x)
+	}
 	switch c.Type {
 	case schema.TypeEnum:
 		return jen.Id(enumType).Call(x)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
-	"strings"
 )
 
 // ConfigID is the $id of the schema of tablegen.yaml.
@@ -54,8 +53,8 @@ func GenerateConfig() []byte {
 			"go_types": described(&node{
 				Type:                 "object",
 				PropertyNames:        &node{Type: "string", Pattern: `^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$`},
-				AdditionalProperties: &node{Type: "string", Pattern: `^\*?(` + strings.Join(predeclared, "|") + `|[A-Za-z0-9][A-Za-z0-9._~+/-]*\.[A-Z][A-Za-z0-9_]*)$`, Description: "A Go type."},
-			}, "The Go type of a column's field instead of its type's default: NS.TABLE.COLUMN → a predeclared type (int64) or import/path.Type (example.com/money.Amount), optionally with *."),
+				AdditionalProperties: &node{Type: "string", Pattern: `^[A-Za-z0-9][A-Za-z0-9._~+/-]*\.[A-Z][A-Za-z0-9_]*$`, Description: "A named Go type, import/path.Type, whose underlying type is the column's Go type."},
+			}, "The Go type of a column's field instead of its type's default: NS.TABLE.COLUMN → import/path.Type (example.com/money.Cents), a named type whose underlying type is the column's Go type (type Cents int64 for an int64 column). Columns of type bool, int32, int64, uint64, float64, string and bytes outside keys and indexes; the stored bytes do not change."),
 		},
 	)
 	doc.Schema = "https://json-schema.org/draft/2020-12/schema"
@@ -70,8 +69,3 @@ func GenerateConfig() []byte {
 	}
 	return buf.Bytes()
 }
-
-// predeclared are the types go_types may name without a package, as
-// schema.ParseConfig accepts them ([]byte escaped for the pattern).
-var predeclared = []string{"bool", "string", "int", "int8", "int16", "int32", "int64",
-	"uint", "uint8", "uint16", "uint32", "uint64", "float32", "float64", "byte", "rune", `\[\]byte`}

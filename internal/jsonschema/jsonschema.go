@@ -136,7 +136,7 @@ func document() *node {
 	ttl := str("How long a row lives after its event time (required for stream tables): Go duration syntax plus d (24h) and w (7d), such as 30s, 15m, 24h, 30d or 2w. Expired rows are never returned and are removed with range deletions.", DurationPattern)
 	maxRows := integer("The most rows one owner may hold; the oldest are dropped first. Omit for no cap.", 1, math.MaxInt64)
 	access := enumOf("Who may read and write the table through providers, by role (user < service < dba < system). Shared tables default to private; system tables are written only by the system role and read by service and above unless set.", accessNames, accessDocs)
-	table.PropertyNames = &node{Type: "string", Enum: append(slices.Sorted(maps.Keys(table.Properties)), "access", "max_rows_per_owner", "ttl")}
+	table.PropertyNames = &node{Type: "string", Enum: append(slices.Sorted(maps.Keys(table.Properties)), "access", "max_rows_per_owner", "owner", "ttl")}
 	slices.Sort(table.PropertyNames.Enum)
 	table.AdditionalProperties = nil
 	table.Schema = "https://json-schema.org/draft/2020-12/schema"
@@ -174,6 +174,16 @@ func document() *node {
 				{Not: has("ttl applies only to stream tables; remove it or set kind: stream.", "ttl")},
 				{Not: has("max_rows_per_owner applies only to stream tables; remove it or set kind: stream.", "max_rows_per_owner")},
 			}},
+		},
+		{
+			If: isKind(schema.KindUser, schema.KindStream),
+			Then: &node{Type: "object", Properties: map[string]*node{"owner": object(
+				"The owner's Go type, which For(owner), AllOwners and Owners use (default string). Every type is stored as its text form; changing it is a breaking change.",
+				[]string{"type"},
+				map[string]*node{"type": enumOf("The Go type of the owner.", []string{"string", "uuid", "int64"},
+					[]string{"string (the default).", "uuid.UUID, stored as its canonical lowercase hyphenated text.", "int64, stored as its decimal text (owners list in text order)."})},
+			)}},
+			Else: &node{Type: "object", Not: has("owner applies only to user and stream tables; remove it (other kinds have no owner).", "owner")},
 		},
 		{
 			If:   isKind(schema.KindShared, schema.KindSystem),

@@ -63,7 +63,8 @@ var (
 	columnRefRE  = regexp.MustCompile(`^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$`)
 )
 
-// predeclared are the Go types a go_types entry may name without a package.
+// predeclared are Go types a go_types entry may not name: they are column
+// types' defaults already.
 var predeclared = []string{"bool", "string", "int", "int8", "int16", "int32", "int64",
 	"uint", "uint8", "uint16", "uint32", "uint64", "float32", "float64", "byte", "rune", "[]byte"}
 
@@ -181,7 +182,7 @@ func (p *fileParser) goTypes(f field) []GoType {
 			continue
 		}
 		if why := badGoType(typ); why != "" {
-			p.errorf(v, ctx, "%s: %q is not a Go type this can name (%s); write a predeclared type (int64) or import/path.Type (example.com/money.Amount), optionally with *", k.Value, typ, why)
+			p.errorf(v, ctx, "%s: %q is not a Go type this can name (%s); write import/path.Type (example.com/money.Cents), a named type whose underlying type is the column's Go type", k.Value, typ, why)
 			continue
 		}
 		out = append(out, GoType{Column: k.Value, Type: typ, Pos: p.pos(k)})
@@ -189,15 +190,20 @@ func (p *fileParser) goTypes(f field) []GoType {
 	return out
 }
 
-// badGoType says why s is not a type a go_types entry can name, or "".
+// badGoType says why s is not a type a go_types entry can name, or "":
+// it must be a named type of an importable package (the codec contract is
+// that its underlying type is the column's Go type, which a predeclared type
+// or a pointer cannot meet; nullable columns get the pointer by themselves).
 func badGoType(s string) string {
-	s = strings.TrimPrefix(s, "*")
+	if strings.HasPrefix(s, "*") {
+		return "a pointer; a nullable column's field is a pointer to the type by itself"
+	}
 	if slices.Contains(predeclared, s) {
-		return ""
+		return "predeclared; it is already some column type's default"
 	}
 	i := strings.LastIndexByte(s, '.')
 	if i <= 0 || i < strings.LastIndexByte(s, '/') {
-		return "not predeclared, and no package"
+		return "no package"
 	}
 	pkg, name := s[:i], s[i+1:]
 	switch {

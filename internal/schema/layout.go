@@ -17,6 +17,9 @@ func (t *Table) Layout() layout.Table {
 	if l.Kind.Expires() {
 		l.TTL, l.MaxRowsPerOwner = t.TTL, t.MaxRowsPerOwner
 	}
+	if t.OwnerType != TypeString {
+		l.Owner = string(t.OwnerType) // "" for string, so existing layouts keep their fingerprint
+	}
 	if t.Key != nil {
 		for i, c := range t.Key.Columns {
 			desc := i < len(t.Key.Desc) && t.Key.Desc[i]

@@ -87,6 +87,10 @@ type Table struct {
 	// NeverFlush is true when the table's rows always stay hot (YAML
 	// flush: never, the default of system and shared tables).
 	NeverFlush bool
+	// OwnerType is the Go type of a user or stream table's owner
+	// (TypeString, TypeUUID or TypeInt64; TypeString by default); "" for
+	// other kinds.
+	OwnerType Type
 }
 
 // FullName is "namespace.table", the name used in errors, the catalog and the CLI.
@@ -124,6 +128,9 @@ type Column struct {
 	Nullable bool
 	Doc      string
 	Values   []string // enum values in declaration order; the stored value is the index
+	// GoType is the named Go type tablegen.yaml's go_types gives the field
+	// (import/path.Name), set by the generator; "" for the type's default.
+	GoType string
 }
 
 // Index is a secondary index.

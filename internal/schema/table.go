@@ -24,7 +24,7 @@ type tableDecl struct {
 // The keys of a table document, in the order the language documents them.
 var tableKeys = []string{
 	"namespace", "table", "id", "kind", "entity", "doc", "access", "key",
-	"columns", "indexes", "reserved", "ttl", "max_rows_per_owner", "flush",
+	"columns", "indexes", "reserved", "ttl", "max_rows_per_owner", "flush", "owner",
 }
 
 var tableRequired = []requirement{
@@ -116,6 +116,7 @@ func (p *fileParser) table(n *yaml.Node) *tableDecl {
 	}
 	p.streamOptions(n, fs, t)
 	p.flush(fs, t)
+	p.ownerType(fs, t)
 	p.owner(t, cols)
 	return d
 }
@@ -326,6 +327,41 @@ func (p *fileParser) owner(t *Table, cols []*colDecl) {
 	for _, c := range cols {
 		if c.c.GoName == GoName(OwnerColumn) {
 			p.errorf(c.nameNode, c.ctx, "a %s table's owner is implicit (every key is prefixed by the owner's user id), so no column may be named %s (Go name %s); remove the column or rename it, e.g. %q", t.Kind, OwnerColumn, GoName(OwnerColumn), "author_id")
+		}
+	}
+}
+
+// ownerTypes are the Go types an owner may have (owner: {type: …}).
+var ownerTypes = []string{string(TypeString), string(TypeUUID), string(TypeInt64)}
+
+// ownerType reads owner: {type: string|uuid|int64}, which only user and
+// stream tables have; it defaults to string.
+func (p *fileParser) ownerType(fs fields, t *Table) {
+	if t.Kind.OwnerScoped() {
+		t.OwnerType = TypeString
+	}
+	f, ok := fs["owner"]
+	if !ok {
+		return
+	}
+	if t.Kind != "" && !t.Kind.OwnerScoped() {
+		p.errorf(f.key, "", "owner applies only to user and stream tables; remove it (a %s table has no owner)", t.Kind)
+		return
+	}
+	of, ok := p.mapping(f.val, "owner", "the owner: a mapping with key type (string, uuid or int64)", []string{"type"})
+	if !ok {
+		return
+	}
+	tf, ok := of["type"]
+	if !ok {
+		p.errorf(f.val, "owner", "owner needs a type: string, uuid or int64")
+		return
+	}
+	if s, ok := p.str(tf, "owner", "owner type"); ok {
+		if oneOf(s, ownerTypes) {
+			t.OwnerType = Type(s)
+		} else {
+			p.errorf(tf.val, "owner", "unknown owner type %q; one of string, uuid, int64%s", s, didYouMean(s, ownerTypes))
 		}
 	}
 }

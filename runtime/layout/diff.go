@@ -77,6 +77,7 @@ const (
 	ruleTableIDChanged           = "TABLE_ID_CHANGED"
 	ruleTableKindChanged         = "TABLE_KIND_CHANGED"
 	ruleKeyChanged               = "KEY_CHANGED"
+	ruleOwnerTypeChanged         = "OWNER_TYPE_CHANGED"
 	ruleColumnTypeIncompatible   = "COLUMN_TYPE_INCOMPATIBLE"
 	ruleColumnTypeChanged        = "COLUMN_TYPE_CHANGED"
 	ruleColumnNullableToRequired = "COLUMN_NULLABLE_TO_REQUIRED"
@@ -166,6 +167,10 @@ func Diff(old, new *Table, h History) []Change {
 	if old.Kind != new.Kind {
 		v, why := KindChange(old.Kind, new.Kind)
 		d.add(Change{Rule: ruleTableKindChanged, Verdict: v, Reason: why}, "kind %s → %s", old.Kind, new.Kind)
+	}
+	if old.Owner != new.Owner {
+		d.add(Change{Rule: ruleOwnerTypeChanged, Verdict: Refused, Reason: "every row is stored under its owner's text form; owners stored as the old type need not be valid text of the new one, so the typed API could not read or name them"},
+			"owner type %s → %s", ownerTypeName(old.Owner), ownerTypeName(new.Owner))
 	}
 	if old.TTL != new.TTL {
 		d.add(Change{Rule: ruleTTLChanged}, "ttl %s → %s", old.TTL, new.TTL)
@@ -433,4 +438,12 @@ func (d *differ) indexes() {
 		}
 		d.add(c, "index %d (%s) added", n.ID, n.Name)
 	}
+}
+
+// ownerTypeName names a layout's owner type; "" is string.
+func ownerTypeName(t string) string {
+	if t == "" {
+		return "string"
+	}
+	return t
 }

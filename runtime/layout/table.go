@@ -84,6 +84,11 @@ type Table struct {
 	// Canonical drops it: it is in neither the fingerprint nor the stored
 	// record, and changing it is no layout change.
 	NeverFlush bool `json:"never_flush,omitempty"`
+	// Owner is the Go type of a user or stream table's owner: "" for
+	// string, "int64" or "uuid". Every type is stored as its text form (see
+	// store.Owner), so the type decides which stored owners the typed API
+	// can read, and changing it is refused.
+	Owner string `json:"owner,omitempty"`
 }
 
 // KeyColumn is one column of the primary key, in key order.
@@ -186,6 +191,12 @@ func (t *Table) Validate() error {
 	}
 	if t.TTL < 0 || t.MaxRowsPerOwner < 0 {
 		bad("ttl and max rows per owner must not be negative")
+	}
+	switch {
+	case t.Owner != "" && t.Owner != "int64" && t.Owner != "uuid":
+		bad("owner type %q is not one of int64, uuid (or empty for string)", t.Owner)
+	case t.Owner != "" && !t.Kind.OwnerScoped():
+		bad("kind %s has no owner, but an owner type %s is set", t.Kind, t.Owner)
 	}
 	if !t.Kind.Expires() && (t.TTL != 0 || t.MaxRowsPerOwner != 0) {
 		bad("kind %s rows do not expire, but a ttl or max rows per owner is set", t.Kind)

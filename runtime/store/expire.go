@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"time"
 
@@ -20,17 +19,6 @@ import (
 // the owners of a table can be enumerated by seeking past each scope. This
 // file holds what works on that structure: expiry of stream tables and the
 // explicitly named cross-owner reads used by flush, admin and export.
-
-// OwnerScope returns the scope of owner's rows in an owner-partitioned
-// table, for [Table.WithScope]. It refuses an empty owner: every row of a
-// user or stream table belongs to somebody, and an empty scope would be the
-// whole table.
-func OwnerScope(owner string) ([]byte, error) {
-	if owner == "" {
-		return nil, errors.New("store: owner is empty; every row of a user or stream table belongs to an owner, pass the owner's user id")
-	}
-	return keyenc.AppendString(nil, owner), nil
-}
 
 // liveRangeFrom narrows r to the key tuples whose leading timestamp (a stream
 // table's event time, encoded with keyenc.AppendTimestamp) is at or after

@@ -77,11 +77,11 @@ func TestAsEnforcesAccess(t *testing.T) {
 		denied(kind+": Put into another owner's view", other.Put(&ev))
 		_, err = other.Get(eventKey{ev.At, ev.ID})
 		denied(kind+": Get from another owner's view", err)
-		for _, err := range tbl.As(u1).AllOwners().Scan(ScanOptions{}) {
+		for _, err := range NewAllOwners[string](tbl.As(u1)).Scan(ScanOptions{}) {
 			denied(kind+": user AllOwners().Scan", err)
 		}
 		n := 0
-		for _, err := range tbl.As(access.Actor{UserID: "a", Role: access.RoleDBA}).AllOwners().Scan(ScanOptions{}) {
+		for _, err := range NewAllOwners[string](tbl.As(access.Actor{UserID: "a", Role: access.RoleDBA})).Scan(ScanOptions{}) {
 			if err != nil {
 				t.Fatalf("%s: dba AllOwners().Scan: %v", kind, err)
 			}
@@ -138,7 +138,7 @@ func TestStreamTTLHidesExpiredRows(t *testing.T) {
 		t.Fatalf("Scan = %v; want [live]", got)
 	}
 	n := 0
-	for _, err := range tbl.AllOwners().Scan(ScanOptions{}) {
+	for _, err := range NewAllOwners[string](tbl).Scan(ScanOptions{}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,7 +149,7 @@ func TestStreamTTLHidesExpiredRows(t *testing.T) {
 	}
 	// Two hours later every row has expired, and the owner is not listed.
 	later := tbl.WithClock(func() time.Time { return now.Add(2 * time.Hour) })
-	for o, err := range later.AllOwners().Owners() {
+	for o, err := range NewAllOwners[string](later).Owners() {
 		t.Fatalf("Owners after every row expired yielded %q, %v", o, err)
 	}
 	// Transactions see the same rule.

@@ -305,3 +305,9 @@ func (t *Table[K, V]) getUniqueBytes(indexID uint32, values []byte) (V, error) {
 	}
 	return t.getUnique(ix, values)
 }
+
+// scanCursor is the cursor that Scan over r in direction reverse would
+// make at key tuple pos, for tests that start a scan at a chosen position.
+func scanCursor[K, V any](t *Table[K, V], r Range, reverse bool, pos []byte) Cursor {
+	return t.newScanID("scan", scanRows, 0, r, reverse).cursor(pos)
+}

@@ -138,25 +138,6 @@ func (t *Table[K, V]) resolve(snap getter, ix *IndexSpec[V], entryKey, rowKey, v
 	return v, nil
 }
 
-// IndexCursor returns the ScanOptions.After cursor that continues an
-// IndexScan of index indexID just past row v: the row's index values, plus
-// its key tuple for a non-unique index. It fails when v has no entry in the
-// index (a null value of a sparse index).
-func (t *Table[K, V]) IndexCursor(indexID uint32, v *V) ([]byte, error) {
-	ix, err := t.index(indexID)
-	if err != nil {
-		return nil, err
-	}
-	cur, ok := ix.AppendValues(nil, v)
-	if !ok {
-		return nil, fmt.Errorf("store: %s: row %v has a null value in sparse index %s, so it has no position in it", t.core.name, t.spec.KeyOf(v), ix.Name)
-	}
-	if !ix.Unique {
-		cur = t.spec.AppendKey(cur, t.spec.KeyOf(v))
-	}
-	return cur, nil
-}
-
 // IndexScan returns the rows whose values in index indexID lie in r (a range
 // of encoded index values; use PrefixRange for equality on leading columns),
 // in index order — rows with equal values in key order — or reverse. The
@@ -166,6 +147,7 @@ func (t *Table[K, V]) IndexCursor(indexID uint32, v *V) ([]byte, error) {
 // index and never returned. Errors are yielded, and the rows' memory is
 // shared, as by Scan.
 func (t *Table[K, V]) IndexScan(indexID uint32, r Range, o ScanOptions) iter.Seq2[V, error] {
+	id := t.pagingID("index scan", scanIndex, indexID, r, o)
 	return func(yield func(V, error) bool) {
 		var zero V
 		if err := t.allow(access.Read); err != nil {
@@ -187,9 +169,17 @@ func (t *Table[K, V]) IndexScan(indexID uint32, r Range, o ScanOptions) iter.Seq
 			return
 		}
 		defer rv.close()
+		id.name = "index " + ix.Name + " scan"
+		after, err := id.position(t.core.name, o.After)
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		pages := newPager(id, o)
+		defer pages.done()
 		base := appendIndexPrefix(nil, t.core.id, ix.ID)
 		base = append(base, t.scope...)
-		lower, upper, empty := bounds(base, r, o)
+		lower, upper, empty := bounds(base, r, after, o.Reverse)
 		if empty {
 			return
 		}
@@ -223,6 +213,7 @@ func (t *Table[K, V]) IndexScan(indexID uint32, r Range, o ScanOptions) iter.Seq
 			}
 			rowKey = append(rowKey[:rowHeaderLen], ref...)
 			entry := it.Key()[len(base):]
+			pages.at(entry)
 			values := entry
 			if !ix.Unique {
 				// The entry is values + key tuple, and its value is scope +

@@ -40,20 +40,16 @@ func TestIndexScan(t *testing.T) {
 			}
 		})
 	}
-	// Paging with IndexCursor through the equal-created tie.
+	// Paging with cursors through the equal-created tie.
 	for _, reverse := range []bool{false, true} {
 		var got []string
-		var after []byte
+		var after Cursor
 		for {
-			page := collect(t, jobs.IndexScan(byStatus, jobs.PrefixRange(running), ScanOptions{After: after, Limit: 1, Reverse: reverse}))
+			page := collect(t, jobs.IndexScan(byStatus, jobs.PrefixRange(running), ScanOptions{After: after, Next: &after, Limit: 1, Reverse: reverse}))
 			if len(page) == 0 {
 				break
 			}
 			got = append(got, keysOf(page)...)
-			var err error
-			if after, err = jobs.IndexCursor(byStatus, &page[0]); err != nil {
-				t.Fatal(err)
-			}
 		}
 		want := []string{"g/2", "g/4", "g/3", "g/1"}
 		if reverse {
@@ -74,9 +70,14 @@ func TestIndexScan(t *testing.T) {
 	if !slices.Equal(names, []string{"z", "y"}) {
 		t.Errorf("by_name reverse limit 2 = %v", names)
 	}
-	cur, err := jobs.IndexCursor(byName, &job{Name: "c"})
-	if err != nil {
-		t.Fatal(err)
+	var cur Cursor
+	for v, err := range jobs.IndexScan(byName, Range{}, ScanOptions{Next: &cur}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Name == "c" {
+			break
+		}
 	}
 	names = names[:0]
 	for v, err := range jobs.IndexScan(byName, Range{}, ScanOptions{After: cur}) {

@@ -10,13 +10,6 @@ import (
 	"github.com/tablegen/tablegen/runtime/keyenc"
 )
 
-// Owned is one row of an owner-partitioned table together with its owner,
-// as the cross-owner reads yield it.
-type Owned[V any] struct {
-	Owner string
-	Row   V
-}
-
 // checkAllOwners says why t cannot be read across owners, or nil.
 func (t *Table[K, V]) checkAllOwners(what string) error {
 	switch {
@@ -28,24 +21,19 @@ func (t *Table[K, V]) checkAllOwners(what string) error {
 	return nil
 }
 
-// OwnerCursor returns the ScanOptions.After cursor that continues
-// [Table.ScanAllOwners] just past owner's row with key k.
-func (t *Table[K, V]) OwnerCursor(owner string, k K) []byte {
-	return t.spec.AppendKey(keyenc.AppendString(nil, owner), k)
-}
-
 // ScanAllOwners yields every owner's rows with their owners, in (owner, key)
 // order or reversed, from one consistent snapshot. It is the explicitly
 // named cross-owner read that flush, admin and export use; everything else
-// reads through an owner's scoped view. o.After is a cursor from
-// [Table.OwnerCursor]; o.Limit counts rows across owners. When floor is not
+// reads through an owner's scoped view. It pages with
+// o.After and o.Next like every scan; o.Limit counts rows across owners. When floor is not
 // nil, an owner's rows whose key tuple sorts below floor are skipped (the
 // scan seeks past them): stream tables pass the encoded TTL cutoff, so no
 // expired row is returned. Errors are yielded as by [Table.Scan], and, as
 // there, the yielded rows share memory with neighbouring rows of the scan.
-func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned[V], error] {
-	return func(yield func(Owned[V], error) bool) {
-		var zero Owned[V]
+func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned[string, V], error] {
+	id := t.pagingID("scan all owners", scanAllOwners, 0, Range{}, o)
+	return func(yield func(Owned[string, V], error) bool) {
+		var zero Owned[string, V]
 		if err := t.checkAllOwners("ScanAllOwners"); err != nil {
 			yield(zero, err)
 			return
@@ -67,8 +55,15 @@ func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned
 			return
 		}
 		defer rv.close()
+		after, err := id.position(t.core.name, o.After)
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		pages := newPager(id, o)
+		defer pages.done()
 		header := appendRowPrefix(nil, t.core.id)
-		lower, upper, empty := bounds(header, Range{}, o)
+		lower, upper, empty := bounds(header, Range{}, after, o.Reverse)
 		if empty {
 			return
 		}
@@ -107,12 +102,13 @@ func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned
 				ok = it.Seek(seek)
 				continue
 			}
+			pages.at(key[len(header):])
 			val, err := it.Value()
 			if err != nil {
 				emit(zero, fmt.Errorf("store: %s: scan all owners: read row %s: %w", t.core.name, t.formatRowKey(key, len(key)-len(tuple)), err))
 				return
 			}
-			r := Owned[V]{Owner: owner}
+			r := Owned[string, V]{Owner: owner}
 			if err := t.spec.DecodeRow(rows.copy(val), &r.Row); err != nil {
 				if !emit(zero, &CorruptError{Table: t.core.name, Key: fmt.Sprintf("%q/%s", owner, t.formatRowKey(key, len(key)-len(tuple))), Err: err}) {
 					return

@@ -22,11 +22,16 @@ type Range struct {
 type ScanOptions struct {
 	// Reverse scans from the end of the range to its start.
 	Reverse bool
-	// After is an exclusive cursor for paging: the scan starts just past it
-	// in the scan's direction. For Scan it is an encoded key tuple (AppendKey
-	// of the last row's key); for IndexScan the encoded entry position, see
-	// Table.IndexCursor. nil starts at the range's beginning.
-	After []byte
+	// After is the cursor a previous page of the same scan left in Next:
+	// the scan starts just past it in the scan's direction. The zero Cursor
+	// starts at the range's beginning. A cursor of another scan is refused
+	// with an error wrapping ErrCursorMismatch.
+	After Cursor
+	// Next, when not nil, receives the cursor of the next page when the
+	// scan ends (finished, stopped by Limit, or the loop broke): just past
+	// the last row yielded, or After when no row was. Next may point to the
+	// variable After was copied from.
+	Next *Cursor
 	// Limit stops the scan after that many rows; 0 means no limit. A
 	// negative Limit is an error.
 	Limit int
@@ -51,19 +56,20 @@ func (t *Table[K, V]) PrefixRange(prefix []byte) Range {
 	return Range{Start: bytes.Clone(prefix), End: prefixEnd(prefix)}
 }
 
-// bounds turns a range and cursor under base (header + scope) into Pebble
-// iterator bounds; empty reports a range with nothing in it (Start at or
-// after End, or a cursor past the range), for which no iterator is opened.
-func bounds(base []byte, r Range, o ScanOptions) (lower, upper []byte, empty bool) {
+// bounds turns a range and a cursor position (after, nil for none) under
+// base (header + scope) into Pebble iterator bounds; empty reports a range
+// with nothing in it (Start at or after End, or a cursor past the range),
+// for which no iterator is opened.
+func bounds(base []byte, r Range, after []byte, reverse bool) (lower, upper []byte, empty bool) {
 	lower = append(bytes.Clone(base), r.Start...)
 	if r.End != nil {
 		upper = append(bytes.Clone(base), r.End...)
 	} else {
 		upper = prefixEnd(base)
 	}
-	if o.After != nil {
-		after := append(bytes.Clone(base), o.After...)
-		if !o.Reverse {
+	if after != nil {
+		after := append(bytes.Clone(base), after...)
+		if !reverse {
 			after = append(after, 0x00) // smallest key greater than the cursor
 			if bytes.Compare(after, lower) > 0 {
 				lower = after
@@ -93,6 +99,7 @@ func checkLimit(table string, o ScanOptions) error {
 // row kept after the loop keeps up to rowArenaChunk bytes alive; clone
 // what you keep of a few rows out of a large scan.
 func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
+	id := t.pagingID("scan", scanRows, 0, r, o)
 	r = t.liveRange(r)
 	return func(yield func(V, error) bool) {
 		var zero V
@@ -110,9 +117,16 @@ func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
 			return
 		}
 		defer rv.close()
+		after, err := id.position(t.core.name, o.After)
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		pages := newPager(id, o)
+		defer pages.done()
 		base := appendRowPrefix(nil, t.core.id)
 		base = append(base, t.scope...)
-		lower, upper, empty := bounds(base, r, o)
+		lower, upper, empty := bounds(base, r, after, o.Reverse)
 		if empty {
 			return
 		}
@@ -143,6 +157,7 @@ func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
 				return
 			}
 			last = append(last[:0], it.Key()...)
+			pages.at(last[len(base):])
 			v = zero
 			if err := t.spec.DecodeRow(rows.copy(val), &v); err != nil {
 				if !emit(zero, &CorruptError{Table: t.core.name, Key: t.formatRowKey(it.Key(), len(base)), Err: err}) {
@@ -177,7 +192,7 @@ func (t *Table[K, V]) Count(r Range) (int, error) {
 	defer rv.close()
 	base := appendRowPrefix(nil, t.core.id)
 	base = append(base, t.scope...)
-	lower, upper, empty := bounds(base, r, ScanOptions{})
+	lower, upper, empty := bounds(base, r, nil, false)
 	if empty {
 		return 0, nil
 	}

@@ -38,20 +38,14 @@ func (s *BenchRowStore) As(actor access.Actor) *BenchRowStore {
 }
 
 // ScanByCategory yields the rows with category = category, through index by_category (category).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByCategory(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *BenchRowStore) ScanByCategory(category string, o store.ScanOptions) iter.Seq2[BenchRow, error] {
 	values := keyenc.AppendString(nil, category)
 	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
 // ScanByCategoryRange yields the rows with category in [lo, hi), through index by_category (category).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByCategory(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *BenchRowStore) ScanByCategoryRange(lo, hi string, o store.ScanOptions) iter.Seq2[BenchRow, error] {
 	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendString(nil, lo), End: keyenc.AppendString(nil, hi)}, o)
-}
-
-// CursorByCategory returns the o.After cursor that continues a scan of index by_category just past
-// row v (the last row of a page). It fails when v has no entry in the index.
-func (s *BenchRowStore) CursorByCategory(v *BenchRow) ([]byte, error) {
-	return s.Table.IndexCursor(1, v)
 }

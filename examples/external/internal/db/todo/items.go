@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	units "example.com/todo/units"
 	access "github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
@@ -57,6 +58,12 @@ func ParseItemPriority(s string) (ItemPriority, error) {
 	return ItemPriority(i), err
 }
 
+// The go_types contract of column price: example.com/todo/units.Cents's underlying type is int64.
+var _ = (*int64)((*units.Cents)(nil))
+
+// The go_types contract of column notes: example.com/todo/units.Markdown's underlying type is string.
+var _ = (*string)((*units.Markdown)(nil))
+
 // Item is a row of todo.items (shared table, id 1).
 // A to-do item on one of a household's lists.
 type Item struct {
@@ -74,6 +81,10 @@ type Item struct {
 	Due *time.Time `json:"due"`
 	// CreatedAt is column created_at (tag 7). When the item was added. Stored with microsecond precision; read back in UTC.
 	CreatedAt time.Time `json:"created_at"`
+	// Price is column price (tag 8). What it costs, in cents (Go type units.Cents, from tablegen.yaml's go_types). Nil means null.
+	Price *units.Cents `json:"price"`
+	// Notes is column notes (tag 9). Notes in Markdown (Go type units.Markdown, from go_types).
+	Notes units.Markdown `json:"notes"`
 }
 
 // Key returns the primary key of the row (item_id), the value Get, Delete and the
@@ -135,6 +146,12 @@ func appendItemRow(dst []byte, v *Item) []byte {
 	if !v.CreatedAt.IsZero() {
 		dst = rowenc.AppendTimestamp(dst, 7, v.CreatedAt)
 	}
+	if v.Price != nil {
+		dst = rowenc.AppendInt64(dst, 8, int64(*v.Price))
+	}
+	if string(v.Notes) != "" {
+		dst = rowenc.AppendString(dst, 9, string(v.Notes))
+	}
 	return dst
 }
 
@@ -160,6 +177,11 @@ func decodeItemRow(b []byte, v *Item, want []bool) error {
 			v.Due = &x
 		case tag == 7 && rowenc.Wanted(want, 6):
 			v.CreatedAt = d.Timestamp()
+		case tag == 8 && rowenc.Wanted(want, 7):
+			x := units.Cents(d.Int64())
+			v.Price = &x
+		case tag == 9 && rowenc.Wanted(want, 8):
+			v.Notes = units.Markdown(d.String())
 		}
 	}
 	if err := d.Err(); err != nil {
@@ -196,6 +218,8 @@ func ItemSpec() store.Spec[ItemID, Item] {
 				{Tag: 5, Name: "priority", Type: "enum", Values: []string{"low", "normal", "high"}},
 				{Tag: 6, Name: "due", Type: "timestamp", Nullable: true},
 				{Tag: 7, Name: "created_at", Type: "timestamp"},
+				{Tag: 8, Name: "price", Type: "int64", Nullable: true},
+				{Tag: 9, Name: "notes", Type: "string"},
 			},
 			Indexes: []layout.Index{
 				{ID: 1, Name: "by_list", Columns: []string{"list", "done", "created_at"}},

@@ -40,20 +40,20 @@ func (s *ItemStore) As(actor access.Actor) *ItemStore {
 }
 
 // ScanByList yields the rows with list = list, through index by_list (list, done, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByList(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *ItemStore) ScanByList(list string, o store.ScanOptions) iter.Seq2[Item, error] {
 	values := keyenc.AppendString(nil, list)
 	return s.Table.IndexScan(1, s.Table.PrefixRange(values), o)
 }
 
 // ScanByListRange yields the rows with list in [lo, hi), through index by_list (list, done, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByList(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *ItemStore) ScanByListRange(lo, hi string, o store.ScanOptions) iter.Seq2[Item, error] {
 	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendString(nil, lo), End: keyenc.AppendString(nil, hi)}, o)
 }
 
 // ScanByListDone yields the rows with list = list and done = done, through index by_list (list, done, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByList(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *ItemStore) ScanByListDone(list string, done bool, o store.ScanOptions) iter.Seq2[Item, error] {
 	values := keyenc.AppendString(nil, list)
 	values = keyenc.AppendBool(values, done)
@@ -61,14 +61,14 @@ func (s *ItemStore) ScanByListDone(list string, done bool, o store.ScanOptions) 
 }
 
 // ScanByListDoneRange yields the rows with list = list and done in [lo, hi), through index by_list (list, done, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByList(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *ItemStore) ScanByListDoneRange(list string, lo, hi bool, o store.ScanOptions) iter.Seq2[Item, error] {
 	prefix := keyenc.AppendString(nil, list)
 	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendBool(slices.Clip(prefix), lo), End: keyenc.AppendBool(slices.Clip(prefix), hi)}, o)
 }
 
 // ScanByListDoneCreatedAt yields the rows with list = list, done = done and created_at = createdAt, through index by_list (list, done, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByList(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *ItemStore) ScanByListDoneCreatedAt(list string, done bool, createdAt time.Time, o store.ScanOptions) iter.Seq2[Item, error] {
 	values := keyenc.AppendString(nil, list)
 	values = keyenc.AppendBool(values, done)
@@ -77,15 +77,9 @@ func (s *ItemStore) ScanByListDoneCreatedAt(list string, done bool, createdAt ti
 }
 
 // ScanByListDoneCreatedAtRange yields the rows with list = list and done = done and created_at in [lo, hi), through index by_list (list, done, created_at).
-// In index order, then key order (o.Reverse reverses); page with o.After = s.CursorByList(&last).
+// In index order, then key order (o.Reverse reverses); page with o.Next and o.After (store.Cursor).
 func (s *ItemStore) ScanByListDoneCreatedAtRange(list string, done bool, lo, hi time.Time, o store.ScanOptions) iter.Seq2[Item, error] {
 	prefix := keyenc.AppendString(nil, list)
 	prefix = keyenc.AppendBool(prefix, done)
 	return s.Table.IndexScan(1, store.Range{Start: keyenc.AppendTimestamp(slices.Clip(prefix), lo), End: keyenc.AppendTimestamp(slices.Clip(prefix), hi)}, o)
-}
-
-// CursorByList returns the o.After cursor that continues a scan of index by_list just past
-// row v (the last row of a page). It fails when v has no entry in the index.
-func (s *ItemStore) CursorByList(v *Item) ([]byte, error) {
-	return s.Table.IndexCursor(1, v)
 }
