@@ -87,6 +87,9 @@ func (k *keyPlan) decls(f *jen.File) {
 	f.Func().Params(jen.Id("k").Id(k.name)).Id("AppendKey").Params(jen.Id("dst").Index().Byte()).Index().Byte().BlockFunc(func(g *jen.Group) {
 		for i, c := range k.cols {
 			arg := underlyingType(c).Call(jen.Id("k"))
+			if c.Type == schema.TypeDecimal {
+				arg = encArg(c, arg)
+			}
 			if !k.single() {
 				arg = encArg(c, jen.Id("k").Dot(c.GoName))
 			}
@@ -105,7 +108,7 @@ func (k *keyPlan) decls(f *jen.File) {
 		in := jen.Id("b")
 		for i, c := range k.cols {
 			v := jen.Id(fmt.Sprintf("v%d", i))
-			g.List(v, jen.Id("rest"), jen.Err()).Op(":=").Add(keyencDecode(c, k.desc[i])).Call(in)
+			g.List(v, jen.Id("rest"), jen.Err()).Op(":=").Add(keyencDecode(c, k.desc[i])).Call(append([]jen.Code{in}, digitArgs(c)...)...)
 			g.If(jen.Err().Op("!=").Nil()).Block(
 				jen.Return(zero.Clone(), jen.Qual("fmt", "Errorf").Call(jen.Lit(fmt.Sprintf("decode %s column %s: %%w", k.name, c.Name)), jen.Err())),
 			)
@@ -164,7 +167,7 @@ func (k *keyPlan) zero() *jen.Statement {
 		return jen.Id(k.name).Values()
 	}
 	switch k.cols[0].Type {
-	case schema.TypeTimestamp, schema.TypeUUID:
+	case schema.TypeTimestamp, schema.TypeUUID, schema.TypeDecimal:
 		return jen.Id(k.name).Values()
 	}
 	return zeroValue(k.cols[0], "")
@@ -192,6 +195,10 @@ func formatValue(c *schema.Column, x *jen.Statement, quote bool) *jen.Statement 
 		return jen.Qual("encoding/hex", "EncodeToString").Call(x)
 	case schema.TypeTimestamp:
 		return x.Dot("Format").Call(jen.Qual("time", "RFC3339Nano"))
+	case schema.TypeDecimal:
+		// String has a pointer receiver, and x need not be addressable.
+		d := jen.Qual(pathAPD, "Decimal")
+		return jen.Func().Params(jen.Id("d").Add(d)).String().Block(jen.Return(jen.Id("d").Dot("String").Call())).Call(x)
 	}
 	// duration, uuid and enum have String methods.
 	return x.Dot("String").Call()
