@@ -140,8 +140,8 @@ func (c *Checker) Check(row []byte) error {
 			}
 		case checkDecimal:
 			if d.typ == protowire.BytesType {
-				if p := checkDecimalValue(d.value(), col.precision, col.scale); p != "" {
-					return &ValueError{Column: col.name, Tag: d.tag, Problem: p}
+				if err := CheckDecimal(col.name, d.tag, d.value(), col.precision, col.scale); err != nil {
+					return err
 				}
 			}
 		}
@@ -168,6 +168,17 @@ func TimestampError(name string, tag protowire.Number, v []byte) error {
 	return &ValueError{Column: name, Tag: tag, Problem: fmt.Sprintf(
 		"timestamp %s is outside the range a timestamp column holds (%s to %s, int64 microseconds since 1970)",
 		v, minTimestamp.Format(time.RFC3339), maxTimestamp.Format(time.RFC3339))}
+}
+
+// CheckDecimal returns the *ValueError of a decimal(precision,scale)
+// column (name, tag) whose stored field v breaks the column's rule, else
+// nil: the one rule of decimal values, for the Checker and for decoders
+// that check the columns they decode as they go (runtime/scan).
+func CheckDecimal(name string, tag protowire.Number, v []byte, precision, scale int32) error {
+	if p := checkDecimalValue(v, precision, scale); p != "" {
+		return &ValueError{Column: name, Tag: tag, Problem: p}
+	}
+	return nil
 }
 
 // checkDecimalValue says what is wrong with a stored decimal(precision,
