@@ -76,6 +76,9 @@
 //	ENUM_VALUE_REMOVED           error    an enum value disappeared
 //	ENUM_VALUE_RENAMED           error    an enum position has a new name
 //	ENUM_VALUES_REORDERED        error    an enum value moved to another position
+//	DECIMAL_SCALE_CHANGED        error    a decimal's scale changed: stored unscaled integers would read ×10^k
+//	DECIMAL_PRECISION_NARROWED   error    a decimal's precision shrank: stored values may not fit
+//	DECIMAL_PRECISION_WIDENED    warning  a decimal's precision grew: flushed Parquet keeps the old DECIMAL(p,s)
 //	UNIQUE_INDEX_ADDED           warning  existing rows may hold duplicates; the backfill would fail
 //	INDEX_COLUMNS_CHANGED        error    same index id, other columns, column types or uniqueness
 //	INDEX_ID_REUSED              error    an index took a retired id
