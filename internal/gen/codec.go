@@ -80,7 +80,7 @@ func (tp *tablePlan) decodeAssign(c *schema.Column) []jen.Code {
 	field := jen.Id("v").Dot(c.GoName)
 	var read *jen.Statement
 	if c.Type == schema.TypeDecimal {
-		read = jen.Id("d").Dot("Decimal").Call(jen.Lit(int(c.Scale)))
+		read = decConv(c, "", jen.Id("d").Dot("Decimal").Call(jen.Lit(int(c.Scale))))
 	} else {
 		read = decConv(c, tp.enums[c], jen.Id("d").Dot(typeWord(c.Type)).Call())
 	}

@@ -120,7 +120,11 @@ func (k *keyPlan) decls(f *jen.File) {
 				jen.Len(jen.Id("rest")), jen.Qual(pathKeyenc, "ErrMalformed"))),
 		)
 		if k.single() {
-			g.Return(jen.Id(k.name).Call(jen.Id("v0")), jen.Nil())
+			v0 := jen.Id("v0")
+			if k.cols[0].Type == schema.TypeDecimal {
+				v0 = decConv(k.cols[0], "", v0)
+			}
+			g.Return(jen.Id(k.name).Call(v0), jen.Nil())
 			return
 		}
 		g.Return(jen.Id(k.name).ValuesFunc(func(g *jen.Group) {
@@ -195,10 +199,6 @@ func formatValue(c *schema.Column, x *jen.Statement, quote bool) *jen.Statement 
 		return jen.Qual("encoding/hex", "EncodeToString").Call(x)
 	case schema.TypeTimestamp:
 		return x.Dot("Format").Call(jen.Qual("time", "RFC3339Nano"))
-	case schema.TypeDecimal:
-		// String has a pointer receiver, and x need not be addressable.
-		d := jen.Qual(pathAPD, "Decimal")
-		return jen.Func().Params(jen.Id("d").Add(d)).String().Block(jen.Return(jen.Id("d").Dot("String").Call())).Call(x)
 	}
 	// duration, uuid and enum have String methods.
 	return x.Dot("String").Call()

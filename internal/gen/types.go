@@ -8,11 +8,11 @@ import (
 
 // Import paths the generated code uses.
 const (
-	pathKeyenc = "github.com/tablegen/tablegen/runtime/keyenc"
-	pathRowenc = "github.com/tablegen/tablegen/runtime/rowenc"
-	pathStore  = "github.com/tablegen/tablegen/runtime/store"
-	pathUUID   = "github.com/google/uuid"
-	pathAPD    = "github.com/cockroachdb/apd/v3"
+	pathKeyenc  = "github.com/tablegen/tablegen/runtime/keyenc"
+	pathRowenc  = "github.com/tablegen/tablegen/runtime/rowenc"
+	pathStore   = "github.com/tablegen/tablegen/runtime/store"
+	pathUUID    = "github.com/google/uuid"
+	pathDecimal = "github.com/tablegen/tablegen/runtime/decimal"
 )
 
 // typeWord is the word the runtime packages use for a column type in their
@@ -92,7 +92,7 @@ func baseType(c *schema.Column, enumType string) *jen.Statement {
 	case schema.TypeEnum:
 		return jen.Id(enumType)
 	case schema.TypeDecimal:
-		return jen.Qual(pathAPD, "Decimal")
+		return jen.Qual(pathDecimal, "Decimal")
 	}
 	return jen.Id("invalid")
 }
@@ -156,14 +156,14 @@ func nonZero(c *schema.Column, x *jen.Statement) *jen.Statement {
 }
 
 // encArg converts a value x of the column's Go type to what the runtime's
-// encoders take: enums go as int32, decimals as apd.Decimal followed by
-// the column's precision and scale, everything else as is.
+// encoders take: enums go as int32, decimals as their apd.Decimal followed
+// by the column's precision and scale, everything else as is.
 func encArg(c *schema.Column, x *jen.Statement) *jen.Statement {
 	switch c.Type {
 	case schema.TypeEnum:
 		return jen.Int32().Call(x)
 	case schema.TypeDecimal:
-		return jen.List(append([]jen.Code{x}, digitArgs(c)...)...)
+		return jen.List(append([]jen.Code{recv(x).Dot("Decimal")}, digitArgs(c)...)...)
 	}
 	return x
 }
@@ -185,7 +185,7 @@ func decConv(c *schema.Column, enumType string, x *jen.Statement) *jen.Statement
 	case schema.TypeUUID:
 		return jen.Qual(pathUUID, "UUID").Call(x)
 	case schema.TypeDecimal:
-		return x
+		return jen.Qual(pathDecimal, "Decimal").Values(jen.Dict{jen.Id("Decimal"): x})
 	case schema.TypeJSON:
 		return jen.Qual("encoding/json", "RawMessage").Call(x)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/cockroachdb/apd/v3"
 	"github.com/google/uuid"
 
+	"github.com/tablegen/tablegen/runtime/decimal"
 	"github.com/tablegen/tablegen/runtime/internal/dec128"
 	"github.com/tablegen/tablegen/runtime/layout"
 )
@@ -346,6 +347,8 @@ func (t *table) literal(col *column, lit any, pos int) (Value, error) {
 	case tDecimal:
 		var d *apd.Decimal
 		switch x := lit.(type) {
+		case decimal.Decimal:
+			d = &x.Decimal
 		case apd.Decimal:
 			d = &x
 		case *apd.Decimal:

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cockroachdb/apd/v3"
 	"github.com/google/uuid"
 
+	"github.com/tablegen/tablegen/runtime/decimal"
 	"github.com/tablegen/tablegen/runtime/internal/dec128"
 )
 
@@ -252,7 +252,7 @@ func CompareUUID(a, b uuid.UUID) int {
 // RandomDecimal returns a value of a decimal(precision,scale) column: 0,
 // the largest or smallest one, or a random integer of up to precision
 // digits, with exponent -scale as the decoder returns it.
-func RandomDecimal(r *rand.Rand, precision, scale int32) apd.Decimal {
+func RandomDecimal(r *rand.Rand, precision, scale int32) decimal.Decimal {
 	lim := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(precision)), nil)
 	u := new(big.Int)
 	switch r.IntN(6) {
@@ -272,11 +272,11 @@ func RandomDecimal(r *rand.Rand, precision, scale int32) apd.Decimal {
 		}
 	}
 	n, _ := dec128.FromBig(u)
-	return n.Decimal(scale)
+	return decimal.Decimal{Decimal: n.Decimal(scale)}
 }
 
 // CompareDecimal orders decimals numerically, as the key encoding does;
 // it is the typed order a decimal key column's bytes must reproduce.
-func CompareDecimal(a, b apd.Decimal) int {
-	return a.Cmp(&b)
+func CompareDecimal(a, b decimal.Decimal) int {
+	return a.Cmp(&b.Decimal)
 }
