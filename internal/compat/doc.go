@@ -102,7 +102,8 @@
 // Rows are protobuf wire format with the tag as field number (runtime/rowenc):
 // bool, int32, int64, uint64 and enum are varints (int32 sign-extended, as
 // protobuf does), timestamp and duration zigzag varints of microseconds,
-// float64 fixed64, and string, bytes, json and uuid length-delimited. A type
+// float64 fixed64, and string, bytes, json, uuid and decimal length-delimited
+// (a decimal is its unscaled integer, so it changes to and from no other type). A type
 // change keeps a tag's stored values readable only as this table says
 // (TestTypeChangeTable checks it against the code); every change not listed
 // is COLUMN_TYPE_INCOMPATIBLE:
