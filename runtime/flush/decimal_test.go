@@ -220,6 +220,22 @@ func TestDecimalEndToEnd(t *testing.T) {
 	if got := decimalTexts(t, ur); !slices.Equal(got, want) {
 		t.Fatalf("union scan after the flush:\n got %q\nwant %q", got, want)
 	}
+	for _, c := range []struct {
+		filter scan.Expr
+		want   []string
+	}{
+		{&scan.Cmp{Column: "amount", Op: scan.OpGt, Value: scan.Number("0")}, []string{want[0], want[3]}},
+		{&scan.Cmp{Column: "amount", Op: scan.OpGt, Value: "9999999999.99"}, nil}, // above the segment's max: pruned
+		{&scan.Cmp{Column: "discount", Op: scan.OpLt, Value: "0"}, []string{want[3]}},
+	} {
+		ur, err := e.Scan(context.Background(), p, scan.Request{Filter: c.filter}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := decimalTexts(t, ur); !slices.Equal(got, c.want) {
+			t.Fatalf("union scan where %s: %q, want %q", c.filter, got, c.want)
+		}
+	}
 	got, err := tbl.Get(4)
 	if err != nil || got.Amount.String() != "9999999999.99" || got.Discount == nil || got.Discount.String() != "-0.5000" {
 		t.Fatalf("Get of a flushed row: %+v, %v", got, err)

@@ -126,8 +126,11 @@ func projectSchema(full *arrow.Schema, cols []int) *arrow.Schema {
 
 // describe formats a column's type for messages.
 func (c *column) describe() string {
-	if c.typ == tEnum {
+	switch c.typ {
+	case tEnum:
 		return fmt.Sprintf("enum %v", c.Values)
+	case tDecimal:
+		return fmt.Sprintf("decimal(%d,%d)", c.Precision, c.Scale)
 	}
 	return c.Type
 }

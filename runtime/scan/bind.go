@@ -367,7 +367,9 @@ func (t *table) literal(col *column, lit any, pos int) (Value, error) {
 		}
 		n, err := dec128.FromDecimal(d, col.Precision, col.Scale)
 		if err != nil {
-			return bad(err.Error())
+			// "V does not fit decimal(p,s): why": the message names both already.
+			_, why, _ := strings.Cut(err.Error(), ": ")
+			return bad(why)
 		}
 		return Value{I: n.Hi, U: n.Lo}, nil
 	case tEnum:
