@@ -285,6 +285,7 @@ console.log(JSON.stringify(r.getRowObjectsJson()));
 	if !slices.Equal(gotDuck, want) {
 		t.Fatalf("DuckDB read:\n got %q\nwant %q (%s)", gotDuck, want, out)
 	}
+	t.Logf("DuckDB read %s", out)
 	if res[0].Twice != "24.68" {
 		t.Errorf("DuckDB computes 12.34 * 2 = %s, want 24.68", res[0].Twice)
 	}
