@@ -10,8 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"math"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -391,7 +391,7 @@ const timestampFormat = "2006-01-02T15:04:05.000000Z07:00"
 
 // textValue renders one cell for table and csv output: timestamps in RFC
 // 3339 (UTC, 6 fraction digits), durations in Go syntax, uuids in their text form, bytes as
-// 0x-prefixed hex, json as its text.
+// 0x-prefixed hex, json as its text, decimals with all their scale's digits.
 func textValue(a arrow.Array, i int, null string) string {
 	if a.IsNull(i) {
 		return null
@@ -411,6 +411,10 @@ func textValue(a arrow.Array, i int, null string) string {
 		}
 	case *array.Float64:
 		return strconv.FormatFloat(x.Value(i), 'g', -1, 64)
+	case *array.Decimal128:
+		// Every digit of the column's scale, as Postgres and DuckDB print
+		// a DECIMAL(p,s); JSON gets the same text as a string, exact.
+		return x.Value(i).ToString(x.DataType().(*arrow.Decimal128Type).Scale)
 	}
 	return a.ValueStr(i)
 }

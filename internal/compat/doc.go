@@ -77,6 +77,9 @@
 //	ENUM_VALUE_REMOVED           error    an enum value disappeared
 //	ENUM_VALUE_RENAMED           error    an enum position has a new name
 //	ENUM_VALUES_REORDERED        error    an enum value moved to another position
+//	DECIMAL_SCALE_CHANGED        error    a decimal's scale changed: stored unscaled integers would read ×10^k
+//	DECIMAL_PRECISION_NARROWED   error    a decimal's precision shrank: stored values may not fit
+//	DECIMAL_PRECISION_WIDENED    warning  a decimal's precision grew: flushed Parquet keeps the old DECIMAL(p,s)
 //	UNIQUE_INDEX_ADDED           warning  existing rows may hold duplicates; the backfill would fail
 //	INDEX_COLUMNS_CHANGED        error    same index id, other columns, column types or uniqueness
 //	INDEX_ID_REUSED              error    an index took a retired id
@@ -100,7 +103,8 @@
 // Rows are protobuf wire format with the tag as field number (runtime/rowenc):
 // bool, int32, int64, uint64 and enum are varints (int32 sign-extended, as
 // protobuf does), timestamp and duration zigzag varints of microseconds,
-// float64 fixed64, and string, bytes, json and uuid length-delimited. A type
+// float64 fixed64, and string, bytes, json, uuid and decimal length-delimited
+// (a decimal is its unscaled integer, so it changes to and from no other type). A type
 // change keeps a tag's stored values readable only as this table says
 // (TestTypeChangeTable checks it against the code); every change not listed
 // is COLUMN_TYPE_INCOMPATIBLE:

@@ -64,6 +64,14 @@ func (c *comparer) columnsAndIndexes(ot, nt *Table) {
 				nc.Name, nt.Name, nc.Tag)
 		case RuleEnumValueRemoved, RuleEnumValueRenamed, RuleEnumValuesReordered:
 			c.enum(nt, nc, ch.Enum)
+		case RuleDecimalScaleChanged, RuleDecimalPrecisionNarrowed, RuleDecimalPrecisionWidened:
+			oc := ot.column(ch.Tag)
+			level, fix := Error, fmt.Sprintf("restore decimal(%d,%d), or add a new column with an unused tag such as %d", oc.Precision, oc.Scale, next)
+			if ch.Verdict == layout.Warning {
+				level, fix = Warning, "readers of flushed and new files together must accept both precisions"
+			}
+			c.add(nc.Pos, ch.Rule, level, "column %s of table %s (tag %d) changed from decimal(%d,%d) to decimal(%d,%d): %s; %s",
+				nc.Name, nt.Name, nc.Tag, oc.Precision, oc.Scale, nc.Precision, nc.Scale, ch.Reason, fix)
 		case RuleColumnTagReused:
 			c.add(nc.Pos, RuleColumnTagReused, Error, "%s", tagReuseMsg(nt, nc, ot.retiredTag(nc.Tag), next))
 		case RuleUniqueIndexAdded:
@@ -114,7 +122,7 @@ func (t *Table) layout() layout.Table {
 		l.Key = append(l.Key, layout.KeyColumn{Name: k.Name, Type: string(k.Type), Desc: k.Desc})
 	}
 	for _, c := range t.Columns {
-		l.Columns = append(l.Columns, layout.Column{Tag: c.Tag, Name: c.Name, Type: string(c.Type), Nullable: c.Nullable, Values: c.Values})
+		l.Columns = append(l.Columns, layout.Column{Tag: c.Tag, Name: c.Name, Type: string(c.Type), Nullable: c.Nullable, Values: c.Values, Precision: c.Precision, Scale: c.Scale})
 	}
 	for _, x := range t.Indexes {
 		l.Indexes = append(l.Indexes, layout.Index{ID: x.ID, Name: x.Name, Columns: x.Columns, Unique: x.Unique})

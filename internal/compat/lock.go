@@ -62,6 +62,9 @@ type Column struct {
 	Type     schema.Type
 	Nullable bool
 	Values   []string // enum values; the stored value of Values[i] is i
+	// Precision and Scale of a decimal column (its `digits P S` line);
+	// stored values are v×10^Scale, so both are part of what they mean.
+	Precision, Scale int32
 }
 
 // Index is one live secondary index: its id is its identity on disk.
@@ -215,7 +218,7 @@ func tableOf(st *schema.Table) *Table {
 		if c == nil {
 			continue
 		}
-		col := &Column{Pos: c.Pos, Tag: c.Tag, Name: c.Name, Type: c.Type, Nullable: c.Nullable}
+		col := &Column{Pos: c.Pos, Tag: c.Tag, Name: c.Name, Type: c.Type, Nullable: c.Nullable, Precision: c.Precision, Scale: c.Scale}
 		if len(c.Values) > 0 {
 			col.Values = slices.Clone(c.Values)
 		}

@@ -99,6 +99,10 @@ var genLock = rapid.Custom(func(t *rapid.T) *Lock {
 					}
 				}
 			}
+			if c.Type == schema.TypeDecimal {
+				c.Precision = rapid.Int32Range(1, schema.MaxDecimalPrecision).Draw(t, "precision")
+				c.Scale = rapid.Int32Range(0, c.Precision).Draw(t, "scale")
+			}
 			tb.Columns = append(tb.Columns, c)
 		}
 		ids := map[uint32]bool{}

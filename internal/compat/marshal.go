@@ -1,6 +1,8 @@
 package compat
 
 import (
+	"github.com/tablegen/tablegen/internal/schema"
+
 	"bytes"
 	"strconv"
 )
@@ -63,6 +65,9 @@ func Marshal(l *Lock) []byte {
 			line(&b, 1, ws...)
 			for i, v := range col.Values {
 				line(&b, 2, "value", strconv.Itoa(i), word(v))
+			}
+			if col.Type == schema.TypeDecimal {
+				line(&b, 2, "digits", i32(col.Precision), i32(col.Scale))
 			}
 		}
 		for _, x := range t.Indexes {

@@ -221,6 +221,12 @@ func (p *parser) finishTable() *schema.Error {
 		at.Pos = t.Key.Pos
 		at.Msg = fmt.Sprintf("the key of table %s has no columns; list them as indented `column NAME TYPE [desc]` lines", t.Name)
 	}
+	for _, c := range t.Columns {
+		if at.Msg == "" && c.Type == schema.TypeDecimal && c.Precision == 0 {
+			at.Pos = c.Pos
+			at.Msg = fmt.Sprintf("decimal column %s of table %s has no `digits PRECISION SCALE` line; regenerate the lock file with `tablegen generate`", c.Name, t.Name)
+		}
+	}
 	for _, x := range t.Indexes {
 		if at.Msg == "" && len(x.Columns) == 0 {
 			at.Pos = x.Pos
@@ -422,6 +428,9 @@ func (p *parser) nested(t []token) *schema.Error {
 		return nil
 	case "column":
 		c := p.column
+		if t[0].text == "digits" {
+			return p.digits(c, t)
+		}
 		if t[0].text != "value" {
 			return p.errorf(t[0].col, "unexpected %q under column %s; expected `value N NAME`", t[0].text, c.Name)
 		}
@@ -450,6 +459,26 @@ func (p *parser) nested(t []token) *schema.Error {
 		return nil
 	}
 	return p.errorf(t[0].col, "unexpected indented %q; only `key`, enum `column` and `index` lines have indented lines under them", t[0].text)
+}
+
+// digits reads `digits PRECISION SCALE` under a decimal column.
+func (p *parser) digits(c *Column, t []token) *schema.Error {
+	if c.Type != schema.TypeDecimal {
+		return p.errorf(t[0].col, "column %s has type %s; only decimal columns have digits", c.Name, c.Type)
+	}
+	if err := p.arity(t, 3, 3, "digits PRECISION SCALE"); err != nil {
+		return err
+	}
+	if c.Precision != 0 {
+		return p.errorf(t[0].col, "second `digits` line under column %s; keep one", c.Name)
+	}
+	prec, err1 := strconv.ParseInt(t[1].text, 10, 32)
+	scale, err2 := strconv.ParseInt(t[2].text, 10, 32)
+	if err1 != nil || err2 != nil || prec < 1 || prec > schema.MaxDecimalPrecision || scale < 0 || scale > prec {
+		return p.errorf(t[1].col, "digits %s %s of column %s: want a precision of 1 to %d and a scale of 0 to the precision", t[1].text, t[2].text, c.Name, schema.MaxDecimalPrecision)
+	}
+	c.Precision, c.Scale = int32(prec), int32(scale)
+	return nil
 }
 
 func (p *parser) arity(t []token, lo, hi int, usage string) *schema.Error {
@@ -492,7 +521,7 @@ var kinds = []schema.Kind{schema.KindSystem, schema.KindShared, schema.KindUser,
 var types = []schema.Type{
 	schema.TypeBool, schema.TypeInt32, schema.TypeInt64, schema.TypeUint64, schema.TypeFloat64,
 	schema.TypeString, schema.TypeBytes, schema.TypeTimestamp, schema.TypeDuration,
-	schema.TypeUUID, schema.TypeEnum, schema.TypeJSON,
+	schema.TypeUUID, schema.TypeEnum, schema.TypeJSON, schema.TypeDecimal,
 }
 
 func typeList() string {

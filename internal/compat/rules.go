@@ -21,6 +21,9 @@ const (
 	RuleEnumValueRemoved         = "ENUM_VALUE_REMOVED"
 	RuleEnumValueRenamed         = "ENUM_VALUE_RENAMED"
 	RuleEnumValuesReordered      = "ENUM_VALUES_REORDERED"
+	RuleDecimalScaleChanged      = "DECIMAL_SCALE_CHANGED"
+	RuleDecimalPrecisionNarrowed = "DECIMAL_PRECISION_NARROWED"
+	RuleDecimalPrecisionWidened  = "DECIMAL_PRECISION_WIDENED"
 	RuleUniqueIndexAdded         = "UNIQUE_INDEX_ADDED"
 	RuleIndexColumnsChanged      = "INDEX_COLUMNS_CHANGED"
 	RuleIndexIDReused            = "INDEX_ID_REUSED"
@@ -54,6 +57,9 @@ func Rules() []Rule {
 		{RuleEnumValueRemoved, Error, "an enum value was removed"},
 		{RuleEnumValueRenamed, Error, "an enum value was renamed"},
 		{RuleEnumValuesReordered, Error, "enum values changed position"},
+		{RuleDecimalScaleChanged, Error, "a decimal column's scale changed; stored values are unscaled integers"},
+		{RuleDecimalPrecisionNarrowed, Error, "a decimal column's precision shrank; stored values may not fit"},
+		{RuleDecimalPrecisionWidened, Warning, "a decimal column's precision grew; flushed Parquet files keep the old DECIMAL precision"},
 		{RuleUniqueIndexAdded, Warning, "a unique index was added to an existing table, whose rows may hold duplicates"},
 		{RuleIndexColumnsChanged, Error, "an index kept its id but changed columns, column types or uniqueness"},
 		{RuleIndexIDReused, Error, "an index uses a retired id"},

@@ -154,6 +154,10 @@ func newTableView(t *schema.Table, all []*schema.Table) tableView {
 		if len(c.Values) > 0 {
 			cv.Values = codeList(c.Values)
 		}
+		if c.Type == schema.TypeDecimal {
+			// The page shows what the column holds: decimal(12,2).
+			cv.Type = schema.Type(fmt.Sprintf("decimal(%d,%d)", c.Precision, c.Scale))
+		}
 		v.Columns = append(v.Columns, cv)
 	}
 	for _, x := range t.Indexes {

@@ -78,7 +78,12 @@ func (tp *tablePlan) decodeBody(g *jen.Group, pos map[*schema.Column]int) {
 // decodeAssign is the statement that reads the current field into column c.
 func (tp *tablePlan) decodeAssign(c *schema.Column) []jen.Code {
 	field := jen.Id("v").Dot(c.GoName)
-	read := decConv(c, tp.enums[c], jen.Id("d").Dot(typeWord(c.Type)).Call())
+	var read *jen.Statement
+	if c.Type == schema.TypeDecimal {
+		read = decConv(c, "", jen.Id("d").Dot("Decimal").Call(jen.Lit(int(c.Scale))))
+	} else {
+		read = decConv(c, tp.enums[c], jen.Id("d").Dot(typeWord(c.Type)).Call())
+	}
 	if c.Nullable && pointerNullable(c.Type) {
 		return []jen.Code{
 			jen.Id("x").Op(":=").Add(read),

@@ -552,5 +552,6 @@ func (p *pkgPlan) newFile(sources []string) *jen.File {
 	f.ImportName(pathStore, "store")
 	f.ImportName(pathLayout, "layout")
 	f.ImportName(pathUUID, "uuid")
+	f.ImportName(pathDecimal, "decimal")
 	return f
 }

@@ -72,9 +72,9 @@ func TestRefuses(t *testing.T) {
 			return &schema.Schema{Tables: []*schema.Table{a.t}}
 		}, "schemas/app/load_test.yaml:1:1: table app.load_test: its generated file load_test.go ends in _test"},
 		{"unknown type", func() *schema.Schema {
-			a := table("app", "items", 1, schema.KindSystem, "Item").col("id", schema.TypeString, false).col("x", "decimal", false).key("ItemId", "ItemID", "id")
+			a := table("app", "items", 1, schema.KindSystem, "Item").col("id", schema.TypeString, false).col("x", "money", false).key("ItemId", "ItemID", "id")
 			return &schema.Schema{Tables: []*schema.Table{a.t}}
-		}, `schemas/app/items.yaml:11:5: column "x": the generator does not know type "decimal"`},
+		}, `schemas/app/items.yaml:11:5: column "x": the generator does not know type "money"`},
 		{"float key", func() *schema.Schema {
 			a := table("app", "items", 1, schema.KindSystem, "Item").col("id", schema.TypeFloat64, false).key("ItemId", "ItemID", "id")
 			return &schema.Schema{Tables: []*schema.Table{a.t}}

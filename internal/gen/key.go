@@ -87,6 +87,9 @@ func (k *keyPlan) decls(f *jen.File) {
 	f.Func().Params(jen.Id("k").Id(k.name)).Id("AppendKey").Params(jen.Id("dst").Index().Byte()).Index().Byte().BlockFunc(func(g *jen.Group) {
 		for i, c := range k.cols {
 			arg := underlyingType(c).Call(jen.Id("k"))
+			if c.Type == schema.TypeDecimal {
+				arg = encArg(c, arg)
+			}
 			if !k.single() {
 				arg = encArg(c, jen.Id("k").Dot(c.GoName))
 			}
@@ -105,7 +108,7 @@ func (k *keyPlan) decls(f *jen.File) {
 		in := jen.Id("b")
 		for i, c := range k.cols {
 			v := jen.Id(fmt.Sprintf("v%d", i))
-			g.List(v, jen.Id("rest"), jen.Err()).Op(":=").Add(keyencDecode(c, k.desc[i])).Call(in)
+			g.List(v, jen.Id("rest"), jen.Err()).Op(":=").Add(keyencDecode(c, k.desc[i])).Call(append([]jen.Code{in}, digitArgs(c)...)...)
 			g.If(jen.Err().Op("!=").Nil()).Block(
 				jen.Return(zero.Clone(), jen.Qual("fmt", "Errorf").Call(jen.Lit(fmt.Sprintf("decode %s column %s: %%w", k.name, c.Name)), jen.Err())),
 			)
@@ -117,7 +120,11 @@ func (k *keyPlan) decls(f *jen.File) {
 				jen.Len(jen.Id("rest")), jen.Qual(pathKeyenc, "ErrMalformed"))),
 		)
 		if k.single() {
-			g.Return(jen.Id(k.name).Call(jen.Id("v0")), jen.Nil())
+			v0 := jen.Id("v0")
+			if k.cols[0].Type == schema.TypeDecimal {
+				v0 = decConv(k.cols[0], "", v0)
+			}
+			g.Return(jen.Id(k.name).Call(v0), jen.Nil())
 			return
 		}
 		g.Return(jen.Id(k.name).ValuesFunc(func(g *jen.Group) {
@@ -164,7 +171,7 @@ func (k *keyPlan) zero() *jen.Statement {
 		return jen.Id(k.name).Values()
 	}
 	switch k.cols[0].Type {
-	case schema.TypeTimestamp, schema.TypeUUID:
+	case schema.TypeTimestamp, schema.TypeUUID, schema.TypeDecimal:
 		return jen.Id(k.name).Values()
 	}
 	return zeroValue(k.cols[0], "")

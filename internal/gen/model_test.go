@@ -34,6 +34,14 @@ func (b *tb) col(name string, typ schema.Type, nullable bool, values ...string) 
 	return b
 }
 
+// dec adds a decimal(p,s) column.
+func (b *tb) dec(name string, p, s int32, nullable bool) *tb {
+	b.col(name, schema.TypeDecimal, nullable)
+	c := b.t.Columns[len(b.t.Columns)-1]
+	c.Precision, c.Scale = p, s
+	return b
+}
+
 // key declares the key type; a column name prefixed by "-" sorts descending.
 func (b *tb) key(name, goName string, cols ...string) *tb {
 	k := &schema.KeyType{Pos: schema.Pos{File: b.t.File, Line: 5, Column: 6}, Name: name, GoName: goName}
@@ -160,6 +168,19 @@ func fullSchema() *schema.Schema {
 		col("flag", schema.TypeBool, false).
 		key("StateKey", "StateKey", "state")
 
+	prices := table("demo", "prices", 15, schema.KindShared, "Price").
+		col("sku", schema.TypeString, false).
+		dec("amount", 12, 2, false).
+		dec("discount", 5, 4, true).
+		dec("total", 38, 0, false).
+		key("PriceKey", "PriceKey", "sku", "-amount").
+		index("by_total", 1, false, "total", "sku").
+		index("by_discount", 2, true, "discount")
+	rates := table("demo", "rates", 16, schema.KindSystem, "Rate").
+		dec("rate", 38, 10, false).
+		col("name", schema.TypeString, false).
+		key("RateValue", "RateValue", "rate")
+
 	other := table("other", "items", 1, schema.KindSystem, "Item").
 		col("item_id", schema.TypeInt64, false).
 		col("name", schema.TypeString, false).
@@ -167,7 +188,7 @@ func fullSchema() *schema.Schema {
 		index("by_name", 1, true, "name")
 
 	var s schema.Schema
-	for _, b := range []*tb{counters, jobs, messages, seqs, sessions, states, stats, tables, ticks, typing, other} {
+	for _, b := range []*tb{counters, jobs, messages, prices, rates, seqs, sessions, states, stats, tables, ticks, typing, other} {
 		s.Tables = append(s.Tables, b.t)
 	}
 	return &s

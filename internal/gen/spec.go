@@ -58,6 +58,10 @@ func layoutLiteral(l layout.Table) *jen.Statement {
 							}
 						})))
 					}
+					if c.Type == "decimal" {
+						g.Add(kv("Precision", jen.Lit(int(c.Precision))))
+						g.Add(kv("Scale", jen.Lit(int(c.Scale))))
+					}
 				})
 			}
 		}))))

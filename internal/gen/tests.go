@@ -55,6 +55,8 @@ func randomValue(c *schema.Column, enumType string) *jen.Statement {
 		return jen.Id(enumType).Call(tabletest("RandomEnum").Call(r, jen.Lit(len(c.Values))))
 	case schema.TypeJSON:
 		return tabletest("RandomJSON").Call(r)
+	case schema.TypeDecimal:
+		return tabletest("RandomDecimal").Call(r, jen.Lit(int(c.Precision)), jen.Lit(int(c.Scale)))
 	}
 	return tabletest("Random" + typeWord(c.Type)).Call(r)
 }
@@ -71,6 +73,8 @@ func cmpExpr(c *schema.Column, a, b *jen.Statement) *jen.Statement {
 		return recv(a).Dot("Compare").Call(b)
 	case schema.TypeUUID:
 		return tabletest("CompareUUID").Call(a, b)
+	case schema.TypeDecimal:
+		return tabletest("CompareDecimal").Call(a, b)
 	}
 	return jen.Qual("cmp", "Compare").Call(a, b)
 }
@@ -96,6 +100,8 @@ func eqExpr(c *schema.Column, a, b *jen.Statement) *jen.Statement {
 		return jen.Qual("bytes", "Equal").Call(a, b)
 	case schema.TypeTimestamp:
 		return recv(a).Dot("Equal").Call(b)
+	case schema.TypeDecimal:
+		return tabletest("CompareDecimal").Call(a, b).Op("==").Lit(0)
 	}
 	return a.Op("==").Add(b)
 }

@@ -8,10 +8,11 @@ import (
 
 // Import paths the generated code uses.
 const (
-	pathKeyenc = "github.com/tablegen/tablegen/runtime/keyenc"
-	pathRowenc = "github.com/tablegen/tablegen/runtime/rowenc"
-	pathStore  = "github.com/tablegen/tablegen/runtime/store"
-	pathUUID   = "github.com/google/uuid"
+	pathKeyenc  = "github.com/tablegen/tablegen/runtime/keyenc"
+	pathRowenc  = "github.com/tablegen/tablegen/runtime/rowenc"
+	pathStore   = "github.com/tablegen/tablegen/runtime/store"
+	pathUUID    = "github.com/google/uuid"
+	pathDecimal = "github.com/tablegen/tablegen/runtime/decimal"
 )
 
 // typeWord is the word the runtime packages use for a column type in their
@@ -41,6 +42,8 @@ func typeWord(t schema.Type) string {
 		return "UUID"
 	case schema.TypeEnum:
 		return "Enum"
+	case schema.TypeDecimal:
+		return "Decimal"
 	}
 	return ""
 }
@@ -91,6 +94,8 @@ func baseType(c *schema.Column, enumType string) *jen.Statement {
 		return jen.Qual(pathUUID, "UUID")
 	case schema.TypeEnum:
 		return jen.Id(enumType)
+	case schema.TypeDecimal:
+		return jen.Qual(pathDecimal, "Decimal")
 	}
 	return jen.Id("invalid")
 }
@@ -124,7 +129,7 @@ func zeroValue(c *schema.Column, enumType string) *jen.Statement {
 		return jen.Lit("")
 	case schema.TypeBytes, schema.TypeJSON:
 		return jen.Nil()
-	case schema.TypeTimestamp, schema.TypeUUID:
+	case schema.TypeTimestamp, schema.TypeUUID, schema.TypeDecimal:
 		return baseType(c, enumType).Values()
 	}
 	return jen.Lit(0)
@@ -150,20 +155,35 @@ func nonZero(c *schema.Column, x *jen.Statement) *jen.Statement {
 		return jen.Op("!").Add(x).Dot("IsZero").Call()
 	case schema.TypeUUID:
 		return x.Op("!=").Qual(pathUUID, "Nil")
+	case schema.TypeDecimal:
+		return jen.Op("!").Add(x).Dot("IsZero").Call()
 	}
 	return x.Op("!=").Lit(0)
 }
 
 // encArg converts a value x of the column's Go type to what the runtime's
-// encoders take: enums go as int32, everything else as is.
+// encoders take: enums go as int32, decimals as their apd.Decimal followed
+// by the column's precision and scale, everything else as is.
 func encArg(c *schema.Column, x *jen.Statement) *jen.Statement {
 	if c.GoType != "" {
 		return defaultType(c).Call(x)
 	}
-	if c.Type == schema.TypeEnum {
+	switch c.Type {
+	case schema.TypeEnum:
 		return jen.Int32().Call(x)
+	case schema.TypeDecimal:
+		return jen.List(append([]jen.Code{recv(x).Dot("Decimal")}, digitArgs(c)...)...)
 	}
 	return x
+}
+
+// digitArgs are the precision and scale arguments the runtime's decimal
+// encoders and decoders take after the value; none for other types.
+func digitArgs(c *schema.Column) []jen.Code {
+	if c.Type != schema.TypeDecimal {
+		return nil
+	}
+	return []jen.Code{jen.Lit(int(c.Precision)), jen.Lit(int(c.Scale))}
 }
 
 // decConv converts a decoded runtime value x to the column's Go type.
@@ -176,6 +196,8 @@ func decConv(c *schema.Column, enumType string, x *jen.Statement) *jen.Statement
 		return jen.Id(enumType).Call(x)
 	case schema.TypeUUID:
 		return jen.Qual(pathUUID, "UUID").Call(x)
+	case schema.TypeDecimal:
+		return jen.Qual(pathDecimal, "Decimal").Values(jen.Dict{jen.Id("Decimal"): x})
 	case schema.TypeJSON:
 		return jen.Qual("encoding/json", "RawMessage").Call(x)
 	}

@@ -56,6 +56,7 @@ var types = []struct {
 	{schema.TypeUUID, "128-bit UUID (Go [16]byte)."},
 	{schema.TypeEnum, "One of a fixed list of names given in `values`; stored as its position in the list, generated as a Go type with constants."},
 	{schema.TypeJSON, "A JSON document stored as bytes (Go json.RawMessage); cannot be a key or index column."},
+	{schema.TypeDecimal, "Exact decimal with a fixed precision and scale (Go apd.Decimal from github.com/cockroachdb/apd/v3; Arrow decimal128, Parquet DECIMAL); values that need rounding are refused."},
 }
 
 // kinds lists the table kinds with a description each.
@@ -214,14 +215,33 @@ func document() *node {
 		"doc":      str("What the column holds. It becomes the Go field's doc comment and appears in docs/schema.", ""),
 		"values": array("Enum columns only (and required there): the enum's values in lower snake_case. A value is stored as its position in this list, so only append new values.",
 			str("One enum value, in lower snake_case.", SnakePattern), 1, true),
+		"precision": integer("Decimal columns only (and required there): digits in all, 1..38. Part of what stored values mean: it may only grow.", 1, schema.MaxDecimalPrecision),
+		"scale":     integer("Decimal columns only: digits after the point, 0 (the default) up to the precision. Values are stored as v×10^scale, so it never changes.", 0, schema.MaxDecimalPrecision),
 	})
-	column.If = &node{Type: "object", Required: []string{"type"}, Properties: map[string]*node{"type": {Type: "string", Const: string(schema.TypeEnum)}}}
-	column.Then = &node{Type: "object", Required: []string{"values"}, Properties: map[string]*node{
-		"values": {Description: "Required on enum columns."},
-	}}
-	column.Else = &node{Type: "object", Properties: map[string]*node{
-		"values": forbidden("values is only allowed on enum columns; remove it or set type: enum."),
-	}}
+	isType := func(t schema.Type) *node {
+		return &node{Type: "object", Required: []string{"type"}, Properties: map[string]*node{"type": {Type: "string", Const: string(t)}}}
+	}
+	column.AllOf = []*node{
+		{
+			If: isType(schema.TypeEnum),
+			Then: &node{Type: "object", Required: []string{"values"}, Properties: map[string]*node{
+				"values": {Description: "Required on enum columns."},
+			}},
+			Else: &node{Type: "object", Properties: map[string]*node{
+				"values": forbidden("values is only allowed on enum columns; remove it or set type: enum."),
+			}},
+		},
+		{
+			If: isType(schema.TypeDecimal),
+			Then: &node{Type: "object", Required: []string{"precision"}, Properties: map[string]*node{
+				"precision": {Description: "Required on decimal columns."},
+			}},
+			Else: &node{Type: "object", Properties: map[string]*node{
+				"precision": forbidden("precision is only allowed on decimal columns; remove it or set type: decimal."),
+				"scale":     forbidden("scale is only allowed on decimal columns; remove it or set type: decimal."),
+			}},
+		},
+	}
 
 	key := object("The primary key of the table.", []string{"type", "columns"}, map[string]*node{
 		"type": str("Go type name of the key, in CamelCase, e.g. JobId. Several tables may share a key type when its columns, types and desc are the same in all of them.", CamelPattern),

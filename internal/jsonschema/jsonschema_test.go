@@ -130,7 +130,7 @@ func TestEnumsMatchTheModel(t *testing.T) {
 	}
 	wantTypes := []schema.Type{schema.TypeBool, schema.TypeInt32, schema.TypeInt64, schema.TypeUint64,
 		schema.TypeFloat64, schema.TypeString, schema.TypeBytes, schema.TypeTimestamp, schema.TypeDuration,
-		schema.TypeUUID, schema.TypeEnum, schema.TypeJSON}
+		schema.TypeUUID, schema.TypeEnum, schema.TypeJSON, schema.TypeDecimal}
 	if !slices.Equal(gotTypes, wantTypes) {
 		t.Errorf("types = %v, want %v", gotTypes, wantTypes)
 	}

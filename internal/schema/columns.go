@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/tablegen/tablegen/runtime/layout"
 )
 
 // colDecl is a parsed column plus the nodes later checks point at.
@@ -16,7 +18,7 @@ type colDecl struct {
 	tagNode  *yaml.Node // nil when the tag is missing or invalid
 }
 
-var columnKeys = []string{"name", "tag", "type", "nullable", "doc", "values"}
+var columnKeys = []string{"name", "tag", "type", "nullable", "doc", "values", "precision", "scale"}
 
 var columnRequired = []requirement{
 	{"name", "name: created_at"},
@@ -28,8 +30,11 @@ var columnRequired = []requirement{
 var typeNames = []string{
 	string(TypeBool), string(TypeInt32), string(TypeInt64), string(TypeUint64), string(TypeFloat64),
 	string(TypeString), string(TypeBytes), string(TypeTimestamp), string(TypeDuration), string(TypeUUID),
-	string(TypeEnum), string(TypeJSON),
+	string(TypeEnum), string(TypeJSON), string(TypeDecimal),
 }
+
+// MaxDecimalPrecision is the most digits a decimal column holds.
+const MaxDecimalPrecision = layout.MaxDecimalPrecision
 
 // reservedSet is the parsed reserved block, with positions for messages.
 type reservedSet struct {
@@ -204,7 +209,46 @@ func (p *fileParser) column(n *yaml.Node, i int, r reservedSet) *colDecl {
 		c.c.Doc, _ = p.text(f, c.ctx, "doc")
 	}
 	p.enumValues(n, fs, c)
+	p.decimalDigits(n, fs, c)
 	return c
+}
+
+// decimalDigits reads `precision` and `scale`, which decimal columns need
+// (scale defaults to 0) and other columns may not have. Both are part of
+// what stored values mean: a value is stored as its unscaled integer.
+func (p *fileParser) decimalDigits(n *yaml.Node, fs fields, c *colDecl) {
+	fp, hasP := fs["precision"]
+	fsc, hasS := fs["scale"]
+	if c.c.Type != TypeDecimal {
+		if c.c.Type == "" {
+			return
+		}
+		for _, f := range []struct {
+			has bool
+			f   field
+		}{{hasP, fp}, {hasS, fsc}} {
+			if f.has {
+				p.errorf(f.f.key, c.ctx, "%s is only allowed on decimal columns; remove it or set type: decimal", f.f.key.Value)
+			}
+		}
+		return
+	}
+	if !hasP {
+		p.errorf(n, c.ctx, "a decimal column needs its precision (digits in all, 1..%d); add e.g. precision: 12, scale: 2", MaxDecimalPrecision)
+		return
+	}
+	v, ok := p.integer(fp.val, c.ctx, "precision", 1, MaxDecimalPrecision)
+	if !ok {
+		return
+	}
+	c.c.Precision = int32(v)
+	if hasS {
+		s, ok := p.integer(fsc.val, c.ctx, "scale", 0, v)
+		if !ok {
+			return
+		}
+		c.c.Scale = int32(s)
+	}
 }
 
 func (p *fileParser) checkColumnName(c *colDecl, r reservedSet) {

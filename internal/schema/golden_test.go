@@ -123,6 +123,9 @@ func dump(s *schema.Schema) string {
 				}
 				fmt.Fprintf(&b, " enum=%s values=[%s] consts=[%s]", t.EnumTypeName(c), strings.Join(c.Values, " "), strings.Join(consts, " "))
 			}
+			if c.Type == schema.TypeDecimal {
+				fmt.Fprintf(&b, " digits=(%d,%d)", c.Precision, c.Scale)
+			}
 			if c.Doc != "" {
 				fmt.Fprintf(&b, " doc=%q", c.Doc)
 			}

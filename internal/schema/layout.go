@@ -31,7 +31,7 @@ func (t *Table) Layout() layout.Table {
 		if c.Type == TypeEnum {
 			values = append([]string(nil), c.Values...)
 		}
-		l.Columns = append(l.Columns, layout.Column{Tag: c.Tag, Name: c.Name, Type: string(c.Type), Nullable: c.Nullable, Values: values})
+		l.Columns = append(l.Columns, layout.Column{Tag: c.Tag, Name: c.Name, Type: string(c.Type), Nullable: c.Nullable, Values: values, Precision: c.Precision, Scale: c.Scale})
 	}
 	for _, ix := range t.Indexes {
 		x := layout.Index{ID: ix.ID, Name: ix.Name, Unique: ix.Unique}

@@ -58,6 +58,7 @@ const (
 	TypeUUID      Type = "uuid"
 	TypeEnum      Type = "enum"
 	TypeJSON      Type = "json"
+	TypeDecimal   Type = "decimal" // fixed precision and scale, at most 38 digits
 )
 
 // Schema is the validated, normalized model of every table under a schemas
@@ -131,6 +132,9 @@ type Column struct {
 	// GoType is the named Go type tablegen.yaml's go_types gives the field
 	// (import/path.Name), set by the generator; "" for the type's default.
 	GoType string
+	// Precision and Scale are a decimal column's digits in all and after the
+	// point (decimal(12,2) holds ±9999999999.99); 0 for other types.
+	Precision, Scale int32
 }
 
 // Index is a secondary index.

@@ -27,7 +27,11 @@
 // Signed integers (int32, int64, enum ordinals) are big-endian two's
 // complement with the sign bit flipped, so negative values sort first:
 // int32(-1) is 7f ff ff ff and int32(1) is 80 00 00 01. uint64 is plain
-// big-endian. bool is one byte, 00 or 01. A UUID is its 16 bytes.
+// big-endian. bool is one byte, 00 or 01. A UUID is its 16 bytes. A
+// decimal(p,s) is its unscaled integer v×10^s (the scale is fixed per
+// column, so integer order is numeric order) as 16 bytes of two's
+// complement with the sign bit flipped; a decoder refuses an integer of
+// more than p digits.
 //
 // Timestamps are t.UnixMicro() and durations d.Microseconds(), each encoded as
 // an int64. The key type therefore has microsecond precision: sub-microsecond

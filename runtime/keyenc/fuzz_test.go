@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/cockroachdb/apd/v3"
 )
 
 // FuzzDecode decodes arbitrary bytes as every type in both directions. No
@@ -21,6 +23,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add(AppendTimestampDesc(nil, time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)))
 	f.Add(AppendInt64(nil, maxDurationMicros+1))
 	f.Add(AppendUUID(nil, [16]byte{0: 1, 15: 0xFF}))
+	f.Add(AppendDecimal(nil, *apd.New(-12345, -2), 10, 2))
+	f.Add(AppendDecimalDesc(nil, *apd.New(1, 0), 38, 0))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, k := range kinds {
 			for _, c := range []column{{k, false}, {k, true}} {

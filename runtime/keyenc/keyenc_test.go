@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/cockroachdb/apd/v3"
 	"pgregory.net/rapid"
 )
 
@@ -221,6 +222,24 @@ func TestMicrosecondTruncation(t *testing.T) {
 		got, _, err := DecodeDuration(AppendDuration(nil, duration(tc.ns)))
 		if err != nil || got.Microseconds() != tc.wantUs || got%1000 != 0 {
 			t.Errorf("duration %dns → %v, %v; want %dµs", tc.ns, got, err, tc.wantUs)
+		}
+	}
+}
+
+// TestDecimalInvalidFindsNothing: a value its column cannot hold (needing
+// rounding, too many digits, NaN) encodes as a key that does not decode,
+// so it can never equal a stored key.
+func TestDecimalInvalidFindsNothing(t *testing.T) {
+	for _, v := range []*apd.Decimal{apd.New(1234, -3), apd.New(1, 8), {Form: apd.NaN}, {Form: apd.Infinite, Negative: true}} {
+		for _, desc := range []bool{false, true} {
+			enc, dec := AppendDecimal, DecodeDecimal
+			if desc {
+				enc, dec = AppendDecimalDesc, DecodeDecimalDesc
+			}
+			b := enc(nil, *v, 10, 2)
+			if got, _, err := dec(b, 10, 2); !errors.Is(err, ErrMalformed) {
+				t.Errorf("%s (desc %v) encoded as %x, which decodes as %s", v, desc, b, got.String())
+			}
 		}
 	}
 }

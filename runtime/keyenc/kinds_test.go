@@ -6,10 +6,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
 	"pgregory.net/rapid"
 )
 
@@ -82,7 +84,74 @@ func parseInt[T int32 | int64](bits int) func(string) (any, error) {
 
 func microsOf(v any) int64 { return v.(time.Time).UnixMicro() }
 
+// decimalKind is a decimal(p,s) key column: values that fit it, drawn near
+// its limits and written with more exponents than one (1.5 and 1.50), which
+// decode with exponent -s.
+func decimalKind(p, s int32) *kind {
+	lim := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(p)), nil)
+	maxU := new(big.Int).Sub(lim, big.NewInt(1))
+	unscaled := rapid.OneOf(
+		rapid.SampledFrom([]string{"0", "1", "-1", maxU.String(), "-" + maxU.String(), "2", "-2"}),
+		rapid.StringMatching(`-?[0-9]{1,3}`),
+		rapid.StringMatching(fmt.Sprintf(`-?[0-9]{1,%d}`, p)),
+	)
+	build := func(u *big.Int, extra int32) apd.Decimal {
+		u = new(big.Int).Mul(u, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(extra)), nil))
+		d := apd.NewWithBigInt(new(apd.BigInt).SetMathBigInt(new(big.Int).Abs(u)), -s-extra)
+		d.Negative = u.Sign() < 0
+		return *d
+	}
+	return &kind{
+		name: fmt.Sprintf("decimal(%d,%d)", p, s),
+		gen: anyGen(rapid.Custom(func(t *rapid.T) apd.Decimal {
+			u, _ := new(big.Int).SetString(unscaled.Draw(t, "unscaled"), 10)
+			return build(u, rapid.Int32Range(0, 2).Draw(t, "extra"))
+		})),
+		asc:  func(dst []byte, v any) []byte { return AppendDecimal(dst, v.(apd.Decimal), p, s) },
+		desc: func(dst []byte, v any) []byte { return AppendDecimalDesc(dst, v.(apd.Decimal), p, s) },
+		dec: func(b []byte) (any, []byte, error) {
+			v, rest, err := DecodeDecimal(b, p, s)
+			return v, rest, err
+		},
+		decD: func(b []byte) (any, []byte, error) {
+			v, rest, err := DecodeDecimalDesc(b, p, s)
+			return v, rest, err
+		},
+		// The reference order: exact rationals.
+		cmp: func(a, b any) int {
+			x, y := a.(apd.Decimal), b.(apd.Decimal)
+			rx, _ := new(big.Rat).SetString(x.String())
+			ry, _ := new(big.Rat).SetString(y.String())
+			return rx.Cmp(ry)
+		},
+		norm: func(v any) any {
+			d := v.(apd.Decimal)
+			r, _ := new(big.Rat).SetString(d.String())
+			r.Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(s)), nil)))
+			return build(r.Num(), 0)
+		},
+		same: func(got, want any) bool {
+			g, w := got.(apd.Decimal), want.(apd.Decimal)
+			return g.Cmp(&w) == 0 && g.Exponent == -s && g.Negative == w.Negative
+		},
+		parse: func(str string) (any, error) {
+			d, _, err := apd.NewFromString(str)
+			if err != nil {
+				return nil, err
+			}
+			return *d, nil
+		},
+		format: func(v any) string {
+			d := v.(apd.Decimal)
+			return d.String()
+		},
+	}
+}
+
 var kinds = []*kind{
+	decimalKind(10, 2),
+	decimalKind(38, 0),
+	decimalKind(38, 38),
 	{
 		name: "string",
 		gen:  anyGen(rapid.Map(byteStrings, func(b []byte) string { return string(b) })),

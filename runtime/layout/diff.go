@@ -86,6 +86,9 @@ const (
 	ruleEnumValueRemoved         = "ENUM_VALUE_REMOVED"
 	ruleEnumValueRenamed         = "ENUM_VALUE_RENAMED"
 	ruleEnumValuesReordered      = "ENUM_VALUES_REORDERED"
+	ruleDecimalScaleChanged      = "DECIMAL_SCALE_CHANGED"
+	ruleDecimalPrecisionNarrowed = "DECIMAL_PRECISION_NARROWED"
+	ruleDecimalPrecisionWidened  = "DECIMAL_PRECISION_WIDENED"
 	ruleUniqueIndexAdded         = "UNIQUE_INDEX_ADDED"
 	ruleIndexColumnsChanged      = "INDEX_COLUMNS_CHANGED"
 
@@ -307,6 +310,9 @@ func (d *differ) columns() {
 		if !slices.Equal(o.Values, n.Values) {
 			d.enumValues(o, n)
 		}
+		if o.Type == "decimal" && n.Type == "decimal" && (o.Precision != n.Precision || o.Scale != n.Scale) {
+			d.decimalDigits(o, n)
+		}
 	}
 	for _, n := range sortedColumns(d.new.Columns) {
 		if seen[n.Tag] {
@@ -328,6 +334,25 @@ func (d *differ) columns() {
 				"column tag %d (%s %s) added, but the tag is retired and old rows may hold %s under it", n.Tag, n.Name, n.Type, was)
 		}
 	}
+}
+
+// decimalDigits judges a change of a decimal column's precision or scale.
+// Rows store the unscaled integer, so a new scale multiplies every stored
+// value by a power of ten; a smaller precision cannot hold every stored
+// value; a larger one (same scale) reads every value unchanged, but
+// Parquet files already flushed keep the old DECIMAL(p,s), so readers that
+// glob old and new files together see two column types.
+func (d *differ) decimalDigits(o, n Column) {
+	c := Change{Tag: o.Tag}
+	switch {
+	case o.Scale != n.Scale:
+		c.Rule, c.Verdict, c.Reason = ruleDecimalScaleChanged, Refused, "values are stored as unscaled integers, so every stored value would read multiplied by a power of ten"
+	case n.Precision < o.Precision:
+		c.Rule, c.Verdict, c.Reason = ruleDecimalPrecisionNarrowed, Refused, "stored values with more digits than the new precision would no longer fit"
+	default:
+		c.Rule, c.Verdict, c.Reason = ruleDecimalPrecisionWidened, Warning, "Parquet files already flushed keep the old DECIMAL precision"
+	}
+	d.add(c, "column tag %d (%s) decimal(%d,%d) → decimal(%d,%d)", o.Tag, n.Name, o.Precision, o.Scale, n.Precision, n.Scale)
 }
 
 // enumValues judges a change of the value list of column o (now n). An

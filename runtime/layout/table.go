@@ -105,7 +105,16 @@ type Column struct {
 	Type     string   `json:"type"`
 	Nullable bool     `json:"nullable,omitempty"`
 	Values   []string `json:"values,omitempty"` // enum values; the stored value is the index
+	// Precision and Scale are a decimal column's digits in all and after the
+	// point; rows store the unscaled integer, so both are part of what stored
+	// values mean. 0 for other types.
+	Precision int32 `json:"precision,omitempty"`
+	Scale     int32 `json:"scale,omitempty"`
 }
+
+// MaxDecimalPrecision is the most digits a decimal column holds, what a
+// 128-bit integer (Arrow decimal128, a 16-byte Parquet DECIMAL) holds.
+const MaxDecimalPrecision = 38
 
 // Index is one secondary index.
 type Index struct {
@@ -164,6 +173,12 @@ func (t *Table) Validate() error {
 		}
 		if (c.Type == "enum") != (len(c.Values) > 0) {
 			bad("column %s: enum values are set exactly when the type is enum", c.Name)
+		}
+		if c.Type == "decimal" && (c.Precision < 1 || c.Precision > MaxDecimalPrecision || c.Scale < 0 || c.Scale > c.Precision) {
+			bad("column %s: decimal(%d,%d) needs 1 <= precision <= %d and 0 <= scale <= precision", c.Name, c.Precision, c.Scale, MaxDecimalPrecision)
+		}
+		if c.Type != "decimal" && (c.Precision != 0 || c.Scale != 0) {
+			bad("column %s: precision and scale are set only on decimal columns", c.Name)
 		}
 	}
 	for _, k := range t.Key {

@@ -1,7 +1,7 @@
 package layout
 
 // The column types of the YAML language, as they appear in a Table.
-var Types = []string{"bool", "int32", "int64", "uint64", "float64", "string", "bytes", "json", "uuid", "enum", "timestamp", "duration"}
+var Types = []string{"bool", "int32", "int64", "uint64", "float64", "string", "bytes", "json", "uuid", "enum", "timestamp", "duration", "decimal"}
 
 func knownType(t string) bool {
 	for _, k := range Types {
@@ -75,6 +75,8 @@ func TypeChange(old, new string) (v Verdict, why string) {
 		return Refused, "a stored value is a UUID only if it is exactly 16 bytes"
 	case old == "uuid":
 		return Refused, "a UUID is stored as 16 raw bytes, not its text form"
+	case old == "decimal" || new == "decimal":
+		return Refused, "a decimal is stored as its unscaled two's-complement integer, which no other type reads as the same value"
 	}
 	return Refused, "stored values would be misread"
 }

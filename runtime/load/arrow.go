@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/tablegen/tablegen/runtime/internal/dec128"
 	"github.com/tablegen/tablegen/runtime/layout"
 )
 
@@ -161,6 +162,13 @@ func arrowCell(col *layout.Column, a arrow.Array, i int) (value, error) {
 			return nil, fmt.Errorf("%d is not a whole number of microseconds in range", x.Value(i))
 		}
 		return time.Duration(us) * time.Microsecond, nil
+	case *array.Decimal128:
+		if col.Type != "decimal" {
+			return nil, typeError(col, a)
+		}
+		n := dec128.Num{Hi: x.Value(i).HighBits(), Lo: x.Value(i).LowBits()}
+		d := n.Decimal(a.DataType().(*arrow.Decimal128Type).Scale)
+		return decimalValue(col, &d)
 	case *array.Float32:
 		return floatCell(col, float64(x.Value(i)), a)
 	case *array.Float64:

@@ -13,9 +13,11 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cockroachdb/apd/v3"
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/tablegen/tablegen/runtime/internal/dec128"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
@@ -112,6 +114,12 @@ func parseText(col *layout.Column, s string, inJSON bool) (value, error) {
 			return nil, fmt.Errorf("not valid JSON")
 		}
 		return []byte(s), nil
+	case "decimal":
+		d, _, err := apd.NewFromString(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a decimal number like 12.50", s)
+		}
+		return decimalValue(col, d)
 	case "enum":
 		i := slices.Index(col.Values, s)
 		if i < 0 {
@@ -120,6 +128,16 @@ func parseText(col *layout.Column, s string, inJSON bool) (value, error) {
 		return int32(i), nil
 	}
 	return nil, fmt.Errorf("column type %q is not supported by load", col.Type)
+}
+
+// decimalValue checks that d fits col's precision and scale (nothing is
+// rounded) and returns it with exponent -scale, the form appendKey relies on.
+func decimalValue(col *layout.Column, d *apd.Decimal) (value, error) {
+	n, err := dec128.FromDecimal(d, col.Precision, col.Scale)
+	if err != nil {
+		return nil, err
+	}
+	return n.Decimal(col.Scale), nil
 }
 
 // parseJSON converts one JSON value of an NDJSON object: numbers and bools
@@ -150,7 +168,7 @@ func parseJSON(col *layout.Column, raw json.RawMessage) (value, error) {
 		return string(raw) == "true", nil
 	}
 	switch col.Type {
-	case "int32", "int64", "uint64", "float64":
+	case "int32", "int64", "uint64", "float64", "decimal":
 		return parseText(col, string(raw), true)
 	}
 	return nil, fmt.Errorf("%s where a %s is wanted; write it as a JSON string", raw, col.Type)
@@ -201,6 +219,10 @@ func appendField(dst []byte, col *layout.Column, v value) []byte {
 		}
 	case [16]byte:
 		return rowenc.AppendUUID(dst, tag, x)
+	case apd.Decimal:
+		if !x.IsZero() || col.Nullable {
+			return rowenc.AppendDecimal(dst, tag, x, col.Precision, col.Scale)
+		}
 	}
 	return dst
 }
@@ -215,6 +237,13 @@ func appendKey(dst []byte, typ string, v value, desc bool) []byte {
 		return keyenc.AppendEnum(dst, x)
 	}
 	switch x := v.(type) {
+	case apd.Decimal:
+		// decimalValue gave x exponent -scale, and it fits its column, so
+		// decimal(38, scale) encodes the same unscaled integer.
+		if desc {
+			return keyenc.AppendDecimalDesc(dst, x, dec128.MaxPrecision, -x.Exponent)
+		}
+		return keyenc.AppendDecimal(dst, x, dec128.MaxPrecision, -x.Exponent)
 	case bool:
 		if desc {
 			return keyenc.AppendBoolDesc(dst, x)

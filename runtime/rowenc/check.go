@@ -3,18 +3,24 @@ package rowenc
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/cockroachdb/apd/v3"
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/tablegen/tablegen/runtime/internal/dec128"
 )
 
 // Column names one column of a table for a [Checker]: its tag, its name (for
-// errors) and its layout type ("string", "timestamp", ...).
+// errors), its layout type ("string", "timestamp", ...) and, for a decimal
+// column, its precision and scale.
 type Column struct {
-	Tag  protowire.Number
-	Name string
-	Type string
+	Tag              protowire.Number
+	Name             string
+	Type             string
+	Precision, Scale int32
 }
 
 // Checker validates encoded rows against the rules of their columns' types
@@ -27,7 +33,10 @@ type Column struct {
 //   - a timestamp lies within the int64 microsecond range (years about
 //     -290,307 to 294,246): AppendTimestamp writes a time outside it as a
 //     length-delimited field holding its RFC 3339 text, which no decoder
-//     reads as a timestamp, and the Checker reports it by that text.
+//     reads as a timestamp, and the Checker reports it by that text;
+//   - a decimal fits its column's precision and scale: AppendDecimal writes
+//     a value that does not as its text, reported by that text, and a
+//     stored integer with more digits than the precision is refused too.
 //
 // Durations need no check: every time.Duration fits in int64 microseconds.
 // The store runs a Checker on every row it writes, so these rules exist
@@ -48,8 +57,9 @@ type Checker struct {
 const denseTags = 1 << 12
 
 type checkCol struct {
-	name string
-	kind checkKind
+	name             string
+	kind             checkKind
+	precision, scale int32
 }
 
 type checkKind uint8
@@ -57,6 +67,7 @@ type checkKind uint8
 const (
 	checkString checkKind = iota + 1
 	checkTimestamp
+	checkDecimal
 )
 
 // NewChecker returns a Checker for the given columns, or nil when none of
@@ -66,9 +77,11 @@ func NewChecker(cols []Column) *Checker {
 	for _, col := range cols {
 		switch col.Type {
 		case "string":
-			c.cols[col.Tag] = checkCol{col.Name, checkString}
+			c.cols[col.Tag] = checkCol{name: col.Name, kind: checkString}
 		case "timestamp":
-			c.cols[col.Tag] = checkCol{col.Name, checkTimestamp}
+			c.cols[col.Tag] = checkCol{name: col.Name, kind: checkTimestamp}
+		case "decimal":
+			c.cols[col.Tag] = checkCol{name: col.Name, kind: checkDecimal, precision: col.Precision, scale: col.Scale}
 		}
 	}
 	if len(c.cols) == 0 {
@@ -125,6 +138,12 @@ func (c *Checker) Check(row []byte) error {
 			if d.typ == protowire.BytesType {
 				return TimestampError(col.name, d.tag, d.value())
 			}
+		case checkDecimal:
+			if d.typ == protowire.BytesType {
+				if err := CheckDecimal(col.name, d.tag, d.value(), col.precision, col.scale); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return d.Err()
@@ -149,6 +168,42 @@ func TimestampError(name string, tag protowire.Number, v []byte) error {
 	return &ValueError{Column: name, Tag: tag, Problem: fmt.Sprintf(
 		"timestamp %s is outside the range a timestamp column holds (%s to %s, int64 microseconds since 1970)",
 		v, minTimestamp.Format(time.RFC3339), maxTimestamp.Format(time.RFC3339))}
+}
+
+// CheckDecimal returns the *ValueError of a decimal(precision,scale)
+// column (name, tag) whose stored field v breaks the column's rule, else
+// nil: the one rule of decimal values, for the Checker and for decoders
+// that check the columns they decode as they go (runtime/scan).
+func CheckDecimal(name string, tag protowire.Number, v []byte, precision, scale int32) error {
+	if p := checkDecimalValue(v, precision, scale); p != "" {
+		return &ValueError{Column: name, Tag: tag, Problem: p}
+	}
+	return nil
+}
+
+// checkDecimalValue says what is wrong with a stored decimal(precision,
+// scale) value v, or "" when nothing is: the padded text AppendDecimal
+// writes for a value the column cannot hold, or an integer with more
+// digits than precision (stored under a wider precision). Malformed bytes
+// are the decoder's to report.
+func checkDecimalValue(v []byte, precision, scale int32) string {
+	if len(v) > maxDecimalBytes {
+		text := strings.TrimLeft(string(v), " ")
+		x, _, err := apd.NewFromString(text)
+		if err != nil {
+			return fmt.Sprintf("decimal value %q does not fit decimal(%d,%d)", text, precision, scale)
+		}
+		if _, err := dec128.FromDecimal(x, precision, scale); err != nil {
+			return "value " + err.Error()
+		}
+		return fmt.Sprintf("decimal value %s does not fit decimal(%d,%d)", text, precision, scale)
+	}
+	n, ok := dec128.FromMinimal(v)
+	if ok && !n.Fits(precision) {
+		x := n.Decimal(scale)
+		return fmt.Sprintf("value %s does not fit decimal(%d,%d): more than %d digits before the point", x.String(), precision, scale, precision-scale)
+	}
+	return ""
 }
 
 // The range of times AppendTimestamp can write: int64 microseconds since

@@ -30,6 +30,8 @@
 //	duration   zigzag varint of microseconds   (protobuf sint64)
 //	uuid       length-delimited, exactly 16 bytes
 //	enum       varint of the value's index in declaration order
+//	decimal    length-delimited, the unscaled integer v×10^scale in 1 to 16 bytes
+//	           of shortest big-endian two's complement (Parquet's and Avro's form)
 //
 // Timestamps and durations have microsecond precision, like keys (package
 // keyenc): sub-microsecond parts are dropped when encoding (timestamps toward

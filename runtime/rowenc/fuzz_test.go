@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cockroachdb/apd/v3"
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
@@ -26,6 +27,7 @@ func FuzzDecoder(f *testing.F) {
 	f.Add([]byte{0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
 	f.Add([]byte{0x0b, 0x08, 0x01, 0x0c, 0x15, 1, 2, 3, 4}) // group, then fixed32
 	f.Add(protowire.AppendTag(nil, 9, protowire.EndGroupType))
+	f.Add(AppendDecimal(AppendDecimal(nil, 1, *apd.New(-12345, -2), 10, 2), 2, *apd.New(1, 3), 10, 2))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d := NewDecoder(data)
 		end := 0
@@ -90,6 +92,35 @@ func FuzzDecoder(f *testing.F) {
 		}
 		if err := d.Err(); err != nil && (!errors.Is(err, ErrCorrupt) || !strings.HasPrefix(err.Error(), "rowenc: field ")) {
 			t.Fatalf("error %q does not wrap ErrCorrupt or name the field", err)
+		}
+
+		// Every length-delimited field read as a decimal either fails with
+		// ErrCorrupt or re-encodes to its own bytes (the form is canonical),
+		// and a decimal Checker never panics.
+		for d = NewDecoder(data); d.Next(); {
+			if d.WireType() != protowire.BytesType {
+				continue
+			}
+			raw := d.Raw()
+			one := NewDecoder(AppendBytes(nil, 1, raw))
+			one.Next()
+			v := one.Decimal(3)
+			if err := one.Err(); err != nil {
+				if !errors.Is(err, ErrCorrupt) {
+					t.Fatalf("decimal %x: error %v does not wrap ErrCorrupt", raw, err)
+				}
+				continue
+			}
+			if re := AppendDecimal(nil, 1, v, 38, 3); v.NumDigits() <= 38 && !bytes.Equal(re, AppendBytes(nil, 1, raw)) {
+				t.Fatalf("decimal %x read as %s, which encodes as %x", raw, v.String(), re)
+			}
+		}
+		check := NewChecker([]Column{{Tag: 1, Name: "a", Type: "decimal", Precision: 10, Scale: 2}, {Tag: 2, Name: "b", Type: "decimal", Precision: 38, Scale: 38}})
+		if err := check.Check(data); err != nil {
+			var ve *ValueError
+			if !errors.As(err, &ve) && !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("Checker: %v is neither a ValueError nor corrupt", err)
+			}
 		}
 	})
 }

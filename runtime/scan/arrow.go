@@ -68,10 +68,19 @@ func (t *table) field(i int, doc string) arrow.Field {
 	}
 	return arrow.Field{
 		Name:     c.Name,
-		Type:     arrowType(c.typ),
+		Type:     c.arrowType(),
 		Nullable: c.Nullable,
 		Metadata: arrow.NewMetadata(keys, vals),
 	}
+}
+
+// arrowType is the column's Arrow type: decimal128(p,s) for a decimal,
+// otherwise the one of its type.
+func (c *column) arrowType() arrow.DataType {
+	if c.typ == tDecimal {
+		return &arrow.Decimal128Type{Precision: c.Precision, Scale: c.Scale}
+	}
+	return arrowType(c.typ)
 }
 
 func arrowType(t colType) arrow.DataType {
@@ -117,8 +126,11 @@ func projectSchema(full *arrow.Schema, cols []int) *arrow.Schema {
 
 // describe formats a column's type for messages.
 func (c *column) describe() string {
-	if c.typ == tEnum {
+	switch c.typ {
+	case tEnum:
 		return fmt.Sprintf("enum %v", c.Values)
+	case tDecimal:
+		return fmt.Sprintf("decimal(%d,%d)", c.Precision, c.Scale)
 	}
 	return c.Type
 }

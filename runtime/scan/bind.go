@@ -8,8 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
 	"github.com/google/uuid"
 
+	"github.com/tablegen/tablegen/runtime/decimal"
+	"github.com/tablegen/tablegen/runtime/internal/dec128"
 	"github.com/tablegen/tablegen/runtime/layout"
 )
 
@@ -341,6 +344,34 @@ func (t *table) literal(col *column, lit any, pos int) (Value, error) {
 			return Value{B: append([]byte{}, u[:]...)}, nil
 		}
 		return bad("want a UUID string")
+	case tDecimal:
+		var d *apd.Decimal
+		switch x := lit.(type) {
+		case decimal.Decimal:
+			d = &x.Decimal
+		case apd.Decimal:
+			d = &x
+		case *apd.Decimal:
+			d = x
+		case Number:
+			d, _, _ = apd.NewFromString(string(x))
+		case string:
+			d, _, _ = apd.NewFromString(x)
+		default:
+			if n, ok := integer(lit); ok {
+				d = apd.NewWithBigInt(new(apd.BigInt).SetMathBigInt(n), 0)
+			}
+		}
+		if d == nil {
+			return bad("want a decimal number such as 12.50 or '12.50'")
+		}
+		n, err := dec128.FromDecimal(d, col.Precision, col.Scale)
+		if err != nil {
+			// "V does not fit decimal(p,s): why": the message names both already.
+			_, why, _ := strings.Cut(err.Error(), ": ")
+			return bad(why)
+		}
+		return Value{I: n.Hi, U: n.Lo}, nil
 	case tEnum:
 		s, ok := lit.(string)
 		if !ok {

@@ -6,6 +6,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/tablegen/tablegen/runtime/internal/dec128"
 	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 )
@@ -76,6 +77,9 @@ func appendRowField(b []byte, c *column, v Value) []byte {
 		// Both are microseconds as a zigzag varint (rowenc).
 		b = protowire.AppendTag(b, tag, protowire.VarintType)
 		return protowire.AppendVarint(b, protowire.EncodeZigZag(v.I))
+	case tDecimal:
+		var buf [16]byte
+		return rowenc.AppendBytes(b, tag, dec128.Num{Hi: v.I, Lo: v.U}.AppendMinimal(buf[:0]))
 	default: // string, bytes, uuid, json: length-delimited
 		return rowenc.AppendBytes(b, tag, v.B)
 	}

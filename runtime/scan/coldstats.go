@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/google/uuid"
 
+	"github.com/tablegen/tablegen/runtime/internal/dec128"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 )
@@ -301,6 +302,9 @@ func literalOf(c *column, v Value) (any, bool) {
 			return nil, false
 		}
 		return u.String(), true
+	case tDecimal:
+		d := dec128.Num{Hi: v.I, Lo: v.U}.Decimal(c.Scale)
+		return d.String(), true
 	}
 	return nil, false
 }
@@ -467,6 +471,13 @@ func arrowValue(c *column, a arrow.Array, i int) (Value, error) {
 			return enumValue(c, v.B)
 		}
 		return v, nil
+	case *array.Decimal128:
+		dt, _ := x.DataType().(*arrow.Decimal128Type)
+		n := dec128.Num{Hi: x.Value(i).HighBits(), Lo: x.Value(i).LowBits()}
+		if c.typ != tDecimal || dt == nil || dt.Scale != c.Scale || !n.Fits(c.Precision) {
+			return Value{}, fmt.Errorf("column %s (%s decimal(%d,%d)): Parquet value %s of type %s does not fit the column: %w", c.Name, c.Type, c.Precision, c.Scale, x.ValueStr(i), x.DataType(), rowenc.ErrCorrupt)
+		}
+		return Value{I: n.Hi, U: n.Lo}, nil
 	case array.ExtensionArray:
 		return arrowValue(c, x.Storage(), i)
 	}

@@ -20,7 +20,9 @@
 // name; string → utf8; bytes → binary; timestamp → timestamp[us, UTC];
 // duration → duration[us]; uuid → the canonical extension type arrow.uuid
 // (fixed_size_binary[16] storage); json → the canonical extension type
-// arrow.json (utf8 storage).
+// arrow.json (utf8 storage); decimal(p,s) → decimal128(p,s), which
+// pqarrow flushes as Parquet DECIMAL(p,s). A decimal literal in a filter
+// is a number or string that fits the column exactly.
 //
 // Enums are plain utf8 holding the value's name, not dictionary<int16, utf8>.
 // The dictionary form would save a few bytes per row in memory, but: every

@@ -104,6 +104,11 @@ func compare(t colType, a, b Value) (c int, ordered bool) {
 		return cmp.Compare(a.F, b.F), true
 	case tString, tBytes, tUUID, tJSON:
 		return bytes.Compare(a.B, b.B), true
+	case tDecimal:
+		if c := cmp.Compare(a.I, b.I); c != 0 {
+			return c, true
+		}
+		return cmp.Compare(a.U, b.U), true
 	}
 	return cmp.Compare(a.I, b.I), true
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tablegen/tablegen/runtime/internal/dec128"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -308,6 +309,14 @@ func appendKey(dst []byte, t colType, v Value, desc bool) []byte {
 			return keyenc.AppendEnumDesc(dst, int32(v.I))
 		}
 		return keyenc.AppendEnum(dst, int32(v.I))
+	case tDecimal:
+		// The key is the unscaled integer whatever the column's scale, so
+		// encode it as decimal(38,0), which holds every stored one.
+		d := dec128.Num{Hi: v.I, Lo: v.U}.Decimal(0)
+		if desc {
+			return keyenc.AppendDecimalDesc(dst, d, dec128.MaxPrecision, 0)
+		}
+		return keyenc.AppendDecimal(dst, d, dec128.MaxPrecision, 0)
 	}
 	return dst
 }

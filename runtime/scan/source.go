@@ -9,8 +9,10 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/tablegen/tablegen/runtime/internal/dec128"
 	"github.com/tablegen/tablegen/runtime/rowenc"
 )
 
@@ -66,6 +68,7 @@ type slot struct {
 	ts   *array.TimestampBuilder
 	dur  *array.DurationBuilder
 	uuid *array.FixedSizeBinaryBuilder // uuid's storage
+	d128 *array.Decimal128Builder
 }
 
 // zeroTimeMicros is time.Time{}.UnixMicro(), the zero timestamp writers leave out.
@@ -230,6 +233,12 @@ func (d *rowDecoder) Load(value []byte) error {
 				return err
 			}
 			v.I = int64(ord)
+		case tDecimal:
+			n, err := decimalField(dec, s.c)
+			if err != nil {
+				return err
+			}
+			v.I, v.U = n.Hi, n.Lo
 		}
 	}
 	return dec.Err()
@@ -280,6 +289,24 @@ func enumField(dec *rowenc.Decoder, c *column) (int32, error) {
 		return 0, fmt.Errorf("field %d (%s enum): ordinal %d is not one of the %d declared values; a newer build may have added values: %w", c.Tag, c.Name, ord, len(c.Values), rowenc.ErrCorrupt)
 	}
 	return ord, nil
+}
+
+// decimalField reads a decimal column's unscaled integer, refusing bytes
+// that are not one (a value AppendDecimal could not encode) or that have
+// more digits than the column's precision, which Arrow's decimal128(p,s)
+// must not hold.
+func decimalField(dec *rowenc.Decoder, c *column) (dec128.Num, error) {
+	if dec.WireType() != protowire.BytesType {
+		return dec128.Num{}, fmt.Errorf("field %d (%s decimal): wire type %d, want bytes: %w", c.Tag, c.Name, dec.WireType(), rowenc.ErrCorrupt)
+	}
+	if err := rowenc.CheckDecimal(c.Name, dec.Tag(), dec.Raw(), c.Precision, c.Scale); err != nil {
+		return dec128.Num{}, err
+	}
+	n, ok := dec128.FromMinimal(dec.Raw())
+	if !ok || !n.Fits(c.Precision) {
+		return dec128.Num{}, fmt.Errorf("field %d (%s decimal(%d,%d)): stored value %q is not an integer of at most %d digits: %w", c.Tag, c.Name, c.Precision, c.Scale, dec.Raw(), c.Precision, rowenc.ErrCorrupt)
+	}
+	return n, nil
 }
 
 // Value returns column col (its position in the layout's Columns) of the
@@ -363,6 +390,8 @@ func (s *slot) bind(fb array.Builder) error {
 			s.uuid, ok = ub.StorageBuilder().(*array.FixedSizeBinaryBuilder)
 			ok = ok && s.uuid.Type().(*arrow.FixedSizeBinaryType).ByteWidth == 16
 		}
+	case tDecimal:
+		s.d128, ok = fb.(*array.Decimal128Builder)
 	case tJSON:
 		var eb interface{ StorageBuilder() array.Builder }
 		if eb, ok = fb.(interface{ StorageBuilder() array.Builder }); ok {
@@ -414,6 +443,8 @@ func (s *slot) appendValue(v Value) error {
 			return fmt.Errorf("uuid column %s: value has %d bytes, want 16: %w", s.c.Name, len(v.B), rowenc.ErrCorrupt)
 		}
 		s.uuid.Append(v.B)
+	case tDecimal:
+		s.d128.Append(decimal128.New(v.I, v.U))
 	}
 	return nil
 }
@@ -503,6 +534,9 @@ func (d *rowDecoder) appendRow(b *array.RecordBuilder, value []byte) error {
 			s.dur.UnsafeAppend(arrow.Duration(protowire.DecodeZigZag(c.num)))
 		case tUUID:
 			s.uuid.Append(value[c.vs:c.ve])
+		case tDecimal:
+			n, _ := dec128.FromMinimal(value[c.vs:c.ve]) // walk checked it
+			s.d128.UnsafeAppend(decimal128.New(n.Hi, n.Lo))
 		}
 	}
 	return nil
@@ -632,6 +666,10 @@ func (d *rowDecoder) walk(b []byte) bool {
 			if !utf8.Valid(b[vs:ve]) {
 				return false
 			}
+		case tDecimal:
+			if n, ok := dec128.FromMinimal(b[vs:ve]); !ok || !n.Fits(s.c.Precision) {
+				return false
+			}
 		}
 		d.seen[si] = d.gen
 		d.cells[si] = cell{num: num, vs: vs, ve: ve}
@@ -645,7 +683,7 @@ func wireType(t colType) protowire.Type {
 	switch t {
 	case tFloat64:
 		return protowire.Fixed64Type
-	case tString, tBytes, tJSON, tUUID:
+	case tString, tBytes, tJSON, tUUID, tDecimal:
 		return protowire.BytesType
 	}
 	return protowire.VarintType
@@ -688,6 +726,8 @@ func (s *slot) appendAbsent() {
 		s.dur.UnsafeAppend(0)
 	case tUUID:
 		s.uuid.Append(zeroUUID[:])
+	case tDecimal:
+		s.d128.UnsafeAppend(decimal128.Num{})
 	}
 }
 

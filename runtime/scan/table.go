@@ -23,13 +23,14 @@ const (
 	tUUID
 	tEnum
 	tJSON
+	tDecimal // Value.I and Value.U hold the unscaled integer's high and low 64 bits
 )
 
 var typeNames = map[string]colType{
 	"bool": tBool, "int32": tInt32, "int64": tInt64, "uint64": tUint64,
 	"float64": tFloat64, "string": tString, "bytes": tBytes,
 	"timestamp": tTimestamp, "duration": tDuration, "uuid": tUUID,
-	"enum": tEnum, "json": tJSON,
+	"enum": tEnum, "json": tJSON, "decimal": tDecimal,
 }
 
 func (t colType) String() string {
@@ -83,7 +84,10 @@ func newTable(l *layout.Table) (*table, error) {
 	for i, c := range l.Columns {
 		typ, ok := typeNames[c.Type]
 		if !ok {
-			return nil, fmt.Errorf("scan: table %s: column %q has unknown type %q; use one of bool, int32, int64, uint64, float64, string, bytes, timestamp, duration, uuid, enum, json", t.name, c.Name, c.Type)
+			return nil, fmt.Errorf("scan: table %s: column %q has unknown type %q; use one of bool, int32, int64, uint64, float64, string, bytes, timestamp, duration, uuid, enum, json, decimal", t.name, c.Name, c.Type)
+		}
+		if typ == tDecimal && (c.Precision < 1 || c.Precision > layout.MaxDecimalPrecision || c.Scale < 0 || c.Scale > c.Precision) {
+			return nil, fmt.Errorf("scan: table %s: decimal column %q has precision %d and scale %d; want 1 <= precision <= %d and 0 <= scale <= precision", t.name, c.Name, c.Precision, c.Scale, layout.MaxDecimalPrecision)
 		}
 		if _, dup := t.byName[c.Name]; dup {
 			return nil, fmt.Errorf("scan: table %s: column %q is declared twice; column names must be unique", t.name, c.Name)

@@ -35,7 +35,7 @@ func (e *InvalidValueError) Unwrap() error { return e.Err }
 func RowChecker(l *layout.Table) *rowenc.Checker {
 	cols := make([]rowenc.Column, len(l.Columns))
 	for i, c := range l.Columns {
-		cols[i] = rowenc.Column{Tag: protowire.Number(c.Tag), Name: c.Name, Type: c.Type}
+		cols[i] = rowenc.Column{Tag: protowire.Number(c.Tag), Name: c.Name, Type: c.Type, Precision: c.Precision, Scale: c.Scale}
 	}
 	return rowenc.NewChecker(cols)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 	"weak"
 
+	"github.com/cockroachdb/apd/v3"
 	"github.com/cockroachdb/pebble/v2"
 	"google.golang.org/protobuf/encoding/protowire"
 
@@ -260,7 +261,7 @@ func newLayoutIndexer(l *layout.Table) (*layoutIndexer, error) {
 				return nil, fmt.Errorf("store: %s: index %s names column %q, which the layout does not declare; fix the layout", x.core.name, il.Name, name)
 			}
 			switch l.Columns[i].Type {
-			case "bool", "int32", "int64", "uint64", "string", "bytes", "timestamp", "duration", "uuid", "enum":
+			case "bool", "int32", "int64", "uint64", "string", "bytes", "timestamp", "duration", "uuid", "enum", "decimal":
 			default:
 				return nil, fmt.Errorf("store: %s: index %s column %q has type %q, which has no key encoding; fix the layout", x.core.name, il.Name, name, l.Columns[i].Type)
 			}
@@ -319,6 +320,9 @@ func (x *layoutIndexer) values(row, buf []byte, spans []span) ([]byte, []span, e
 			e = keyenc.AppendUUID(e, d.UUID())
 		case "enum":
 			e = keyenc.AppendEnum(e, d.Enum())
+		case "decimal":
+			c := x.layout[i]
+			e = keyenc.AppendDecimal(e, d.Decimal(c.Scale), c.Precision, c.Scale)
 		}
 		x.enc[i] = e
 	}
@@ -368,6 +372,9 @@ func appendZero(dst []byte, typ string) []byte {
 		return keyenc.AppendUUID(dst, [16]byte{})
 	case "enum":
 		return keyenc.AppendEnum(dst, 0)
+	case "decimal":
+		// Zero is the same integer at every precision and scale.
+		return keyenc.AppendDecimal(dst, apd.Decimal{}, layout.MaxDecimalPrecision, 0)
 	}
 	return dst
 }

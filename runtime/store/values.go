@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cockroachdb/apd/v3"
 	"github.com/google/uuid"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
@@ -95,6 +96,10 @@ func formatKeyValue(c layout.Column, b []byte) (string, []byte, bool) {
 		var v [16]byte
 		v, rest, err = keyenc.DecodeUUID(b)
 		s = uuid.UUID(v).String()
+	case "decimal":
+		var v apd.Decimal
+		v, rest, err = keyenc.DecodeDecimal(b, c.Precision, c.Scale)
+		s = v.String()
 	case "enum":
 		var v int32
 		v, rest, err = keyenc.DecodeEnum(b)

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/tablegen/tablegen/runtime/decimal"
+	"github.com/tablegen/tablegen/runtime/internal/dec128"
 )
 
 // The generators below return one value of a column type. Each mixes the
@@ -243,4 +247,36 @@ func CompareBool(a, b bool) int {
 // typed order a uuid key column's bytes must reproduce.
 func CompareUUID(a, b uuid.UUID) int {
 	return bytes.Compare(a[:], b[:])
+}
+
+// RandomDecimal returns a value of a decimal(precision,scale) column: 0,
+// the largest or smallest one, or a random integer of up to precision
+// digits, with exponent -scale as the decoder returns it.
+func RandomDecimal(r *rand.Rand, precision, scale int32) decimal.Decimal {
+	lim := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(precision)), nil)
+	u := new(big.Int)
+	switch r.IntN(6) {
+	case 0:
+	case 1:
+		u.Sub(lim, big.NewInt(1))
+	case 2:
+		u.Sub(big.NewInt(1), lim)
+	default:
+		digits := make([]byte, 1+r.IntN(int(precision)))
+		for i := range digits {
+			digits[i] = byte('0' + r.IntN(10))
+		}
+		u.SetString(string(digits), 10)
+		if r.IntN(2) == 0 {
+			u.Neg(u)
+		}
+	}
+	n, _ := dec128.FromBig(u)
+	return decimal.Decimal{Decimal: n.Decimal(scale)}
+}
+
+// CompareDecimal orders decimals numerically, as the key encoding does;
+// it is the typed order a decimal key column's bytes must reproduce.
+func CompareDecimal(a, b decimal.Decimal) int {
+	return a.Cmp(&b.Decimal)
 }

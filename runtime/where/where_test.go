@@ -29,6 +29,7 @@ var users = layout.Table{
 		{Tag: 10, Name: "uid", Type: "uuid"},
 		{Tag: 11, Name: "prefs", Type: "json", Nullable: true},
 		{Tag: 12, Name: "avatar", Type: "bytes", Nullable: true},
+		{Tag: 13, Name: "balance", Type: "decimal", Precision: 12, Scale: 2},
 	},
 }
 
