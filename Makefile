@@ -68,7 +68,9 @@ fuzz:
 demo:
 	$(GO) run ./examples/quickstart
 
-interop: demo
+interop:
+	scripts/duckdb-check.sh --install
+	$(GO) run ./examples/quickstart
 	scripts/duckdb-check.sh
 	$(GO) test ./runtime/flush -run 'TestDuckDBReadsEveryOwner|TestDuckDBReadsCompacted' -count=1 -v
 

@@ -3,15 +3,33 @@
 # @duckdb/node-api package from the npm registry, run by Node.js), and checks
 # that DuckDB sees every flushed row, every owner partition and the logical
 # types tablegen writes. Run `make demo` first; `make interop` does both.
+#
+# The package is installed once into tablegen-duckdb in the user's cache
+# directory (Go's os.UserCacheDir), where the demo's DuckDB step and the
+# DuckDB tests of runtime/flush find it. `duckdb-check.sh --install` only
+# installs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+command -v node >/dev/null || { echo "duckdb-check: needs Node.js (apt-get install nodejs npm)" >&2; exit 2; }
+case "$(uname -s)" in
+Darwin) cache=$HOME/Library/Caches ;;
+*) cache=${XDG_CACHE_HOME:-$HOME/.cache} ;;
+esac
+mods=$cache/tablegen-duckdb
+if [ ! -f "$mods/node_modules/@duckdb/node-api/package.json" ]; then
+	command -v npm >/dev/null || { echo "duckdb-check: needs npm to install @duckdb/node-api (apt-get install npm)" >&2; exit 2; }
+	mkdir -p "$mods"
+	(cd "$mods" && npm install --silent --no-audit --no-fund @duckdb/node-api >/dev/null)
+	echo "duckdb-check: installed @duckdb/node-api into $mods"
+fi
+[ "${1:-}" = --install ] && exit 0
 root=${1:-data/parquet/chat/messages}
 [ -d "$root" ] || { echo "duckdb-check: $root does not exist; run make demo first" >&2; exit 2; }
-command -v node >/dev/null || { echo "duckdb-check: needs Node.js (apt-get install nodejs npm)" >&2; exit 2; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-(cd "$work" && npm install --silent --no-audit --no-fund @duckdb/node-api >/dev/null)
-cat >"$work/check.mjs" <<'JS'
+# ES modules resolve packages from the script's directory, so the script
+# goes next to node_modules.
+script=$mods/tablegen-check-$$.mjs
+trap 'rm -f "$script"' EXIT
+cat >"$script" <<'JS'
 import { DuckDBInstance } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
 const [root] = process.argv.slice(2);
@@ -35,4 +53,4 @@ if (got.client_message_id !== 'UUID') bad.push(`client_message_id is ${got.clien
 if (bad.length) { console.error('duckdb-check: ' + bad.join('; ')); process.exit(1); }
 console.log('duckdb-check: DuckDB reads every flushed row with the declared types');
 JS
-node "$work/check.mjs" "$PWD/$root"
+node "$script" "$(cd "$root" && pwd)"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 
 	"github.com/tablegen/tablegen/runtime/flush"
@@ -74,22 +73,8 @@ func flushStep(ctx context.Context, d *demo, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	d.flushedSystem = n
 	fmt.Fprintf(w, "  executor.Scan WHERE %s over hot rows and files: %s rows (%s files read, %s skipped by their statistics)\n",
 		src, thousands(n), thousands(stats.SegmentsRead), thousands(stats.SegmentsSkipped))
-	return nil
-}
-
-// duckDBStep prints the command that queries the flushed files; any engine
-// that reads Parquet (DuckDB, Spark, Trino, DataFusion) reads them as they are.
-func duckDBStep(_ context.Context, d *demo, w io.Writer) error {
-	glob := filepath.ToSlash(filepath.Join(d.cfg.parquetDir(), "chat", "messages", "**", "*.parquet"))
-	files, err := filepath.Glob(filepath.Join(d.cfg.parquetDir(), "chat", "messages", "owner-dir=*", "*.parquet"))
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "  %s Parquet files match %s; the owner comes from the directory names (hive_partitioning):\n\n", thousands(len(files)), glob)
-	fmt.Fprintf(w, "  duckdb -c \"SELECT owner, role, count(*) AS messages, max(sent_at) AS latest\n"+
-		"             FROM read_parquet('%s', hive_partitioning = true)\n"+
-		"             GROUP BY ALL ORDER BY messages DESC LIMIT 5\"\n", glob)
 	return nil
 }

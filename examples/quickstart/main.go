@@ -3,15 +3,18 @@
 // It opens an embedded Pebble database under ./data, fills the system tables
 // (users, namespaces, tables, storages, jobs) and a chat data set (100,000
 // chat.messages across more than 1,000 users by default, from a fixed seed), and then
-// shows, one step at a time, what the generated code does with it: lookups by
+// shows, one step at a time, what the generated code does with it, starting
+// from the YAML file of chat.messages and the API generated from it: lookups by
 // key and by unique index, index scans, Arrow provider scans with filters and
-// projection, and more as the runtime grows. Every step prints one header line
+// projection, a flush to Parquet, and a DuckDB query of the flushed files
+// when Node.js and @duckdb/node-api are installed (-duckdb says where; the
+// step says so when they are not). Every step prints one header line
 // saying what it shows and how long it took, then its result as an aligned
 // table.
 //
 // Usage:
 //
-//	go run ./examples/quickstart [-data DIR] [-keep] [-users N] [-messages N] [-seed N]
+//	go run ./examples/quickstart [-data DIR] [-keep] [-users N] [-messages N] [-seed N] [-duckdb DIR]
 //
 // By default a second run deletes the ./data the first run wrote and loads it
 // again (it says so); -keep reuses it and skips the load. The program refuses to
@@ -42,6 +45,7 @@ type config struct {
 	users    int    // rows of system.users to generate
 	messages int    // rows of chat.messages to generate (at least; see dataset.go)
 	seed     uint64 // seed of the data set; the same seed gives the same rows
+	duckdb   string // directory with node_modules/@duckdb/node-api; "" skips the DuckDB query
 	progress io.Writer
 }
 
@@ -64,8 +68,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&c.users, "users", 1200, fmt.Sprintf("users to generate (at least %d)", minUsers))
 	fs.IntVar(&c.messages, "messages", 100_000, fmt.Sprintf("chat messages to generate (at least %d)", minMessages))
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the generated data set; the same seed gives the same rows")
+	fs.StringVar(&c.duckdb, "duckdb", defaultDuckDBDir(), "`directory` whose node_modules has "+duckdbPackage+", which the last step runs with Node.js to query the Parquet files (empty: skip the query)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: quickstart [-data DIR] [-keep] [-users N] [-messages N] [-seed N]")
+		fmt.Fprintln(fs.Output(), "usage: quickstart [-data DIR] [-keep] [-users N] [-messages N] [-seed N] [-duckdb DIR]")
 		fmt.Fprintln(fs.Output(), "example: go run ./examples/quickstart -users 200 -messages 20000")
 		fs.PrintDefaults()
 	}

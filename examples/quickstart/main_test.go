@@ -5,15 +5,56 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tablegen/tablegen/generated/chat"
 )
 
 // small is the test's data set: big enough that every step has rows to
-// show, small enough to load in well under a second.
-var small = []string{"-users", "50", "-messages", "2000"}
+// show, small enough to load in well under a second. It skips the DuckDB
+// query (-duckdb ""), which TestDemoRunsEveryStep turns on.
+var small = []string{"-users", "50", "-messages", "2000", "-duckdb", ""}
+
+// duckDBDir returns the -duckdb directory for a run that queries the
+// flushed files, installing @duckdb/node-api there with npm (as the DuckDB
+// tests of runtime/flush do) when it is missing. It returns "" when node or
+// npm is missing, or when TABLEGEN_DEMO_DUCKDB=off asks to leave DuckDB out
+// (the install needs the npm registry; the query costs about half a second).
+func duckDBDir(t *testing.T) string {
+	t.Helper()
+	if os.Getenv("TABLEGEN_DEMO_DUCKDB") == "off" {
+		t.Log("TABLEGEN_DEMO_DUCKDB=off: the DuckDB step runs without DuckDB")
+		return ""
+	}
+	_, err1 := exec.LookPath("node")
+	npm, err2 := exec.LookPath("npm")
+	if err1 != nil || err2 != nil {
+		t.Log("no node or npm: the DuckDB step runs without DuckDB")
+		return ""
+	}
+	dir := defaultDuckDBDir()
+	if dir == "" {
+		t.Fatal("no user cache directory to install @duckdb/node-api into; set HOME or TABLEGEN_DEMO_DUCKDB=off")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@duckdb", "node-api", "package.json")); err == nil {
+		return dir
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(npm, "install", "--silent", "--no-audit", "--no-fund", duckdbPackage)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("npm install %s in %s: %v\n%s", duckdbPackage, dir, err, out)
+	}
+	return dir
+}
 
 func runDemo(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
@@ -24,7 +65,8 @@ func runDemo(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 func TestDemoRunsEveryStep(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
-	code, out, stderr := runDemo(t, append([]string{"-data", dir}, small...)...)
+	duckdb := duckDBDir(t)
+	code, out, stderr := runDemo(t, append(append([]string{"-data", dir}, small...), "-duckdb", duckdb)...)
 	if code != 0 {
 		t.Fatalf("exit code %d; stderr:\n%s\nstdout:\n%s", code, stderr, out)
 	}
@@ -42,6 +84,18 @@ func TestDemoRunsEveryStep(t *testing.T) {
 		rest = rest[at+len(header):]
 	}
 	for _, want := range []string{
+		// The first step: the YAML of chat.messages and its generated API.
+		`(?m)^  schemas/chat/messages\.yaml:$`,
+		`(?m)^  \| table: messages$`,
+		`(?m)^    type Message struct \{$`,
+		"(?m)^        RowID +int64 +`json:\"row_id\"`$",
+		`(?m)^    func NewMessageStore\(db \*store\.DB\) \(\*MessageStore, error\)$`,
+		`(?m)^    func \(s \*MessageStore\) For\(owner string\) \(\*MessageOwnerStore, error\)$`,
+		`(?m)^    func \(s \*MessageOwnerStore\) ScanByConversation\(conversationID int64, o store\.ScanOptions\) iter\.Seq2\[Message, error\]$`,
+		`(?m)^    func \(s \*MessageOwnerStore\) GetByClientMessageID\(`,
+		`promoted from its embedded store\.Table:\n    [A-Z][\w\s]* Get [\w\s]* Put `,
+		`generated/chat/messages\.go: byte-identical to the output, and compiled into this program`,
+		`generated/chat/messages_store\.go: byte-identical to the output`,
 		`is new: creating it and loading the data set`,
 		`system\.users +50 `, // the load's count table
 		`users\.Get\("grace\.hopper"\)`,
@@ -60,7 +114,7 @@ func TestDemoRunsEveryStep(t *testing.T) {
 		`12:00:20Z +120 +40 +not run yet`,
 		`12:00:20Z +40 +40 +80`,
 		`executor\.Flush: [\d,]+ rows into [\d,]+ Parquet files .*, 0 left hot`,
-		`duckdb -c "SELECT owner`,
+		`duckdb -c "SELECT owner, count\(\*\) AS messages`,
 		`(?m)^Done\.`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out) {
@@ -83,6 +137,70 @@ func TestDemoRunsEveryStep(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(dir, "parquet", "chat", "messages", "owner-dir=*", "part-*.parquet"))
 	if err != nil || len(files) == 0 {
 		t.Errorf("no Parquet files under %s (err %v)", dir, err)
+	}
+	checkYAMLStep(t, out)
+	// DuckDB reads every flushed row and finds the system messages the
+	// executor found.
+	if duckdb == "" {
+		if !strings.Contains(out, "  DuckDB not run: ") {
+			t.Errorf("without DuckDB the last step does not say it did not run:\n%s", out)
+		}
+		return
+	}
+	flushed := regexp.MustCompile(`executor\.Flush: ([\d,]+) rows into ([\d,]+) Parquet files`).FindStringSubmatch(out)
+	read := regexp.MustCompile(`DuckDB \(@duckdb/node-api, run by [^)]+\) reads ([\d,]+) rows of ([\d,]+) owners`).FindStringSubmatch(out)
+	if flushed == nil || read == nil || flushed[1] != read[1] || read[2] != strconv.Itoa(len(files)) {
+		t.Errorf("flushed %v, DuckDB read %v; want every flushed row, and one owner per file (%d files)", flushed, read, len(files))
+	}
+	system := regexp.MustCompile(`DuckDB WHERE role = 'system': ([\d,]+) rows`).FindStringSubmatch(out)
+	if system == nil || before == nil || system[1] != before[1] {
+		t.Errorf("DuckDB found %v system messages, the hot scan %v; want the same", system, before)
+	}
+	if !regexp.MustCompile(`(?m)^  owner +messages +latest\n(  u_\w+ +[\d,]+ +2026-\d\d-\d\dT[\d:]+Z\n){5}`).MatchString(out) {
+		t.Errorf("DuckDB does not list five owners with their counts:\n%s", out)
+	}
+}
+
+// checkYAMLStep: the first step prints schemas/chat/messages.yaml as it is
+// and a line for every field of the compiled chat.Message.
+func checkYAMLStep(t *testing.T, out string) {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("..", "..", "schemas", "chat", "messages.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var quoted strings.Builder
+	for line := range strings.Lines(string(src)) {
+		quoted.WriteString("  | " + line)
+	}
+	if !strings.Contains(out, "  schemas/chat/messages.yaml:\n"+quoted.String()+"\n") {
+		t.Errorf("the first step does not print schemas/chat/messages.yaml as it is:\n%s", out)
+	}
+	for f := range reflect.TypeFor[chat.Message]().Fields() {
+		if !regexp.MustCompile(`(?m)^        ` + f.Name + ` +\S`).MatchString(out) {
+			t.Errorf("the printed struct lacks field %s of chat.Message", f.Name)
+		}
+	}
+}
+
+// TestDuckDBStepWithoutThePackage: without @duckdb/node-api (or with
+// -duckdb "") the step says why DuckDB did not run and how to get it, and
+// succeeds.
+func TestDuckDBStepWithoutThePackage(t *testing.T) {
+	empty := t.TempDir()
+	for _, c := range []struct{ dir, want string }{
+		{empty, "`make interop` installs it there"},
+		{"", "-duckdb is empty"},
+	} {
+		var b strings.Builder
+		d := &demo{cfg: config{dir: t.TempDir(), duckdb: c.dir}, flushedSystem: -1}
+		if err := duckDBStep(context.Background(), d, &b); err != nil {
+			t.Errorf("-duckdb %q: the step failed: %v", c.dir, err)
+		}
+		lines := regexp.MustCompile(`(?m)^  DuckDB not run: .*$`).FindAllString(b.String(), -1)
+		if len(lines) != 1 || !strings.Contains(lines[0], c.want) {
+			t.Errorf("-duckdb %q: want one line saying DuckDB did not run and %q:\n%s", c.dir, c.want, b.String())
+		}
 	}
 }
 

@@ -28,6 +28,11 @@ type demo struct {
 	conversations *chat.ConversationStore
 	messages      *chat.MessageStore
 	typing        *chat.TypingEventStore
+
+	// flushedSystem is the number of role = 'system' rows of chat.messages
+	// the executor read over hot rows and files after the flush, which
+	// DuckDB must find in the files too; -1 until the flush step ran.
+	flushedSystem int
 }
 
 // step is one stop of the tour. title says what it shows; run writes the
@@ -37,9 +42,11 @@ type step struct {
 	run   func(ctx context.Context, d *demo, w io.Writer) error
 }
 
-// steps is the tour, in order. Each is a small function in steps.go.
+// steps is the tour, in order. Each is a small function in steps.go or in
+// the file named after it (fromyaml.go, rules.go, flush.go, duckdb.go).
 func steps() []step {
 	return []step{
+		{"From YAML to Go: the schema file of chat.messages and the typed API generated from it", yamlStep},
 		{"Open the database: an embedded Pebble DB, one typed store per generated table", openStep},
 		{"Load the system tables: users, namespaces, tables, storages, jobs", loadSystemStep},
 		{"Load the chat data set: conversations and per-owner messages, in batches", loadChatStep},
@@ -59,7 +66,7 @@ func steps() []step {
 // tour runs every step, printing each one's header (what it shows, how long
 // it took) and then its output. It stops at the first failing step.
 func tour(ctx context.Context, c config, stdout io.Writer) (err error) {
-	d := &demo{cfg: c}
+	d := &demo{cfg: c, flushedSystem: -1}
 	defer func() {
 		if d.db != nil {
 			err = errors.Join(err, d.db.Close())
