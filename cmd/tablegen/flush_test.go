@@ -20,29 +20,7 @@ import (
 
 func TestFlushCommand(t *testing.T) {
 	dbDir, root := t.TempDir(), t.TempDir()
-	db, err := store.Open(dbDir, &store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := chat.NewMessageStore(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, owner := range []string{"alice", "bob"} {
-		ow, err := ms.For(owner)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range 10 {
-			m := chat.Message{RowID: int64(i + 1), Content: "hi", SentAt: time.Unix(int64(i), 0)}
-			if err := ow.Put(&m); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	putMessages(t, dbDir, []string{"alice", "bob"}, 10, func(string, int) string { return "hi" })
 	flushRun := func(args ...string) (int, string, string) {
 		var out, errb strings.Builder
 		code := run(append([]string{"flush", "-schemas", "../../schemas"}, args...), &out, &errb)
@@ -280,5 +258,35 @@ func TestFlushCommandPolicy(t *testing.T) {
 	code, out, errs = flushRun("chat.conversations")
 	if code != 1 || !strings.Contains(errs, "flush: chat.conversations is declared flush: never (the default of system and shared tables), so its rows stay hot; set flush: allowed in its YAML to flush it") {
 		t.Fatalf("flush of a flush: never table: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
+// putMessages writes n chat.messages rows (row ids 1..n, sent_at i seconds
+// after 1970) for each owner into the database at dbDir and closes it;
+// content gives each row's text.
+func putMessages(t *testing.T, dbDir string, owners []string, n int, content func(owner string, i int) string) {
+	t.Helper()
+	db, err := store.Open(dbDir, &store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := chat.NewMessageStore(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, owner := range owners {
+		ow, err := ms.For(owner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			m := chat.Message{RowID: int64(i + 1), Content: content(owner, i), SentAt: time.Unix(int64(i), 0)}
+			if err := ow.Put(&m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

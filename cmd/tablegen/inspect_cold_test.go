@@ -4,10 +4,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/tablegen/tablegen/generated/chat"
-	"github.com/tablegen/tablegen/runtime/store"
 )
 
 // TestInspectReadsColdRows is issue 19's "inspect: hot + cold rows by
@@ -17,29 +13,7 @@ import (
 // gone is an error naming it rather than part of the table.
 func TestInspectReadsColdRows(t *testing.T) {
 	dbDir, root := t.TempDir(), t.TempDir()
-	db, err := store.Open(dbDir, &store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := chat.NewMessageStore(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, owner := range []string{"alice", "bob"} {
-		ow, err := ms.For(owner)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range 10 {
-			m := chat.Message{RowID: int64(i + 1), Content: owner + " says hi", SentAt: time.Unix(int64(i), 0)}
-			if err := ow.Put(&m); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	putMessages(t, dbDir, []string{"alice", "bob"}, 10, func(owner string, _ int) string { return owner + " says hi" })
 	runIn := func(args ...string) (int, string, string) {
 		var out, errb strings.Builder
 		code := run(append([]string{args[0], "-schemas", "../../schemas"}, args[1:]...), &out, &errb)
