@@ -1,6 +1,7 @@
 package rowenc
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"strings"
@@ -154,11 +155,29 @@ func (c *Checker) Check(row []byte) error {
 // values, for the Checker and for decoders that check the columns they
 // decode as they go (runtime/scan).
 func CheckString(name string, tag protowire.Number, v []byte) error {
-	if utf8.Valid(v) {
+	if validUTF8(v) {
 		return nil
 	}
 	return &ValueError{Column: name, Tag: tag, Problem: fmt.Sprintf(
 		"value %q is not valid UTF-8; a string column holds text only: store arbitrary bytes in a bytes column", v)}
+}
+
+// validUTF8 is utf8.Valid with a fast path for ASCII, eight bytes at a
+// time and then byte by byte: most string columns hold short ASCII text,
+// and scans check every string they decode.
+func validUTF8(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return utf8.Valid(b)
+		}
+		b = b[8:]
+	}
+	for i, c := range b {
+		if c >= utf8.RuneSelf {
+			return utf8.Valid(b[i:])
+		}
+	}
+	return true
 }
 
 // TimestampError is the *ValueError of a timestamp column (name, tag) whose

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"pgregory.net/rapid"
 )
@@ -81,4 +82,20 @@ func TestCheckerStrings(t *testing.T) {
 	if err := c.Check([]byte{0x0a, 0x05, 'a'}); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("truncated row: %v, want ErrCorrupt", err)
 	}
+}
+
+// TestValidUTF8MatchesStdlib: the ASCII fast path answers as utf8.Valid
+// does, on strings that mix ASCII runs (across the 8-byte chunks) with
+// multi-byte, truncated and invalid sequences.
+func TestValidUTF8MatchesStdlib(t *testing.T) {
+	pieces := [][]byte{[]byte("a"), []byte("abcdefgh"), []byte("é"), []byte("€"), []byte("😀"), {0xff}, {0xc3}, {0xe2, 0x82}, {0xed, 0xa0, 0x80}, {0}}
+	rapid.Check(t, func(t *rapid.T) {
+		var b []byte
+		for _, i := range rapid.SliceOfN(rapid.IntRange(0, len(pieces)-1), 0, 12).Draw(t, "pieces") {
+			b = append(b, pieces[i]...)
+		}
+		if got, want := validUTF8(b), utf8.Valid(b); got != want {
+			t.Fatalf("validUTF8(%q) = %t, utf8.Valid = %t", b, got, want)
+		}
+	})
 }

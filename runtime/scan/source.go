@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
-	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -663,7 +662,7 @@ func (d *rowDecoder) walk(b []byte) bool {
 				return false
 			}
 		case tString:
-			if !utf8.Valid(b[vs:ve]) {
+			if rowenc.CheckString(s.c.Name, protowire.Number(tag), b[vs:ve]) != nil {
 				return false
 			}
 		case tDecimal:
