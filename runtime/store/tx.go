@@ -264,16 +264,16 @@ func (v readView) close() {
 }
 
 // rowReader returns what an index scan reads its rows through, and how to
-// close it. A snapshot serves both the entries and the rows; an Update's
-// indexed batch does not, because the function may write while it ranges
-// over the scan and a Get on the batch would see those writes while the
-// entries' iterator does not. So for a batch it is an iterator over the
-// table's rows, opened together with the entries' iterator: both see the
-// batch as it was when the scan started.
+// close it: an iterator over the table's rows, opened together with the
+// entries' iterator. An index scan resolves its entries in key order, so
+// each row is a forward seek of one iterator, which Pebble continues from
+// where the last one stopped, rather than a point Get that searches every
+// level again. For an Update's indexed batch it is also what keeps the
+// rows consistent with the entries: the function may write while it ranges
+// over the scan, and a Get on the batch would see those writes while the
+// entries' iterator does not; both iterators see the batch as it was when
+// the scan started.
 func (v readView) rowReader(c *tableCore) (getter, func() error, error) {
-	if v.tx == nil || v.tx.ib == nil {
-		return v.r, func() error { return nil }, nil
-	}
 	prefix := appendRowPrefix(nil, c.id)
 	it, err := v.r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
 	if err != nil {
