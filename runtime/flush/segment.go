@@ -97,6 +97,9 @@ func (f *segmentFile) Open(ctx context.Context, tags []uint32, batch int) (array
 	for i, fld := range sc.Fields() {
 		if want[fieldTag(fld)] {
 			indices = append(indices, i)
+		} else if t, _ := fld.Metadata.GetValue(MetaType); t == "owner" && f.scope == nil {
+			// A multi-owner segment's rows name their owner (scan.Segment).
+			indices = append(indices, i)
 		}
 	}
 	rr, err := fr.GetRecordReader(ctx, indices, nil)
