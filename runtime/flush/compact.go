@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 
@@ -159,6 +160,7 @@ type compactGroup struct {
 	scope []byte // keyenc.AppendString(nil, owner), nil when not partitioned
 	owner *string
 	segs  []uint64
+	rel   string // directory of the merged segment: its first segment's
 }
 
 // compactGroups chooses the merges: per directory, the segments below
@@ -211,7 +213,7 @@ func compactGroups(m *Manifest, scope []byte, target int64) []compactGroup {
 			}
 		}
 		for _, r := range runs {
-			out = append(out, compactGroup{scope: dirs[k].scope, owner: dirs[k].owner, segs: r})
+			out = append(out, compactGroup{scope: dirs[k].scope, owner: dirs[k].owner, segs: r, rel: path.Dir(m.segment(r[0]).File)})
 		}
 	}
 	return out
@@ -390,7 +392,10 @@ func groupMarkers(r iterSource, l *layout.Table, g compactGroup) (map[string]uin
 // segment, and every drop. A row the provider's TTL skips as expired
 // (the clock moved on) joins drops.
 func (e *Executor) writeCompacted(ctx context.Context, p *scan.Provider, l *layout.Table, dir string, seq uint64, g compactGroup, rows []liveRow, drops *[]coldtier.Move) (*Segment, error) {
-	rel := segmentDir(g.owner)
+	rel := g.rel
+	if rel == "" {
+		rel = segmentDir(g.owner)
+	}
 	seg := &Segment{
 		Seq:         seq,
 		File:        filepath.ToSlash(filepath.Join(rel, partFile(seq, "parquet"))),

@@ -487,7 +487,7 @@ func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table,
 			return nil, e.asDamaged(err, snap, l)
 		}
 		for _, seg := range segs {
-			m.NextSeq = seg.Seq + 1
+			m.NextSeq = max(m.NextSeq, seg.Seq+1)
 			res.Segments = append(res.Segments, *seg)
 			res.Rows += seg.Rows
 			res.Bytes += seg.Bytes
@@ -499,7 +499,7 @@ func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table,
 		if err != nil {
 			return nil, err
 		}
-		seg, err := e.writeSegment(ctx, snap, pt.p.WithAllocator(pool), l, dir, m.NextSeq, pt.owner, pl.filter, kept, pool, res)
+		seg, err := e.writeSegment(ctx, snap, pt.p.WithAllocator(pool), l, dir, segmentDir(pt.owner), m.NextSeq, pt.owner, pl.filter, kept, pool, res)
 		if err != nil {
 			return nil, e.asDamaged(err, snap, l)
 		}
@@ -657,8 +657,8 @@ func listOwners(r iterSource, l *layout.Table) ([]string, error) {
 // part-<seq>.parquet and part-<seq>.keys, durably. It returns nil when
 // there are no rows (and leaves nothing behind).
 // Rows whose key is in kept stay hot.
-func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *scan.Provider, l *layout.Table, dir string, seq uint64, owner *string, filter scan.Expr, kept map[string]struct{}, pool *bufferPool, res *Result) (*Segment, error) {
-	rel := segmentDir(owner)
+// rel is the segment's directory relative to dir.
+func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *scan.Provider, l *layout.Table, dir, rel string, seq uint64, owner *string, filter scan.Expr, kept map[string]struct{}, pool *bufferPool, res *Result) (*Segment, error) {
 	sdir := filepath.Join(dir, rel)
 	// Probe for rows first, so an owner whose rows vanished leaves no
 	// empty file.

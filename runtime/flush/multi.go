@@ -32,7 +32,8 @@ type flushPart struct {
 // column, and is closed at the first owner boundary past
 // Options.SegmentBytes. An owner id that is not valid UTF-8 cannot be a
 // Parquet string, so that owner's rows get a one-owner segment of their
-// own (writeSegment), which keeps the id exactly. Rows whose key is in
+// own (writeSegment), which keeps the id exactly in the manifest; it is
+// in the table directory too, so the tree stays one Hive level. Rows whose key is in
 // kept (per owner, from pl) stay hot.
 func (e *Executor) writeMulti(ctx context.Context, snap *store.Snapshot, parts []flushPart, l *layout.Table, dir string, seq uint64, pl plan, pool *bufferPool, res *Result) ([]*Segment, error) {
 	var out []*Segment
@@ -56,7 +57,7 @@ func (e *Executor) writeMulti(ctx context.Context, snap *store.Snapshot, parts [
 		}
 		p := pt.p.WithAllocator(pool)
 		if !utf8.ValidString(*pt.owner) {
-			seg, err := e.writeSegment(ctx, snap, p, l, dir, seq, pt.owner, pl.filter, kept, pool, res)
+			seg, err := e.writeSegment(ctx, snap, p, l, dir, ".", seq, pt.owner, pl.filter, kept, pool, res)
 			if err != nil {
 				return nil, err
 			}
