@@ -12,8 +12,8 @@ import (
 	"github.com/tablegen/tablegen/runtime/where"
 )
 
-// flushStep moves every hot row of chat.messages to Parquet (one file per
-// owner, Hive style) and then reads the table through the executor, which
+// flushStep moves every hot row of chat.messages to Parquet (multi-owner
+// files sorted by owner and key) and then reads the table through the executor, which
 // merges the rows still hot with the flushed files.
 func flushStep(ctx context.Context, d *demo, w io.Writer) error {
 	p, err := d.messagesProvider()
@@ -83,11 +83,15 @@ func flushStep(ctx context.Context, d *demo, w io.Writer) error {
 // that reads Parquet (DuckDB, Spark, Trino, DataFusion) reads them as they are.
 func duckDBStep(_ context.Context, d *demo, w io.Writer) error {
 	glob := filepath.ToSlash(filepath.Join(d.cfg.parquetDir(), "chat", "messages", "**", "*.parquet"))
-	files, err := filepath.Glob(filepath.Join(d.cfg.parquetDir(), "chat", "messages", "owner-dir=*", "*.parquet"))
-	if err != nil {
-		return err
+	var files []string
+	for _, g := range []string{"*.parquet", filepath.Join("owner-dir=*", "*.parquet")} {
+		m, err := filepath.Glob(filepath.Join(d.cfg.parquetDir(), "chat", "messages", g))
+		if err != nil {
+			return err
+		}
+		files = append(files, m...)
 	}
-	fmt.Fprintf(w, "  %s Parquet files match %s; the owner comes from the directory names (hive_partitioning):\n\n", thousands(len(files)), glob)
+	fmt.Fprintf(w, "  %s Parquet files match %s; each row's owner is the files' owner column:\n\n", thousands(len(files)), glob)
 	fmt.Fprintf(w, "  duckdb -c \"SELECT owner, role, count(*) AS messages, max(sent_at) AS latest\n"+
 		"             FROM read_parquet('%s', hive_partitioning = true)\n"+
 		"             GROUP BY ALL ORDER BY messages DESC LIMIT 5\"\n", glob)
