@@ -49,7 +49,12 @@ type Segment interface {
 	// segment does not hold (a column added since) is left out, and the
 	// scan reads it as NULL or zero. Columns are matched by tag, never by
 	// name, so renamed columns keep their values.
-	Open(ctx context.Context, tags []uint32, batch int) (array.RecordReader, error)
+	//
+	// scope, when set, is the one owner scope the caller reads of a
+	// multi-owner segment: the reader may then leave out the row groups
+	// that hold none of that owner's rows (by their owner statistics). It
+	// may still return other owners' rows; the caller skips them.
+	Open(ctx context.Context, tags []uint32, batch int, scope []byte) (array.RecordReader, error)
 	// String names the segment in errors (its file).
 	String() string
 }
@@ -606,7 +611,7 @@ func openCold(ctx context.Context, t *table, s Segment, need []bool, batch int, 
 			tags = append(tags, uint32(t.cols[i].Tag))
 		}
 	}
-	rr, err := s.Open(ctx, tags, batch)
+	rr, err := s.Open(ctx, tags, batch, want)
 	if err != nil {
 		return nil, fail(err)
 	}
