@@ -23,9 +23,9 @@
 // MinKey and MaxKey span owner scope + key). A flush closes a file at the
 // first owner boundary past Options.SegmentBytes (DefaultSegmentBytes,
 // about: pages still buffered are not counted), so one owner's rows of a
-// flush stay in one file. A union scan of one owner skips the other
-// owners' rows of such a file; a point read loads the file whole, as for
-// any segment. Options.PartitionByOwner writes one file per owner under
+// flush stay in one file. A union scan of one owner opens only the row
+// groups whose owner statistics can hold it and skips the other owners'
+// rows there; a point read loads the file whole, as for any segment. Options.PartitionByOwner writes one file per owner under
 // an owner directory instead (a per-user export); a tree may hold both
 // layouts, and the manifest says which segment is which. An owner id
 // that is not valid UTF-8 always gets a one-owner file (a Parquet string
