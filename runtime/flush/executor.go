@@ -352,8 +352,9 @@ type Result struct {
 // Flush writes every hot row of p's table to Parquet and deletes the hot
 // copies that did not change meanwhile. For a user or stream table the
 // provider's scope decides: scoped (p.WithScope) flushes that owner's rows,
-// unscoped flushes every owner, one file per owner. A table with no hot rows
-// writes nothing.
+// unscoped flushes every owner, into multi-owner files (or one file per
+// owner with Options.PartitionByOwner). A table with no hot rows writes
+// nothing.
 //
 // The steps, each durable before the next: the segment numbers are
 // reserved (the table's cold marker) and the rows read from one Pebble
@@ -847,9 +848,12 @@ func parquetSchema(s *arrow.Schema) (*arrow.Schema, []bool) {
 // files never depends on parsing the owner-dir=<...> directory, whose
 // name is escaped, shortened for long ids, and which Hive readers turn
 // into SQL NULL for the id "NULL" (the directory key differs from the
-// column's name so that DuckDB does not let it shadow the column). It carries no tag,
-// so the union scan ignores it; a table that declares its own owner
-// column keeps that one instead. An id that is not UTF-8 is written with
+// column's name so that DuckDB does not let it shadow the column). It
+// carries no tag, only MetaType "owner": the union scan reads it for the
+// rows' scopes in multi-owner segments and ignores it elsewhere. A
+// one-owner file of a table that declares its own owner column keeps that
+// one instead; a multi-owner file then names the added column
+// _tablegen_owner (parquetFile.add). An id that is not UTF-8 is written with
 // U+FFFD for the invalid bytes (the exact id is in the footer as
 // tablegen.owner_hex and in the manifest).
 func withOwner(s *arrow.Schema, name string) *arrow.Schema {
