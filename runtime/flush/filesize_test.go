@@ -10,6 +10,7 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/internal/fixture/chat"
+	"github.com/tablegen/tablegen/runtime/scan"
 )
 
 // TestFlushFileSize: a demo-sized flush (100k messages over 1000 owners)
@@ -102,6 +103,22 @@ func TestFlushFileSize(t *testing.T) {
 				}
 				if n, s := unionCountSum(t, e, p.WithScope(mustScope(t, o))); n != 100 || s != sum {
 					t.Fatalf("%s's union scan: %d rows, sum %d; want 100, %d", o, n, s, sum)
+				}
+				// The other owners' rows of a multi-owner file are skipped
+				// unread, not met and hidden as dead versions.
+				var st scan.UnionStats
+				rdr, err := e.Scan(context.Background(), p.WithScope(mustScope(t, o)), scan.Request{Columns: []string{}}, &st)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for rdr.Next() {
+				}
+				if err := rdr.Err(); err != nil {
+					t.Fatal(err)
+				}
+				rdr.Release()
+				if st.Deleted != 0 {
+					t.Fatalf("%s's union scan met %d other rows: %+v", o, st.Deleted, st)
 				}
 			}
 		})
