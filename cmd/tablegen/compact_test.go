@@ -47,7 +47,7 @@ func TestCompactCommand(t *testing.T) {
 	}
 	for r := range 3 {
 		put(r*10, r*10+10)
-		if code, out, errs := cmd("flush", "-db", dbDir, "-to", root, "chat.messages"); code != 0 {
+		if code, out, errs := cmd("flush", "-db", dbDir, "-to", root, "chat.messages", "-partition-by-owner"); code != 0 {
 			t.Fatalf("flush %d: exit %d %q %q", r, code, out, errs)
 		}
 	}

@@ -40,6 +40,7 @@ type flushFlags struct {
 	db, to, schemas, owner string
 	quarantine             string
 	ownerSet               bool
+	partitionByOwner       bool
 	rowGroup               int64
 	dictionary             string
 	zstdLevel              int
@@ -72,6 +73,7 @@ func runFlush(args []string, stdout, stderr io.Writer) int {
 	fs.Int64Var(&o.rowGroup, "row-group", flush.DefaultRowGroupSize, "write `N` rows per Parquet row group")
 	fs.StringVar(&o.dictionary, "dictionary", "strings", "dictionary-encode the columns in `SET`: strings (string, enum and json columns), all, or none")
 	fs.IntVar(&o.zstdLevel, "zstd-level", flush.DefaultZstdLevel, "compress with ZSTD `LEVEL`, 1 (fastest) to 22 (smallest files)")
+	fs.BoolVar(&o.partitionByOwner, "partition-by-owner", false, "write each owner's rows of a user or stream table to its own file under owner-dir=<owner>/ (a per-user export) instead of multi-owner files")
 	fs.StringVar(&o.quarantine, "quarantine", "", "move rows whose stored value does not decode to files under `DIR` (raw key and value, fsynced) and delete them, instead of stopping at the first")
 	o.remote.register(fs)
 	positional, code, ok := parseInterspersed(c, fs, args, stdout, stderr)
@@ -176,7 +178,7 @@ func flushTable(ctx context.Context, name string, t *schema.Table, o *flushFlags
 	bar := newFlushBar(stdout)
 	e, err := flush.New(db, o.to, &flush.Options{
 		RowGroupSize: o.rowGroup, Dictionary: dictionaries[o.dictionary], CompressionLevel: o.zstdLevel,
-		Progress: bar.progress, Quarantine: o.quarantine,
+		Progress: bar.progress, Quarantine: o.quarantine, PartitionByOwner: o.partitionByOwner,
 	})
 	if err != nil {
 		return err

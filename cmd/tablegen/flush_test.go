@@ -27,11 +27,12 @@ func TestFlushCommand(t *testing.T) {
 		return code, out.String(), errb.String()
 	}
 	summary := regexp.MustCompile(`^flushed chat\.messages owner alice: 10 rows to 1 files \([0-9.]+ KiB\) under \S+ in \S+ \([0-9]+ rows/s\); 10 hot rows deleted, 0 changed during the flush and stay hot\n$`)
-	code, out, errs := flushRun("-db", dbDir, "chat.messages", "-to", root, "-owner", "alice")
+	// -partition-by-owner: one file per owner, under owner-dir=<owner>/.
+	code, out, errs := flushRun("-db", dbDir, "chat.messages", "-to", root, "-owner", "alice", "-partition-by-owner")
 	if code != 0 || !summary.MatchString(out) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
 	}
-	code, out, errs = flushRun("-db", dbDir, "-to", root, "chat.messages", "-dictionary", "none", "-zstd-level", "9")
+	code, out, errs = flushRun("-db", dbDir, "-to", root, "chat.messages", "-dictionary", "none", "-zstd-level", "9", "-partition-by-owner")
 	if code != 0 || !strings.HasPrefix(out, "flushed chat.messages: 10 rows to 1 files") || strings.Count(out, "\n") != 1 {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
 	}
@@ -171,7 +172,7 @@ func TestFlushCommandPolicy(t *testing.T) {
 	}
 	flushRun := func(args ...string) (int, string, string) {
 		var out, errb strings.Builder
-		code := run(append([]string{"flush", "-schemas", "../../schemas", "-db", dbDir, "-to", root}, args...), &out, &errb)
+		code := run(append([]string{"flush", "-schemas", "../../schemas", "-db", dbDir, "-to", root, "-partition-by-owner"}, args...), &out, &errb)
 		return code, out.String(), errb.String()
 	}
 	hot := func() map[string][]int64 {

@@ -29,9 +29,9 @@ func defaultDuckDBDir() string {
 	return filepath.Join(cache, "tablegen-duckdb")
 }
 
-// duckdbScript reads the flushed files as one Hive-partitioned table (each
-// file carries the real owner as a column; owner-dir=… directory names are
-// its escaped form) and prints, as JSON, the totals and the five owners
+// duckdbScript reads the flushed files as one table (each file carries the
+// real owner as a column; the per-owner layout's owner-dir=… directory
+// names are only its escaped form) and prints, as JSON, the totals and the five owners
 // with the most rows.
 const duckdbScript = `
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -63,9 +63,13 @@ const duckDBQuery = `SELECT owner, count(*) AS messages, max(sent_at) AS latest
 func duckDBStep(ctx context.Context, d *demo, w io.Writer) error {
 	dir := filepath.Join(d.cfg.parquetDir(), "chat", "messages")
 	glob := filepath.ToSlash(filepath.Join(dir, "**", "*.parquet"))
-	files, err := filepath.Glob(filepath.Join(dir, "owner-dir=*", "*.parquet"))
-	if err != nil {
-		return err
+	var files []string
+	for _, g := range []string{"*.parquet", filepath.Join("owner-dir=*", "*.parquet")} {
+		m, err := filepath.Glob(filepath.Join(dir, g))
+		if err != nil {
+			return err
+		}
+		files = append(files, m...)
 	}
 	fmt.Fprintf(w, "  %s Parquet files match %s; every file holds the owner as a column\n", thousands(len(files)), glob)
 	fmt.Fprintf(w, "  duckdb -c \"%s\"\n", fmt.Sprintf(duckDBQuery, glob))

@@ -11,8 +11,8 @@ import (
 	"github.com/tablegen/tablegen/runtime/where"
 )
 
-// flushStep moves every hot row of chat.messages to Parquet (one file per
-// owner, Hive style) and then reads the table through the executor, which
+// flushStep moves every hot row of chat.messages to Parquet (multi-owner
+// files sorted by owner and key) and then reads the table through the executor, which
 // merges the rows still hot with the flushed files.
 func flushStep(ctx context.Context, d *demo, w io.Writer) error {
 	p, err := d.messagesProvider()

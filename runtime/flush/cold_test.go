@@ -100,7 +100,16 @@ type tickets struct {
 	p   *scan.Provider
 }
 
-func openTickets(t testing.TB) *tickets {
+func openTickets(t testing.TB) *tickets { return openTicketsWith(t, nil) }
+
+// layouts are the two cold layouts of user and stream tables: multi-owner
+// files (the default) and per-owner Hive directories.
+var layouts = []struct {
+	name string
+	o    *flush.Options
+}{{"multi-owner", nil}, {"per-owner", &flush.Options{PartitionByOwner: true}}}
+
+func openTicketsWith(t testing.TB, o *flush.Options) *tickets {
 	t.Helper()
 	db := openDB(t, t.TempDir())
 	t.Cleanup(func() { db.Close() })
@@ -113,7 +122,7 @@ func openTickets(t testing.TB) *tickets {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &tickets{db: db, tbl: tbl, e: newExecutor(t, db, t.TempDir(), nil), p: p}
+	return &tickets{db: db, tbl: tbl, e: newExecutor(t, db, t.TempDir(), o), p: p}
 }
 
 func (x *tickets) owner(t testing.TB, o string) *store.Table[int64, ticket] {
@@ -220,8 +229,14 @@ var (
 // hot and cold rows are one table, hot winning, unique indexes held
 // across tiers.
 func TestColdModel(t *testing.T) {
+	for _, lay := range layouts {
+		t.Run(lay.name, func(t *testing.T) { coldModel(t, lay.o) })
+	}
+}
+
+func coldModel(t *testing.T, o *flush.Options) {
 	rapid.Check(t, func(rt *rapid.T) {
-		x := openTickets(t)
+		x := openTicketsWith(t, o)
 		m := ticketModel{"a": {}, "b": {}}
 		draw := func() (string, ticket) {
 			o := rapid.SampledFrom(ticketOwners).Draw(rt, "owner")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 
@@ -159,6 +160,7 @@ type compactGroup struct {
 	scope []byte // keyenc.AppendString(nil, owner), nil when not partitioned
 	owner *string
 	segs  []uint64
+	rel   string // directory of the merged segment: its first segment's
 }
 
 // compactGroups chooses the merges: per directory, the segments below
@@ -211,7 +213,7 @@ func compactGroups(m *Manifest, scope []byte, target int64) []compactGroup {
 			}
 		}
 		for _, r := range runs {
-			out = append(out, compactGroup{scope: dirs[k].scope, owner: dirs[k].owner, segs: r})
+			out = append(out, compactGroup{scope: dirs[k].scope, owner: dirs[k].owner, segs: r, rel: path.Dir(m.segment(r[0]).File)})
 		}
 	}
 	return out
@@ -241,7 +243,7 @@ func (e *Executor) compactGroup(ctx context.Context, p *scan.Provider, l *layout
 		s := m.segment(g.segs[0])
 		dead := int64(len(marks)) < s.Rows
 		for k := range marks {
-			dead = dead || (floor != nil && k[len(g.scope):] < string(floor))
+			dead = dead || (floor != nil && bytes.Compare(keyTuple(l, g.scope, []byte(k)), floor) < 0)
 		}
 		if !dead {
 			return nil
@@ -269,7 +271,7 @@ func (e *Executor) compactGroup(ctx context.Context, p *scan.Provider, l *layout
 			if marks[string(key)] != sq {
 				return nil // deleted or rewritten since: dead
 			}
-			if floor != nil && bytes.Compare(key[len(g.scope):], floor) < 0 {
+			if floor != nil && bytes.Compare(keyTuple(l, g.scope, key), floor) < 0 {
 				drops = append(drops, coldtier.Move{Key: bytes.Clone(key), From: sq, Drop: true})
 				return nil
 			}
@@ -320,7 +322,8 @@ func (e *Executor) compactGroup(ctx context.Context, p *scan.Provider, l *layout
 		res.Segments = append(res.Segments, *m.segment(seq))
 	}
 	// Tombstones hide flushed copies in segments numbered up to theirs:
-	// below the oldest segment left in the directory they hide nothing.
+	// below the oldest segment left that may hold the scope's rows (its
+	// one-owner segments and every multi-owner one) they hide nothing.
 	below := m.NextSeq
 	for i := range m.Segments {
 		s := &m.Segments[i]
@@ -328,13 +331,26 @@ func (e *Executor) compactGroup(ctx context.Context, p *scan.Provider, l *layout
 		if o, ok := s.owner(); ok {
 			sc = keyenc.AppendString(nil, o)
 		}
-		if bytes.Equal(sc, g.scope) {
+		if sc == nil || g.scope == nil || bytes.Equal(sc, g.scope) {
 			below = min(below, s.Seq)
 		}
 	}
 	n, err := coldtier.DropTombstones(e.db, l, g.scope, below)
 	res.Tombstones += n
 	return err
+}
+
+// keyTuple is key (scope + key tuple) without its owner scope: scope, the
+// group's, or for a multi-owner group of a partitioned table the key's
+// own. A key whose scope does not decode is returned whole.
+func keyTuple(l *layout.Table, scope, key []byte) []byte {
+	if scope != nil || !partitioned(l) {
+		return key[len(scope):]
+	}
+	if _, rest, err := keyenc.DecodeString(key); err == nil {
+		return rest
+	}
+	return key
 }
 
 // groupMarkers returns the cold markers of g's directory that name one of
@@ -376,7 +392,10 @@ func groupMarkers(r iterSource, l *layout.Table, g compactGroup) (map[string]uin
 // segment, and every drop. A row the provider's TTL skips as expired
 // (the clock moved on) joins drops.
 func (e *Executor) writeCompacted(ctx context.Context, p *scan.Provider, l *layout.Table, dir string, seq uint64, g compactGroup, rows []liveRow, drops *[]coldtier.Move) (*Segment, error) {
-	rel := segmentDir(g.owner)
+	rel := g.rel
+	if rel == "" {
+		rel = segmentDir(g.owner)
+	}
 	seg := &Segment{
 		Seq:         seq,
 		File:        filepath.ToSlash(filepath.Join(rel, partFile(seq, "parquet"))),
@@ -390,6 +409,7 @@ func (e *Executor) writeCompacted(ctx context.Context, p *scan.Provider, l *layo
 	if g.scope != nil {
 		p = p.WithScope(g.scope)
 	}
+	multi := g.owner == nil && partitioned(l)
 	pool := newBufferPool(poolHeld)
 	p = p.WithAllocator(pool)
 	keys := make([][]byte, len(rows))
@@ -414,12 +434,42 @@ func (e *Executor) writeCompacted(ctx context.Context, p *scan.Provider, l *layo
 	partPath := filepath.Join(dir, filepath.FromSlash(seg.File))
 	var written int64
 	err := writeDurable(partPath, e.o.fault, func(w io.Writer) error {
-		rdr, err := p.ScanRows(ctx, keys, vals, scan.Request{BatchSize: e.o.BatchSize}, visit)
-		if err != nil {
-			return err
+		if !multi {
+			rdr, err := p.ScanRows(ctx, keys, vals, scan.Request{BatchSize: e.o.BatchSize}, visit)
+			if err != nil {
+				return err
+			}
+			defer rdr.Release()
+			return e.writeParquet(w, rdr, l, seg, g.owner, props, arrowProps, stats, &written)
 		}
-		defer rdr.Release()
-		return e.writeParquet(w, rdr, l, seg, g.owner, props, arrowProps, stats, &written)
+		// A multi-owner segment: each owner's run of rows through a
+		// provider scoped to it, into one file.
+		pf := e.newParquetFile(w, l, true, true, props, arrowProps, stats, &written)
+		for lo := 0; lo < len(keys); {
+			owner, _, err := keyenc.DecodeString(keys[lo][rowPrefixLen:])
+			if err != nil {
+				pf.abort()
+				return &store.CorruptError{Table: l.FullName(), Key: hex.EncodeToString(keys[lo]), Err: fmt.Errorf("row key has no owner scope: %w", err)}
+			}
+			scope := keyenc.AppendString(nil, owner)
+			hi := lo + 1
+			for hi < len(keys) && bytes.HasPrefix(keys[hi][rowPrefixLen:], scope) {
+				hi++
+			}
+			rdr, err := p.WithScope(scope).ScanRows(ctx, keys[lo:hi], vals[lo:hi], scan.Request{BatchSize: e.o.BatchSize}, visit)
+			if err != nil {
+				pf.abort()
+				return err
+			}
+			err = pf.add(rdr, &owner)
+			rdr.Release()
+			if err != nil {
+				pf.abort()
+				return err
+			}
+			lo = hi
+		}
+		return pf.close(seg, nil)
 	})
 	if err != nil {
 		return nil, err
@@ -434,7 +484,9 @@ func (e *Executor) writeCompacted(ctx context.Context, p *scan.Provider, l *layo
 		}
 		return nil, nil
 	}
-	all := append(moves, *drops...)
+	// A fresh slice: sorting must not reorder moves, whose ends are the
+	// key range.
+	all := slices.Concat(moves, *drops)
 	slices.SortFunc(all, func(a, b coldtier.Move) int { return bytes.Compare(a.Key, b.Key) })
 	keysPath := filepath.Join(dir, filepath.FromSlash(seg.Keys))
 	err = writeDurable(keysPath, e.o.fault, func(w io.Writer) error {

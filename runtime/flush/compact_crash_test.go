@@ -77,7 +77,9 @@ func TestCompactCrashKill(t *testing.T) {
 	killed := 0
 	for round := range rounds {
 		db := openDB(t, dbDir)
-		e := newExecutor(t, db, root, nil)
+		// Odd rounds flush per owner: the compactions merge multi-owner
+		// segments and owner directories of one tree.
+		e := newExecutor(t, db, root, &flush.Options{PartitionByOwner: round%2 == 1})
 		p := messagesProvider(t, db)
 		s, err := chat.NewMessageStore(db)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -21,6 +22,12 @@ import (
 // against a model, comparing after every step Get, Count, Scan and the
 // union scan with the model's rows not past the TTL.
 func TestColdStreamModel(t *testing.T) {
+	for _, lay := range layouts {
+		t.Run(lay.name, func(t *testing.T) { coldStreamModel(t, lay.o) })
+	}
+}
+
+func coldStreamModel(t *testing.T, o *flush.Options) {
 	t0 := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	rapid.Check(t, func(rt *rapid.T) {
 		var clock atomic.Pointer[time.Time]
@@ -41,7 +48,7 @@ func TestColdStreamModel(t *testing.T) {
 		if err != nil {
 			rt.Fatal(err)
 		}
-		e := newExecutor(t, db, t.TempDir(), nil)
+		e := newExecutor(t, db, t.TempDir(), o)
 		owners := []string{"a", "b"}
 		model := map[string]map[eventKey]string{"a": {}, "b": {}}
 		live := func(k eventKey) bool { return !k.At.Before(now().Add(-l.TTL)) }

@@ -34,7 +34,8 @@ func TestMain(m *testing.M) {
 
 // crashChild opens the database, says "ready", flushes chat.messages
 // (recovering first) and says how long the flush took. A third field
-// "|dir" flushes with Options.Quarantine dir.
+// "|dir" flushes with Options.Quarantine dir; a fourth "|per-owner" with
+// Options.PartitionByOwner.
 func crashChild(arg string) int {
 	dbDir, root, ok := strings.Cut(arg, "|")
 	if !ok {
@@ -42,10 +43,11 @@ func crashChild(arg string) int {
 		return 2
 	}
 	root, quarantine, _ := strings.Cut(root, "|")
+	quarantine, layout, _ := strings.Cut(quarantine, "|")
 	tb := &childTB{}
 	db := openDB(tb, dbDir)
 	p := messagesProvider(tb, db)
-	e := newExecutor(tb, db, root, &flush.Options{BatchSize: 64, DeleteBatch: 64, Quarantine: quarantine})
+	e := newExecutor(tb, db, root, &flush.Options{BatchSize: 64, DeleteBatch: 64, Quarantine: quarantine, PartitionByOwner: layout == "per-owner"})
 	fmt.Println("ready")
 	start := time.Now()
 	if _, err := e.Flush(context.Background(), p); err != nil {
@@ -154,7 +156,13 @@ func TestCrashKill(t *testing.T) {
 		// The child flushes; kill it somewhere in the flush (round 0 runs
 		// to completion to measure how long a flush takes).
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), childEnv+"="+dbDir+"|"+root)
+		// Rounds alternate the layouts: the tree holds multi-owner and
+		// per-owner segments, crashes of both.
+		layout := "multi-owner"
+		if round%2 == 1 {
+			layout = "per-owner"
+		}
+		cmd.Env = append(os.Environ(), childEnv+"="+dbDir+"|"+root+"||"+layout)
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)

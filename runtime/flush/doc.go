@@ -13,8 +13,23 @@
 // Hive style, under a root directory:
 //
 //	<root>/<namespace>/<table>/_manifest.json
-//	<root>/<namespace>/<table>/part-<seq>.parquet                 system and shared tables
-//	<root>/<namespace>/<table>/owner-dir=<escaped owner>/part-<seq>.parquet   user and stream tables
+//	<root>/<namespace>/<table>/part-<seq>.parquet                 every table (default)
+//	<root>/<namespace>/<table>/owner-dir=<escaped owner>/part-<seq>.parquet   Options.PartitionByOwner
+//
+// A user or stream table's files are multi-owner by default: one file
+// holds the rows of many owners, sorted by (owner scope, key) — the order
+// of the hot row keys — with the owner id as a column and Parquet
+// row-group statistics, and its manifest entry has no owner (Owner nil;
+// MinKey and MaxKey span owner scope + key). A flush closes a file at the
+// first owner boundary past Options.SegmentBytes (DefaultSegmentBytes,
+// about: pages still buffered are not counted), so one owner's rows of a
+// flush stay in one file. A union scan of one owner opens only the row
+// groups whose owner statistics can hold it and skips the other owners'
+// rows there; a point read loads the file whole, as for any segment. Options.PartitionByOwner writes one file per owner under
+// an owner directory instead (a per-user export); a tree may hold both
+// layouts, and the manifest says which segment is which. An owner id
+// that is not valid UTF-8 always gets a one-owner file (a Parquet string
+// column cannot hold it).
 //
 // The table directory is named when the table is first flushed and found
 // by table id afterwards (every manifest records it), so a renamed table
@@ -32,7 +47,7 @@
 // owner-dir= directories (one Hive key per table; it leaves them where
 // they are on a read-only root).
 //
-// One flush writes one file per owner. Columns have the provider's Arrow
+// Columns have the provider's Arrow
 // types (timestamps are TIMESTAMP(MICROS, UTC), uuids FIXED_LEN_BYTE_ARRAY(16)
 // with the UUID logical type, enums their names as strings), except two
 // that pqarrow cannot round-trip: json columns are plain UTF-8 strings and
@@ -86,8 +101,10 @@
 //
 // # Compaction
 //
-// Flushes write one file per owner each time, so files stay small.
-// [Executor.Compact] merges, per segment directory, the segments below a
+// Flushes write at least one file each time (one per owner with
+// PartitionByOwner), so files stay small. [Executor.Compact] merges, per
+// segment directory (the multi-owner segments are one; a scoped provider
+// compacts only its owner's directory), the segments below a
 // target size (CompactOptions.TargetBytes, DefaultCompactTarget) into
 // files of at least that size, carrying over only the live rows (the
 // row's cold marker names the segment, and the row is not past the TTL),

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/scan"
 )
 
@@ -29,6 +30,12 @@ var duckdbOwners = []string{"x=y", "NULL", strings.Repeat("é", 300), "../a", "a
 // An id that is not UTF-8 reads as its U+FFFD rendering, the most a
 // VARCHAR can hold. It skips only when node or npm is missing.
 func TestDuckDBReadsEveryOwner(t *testing.T) {
+	for _, lay := range layouts {
+		t.Run(lay.name, func(t *testing.T) { duckdbReadsEveryOwner(t, lay.o) })
+	}
+}
+
+func duckdbReadsEveryOwner(t *testing.T, o *flush.Options) {
 	node, err1 := exec.LookPath("node")
 	npm, err2 := exec.LookPath("npm")
 	if err1 != nil || err2 != nil {
@@ -40,7 +47,7 @@ func TestDuckDBReadsEveryOwner(t *testing.T) {
 	owners := append(slices.Clone(duckdbOwners), "bad\xff\xfe")
 	putItems(t, db, l, owners, 3)
 	root := t.TempDir()
-	e := newExecutor(t, db, root, nil)
+	e := newExecutor(t, db, root, o)
 	p := itemProvider(t, db, l)
 	if _, err := e.Flush(context.Background(), p); err != nil {
 		t.Fatalf("flush with owners %q: %v", owners, err)

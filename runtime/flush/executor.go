@@ -41,6 +41,12 @@ const (
 	// batch holds the store's commit mutex, so other writers wait at most
 	// one batch.
 	DefaultDeleteBatch = 4096
+	// DefaultSegmentBytes is the size at which a flush of a user or stream
+	// table closes a multi-owner file and starts the next: a few MiB is
+	// past the point where engines pay much per file, while a point read
+	// of a cold row, which loads its segment whole (coldread.go), stays
+	// cheap.
+	DefaultSegmentBytes = 8 << 20
 )
 
 // poolHeld bounds the freed Arrow and Parquet buffers one flush keeps for
@@ -76,6 +82,20 @@ type Options struct {
 	// Now returns the time recorded in segments and used by policies (nil =
 	// time.Now).
 	Now func() time.Time
+	// PartitionByOwner keeps the per-owner layout for user and stream
+	// tables: each owner's rows in their own file under a Hive directory
+	// owner-dir=<escaped owner> (a per-user export). By default a flush
+	// writes multi-owner files in the table's directory: the rows of many
+	// owners sorted by (owner, key), with the owner as a column and
+	// row-group statistics, each file closed at the first owner boundary
+	// past SegmentBytes. Either layout reads back the same; a tree may
+	// hold both (the manifest says which segment is which).
+	PartitionByOwner bool
+	// SegmentBytes is about the size of a multi-owner file: a flush
+	// starts the next file once the current one reaches it, between two
+	// owners, so one owner's rows stay in one file (0 =
+	// DefaultSegmentBytes).
+	SegmentBytes int64
 	// Quarantine, when set, is a directory where a flush moves rows whose
 	// stored value does not decode, instead of stopping at the first one
 	// (the default, with a *store.CorruptError naming the row): each goes
@@ -233,6 +253,8 @@ func (o *Options) normalize() error {
 		return fmt.Errorf("flush: RowGroupSize %d is negative; use 0 for the default %d", o.RowGroupSize, DefaultRowGroupSize)
 	case o.BatchSize < 0:
 		return fmt.Errorf("flush: BatchSize %d is negative; use 0 for the default %d", o.BatchSize, scan.DefaultBatchSize)
+	case o.SegmentBytes < 0:
+		return fmt.Errorf("flush: SegmentBytes %d is negative; use 0 for the default %d", o.SegmentBytes, DefaultSegmentBytes)
 	case o.DeleteBatch < 0:
 		return fmt.Errorf("flush: DeleteBatch %d is negative; use 0 for the default %d", o.DeleteBatch, DefaultDeleteBatch)
 	case o.Dictionary > DictionaryNone:
@@ -256,6 +278,9 @@ func (o *Options) normalize() error {
 	}
 	if o.DeleteBatch == 0 {
 		o.DeleteBatch = DefaultDeleteBatch
+	}
+	if o.SegmentBytes == 0 {
+		o.SegmentBytes = DefaultSegmentBytes
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -327,8 +352,9 @@ type Result struct {
 // Flush writes every hot row of p's table to Parquet and deletes the hot
 // copies that did not change meanwhile. For a user or stream table the
 // provider's scope decides: scoped (p.WithScope) flushes that owner's rows,
-// unscoped flushes every owner, one file per owner. A table with no hot rows
-// writes nothing.
+// unscoped flushes every owner, into multi-owner files (or one file per
+// owner with Options.PartitionByOwner). A table with no hot rows writes
+// nothing.
 //
 // The steps, each durable before the next: the segment numbers are
 // reserved (the table's cold marker) and the rows read from one Pebble
@@ -405,20 +431,16 @@ func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table,
 		return nil, err
 	}
 
-	type part struct {
-		p     *scan.Provider
-		owner *string
-	}
-	var parts []part
+	var parts []flushPart
 	switch {
 	case !partitioned(l):
-		parts = []part{{p: p}}
+		parts = []flushPart{{p: p}}
 	case p.Scope() != nil:
 		owner, rest, err := keyenc.DecodeString(p.Scope())
 		if err != nil || len(rest) != 0 {
 			return nil, fmt.Errorf("flush: %s: the provider's scope %x is not one encoded owner id; build it with keyenc.AppendString", name, p.Scope())
 		}
-		parts = []part{{p: p, owner: &owner}}
+		parts = []flushPart{{p: p, owner: &owner}}
 	default:
 		// The owners as of now: one segment number is reserved for each
 		// below, and an owner whose first row comes later waits for the
@@ -431,7 +453,7 @@ func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table,
 			return &Result{Table: name}, nil
 		}
 		for _, o := range owners {
-			parts = append(parts, part{p: p.WithScope(keyenc.AppendString(nil, o)), owner: &o})
+			parts = append(parts, flushPart{p: p.WithScope(keyenc.AppendString(nil, o)), owner: &o})
 		}
 	}
 	if len(parts) == 1 {
@@ -460,12 +482,25 @@ func (e *Executor) flush(ctx context.Context, p *scan.Provider, l *layout.Table,
 	// One pool for the whole flush: each batch reuses the buffers of the
 	// one before, across owners too.
 	pool := newBufferPool(poolHeld)
+	if partitioned(l) && !e.o.PartitionByOwner {
+		segs, err := e.writeMulti(ctx, snap, parts, l, dir, m.NextSeq, pl, pool, res)
+		if err != nil {
+			return nil, e.asDamaged(err, snap, l)
+		}
+		for _, seg := range segs {
+			m.NextSeq = max(m.NextSeq, seg.Seq+1)
+			res.Segments = append(res.Segments, *seg)
+			res.Rows += seg.Rows
+			res.Bytes += seg.Bytes
+		}
+		parts = nil
+	}
 	for _, pt := range parts {
 		kept, err := keep(ctx, snap, pt.p, pl, e.o.BatchSize)
 		if err != nil {
 			return nil, err
 		}
-		seg, err := e.writeSegment(ctx, snap, pt.p.WithAllocator(pool), l, dir, m.NextSeq, pt.owner, pl.filter, kept, pool, res)
+		seg, err := e.writeSegment(ctx, snap, pt.p.WithAllocator(pool), l, dir, segmentDir(pt.owner), m.NextSeq, pt.owner, pl.filter, kept, pool, res)
 		if err != nil {
 			return nil, e.asDamaged(err, snap, l)
 		}
@@ -623,8 +658,8 @@ func listOwners(r iterSource, l *layout.Table) ([]string, error) {
 // part-<seq>.parquet and part-<seq>.keys, durably. It returns nil when
 // there are no rows (and leaves nothing behind).
 // Rows whose key is in kept stay hot.
-func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *scan.Provider, l *layout.Table, dir string, seq uint64, owner *string, filter scan.Expr, kept map[string]struct{}, pool *bufferPool, res *Result) (*Segment, error) {
-	rel := segmentDir(owner)
+// rel is the segment's directory relative to dir.
+func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *scan.Provider, l *layout.Table, dir, rel string, seq uint64, owner *string, filter scan.Expr, kept map[string]struct{}, pool *bufferPool, res *Result) (*Segment, error) {
 	sdir := filepath.Join(dir, rel)
 	// Probe for rows first, so an owner whose rows vanished leaves no
 	// empty file.
@@ -769,7 +804,7 @@ func writeBatches(rdr array.RecordReader, fw *pqarrow.FileWriter, schema, fileSc
 // in a Parquet file where the Arrow type alone does not say it: "json" for
 // JSON columns, written as plain UTF-8 strings, and "duration" for
 // duration columns, written as INT64 microseconds.
-const MetaType = "tablegen.type"
+const MetaType = scan.MetaType
 
 // parquetSchema is the Arrow schema written to Parquet: the provider's,
 // except for two types pqarrow cannot round-trip. arrow.json extension
@@ -813,13 +848,16 @@ func parquetSchema(s *arrow.Schema) (*arrow.Schema, []bool) {
 // files never depends on parsing the owner-dir=<...> directory, whose
 // name is escaped, shortened for long ids, and which Hive readers turn
 // into SQL NULL for the id "NULL" (the directory key differs from the
-// column's name so that DuckDB does not let it shadow the column). It carries no tag,
-// so the union scan ignores it; a table that declares its own owner
-// column keeps that one instead. An id that is not UTF-8 is written with
+// column's name so that DuckDB does not let it shadow the column). It
+// carries no tag, only MetaType "owner": the union scan reads it for the
+// rows' scopes in multi-owner segments and ignores it elsewhere. A
+// one-owner file of a table that declares its own owner column keeps that
+// one instead; a multi-owner file then names the added column
+// _tablegen_owner (parquetFile.add). An id that is not UTF-8 is written with
 // U+FFFD for the invalid bytes (the exact id is in the footer as
 // tablegen.owner_hex and in the manifest).
-func withOwner(s *arrow.Schema) *arrow.Schema {
-	fields := append(s.Fields(), arrow.Field{Name: "owner", Type: arrow.BinaryTypes.String,
+func withOwner(s *arrow.Schema, name string) *arrow.Schema {
+	fields := append(s.Fields(), arrow.Field{Name: name, Type: arrow.BinaryTypes.String,
 		Metadata: arrow.NewMetadata([]string{MetaType}, []string{"owner"})})
 	md := s.Metadata()
 	return arrow.NewSchema(fields, &md)

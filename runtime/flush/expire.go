@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/internal/coldtier"
@@ -39,6 +40,41 @@ func (e *Executor) Expire(ctx context.Context, p *scan.Provider) (*CompactResult
 	})
 }
 
+// segmentPast reports whether every row of s has an event time before
+// cutoff (floor is its key encoding, in hex). A one-owner segment's
+// MaxKey starts with its largest event time; a multi-owner segment's keys
+// start with the owner, so its rows are judged by the event-time column's
+// largest value in the manifest's statistics (none recorded: not past,
+// and Compact drops the expired rows instead).
+func segmentPast(l *layout.Table, s *Segment, cutoff time.Time, floor string) bool {
+	if _, ok := s.owner(); ok || !partitioned(l) {
+		// Same-length hex of big-endian bytes compares like the bytes;
+		// MaxKey continues past the timestamp with the rest of the key.
+		return strings.Compare(s.MaxKey[:min(len(s.MaxKey), len(floor))], floor) < 0
+	}
+	if len(l.Key) == 0 {
+		return false
+	}
+	name := l.Key[0].Name
+	var tag int32 = -1
+	for _, c := range l.Columns {
+		if c.Name == name {
+			tag = int32(c.Tag)
+		}
+	}
+	for _, c := range s.Columns {
+		if (c.Tag != 0 && c.Tag == tag) || (c.Tag == 0 && c.Name == name) {
+			v, ok := c.Max.(string)
+			if !ok {
+				return false
+			}
+			maxT, err := time.Parse(time.RFC3339Nano, v)
+			return err == nil && maxT.Before(cutoff)
+		}
+	}
+	return false
+}
+
 func (e *Executor) expire(l *layout.Table, scope []byte, tl *tableLock) (*CompactResult, error) {
 	res := &CompactResult{Table: l.FullName()}
 	cutoff, ok := l.LiveCutoff(e.db.Now())
@@ -62,9 +98,7 @@ func (e *Executor) expire(l *layout.Table, scope []byte, tl *tableLock) (*Compac
 		var past []uint64
 		for _, sq := range g.segs {
 			s := m.segment(sq)
-			// Same-length hex of big-endian bytes compares like the bytes;
-			// MaxKey continues past the timestamp with the rest of the key.
-			if strings.Compare(s.MaxKey[:min(len(s.MaxKey), len(floor))], floor) < 0 {
+			if segmentPast(l, s, cutoff, floor) {
 				past = append(past, sq)
 				res.Dropped += s.Rows
 				res.BytesRetired += s.Bytes

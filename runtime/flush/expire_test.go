@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -19,6 +20,15 @@ import (
 // those (and their markers). Typed reads and the union see the live rows
 // throughout.
 func TestExpireSegments(t *testing.T) {
+	for _, lay := range layouts {
+		t.Run(lay.name, func(t *testing.T) { expireSegments(t, lay.o) })
+	}
+}
+
+// expireSegments: a multi-owner segment is judged by its event-time
+// statistics (its keys start with the owner), a per-owner one by its key
+// range.
+func expireSegments(t *testing.T, o *flush.Options) {
 	t0 := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	var clock atomic.Pointer[time.Time]
 	set := func(at time.Time) { clock.Store(&at) }
@@ -38,7 +48,7 @@ func TestExpireSegments(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := t.TempDir()
-	e := newExecutor(t, db, root, nil)
+	e := newExecutor(t, db, root, o)
 	w := tbl.WithScope(mustScope(t, "alice"))
 	// Three segments: events at t0 and t0+5m; t0+30m and t0+90m; t0+100m.
 	for i, batch := range [][]time.Duration{{0, 5}, {30, 90}, {100}} {

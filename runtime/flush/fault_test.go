@@ -46,61 +46,77 @@ func TestFaultEveryStep(t *testing.T) {
 		{flush.StepDeleted, 1},            // deleted, manifest not done
 		{flush.StepBeforeRename, 2*n + 3}, // manifest (done) not renamed
 	}
-	for _, c := range cases {
-		t.Run(fmt.Sprintf("%s#%d", c.step, c.nth), func(t *testing.T) {
-			dbDir, root := t.TempDir(), t.TempDir()
-			db := openDB(t, dbDir)
-			fillMessages(t, db, per)
-			p := messagesProvider(t, db)
-			want := scanProvider(t, p, scan.Request{})
-			var o flush.Options
-			o.BatchSize, o.DeleteBatch = 50, 64
-			seen, fired := 0, false
-			flush.SetFault(&o, func(s flush.Step) error {
-				if s == c.step {
-					if seen++; seen == c.nth {
-						fired = true
-						return errCrash
-					}
-				}
-				return nil
-			})
-			e := newExecutor(t, db, root, &o)
-			if _, err := e.Flush(context.Background(), p); !errors.Is(err, errCrash) {
-				t.Fatalf("flush returned %v, want the injected crash", err)
-			}
-			if !fired {
-				t.Fatalf("step %s occurred %d times, fewer than %d", c.step, seen, c.nth)
-			}
-			// "Restart": reopen the database, a fresh executor, recover.
-			if err := db.Close(); err != nil {
-				t.Fatal(err)
-			}
-			db = openDB(t, dbDir)
-			defer db.Close()
-			p = messagesProvider(t, db)
-			e = newExecutor(t, db, root, nil)
-			if _, err := e.Recover(p); err != nil {
-				t.Fatal(err)
-			}
-			checkRecovered(t, db, e, p, root, per)
-			if got := scanAll(t, e, p, scan.Request{}); !slices.Equal(got, want) {
-				t.Fatalf("after recovery the union returns %d rows, want %d", len(got), len(want))
-			}
-			// A new flush finishes the job.
-			if _, err := e.Flush(context.Background(), p); err != nil {
-				t.Fatal(err)
-			}
-			st := collect(t, db, e, p)
-			if len(st.hot) != 0 {
-				t.Fatalf("%d rows still hot after the second flush", len(st.hot))
-			}
-			checkInvariant(t, st, allKeys(per))
-			if got := scanAll(t, e, p, scan.Request{}); !slices.Equal(got, want) {
-				t.Fatalf("after the second flush the union returns %d rows, want %d", len(got), len(want))
-			}
-		})
+	// Both layouts write two files per owner: the multi-owner one rolls
+	// to a new file after every owner (SegmentBytes 1).
+	for _, lay := range []flush.Options{{SegmentBytes: 1}, {PartitionByOwner: true}} {
+		for _, c := range cases {
+			faultStep(t, lay, c.step, c.nth, per)
+		}
 	}
+}
+
+func faultStep(t *testing.T, lay flush.Options, step flush.Step, nth, per int) {
+	name := "multi-owner"
+	if lay.PartitionByOwner {
+		name = "per-owner"
+	}
+	c := struct {
+		step flush.Step
+		nth  int
+	}{step, nth}
+	t.Run(fmt.Sprintf("%s/%s#%d", name, c.step, c.nth), func(t *testing.T) {
+		dbDir, root := t.TempDir(), t.TempDir()
+		db := openDB(t, dbDir)
+		fillMessages(t, db, per)
+		p := messagesProvider(t, db)
+		want := scanProvider(t, p, scan.Request{})
+		o := lay
+		o.BatchSize, o.DeleteBatch = 50, 64
+		seen, fired := 0, false
+		flush.SetFault(&o, func(s flush.Step) error {
+			if s == c.step {
+				if seen++; seen == c.nth {
+					fired = true
+					return errCrash
+				}
+			}
+			return nil
+		})
+		e := newExecutor(t, db, root, &o)
+		if _, err := e.Flush(context.Background(), p); !errors.Is(err, errCrash) {
+			t.Fatalf("flush returned %v, want the injected crash", err)
+		}
+		if !fired {
+			t.Fatalf("step %s occurred %d times, fewer than %d", c.step, seen, c.nth)
+		}
+		// "Restart": reopen the database, a fresh executor, recover.
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		db = openDB(t, dbDir)
+		defer db.Close()
+		p = messagesProvider(t, db)
+		e = newExecutor(t, db, root, nil)
+		if _, err := e.Recover(p); err != nil {
+			t.Fatal(err)
+		}
+		checkRecovered(t, db, e, p, root, per)
+		if got := scanAll(t, e, p, scan.Request{}); !slices.Equal(got, want) {
+			t.Fatalf("after recovery the union returns %d rows, want %d", len(got), len(want))
+		}
+		// A new flush finishes the job.
+		if _, err := e.Flush(context.Background(), p); err != nil {
+			t.Fatal(err)
+		}
+		st := collect(t, db, e, p)
+		if len(st.hot) != 0 {
+			t.Fatalf("%d rows still hot after the second flush", len(st.hot))
+		}
+		checkInvariant(t, st, allKeys(per))
+		if got := scanAll(t, e, p, scan.Request{}); !slices.Equal(got, want) {
+			t.Fatalf("after the second flush the union returns %d rows, want %d", len(got), len(want))
+		}
+	})
 }
 
 // checkRecovered asserts the state recovery must leave.

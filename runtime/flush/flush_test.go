@@ -26,7 +26,7 @@ func TestFlushUserTable(t *testing.T) {
 	p := messagesProvider(t, db)
 	root := t.TempDir()
 	var progress []int64
-	e := newExecutor(t, db, root, &flush.Options{BatchSize: 128, RowGroupSize: 100, Progress: func(n int64) { progress = append(progress, n) }})
+	e := newExecutor(t, db, root, &flush.Options{PartitionByOwner: true, BatchSize: 128, RowGroupSize: 100, Progress: func(n int64) { progress = append(progress, n) }})
 	before := scanProvider(t, p, scan.Request{})
 
 	entries := countPrefix(t, db, store.IndexPrefix(9, 1)) + countPrefix(t, db, store.IndexPrefix(9, 2))

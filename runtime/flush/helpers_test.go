@@ -157,7 +157,20 @@ func collect(t testing.TB, db *store.DB, e *flush.Executor, p *scan.Provider) ro
 		}
 		rows := readParquet(t, filepath.Join(dir, s.File))
 		ids := rows.Column(0).(*array.Int64)
+		// A multi-owner segment's rows name their owner in the file's
+		// owner column.
+		var ownerCol *array.String
+		if s.Owner == nil {
+			idx := rows.Schema().FieldIndices("owner")
+			if len(idx) != 1 {
+				t.Fatalf("multi-owner segment %d has no owner column", s.Seq)
+			}
+			ownerCol = rows.Column(idx[0]).(*array.String)
+		}
 		for i := range ids.Len() {
+			if ownerCol != nil {
+				scope = keyenc.AppendString(nil, ownerCol.Value(i))
+			}
 			k := hex.EncodeToString(keyenc.AppendInt64(slices.Clone(scope), ids.Value(i)))
 			st.cold[k] = append(st.cold[k], s.Seq)
 		}

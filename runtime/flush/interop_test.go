@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/tablegen/tablegen/runtime/flush"
 )
 
 // TestInteropParquetGo reads a flushed file with an independent Parquet
@@ -22,7 +24,7 @@ func TestInteropParquetGo(t *testing.T) {
 	const per = 40
 	fillMessages(t, db, per)
 	root := t.TempDir()
-	e := newExecutor(t, db, root, nil)
+	e := newExecutor(t, db, root, &flush.Options{PartitionByOwner: true})
 	p := messagesProvider(t, db)
 	if _, err := e.FlushOwner(context.Background(), p, "we/ird:owner%"); err != nil {
 		t.Fatal(err)

@@ -33,7 +33,7 @@ func TestLegacyOwnerDirsStillRead(t *testing.T) {
 			l := itemLayout(907, "items", "text")
 			owners := []string{"x=y", "NULL", strings.Repeat("é", 300), "bad\xff"}
 			putItems(t, db, l, owners, 4)
-			e := newExecutor(t, db, root, nil)
+			e := newExecutor(t, db, root, &flush.Options{PartitionByOwner: true}) // the per-owner tree older versions wrote
 			if _, err := e.Flush(context.Background(), itemProvider(t, db, l)); err != nil {
 				t.Fatal(err)
 			}

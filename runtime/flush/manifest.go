@@ -63,13 +63,17 @@ type Manifest struct {
 type Segment struct {
 	Seq uint64 `json:"seq"`
 	// File is the path of the Parquet file relative to the table's
-	// directory: part-<seq>.parquet or owner-dir=<escaped>/part-<seq>.parquet
-	// (owner=<escaped>/... in segments written by older versions).
+	// directory: part-<seq>.parquet (a table without owners, a
+	// multi-owner segment, or one owner's in the multi-owner layout) or
+	// owner-dir=<escaped>/part-<seq>.parquet (Options.PartitionByOwner;
+	// owner=<escaped>/... in segments written by older versions).
 	File string `json:"file"`
 	// Keys is the keys file (same directory), listed until the segment is
 	// done.
 	Keys string `json:"keys,omitempty"`
-	// Owner is the owner of every row, for user and stream tables. An
+	// Owner is the owner of every row of a one-owner segment of a user or
+	// stream table; nil for a multi-owner segment, whose rows name their
+	// owner in the file's owner column. An
 	// owner id that is not valid UTF-8 (JSON cannot hold it) is in
 	// OwnerBytes instead, and Owner then holds its valid-UTF-8 rendering
 	// for people.
@@ -77,8 +81,9 @@ type Segment struct {
 	OwnerBytes []byte  `json:"owner_bytes,omitempty"`
 	Rows       int64   `json:"rows"`
 	Bytes      int64   `json:"bytes"`
-	// MinKey and MaxKey are the first and last encoded key tuples (without
-	// the owner scope), in hex.
+	// MinKey and MaxKey are the first and last encoded key tuples, in
+	// hex: without the owner scope when Owner is set, owner scope + key
+	// tuple in a multi-owner segment.
 	MinKey string `json:"min_key"`
 	MaxKey string `json:"max_key"`
 	// Fingerprint is layout.Table.Fingerprint of the layout the rows were
@@ -188,11 +193,16 @@ func segmentDir(owner *string) string {
 
 // listedDir is the directory of a listed segment's files: segmentDir, or
 // for an owner's segment written by an older version, its legacy owner=
-// directory. ok is false when file is in neither.
+// directory, or the table directory for an owner's segment of the
+// multi-owner layout (an owner id that is not UTF-8, see writeMulti). ok
+// is false when file is in none.
 func listedDir(owner *string, file string) (dir string, ok bool) {
 	dir = segmentDir(owner)
 	if owner == nil || path.Dir(file) == dir {
 		return dir, true
+	}
+	if path.Dir(file) == "." {
+		return ".", true
 	}
 	if legacy := ownerDirKeyed(legacyOwnerKey, *owner); path.Dir(file) == legacy {
 		return legacy, true

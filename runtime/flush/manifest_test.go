@@ -32,7 +32,7 @@ func TestParseManifest(t *testing.T) {
 		"format":          func(m *Manifest) { m.Format = 2 },
 		"escape":          func(m *Manifest) { m.Segments[0].File = "../../etc/passwd" },
 		"wrong seq name":  func(m *Manifest) { m.Segments[0].File = "owner-dir=a%2Fb/part-00000002.parquet" },
-		"no owner dir":    func(m *Manifest) { m.Segments[0].File = "part-00000001.parquet" },
+		"another owner":   func(m *Manifest) { m.Segments[0].File = "owner-dir=b/part-00000001.parquet" },
 		"duplicate seq":   func(m *Manifest) { m.Segments[1].Seq = 1 },
 		"seq past next":   func(m *Manifest) { m.NextSeq = 2 },
 		"keys when done":  func(m *Manifest) { m.Segments[0].Keys = "owner-dir=a%2Fb/part-00000001.keys" },

@@ -24,7 +24,9 @@ func migrateOwnerDirs(dir string, m *Manifest, fault func(step) error, rec *Reco
 	for i := range m.Segments {
 		s := &m.Segments[i]
 		o, ok := s.owner()
-		if !ok || path.Dir(s.File) == ownerDir(o) {
+		if !ok || path.Dir(s.File) == ownerDir(o) || path.Dir(s.File) == "." {
+			// "." holds the one-owner segments of the multi-owner
+			// layout (writeMulti); they stay.
 			continue
 		}
 		done, err := moveSegment(dir, s, ownerDir(o))

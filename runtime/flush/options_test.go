@@ -39,7 +39,7 @@ func TestDictionaryChoice(t *testing.T) {
 			p := messagesProvider(t, db)
 			want := scanProvider(t, schemaProvider(t, db), scan.Request{})
 			root := t.TempDir()
-			e := newExecutor(t, db, root, &flush.Options{Dictionary: c.d})
+			e := newExecutor(t, db, root, &flush.Options{Dictionary: c.d, PartitionByOwner: true})
 			if _, err := e.FlushOwner(context.Background(), p, "alice"); err != nil {
 				t.Fatal(err)
 			}

@@ -155,8 +155,12 @@ func TestQuarantineCrashKill(t *testing.T) {
 			flushTime = max(time.Since(start), time.Millisecond)
 		}
 
+		// Restart: recover (as the first flush or scan would) and check.
 		db = openDB(t, dbDir)
 		e := newExecutor(t, db, root, nil)
+		if _, err := e.Recover(messagesProvider(t, db)); err != nil {
+			t.Fatalf("round %d: recover: %v", round, err)
+		}
 		check(round, db, e)
 		if err := db.Close(); err != nil {
 			t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
@@ -68,8 +69,10 @@ func fieldTag(fld arrow.Field) int64 {
 }
 
 // Open reads the columns with the given tags, matched by tag (never by
-// name), with only those columns decoded.
-func (f *segmentFile) Open(ctx context.Context, tags []uint32, batch int) (array.RecordReader, error) {
+// name), with only those columns decoded; for one owner (scope) of a
+// multi-owner segment, only the row groups whose owner statistics can
+// hold it.
+func (f *segmentFile) Open(ctx context.Context, tags []uint32, batch int, scope []byte) (array.RecordReader, error) {
 	fh, err := os.Open(f.path)
 	if err != nil {
 		return nil, err
@@ -93,13 +96,19 @@ func (f *segmentFile) Open(ctx context.Context, tags []uint32, batch int) (array
 	for _, t := range tags {
 		want[int64(t)] = true
 	}
-	var indices []int
+	var indices, groups []int
 	for i, fld := range sc.Fields() {
 		if want[fieldTag(fld)] {
 			indices = append(indices, i)
+		} else if t, _ := fld.Metadata.GetValue(MetaType); t == "owner" && f.scope == nil {
+			// A multi-owner segment's rows name their owner (scan.Segment).
+			indices = append(indices, i)
+			if scope != nil {
+				groups = ownerGroups(pf, fr.Manifest.Fields[i].ColIndex, scope)
+			}
 		}
 	}
-	rr, err := fr.GetRecordReader(ctx, indices, nil)
+	rr, err := fr.GetRecordReader(ctx, indices, groups)
 	if err != nil {
 		_ = pf.Close()
 		return nil, err
@@ -126,4 +135,34 @@ func (r *fileReader) Release() {
 	if err := r.pf.Close(); err != nil {
 		_ = err // read-only file: nothing was lost
 	}
+}
+
+// ownerGroups returns the row groups of pf whose owner column (leaf col)
+// statistics may hold the owner of scope: all of them when a statistic is
+// missing, and at least one (the reader is then simply short).
+func ownerGroups(pf *file.Reader, col int, scope []byte) []int {
+	owner, _, err := keyenc.DecodeString(scope)
+	if err != nil || col < 0 {
+		return nil
+	}
+	var groups []int
+	for g := range pf.NumRowGroups() {
+		keep := true
+		if cc, err := pf.MetaData().RowGroup(g).ColumnChunk(col); err == nil {
+			if set, err := cc.StatsSet(); err == nil && set {
+				if st, err := cc.Statistics(); err == nil {
+					if bs, ok := st.(*metadata.ByteArrayStatistics); ok && bs.HasMinMax() {
+						keep = string(bs.Min()) <= owner && owner <= string(bs.Max())
+					}
+				}
+			}
+		}
+		if keep {
+			groups = append(groups, g)
+		}
+	}
+	if len(groups) == 0 {
+		groups = []int{0}
+	}
+	return groups
 }

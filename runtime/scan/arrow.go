@@ -20,6 +20,10 @@ const (
 	MetaTag = "tablegen.tag"
 	// MetaTable holds "namespace.table" in schema metadata.
 	MetaTable = "tablegen.table"
+	// MetaType holds, in field metadata of a flushed Parquet file, what
+	// the Arrow type alone does not say: "json" and "duration" columns,
+	// and "owner" for the added column of owner ids (see [Segment]).
+	MetaType = "tablegen.type"
 )
 
 // Docs are the human descriptions that go into Arrow metadata. They are kept

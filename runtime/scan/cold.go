@@ -24,15 +24,21 @@ import (
 // Segment is one flushed segment as a union scan reads it. The scan
 // package consumes it and runtime/flush implements it over its Parquet
 // files, so the merge of hot and cold rows knows no file format. A
-// segment's rows are sorted by key and all share one scope.
+// segment's rows are sorted by scope and key. In an owner-scoped table a
+// segment holds one owner's rows (Scope set) or many owners' (Scope nil, a
+// multi-owner segment): the reader of a multi-owner segment then has a
+// field whose metadata key [MetaType] says "owner", holding each row's
+// owner id, and rows are sorted by (owner scope, key).
 type Segment interface {
 	// Seq orders segments: when a key is in several, the largest Seq wins.
 	Seq() uint64
 	// Scope is the owner scope of every row (keyenc.AppendString(nil,
-	// owner)) for owner-scoped tables, nil otherwise.
+	// owner)) of a one-owner segment of an owner-scoped table, nil
+	// otherwise.
 	Scope() []byte
-	// KeyRange is the smallest and largest encoded key tuple (without
-	// scope) in the segment.
+	// KeyRange is the smallest and largest encoded key in the segment,
+	// after its Scope: the key tuple, or scope + key tuple for a
+	// multi-owner segment.
 	KeyRange() (min, max []byte)
 	// Stats are the row count and per-column statistics used to skip the
 	// segment.
@@ -43,7 +49,12 @@ type Segment interface {
 	// segment does not hold (a column added since) is left out, and the
 	// scan reads it as NULL or zero. Columns are matched by tag, never by
 	// name, so renamed columns keep their values.
-	Open(ctx context.Context, tags []uint32, batch int) (array.RecordReader, error)
+	//
+	// scope, when set, is the one owner scope the caller reads of a
+	// multi-owner segment: the reader may then leave out the row groups
+	// that hold none of that owner's rows (by their owner statistics). It
+	// may still return other owners' rows; the caller skips them.
+	Open(ctx context.Context, tags []uint32, batch int, scope []byte) (array.RecordReader, error)
 	// String names the segment in errors (its file).
 	String() string
 }
@@ -213,7 +224,7 @@ func (u *union) open(p *Provider, need []bool, segments func() ([]Segment, error
 	}
 	var cands []*cand
 	for _, s := range segs {
-		if p.scope != nil && !bytes.Equal(s.Scope(), p.scope) {
+		if p.scope != nil && s.Scope() != nil && !bytes.Equal(s.Scope(), p.scope) {
 			stats.SegmentsSkipped++
 			continue
 		}
@@ -245,7 +256,7 @@ func (u *union) open(p *Provider, need []bool, segments func() ([]Segment, error
 			stats.SegmentsSkipped++
 			continue
 		}
-		cs, err := openCold(u.ctx, p.t, c.s, coldNeed, r.BatchSize)
+		cs, err := openCold(u.ctx, p.t, c.s, coldNeed, r.BatchSize, p.scope)
 		if err != nil {
 			return err
 		}
@@ -577,13 +588,20 @@ type coldSource struct {
 	cols  []arrow.Array // per layout column: the current batch's array, or nil (missing from the segment)
 	pos   []int         // per layout column: field index in the reader's schema, -1 when missing
 	row   int
+	// owner is the reader's owner field of a multi-owner segment (-1:
+	// none); want, when set, is the only scope whose rows are returned.
+	owner int
+	want  []byte
 	key   []byte // scope + key tuple of the current row
 	vals  []Value
 	valid bool
 	err   error // sticky: a value that could not be read
 }
 
-func openCold(ctx context.Context, t *table, s Segment, need []bool, batch int) (*coldSource, error) {
+// openCold opens segment s; want, when not nil, is the one owner scope
+// whose rows the source returns (a scoped provider reading a multi-owner
+// segment).
+func openCold(ctx context.Context, t *table, s Segment, need []bool, batch int, want []byte) (*coldSource, error) {
 	fail := func(err error) error {
 		return fmt.Errorf("scan: %s: open segment %s: %w", t.name, s, err)
 	}
@@ -593,7 +611,7 @@ func openCold(ctx context.Context, t *table, s Segment, need []bool, batch int) 
 			tags = append(tags, uint32(t.cols[i].Tag))
 		}
 	}
-	rr, err := s.Open(ctx, tags, batch)
+	rr, err := s.Open(ctx, tags, batch, want)
 	if err != nil {
 		return nil, fail(err)
 	}
@@ -622,11 +640,41 @@ func openCold(ctx context.Context, t *table, s Segment, need []bool, batch int) 
 			return nil, fail(fmt.Errorf("key column %s (tag %d) is missing from the segment; it was not written by this table's flush", t.cols[k].Name, t.cols[k].Tag))
 		}
 	}
-	return &coldSource{t: t, seg: s, seq: s.Seq(), scope: s.Scope(), rr: rr, pos: pos, cols: make([]arrow.Array, len(t.cols)), vals: make([]Value, len(t.cols)), row: -1}, nil
+	owner := -1
+	if s.Scope() == nil && t.layout.Kind.OwnerScoped() {
+		for f, fld := range rr.Schema().Fields() {
+			if v, ok := fld.Metadata.GetValue(MetaType); ok && v == "owner" && fld.Type.ID() == arrow.STRING {
+				owner = f
+			}
+		}
+		if owner < 0 {
+			rr.Release()
+			return nil, fail(fmt.Errorf("the segment has no owner scope and no owner column (field metadata %s=owner); it was not written by this table's flush", MetaType))
+		}
+	}
+	return &coldSource{t: t, seg: s, seq: s.Seq(), scope: s.Scope(), owner: owner, want: want, rr: rr, pos: pos, cols: make([]arrow.Array, len(t.cols)), vals: make([]Value, len(t.cols)), row: -1}, nil
 }
 
-// advance moves to the next row, loading the next batch when needed.
+// advance moves to the next row (of scope want, when set), loading the
+// next batch when needed. Rows are sorted by scope, so a multi-owner
+// segment's source stops at the first row past want.
 func (c *coldSource) advance() error {
+	for {
+		if err := c.next(); err != nil || !c.valid || c.owner < 0 || c.want == nil {
+			return err
+		}
+		// Encoded owner ids are prefix-free: the prefix is the scope.
+		if bytes.HasPrefix(c.key, c.want) {
+			return nil
+		}
+		if bytes.Compare(c.key, c.want) > 0 {
+			c.valid = false
+			return nil
+		}
+	}
+}
+
+func (c *coldSource) next() error {
 	c.row++
 	for c.rec == nil || c.row >= int(c.rec.NumRows()) {
 		if c.rec != nil {
@@ -652,6 +700,13 @@ func (c *coldSource) advance() error {
 	}
 	c.valid = true
 	c.key = append(c.key[:0], c.scope...)
+	if c.owner >= 0 {
+		a := c.rec.Column(c.owner).(*array.String)
+		if a.IsNull(c.row) {
+			return fmt.Errorf("scan: %s: segment %s row %d: the owner column is null", c.t.name, c.seg, c.row)
+		}
+		c.key = keyenc.AppendString(c.key, a.Value(c.row))
+	}
 	for j, k := range c.t.key {
 		v := c.Value(k)
 		if c.err != nil {

@@ -28,7 +28,7 @@ func SegmentRows(ctx context.Context, l *layout.Table, s Segment, visit func(key
 	for i := range need {
 		need[i] = true
 	}
-	c, err := openCold(ctx, t, s, need, 4096)
+	c, err := openCold(ctx, t, s, need, 4096, nil)
 	if err != nil {
 		return err
 	}
