@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -149,7 +148,7 @@ func TestDemoRunsEveryStep(t *testing.T) {
 	}
 	flushed := regexp.MustCompile(`executor\.Flush: ([\d,]+) rows into ([\d,]+) Parquet files`).FindStringSubmatch(out)
 	read := regexp.MustCompile(`DuckDB \(@duckdb/node-api, run by [^)]+\) reads ([\d,]+) rows of ([\d,]+) owners`).FindStringSubmatch(out)
-	if flushed == nil || read == nil || flushed[1] != read[1] || flushed[2] != thousandsOf(len(files)) || read[2] == "0" || read[2] == "1" {
+	if flushed == nil || read == nil || flushed[1] != read[1] || flushed[2] != thousands(len(files)) || read[2] == "0" || read[2] == "1" {
 		t.Errorf("flushed %v, DuckDB read %v; want every flushed row of many owners, in the %d files on disk", flushed, read, len(files))
 	}
 	system := regexp.MustCompile(`DuckDB WHERE role = 'system': ([\d,]+) rows`).FindStringSubmatch(out)
@@ -281,13 +280,4 @@ func TestSameSeedSameOutput(t *testing.T) {
 	if outputs["a"] == outputs["other-seed"] {
 		t.Errorf("-seed 2 printed the same output as -seed 1; the seed is not used")
 	}
-}
-
-// thousandsOf is n as the demo prints counts (1,116).
-func thousandsOf(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
