@@ -322,7 +322,9 @@ func (db *DB) coldRoot() (string, error) {
 	return string(val), nil
 }
 
-// setColdRoot records root, unless it is already recorded.
+// setColdRoot records root, unless it is already recorded, with the DB's
+// sync option: a record lost in a crash only means a tool must be told the
+// root.
 func (db *DB) setColdRoot(root string) error {
 	if old, err := db.coldRoot(); err != nil || old == root {
 		return err
@@ -331,14 +333,7 @@ func (db *DB) setColdRoot(root string) error {
 		return ErrClosed
 	}
 	defer db.life.exit()
-	pb := db.pdb.NewBatch()
-	if err := pb.Set(coldRootKey(), []byte(root), nil); err != nil {
-		_ = pb.Close()
-		return err
-	}
-	// With the DB's sync option: a record lost in a crash only means a
-	// tool must be told the root.
-	if err := db.commit(pb, db.writeOpts); err != nil { // closes pb
+	if err := db.set(coldRootKey(), []byte(root), db.writeOpts); err != nil {
 		return fmt.Errorf("store: record the cold root %s: %w", root, err)
 	}
 	return nil

@@ -39,33 +39,31 @@ const (
 // other commit is refused at once (see refuseWhilePending), because a
 // writer that read rows now would miss its changes.
 func (db *DB) commit(pb *pebble.Batch, wo *pebble.WriteOptions) error {
+	return db.commitBounded(pb, wo, db.trouble.Load() == 0)
+}
+
+// commitMaintenance is commit for the store's own writes (a flush's
+// deletions, cold markers, compaction's marker moves, layout records,
+// backfills, marks): it always commits on a goroutine of its own and waits
+// at most the write timeout. Those writes are few and large, so the
+// goroutine costs nothing, and it closes the gap commit leaves: a write
+// stall that begins while a commit runs on the caller's goroutine (Pebble
+// had not reported trouble when it started) would block it for as long as
+// the disk stays full.
+func (db *DB) commitMaintenance(pb *pebble.Batch, wo *pebble.WriteOptions) error {
+	return db.commitBounded(pb, wo, false)
+}
+
+// commitBounded is commit and commitMaintenance: direct commits on the
+// caller's goroutine, the others through commitWait. It closes pb.
+func (db *DB) commitBounded(pb *pebble.Batch, wo *pebble.WriteOptions, direct bool) error {
 	if err := db.fatalErr(); err != nil {
 		// Pebble has stopped (a failed MANIFEST write, say): hand it
 		// nothing more, whose commit could block or be lost.
 		_ = pb.Close()
 		return err
 	}
-	if db.writeTimeout < 0 || db.trouble.Load() == 0 {
-		err := pb.Commit(wo)
-		_ = pb.Close()
-		return db.checkCommit(err)
-	}
-	return db.commitWait(pb, wo)
-}
-
-// commitMaintenance is commit for the store's own writes (a flush's
-// deletions, cold markers, layout records, backfills, marks): it always
-// commits on a goroutine of its own and waits at most the write timeout.
-// Those writes are few and large, so the goroutine costs nothing, and it
-// closes the gap commit leaves: a write stall that begins while a commit
-// runs on the caller's goroutine (Pebble had not reported trouble when it
-// started) would block it for as long as the disk stays full.
-func (db *DB) commitMaintenance(pb *pebble.Batch, wo *pebble.WriteOptions) error {
-	if err := db.fatalErr(); err != nil {
-		_ = pb.Close()
-		return err
-	}
-	if db.writeTimeout < 0 {
+	if db.writeTimeout < 0 || direct {
 		err := pb.Commit(wo)
 		_ = pb.Close()
 		return db.checkCommit(err)

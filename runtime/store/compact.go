@@ -59,8 +59,16 @@ func (db *DB) repoint(l *layout.Table, to uint64, rows []coldtier.Move, sync boo
 	defer db.commitMu.Unlock()
 	st.plainMu.Lock()
 	defer st.plainMu.Unlock()
+	if err := db.refuseWhilePending(); err != nil {
+		return 0, fmt.Errorf("store: %s: move cold markers: %w", name, err)
+	}
 	pb := db.pdb.NewBatch()
-	defer pb.Close()
+	committed := false
+	defer func() {
+		if !committed {
+			_ = pb.Close()
+		}
+	}()
 	prefix := ColdPrefix(l.ID)
 	toVal := binary.BigEndian.AppendUint64(nil, to)
 	var key []byte
@@ -102,7 +110,8 @@ func (db *DB) repoint(l *layout.Table, to uint64, rows []coldtier.Move, sync boo
 		}
 		return 0, nil
 	}
-	if err := pb.Commit(wo); err != nil {
+	committed = true
+	if err := db.commitMaintenance(pb, wo); err != nil { // closes pb; bounded on a full disk
 		return 0, fmt.Errorf("store: %s: move cold markers: commit: %w", name, err)
 	}
 	return changed, nil
@@ -139,8 +148,16 @@ func (db *DB) dropTombstones(l *layout.Table, scope []byte, below uint64) (int, 
 			if err != nil {
 				return 0, nil, fmt.Errorf("store: %s: drop tombstones: %w", name, err)
 			}
+			if err := db.refuseWhilePending(); err != nil {
+				return 0, nil, fmt.Errorf("store: %s: drop tombstones: %w", name, err)
+			}
 			pb := db.pdb.NewBatch()
-			defer pb.Close()
+			committed := false
+			defer func() {
+				if !committed {
+					_ = pb.Close()
+				}
+			}()
 			n := 0
 			var next []byte
 			for ok := it.First(); ok; ok = it.Next() {
@@ -167,7 +184,8 @@ func (db *DB) dropTombstones(l *layout.Table, scope []byte, below uint64) (int, 
 			if pb.Empty() {
 				return 0, next, nil
 			}
-			if err := pb.Commit(pebble.NoSync); err != nil {
+			committed = true
+			if err := db.commitMaintenance(pb, pebble.NoSync); err != nil { // closes pb; bounded on a full disk
 				return 0, nil, fmt.Errorf("store: %s: drop tombstones: commit: %w", name, err)
 			}
 			return n, next, nil
