@@ -396,15 +396,8 @@ func (e *Executor) writeCompacted(ctx context.Context, p *scan.Provider, l *layo
 	if rel == "" {
 		rel = segmentDir(g.owner)
 	}
-	seg := &Segment{
-		Seq:         seq,
-		File:        filepath.ToSlash(filepath.Join(rel, partFile(seq, "parquet"))),
-		Keys:        filepath.ToSlash(filepath.Join(rel, partFile(seq, "keys"))),
-		Fingerprint: l.Fingerprint(),
-		Created:     e.o.Now().UTC(),
-		State:       Compacting,
-		Replaces:    slices.Clone(g.segs),
-	}
+	seg := e.newSegment(l, rel, seq, Compacting)
+	seg.Replaces = slices.Clone(g.segs)
 	seg.setOwner(g.owner)
 	if g.scope != nil {
 		p = p.WithScope(g.scope)

@@ -673,14 +673,7 @@ func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *sc
 	if err := mkdirDurable(sdir); err != nil {
 		return nil, err
 	}
-	seg := &Segment{
-		Seq:         seq,
-		File:        filepath.ToSlash(filepath.Join(rel, partFile(seq, "parquet"))),
-		Keys:        filepath.ToSlash(filepath.Join(rel, partFile(seq, "keys"))),
-		Fingerprint: l.Fingerprint(),
-		Created:     e.o.Now().UTC(),
-		State:       Written,
-	}
+	seg := e.newSegment(l, rel, seq, Written)
 	seg.setOwner(owner)
 	stats := p.NewStats()
 	var minKey, maxKey []byte
@@ -746,6 +739,19 @@ func (e *Executor) writeSegment(ctx context.Context, snap *store.Snapshot, p *sc
 	seg.MinKey, seg.MaxKey = hex.EncodeToString(minKey), hex.EncodeToString(maxKey)
 	seg.Columns = stats.Columns()
 	return seg, nil
+}
+
+// newSegment is the manifest entry of segment seq of table l, its part and
+// keys files in directory rel of the table's directory, in state st.
+func (e *Executor) newSegment(l *layout.Table, rel string, seq uint64, st State) *Segment {
+	return &Segment{
+		Seq:         seq,
+		File:        filepath.ToSlash(filepath.Join(rel, partFile(seq, "parquet"))),
+		Keys:        filepath.ToSlash(filepath.Join(rel, partFile(seq, "keys"))),
+		Fingerprint: l.Fingerprint(),
+		Created:     e.o.Now().UTC(),
+		State:       st,
+	}
 }
 
 // writerProperties are the Parquet writer settings of a flush of table l.

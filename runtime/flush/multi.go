@@ -113,14 +113,7 @@ type multiSegment struct {
 
 func (e *Executor) openMulti(p *scan.Provider, l *layout.Table, dir string, seq uint64, pool *bufferPool, written *int64) (*multiSegment, error) {
 	ms := &multiSegment{
-		seg: &Segment{
-			Seq:         seq,
-			File:        partFile(seq, "parquet"),
-			Keys:        partFile(seq, "keys"),
-			Fingerprint: l.Fingerprint(),
-			Created:     e.o.Now().UTC(),
-			State:       Written,
-		},
+		seg:          e.newSegment(l, ".", seq, Written),
 		dir:          dir,
 		stats:        p.NewStats(),
 		rowPrefixLen: len(store.RowPrefix(l.ID)),
