@@ -230,24 +230,41 @@ func (p *Provider) Scan(ctx context.Context, r Request) (array.RecordReader, err
 	if err != nil {
 		return nil, err
 	}
-	rd, err := newReader(ctx, p, plan, filter, src, project, r)
-	if err != nil || r.HotOnly {
-		return rd, err
+	if flushed, err := p.flushed(r); err != nil || flushed {
+		if err != nil {
+			return nil, err
+		}
+		return p.scanCold(ctx, r)
 	}
-	// A table a flush has ever moved rows of is read as the union of hot
-	// and cold rows. The reader's iterator is open before the table's cold
-	// marker is read, and a flush raises the marker before it deletes a
-	// hot row, so a marker still 0 here means the iterator sees every row.
+	rd, err := newReader(ctx, p, plan, filter, src, project, r)
+	if err != nil {
+		return nil, err
+	}
+	// The marker again, now that the reader's iterator is open: a flush
+	// raises it before it deletes a hot row, so a marker still 0 here
+	// means the iterator sees every row.
+	if flushed, err := p.flushed(r); err != nil || flushed {
+		rd.Release()
+		if err != nil {
+			return nil, err
+		}
+		return p.scanCold(ctx, r)
+	}
+	return rd, nil
+}
+
+// flushed reports whether a scan r must read the table as the union of hot
+// and cold rows: a flush has ever moved rows of it (its cold marker, which
+// never goes down, is set) and r does not ask for hot rows only.
+func (p *Provider) flushed(r Request) (bool, error) {
+	if r.HotOnly {
+		return false, nil
+	}
 	seq, err := coldtier.ColdSeq(p.db, &p.t.layout)
 	if err != nil {
-		rd.Release()
-		return nil, fmt.Errorf("scan: %s: %w", p.t.name, err)
+		return false, fmt.Errorf("scan: %s: %w", p.t.name, err)
 	}
-	if seq == 0 {
-		return rd, nil
-	}
-	rd.Release()
-	return p.scanCold(ctx, r)
+	return seq != 0, nil
 }
 
 func (p *Provider) projection(cols []string) ([]int, error) {
