@@ -249,6 +249,54 @@ func (r *snapReader) advance() bool {
 	return r.valid
 }
 
+// row takes the iterator's current row and reports whether it was
+// appended: expired rows, rows the filter does not select and rows the
+// visitor skips are not.
+func (r *snapReader) row() (bool, error) {
+	key := r.it.Key()
+	if old, err := r.expired(key); err != nil || old {
+		// Expired rows are not flushed: they stay in Pebble, hidden from
+		// every read, until Expire deletes them.
+		return false, err
+	}
+	val, err := r.it.ValueAndErr()
+	if err != nil {
+		return false, damaged(r.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.name, key, err))
+	}
+	if r.filter == nil {
+		// Without a filter the row decodes straight into the builders
+		// (appendRow), after the visitor has seen it.
+		if err := r.visit(key, val); err != nil {
+			return false, skipped(err)
+		}
+		if err := r.src.appendRow(r.rb, val); err != nil {
+			return false, r.corrupt(key, err)
+		}
+		return true, nil
+	}
+	if err := r.src.Load(val); err != nil {
+		return false, r.corrupt(key, err)
+	}
+	if r.filter.eval(r.src) != tTrue {
+		return false, nil
+	}
+	if err := r.visit(key, val); err != nil {
+		return false, skipped(err)
+	}
+	if err := r.src.Append(r.rb); err != nil {
+		return false, r.corrupt(key, err)
+	}
+	return true, nil
+}
+
+// skipped is a visitor's error as row returns it: SkipRow is no error.
+func skipped(err error) error {
+	if err == SkipRow {
+		return nil
+	}
+	return err
+}
+
 func (r *snapReader) Next() bool {
 	if r.cur != nil {
 		r.cur.Release()
@@ -262,76 +310,15 @@ func (r *snapReader) Next() bool {
 	}
 	n := 0
 	for n < r.batch && r.valid {
-		key := r.it.Key()
-		if old, err := r.expired(key); err != nil {
-			return r.fail(err)
-		} else if old {
-			// Expired rows are not flushed: they stay in Pebble, hidden
-			// from every read, until Expire deletes them.
-			if r.valid = r.it.Next(); !r.valid {
-				if err := r.it.Error(); err != nil {
-					return r.fail(damaged(r.name, "", fmt.Errorf("scan: %s: iterate: %w", r.name, err)))
-				}
-				r.closeIter()
-			}
-			continue
-		}
-		val, err := r.it.ValueAndErr()
+		added, err := r.row()
 		if err != nil {
-			return r.fail(damaged(r.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.name, key, err)))
-		}
-		// Without a filter the row decodes straight into the builders
-		// (appendRow), after the visitor has seen it.
-		if r.filter == nil {
-			if err := r.visit(key, val); err == SkipRow {
-				if !r.advance() {
-					break
-				}
-				continue
-			} else if err != nil {
-				return r.fail(err)
-			}
-			if err := r.src.appendRow(r.rb, val); err != nil {
-				return r.fail(r.corrupt(key, err))
-			}
-			n++
-			if !r.advance() {
-				break
-			}
-			continue
-		}
-		if err := r.src.Load(val); err != nil {
-			return r.fail(r.corrupt(key, err))
-		}
-		if r.filter != nil && r.filter.eval(r.src) != tTrue {
-			if r.valid = r.it.Next(); !r.valid {
-				if err := r.it.Error(); err != nil {
-					return r.fail(damaged(r.name, "", fmt.Errorf("scan: %s: iterate: %w", r.name, err)))
-				}
-				r.closeIter()
-			}
-			continue
-		}
-		if err := r.visit(key, val); err == SkipRow {
-			if r.valid = r.it.Next(); !r.valid {
-				if err := r.it.Error(); err != nil {
-					return r.fail(damaged(r.name, "", fmt.Errorf("scan: %s: iterate: %w", r.name, err)))
-				}
-				r.closeIter()
-			}
-			continue
-		} else if err != nil {
 			return r.fail(err)
 		}
-		if err := r.src.Append(r.rb); err != nil {
-			return r.fail(r.corrupt(key, err))
+		if added {
+			n++
 		}
-		n++
-		if r.valid = r.it.Next(); !r.valid {
-			if err := r.it.Error(); err != nil {
-				return r.fail(damaged(r.name, "", fmt.Errorf("scan: %s: iterate: %w", r.name, err)))
-			}
-			r.closeIter()
+		if !r.advance() {
+			break
 		}
 	}
 	if n == 0 || r.err != nil {
