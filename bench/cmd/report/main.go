@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -43,6 +44,14 @@ func run(args []string) error {
 		outPath       = fs.String("out", "BENCHMARKS.md", "markdown file to write")
 		pngPath       = fs.String("png", "", "PNG chart to write (optional)")
 		chartLink     = fs.String("chartlink", "docs/bench.png", "link to the chart from the markdown file")
+		largePath     = fs.String("large", "", "raw `go test -bench` output of the bench module at -large-rows rows (optional)")
+		largeRows     = fs.Int("large-rows", 1_000_000, "the -rows of the -large and -runtime-large runs")
+		runtimeLarge  = fs.String("runtime-large", "", "raw `go test -bench` output of the runtime benchmarks at -large-rows rows (optional)")
+		countsPath    = fs.String("instructions", "", "this run's scripts/instructions.sh output (optional)")
+		countsBase    = fs.String("instructions-base", "", "the committed instruction counts to compare with (optional)")
+		callgrindDir  = fs.String("callgrind", "", "directory of callgrind-setup.txt and callgrind-<mode>-ops<N>.txt listings (optional)")
+		procsPath     = fs.String("procs", "", "scripts/flush-rss.sh output: separately measured processes (optional)")
+		findings20    = fs.String("findings20", "", "hand-written analysis of issue 20's profiles, markdown (optional)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -63,6 +72,51 @@ func run(args []string) error {
 		if in.Runtime, _, err = parseFile(*runtimePath); err != nil {
 			return err
 		}
+	}
+	if *largePath != "" {
+		if in.Large, _, err = parseFile(*largePath); err != nil {
+			return err
+		}
+		in.LargeRows = *largeRows
+	}
+	if *runtimeLarge != "" {
+		if in.RuntimeLarge, _, err = parseFile(*runtimeLarge); err != nil {
+			return err
+		}
+		in.LargeRows = *largeRows
+	}
+	if *countsPath != "" {
+		if in.Counts, err = parseCountsFile(*countsPath); err != nil {
+			return err
+		}
+	}
+	if *countsBase != "" {
+		if in.CountsBase, err = parseCountsFile(*countsBase); err != nil {
+			return err
+		}
+	}
+	if *callgrindDir != "" {
+		if in.Callgrind, err = readCallgrind(*callgrindDir); err != nil {
+			return err
+		}
+	}
+	if *procsPath != "" {
+		f, err := os.Open(*procsPath)
+		if err != nil {
+			return fmt.Errorf("read process measures: %w", err)
+		}
+		in.Procs, err = ParseProcs(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", *procsPath, err)
+		}
+	}
+	if *findings20 != "" {
+		b, err := os.ReadFile(*findings20)
+		if err != nil {
+			return fmt.Errorf("read findings: %w", err)
+		}
+		in.Findings20 = string(b)
 	}
 	if *benchstatPath != "" {
 		b, err := os.ReadFile(*benchstatPath)
@@ -133,4 +187,46 @@ func parseFile(path string) ([]Result, Header, error) {
 		return nil, hdr, fmt.Errorf("%s: %w", path, err)
 	}
 	return rs, hdr, nil
+}
+
+func parseCountsFile(path string) (*Counts, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read instruction counts: %w", err)
+	}
+	defer f.Close()
+	c, err := ParseCounts(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// readCallgrind reads the callgrind_annotate listings scripts/instructions.sh
+// leaves with INSTR_PROFILES set: callgrind-setup.txt (the -ops 0 process)
+// and one callgrind-<mode>-ops<N>.txt per mode.
+func readCallgrind(dir string) (map[string]Profile20, error) {
+	setup, err := os.ReadFile(filepath.Join(dir, "callgrind-setup.txt"))
+	if err != nil {
+		return nil, fmt.Errorf("callgrind listings: %w", err)
+	}
+	matches, err := filepath.Glob(filepath.Join(dir, "callgrind-*-ops*.txt"))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]Profile20{}
+	for _, p := range matches {
+		name := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(p), "callgrind-"), ".txt")
+		i := strings.LastIndex(name, "-ops")
+		ops, err := strconv.Atoi(name[i+len("-ops"):])
+		if err != nil || ops <= 0 {
+			return nil, fmt.Errorf("callgrind listing %s: name it callgrind-<mode>-ops<N>.txt with N > 0", p)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		out[name[:i]] = Profile20{Ops: float64(ops), WithOps: string(b), Ops0: string(setup)}
+	}
+	return out, nil
 }

@@ -78,6 +78,10 @@ func area(fn string) string {
 	case strings.Contains(fn, "tablegen/runtime/rowenc"), strings.Contains(fn, "tablegen/runtime/keyenc"),
 		strings.Contains(fn, "tablegen/bench/generated"), strings.Contains(fn, "protobuf/encoding/protowire"):
 		return "tablegen codecs (rowenc, keyenc, generated)"
+	case strings.Contains(fn, "arrow-go/v18/parquet"):
+		return "Parquet writer (arrow-go/parquet)"
+	case strings.Contains(fn, "tablegen/runtime/flush"):
+		return "tablegen flush (runtime/flush)"
 	case strings.Contains(fn, "tablegen/runtime/scan"), strings.Contains(fn, "arrow-go"):
 		return "scan provider / Arrow"
 	case strings.Contains(fn, "tablegen/bench."):

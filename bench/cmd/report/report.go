@@ -70,6 +70,23 @@ type Input struct {
 	// Findings is hand-written analysis of the profiles (markdown), or "".
 	Findings string
 	Chart    string // path of the chart relative to BENCHMARKS.md
+
+	// Large is the bench module's output at LargeRows rows, the size
+	// issue 20 states its goals at (nil when not run).
+	Large     []Result
+	LargeRows int
+	// RuntimeLarge is the runtime benchmarks run at LargeRows rows.
+	RuntimeLarge []Result
+	// Counts are this run's instruction counts, CountsBase the committed
+	// baseline they are compared with.
+	Counts, CountsBase *Counts
+	// Callgrind holds, per instruction-count mode, the listings one op's
+	// profile is made from.
+	Callgrind map[string]Profile20
+	// Procs are the separately measured processes (scripts/flush-rss.sh).
+	Procs Procs
+	// Findings20 is hand-written analysis of issue 20's profiles, or "".
+	Findings20 string
 }
 
 // workloadDoc says what one op of each workload is.
@@ -140,38 +157,16 @@ func Render(in *Input) string {
 
 	w("## Results\n\n")
 	w("Median time per op over all runs; the ratio is the implementation's time ÷ tablegen's (2.00× = tablegen is twice as fast; below 1 = faster than tablegen). n/a: the library has no way to do it.\n\n")
-	w("| workload | what one op is |")
-	for _, impl := range m.Impls {
-		w(" %s |", impl)
-	}
-	w("\n|---|---|")
-	for range m.Impls {
-		w("---:|")
-	}
-	w("\n")
-	for _, wl := range m.Workloads {
-		w("| %s | %s |", wl, workloadDoc[wl])
-		for _, impl := range m.Impls {
-			med, ok := m.Median(wl, impl)
-			if !ok {
-				w(" n/a |")
-				continue
-			}
-			cell := formatNs(med)
-			if c := m.Cells[wl][impl]; len(c.NsRow) > 0 && wl != "Get" {
-				cell += fmt.Sprintf(" (%s/row)", formatNs(median(c.NsRow)))
-			}
-			if r, ok := m.Ratio(wl, impl, Base); ok && impl != Base {
-				cell += " · " + formatRatio(r)
-			}
-			w(" %s |", cell)
-		}
-		w("\n")
-	}
-	w("\n")
+	resultsTable(w, m)
 	if in.Chart != "" {
 		w("![Time relative to tablegen, log scale](%s)\n\n", in.Chart)
 		w("The chart shows each alternative's time ÷ tablegen's time on a log scale; bars above 1× are slower than tablegen, below 1× faster.\n\n")
+	}
+
+	if len(in.Large) > 0 {
+		w("## Results at %d rows\n\n", in.LargeRows)
+		w("The same workloads on a table of %d rows (the size issue 20 states its goals at), in a run of their own (see the command above); medians, ratio to tablegen as above.\n\n", in.LargeRows)
+		resultsTable(w, NewMatrix(in.Large))
 	}
 
 	w("## Goals (issue 10)\n\n")
@@ -222,36 +217,81 @@ func Render(in *Input) string {
 		}
 	}
 
+	renderColumnar(w, in)
+
 	if len(in.Runtime) > 0 {
 		w("## In-repo runtime benchmarks\n\n")
 		w("The benchmarks the other issues ask for (LIMIT, projection, index vs scan, flush) live next to the code they measure; scripts/bench.sh runs every benchmark under runtime/ with a short -benchtime. Within each benchmark function, each sub-benchmark is shown as a ratio to its baseline: the sub-benchmark named `baseline…` when there is one, otherwise the first one listed. The package path is relative to the module.\n\n")
-		w("| package | benchmark | median | ratio to baseline |\n|---|---|---:|---:|\n")
-		for _, fam := range families(in.Runtime) {
-			for i, name := range fam.names {
-				ratio := ""
-				if len(fam.names) > 1 {
-					if name == fam.base {
-						ratio = "baseline"
-					} else if fam.med[fam.base] > 0 {
-						ratio = formatRatio(fam.med[name] / fam.med[fam.base])
-					}
-				}
-				pkg := ""
-				if i == 0 {
-					pkg = fam.pkg
-				}
-				w("| %s | %s | %s | %s |\n", pkg, name, formatNs(fam.med[name]), ratio)
-			}
-		}
-		w("\n")
+		familiesTable(w, in.Runtime)
 	}
-
+	if len(in.RuntimeLarge) > 0 {
+		w("## In-repo runtime benchmarks at %d rows\n\n", in.LargeRows)
+		w("The runtime benchmarks whose goals are stated at %d rows, run with their table-size flags set to it (see the command above); ratios as in the table above.\n\n", in.LargeRows)
+		familiesTable(w, in.RuntimeLarge)
+	}
 	if in.Benchstat != "" {
 		w("## benchstat\n\n")
 		w("`benchstat -col /impl` over the same raw output (vs tablegen, with confidence intervals):\n\n")
 		w("```\n%s\n```\n", strings.TrimRight(in.Benchstat, "\n"))
 	}
 	return b.String()
+}
+
+// resultsTable writes the workload × implementation table of m.
+func resultsTable(w func(string, ...any), m *Matrix) {
+	w("| workload | what one op is |")
+	for _, impl := range m.Impls {
+		w(" %s |", impl)
+	}
+	w("\n|---|---|")
+	for range m.Impls {
+		w("---:|")
+	}
+	w("\n")
+	for _, wl := range m.Workloads {
+		w("| %s | %s |", wl, workloadDoc[wl])
+		for _, impl := range m.Impls {
+			med, ok := m.Median(wl, impl)
+			if !ok {
+				w(" n/a |")
+				continue
+			}
+			cell := formatNs(med)
+			if c := m.Cells[wl][impl]; len(c.NsRow) > 0 && wl != "Get" {
+				cell += fmt.Sprintf(" (%s/row)", formatNs(median(c.NsRow)))
+			}
+			if r, ok := m.Ratio(wl, impl, Base); ok && impl != Base {
+				cell += " · " + formatRatio(r)
+			}
+			w(" %s |", cell)
+		}
+		w("\n")
+	}
+	w("\n")
+}
+
+// familiesTable writes one row per runtime sub-benchmark, with its ratio
+// to its family's baseline.
+func familiesTable(w func(string, ...any), rs []Result) {
+	w("| package | benchmark | median | ratio to baseline |\n|---|---|---:|---:|\n")
+	for _, fam := range families(rs) {
+		for i, name := range fam.names {
+			ratio := ""
+			if len(fam.names) > 1 {
+				if name == fam.base {
+					ratio = "baseline"
+				} else if fam.med[fam.base] > 0 {
+					ratio = formatRatio(fam.med[name] / fam.med[fam.base])
+				}
+			}
+			pkg := ""
+			if i == 0 {
+				pkg = fam.pkg
+			}
+			w("| %s | %s | %s | %s |\n", pkg, name, formatNs(fam.med[name]), ratio)
+		}
+	}
+	w("\n")
 }
 
 // family is the results of one benchmark function of one package.

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -36,6 +37,8 @@ func TestRenderGolden(t *testing.T) {
 				Chart:    "docs/bench.png",
 			}
 			wantIdx := -1
+			setup := ""
+			cg := map[string]Profile20{}
 			for i, f := range ar.Files {
 				var err error
 				switch {
@@ -49,11 +52,39 @@ func TestRenderGolden(t *testing.T) {
 					name := strings.TrimSuffix(strings.TrimPrefix(f.Name, "profile-"), ".top.txt")
 					wl, impl, _ := strings.Cut(name, "-")
 					in.Profiles[wl+"/"+impl] = string(f.Data)
+				case f.Name == "large.txt":
+					in.Large, _, err = Parse(bytes.NewReader(f.Data))
+					in.LargeRows = 1000000
+				case f.Name == "runtime-large.txt":
+					in.RuntimeLarge, _, err = Parse(bytes.NewReader(f.Data))
+					in.LargeRows = 1000000
+				case f.Name == "instructions.txt":
+					in.Counts, err = ParseCounts(bytes.NewReader(f.Data))
+				case f.Name == "instructions-base.txt":
+					in.CountsBase, err = ParseCounts(bytes.NewReader(f.Data))
+				case f.Name == "procs.txt":
+					in.Procs, err = ParseProcs(bytes.NewReader(f.Data))
+				case f.Name == "findings20.md":
+					in.Findings20 = string(f.Data)
+				case f.Name == "callgrind-setup.txt":
+					setup = string(f.Data)
+				case strings.HasPrefix(f.Name, "callgrind-"):
+					name := strings.TrimSuffix(strings.TrimPrefix(f.Name, "callgrind-"), ".txt")
+					mode, ops, _ := strings.Cut(name, "-ops")
+					n, _ := strconv.Atoi(ops)
+					cg[mode] = Profile20{Ops: float64(n), WithOps: string(f.Data)}
 				case f.Name == "want.md":
 					wantIdx = i
 				}
 				if err != nil {
 					t.Fatalf("%s: %v", f.Name, err)
+				}
+			}
+			if len(cg) > 0 {
+				in.Callgrind = map[string]Profile20{}
+				for m, p := range cg {
+					p.Ops0 = setup
+					in.Callgrind[m] = p
 				}
 			}
 			got := Render(in)
