@@ -42,7 +42,7 @@ count() { # mode ops → total Ir of the process, on a fresh copy of the DB
 	if [ -n "$profiles" ]; then
 		name="callgrind-$1-ops$2.txt"
 		[ "$2" = 0 ] && name=callgrind-setup.txt
-		callgrind_annotate --threshold=100 "$bin/cg.out" >"$profiles/$name" 2>/dev/null
+		callgrind_annotate --auto=no --threshold=100 "$bin/cg.out" >"$profiles/$name" 2>/dev/null
 	fi
 	awk '/Collected :/ {print $4}' "$bin/log"
 }
