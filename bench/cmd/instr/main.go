@@ -66,6 +66,7 @@ func main() {
 	cache := flag.Int64("cache", 0, "Pebble block cache bytes of the opened DB (store.Options.CacheSize; 0 = the bench's default)")
 	memtable := flag.Uint64("memtable", 0, "Pebble memtable bytes of the opened DB (store.Options.MemTableSize; 0 = the bench's default)")
 	rowGroup := flag.Int64("rowgroup", 0, "rows per Parquet row group of -mode flush and baseline (flush.Options.RowGroupSize; 0 = its default)")
+	readAhead := flag.Int("readahead", 0, "batches -mode flush decodes ahead of its writer (flush.Options.ReadAhead; 0 = its default, -1 = none)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the operations to this file")
 	memprofile := flag.String("memprofile", "", "write a heap profile (alloc_space and inuse) after the operations to this file")
 	flag.Parse()
@@ -75,13 +76,13 @@ func main() {
 		}
 		return
 	}
-	if err := run(*mode, *rows, *ops, *dbdir, *timed, *cache, *memtable, *rowGroup, *cpuprofile, *memprofile); err != nil {
+	if err := run(*mode, *rows, *ops, *dbdir, *timed, *cache, *memtable, *rowGroup, *readAhead, *cpuprofile, *memprofile); err != nil {
 		fmt.Fprintf(os.Stderr, "instr: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(mode string, nrows, ops int, dbdir string, timed bool, cache int64, memtable uint64, rowGroup int64, cpuprofile, memprofile string) error {
+func run(mode string, nrows, ops int, dbdir string, timed bool, cache int64, memtable uint64, rowGroup int64, readAhead int, cpuprofile, memprofile string) error {
 	if _, ok := modes[mode]; !ok && mode != "setup" && mode != "create" {
 		return fmt.Errorf("unknown -mode %q; -list shows the modes", mode)
 	}
@@ -147,7 +148,7 @@ func run(mode string, nrows, ops int, dbdir string, timed bool, cache int64, mem
 	pre := load[:min(len(load), scan.DefaultBatchSize)]
 	rb := array.NewRecordBuilder(memory.DefaultAllocator, schema)
 	defer rb.Release()
-	fo := flush.Options{RowGroupSize: rowGroup}
+	fo := flush.Options{RowGroupSize: rowGroup, ReadAhead: readAhead}
 	exec, err := flush.New(db, filepath.Join(dir, "cold"), &fo)
 	if err != nil {
 		return err
