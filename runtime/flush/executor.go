@@ -35,12 +35,20 @@ import (
 const (
 	// DefaultRowGroupSize is the rows per Parquet row group: large enough
 	// for good compression and few footer entries, small enough that the
-	// writer's buffered row group stays in the tens of MiB for wide rows.
-	DefaultRowGroupSize = 128 << 10
+	// writer's buffered row group (its pages, held in memory until the
+	// group closes, in buffers that grow by doubling) stays around ten MiB
+	// for wide rows. A flush's peak heap grows with it: at 1M rows of the
+	// 20-column bench table, 128 Ki-row groups peaked at about 170 MiB of
+	// heap, 64 Ki at about 120, for files 2% larger (see the package doc).
+	DefaultRowGroupSize = 64 << 10
 	// DefaultDeleteBatch is the hot rows deleted per Pebble batch: each
 	// batch holds the store's commit mutex, so other writers wait at most
 	// one batch.
 	DefaultDeleteBatch = 4096
+	// DefaultReadAhead is the batches a flush decodes ahead of its
+	// Parquet writer: two keep the writer fed across the scan's uneven
+	// batches, at about two batches' memory (a few MiB for wide rows).
+	DefaultReadAhead = 2
 	// DefaultSegmentBytes is the size at which a flush of a user or stream
 	// table closes a multi-owner file and starts the next: a few MiB is
 	// past the point where engines pay much per file, while a point read
@@ -55,7 +63,7 @@ const (
 const poolHeld = 32 << 20
 
 // Options configure an [Executor]. The zero value is ZSTD level 1,
-// dictionary encoding for string, enum and json columns only, 128 Ki-row
+// dictionary encoding for string, enum and json columns only, 64 Ki-row
 // groups and scan.DefaultBatchSize-row batches (see the package doc for the
 // measurements behind them).
 type Options struct {
@@ -68,6 +76,13 @@ type Options struct {
 	// BatchSize is the rows per Arrow record batch read from the snapshot
 	// (0 = scan.DefaultBatchSize); memory grows with it, not with the table.
 	BatchSize int
+	// ReadAhead is how many record batches the snapshot scan may decode
+	// ahead of the Parquet writer, on a goroutine of its own, so that
+	// reading rows and encoding them overlap on two cores (0 =
+	// DefaultReadAhead); memory grows by about one batch per unit. A
+	// negative value reads and writes on the calling goroutine, one batch
+	// at a time.
+	ReadAhead int
 	// DeleteBatch is the hot rows deleted per commit (0 = DefaultDeleteBatch).
 	DeleteBatch int
 	// CompressionLevel is the codec's level; 0 means DefaultZstdLevel for
@@ -275,6 +290,9 @@ func (o *Options) normalize() error {
 	}
 	if o.BatchSize == 0 {
 		o.BatchSize = scan.DefaultBatchSize
+	}
+	if o.ReadAhead == 0 {
+		o.ReadAhead = DefaultReadAhead
 	}
 	if o.DeleteBatch == 0 {
 		o.DeleteBatch = DefaultDeleteBatch
@@ -754,6 +772,17 @@ func (e *Executor) newSegment(l *layout.Table, rel string, seq uint64, st State)
 	}
 }
 
+// WriterProperties returns the Parquet writer settings a flush with
+// options o writes table l with, so that a program writing the same rows
+// itself (the flush benchmarks' baseline, bench/cmd/instr) writes them
+// exactly as a flush would.
+func WriterProperties(o Options, l *layout.Table) (*parquet.WriterProperties, error) {
+	if err := o.normalize(); err != nil {
+		return nil, err
+	}
+	return o.writerProperties(l), nil
+}
+
 // writerProperties are the Parquet writer settings of a flush of table l.
 func (o *Options) writerProperties(l *layout.Table, extra ...parquet.WriterProperty) *parquet.WriterProperties {
 	props := []parquet.WriterProperty{
@@ -778,32 +807,120 @@ func (o *Options) writerProperties(l *layout.Table, extra ...parquet.WriterPrope
 }
 
 // writeBatches moves every batch of rdr into fw, accumulating statistics
-// and reporting progress.
+// and reporting progress. With Options.ReadAhead, rdr is read on a
+// goroutine of its own (readAhead), so decoding the next batches overlaps
+// encoding and compressing this one; rdr's visit callbacks then run on
+// that goroutine, and all of them have returned when writeBatches does.
 func writeBatches(rdr array.RecordReader, fw *pqarrow.FileWriter, schema, fileSchema *arrow.Schema, plain []bool, owner *string, stats *scan.Stats, o Options, written *int64) error {
 	cols := make([]arrow.Array, len(plain))
-	for rdr.Next() {
-		rec := rdr.RecordBatch()
-		if err := stats.Add(rec); err != nil {
+	ra := startReadAhead(rdr, o.ReadAhead)
+	for {
+		rec, ok := ra.next()
+		if !ok {
+			break
+		}
+		err := writeBatch(rec, fw, schema, fileSchema, plain, owner, stats, cols)
+		n := rec.NumRows()
+		rec.Release()
+		if err != nil {
+			_ = ra.stop()
 			return err
 		}
-		out := toParquet(schema, plain, rec, cols)
-		if owner != nil {
-			out = appendOwner(fileSchema, out, *owner)
-		}
-		err := fw.WriteBuffered(out)
-		out.Release()
-		if err != nil {
-			return fmt.Errorf("write Parquet: %w", err)
-		}
-		*written += rec.NumRows()
+		*written += n
 		if o.Progress != nil {
 			o.Progress(*written)
 		}
 		if err := o.fault(stepBatch); err != nil {
+			_ = ra.stop()
 			return err
 		}
 	}
-	return rdr.Err()
+	return ra.stop()
+}
+
+// writeBatch writes one batch of the provider's schema into fw.
+func writeBatch(rec arrow.RecordBatch, fw *pqarrow.FileWriter, schema, fileSchema *arrow.Schema, plain []bool, owner *string, stats *scan.Stats, cols []arrow.Array) error {
+	if err := stats.Add(rec); err != nil {
+		return err
+	}
+	out := toParquet(schema, plain, rec, cols)
+	if owner != nil {
+		out = appendOwner(fileSchema, out, *owner)
+	}
+	err := fw.WriteBuffered(out)
+	out.Release()
+	if err != nil {
+		return fmt.Errorf("write Parquet: %w", err)
+	}
+	return nil
+}
+
+// readAhead hands out the batches of a record reader, read up to n
+// batches ahead by a goroutine of its own (n > 0), or read on the caller's
+// goroutine when next is called (n < 0). Each batch is the caller's to
+// release.
+type readAhead struct {
+	rdr  array.RecordReader
+	ch   chan arrow.RecordBatch // nil: no goroutine
+	quit chan struct{}
+	done chan struct{}
+	err  error // rdr.Err(), set by the goroutine before it closes done
+}
+
+func startReadAhead(rdr array.RecordReader, n int) *readAhead {
+	ra := &readAhead{rdr: rdr}
+	if n < 0 {
+		return ra
+	}
+	// One batch waits in the goroutine's hands while the channel is full.
+	ra.ch = make(chan arrow.RecordBatch, n-1)
+	ra.quit = make(chan struct{})
+	ra.done = make(chan struct{})
+	go func() {
+		defer close(ra.done)
+		defer close(ra.ch)
+		for rdr.Next() {
+			rec := rdr.RecordBatch()
+			rec.Retain()
+			select {
+			case ra.ch <- rec:
+			case <-ra.quit:
+				rec.Release()
+				return
+			}
+		}
+		ra.err = rdr.Err()
+	}()
+	return ra
+}
+
+// next returns the next batch, or false at the end of the reader or at
+// its error (which stop returns).
+func (ra *readAhead) next() (arrow.RecordBatch, bool) {
+	if ra.ch == nil {
+		if !ra.rdr.Next() {
+			return nil, false
+		}
+		rec := ra.rdr.RecordBatch()
+		rec.Retain()
+		return rec, true
+	}
+	rec, ok := <-ra.ch
+	return rec, ok
+}
+
+// stop ends the reading, waits for the goroutine to return, releases the
+// batches it read and nobody took, and returns the reader's error.
+func (ra *readAhead) stop() error {
+	if ra.ch == nil {
+		return ra.rdr.Err()
+	}
+	close(ra.quit)
+	<-ra.done
+	for rec := range ra.ch {
+		rec.Release()
+	}
+	return ra.err
 }
 
 // MetaType is the field metadata key that keeps a column's tablegen type
@@ -886,6 +1003,15 @@ func appendOwner(schema *arrow.Schema, rec arrow.RecordBatch, owner string) arro
 	out := array.NewRecordBatch(schema, append(rec.Columns(), col), rec.NumRows())
 	rec.Release()
 	return out
+}
+
+// ParquetForm converts a full-width record batch of a provider's schema
+// into what a flush writes to Parquet (see parquetSchema), sharing its
+// buffers; release the result. With WriterProperties it lets a program
+// write rows exactly as a flush would.
+func ParquetForm(rec arrow.RecordBatch) arrow.RecordBatch {
+	schema, plain := parquetSchema(rec.Schema())
+	return toParquet(schema, plain, rec, make([]arrow.Array, len(plain)))
 }
 
 // toParquet returns rec in the Parquet schema (see parquetSchema), sharing

@@ -13,16 +13,21 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/tablegen/tablegen/bench"
@@ -30,6 +35,7 @@ import (
 	"github.com/tablegen/tablegen/internal/rawpebble"
 	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/layout"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -44,6 +50,8 @@ var modes = map[string]string{
 	"build":  "raw Pebble iteration + building the 20-column records from pre-decoded rows",
 	"lookup": "10 indexed lookups of one category",
 	"flush":  "flush every hot row to Parquet (only -ops 0 or 1)",
+	"baseline": "the flush's floor: raw Pebble iteration + a pqarrow write of the table's rows, " +
+		"read to Arrow in the flush's Parquet form before the timed part, with the flush's writer settings",
 }
 
 func main() {
@@ -52,20 +60,29 @@ func main() {
 	ops := flag.Int("ops", 1, "times the operation runs after the setup")
 	list := flag.Bool("list", false, "list the modes and exit")
 	dbdir := flag.String("db", "", "directory of a DB made by -mode create (default: a new temporary one, loaded first)")
+	timed := flag.Bool("timed", false, "time the operations on the wall clock and print \"MODE rows=N seconds=S\"; "+
+		"with -db, skip generating the rows of the setup, which only the load, get and insert use, so the process's "+
+		"peak RSS is the operation's (instruction counts need the same setup in every mode: leave it off there)")
+	cache := flag.Int64("cache", 0, "Pebble block cache bytes of the opened DB (store.Options.CacheSize; 0 = the bench's default)")
+	memtable := flag.Uint64("memtable", 0, "Pebble memtable bytes of the opened DB (store.Options.MemTableSize; 0 = the bench's default)")
+	rowGroup := flag.Int64("rowgroup", 0, "rows per Parquet row group of -mode flush and baseline (flush.Options.RowGroupSize; 0 = its default)")
+	readAhead := flag.Int("readahead", 0, "batches -mode flush decodes ahead of its writer (flush.Options.ReadAhead; 0 = its default, -1 = none)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the operations to this file")
+	memprofile := flag.String("memprofile", "", "write a heap profile (alloc_space and inuse) after the operations to this file")
 	flag.Parse()
 	if *list {
-		for _, m := range []string{"get", "insert", "scan", "scan1", "raw", "build", "lookup", "flush"} {
+		for _, m := range []string{"get", "insert", "scan", "scan1", "raw", "build", "lookup", "flush", "baseline"} {
 			fmt.Printf("%s\t%s\n", m, modes[m])
 		}
 		return
 	}
-	if err := run(*mode, *rows, *ops, *dbdir); err != nil {
+	if err := run(*mode, *rows, *ops, *dbdir, *timed, *cache, *memtable, *rowGroup, *readAhead, *cpuprofile, *memprofile); err != nil {
 		fmt.Fprintf(os.Stderr, "instr: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(mode string, nrows, ops int, dbdir string) error {
+func run(mode string, nrows, ops int, dbdir string, timed bool, cache int64, memtable uint64, rowGroup int64, readAhead int, cpuprofile, memprofile string) error {
 	if _, ok := modes[mode]; !ok && mode != "setup" && mode != "create" {
 		return fmt.Errorf("unknown -mode %q; -list shows the modes", mode)
 	}
@@ -81,7 +98,14 @@ func run(mode string, nrows, ops int, dbdir string) error {
 	if dbdir == "" {
 		dbdir = filepath.Join(dir, "db")
 	}
-	db, err := bench.OpenDB(dbdir)
+	var db *store.DB
+	if cache != 0 || memtable != 0 {
+		// The bench's options (bench.OpenDB) with a smaller cache: a
+		// process that only flushes needs little of it.
+		db, err = store.Open(dbdir, &store.Options{NoSync: true, CacheSize: cache, MemTableSize: memtable})
+	} else {
+		db, err = bench.OpenDB(dbdir)
+	}
 	if err != nil {
 		return err
 	}
@@ -90,8 +114,11 @@ func run(mode string, nrows, ops int, dbdir string) error {
 	if err != nil {
 		return err
 	}
-	all := bench.MakeRows(nrows+8*bench.BatchSize, 1)
-	load, extra := all[:nrows], all[nrows:]
+	var load, extra []bench.Row
+	if !timed || create || mode == "get" || mode == "insert" || mode == "build" {
+		all := bench.MakeRows(nrows+8*bench.BatchSize, 1)
+		load, extra = all[:nrows], all[nrows:]
+	}
 	if create {
 		// Loading is most of a run's instructions and varies with GC
 		// timing; a DB made once and copied per run keeps it out.
@@ -118,16 +145,37 @@ func run(mode string, nrows, ops int, dbdir string) error {
 	rng := rand.New(rand.NewPCG(2, 3))
 	// Everything any mode needs is set up in every mode, so one -ops 0
 	// run is the setup cost of all of them.
-	pre := load[:min(nrows, scan.DefaultBatchSize)]
+	pre := load[:min(len(load), scan.DefaultBatchSize)]
 	rb := array.NewRecordBuilder(memory.DefaultAllocator, schema)
 	defer rb.Release()
-	exec, err := flush.New(db, filepath.Join(dir, "cold"), nil)
+	fo := flush.Options{RowGroupSize: rowGroup, ReadAhead: readAhead}
+	exec, err := flush.New(db, filepath.Join(dir, "cold"), &fo)
 	if err != nil {
 		return err
 	}
 	if mode == "insert" && ops > 8 {
 		return fmt.Errorf("-mode insert: at most 8 ops")
 	}
+	var base *baseline
+	if mode == "baseline" {
+		if base, err = newBaseline(ctx, schemaDriven, &layout, fo, filepath.Join(dir, "baseline.parquet")); err != nil {
+			return err
+		}
+		defer base.release()
+	}
+	if cpuprofile != "" {
+		f, err := os.Create(cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	var bytesWritten string // the flush's file size, for -timed
+	start := time.Now()
 	for op := range ops {
 		switch mode {
 		case "get":
@@ -170,12 +218,104 @@ func run(mode string, nrows, ops int, dbdir string) error {
 				}
 			}
 		case "flush":
-			if _, err := exec.Flush(ctx, schemaDriven); err != nil {
+			res, err := exec.Flush(ctx, schemaDriven)
+			if err != nil {
+				return err
+			}
+			bytesWritten = fmt.Sprintf(" file_mib=%.1f", float64(res.Bytes)/(1<<20))
+			if timed && (res.Rows != int64(nrows) || res.Deleted != int64(nrows)) {
+				return fmt.Errorf("flushed %d rows and deleted %d, want %d: is -rows the DB's row count?", res.Rows, res.Deleted, nrows)
+			}
+		case "baseline":
+			if err := base.run(db, layout.ID); err != nil {
 				return err
 			}
 		}
 	}
+	if timed {
+		fmt.Printf("%s rows=%d seconds=%.3f%s\n", mode, nrows, time.Since(start).Seconds(), bytesWritten)
+	}
+	if memprofile != "" {
+		f, err := os.Create(memprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// baseline is the floor a flush is measured against: the table's rows
+// already in the flush's Parquet form in memory (read before the timed
+// part), so that an op is only what no flush can avoid: a raw Pebble
+// iteration over the rows and a pqarrow write of them, with the flush's
+// writer settings, to a file that is then fsynced.
+type baseline struct {
+	recs  []arrow.RecordBatch
+	props *parquet.WriterProperties
+	out   string
+}
+
+func newBaseline(ctx context.Context, p *scan.Provider, l *layout.Table, o flush.Options, out string) (*baseline, error) {
+	props, err := flush.WriterProperties(o, l)
+	if err != nil {
+		return nil, err
+	}
+	rdr, err := p.Scan(ctx, scan.Request{})
+	if err != nil {
+		return nil, err
+	}
+	defer rdr.Release()
+	b := &baseline{props: props, out: out}
+	for rdr.Next() {
+		b.recs = append(b.recs, flush.ParquetForm(rdr.RecordBatch()))
+	}
+	if err := rdr.Err(); err != nil {
+		b.release()
+		return nil, err
+	}
+	if len(b.recs) == 0 {
+		return nil, fmt.Errorf("-mode baseline: the table has no rows")
+	}
+	return b, nil
+}
+
+func (b *baseline) release() {
+	for _, r := range b.recs {
+		r.Release()
+	}
+}
+
+func (b *baseline) run(db *store.DB, id uint32) error {
+	if err := iterate(db, id, func(int) error { return nil }); err != nil {
+		return err
+	}
+	f, err := os.Create(b.out)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	fw, err := pqarrow.NewFileWriter(b.recs[0].Schema(), bw, b.props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	if err != nil {
+		return err
+	}
+	for _, r := range b.recs {
+		if err := fw.WriteBuffered(r); err != nil {
+			_ = fw.Close()
+			return err
+		}
+	}
+	if err := fw.Close(); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	return f.Sync()
 }
 
 // appendPre appends one already-decoded row to rb with the typed builders:
