@@ -5,8 +5,8 @@
 # `instr -mode create`, outside the measured processes, and copied before
 # each run (a flush deletes the hot rows it wrote). Prints:
 #
-#	flush rows=N seconds=S file_mib=F maxrss_mib=M cache=default
-#	flush rows=N seconds=S file_mib=F maxrss_mib=M cache=16MiB
+#	flush rows=N seconds=S file_mib=F maxrss_mib=M
+#	flush-cache16mib rows=N seconds=S file_mib=F maxrss_mib=M
 #	baseline rows=N seconds=S maxrss_mib=M
 #
 # seconds is timed inside each process on the same clock, around the
@@ -33,15 +33,15 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 (cd "$root/bench" && go build -o "$work/instr" ./cmd/instr)
 "$work/instr" -mode create -rows "$rows" -db "$work/db"
-run() { # label mode flags...
-	local label=$1 mode=$2
+run() { # name mode flags... → "name rows=N seconds=S maxrss_mib=M"
+	local name=$1 mode=$2
 	shift 2
 	rm -rf "$work/run" && cp -r "$work/db" "$work/run"
 	# shellcheck disable=SC2086
 	/usr/bin/time -v -o "$work/time" "$work/instr" -timed -mode "$mode" -rows "$rows" -ops 1 -db "$work/run" "$@" ${INSTR_FLAGS:-} >"$work/out"
 	rss=$(awk -F': ' '/Maximum resident set size/ {printf "%d", $2 / 1024}' "$work/time")
-	echo "$(cat "$work/out") maxrss_mib=$rss$label"
+	echo "$name $(cut -d' ' -f2- "$work/out") maxrss_mib=$rss"
 }
-run " cache=default" flush
-run " cache=16MiB" flush -cache $((16 << 20)) -memtable $((16 << 20))
-run "" baseline
+run flush flush
+run flush-cache16mib flush -cache $((16 << 20)) -memtable $((16 << 20))
+run baseline baseline

@@ -321,6 +321,7 @@ func goals20(in *Input) []goal20 {
 			Bound: 1.3,
 			Measures: []measure{
 				familyRatio(in.RuntimeLarge, "runtime/flush", "Flush/flush", "Flush/baseline", "Flush/flush ÷ Flush/baseline (time, "+large+")"),
+				procRatio(in.Procs, "flush", "baseline", "flush process ÷ baseline process (scripts/flush-rss.sh"+flushRows+")"),
 				familyRatio(in.Runtime, "runtime/flush", "Flush/flush", "Flush/baseline", "Flush/flush ÷ Flush/baseline (time, runtime/flush default table)"),
 			},
 			Profiles: []string{"Flush/flush", "cg:flush"},
@@ -338,7 +339,8 @@ func goals20(in *Input) []goal20 {
 			Text:  "flush of 1M rows: peak RSS < 256 MiB, as a separate process (/usr/bin/time -v)",
 			Bound: 256,
 			Measures: atMillion(in,
-				procValue(in.Procs, "flush", "maxrss_mib", "maximum resident set of the flush process"+flushRows, "MiB", 1),
+				procValue(in.Procs, "flush", "maxrss_mib", "maximum resident set of the flush process, the bench's store options (64 MiB block cache, 64 MiB memtables)"+flushRows, "MiB", 1),
+				procValue(in.Procs, "flush-cache16mib", "maxrss_mib", "the same with a 16 MiB block cache and 16 MiB memtables", "MiB", 1),
 			),
 		},
 		{
@@ -366,6 +368,17 @@ func goals20(in *Input) []goal20 {
 			Measures: []measure{worstRegression(in.Counts, in.CountsBase)},
 		},
 	}
+}
+
+// procRatio is the ratio of two measured processes' seconds.
+func procRatio(p Procs, a, b, what string) measure {
+	m := measure{What: what, Unit: "×"}
+	x, ok1 := p[a]["seconds"]
+	y, ok2 := p[b]["seconds"]
+	if ok1 && ok2 && y > 0 {
+		m.Value, m.OK = x/y, true
+	}
+	return m
 }
 
 // atMillion keeps the measures of a goal stated for 1M rows only when the
