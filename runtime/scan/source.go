@@ -496,7 +496,8 @@ func (d *rowDecoder) appendRow(b *array.RecordBuilder, value []byte) error {
 	}
 	d.room--
 	d.gen++
-	if !d.walk(value) {
+	missing, ok := d.walk(value)
+	if !ok {
 		if err := d.Load(value); err != nil {
 			return err
 		}
@@ -507,7 +508,7 @@ func (d *rowDecoder) appendRow(b *array.RecordBuilder, value []byte) error {
 		if s.field < 0 {
 			continue // needed by a filter only (not on this path, but never appended)
 		}
-		if d.seen[si] != d.gen {
+		if missing > 0 && d.seen[si] != d.gen {
 			s.appendAbsent()
 			continue
 		}
@@ -554,10 +555,12 @@ type cell struct {
 // of up to two bytes, varint, fixed64, fixed32 and length-delimited fields)
 // and checks each needed value against its column (wire type, int32 and
 // duration range, enum ordinal, uuid length); it returns false, having
-// decided nothing, for anything else, for Load to decode or reject.
-func (d *rowDecoder) walk(b []byte) bool {
+// decided nothing, for anything else, for Load to decode or reject. It
+// also returns how many needed columns the row lacks; when none, appendRow
+// need not look at d.seen.
+func (d *rowDecoder) walk(b []byte) (missing int, ok bool) {
 	if d.tagSlot == nil {
-		return false
+		return 0, false
 	}
 	left := len(d.slots)
 	off := 0
@@ -566,56 +569,82 @@ func (d *rowDecoder) walk(b []byte) bool {
 		off++
 		if x >= 0x80 {
 			if off >= len(b) || b[off] >= 0x80 {
-				return false
+				return 0, false
 			}
 			x = x&0x7f | uint64(b[off])<<7
 			off++
 		}
 		tag, typ := x>>3, protowire.Type(x&7)
 		if tag == 0 {
-			return false
+			return 0, false
 		}
 		si := -1
 		if tag < uint64(len(d.tagSlot)) {
 			si = int(d.tagSlot[tag]) - 1
 		}
-		if si >= 0 && d.seen[si] == d.gen {
-			return false // a repeated tag: Load decides
+		if si < 0 {
+			// Skipping a field the scan does not need: only its length
+			// matters.
+			switch typ {
+			case protowire.VarintType:
+				// The first byte without the continuation bit ends the
+				// varint, found 8 bytes at a time.
+				if len(b)-off >= 8 {
+					if m := ^binary.LittleEndian.Uint64(b[off:]) & 0x8080808080808080; m != 0 {
+						off += bits.TrailingZeros64(m)>>3 + 1
+						continue
+					}
+				}
+				_, n := protowire.ConsumeVarint(b[off:])
+				if n < 0 {
+					return 0, false
+				}
+				off += n
+			case protowire.Fixed64Type:
+				if len(b)-off < 8 {
+					return 0, false
+				}
+				off += 8
+			case protowire.Fixed32Type:
+				if len(b)-off < 4 {
+					return 0, false
+				}
+				off += 4
+			case protowire.BytesType:
+				l, k := protowire.ConsumeVarint(b[off:])
+				if k < 0 || l > uint64(len(b)-off-k) {
+					return 0, false
+				}
+				off += k + int(l)
+			default:
+				return 0, false
+			}
+			continue
+		}
+		s := &d.slots[si]
+		if typ != s.wire || d.seen[si] == d.gen {
+			return 0, false // a wire type Load rejects, or a repeated tag: Load decides
 		}
 		var num uint64
 		vs, ve := 0, 0
 		switch typ {
 		case protowire.VarintType:
-			if si < 0 && len(b)-off >= 8 {
-				// Skipping: the first byte without the continuation
-				// bit ends the varint, found 8 bytes at a time.
-				if m := ^binary.LittleEndian.Uint64(b[off:]) & 0x8080808080808080; m != 0 {
-					off += bits.TrailingZeros64(m)>>3 + 1
-					continue
-				}
-			}
 			if off < len(b) && b[off] < 0x80 {
 				num = uint64(b[off])
 				off++
 			} else {
 				var n int
 				if num, n = protowire.ConsumeVarint(b[off:]); n < 0 {
-					return false
+					return 0, false
 				}
 				off += n
 			}
 		case protowire.Fixed64Type:
 			if len(b)-off < 8 {
-				return false
+				return 0, false
 			}
 			num = binary.LittleEndian.Uint64(b[off:])
 			off += 8
-		case protowire.Fixed32Type:
-			if len(b)-off < 4 {
-				return false
-			}
-			num = uint64(binary.LittleEndian.Uint32(b[off:]))
-			off += 4
 		case protowire.BytesType:
 			n := 0
 			if off < len(b) && b[off] < 0x80 {
@@ -624,57 +653,50 @@ func (d *rowDecoder) walk(b []byte) bool {
 			} else {
 				l, k := protowire.ConsumeVarint(b[off:])
 				if k < 0 || l > uint64(len(b)) {
-					return false
+					return 0, false
 				}
 				n = int(l)
 				off += k
 			}
 			if len(b)-off < n {
-				return false
+				return 0, false
 			}
 			vs, ve = off, off+n
 			off = ve
 		default:
-			return false
-		}
-		if si < 0 {
-			continue
-		}
-		s := &d.slots[si]
-		if typ != s.wire {
-			return false
+			return 0, false // no column's wire type is fixed32 or a group
 		}
 		switch s.typ {
 		case tInt32:
 			if v := int64(num); v < math.MinInt32 || v > math.MaxInt32 {
-				return false
+				return 0, false
 			}
 		case tEnum:
 			if num >= uint64(len(s.enum)) {
-				return false
+				return 0, false
 			}
 		case tDuration:
 			if us := protowire.DecodeZigZag(num); us > maxDurationMicros || us < -maxDurationMicros {
-				return false
+				return 0, false
 			}
 		case tUUID:
 			if ve-vs != 16 {
-				return false
+				return 0, false
 			}
 		case tString:
 			if rowenc.CheckString(s.c.Name, protowire.Number(tag), b[vs:ve]) != nil {
-				return false
+				return 0, false
 			}
 		case tDecimal:
 			if n, ok := dec128.FromMinimal(b[vs:ve]); !ok || !n.Fits(s.c.Precision) {
-				return false
+				return 0, false
 			}
 		}
 		d.seen[si] = d.gen
 		d.cells[si] = cell{num: num, vs: vs, ve: ve}
 		left--
 	}
-	return true
+	return left, true
 }
 
 // wireType is the wire type tablegen's writers use for a column type.

@@ -163,3 +163,74 @@ func TestAppendRowMatchesLoad(t *testing.T) {
 		}
 	})
 }
+
+// TestAppendRowSkipsUnneededFields pins the shapes walk skips without
+// decoding (unknown and unprojected tags of every wire type, a length of two
+// bytes, a varint too near the row's end for the 8-byte skip) and a row
+// carrying every projected column followed by one lacking one, whose
+// absent column must still get its zero value.
+func TestAppendRowSkipsUnneededFields(t *testing.T) {
+	l := directLayout()
+	tab, err := newTable(&l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	project := []int{0, 5} // id (tag 1), s (tag 6)
+	decode := make([]bool, len(l.Columns))
+	for _, p := range project {
+		decode[p] = true
+	}
+	schema := projectSchema(tab.arrowSchema(Docs{}), project)
+	d, err := tab.newRowDecoder(decode, project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb := array.NewRecordBuilder(memory.NewGoAllocator(), schema)
+	defer rb.Release()
+
+	var full []byte
+	full = protowire.AppendTag(full, 17, protowire.BytesType)
+	full = protowire.AppendBytes(full, make([]byte, 200)) // two-byte length
+	full = protowire.AppendTag(full, 8, protowire.Fixed32Type)
+	full = protowire.AppendFixed32(full, 1)
+	full = protowire.AppendTag(full, 299, protowire.Fixed64Type)
+	full = protowire.AppendFixed64(full, 1)
+	full = protowire.AppendTag(full, 2, protowire.VarintType) // b: not projected
+	full = protowire.AppendVarint(full, 1<<40)
+	full = protowire.AppendTag(full, 1, protowire.VarintType)
+	full = protowire.AppendVarint(full, 5)
+	full = protowire.AppendTag(full, 6, protowire.BytesType)
+	full = protowire.AppendBytes(full, []byte("x"))
+
+	var lacking []byte // no id; an unneeded varint in the last bytes
+	lacking = protowire.AppendTag(lacking, 6, protowire.BytesType)
+	lacking = protowire.AppendBytes(lacking, []byte("y"))
+	lacking = protowire.AppendTag(lacking, 300, protowire.VarintType)
+	lacking = protowire.AppendVarint(lacking, 300)
+
+	for _, row := range [][]byte{full, lacking} {
+		if err := d.appendRow(rb, row); err != nil {
+			t.Fatalf("row %x: %v", row, err)
+		}
+	}
+	// An unneeded field whose length runs past the row is corrupt, as Load says.
+	var overrun []byte
+	overrun = protowire.AppendTag(overrun, 17, protowire.BytesType)
+	overrun = protowire.AppendVarint(overrun, 200)
+	overrun = append(overrun, 1, 2, 3)
+	overrun = protowire.AppendTag(overrun, 1, protowire.VarintType)
+	overrun = protowire.AppendVarint(overrun, 5)
+	if err := d.Load(overrun); err == nil {
+		t.Fatalf("Load accepts a row whose unneeded field overruns it")
+	}
+	if _, ok := d.walk(overrun); ok {
+		t.Fatalf("walk accepts a row whose unneeded field overruns it")
+	}
+
+	rec := rb.NewRecordBatch()
+	defer rec.Release()
+	want := "[5 0]\n[\"x\" \"y\"]\n"
+	if got := fmt.Sprintf("%v\n%v\n", rec.Column(0), rec.Column(1)); got != want {
+		t.Fatalf("record:\n%swant:\n%s", got, want)
+	}
+}
