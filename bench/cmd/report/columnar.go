@@ -562,18 +562,9 @@ func cgSummary(p Profile20, rowWise bool, c *Counts, top int) string {
 	}
 	by := map[string]float64{}
 	for _, f := range fns {
-		by[area(f.Name)] += f.Ir
+		by[area(f.Name)] += f.Ir * 100 / total
 	}
-	var areas []share
-	for a, x := range by {
-		areas = append(areas, share{a, x * 100 / total})
-	}
-	slices.SortFunc(areas, func(x, y share) int {
-		if c := cmp.Compare(y.Pct, x.Pct); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.Area, y.Area)
-	})
+	areas := shares(by)
 	var b strings.Builder
 	var parts []string
 	for _, s := range areas {

@@ -105,6 +105,11 @@ func summarize(lines []profLine) []share {
 	for _, l := range lines {
 		by[area(l.Name)] += l.Flat
 	}
+	return shares(by)
+}
+
+// shares turns area → percent into shares, largest first (ties by name).
+func shares(by map[string]float64) []share {
 	var out []share
 	for a, p := range by {
 		out = append(out, share{a, p})
