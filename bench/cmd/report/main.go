@@ -112,25 +112,19 @@ func run(args []string) error {
 		}
 	}
 	if *findings20 != "" {
-		b, err := os.ReadFile(*findings20)
-		if err != nil {
-			return fmt.Errorf("read findings: %w", err)
+		if in.Findings20, err = readText(*findings20, "findings"); err != nil {
+			return err
 		}
-		in.Findings20 = string(b)
 	}
 	if *benchstatPath != "" {
-		b, err := os.ReadFile(*benchstatPath)
-		if err != nil {
-			return fmt.Errorf("read benchstat summary: %w", err)
+		if in.Benchstat, err = readText(*benchstatPath, "benchstat summary"); err != nil {
+			return err
 		}
-		in.Benchstat = string(b)
 	}
 	if *findingsPath != "" {
-		b, err := os.ReadFile(*findingsPath)
-		if err != nil {
-			return fmt.Errorf("read findings: %w", err)
+		if in.Findings, err = readText(*findingsPath, "findings"); err != nil {
+			return err
 		}
-		in.Findings = string(b)
 	}
 	if *profilesDir != "" {
 		matches, err := filepath.Glob(filepath.Join(*profilesDir, "profile-*.top.txt"))
@@ -229,4 +223,14 @@ func readCallgrind(dir string) (map[string]Profile20, error) {
 		out[name[:i]] = Profile20{Ops: float64(ops), WithOps: string(b), Ops0: string(setup)}
 	}
 	return out, nil
+}
+
+// readText reads an optional text input of the report; what names it in
+// the error.
+func readText(path, what string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", what, err)
+	}
+	return string(b), nil
 }
