@@ -16,12 +16,10 @@ Darwin) cache=$HOME/Library/Caches ;;
 *) cache=${XDG_CACHE_HOME:-$HOME/.cache} ;;
 esac
 mods=$cache/tablegen-duckdb
-if [ ! -f "$mods/node_modules/@duckdb/node-api/package.json" ]; then
-	command -v npm >/dev/null || { echo "duckdb-check: needs npm to install @duckdb/node-api (apt-get install npm)" >&2; exit 2; }
-	mkdir -p "$mods"
-	(cd "$mods" && npm install --silent --no-audit --no-fund @duckdb/node-api >/dev/null)
-	echo "duckdb-check: installed @duckdb/node-api into $mods"
-fi
+# One installer for the tests, the demo and this script: it installs into a
+# fresh directory and renames it into place, so parallel runs never see half
+# a package.
+go run ./internal/nodepkg/install "$mods" | sed 's/^/duckdb-check: /'
 [ "${1:-}" = --install ] && exit 0
 root=${1:-data/parquet/chat/messages}
 [ -d "$root" ] || { echo "duckdb-check: $root does not exist; run make demo first" >&2; exit 2; }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/tablegen/tablegen/generated/chat"
+	"github.com/tablegen/tablegen/internal/nodepkg"
 )
 
 // small is the test's data set: big enough that every step has rows to
@@ -41,16 +42,8 @@ func duckDBDir(t *testing.T) string {
 	if dir == "" {
 		t.Fatal("no user cache directory to install @duckdb/node-api into; set HOME or TABLEGEN_DEMO_DUCKDB=off")
 	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@duckdb", "node-api", "package.json")); err == nil {
-		return dir
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := nodepkg.Ensure(npm, dir, nodepkg.DuckDB); err != nil {
 		t.Fatal(err)
-	}
-	cmd := exec.Command(npm, "install", "--silent", "--no-audit", "--no-fund", duckdbPackage)
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm install %s in %s: %v\n%s", duckdbPackage, dir, err, out)
 	}
 	return dir
 }

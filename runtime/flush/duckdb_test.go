@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tablegen/tablegen/internal/nodepkg"
 	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/scan"
 )
@@ -103,7 +104,8 @@ console.log(JSON.stringify({owners: r.getRowObjectsJson()}));
 }
 
 // duckdbModules installs @duckdb/node-api once per machine (in the user's
-// cache directory) and returns its node_modules directory.
+// cache directory, see internal/nodepkg) and returns its node_modules
+// directory.
 func duckdbModules(t *testing.T, npm string) string {
 	t.Helper()
 	cache, err := os.UserCacheDir()
@@ -111,17 +113,8 @@ func duckdbModules(t *testing.T, npm string) string {
 		cache = os.TempDir()
 	}
 	dir := filepath.Join(cache, "tablegen-duckdb")
-	mods := filepath.Join(dir, "node_modules")
-	if _, err := os.Stat(filepath.Join(mods, "@duckdb", "node-api")); err == nil {
-		return mods
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := nodepkg.Ensure(npm, dir, nodepkg.DuckDB); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(npm, "install", "--silent", "--no-audit", "--no-fund", "@duckdb/node-api")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm install @duckdb/node-api: %v\n%s", err, out)
-	}
-	return mods
+	return filepath.Join(dir, "node_modules")
 }
