@@ -160,7 +160,10 @@ func (p *Provider) newUnion(ctx context.Context, segments func() ([]Segment, err
 	if u.lease, err = p.db.NewLease(u.stop, nil); err != nil {
 		return nil, fmt.Errorf("scan: %s: %w", p.t.name, err)
 	}
-	u.rb = array.NewRecordBuilder(p.mem, u.schema)
+	if err := src.setOutput(p.mem, u.schema); err != nil {
+		u.close()
+		return nil, err
+	}
 	if err := u.open(p, need, segments, r); err != nil {
 		u.close()
 		return nil, err
@@ -287,7 +290,6 @@ type union struct {
 	src       *rowDecoder
 	project   []int
 	schema    *arrow.Schema
-	rb        *array.RecordBuilder
 	batch     int
 	limit     int
 	snap      *store.Snapshot
@@ -325,10 +327,7 @@ func (u *union) close() {
 	} else {
 		u.finish()
 	}
-	if u.rb != nil {
-		u.rb.Release()
-		u.rb = nil
-	}
+	u.src.release()
 }
 
 // stop is the lease's stop function: Close of the DB ends an unfinished
@@ -426,11 +425,7 @@ func (u *union) Next() bool {
 	if n == 0 {
 		return false
 	}
-	if len(u.project) == 0 {
-		u.cur = array.NewRecordBatch(u.schema, nil, int64(n))
-	} else {
-		u.cur = u.rb.NewRecordBatch()
-	}
+	u.cur = u.src.batch()
 	return true
 }
 
@@ -552,7 +547,7 @@ func (u *union) hotRow() (bool, error) {
 	if u.filter.eval(u.src) != tTrue {
 		return false, nil
 	}
-	if err := u.src.Append(u.rb); err != nil {
+	if err := u.src.Append(); err != nil {
 		return false, &store.CorruptError{Table: u.t.name, Key: fmt.Sprintf("0x%x", key), Err: err}
 	}
 	return true, nil
@@ -565,16 +560,14 @@ func (u *union) coldRow(c *coldSource) (bool, error) {
 	if c.err != nil {
 		return false, c.err
 	}
-	for j, p := range u.project {
+	err := u.src.appendFrom(func(p int) (Value, error) {
 		v := c.Value(p)
-		if c.err != nil {
-			return false, c.err
-		}
-		if err := appendValue(u.rb.Field(j), &u.t.cols[p], v); err != nil {
-			return false, fmt.Errorf("scan: %s: segment %s: %w", u.t.name, c.seg, err)
-		}
+		return v, c.err
+	})
+	if err != nil && err != c.err {
+		return false, fmt.Errorf("scan: %s: segment %s: %w", u.t.name, c.seg, err)
 	}
-	return true, nil
+	return err == nil, err
 }
 
 // coldSource reads one segment in key order, one Arrow batch at a time.

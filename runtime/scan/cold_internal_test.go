@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"pgregory.net/rapid"
 
@@ -35,8 +34,17 @@ func TestMayMatchSound(t *testing.T) {
 	strs := []string{"", "a", "ab", "abc", "b", "ba", "\xff"}
 	rapid.Check(t, func(t *rapid.T) {
 		n := rapid.IntRange(1, 8).Draw(t, "rows")
-		rb := array.NewRecordBuilder(memory.DefaultAllocator, schema)
-		defer rb.Release()
+		all, project := make([]bool, len(tb.cols)), make([]int, len(tb.cols))
+		for c := range all {
+			all[c], project[c] = true, c
+		}
+		src, err := tb.newRowDecoder(all, project)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := src.setOutput(memory.DefaultAllocator, schema); err != nil {
+			t.Fatal(err)
+		}
 		rows := make([][]Value, n)
 		for r := range rows {
 			row := []Value{
@@ -46,14 +54,12 @@ func TestMayMatchSound(t *testing.T) {
 				{I: int64(rapid.IntRange(0, 2).Draw(t, "e"))},
 				{I: rapid.Int64Range(-3, 3).Draw(t, "ts"), Null: rapid.Bool().Draw(t, "tsnull")},
 			}
-			for c := range row {
-				if err := appendValue(rb.Field(c), &tb.cols[c], row[c]); err != nil {
-					t.Fatal(err)
-				}
+			if err := src.appendFrom(func(c int) (Value, error) { return row[c], nil }); err != nil {
+				t.Fatal(err)
 			}
 			rows[r] = row
 		}
-		rec := rb.NewRecordBatch()
+		rec := src.batch()
 		defer rec.Release()
 		st := &Stats{t: tb, min: make([]Value, 5), max: make([]Value, 5), has: make([]bool, 5), nulls: make([]int64, 5), noRange: make([]bool, 5)}
 		if err := st.Add(rec); err != nil {

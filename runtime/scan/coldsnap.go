@@ -123,15 +123,18 @@ func (p *Provider) newSnapReader(ctx context.Context, it rowIter, project []int,
 	lower := append(store.RowPrefix(p.t.layout.ID), p.scope...)
 	sr := &snapReader{
 		ctx: ctx, name: p.t.name, it: it, src: src, visit: visit, filter: f,
-		schema: projectSchema(p.schema, project), nproj: len(project), batch: r.BatchSize,
+		schema: projectSchema(p.schema, project), batch: r.BatchSize,
 	}
 	if cutoff, ok := p.t.layout.LiveCutoff(p.db.Now()); ok {
 		sr.floor = keyenc.AppendTimestamp(nil, cutoff)
 		sr.tupleAt = len(lower)
 		sr.ownerInKey = p.scope == nil
 	}
+	if err := src.setOutput(p.mem, sr.schema); err != nil {
+		_ = it.Close()
+		return nil, err
+	}
 	sr.refs.Store(1)
-	sr.rb = array.NewRecordBuilder(p.mem, sr.schema)
 	sr.valid = it.First()
 	return sr, nil
 }
@@ -147,8 +150,6 @@ type snapReader struct {
 	visit  RowVisitor
 	filter *node // nil: every row
 	schema *arrow.Schema
-	nproj  int
-	rb     *array.RecordBuilder
 	batch  int
 	cur    arrow.RecordBatch
 	err    error
@@ -211,10 +212,7 @@ func (r *snapReader) Release() {
 		r.cur = nil
 	}
 	r.closeIter()
-	if r.rb != nil {
-		r.rb.Release()
-		r.rb = nil
-	}
+	r.src.release()
 }
 
 func (r *snapReader) closeIter() {
@@ -264,12 +262,12 @@ func (r *snapReader) row() (bool, error) {
 		return false, damaged(r.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.name, key, err))
 	}
 	if r.filter == nil {
-		// Without a filter the row decodes straight into the builders
+		// Without a filter the row decodes straight into the batch
 		// (appendRow), after the visitor has seen it.
 		if err := r.visit(key, val); err != nil {
 			return false, skipped(err)
 		}
-		if err := r.src.appendRow(r.rb, val); err != nil {
+		if err := r.src.appendRow(val); err != nil {
 			return false, r.corrupt(key, err)
 		}
 		return true, nil
@@ -283,7 +281,7 @@ func (r *snapReader) row() (bool, error) {
 	if err := r.visit(key, val); err != nil {
 		return false, skipped(err)
 	}
-	if err := r.src.Append(r.rb); err != nil {
+	if err := r.src.Append(); err != nil {
 		return false, r.corrupt(key, err)
 	}
 	return true, nil
@@ -324,12 +322,7 @@ func (r *snapReader) Next() bool {
 	if n == 0 || r.err != nil {
 		return false
 	}
-	if r.nproj == 0 {
-		r.cur = array.NewRecordBatch(r.schema, nil, int64(n))
-	} else {
-		r.cur = r.rb.NewRecordBatch()
-		r.src.startBatch()
-	}
+	r.cur = r.src.batch()
 	return true
 }
 

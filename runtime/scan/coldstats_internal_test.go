@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/protobuf/encoding/protowire"
 	"pgregory.net/rapid"
@@ -56,7 +55,9 @@ func TestStatsFastPath(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rb := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+			if err := src.setOutput(memory.DefaultAllocator, schema); err != nil {
+				t.Fatal(err)
+			}
 			for range rapid.IntRange(0, 6).Draw(t, "rows") {
 				var row []byte
 				for i, c := range l.Columns {
@@ -95,12 +96,11 @@ func TestStatsFastPath(t *testing.T) {
 				if err := src.Load(row); err != nil {
 					t.Fatal(err)
 				}
-				if err := src.Append(rb); err != nil {
+				if err := src.Append(); err != nil {
 					t.Fatal(err)
 				}
 			}
-			rec := rb.NewRecordBatch()
-			rb.Release()
+			rec := src.batch()
 			for _, s := range []*Stats{fast, slow} {
 				if err := s.Add(rec); err != nil {
 					t.Fatal(err)

@@ -1,6 +1,11 @@
 package scan
 
-import "github.com/tablegen/tablegen/runtime/layout"
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/tablegen/tablegen/runtime/layout"
+)
 
 // PlanFor returns the plan a scan of table l would use for filter with
 // owner scope scope, touching no database, so plans are testable.
@@ -28,3 +33,12 @@ func NewRowDecoder(l *layout.Table, decode []bool, project []int) (*rowDecoder, 
 	}
 	return t.newRowDecoder(decode, project)
 }
+
+// The batch-building methods of a row decoder, for the package's external
+// tests (the fuzz target).
+func (d *rowDecoder) SetOutput(mem memory.Allocator, schema *arrow.Schema) error {
+	return d.setOutput(mem, schema)
+}
+func (d *rowDecoder) AppendRow(value []byte) error { return d.appendRow(value) }
+func (d *rowDecoder) Batch() arrow.RecordBatch     { return d.batch() }
+func (d *rowDecoder) Release()                     { d.release() }

@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/tablegen/tablegen/internal/rawpebble"
@@ -19,8 +18,8 @@ import (
 
 // reader is the array.RecordReader a scan returns. It owns a Pebble
 // iterator (and, for index scans, the snapshot rows are resolved from) until
-// the scan ends (exhausted, limit met, error or Release), and one record
-// builder whose memory is reused across batches.
+// the scan ends (exhausted, limit met, error or Release); its row decoder
+// builds the batches.
 type reader struct {
 	refs    atomic.Int64
 	ctx     context.Context
@@ -28,10 +27,8 @@ type reader struct {
 	plan    *Plan
 	filter  *node
 	src     *rowDecoder
-	direct  *rowDecoder // the schema-driven source when no filter needs Values: rows decode straight into the builders
+	direct  *rowDecoder // the schema-driven source when no filter needs Values: rows decode straight into the batch
 	schema  *arrow.Schema
-	nproj   int
-	rb      *array.RecordBuilder
 	batch   int
 	limit   int // rows still allowed; -1 = no limit
 	snap    *pebble.Snapshot
@@ -49,8 +46,8 @@ type reader struct {
 func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src *rowDecoder, project []int, r Request) (*reader, error) {
 	rd := &reader{
 		ctx: ctx, t: p.t, plan: plan, filter: filter, src: src,
-		schema: projectSchema(p.schema, project), nproj: len(project),
-		batch: r.BatchSize, limit: r.Limit, scope: p.scope,
+		schema: projectSchema(p.schema, project),
+		batch:  r.BatchSize, limit: r.Limit, scope: p.scope,
 	}
 	if rd.limit == 0 {
 		rd.limit = -1
@@ -65,7 +62,10 @@ func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src *
 		rd.done = true
 		return rd, nil
 	}
-	rd.rb = array.NewRecordBuilder(p.mem, rd.schema)
+	if err := src.setOutput(p.mem, rd.schema); err != nil {
+		rd.close()
+		return nil, err
+	}
 	if filter == nil {
 		rd.direct = src
 	}
@@ -108,7 +108,7 @@ func (r *reader) open(p *Provider, plan *Plan) error {
 func (r *reader) Retain() { r.refs.Add(1) }
 
 // Release implements array.RecordReader; the last release ends the scan and
-// frees the snapshot, iterator, builder and current batch.
+// frees the snapshot, iterator, unfinished batch and current batch.
 func (r *reader) Release() {
 	if r.refs.Add(-1) == 0 {
 		r.close()
@@ -125,9 +125,8 @@ func (r *reader) close() {
 	} else {
 		r.finish()
 	}
-	if r.rb != nil {
-		r.rb.Release()
-		r.rb = nil
+	if r.src != nil {
+		r.src.release()
 	}
 }
 
@@ -200,9 +199,6 @@ func (r *reader) Next() bool {
 		r.fail(fmt.Errorf("scan: %s: %w", r.t.name, err))
 		return false
 	}
-	if r.direct != nil {
-		r.direct.startBatch()
-	}
 	n := 0
 	for n < r.batch && !r.done {
 		ok, err := r.row()
@@ -238,11 +234,7 @@ func (r *reader) Next() bool {
 	if n == 0 {
 		return false
 	}
-	if r.nproj == 0 {
-		r.cur = array.NewRecordBatch(r.schema, nil, int64(n))
-	} else {
-		r.cur = r.rb.NewRecordBatch()
-	}
+	r.cur = r.src.batch()
 	return true
 }
 
@@ -260,7 +252,7 @@ func (r *reader) row() (bool, error) {
 		return false, damaged(r.t.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.t.name, key, err))
 	}
 	if r.direct != nil && r.plan.Access != IndexRange {
-		if err := r.direct.appendRow(r.rb, val); err != nil {
+		if err := r.direct.appendRow(val); err != nil {
 			return false, r.corrupt(r.it.Key(), err)
 		}
 		return true, nil
@@ -280,7 +272,7 @@ func (r *reader) row() (bool, error) {
 	if r.filter.eval(r.src) != tTrue {
 		return false, nil
 	}
-	if err := r.src.Append(r.rb); err != nil {
+	if err := r.src.Append(); err != nil {
 		return false, r.corrupt(key, err)
 	}
 	return true, nil

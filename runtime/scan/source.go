@@ -8,7 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/tablegen/tablegen/runtime/internal/dec128"
@@ -19,36 +19,42 @@ import (
 // one scan, driven by the layout at run time (decode[i] reports whether
 // layout column i is needed, project lists the projected columns in output
 // order). It is built once per scan from the layout: a dense tag → slot
-// table (a map for very large tags) and, per needed column, a slot holding the column's type and, once bound to a
-// record builder, the typed Arrow builder it appends to. Walking a row is
-// then one table lookup and one switch on a small integer per field, with no
-// interface assertion and no allocation per cell.
+// table (a map for very large tags), a table of what to do with each
+// one-byte field key, and per needed column a slot holding the column's
+// type and, when projected, the batch column (colBuf) it appends to.
+// Walking a row is then one table lookup and one switch on a small integer
+// per field, with no interface assertion and no allocation per cell; the
+// batch is built in Arrow's layout directly and handed out by batch.
 //
 // It has two ways of reading a row. With a filter, Load decodes the needed
 // columns into [Value]s (strings and bytes alias the row) for the filter to
 // evaluate and Append appends the projected ones. Without a filter, the scan
 // calls appendRow, which decodes each projected field of the wire format
-// straight into its builder in one pass.
+// straight into its batch column in one pass.
 type rowDecoder struct {
 	t       *table
 	decode  []bool
 	project []int
 	vals    []Value
-	slots   []slot  // one per needed column, in layout order
-	slotOf  []int16 // layout position → slot index, -1 when not needed
-	tagSlot []int16 // tag → slot index + 1 (0 = not needed), when tags are small
+	slots   []slot      // one per needed column, in layout order
+	slotOf  []int16     // layout position → slot index, -1 when not needed
+	tagSlot []int16     // tag → slot index + 1 (0 = not needed), when tags are small
+	keyAct  *[256]int16 // one-byte field key → what walk does with it (see walkAction)
 	tagMap  map[int32]int
-	seen    []uint32 // per slot: the row generation in which it was last seen
-	cells   []cell   // per slot: where walk found it in the current row
+	seen    []uint32 // per slot: the row generation in which Load last saw it
 	gen     uint32
 	dec     rowenc.Decoder
-	bound   *array.RecordBuilder // the builder the slots' builders belong to
-	room    int                  // rows appendRow may add before it must reserve
+	// The batch being built (see setOutput): its schema, the allocator of
+	// its buffers and its rows so far. direct is set when every needed
+	// column is projected, the shape appendRow decodes in one pass.
+	schema *arrow.Schema
+	mem    memory.Allocator
+	rows   int
+	direct bool
 }
 
 // slot is one needed column of a scan: how to decode it and, when it is
-// projected, the builder of its output field (exactly one builder pointer,
-// by typ, is set once the decoder is bound to a record builder).
+// projected, the column of the batch it is appended to.
 type slot struct {
 	c     *column
 	pos   int // layout position
@@ -56,18 +62,8 @@ type slot struct {
 	typ   colType
 	enum  [][]byte // enum values as bytes, appended without conversion
 	wire  protowire.Type
-
-	fb   array.Builder
-	bl   *array.BooleanBuilder
-	i32  *array.Int32Builder
-	i64  *array.Int64Builder
-	u64  *array.Uint64Builder
-	f64  *array.Float64Builder
-	bin  *array.BinaryBuilder // string, enum, bytes, and json's storage
-	ts   *array.TimestampBuilder
-	dur  *array.DurationBuilder
-	uuid *array.FixedSizeBinaryBuilder // uuid's storage
-	d128 *array.Decimal128Builder
+	dt    arrow.DataType // the output field's type
+	out   colBuf
 }
 
 // zeroTimeMicros is time.Time{}.UnixMicro(), the zero timestamp writers leave out.
@@ -107,13 +103,16 @@ func (t *table) newRowDecoder(decode []bool, project []int) (*rowDecoder, error)
 		return nil, fmt.Errorf("scan: %s: %d needed columns; a scan decodes at most %d", t.name, len(d.slots), 1<<15-1)
 	}
 	d.seen = make([]uint32, len(d.slots))
-	d.cells = make([]cell, len(d.slots))
 	for j, p := range project {
 		if p < 0 || p >= len(t.cols) || !decode[p] {
 			return nil, fmt.Errorf("scan: %s: projected column %d is out of range or not decoded", t.name, p)
 		}
+		if d.slots[d.slotOf[p]].field >= 0 {
+			return nil, fmt.Errorf("scan: %s: column %s is projected twice", t.name, t.cols[p].Name)
+		}
 		d.slots[d.slotOf[p]].field = j
 	}
+	d.direct = len(project) == len(d.slots)
 	maxTag := int32(0)
 	for _, c := range t.cols {
 		maxTag = max(maxTag, c.Tag)
@@ -123,6 +122,13 @@ func (t *table) newRowDecoder(decode []bool, project []int) (*rowDecoder, error)
 		for si := range d.slots {
 			if tag := d.slots[si].c.Tag; tag >= 0 {
 				d.tagSlot[tag] = int16(si) + 1
+			}
+		}
+		d.keyAct = new([256]int16)
+		for x := range d.keyAct {
+			d.keyAct[x] = actLong
+			if x < 0x80 {
+				d.keyAct[x] = d.walkAction(uint64(x))
 			}
 		}
 	} else {
@@ -317,278 +323,291 @@ func (d *rowDecoder) Value(col int) Value {
 	return d.vals[col]
 }
 
-// Append appends the loaded row's projected columns (the values Load
-// decoded) to b, field j being the j-th projected column.
-func (d *rowDecoder) Append(b *array.RecordBuilder) error {
-	if err := d.bind(b); err != nil {
-		return err
-	}
-	for _, p := range d.project {
-		s := &d.slots[d.slotOf[p]]
-		if err := s.appendValue(d.vals[p]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// bind points the projected slots at the typed builders of b's fields. It
-// runs once per record builder (a scan reuses one across batches), so no
-// per-cell path asserts a builder's type.
-func (d *rowDecoder) bind(b *array.RecordBuilder) error {
-	if d.bound == b {
-		return nil
-	}
-	if len(d.project) > b.Schema().NumFields() {
-		return fmt.Errorf("scan: %s: record builder has %d fields for %d projected columns; build it from the scan's schema", d.t.name, b.Schema().NumFields(), len(d.project))
+// setOutput starts the decoder's batches: the projected columns are
+// appended to buffers from mem and come out as record batches of schema,
+// whose field j must have the Arrow type of the j-th projected column (an
+// extension type matches by name and storage, so a schema that went
+// through IPC in a process linking arrow-go's extensions fits too).
+func (d *rowDecoder) setOutput(mem memory.Allocator, schema *arrow.Schema) error {
+	if schema.NumFields() != len(d.project) {
+		return fmt.Errorf("scan: %s: schema has %d fields for %d projected columns; build it from the scan's schema", d.t.name, schema.NumFields(), len(d.project))
 	}
 	for si := range d.slots {
 		s := &d.slots[si]
 		if s.field < 0 {
 			continue
 		}
-		if err := s.bind(b.Field(s.field)); err != nil {
+		dt := schema.Field(s.field).Type
+		if !arrow.TypeEqual(dt, s.c.arrowType()) {
+			return fmt.Errorf("scan: column %s (%s): schema type %s does not match the column's Arrow type %s; build the schema with ArrowSchema from the same layout", s.c.Name, s.c.Type, dt, s.c.arrowType())
+		}
+		s.dt, s.out = dt, newColBuf(s.c)
+	}
+	d.schema, d.mem, d.rows = schema, mem, 0
+	return nil
+}
+
+// batch returns the rows appended since the last batch as one record
+// batch, which owns its buffers: the decoder starts the next batch with
+// new ones.
+func (d *rowDecoder) batch() arrow.RecordBatch {
+	cols := make([]arrow.Array, len(d.project))
+	for j, p := range d.project {
+		s := &d.slots[d.slotOf[p]]
+		cols[j] = s.out.array(d.mem, s.dt)
+	}
+	rec := array.NewRecordBatch(d.schema, cols, int64(d.rows))
+	for _, c := range cols {
+		c.Release()
+	}
+	d.rows = 0
+	return rec
+}
+
+// release frees the buffers of a batch that will not be taken.
+func (d *rowDecoder) release() {
+	for si := range d.slots {
+		if d.slots[si].field >= 0 {
+			d.slots[si].out.release()
+		}
+	}
+	d.rows = 0
+}
+
+// truncate drops what the current row appended to the projected columns.
+func (d *rowDecoder) truncate() {
+	for si := range d.slots {
+		if d.slots[si].field >= 0 {
+			d.slots[si].out.truncate(d.rows)
+		}
+	}
+}
+
+// Append appends the loaded row's projected columns (the values Load
+// decoded) to the batch. A row that fails is not appended at all.
+func (d *rowDecoder) Append() error {
+	for _, p := range d.project {
+		s := &d.slots[d.slotOf[p]]
+		if err := s.appendValue(d.mem, d.vals[p]); err != nil {
+			d.truncate()
 			return err
 		}
 	}
-	d.bound, d.room = b, 0
+	d.rows++
 	return nil
 }
 
-func (s *slot) bind(fb array.Builder) error {
-	ok := true
-	s.fb = fb
-	switch s.typ {
-	case tBool:
-		s.bl, ok = fb.(*array.BooleanBuilder)
-	case tInt32:
-		s.i32, ok = fb.(*array.Int32Builder)
-	case tInt64:
-		s.i64, ok = fb.(*array.Int64Builder)
-	case tUint64:
-		s.u64, ok = fb.(*array.Uint64Builder)
-	case tFloat64:
-		s.f64, ok = fb.(*array.Float64Builder)
-	case tString, tEnum:
-		var sb *array.StringBuilder
-		if sb, ok = fb.(*array.StringBuilder); ok {
-			s.bin = sb.BinaryBuilder
+// appendFrom appends one row whose projected values come from get (by
+// layout position), as a union appends a flushed row. A row that fails
+// is not appended at all.
+func (d *rowDecoder) appendFrom(get func(pos int) (Value, error)) error {
+	for _, p := range d.project {
+		v, err := get(p)
+		if err == nil {
+			err = d.slots[d.slotOf[p]].appendValue(d.mem, v)
 		}
-	case tBytes:
-		s.bin, ok = fb.(*array.BinaryBuilder)
-	case tTimestamp:
-		s.ts, ok = fb.(*array.TimestampBuilder)
-	case tDuration:
-		s.dur, ok = fb.(*array.DurationBuilder)
-	case tUUID:
-		// arrow.uuid: an *array.ExtensionBuilder for this package's type,
-		// arrow-go's *extensions.UUIDBuilder for a schema that went
-		// through IPC in a process that links arrow/extensions.
-		var ub interface{ StorageBuilder() array.Builder }
-		if ub, ok = fb.(interface{ StorageBuilder() array.Builder }); ok {
-			s.uuid, ok = ub.StorageBuilder().(*array.FixedSizeBinaryBuilder)
-			ok = ok && s.uuid.Type().(*arrow.FixedSizeBinaryType).ByteWidth == 16
+		if err != nil {
+			d.truncate()
+			return err
 		}
-	case tDecimal:
-		s.d128, ok = fb.(*array.Decimal128Builder)
-	case tJSON:
-		var eb interface{ StorageBuilder() array.Builder }
-		if eb, ok = fb.(interface{ StorageBuilder() array.Builder }); ok {
-			var sb *array.StringBuilder
-			if sb, ok = eb.StorageBuilder().(*array.StringBuilder); ok {
-				s.bin = sb.BinaryBuilder
-			}
-		}
-	default:
-		ok = false
 	}
-	if !ok {
-		return fmt.Errorf("scan: column %s (%s): builder %T does not match the column's Arrow type; build the record builder from the provider's schema", s.c.Name, s.c.Type, fb)
-	}
+	d.rows++
 	return nil
 }
 
-// appendValue appends one decoded value to the slot's builder (Append's
-// path; appendRow appends while decoding).
-func (s *slot) appendValue(v Value) error {
+// appendValue appends one decoded value to the slot's column.
+func (s *slot) appendValue(mem memory.Allocator, v Value) error {
+	b := &s.out
 	if v.Null {
-		s.fb.AppendNull()
+		b.appendNull(mem)
 		return nil
 	}
 	switch s.typ {
 	case tBool:
-		s.bl.Append(v.I != 0)
+		b.appendBool(mem, v.I != 0)
 	case tInt32:
-		s.i32.Append(int32(v.I))
-	case tInt64:
-		s.i64.Append(v.I)
+		b.appendInt32(mem, int32(v.I))
+	case tInt64, tTimestamp, tDuration:
+		b.appendInt64(mem, v.I)
 	case tUint64:
-		s.u64.Append(v.U)
+		b.appendUint64(mem, v.U)
 	case tFloat64:
-		s.f64.Append(v.F)
+		b.appendFloat64(mem, v.F)
 	case tString, tBytes, tJSON:
-		s.bin.Append(v.B)
+		return b.appendBinary(mem, v.B)
 	case tEnum:
 		if v.I < 0 || v.I >= int64(len(s.enum)) {
 			return fmt.Errorf("enum column %s: ordinal %d is not one of the %d declared values: %w", s.c.Name, v.I, len(s.enum), rowenc.ErrCorrupt)
 		}
-		s.bin.Append(s.enum[v.I])
-	case tTimestamp:
-		s.ts.Append(arrow.Timestamp(v.I))
-	case tDuration:
-		s.dur.Append(arrow.Duration(v.I))
+		return b.appendBinary(mem, s.enum[v.I])
 	case tUUID:
 		if len(v.B) != 16 {
 			return fmt.Errorf("uuid column %s: value has %d bytes, want 16: %w", s.c.Name, len(v.B), rowenc.ErrCorrupt)
 		}
-		s.uuid.Append(v.B)
+		b.appendFixed(mem, v.B)
 	case tDecimal:
-		s.d128.Append(decimal128.New(v.I, v.U))
+		b.appendDecimal(mem, v.I, v.U)
 	}
 	return nil
 }
 
-// startBatch tells appendRow that b's builders were just emptied (a batch
-// was taken), so the room it reserved is gone.
-func (d *rowDecoder) startBatch() { d.room = 0 }
-
-// reserve makes room in every projected builder for at least one more
-// row, so appendRow can use the builders' unchecked appends. It grows them
-// exactly as their checked Append does (to the next power of two), so the
-// batches, null bitmaps included, are the same bytes as those of a row
-// source that appends value by value. Strings and bytes reserve their
-// data as they go.
-func (d *rowDecoder) reserve() {
-	room := -1
-	for si := range d.slots {
-		s := &d.slots[si]
-		if s.field < 0 {
-			continue
-		}
-		s.fb.Reserve(1)
-		if r := s.fb.Cap() - s.fb.Len(); room < 0 || r < room {
-			room = r
-		}
+// appendAbsent appends the value of a column the row does not carry: NULL
+// when the column is nullable, else its type's zero value (see Load).
+func (s *slot) appendAbsent(mem memory.Allocator) error {
+	b := &s.out
+	if s.c.Nullable {
+		b.appendNull(mem)
+		return nil
 	}
-	if room < 0 { // nothing projected
-		room = 1 << 30
+	switch s.typ {
+	case tBool:
+		b.appendBool(mem, false)
+	case tInt32:
+		b.appendInt32(mem, 0)
+	case tInt64, tDuration:
+		b.appendInt64(mem, 0)
+	case tUint64:
+		b.appendUint64(mem, 0)
+	case tFloat64:
+		b.appendFloat64(mem, 0)
+	case tString, tBytes, tJSON:
+		return b.appendBinary(mem, nil)
+	case tEnum:
+		return b.appendBinary(mem, s.enum[0])
+	case tTimestamp:
+		b.appendInt64(mem, zeroTimeMicros)
+	case tUUID:
+		b.appendFixed(mem, zeroUUID[:])
+	case tDecimal:
+		b.appendDecimal(mem, 0, 0)
 	}
-	d.room = room
+	return nil
 }
 
-// appendRow decodes one stored row straight into the bound builders. It is
-// the scan's path when there is no filter to evaluate, so decode ==
-// project. It walks the wire format once (see walk), noting where each
-// projected field's value is, then appends every projected column: the
-// value found, or the NULL or zero value of a column the row lacks (the
-// rules of Load). A row walk cannot take (a group, a long varint, a field
-// that is malformed or does not fit its column) goes through Load and
-// Append instead, which skip what protobuf allows and name what is wrong,
-// so both paths accept and reject the same rows with the same values.
-func (d *rowDecoder) appendRow(b *array.RecordBuilder, value []byte) error {
-	if d.bound != b {
-		if err := d.bind(b); err != nil {
-			return err
-		}
-	}
-	if d.room == 0 {
-		d.reserve()
-	}
-	d.room--
-	d.gen++
-	missing, ok := d.walk(value)
-	if !ok {
+// appendRow decodes one stored row straight into the batch's columns. It
+// is the scan's path when there is no filter to evaluate, so decode ==
+// project. It walks the wire format once (see walk), appending each
+// projected field as it finds it, then appends the NULL or zero value of
+// every column the row lacks (the rules of Load). A row walk cannot take
+// (a group, a long varint, a field that is malformed or does not fit its
+// column) is taken back and goes through Load and Append instead, which
+// skip what protobuf allows and name what is wrong, so both paths accept
+// and reject the same rows with the same values.
+func (d *rowDecoder) appendRow(value []byte) error {
+	if !d.direct {
 		if err := d.Load(value); err != nil {
 			return err
 		}
-		return d.Append(b)
+		return d.Append()
 	}
-	for si := range d.slots {
-		s := &d.slots[si]
-		if s.field < 0 {
-			continue // needed by a filter only (not on this path, but never appended)
+	missing, ok, err := d.walk(value)
+	if err != nil || !ok {
+		d.truncate()
+		if err != nil {
+			return err
 		}
-		if missing > 0 && d.seen[si] != d.gen {
-			s.appendAbsent()
-			continue
+		if err := d.Load(value); err != nil {
+			return err
 		}
-		c := &d.cells[si]
-		switch s.typ {
-		case tBool:
-			s.bl.UnsafeAppend(c.num != 0)
-		case tInt32:
-			s.i32.UnsafeAppend(int32(c.num))
-		case tInt64:
-			s.i64.UnsafeAppend(int64(c.num))
-		case tUint64:
-			s.u64.UnsafeAppend(c.num)
-		case tFloat64:
-			s.f64.UnsafeAppend(math.Float64frombits(c.num))
-		case tString, tBytes, tJSON:
-			appendBinary(s.bin, value[c.vs:c.ve])
-		case tEnum:
-			appendBinary(s.bin, s.enum[c.num])
-		case tTimestamp:
-			s.ts.UnsafeAppend(arrow.Timestamp(protowire.DecodeZigZag(c.num)))
-		case tDuration:
-			s.dur.UnsafeAppend(arrow.Duration(protowire.DecodeZigZag(c.num)))
-		case tUUID:
-			s.uuid.Append(value[c.vs:c.ve])
-		case tDecimal:
-			n, _ := dec128.FromMinimal(value[c.vs:c.ve]) // walk checked it
-			s.d128.UnsafeAppend(decimal128.New(n.Hi, n.Lo))
+		return d.Append()
+	}
+	if missing > 0 {
+		for si := range d.slots {
+			if s := &d.slots[si]; s.out.n == d.rows {
+				if err := s.appendAbsent(d.mem); err != nil {
+					d.truncate()
+					return err
+				}
+			}
 		}
 	}
+	d.rows++
 	return nil
 }
 
-// cell is where walk found a needed field: its varint or fixed value, or
-// the bounds of its length-delimited payload in the row.
-type cell struct {
-	num    uint64
-	vs, ve int
+// What walk does with a field key (tag << 3 | wire type): a needed
+// field of the right wire type is its slot index + 1 (> 0); the rest are
+// one of these.
+const (
+	actBail        = 0  // tag 0, a group, or a needed column's wrong wire type: Load decides
+	actSkipVarint  = -1 // an unneeded field, by wire type
+	actSkipFixed64 = -2
+	actSkipFixed32 = -3
+	actSkipBytes   = -4
+	actLong        = -5 // the first byte of a key of two or more bytes
+)
+
+// walkAction is what walk does with the field key x (see actBail).
+func (d *rowDecoder) walkAction(x uint64) int16 {
+	tag, typ := x>>3, protowire.Type(x&7)
+	if tag == 0 {
+		return actBail
+	}
+	si := -1
+	if tag < uint64(len(d.tagSlot)) {
+		si = int(d.tagSlot[tag]) - 1
+	}
+	if si >= 0 {
+		if typ != d.slots[si].wire {
+			return actBail
+		}
+		return int16(si) + 1
+	}
+	switch typ {
+	case protowire.VarintType:
+		return actSkipVarint
+	case protowire.Fixed64Type:
+		return actSkipFixed64
+	case protowire.Fixed32Type:
+		return actSkipFixed32
+	case protowire.BytesType:
+		return actSkipBytes
+	}
+	return actBail
 }
 
-// walk reads the fields of one row up to the last needed one, recording
-// each needed field's first occurrence in d.cells and marking it seen in
-// generation d.gen. It handles the shapes tablegen's writers produce (tags
-// of up to two bytes, varint, fixed64, fixed32 and length-delimited fields)
-// and checks each needed value against its column (wire type, int32 and
-// duration range, enum ordinal, uuid length); it returns false, having
-// decided nothing, for anything else, for Load to decode or reject. It
-// also returns how many needed columns the row lacks; when none, appendRow
-// need not look at d.seen.
-func (d *rowDecoder) walk(b []byte) (missing int, ok bool) {
-	if d.tagSlot == nil {
-		return 0, false
+// walk reads the fields of one row up to the last needed one, appending
+// each needed field's first occurrence to its column (every needed column
+// is projected: d.direct). It handles the shapes tablegen's writers
+// produce (keys of up to two bytes, varint, fixed64, fixed32 and
+// length-delimited fields) and checks each needed value against its
+// column (wire type, int32 and duration range, enum ordinal, uuid length,
+// UTF-8, decimal digits) before appending it; for anything else it returns
+// false, for appendRow to take the row's appends back and leave the row to
+// Load. It also returns how many needed columns the row lacks.
+//
+// A field costs one lookup of its key's first byte in d.keyAct, which
+// says at once whether to skip it (and how) or which column it fills.
+func (d *rowDecoder) walk(b []byte) (missing int, ok bool, err error) {
+	if d.keyAct == nil {
+		return 0, false, nil
 	}
-	left := len(d.slots)
+	// Locals, not fields of d: the appends below write through pointers,
+	// after which the compiler would reload every field of d.
+	mem, row, acts, slots := d.mem, d.rows, d.keyAct, d.slots
+	left := len(slots)
 	off := 0
 	for left > 0 && off < len(b) {
-		x := uint64(b[off])
+		act := acts[b[off]]
 		off++
-		if x >= 0x80 {
+		if act == actLong {
 			if off >= len(b) || b[off] >= 0x80 {
-				return 0, false
+				return 0, false, nil
 			}
-			x = x&0x7f | uint64(b[off])<<7
+			act = d.walkAction(uint64(b[off-1])&0x7f | uint64(b[off])<<7)
 			off++
 		}
-		tag, typ := x>>3, protowire.Type(x&7)
-		if tag == 0 {
-			return 0, false
-		}
-		si := -1
-		if tag < uint64(len(d.tagSlot)) {
-			si = int(d.tagSlot[tag]) - 1
-		}
-		if si < 0 {
-			// Skipping a field the scan does not need: only its length
-			// matters.
-			switch typ {
-			case protowire.VarintType:
-				// The first byte without the continuation bit ends the
-				// varint, found 8 bytes at a time.
+		if act <= 0 {
+			// A field the scan does not need: only its length matters.
+			// One-byte varints and lengths are the common case.
+			switch act {
+			case actSkipVarint:
+				if off < len(b) && b[off] < 0x80 {
+					off++
+					continue
+				}
+				// The first byte without the continuation bit ends
+				// the varint, found 8 bytes at a time.
 				if len(b)-off >= 8 {
 					if m := ^binary.LittleEndian.Uint64(b[off:]) & 0x8080808080808080; m != 0 {
 						off += bits.TrailingZeros64(m)>>3 + 1
@@ -597,55 +616,76 @@ func (d *rowDecoder) walk(b []byte) (missing int, ok bool) {
 				}
 				_, n := protowire.ConsumeVarint(b[off:])
 				if n < 0 {
-					return 0, false
+					return 0, false, nil
 				}
 				off += n
-			case protowire.Fixed64Type:
+			case actSkipFixed64:
 				if len(b)-off < 8 {
-					return 0, false
+					return 0, false, nil
 				}
 				off += 8
-			case protowire.Fixed32Type:
+			case actSkipFixed32:
 				if len(b)-off < 4 {
-					return 0, false
+					return 0, false, nil
 				}
 				off += 4
-			case protowire.BytesType:
+			case actSkipBytes:
+				if off < len(b) && b[off] < 0x80 {
+					if n := int(b[off]); n < len(b)-off {
+						off += 1 + n
+						continue
+					}
+					return 0, false, nil
+				}
 				l, k := protowire.ConsumeVarint(b[off:])
 				if k < 0 || l > uint64(len(b)-off-k) {
-					return 0, false
+					return 0, false, nil
 				}
 				off += k + int(l)
 			default:
-				return 0, false
+				return 0, false, nil
 			}
 			continue
 		}
-		s := &d.slots[si]
-		if typ != s.wire || d.seen[si] == d.gen {
-			return 0, false // a wire type Load rejects, or a repeated tag: Load decides
+		s := &slots[act-1]
+		o := &s.out
+		if o.n != row {
+			return 0, false, nil // a repeated tag: Load decides
 		}
 		var num uint64
 		vs, ve := 0, 0
-		switch typ {
+		switch s.wire {
 		case protowire.VarintType:
 			if off < len(b) && b[off] < 0x80 {
 				num = uint64(b[off])
 				off++
 			} else {
-				var n int
-				if num, n = protowire.ConsumeVarint(b[off:]); n < 0 {
-					return 0, false
+				// A value of up to eight bytes (a timestamp takes
+				// eight) with eight bytes to read is decoded without
+				// a call: see varint8.
+				w, m := uint64(0), uint64(0)
+				if len(b)-off >= 8 {
+					w = binary.LittleEndian.Uint64(b[off:])
+					m = ^w & 0x8080808080808080
 				}
-				off += n
+				if m != 0 {
+					num = varint8(w, m)
+					off += bits.TrailingZeros64(m)>>3 + 1
+				} else {
+					var n int
+					if num, n = protowire.ConsumeVarint(b[off:]); n < 0 {
+						return 0, false, nil
+					}
+					off += n
+				}
 			}
 		case protowire.Fixed64Type:
 			if len(b)-off < 8 {
-				return 0, false
+				return 0, false, nil
 			}
 			num = binary.LittleEndian.Uint64(b[off:])
 			off += 8
-		case protowire.BytesType:
+		default: // protowire.BytesType: no column's wire type is fixed32 or a group
 			n := 0
 			if off < len(b) && b[off] < 0x80 {
 				n = int(b[off])
@@ -653,50 +693,84 @@ func (d *rowDecoder) walk(b []byte) (missing int, ok bool) {
 			} else {
 				l, k := protowire.ConsumeVarint(b[off:])
 				if k < 0 || l > uint64(len(b)) {
-					return 0, false
+					return 0, false, nil
 				}
 				n = int(l)
 				off += k
 			}
 			if len(b)-off < n {
-				return 0, false
+				return 0, false, nil
 			}
 			vs, ve = off, off+n
 			off = ve
-		default:
-			return 0, false // no column's wire type is fixed32 or a group
 		}
 		switch s.typ {
+		case tBool:
+			o.appendBool(mem, num != 0)
 		case tInt32:
 			if v := int64(num); v < math.MinInt32 || v > math.MaxInt32 {
-				return 0, false
+				return 0, false, nil
+			}
+			o.appendInt32(mem, int32(num))
+		case tInt64:
+			o.appendInt64(mem, int64(num))
+		case tUint64:
+			o.appendUint64(mem, num)
+		case tFloat64:
+			o.appendFloat64(mem, math.Float64frombits(num))
+		case tString:
+			if rowenc.CheckString(s.c.Name, protowire.Number(s.c.Tag), b[vs:ve]) != nil {
+				return 0, false, nil
+			}
+			if err := o.appendBinary(mem, b[vs:ve]); err != nil {
+				return 0, false, err
+			}
+		case tBytes, tJSON:
+			if err := o.appendBinary(mem, b[vs:ve]); err != nil {
+				return 0, false, err
 			}
 		case tEnum:
 			if num >= uint64(len(s.enum)) {
-				return 0, false
+				return 0, false, nil
 			}
+			if err := o.appendBinary(mem, s.enum[num]); err != nil {
+				return 0, false, err
+			}
+		case tTimestamp:
+			o.appendInt64(mem, protowire.DecodeZigZag(num))
 		case tDuration:
-			if us := protowire.DecodeZigZag(num); us > maxDurationMicros || us < -maxDurationMicros {
-				return 0, false
+			us := protowire.DecodeZigZag(num)
+			if us > maxDurationMicros || us < -maxDurationMicros {
+				return 0, false, nil
 			}
+			o.appendInt64(mem, us)
 		case tUUID:
 			if ve-vs != 16 {
-				return 0, false
+				return 0, false, nil
 			}
-		case tString:
-			if rowenc.CheckString(s.c.Name, protowire.Number(tag), b[vs:ve]) != nil {
-				return 0, false
-			}
+			o.appendFixed(mem, b[vs:ve])
 		case tDecimal:
-			if n, ok := dec128.FromMinimal(b[vs:ve]); !ok || !n.Fits(s.c.Precision) {
-				return 0, false
+			n, ok := dec128.FromMinimal(b[vs:ve])
+			if !ok || !n.Fits(s.c.Precision) {
+				return 0, false, nil
 			}
+			o.appendDecimal(mem, n.Hi, n.Lo)
 		}
-		d.seen[si] = d.gen
-		d.cells[si] = cell{num: num, vs: vs, ve: ve}
 		left--
 	}
-	return left, true
+	return left, true, nil
+}
+
+// varint8 is the value of a varint of at most eight bytes: w holds its
+// bytes (little-endian, then whatever follows it) and m = ^w &
+// 0x8080808080808080, whose lowest set bit is the continuation bit of the
+// varint's last byte (m != 0). The bytes past the varint are masked off and
+// the 7-bit groups are packed together by three shift-and-mask steps.
+func varint8(w, m uint64) uint64 {
+	x := w & (m ^ (m - 1)) & 0x7f7f7f7f7f7f7f7f
+	x = x&0x007f007f007f007f | x&0x7f007f007f007f00>>1
+	x = x&0x00003fff00003fff | x&0x3fff00003fff0000>>2
+	return x&0x000000000fffffff | x&0x0fffffff00000000>>4
 }
 
 // wireType is the wire type tablegen's writers use for a column type.
@@ -708,63 +782,4 @@ func wireType(t colType) protowire.Type {
 		return protowire.BytesType
 	}
 	return protowire.VarintType
-}
-
-// appendBinary appends v to a string or binary builder, growing its data
-// buffer geometrically (ReserveData alone grows it to the exact size).
-func appendBinary(b *array.BinaryBuilder, v []byte) {
-	if b.DataCap()-b.DataLen() < len(v) {
-		b.ReserveData(max(len(v), b.DataLen()))
-	}
-	b.UnsafeAppend(v)
-}
-
-// appendAbsent appends the value of a column the row does not carry: NULL
-// when the column is nullable, else its type's zero value (see Load).
-func (s *slot) appendAbsent() {
-	if s.c.Nullable {
-		s.fb.AppendNull()
-		return
-	}
-	switch s.typ {
-	case tBool:
-		s.bl.UnsafeAppend(false)
-	case tInt32:
-		s.i32.UnsafeAppend(0)
-	case tInt64:
-		s.i64.UnsafeAppend(0)
-	case tUint64:
-		s.u64.UnsafeAppend(0)
-	case tFloat64:
-		s.f64.UnsafeAppend(0)
-	case tString, tBytes, tJSON:
-		appendBinary(s.bin, nil)
-	case tEnum:
-		appendBinary(s.bin, s.enum[0])
-	case tTimestamp:
-		s.ts.UnsafeAppend(zeroTimeMicros)
-	case tDuration:
-		s.dur.UnsafeAppend(0)
-	case tUUID:
-		s.uuid.Append(zeroUUID[:])
-	case tDecimal:
-		s.d128.UnsafeAppend(decimal128.Num{})
-	}
-}
-
-// appendValue appends one value to a builder of its column's Arrow type,
-// for paths that append cell by cell without a bound slot (the cold scan).
-func appendValue(fb array.Builder, c *column, v Value) error {
-	s := slot{c: c, typ: c.typ}
-	if err := s.bind(fb); err != nil {
-		return err
-	}
-	if c.typ == tEnum && !v.Null {
-		if v.I < 0 || v.I >= int64(len(c.Values)) {
-			return fmt.Errorf("enum column %s: ordinal %d is not one of the %d declared values: %w", c.Name, v.I, len(c.Values), rowenc.ErrCorrupt)
-		}
-		s.bin.AppendString(c.Values[v.I])
-		return nil
-	}
-	return s.appendValue(v)
 }

@@ -3,6 +3,7 @@ package scan_test
 import (
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -10,8 +11,11 @@ import (
 )
 
 // FuzzRowDecoder feeds arbitrary bytes to the schema-driven decoder as a
-// stored row: it must return an error or decode, never panic, and a row it
-// accepts must append to Arrow builders without error.
+// stored row, on both of its paths: Load + Append (a filtered scan) and
+// appendRow (the one-pass walk of an unfiltered scan, which hands rows it
+// cannot take to Load). Neither may panic, both must accept and refuse the
+// same rows, and the batches they build must be equal, with every buffer
+// of a refused row given back.
 func FuzzRowDecoder(f *testing.F) {
 	rows := sampleRows(3)
 	rows[1][cUID] = [16]byte{1, 2, 3}
@@ -35,22 +39,47 @@ func FuzzRowDecoder(f *testing.F) {
 		decode[i], project[i] = true, i
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		d, err := scan.NewRowDecoder(&l, decode, project)
-		if err != nil {
-			t.Fatal(err)
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		defer mem.AssertSize(t, 0)
+		var ds [2]interface {
+			SetOutput(memory.Allocator, *arrow.Schema) error
+			Load([]byte) error
+			Append() error
+			AppendRow([]byte) error
+			Batch() arrow.RecordBatch
+			Release()
 		}
-		if err := d.Load(b); err != nil {
-			return
+		for i := range ds {
+			d, err := scan.NewRowDecoder(&l, decode, project)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := d.SetOutput(mem, schema); err != nil {
+				t.Fatal(err)
+			}
+			defer d.Release()
+			ds[i] = d
 		}
-		rb := array.NewRecordBuilder(memory.NewGoAllocator(), schema)
-		defer rb.Release()
-		if err := d.Append(rb); err != nil {
-			t.Fatalf("row accepted by Load fails to append: %v", err)
+		ref, direct := ds[0], ds[1]
+		errRef := ref.Load(b)
+		if errRef == nil {
+			if errRef = ref.Append(); errRef != nil {
+				t.Fatalf("row accepted by Load fails to append: %v", errRef)
+			}
 		}
-		rec := rb.NewRecordBatch()
-		defer rec.Release()
-		if rec.NumRows() != 1 {
-			t.Fatalf("%d rows, want 1", rec.NumRows())
+		errDirect := direct.AppendRow(b)
+		if (errRef == nil) != (errDirect == nil) {
+			t.Fatalf("Load+Append error %v, appendRow error %v", errRef, errDirect)
+		}
+		a, d := ref.Batch(), direct.Batch()
+		defer a.Release()
+		defer d.Release()
+		if want := map[bool]int64{true: 1, false: 0}[errRef == nil]; a.NumRows() != want || d.NumRows() != want {
+			t.Fatalf("batches of %d and %d rows, want %d", a.NumRows(), d.NumRows(), want)
+		}
+		// Exact equality, except that a NaN equals a NaN.
+		if !array.RecordApproxEqual(a, d, array.WithNaNsEqual(true), array.WithAbsTolerance(0)) {
+			t.Fatalf("batches differ:\nLoad+Append: %v\nappendRow: %v", a, d)
 		}
 	})
 }
