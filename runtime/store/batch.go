@@ -30,12 +30,13 @@ type Batch struct {
 	kbuf  []byte
 	obuf  []byte
 	spans []span
-	rkeys []byte    // keys read by commitIndexed
-	reads []read    // the keys read, in the order the operations need them
-	order []keyRead // reads sorted by key, one per distinct key
-	uread []int32   // read of each unique entry of a put's new values, parallel to idx; -1 none
-	rvals []byte    // values read from the database
-	tomb  []byte    // tombstone key and value being written
+	rkeys []byte     // keys read by commitIndexed
+	reads []read     // the keys read, in the order the operations need them
+	order []keyRead  // reads sorted by key, one per distinct key
+	uread []int32    // read of each unique entry of a put's new values, parallel to idx; -1 none
+	rvals []byte     // values read from the database
+	tomb  []byte     // tombstone key and value being written
+	queue writeQueue // the writes of commitIndexed, before they go to Pebble
 	// err is the first operation refused when it was added: a put whose
 	// row failed its table's check (check.go), or a PutIn or DeleteIn on a
 	// view from Table.As that may not write. Commit returns it and writes
@@ -225,7 +226,7 @@ func (b *Batch) commitPlain(wo *pebble.WriteOptions) error {
 // tombstone writes the tombstone of a deleted row when its table has
 // flushed rows. The caller holds a lock that keeps the marker still (the
 // commit mutex or the plain writers' read lock).
-func (b *Batch) tombstone(pb *pebble.Batch, o *op) error {
+func (b *Batch) tombstone(pb batchWriter, o *op) error {
 	seq := o.core.cold.Load()
 	if seq == 0 {
 		return nil
@@ -242,7 +243,8 @@ func (b *Batch) tombstone(pb *pebble.Batch, o *op) error {
 // Pebble iterator, under the commit mutex so no other writer can change them
 // before the batch is committed. The operations are then applied in order to
 // a plain Pebble batch, each seeing the writes of the ones before it through
-// the table of reads, which is updated as they go.
+// the table of reads, which is updated as they go; their index entries are
+// queued and follow the rows, index by index in key order (writeQueue).
 func (b *Batch) commitIndexed(wo *pebble.WriteOptions) error {
 	db := b.db
 	b.planReads() // needs no lock: it only looks at the batch
@@ -257,11 +259,17 @@ func (b *Batch) commitIndexed(wo *pebble.WriteOptions) error {
 		return err
 	}
 	pb := db.pdb.NewBatch()
+	q := &b.queue
+	q.reset()
 	for i := range b.ops {
-		if err := b.apply(pb, &b.ops[i]); err != nil {
+		if err := b.apply(pb, q, &b.ops[i]); err != nil {
 			_ = pb.Close()
 			return err
 		}
+	}
+	if err := q.writeTo(pb); err != nil {
+		_ = pb.Close()
+		return fmt.Errorf("store: batch: %w", err)
 	}
 	if err := db.commit(pb, wo); err != nil { // closes pb
 		return fmt.Errorf("store: batch commit: %w", err)
@@ -444,7 +452,7 @@ func (b *Batch) fetchReads(r pebble.Reader) error {
 // once it has been flushed every write deletes the marker blindly (a
 // Pebble point deletion); an indexed table's write deletes it only when
 // its read found one (rd, nil for a table without indexes).
-func (b *Batch) dropCold(pb *pebble.Batch, o *op, rd *read) error {
+func (b *Batch) dropCold(pb batchWriter, o *op, rd *read) error {
 	if rd != nil {
 		if !rd.cold {
 			return nil
@@ -457,13 +465,14 @@ func (b *Batch) dropCold(pb *pebble.Batch, o *op, rd *read) error {
 	return pb.Delete(b.tomb, nil)
 }
 
-// apply writes one operation and the index changes it implies into pb, and
-// records its writes in the reads that later operations see. It checks
+// apply writes one operation into pb and the index changes it implies into
+// iw (pb itself, or the writeQueue of a Commit), and records its writes in
+// the reads that later operations see. It checks
 // everything that can refuse the operation (the old row decodes, no unique
 // entry belongs to another row) before it writes anything, so an error
 // leaves pb as it was, apart from a failing Pebble write: a transaction
 // applies its writes one by one to the batch it commits (tx.go).
-func (b *Batch) apply(pb *pebble.Batch, o *op) error {
+func (b *Batch) apply(pb, iw batchWriter, o *op) error {
 	c := o.core
 	rowKey := b.bytes(o.rowKey)
 	pk := b.buf[o.pk:o.rowKey.end]
@@ -494,7 +503,7 @@ func (b *Batch) apply(pb *pebble.Batch, o *op) error {
 			// A damaged row's index values are unknown: remove every
 			// entry that points to it, found through the index keyspace
 			// (damage.go), so that it can be deleted or replaced.
-			if err := b.dropEntriesOf(pb, c, o.scope, ref); err != nil {
+			if err := b.dropEntriesOf(iw, c, o.scope, ref); err != nil {
 				return err
 			}
 			oldRow = false
@@ -537,7 +546,7 @@ func (b *Batch) apply(pb *pebble.Batch, o *op) error {
 		}
 		if oldOK {
 			b.kbuf = entryKey(b.kbuf[:0], c, ix, o.scope, oldV, pk)
-			if err := pb.Delete(b.kbuf, nil); err != nil {
+			if err := iw.Delete(b.kbuf, nil); err != nil {
 				return wrapWrite(c, err)
 			}
 			if ix.unique {
@@ -548,7 +557,7 @@ func (b *Batch) apply(pb *pebble.Batch, o *op) error {
 		}
 		if newOK {
 			b.kbuf = entryKey(b.kbuf[:0], c, ix, o.scope, newV, pk)
-			if err := pb.Set(b.kbuf, ref, nil); err != nil {
+			if err := iw.Set(b.kbuf, ref, nil); err != nil {
 				return wrapWrite(c, err)
 			}
 			if entry != nil {
@@ -629,7 +638,7 @@ func (db *DB) getBatch() *Batch {
 
 func (db *DB) putBatch(b *Batch) {
 	b.Reset()
-	if cap(b.buf) <= 64<<10 {
+	if cap(b.buf) <= 64<<10 && cap(b.queue.buf) <= 64<<10 {
 		db.batches.Put(b)
 	}
 }
