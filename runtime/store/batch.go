@@ -391,9 +391,18 @@ func (b *Batch) lookup(key []byte) *read {
 // fetchReads reads every planned key from r (the database, or a
 // transaction's indexed batch), in key order through one iterator: each
 // seek moves forward from the last one, so neighbouring keys (keys inserted
-// in order, rows of one region) cost little more than a step, and the
-// prefix seek consults the sstables' bloom filters, so keys that do not
-// exist yet skip the blocks that cannot hold them.
+// in order, rows of one region) cost little more than a step.
+//
+// Most keys a bulk insert reads do not exist. The first key of each
+// keyspace (a table's rows, one index's entries) is probed with a full
+// seek, which lands on the next key that does exist: every later key below
+// that one is known to be missing without a seek of its own, so keys
+// inserted past the end of a table (ascending ids, timestamps) cost a
+// comparison each. While probes keep paying off (they answer at least one
+// later key) the next seek past the landing key probes again; once one does
+// not, the rest of the keyspace is read by prefix seeks, which consult the
+// sstables' bloom filters, so keys scattered among existing ones skip the
+// blocks that cannot hold them.
 func (b *Batch) fetchReads(r pebble.Reader) error {
 	b.rvals = b.rvals[:0]
 	if len(b.order) == 0 {
@@ -406,9 +415,55 @@ func (b *Batch) fetchReads(r pebble.Reader) error {
 	if err != nil {
 		return fmt.Errorf("store: batch: read rows and index entries: %w", err)
 	}
+	var head []byte   // keyspace header of the last key read
+	probed := false   // the iterator stands where the last probe landed
+	probe := true     // the next seek probes
+	answered := false // the last probe answered a later key
 	for _, kr := range b.order {
 		r, key := &b.reads[kr.read], kr.key
-		if !it.SeekPrefixGE(key) || !bytes.Equal(it.Key(), key) {
+		newHead := false
+		if h := keyHeader(key); !bytes.Equal(h, head) {
+			head, newHead = h, true
+		}
+		c := 1 // key against the landing key; 1: seek
+		if probed {
+			c = -1 // an exhausted iterator: no key at or after the probed one
+			if it.Valid() {
+				c = bytes.Compare(key, it.Key())
+			}
+		}
+		var found bool
+		switch {
+		case c < 0:
+			answered = true
+			continue
+		case c == 0:
+			answered, found = true, true
+		default:
+			if newHead {
+				probe = true
+			} else if probed && !answered {
+				probe = false // the last probe saved no seek
+			}
+			if probe {
+				found = it.SeekGE(key)
+				probed, answered = true, false
+			} else {
+				found = it.SeekPrefixGE(key)
+				probed = false
+			}
+			if !found {
+				// A failed seek must not pass for a missing key (nor,
+				// after a probe, for the end of the keys).
+				if err := it.Error(); err != nil {
+					_ = it.Close()
+					return readError("batch", fmt.Sprintf("0x%x", key), fmt.Sprintf("read %x", key), err)
+				}
+				continue
+			}
+			found = bytes.Equal(it.Key(), key)
+		}
+		if !found {
 			continue
 		}
 		v, err := it.ValueAndErr()
