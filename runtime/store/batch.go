@@ -244,7 +244,7 @@ func (b *Batch) tombstone(pb batchWriter, o *op) error {
 // before the batch is committed. The operations are then applied in order to
 // a plain Pebble batch, each seeing the writes of the ones before it through
 // the table of reads, which is updated as they go; their index entries are
-// queued and follow the rows, index by index in key order (writeQueue).
+// queued and follow the rows, index by index (writeQueue).
 func (b *Batch) commitIndexed(wo *pebble.WriteOptions) error {
 	db := b.db
 	b.planReads() // needs no lock: it only looks at the batch
@@ -261,8 +261,12 @@ func (b *Batch) commitIndexed(wo *pebble.WriteOptions) error {
 	pb := db.pdb.NewBatch()
 	q := &b.queue
 	q.reset()
+	var iw batchWriter = q
+	if len(b.ops) == 1 {
+		iw = pb // nothing to order: spare the copies
+	}
 	for i := range b.ops {
-		if err := b.apply(pb, q, &b.ops[i]); err != nil {
+		if err := b.apply(pb, iw, &b.ops[i]); err != nil {
 			_ = pb.Close()
 			return err
 		}
@@ -394,15 +398,15 @@ func (b *Batch) lookup(key []byte) *read {
 // in order, rows of one region) cost little more than a step.
 //
 // Most keys a bulk insert reads do not exist. The first key of each
-// keyspace (a table's rows, one index's entries) is probed with a full
-// seek, which lands on the next key that does exist: every later key below
-// that one is known to be missing without a seek of its own, so keys
-// inserted past the end of a table (ascending ids, timestamps) cost a
-// comparison each. While probes keep paying off (they answer at least one
-// later key) the next seek past the landing key probes again; once one does
-// not, the rest of the keyspace is read by prefix seeks, which consult the
-// sstables' bloom filters, so keys scattered among existing ones skip the
-// blocks that cannot hold them.
+// keyspace (a table's rows, one index's entries) that has more keys after
+// it is probed with a full seek, which lands on the next key that does
+// exist: every later key below that one is known to be missing without a
+// seek of its own, so keys inserted past the end of a table (ascending ids,
+// timestamps) cost a comparison each. While probes keep paying off (they
+// answer at least one later key) the next seek past the landing key probes
+// again; once one does not, and for a keyspace's only key, the keys are
+// read by prefix seeks, which consult the sstables' bloom filters, so keys
+// scattered among existing ones skip the blocks that cannot hold them.
 func (b *Batch) fetchReads(r pebble.Reader) error {
 	b.rvals = b.rvals[:0]
 	if len(b.order) == 0 {
@@ -419,7 +423,7 @@ func (b *Batch) fetchReads(r pebble.Reader) error {
 	probed := false   // the iterator stands where the last probe landed
 	probe := true     // the next seek probes
 	answered := false // the last probe answered a later key
-	for _, kr := range b.order {
+	for i, kr := range b.order {
 		r, key := &b.reads[kr.read], kr.key
 		newHead := false
 		if h := keyHeader(key); !bytes.Equal(h, head) {
@@ -441,7 +445,9 @@ func (b *Batch) fetchReads(r pebble.Reader) error {
 			answered, found = true, true
 		default:
 			if newHead {
-				probe = true
+				// A probe pays off only if a later key of the keyspace
+				// may lie below where it lands.
+				probe = i+1 < len(b.order) && bytes.HasPrefix(b.order[i+1].key, head)
 			} else if probed && !answered {
 				probe = false // the last probe saved no seek
 			}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/binary"
 	"slices"
@@ -18,22 +17,29 @@ type batchWriter interface {
 
 // writeQueue collects the index entries a Batch.Commit writes and hands them
 // to its Pebble batch after the rows, grouped by index (the keyspace header:
-// table id and index id), each group in key order. Pebble inserts a batch
-// into its memtable's skiplist in batch order, and an insert is cheap when
-// the key lands next to the previous one (the skiplist's cached splice
-// still brackets it) but costs a full descent otherwise. Written operation
-// by operation, a row and its entries of each index all land in different
-// keyspaces, so every insert paid the descent: that was most of what two
-// indexes added to a bulk insert. Reordering is safe because Pebble gives
-// each write of a batch its own sequence number and these are point
-// writes: writes of different keys are independent, and writes of one key
-// share a group and keep their relative order. A transaction writes into
-// its indexed batch directly, since its later reads go through it.
+// table id and index id), each group in the order of the operations. Pebble
+// inserts a batch into its memtable's skiplist in batch order, and an
+// insert is cheap when the key lands next to the previous one (the
+// skiplist's cached splice still brackets it) but costs a descent from
+// higher up otherwise. Written operation by operation, a row and its
+// entries of each index land in different keyspaces, so every insert paid
+// the descent even when the rows came in key order: that was most of what
+// two indexes added to a bulk insert. Grouped, rows and entries that come in
+// key order (ascending ids, timestamps) are each inserted next to the last.
+// Entries that come in no order are not sorted: for keys scattered over the
+// memtable a sorted run saves about as much in the skiplist as the sort
+// costs. Reordering is safe because Pebble gives each write of a batch its
+// own sequence number and these are point writes: writes of different keys
+// are independent, and writes of one key share a group and keep their
+// order. A transaction writes into its indexed batch directly, since its
+// later reads go through it, and so does a batch of one operation, which
+// has nothing to order.
 type writeQueue struct {
 	buf    []byte
 	writes []queuedWrite
 	heads  []writeHead
 	order  []int32 // write indexes, group by group
+	byHead []int32 // group indexes in header order
 }
 
 type queuedWrite struct {
@@ -45,9 +51,10 @@ type queuedWrite struct {
 // writeHead is a group: one keyspace header (keyspace byte, table id, and
 // index id in the index keyspace), packed so groups compare as numbers.
 type writeHead struct {
-	hi    uint64
-	lo    uint8
-	count int32
+	hi          uint64
+	lo          uint8
+	count       int32 // writes in the group
+	start, next int32 // writeTo: the group's first and next place in order
 }
 
 func (q *writeQueue) reset() {
@@ -107,44 +114,34 @@ func keyHeader(key []byte) []byte {
 func (q *writeQueue) key(w *queuedWrite) []byte { return q.buf[w.key.start:w.key.end] }
 
 // writeTo writes the queued writes into pb: the groups in header order, each
-// in key order, writes of one key in the order they were queued.
+// in the order its writes were queued.
 func (q *writeQueue) writeTo(pb *pebble.Batch) error {
-	// The group of each header in header order, and where it starts in order.
-	byHead := make([]int32, len(q.heads), 16)[:len(q.heads)]
-	for i := range byHead {
-		byHead[i] = int32(i)
+	if len(q.writes) == 0 {
+		return nil
 	}
-	slices.SortFunc(byHead, func(x, y int32) int {
+	// The groups in header order, and where each starts in order.
+	q.byHead = q.byHead[:0]
+	for i := range q.heads {
+		q.byHead = append(q.byHead, int32(i))
+	}
+	slices.SortFunc(q.byHead, func(x, y int32) int {
 		a, b := &q.heads[x], &q.heads[y]
 		if c := cmp.Compare(a.hi, b.hi); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.lo, b.lo)
 	})
-	start := make([]int32, len(q.heads), 16)[:len(q.heads)]
 	n := int32(0)
-	for _, g := range byHead {
-		start[g] = n
-		n += q.heads[g].count
+	for _, g := range q.byHead {
+		h := &q.heads[g]
+		h.start, h.next = n, n
+		n += h.count
 	}
 	q.order = slices.Grow(q.order[:0], len(q.writes))[:len(q.writes)]
-	next := slices.Clone(start)
 	for i := range q.writes {
-		g := q.writes[i].group
-		q.order[next[g]] = int32(i)
-		next[g]++
-	}
-	byKey := func(x, y int32) int {
-		if c := bytes.Compare(q.key(&q.writes[x]), q.key(&q.writes[y])); c != 0 {
-			return c
-		}
-		return cmp.Compare(x, y)
-	}
-	for _, g := range byHead {
-		part := q.order[start[g] : start[g]+q.heads[g].count]
-		if !slices.IsSortedFunc(part, byKey) {
-			slices.SortFunc(part, byKey)
-		}
+		h := &q.heads[q.writes[i].group]
+		q.order[h.next] = int32(i)
+		h.next++
 	}
 	for _, i := range q.order {
 		w := &q.writes[i]
