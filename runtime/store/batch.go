@@ -30,12 +30,13 @@ type Batch struct {
 	kbuf  []byte
 	obuf  []byte
 	spans []span
-	rkeys []byte    // keys read by commitIndexed
-	reads []read    // the keys read, in the order the operations need them
-	order []keyRead // reads sorted by key, one per distinct key
-	uread []int32   // read of each unique entry of a put's new values, parallel to idx; -1 none
-	rvals []byte    // values read from the database
-	tomb  []byte    // tombstone key and value being written
+	rkeys []byte     // keys read by commitIndexed
+	reads []read     // the keys read, in the order the operations need them
+	order []keyRead  // reads sorted by key, one per distinct key
+	uread []int32    // read of each unique entry of a put's new values, parallel to idx; -1 none
+	rvals []byte     // values read from the database
+	tomb  []byte     // tombstone key and value being written
+	queue writeQueue // the writes of commitIndexed, before they go to Pebble
 	// err is the first operation refused when it was added: a put whose
 	// row failed its table's check (check.go), or a PutIn or DeleteIn on a
 	// view from Table.As that may not write. Commit returns it and writes
@@ -225,7 +226,7 @@ func (b *Batch) commitPlain(wo *pebble.WriteOptions) error {
 // tombstone writes the tombstone of a deleted row when its table has
 // flushed rows. The caller holds a lock that keeps the marker still (the
 // commit mutex or the plain writers' read lock).
-func (b *Batch) tombstone(pb *pebble.Batch, o *op) error {
+func (b *Batch) tombstone(pb batchWriter, o *op) error {
 	seq := o.core.cold.Load()
 	if seq == 0 {
 		return nil
@@ -242,7 +243,8 @@ func (b *Batch) tombstone(pb *pebble.Batch, o *op) error {
 // Pebble iterator, under the commit mutex so no other writer can change them
 // before the batch is committed. The operations are then applied in order to
 // a plain Pebble batch, each seeing the writes of the ones before it through
-// the table of reads, which is updated as they go.
+// the table of reads, which is updated as they go; their index entries are
+// queued and follow the rows, index by index (writeQueue).
 func (b *Batch) commitIndexed(wo *pebble.WriteOptions) error {
 	db := b.db
 	b.planReads() // needs no lock: it only looks at the batch
@@ -257,11 +259,21 @@ func (b *Batch) commitIndexed(wo *pebble.WriteOptions) error {
 		return err
 	}
 	pb := db.pdb.NewBatch()
+	q := &b.queue
+	q.reset()
+	var iw batchWriter = q
+	if len(b.ops) == 1 {
+		iw = pb // nothing to order: spare the copies
+	}
 	for i := range b.ops {
-		if err := b.apply(pb, &b.ops[i]); err != nil {
+		if err := b.apply(pb, iw, &b.ops[i]); err != nil {
 			_ = pb.Close()
 			return err
 		}
+	}
+	if err := q.writeTo(pb); err != nil {
+		_ = pb.Close()
+		return fmt.Errorf("store: batch: %w", err)
 	}
 	if err := db.commit(pb, wo); err != nil { // closes pb
 		return fmt.Errorf("store: batch commit: %w", err)
@@ -383,9 +395,18 @@ func (b *Batch) lookup(key []byte) *read {
 // fetchReads reads every planned key from r (the database, or a
 // transaction's indexed batch), in key order through one iterator: each
 // seek moves forward from the last one, so neighbouring keys (keys inserted
-// in order, rows of one region) cost little more than a step, and the
-// prefix seek consults the sstables' bloom filters, so keys that do not
-// exist yet skip the blocks that cannot hold them.
+// in order, rows of one region) cost little more than a step.
+//
+// Most keys a bulk insert reads do not exist. The first key of each
+// keyspace (a table's rows, one index's entries) that has more keys after
+// it is probed with a full seek, which lands on the next key that does
+// exist: every later key below that one is known to be missing without a
+// seek of its own, so keys inserted past the end of a table (ascending ids,
+// timestamps) cost a comparison each. While probes keep paying off (they
+// answer at least one later key) the next seek past the landing key probes
+// again; once one does not, and for a keyspace's only key, the keys are
+// read by prefix seeks, which consult the sstables' bloom filters, so keys
+// scattered among existing ones skip the blocks that cannot hold them.
 func (b *Batch) fetchReads(r pebble.Reader) error {
 	b.rvals = b.rvals[:0]
 	if len(b.order) == 0 {
@@ -398,9 +419,57 @@ func (b *Batch) fetchReads(r pebble.Reader) error {
 	if err != nil {
 		return fmt.Errorf("store: batch: read rows and index entries: %w", err)
 	}
-	for _, kr := range b.order {
+	var head []byte   // keyspace header of the last key read
+	probed := false   // the iterator stands where the last probe landed
+	probe := true     // the next seek probes
+	answered := false // the last probe answered a later key
+	for i, kr := range b.order {
 		r, key := &b.reads[kr.read], kr.key
-		if !it.SeekPrefixGE(key) || !bytes.Equal(it.Key(), key) {
+		newHead := false
+		if h := keyHeader(key); !bytes.Equal(h, head) {
+			head, newHead = h, true
+		}
+		c := 1 // key against the landing key; 1: seek
+		if probed {
+			c = -1 // an exhausted iterator: no key at or after the probed one
+			if it.Valid() {
+				c = bytes.Compare(key, it.Key())
+			}
+		}
+		var found bool
+		switch {
+		case c < 0:
+			answered = true
+			continue
+		case c == 0:
+			answered, found = true, true
+		default:
+			if newHead {
+				// A probe pays off only if a later key of the keyspace
+				// may lie below where it lands.
+				probe = i+1 < len(b.order) && bytes.HasPrefix(b.order[i+1].key, head)
+			} else if probed && !answered {
+				probe = false // the last probe saved no seek
+			}
+			if probe {
+				found = it.SeekGE(key)
+				probed, answered = true, false
+			} else {
+				found = it.SeekPrefixGE(key)
+				probed = false
+			}
+			if !found {
+				// A failed seek must not pass for a missing key (nor,
+				// after a probe, for the end of the keys).
+				if err := it.Error(); err != nil {
+					_ = it.Close()
+					return readError("batch", fmt.Sprintf("0x%x", key), fmt.Sprintf("read %x", key), err)
+				}
+				continue
+			}
+			found = bytes.Equal(it.Key(), key)
+		}
+		if !found {
 			continue
 		}
 		v, err := it.ValueAndErr()
@@ -444,7 +513,7 @@ func (b *Batch) fetchReads(r pebble.Reader) error {
 // once it has been flushed every write deletes the marker blindly (a
 // Pebble point deletion); an indexed table's write deletes it only when
 // its read found one (rd, nil for a table without indexes).
-func (b *Batch) dropCold(pb *pebble.Batch, o *op, rd *read) error {
+func (b *Batch) dropCold(pb batchWriter, o *op, rd *read) error {
 	if rd != nil {
 		if !rd.cold {
 			return nil
@@ -457,13 +526,14 @@ func (b *Batch) dropCold(pb *pebble.Batch, o *op, rd *read) error {
 	return pb.Delete(b.tomb, nil)
 }
 
-// apply writes one operation and the index changes it implies into pb, and
-// records its writes in the reads that later operations see. It checks
+// apply writes one operation into pb and the index changes it implies into
+// iw (pb itself, or the writeQueue of a Commit), and records its writes in
+// the reads that later operations see. It checks
 // everything that can refuse the operation (the old row decodes, no unique
 // entry belongs to another row) before it writes anything, so an error
 // leaves pb as it was, apart from a failing Pebble write: a transaction
 // applies its writes one by one to the batch it commits (tx.go).
-func (b *Batch) apply(pb *pebble.Batch, o *op) error {
+func (b *Batch) apply(pb, iw batchWriter, o *op) error {
 	c := o.core
 	rowKey := b.bytes(o.rowKey)
 	pk := b.buf[o.pk:o.rowKey.end]
@@ -494,7 +564,7 @@ func (b *Batch) apply(pb *pebble.Batch, o *op) error {
 			// A damaged row's index values are unknown: remove every
 			// entry that points to it, found through the index keyspace
 			// (damage.go), so that it can be deleted or replaced.
-			if err := b.dropEntriesOf(pb, c, o.scope, ref); err != nil {
+			if err := b.dropEntriesOf(iw, c, o.scope, ref); err != nil {
 				return err
 			}
 			oldRow = false
@@ -537,7 +607,7 @@ func (b *Batch) apply(pb *pebble.Batch, o *op) error {
 		}
 		if oldOK {
 			b.kbuf = entryKey(b.kbuf[:0], c, ix, o.scope, oldV, pk)
-			if err := pb.Delete(b.kbuf, nil); err != nil {
+			if err := iw.Delete(b.kbuf, nil); err != nil {
 				return wrapWrite(c, err)
 			}
 			if ix.unique {
@@ -548,7 +618,7 @@ func (b *Batch) apply(pb *pebble.Batch, o *op) error {
 		}
 		if newOK {
 			b.kbuf = entryKey(b.kbuf[:0], c, ix, o.scope, newV, pk)
-			if err := pb.Set(b.kbuf, ref, nil); err != nil {
+			if err := iw.Set(b.kbuf, ref, nil); err != nil {
 				return wrapWrite(c, err)
 			}
 			if entry != nil {
@@ -629,7 +699,7 @@ func (db *DB) getBatch() *Batch {
 
 func (db *DB) putBatch(b *Batch) {
 	b.Reset()
-	if cap(b.buf) <= 64<<10 {
+	if cap(b.buf) <= 64<<10 && cap(b.queue.buf) <= 64<<10 {
 		db.batches.Put(b)
 	}
 }

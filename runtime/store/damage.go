@@ -20,7 +20,7 @@ import (
 // cost proportional to the index, paid only when such a row is deleted or
 // overwritten. Entries of the batch's own earlier operations are seen
 // through its reads; the caller holds the commit mutex.
-func (b *Batch) dropEntriesOf(pb *pebble.Batch, c *tableCore, scope, ref []byte) error {
+func (b *Batch) dropEntriesOf(pb batchWriter, c *tableCore, scope, ref []byte) error {
 	for _, ix := range c.indexes {
 		lower := append(appendIndexPrefix(nil, c.id, ix.id), scope...)
 		it, err := b.db.pdb.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: prefixEnd(lower)})

@@ -212,7 +212,7 @@ func (tx *Tx) apply() error {
 			return err
 		}
 	}
-	err := b.apply(tx.ib, o)
+	err := b.apply(tx.ib, tx.ib, o)
 	if err != nil {
 		var uv *UniqueViolationError
 		var ce *CorruptError
