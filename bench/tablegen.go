@@ -30,15 +30,26 @@ func OpenTablegen(dir string) (Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := benchgen.NewBenchRowStore(db)
+	s, err := TablegenOn(db)
 	if err != nil {
 		_ = db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// TablegenOn is the generated store's implementation over an open db, for
+// tools that must run the benchmark's exact code paths on a DB they opened
+// themselves (cmd/instr counts the instructions of its ScanAll). Its Close
+// closes db.
+func TablegenOn(db *store.DB) (Store, error) {
+	s, err := benchgen.NewBenchRowStore(db)
+	if err != nil {
 		return nil, err
 	}
 	layout := benchgen.BenchRowSpec().Layout
 	p, err := scan.NewProvider(db, &layout, scan.Options{})
 	if err != nil {
-		_ = db.Close()
 		return nil, err
 	}
 	return &tablegenStore{db: db, s: s, score: p}, nil

@@ -17,7 +17,7 @@ set -euo pipefail
 
 out=${1:-/dev/stdout}
 rows=${INSTR_ROWS:-10000}
-modes=${INSTR_MODES:-"get insert scan scan1 raw build lookup flush"}
+modes=${INSTR_MODES:-"get insert scan scan1 raw build lookup flush typedscan rawscan"}
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 if ! command -v valgrind >/dev/null 2>&1; then

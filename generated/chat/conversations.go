@@ -113,25 +113,43 @@ func decodeConversationRow(b []byte, v *Conversation, want []bool) error {
 	*v = Conversation{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch tag := d.Tag(); {
-		case tag == 1 && rowenc.Wanted(want, 0):
-			v.RowID = d.Int64()
-		case tag == 2 && rowenc.Wanted(want, 1):
-			v.Title = d.String()
-		case tag == 3 && rowenc.Wanted(want, 2):
-			v.CreatedBy = d.String()
-		case tag == 4 && rowenc.Wanted(want, 3):
-			v.Archived = d.Bool()
-		case tag == 5 && rowenc.Wanted(want, 4):
-			v.MemberCount = d.Int32()
-		case tag == 6 && rowenc.Wanted(want, 5):
-			v.Settings = json.RawMessage(d.Bytes())
-		case tag == 7 && rowenc.Wanted(want, 6):
-			v.Avatar = d.Bytes()
-		case tag == 8 && rowenc.Wanted(want, 7):
-			v.CreatedAt = d.Timestamp()
-		case tag == 9 && rowenc.Wanted(want, 8):
-			v.UpdatedAt = d.Timestamp()
+		switch d.Tag() {
+		case 1:
+			if rowenc.Wanted(want, 0) {
+				v.RowID = d.Int64()
+			}
+		case 2:
+			if rowenc.Wanted(want, 1) {
+				v.Title = d.String()
+			}
+		case 3:
+			if rowenc.Wanted(want, 2) {
+				v.CreatedBy = d.String()
+			}
+		case 4:
+			if rowenc.Wanted(want, 3) {
+				v.Archived = d.Bool()
+			}
+		case 5:
+			if rowenc.Wanted(want, 4) {
+				v.MemberCount = d.Int32()
+			}
+		case 6:
+			if rowenc.Wanted(want, 5) {
+				v.Settings = json.RawMessage(d.Bytes())
+			}
+		case 7:
+			if rowenc.Wanted(want, 6) {
+				v.Avatar = d.Bytes()
+			}
+		case 8:
+			if rowenc.Wanted(want, 7) {
+				v.CreatedAt = d.Timestamp()
+			}
+		case 9:
+			if rowenc.Wanted(want, 8) {
+				v.UpdatedAt = d.Timestamp()
+			}
 		}
 	}
 	if err := d.Err(); err != nil {

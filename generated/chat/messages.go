@@ -158,27 +158,45 @@ func decodeMessageRow(b []byte, v *Message, want []bool) error {
 	*v = Message{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch tag := d.Tag(); {
-		case tag == 1 && rowenc.Wanted(want, 0):
-			v.RowID = d.Int64()
-		case tag == 2 && rowenc.Wanted(want, 1):
-			v.ConversationID = d.Int64()
-		case tag == 3 && rowenc.Wanted(want, 2):
-			v.SenderID = d.String()
-		case tag == 4 && rowenc.Wanted(want, 3):
-			v.Role = MessageRole(d.Enum())
-		case tag == 5 && rowenc.Wanted(want, 4):
-			v.Content = d.String()
-		case tag == 6 && rowenc.Wanted(want, 5):
-			v.Attachments = json.RawMessage(d.Bytes())
-		case tag == 7 && rowenc.Wanted(want, 6):
-			x := uuid.UUID(d.UUID())
-			v.ClientMessageID = &x
-		case tag == 8 && rowenc.Wanted(want, 7):
-			v.SentAt = d.Timestamp()
-		case tag == 9 && rowenc.Wanted(want, 8):
-			x := d.Timestamp()
-			v.EditedAt = &x
+		switch d.Tag() {
+		case 1:
+			if rowenc.Wanted(want, 0) {
+				v.RowID = d.Int64()
+			}
+		case 2:
+			if rowenc.Wanted(want, 1) {
+				v.ConversationID = d.Int64()
+			}
+		case 3:
+			if rowenc.Wanted(want, 2) {
+				v.SenderID = d.String()
+			}
+		case 4:
+			if rowenc.Wanted(want, 3) {
+				v.Role = MessageRole(d.Enum())
+			}
+		case 5:
+			if rowenc.Wanted(want, 4) {
+				v.Content = d.String()
+			}
+		case 6:
+			if rowenc.Wanted(want, 5) {
+				v.Attachments = json.RawMessage(d.Bytes())
+			}
+		case 7:
+			if rowenc.Wanted(want, 6) {
+				x := uuid.UUID(d.UUID())
+				v.ClientMessageID = &x
+			}
+		case 8:
+			if rowenc.Wanted(want, 7) {
+				v.SentAt = d.Timestamp()
+			}
+		case 9:
+			if rowenc.Wanted(want, 8) {
+				x := d.Timestamp()
+				v.EditedAt = &x
+			}
 		}
 	}
 	if err := d.Err(); err != nil {

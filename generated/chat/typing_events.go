@@ -144,15 +144,23 @@ func decodeTypingEventRow(b []byte, v *TypingEvent, want []bool) error {
 	*v = TypingEvent{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch tag := d.Tag(); {
-		case tag == 1 && rowenc.Wanted(want, 0):
-			v.OccurredAt = d.Timestamp()
-		case tag == 2 && rowenc.Wanted(want, 1):
-			v.ConversationID = d.Int64()
-		case tag == 3 && rowenc.Wanted(want, 2):
-			v.UserID = d.String()
-		case tag == 4 && rowenc.Wanted(want, 3):
-			v.State = TypingEventState(d.Enum())
+		switch d.Tag() {
+		case 1:
+			if rowenc.Wanted(want, 0) {
+				v.OccurredAt = d.Timestamp()
+			}
+		case 2:
+			if rowenc.Wanted(want, 1) {
+				v.ConversationID = d.Int64()
+			}
+		case 3:
+			if rowenc.Wanted(want, 2) {
+				v.UserID = d.String()
+			}
+		case 4:
+			if rowenc.Wanted(want, 3) {
+				v.State = TypingEventState(d.Enum())
+			}
 		}
 	}
 	if err := d.Err(); err != nil {

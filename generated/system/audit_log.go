@@ -159,27 +159,45 @@ func decodeAuditEntryRow(b []byte, v *AuditEntry, want []bool) error {
 	*v = AuditEntry{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch tag := d.Tag(); {
-		case tag == 1 && rowenc.Wanted(want, 0):
-			v.RowID = d.Int64()
-		case tag == 2 && rowenc.Wanted(want, 1):
-			v.OccurredAt = d.Timestamp()
-		case tag == 3 && rowenc.Wanted(want, 2):
-			v.ActorUserID = d.String()
-		case tag == 4 && rowenc.Wanted(want, 3):
-			v.ActorRole = AuditEntryActorRole(d.Enum())
-		case tag == 5 && rowenc.Wanted(want, 4):
-			v.Action = d.String()
-		case tag == 6 && rowenc.Wanted(want, 5):
-			v.Target = d.String()
-		case tag == 7 && rowenc.Wanted(want, 6):
-			v.Details = json.RawMessage(d.Bytes())
-		case tag == 8 && rowenc.Wanted(want, 7):
-			x := d.String()
-			v.IPAddress = &x
-		case tag == 9 && rowenc.Wanted(want, 8):
-			x := uuid.UUID(d.UUID())
-			v.RequestID = &x
+		switch d.Tag() {
+		case 1:
+			if rowenc.Wanted(want, 0) {
+				v.RowID = d.Int64()
+			}
+		case 2:
+			if rowenc.Wanted(want, 1) {
+				v.OccurredAt = d.Timestamp()
+			}
+		case 3:
+			if rowenc.Wanted(want, 2) {
+				v.ActorUserID = d.String()
+			}
+		case 4:
+			if rowenc.Wanted(want, 3) {
+				v.ActorRole = AuditEntryActorRole(d.Enum())
+			}
+		case 5:
+			if rowenc.Wanted(want, 4) {
+				v.Action = d.String()
+			}
+		case 6:
+			if rowenc.Wanted(want, 5) {
+				v.Target = d.String()
+			}
+		case 7:
+			if rowenc.Wanted(want, 6) {
+				v.Details = json.RawMessage(d.Bytes())
+			}
+		case 8:
+			if rowenc.Wanted(want, 7) {
+				x := d.String()
+				v.IPAddress = &x
+			}
+		case 9:
+			if rowenc.Wanted(want, 8) {
+				x := uuid.UUID(d.UUID())
+				v.RequestID = &x
+			}
 		}
 	}
 	if err := d.Err(); err != nil {

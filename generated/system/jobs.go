@@ -232,44 +232,74 @@ func decodeJobRow(b []byte, v *Job, want []bool) error {
 	*v = Job{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch tag := d.Tag(); {
-		case tag == 1 && rowenc.Wanted(want, 0):
-			v.JobID = d.String()
-		case tag == 2 && rowenc.Wanted(want, 1):
-			v.JobType = JobJobType(d.Enum())
-		case tag == 3 && rowenc.Wanted(want, 2):
-			v.Status = JobStatus(d.Enum())
-		case tag == 4 && rowenc.Wanted(want, 3):
-			x := d.String()
-			v.NamespaceID = &x
-		case tag == 5 && rowenc.Wanted(want, 4):
-			x := d.String()
-			v.TableName = &x
-		case tag == 6 && rowenc.Wanted(want, 5):
-			v.Parameters = json.RawMessage(d.Bytes())
-		case tag == 7 && rowenc.Wanted(want, 6):
-			v.Result = json.RawMessage(d.Bytes())
-		case tag == 8 && rowenc.Wanted(want, 7):
-			x := d.String()
-			v.ErrorMessage = &x
-		case tag == 9 && rowenc.Wanted(want, 8):
-			x := d.String()
-			v.IdempotencyKey = &x
-		case tag == 10 && rowenc.Wanted(want, 9):
-			v.RetryCount = d.Int32()
-		case tag == 11 && rowenc.Wanted(want, 10):
-			v.MaxRetries = d.Int32()
-		case tag == 12 && rowenc.Wanted(want, 11):
-			x := d.String()
-			v.NodeID = &x
-		case tag == 13 && rowenc.Wanted(want, 12):
-			v.CreatedAt = d.Timestamp()
-		case tag == 14 && rowenc.Wanted(want, 13):
-			x := d.Timestamp()
-			v.StartedAt = &x
-		case tag == 15 && rowenc.Wanted(want, 14):
-			x := d.Timestamp()
-			v.FinishedAt = &x
+		switch d.Tag() {
+		case 1:
+			if rowenc.Wanted(want, 0) {
+				v.JobID = d.String()
+			}
+		case 2:
+			if rowenc.Wanted(want, 1) {
+				v.JobType = JobJobType(d.Enum())
+			}
+		case 3:
+			if rowenc.Wanted(want, 2) {
+				v.Status = JobStatus(d.Enum())
+			}
+		case 4:
+			if rowenc.Wanted(want, 3) {
+				x := d.String()
+				v.NamespaceID = &x
+			}
+		case 5:
+			if rowenc.Wanted(want, 4) {
+				x := d.String()
+				v.TableName = &x
+			}
+		case 6:
+			if rowenc.Wanted(want, 5) {
+				v.Parameters = json.RawMessage(d.Bytes())
+			}
+		case 7:
+			if rowenc.Wanted(want, 6) {
+				v.Result = json.RawMessage(d.Bytes())
+			}
+		case 8:
+			if rowenc.Wanted(want, 7) {
+				x := d.String()
+				v.ErrorMessage = &x
+			}
+		case 9:
+			if rowenc.Wanted(want, 8) {
+				x := d.String()
+				v.IdempotencyKey = &x
+			}
+		case 10:
+			if rowenc.Wanted(want, 9) {
+				v.RetryCount = d.Int32()
+			}
+		case 11:
+			if rowenc.Wanted(want, 10) {
+				v.MaxRetries = d.Int32()
+			}
+		case 12:
+			if rowenc.Wanted(want, 11) {
+				x := d.String()
+				v.NodeID = &x
+			}
+		case 13:
+			if rowenc.Wanted(want, 12) {
+				v.CreatedAt = d.Timestamp()
+			}
+		case 14:
+			if rowenc.Wanted(want, 13) {
+				x := d.Timestamp()
+				v.StartedAt = &x
+			}
+		case 15:
+			if rowenc.Wanted(want, 14) {
+				x := d.Timestamp()
+				v.FinishedAt = &x
+			}
 		}
 	}
 	if err := d.Err(); err != nil {

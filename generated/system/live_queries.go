@@ -138,30 +138,52 @@ func decodeLiveQueryRow(b []byte, v *LiveQuery, want []bool) error {
 	*v = LiveQuery{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch tag := d.Tag(); {
-		case tag == 1 && rowenc.Wanted(want, 0):
-			v.UserID = d.String()
-		case tag == 2 && rowenc.Wanted(want, 1):
-			v.ConnectionID = d.String()
-		case tag == 3 && rowenc.Wanted(want, 2):
-			v.SubscriptionID = d.String()
-		case tag == 4 && rowenc.Wanted(want, 3):
-			v.NamespaceID = d.String()
-		case tag == 5 && rowenc.Wanted(want, 4):
-			v.TableName = d.String()
-		case tag == 6 && rowenc.Wanted(want, 5):
-			v.Query = d.String()
-		case tag == 7 && rowenc.Wanted(want, 6):
-			v.Options = json.RawMessage(d.Bytes())
-		case tag == 8 && rowenc.Wanted(want, 7):
-			v.NodeID = d.String()
-		case tag == 9 && rowenc.Wanted(want, 8):
-			v.Changes = d.Uint64()
-		case tag == 10 && rowenc.Wanted(want, 9):
-			v.CreatedAt = d.Timestamp()
-		case tag == 11 && rowenc.Wanted(want, 10):
-			x := d.Timestamp()
-			v.LastNotifiedAt = &x
+		switch d.Tag() {
+		case 1:
+			if rowenc.Wanted(want, 0) {
+				v.UserID = d.String()
+			}
+		case 2:
+			if rowenc.Wanted(want, 1) {
+				v.ConnectionID = d.String()
+			}
+		case 3:
+			if rowenc.Wanted(want, 2) {
+				v.SubscriptionID = d.String()
+			}
+		case 4:
+			if rowenc.Wanted(want, 3) {
+				v.NamespaceID = d.String()
+			}
+		case 5:
+			if rowenc.Wanted(want, 4) {
+				v.TableName = d.String()
+			}
+		case 6:
+			if rowenc.Wanted(want, 5) {
+				v.Query = d.String()
+			}
+		case 7:
+			if rowenc.Wanted(want, 6) {
+				v.Options = json.RawMessage(d.Bytes())
+			}
+		case 8:
+			if rowenc.Wanted(want, 7) {
+				v.NodeID = d.String()
+			}
+		case 9:
+			if rowenc.Wanted(want, 8) {
+				v.Changes = d.Uint64()
+			}
+		case 10:
+			if rowenc.Wanted(want, 9) {
+				v.CreatedAt = d.Timestamp()
+			}
+		case 11:
+			if rowenc.Wanted(want, 10) {
+				x := d.Timestamp()
+				v.LastNotifiedAt = &x
+			}
 		}
 	}
 	if err := d.Err(); err != nil {

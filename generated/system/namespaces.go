@@ -96,19 +96,31 @@ func decodeNamespaceRow(b []byte, v *Namespace, want []bool) error {
 	*v = Namespace{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch tag := d.Tag(); {
-		case tag == 1 && rowenc.Wanted(want, 0):
-			v.NamespaceID = d.String()
-		case tag == 2 && rowenc.Wanted(want, 1):
-			v.DisplayName = d.String()
-		case tag == 3 && rowenc.Wanted(want, 2):
-			v.Options = json.RawMessage(d.Bytes())
-		case tag == 4 && rowenc.Wanted(want, 3):
-			v.TableCount = d.Int32()
-		case tag == 5 && rowenc.Wanted(want, 4):
-			v.CreatedAt = d.Timestamp()
-		case tag == 6 && rowenc.Wanted(want, 5):
-			v.UpdatedAt = d.Timestamp()
+		switch d.Tag() {
+		case 1:
+			if rowenc.Wanted(want, 0) {
+				v.NamespaceID = d.String()
+			}
+		case 2:
+			if rowenc.Wanted(want, 1) {
+				v.DisplayName = d.String()
+			}
+		case 3:
+			if rowenc.Wanted(want, 2) {
+				v.Options = json.RawMessage(d.Bytes())
+			}
+		case 4:
+			if rowenc.Wanted(want, 3) {
+				v.TableCount = d.Int32()
+			}
+		case 5:
+			if rowenc.Wanted(want, 4) {
+				v.CreatedAt = d.Timestamp()
+			}
+		case 6:
+			if rowenc.Wanted(want, 5) {
+				v.UpdatedAt = d.Timestamp()
+			}
 		}
 	}
 	if err := d.Err(); err != nil {

@@ -159,28 +159,48 @@ func decodeStorageRow(b []byte, v *Storage, want []bool) error {
 	*v = Storage{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch tag := d.Tag(); {
-		case tag == 1 && rowenc.Wanted(want, 0):
-			v.StorageID = d.String()
-		case tag == 2 && rowenc.Wanted(want, 1):
-			v.StorageName = d.String()
-		case tag == 3 && rowenc.Wanted(want, 2):
-			x := d.String()
-			v.Description = &x
-		case tag == 4 && rowenc.Wanted(want, 3):
-			v.StorageType = StorageStorageType(d.Enum())
-		case tag == 5 && rowenc.Wanted(want, 4):
-			v.BaseDirectory = d.String()
-		case tag == 6 && rowenc.Wanted(want, 5):
-			v.Credentials = json.RawMessage(d.Bytes())
-		case tag == 7 && rowenc.Wanted(want, 6):
-			v.SharedTablesTemplate = d.String()
-		case tag == 8 && rowenc.Wanted(want, 7):
-			v.UserTablesTemplate = d.String()
-		case tag == 9 && rowenc.Wanted(want, 8):
-			v.CreatedAt = d.Timestamp()
-		case tag == 10 && rowenc.Wanted(want, 9):
-			v.UpdatedAt = d.Timestamp()
+		switch d.Tag() {
+		case 1:
+			if rowenc.Wanted(want, 0) {
+				v.StorageID = d.String()
+			}
+		case 2:
+			if rowenc.Wanted(want, 1) {
+				v.StorageName = d.String()
+			}
+		case 3:
+			if rowenc.Wanted(want, 2) {
+				x := d.String()
+				v.Description = &x
+			}
+		case 4:
+			if rowenc.Wanted(want, 3) {
+				v.StorageType = StorageStorageType(d.Enum())
+			}
+		case 5:
+			if rowenc.Wanted(want, 4) {
+				v.BaseDirectory = d.String()
+			}
+		case 6:
+			if rowenc.Wanted(want, 5) {
+				v.Credentials = json.RawMessage(d.Bytes())
+			}
+		case 7:
+			if rowenc.Wanted(want, 6) {
+				v.SharedTablesTemplate = d.String()
+			}
+		case 8:
+			if rowenc.Wanted(want, 7) {
+				v.UserTablesTemplate = d.String()
+			}
+		case 9:
+			if rowenc.Wanted(want, 8) {
+				v.CreatedAt = d.Timestamp()
+			}
+		case 10:
+			if rowenc.Wanted(want, 9) {
+				v.UpdatedAt = d.Timestamp()
+			}
 		}
 	}
 	if err := d.Err(); err != nil {

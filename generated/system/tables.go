@@ -217,32 +217,54 @@ func decodeTableRow(b []byte, v *Table, want []bool) error {
 	*v = Table{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch tag := d.Tag(); {
-		case tag == 1 && rowenc.Wanted(want, 0):
-			v.NamespaceID = d.String()
-		case tag == 2 && rowenc.Wanted(want, 1):
-			v.TableName = d.String()
-		case tag == 3 && rowenc.Wanted(want, 2):
-			v.TableType = TableTableType(d.Enum())
-		case tag == 4 && rowenc.Wanted(want, 3):
-			v.SchemaVersion = d.Int32()
-		case tag == 5 && rowenc.Wanted(want, 4):
-			v.Columns = json.RawMessage(d.Bytes())
-		case tag == 6 && rowenc.Wanted(want, 5):
-			v.Options = json.RawMessage(d.Bytes())
-		case tag == 7 && rowenc.Wanted(want, 6):
-			x := TableAccessLevel(d.Enum())
-			v.AccessLevel = &x
-		case tag == 8 && rowenc.Wanted(want, 7):
-			x := d.String()
-			v.StorageID = &x
-		case tag == 9 && rowenc.Wanted(want, 8):
-			x := d.Duration()
-			v.TTL = &x
-		case tag == 10 && rowenc.Wanted(want, 9):
-			v.CreatedAt = d.Timestamp()
-		case tag == 11 && rowenc.Wanted(want, 10):
-			v.UpdatedAt = d.Timestamp()
+		switch d.Tag() {
+		case 1:
+			if rowenc.Wanted(want, 0) {
+				v.NamespaceID = d.String()
+			}
+		case 2:
+			if rowenc.Wanted(want, 1) {
+				v.TableName = d.String()
+			}
+		case 3:
+			if rowenc.Wanted(want, 2) {
+				v.TableType = TableTableType(d.Enum())
+			}
+		case 4:
+			if rowenc.Wanted(want, 3) {
+				v.SchemaVersion = d.Int32()
+			}
+		case 5:
+			if rowenc.Wanted(want, 4) {
+				v.Columns = json.RawMessage(d.Bytes())
+			}
+		case 6:
+			if rowenc.Wanted(want, 5) {
+				v.Options = json.RawMessage(d.Bytes())
+			}
+		case 7:
+			if rowenc.Wanted(want, 6) {
+				x := TableAccessLevel(d.Enum())
+				v.AccessLevel = &x
+			}
+		case 8:
+			if rowenc.Wanted(want, 7) {
+				x := d.String()
+				v.StorageID = &x
+			}
+		case 9:
+			if rowenc.Wanted(want, 8) {
+				x := d.Duration()
+				v.TTL = &x
+			}
+		case 10:
+			if rowenc.Wanted(want, 9) {
+				v.CreatedAt = d.Timestamp()
+			}
+		case 11:
+			if rowenc.Wanted(want, 10) {
+				v.UpdatedAt = d.Timestamp()
+			}
 		}
 	}
 	if err := d.Err(); err != nil {

@@ -275,45 +275,77 @@ func decodeUserRow(b []byte, v *User, want []bool) error {
 	*v = User{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch tag := d.Tag(); {
-		case tag == 1 && rowenc.Wanted(want, 0):
-			v.UserID = d.String()
-		case tag == 2 && rowenc.Wanted(want, 1):
-			v.Username = d.String()
-		case tag == 3 && rowenc.Wanted(want, 2):
-			v.PasswordHash = d.String()
-		case tag == 4 && rowenc.Wanted(want, 3):
-			v.Role = UserRole(d.Enum())
-		case tag == 5 && rowenc.Wanted(want, 4):
-			x := d.String()
-			v.Email = &x
-		case tag == 6 && rowenc.Wanted(want, 5):
-			v.AuthType = UserAuthType(d.Enum())
-		case tag == 7 && rowenc.Wanted(want, 6):
-			v.AuthData = json.RawMessage(d.Bytes())
-		case tag == 8 && rowenc.Wanted(want, 7):
-			v.StorageMode = UserStorageMode(d.Enum())
-		case tag == 9 && rowenc.Wanted(want, 8):
-			x := d.String()
-			v.StorageID = &x
-		case tag == 10 && rowenc.Wanted(want, 9):
-			v.FailedLoginAttempts = d.Int32()
-		case tag == 11 && rowenc.Wanted(want, 10):
-			x := d.Timestamp()
-			v.LockedUntil = &x
-		case tag == 12 && rowenc.Wanted(want, 11):
-			x := d.Timestamp()
-			v.LastLoginAt = &x
-		case tag == 13 && rowenc.Wanted(want, 12):
-			v.CreatedAt = d.Timestamp()
-		case tag == 14 && rowenc.Wanted(want, 13):
-			v.UpdatedAt = d.Timestamp()
-		case tag == 15 && rowenc.Wanted(want, 14):
-			x := d.Timestamp()
-			v.LastSeen = &x
-		case tag == 16 && rowenc.Wanted(want, 15):
-			x := d.Timestamp()
-			v.DeletedAt = &x
+		switch d.Tag() {
+		case 1:
+			if rowenc.Wanted(want, 0) {
+				v.UserID = d.String()
+			}
+		case 2:
+			if rowenc.Wanted(want, 1) {
+				v.Username = d.String()
+			}
+		case 3:
+			if rowenc.Wanted(want, 2) {
+				v.PasswordHash = d.String()
+			}
+		case 4:
+			if rowenc.Wanted(want, 3) {
+				v.Role = UserRole(d.Enum())
+			}
+		case 5:
+			if rowenc.Wanted(want, 4) {
+				x := d.String()
+				v.Email = &x
+			}
+		case 6:
+			if rowenc.Wanted(want, 5) {
+				v.AuthType = UserAuthType(d.Enum())
+			}
+		case 7:
+			if rowenc.Wanted(want, 6) {
+				v.AuthData = json.RawMessage(d.Bytes())
+			}
+		case 8:
+			if rowenc.Wanted(want, 7) {
+				v.StorageMode = UserStorageMode(d.Enum())
+			}
+		case 9:
+			if rowenc.Wanted(want, 8) {
+				x := d.String()
+				v.StorageID = &x
+			}
+		case 10:
+			if rowenc.Wanted(want, 9) {
+				v.FailedLoginAttempts = d.Int32()
+			}
+		case 11:
+			if rowenc.Wanted(want, 10) {
+				x := d.Timestamp()
+				v.LockedUntil = &x
+			}
+		case 12:
+			if rowenc.Wanted(want, 11) {
+				x := d.Timestamp()
+				v.LastLoginAt = &x
+			}
+		case 13:
+			if rowenc.Wanted(want, 12) {
+				v.CreatedAt = d.Timestamp()
+			}
+		case 14:
+			if rowenc.Wanted(want, 13) {
+				v.UpdatedAt = d.Timestamp()
+			}
+		case 15:
+			if rowenc.Wanted(want, 14) {
+				x := d.Timestamp()
+				v.LastSeen = &x
+			}
+		case 16:
+			if rowenc.Wanted(want, 15) {
+				x := d.Timestamp()
+				v.DeletedAt = &x
+			}
 		}
 	}
 	if err := d.Err(); err != nil {

@@ -62,10 +62,16 @@ func (tp *tablePlan) codecDecls(f *jen.File) {
 func (tp *tablePlan) decodeBody(g *jen.Group, pos map[*schema.Column]int) {
 	g.Op("*").Id("v").Op("=").Id(tp.entity).Values()
 	g.Id("d").Op(":=").Qual(pathRowenc, "NewOwnedDecoder").Call(jen.Id("b"))
+	// A switch on the tag alone, with constant cases, is one the compiler
+	// turns into a jump table or a binary search; with the Wanted test in
+	// each case's condition it would be a chain of comparisons, one per
+	// column before the matching one.
 	g.For(jen.Id("d").Dot("Next").Call()).Block(
-		jen.Switch(jen.Id("tag").Op(":=").Id("d").Dot("Tag").Call(), jen.Empty()).BlockFunc(func(sw *jen.Group) {
+		jen.Switch(jen.Id("d").Dot("Tag").Call()).BlockFunc(func(sw *jen.Group) {
 			for _, c := range tp.byTag() {
-				sw.Case(jen.Id("tag").Op("==").Lit(int(c.Tag)).Op("&&").Qual(pathRowenc, "Wanted").Call(jen.Id("want"), jen.Lit(pos[c]))).Block(tp.decodeAssign(c)...)
+				sw.Case(jen.Lit(int(c.Tag))).Block(
+					jen.If(jen.Qual(pathRowenc, "Wanted").Call(jen.Id("want"), jen.Lit(pos[c]))).Block(tp.decodeAssign(c)...),
+				)
 			}
 		}),
 	)

@@ -9,64 +9,124 @@ import (
 )
 
 // is reports whether the current field has wire type t and no error is
-// pending: the check every accessor makes, small enough to be inlined.
-// (VarintType is 0, the wire type of "no current field", hence the tag.)
+// pending: the check every accessor makes, one comparison (see
+// Decoder.cur). An accessor that is inlined into generated code tests it
+// and calls mismatch only when it fails, so that its common path makes no
+// call.
 func (d *Decoder) is(t protowire.Type) bool {
-	return d.typ == t && d.tag != 0 && d.err == nil
+	return d.cur == uint8(t)+1
 }
 
-// want is is, recording an error naming the field when the check fails,
-// after which the accessor returns its zero value.
-func (d *Decoder) want(t protowire.Type, column string) bool {
-	if d.is(t) {
+// The values of Decoder.cur that the inlined accessors compare with
+// directly, as is would: a comparison with a constant is what fits their
+// inlining budget.
+const (
+	curVarint  = uint8(protowire.VarintType) + 1
+	curFixed64 = uint8(protowire.Fixed64Type) + 1
+	curBytes   = uint8(protowire.BytesType) + 1
+)
+
+// want is is for the accessor a, recording an error naming the field
+// when the check fails, after which the accessor returns its zero value.
+func (d *Decoder) want(a accessor) bool {
+	if d.is(accessors[a].typ) {
 		return true
 	}
-	d.mismatch(t, column)
+	d.mismatch(a)
 	return false
 }
 
-// mismatch records why the current field cannot be read as column (unless
-// an error is already pending).
-func (d *Decoder) mismatch(t protowire.Type, column string) {
+// accessor names an accessor for mismatch, in one byte: a call with a
+// single small argument is what leaves the inlined accessors room.
+type accessor uint8
+
+const (
+	accBool accessor = iota
+	accInt32
+	accEnum
+	accInt64
+	accUint64
+	accFloat64
+	accString
+	accBytes
+	accTimestamp
+	accDuration
+	accUUID
+	accDecimal
+)
+
+// accessors are each accessor's wire type and the column type it reads,
+// which its errors name.
+var accessors = [...]struct {
+	typ    protowire.Type
+	column string
+}{
+	accBool:      {protowire.VarintType, "bool"},
+	accInt32:     {protowire.VarintType, "int32"},
+	accEnum:      {protowire.VarintType, "enum"},
+	accInt64:     {protowire.VarintType, "int64"},
+	accUint64:    {protowire.VarintType, "uint64"},
+	accFloat64:   {protowire.Fixed64Type, "float64"},
+	accString:    {protowire.BytesType, "string"},
+	accBytes:     {protowire.BytesType, "bytes"},
+	accTimestamp: {protowire.VarintType, "timestamp"},
+	accDuration:  {protowire.VarintType, "duration"},
+	accUUID:      {protowire.BytesType, "uuid"},
+	accDecimal:   {protowire.BytesType, "decimal"},
+}
+
+// mismatch records why the current field cannot be read by the accessor a
+// (unless an error is already pending).
+func (d *Decoder) mismatch(a accessor) {
+	t, column := accessors[a].typ, accessors[a].column
 	switch {
 	case d.err != nil:
 	case d.tag == 0:
-		d.err = corruptf("%s accessor called with no current field: call it only after Next returned true", column)
+		d.setErr(corruptf("%s accessor called with no current field: call it only after Next returned true", column))
 	default:
-		d.err = corruptf("field %d: wire type %s, want %s (for a %s column)", d.tag, wireTypeName(d.typ), wireTypeName(t), column)
+		d.setErr(corruptf("field %d: wire type %s, want %s (for a %s column)", d.tag, wireTypeName(d.typ), wireTypeName(t), column))
 	}
 }
 
 // Bool returns the current varint field as a bool; like protobuf, any
 // non-zero value is true.
 func (d *Decoder) Bool() bool {
-	if !d.want(protowire.VarintType, "bool") {
+	if d.cur != curVarint {
+		d.mismatch(accBool)
 		return false
 	}
-	return protowire.DecodeBool(d.num)
+	return d.num != 0 // as protowire.DecodeBool
 }
 
 // Int32 returns the current varint field as an int32. A value outside the
 // int32 range (an int64 column narrowed to int32) is an error, never
 // truncated.
 func (d *Decoder) Int32() int32 {
-	return d.int32("int32")
+	if d.cur == curVarint && d.num+1<<31 < 1<<32 { // within the int32 range
+		return int32(d.num)
+	}
+	return d.int32(accInt32)
 }
 
 // Enum returns the current varint field as an enum index. It checks only the
 // int32 range; whether the index names a declared value is for the
 // generated code to check, since only it knows the enum.
 func (d *Decoder) Enum() int32 {
-	return d.int32("enum")
+	if d.cur == curVarint && d.num+1<<31 < 1<<32 { // within the int32 range
+		return int32(d.num)
+	}
+	return d.int32(accEnum)
 }
 
-func (d *Decoder) int32(column string) int32 {
-	if !d.want(protowire.VarintType, column) {
+// int32 is Int32 and Enum (a) with every check, and the error naming the
+// column type when one fails.
+func (d *Decoder) int32(a accessor) int32 {
+	if !d.want(a) {
 		return 0
 	}
 	v := int64(d.num)
 	if v < math.MinInt32 || v > math.MaxInt32 {
-		d.err = corruptf("field %d: %d is outside the int32 range of a %s column", d.tag, v, column)
+		d.setErr(corruptf("field %d: %d is outside the int32 range of a %s column", d.tag, v, accessors[a].column))
 		return 0
 	}
 	return int32(v)
@@ -75,7 +135,8 @@ func (d *Decoder) int32(column string) int32 {
 // Int64 returns the current varint field as an int64 (int32 fields read
 // back unchanged).
 func (d *Decoder) Int64() int64 {
-	if !d.want(protowire.VarintType, "int64") {
+	if d.cur != curVarint {
+		d.mismatch(accInt64)
 		return 0
 	}
 	return int64(d.num)
@@ -83,7 +144,8 @@ func (d *Decoder) Int64() int64 {
 
 // Uint64 returns the current varint field as a uint64.
 func (d *Decoder) Uint64() uint64 {
-	if !d.want(protowire.VarintType, "uint64") {
+	if d.cur != curVarint {
+		d.mismatch(accUint64)
 		return 0
 	}
 	return d.num
@@ -91,7 +153,8 @@ func (d *Decoder) Uint64() uint64 {
 
 // Float64 returns the current fixed64 field as a float64, bit for bit.
 func (d *Decoder) Float64() float64 {
-	if !d.want(protowire.Fixed64Type, "float64") {
+	if d.cur != curFixed64 {
+		d.mismatch(accFloat64)
 		return 0
 	}
 	return math.Float64frombits(d.num)
@@ -103,14 +166,17 @@ func (d *Decoder) Float64() float64 {
 // strings share the row's memory. It is the string-column accessor, not a
 // fmt.Stringer: printing a Decoder with %v calls it.
 func (d *Decoder) String() string {
-	if !d.want(protowire.BytesType, "string") {
-		return ""
-	}
-	if d.owned {
-		if d.ve == d.vs {
-			return ""
-		}
+	if d.cur == curBytes && d.owned && d.ve > d.vs {
 		return unsafe.String(&d.buf[d.vs], d.ve-d.vs)
+	}
+	return d.stringCopy()
+}
+
+// stringCopy is String for a copying Decoder, an empty value or a failed
+// check.
+func (d *Decoder) stringCopy() string {
+	if !d.want(accString) || d.owned {
+		return "" // d.owned: String returned every non-empty value
 	}
 	return string(d.value())
 }
@@ -121,14 +187,20 @@ func (d *Decoder) String() string {
 // the field's end. A present empty value is a non-nil empty slice; nil
 // means an error.
 func (d *Decoder) Bytes() []byte {
-	if !d.want(protowire.BytesType, "bytes") {
+	if d.cur == curBytes && d.owned && d.ve > d.vs {
+		return d.value()
+	}
+	return d.bytesCopy()
+}
+
+// bytesCopy is Bytes for a copying Decoder, an empty value or a failed
+// check.
+func (d *Decoder) bytesCopy() []byte {
+	if !d.want(accBytes) {
 		return nil
 	}
 	if d.owned {
-		if d.ve == d.vs {
-			return []byte{}
-		}
-		return d.value()
+		return []byte{} // Bytes returned every non-empty value
 	}
 	return append([]byte{}, d.value()...)
 }
@@ -136,7 +208,8 @@ func (d *Decoder) Bytes() []byte {
 // Timestamp returns the current zigzag varint field, microseconds since
 // 1970, as a UTC time.
 func (d *Decoder) Timestamp() time.Time {
-	if !d.want(protowire.VarintType, "timestamp") {
+	if d.cur != curVarint {
+		d.mismatch(accTimestamp)
 		return time.Time{}
 	}
 	return time.UnixMicro(protowire.DecodeZigZag(d.num)).UTC()
@@ -149,12 +222,12 @@ const maxDurationMicros = math.MaxInt64 / int64(time.Microsecond)
 // a time.Duration. Counts beyond time.Duration's range (about ±292 years)
 // are an error rather than wrapping.
 func (d *Decoder) Duration() time.Duration {
-	if !d.want(protowire.VarintType, "duration") {
+	if !d.want(accDuration) {
 		return 0
 	}
 	us := protowire.DecodeZigZag(d.num)
 	if us > maxDurationMicros || us < -maxDurationMicros {
-		d.err = corruptf("field %d: %dµs is outside the range of a duration column (±%dµs)", d.tag, us, maxDurationMicros)
+		d.setErr(corruptf("field %d: %dµs is outside the range of a duration column (±%dµs)", d.tag, us, maxDurationMicros))
 		return 0
 	}
 	return time.Duration(us) * time.Microsecond
@@ -163,11 +236,11 @@ func (d *Decoder) Duration() time.Duration {
 // UUID returns the current length-delimited field as a UUID; its length must
 // be exactly 16 bytes.
 func (d *Decoder) UUID() (u [16]byte) {
-	if !d.want(protowire.BytesType, "uuid") {
+	if !d.want(accUUID) {
 		return u
 	}
 	if d.ve-d.vs != len(u) {
-		d.err = corruptf("field %d: uuid value has %d bytes, want %d", d.tag, d.ve-d.vs, len(u))
+		d.setErr(corruptf("field %d: uuid value has %d bytes, want %d", d.tag, d.ve-d.vs, len(u)))
 		return u
 	}
 	copy(u[:], d.buf[d.vs:d.ve])

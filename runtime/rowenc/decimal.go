@@ -40,12 +40,12 @@ func AppendDecimal(b []byte, tag protowire.Number, v apd.Decimal, precision, sca
 // given scale (exponent -scale). Whether it has at most the column's
 // precision digits is the [Checker]'s business.
 func (d *Decoder) Decimal(scale int32) apd.Decimal {
-	if !d.want(protowire.BytesType, "decimal") {
+	if !d.want(accDecimal) {
 		return apd.Decimal{}
 	}
 	n, ok := dec128.FromMinimal(d.value())
 	if !ok {
-		d.err = corruptf("field %d: decimal value %q is not 1 to %d bytes of a shortest two's-complement integer", d.tag, d.value(), maxDecimalBytes)
+		d.setErr(corruptf("field %d: decimal value %q is not 1 to %d bytes of a shortest two's-complement integer", d.tag, d.value(), maxDecimalBytes))
 		return apd.Decimal{}
 	}
 	return n.Decimal(scale)

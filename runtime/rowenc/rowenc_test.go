@@ -373,6 +373,11 @@ func TestErrors(t *testing.T) {
 				fields++
 				if tc.read != nil && d.Tag() != 99 {
 					tc.read(d)
+					// After the error no accessor reads the field,
+					// whatever its wire type.
+					if d.Err() != nil && (d.Int64() != 0 || d.Int32() != 0 || d.Float64() != 0 || d.String() != "" || d.Bytes() != nil || d.Bool()) {
+						t.Fatalf("an accessor read field %d after the error %v", d.Tag(), d.Err())
+					}
 				}
 			}
 			err := d.Err()

@@ -165,7 +165,10 @@ type tierIter struct {
 	hv, cv    bool
 	reverse   bool
 	onCold    bool
-	key       []byte
+	// key is the current row key: the hot iterator's own (no copy per
+	// row; Key is valid until the next move, as Pebble's is), or coldKey,
+	// the row key rebuilt from the current cold marker's.
+	key, coldKey []byte
 }
 
 func (c *tableCore) newTierIter(r pebble.Reader, lower, upper []byte, reverse bool) (*tierIter, error) {
@@ -201,10 +204,11 @@ func (t *tierIter) settle() bool {
 func (t *tierIter) pos() bool {
 	switch {
 	case t.onCold && t.cv:
-		t.key = append(append(t.key[:0], keyspaceRow), t.cold.Key()[1:]...)
+		t.coldKey = append(append(t.coldKey[:0], keyspaceRow), t.cold.Key()[1:]...)
+		t.key = t.coldKey
 		return true
 	case !t.onCold && t.hv:
-		t.key = append(t.key[:0], t.hot.Key()...)
+		t.key = t.hot.Key()
 		return true
 	}
 	return false

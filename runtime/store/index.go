@@ -188,18 +188,18 @@ func (t *Table[K, V]) IndexScan(indexID uint32, r Range, o ScanOptions) iter.Seq
 			yield(zero, fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err))
 			return
 		}
-		emit := stopOnce(yield)
-		defer closeIter(it, emit, func(err error) error {
+		out := newStopper(yield)
+		defer closeIter(it, out, func(err error) error {
 			return fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err)
 		})
 		snap, closeRows, err := rv.rowReader(t.core)
 		if err != nil {
-			emit(zero, fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err))
+			out.emit(zero, fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err))
 			return
 		}
 		defer func() {
 			if err := closeRows(); err != nil {
-				emit(zero, fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err))
+				out.emit(zero, fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err))
 			}
 		}()
 		rowKey := appendRowPrefix(nil, t.core.id)
@@ -208,7 +208,7 @@ func (t *Table[K, V]) IndexScan(indexID uint32, r Range, o ScanOptions) iter.Seq
 		for ok := first(it, o.Reverse); ok; ok = next(it, o.Reverse) {
 			ref, err := it.ValueAndErr()
 			if err != nil {
-				emit(zero, fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err))
+				out.emit(zero, fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err))
 				return
 			}
 			rowKey = append(rowKey[:rowHeaderLen], ref...)
@@ -220,7 +220,7 @@ func (t *Table[K, V]) IndexScan(indexID uint32, r Range, o ScanOptions) iter.Seq
 				// the same key tuple.
 				pk, ok := bytes.CutPrefix(ref, t.scope)
 				if !ok || !bytes.HasSuffix(entry, pk) {
-					if !emit(zero, &CorruptError{Table: t.core.name, Key: "0x" + hex.EncodeToString(it.Key()),
+					if !out.emit(zero, &CorruptError{Table: t.core.name, Key: "0x" + hex.EncodeToString(it.Key()),
 						Err: fmt.Errorf("index %s entry's value %x does not match its key", ix.Name, ref)}) {
 						return
 					}
@@ -230,12 +230,12 @@ func (t *Table[K, V]) IndexScan(indexID uint32, r Range, o ScanOptions) iter.Seq
 			}
 			v, err := t.resolve(snap, ix, it.Key(), rowKey, values, &rows)
 			if err != nil {
-				if !emit(zero, err) {
+				if !out.emit(zero, err) {
 					return
 				}
 				continue
 			}
-			if !emit(v, nil) {
+			if !out.emit(v, nil) {
 				return
 			}
 			n++

@@ -73,10 +73,10 @@ func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned
 			yield(zero, fmt.Errorf("store: %s: scan all owners: %w", t.core.name, err))
 			return
 		}
-		emit := stopOnce(yield)
+		out := newStopper(yield)
 		defer func() {
 			if err := it.Close(); err != nil {
-				emit(zero, fmt.Errorf("store: %s: scan all owners: %w", t.core.name, err))
+				out.emit(zero, fmt.Errorf("store: %s: scan all owners: %w", t.core.name, err))
 			}
 		}()
 		n := 0
@@ -86,7 +86,7 @@ func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned
 			key := it.Key()
 			owner, tuple, err := keyenc.DecodeString(key[len(header):])
 			if err != nil {
-				if !emit(zero, &CorruptError{Table: t.core.name, Key: "0x" + hex.EncodeToString(key), Err: fmt.Errorf("row key has no owner scope: %w", err)}) {
+				if !out.emit(zero, &CorruptError{Table: t.core.name, Key: "0x" + hex.EncodeToString(key), Err: fmt.Errorf("row key has no owner scope: %w", err)}) {
 					return
 				}
 				ok = it.Next()
@@ -105,18 +105,18 @@ func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned
 			pages.at(key[len(header):])
 			val, err := it.Value()
 			if err != nil {
-				emit(zero, fmt.Errorf("store: %s: scan all owners: read row %s: %w", t.core.name, t.formatRowKey(key, len(key)-len(tuple)), err))
+				out.emit(zero, fmt.Errorf("store: %s: scan all owners: read row %s: %w", t.core.name, t.formatRowKey(key, len(key)-len(tuple)), err))
 				return
 			}
 			r := Owned[string, V]{Owner: owner}
 			if err := t.spec.DecodeRow(rows.copy(val), &r.Row); err != nil {
-				if !emit(zero, &CorruptError{Table: t.core.name, Key: fmt.Sprintf("%q/%s", owner, t.formatRowKey(key, len(key)-len(tuple))), Err: err}) {
+				if !out.emit(zero, &CorruptError{Table: t.core.name, Key: fmt.Sprintf("%q/%s", owner, t.formatRowKey(key, len(key)-len(tuple))), Err: err}) {
 					return
 				}
 				ok = it.Next()
 				continue
 			}
-			if !emit(r, nil) {
+			if !out.emit(r, nil) {
 				return
 			}
 			if n++; o.Limit > 0 && n >= o.Limit {
@@ -125,7 +125,7 @@ func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned
 			ok = it.Next()
 		}
 		if err := it.Error(); err != nil {
-			emit(zero, fmt.Errorf("store: %s: scan all owners: %w", t.core.name, err))
+			out.emit(zero, fmt.Errorf("store: %s: scan all owners: %w", t.core.name, err))
 		}
 	}
 }

@@ -135,7 +135,7 @@ func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
 			yield(zero, readError(t.core.name, "", "scan", err))
 			return
 		}
-		emit := stopOnce(yield)
+		out := newStopper(yield)
 		var last []byte // the last key read, to say where damage was found
 		defer func() {
 			if err := it.Close(); err != nil {
@@ -143,7 +143,7 @@ func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
 				if last != nil {
 					key = "after " + t.formatRowKey(last, len(base))
 				}
-				emit(zero, readError(t.core.name, key, "scan", err))
+				out.emit(zero, readError(t.core.name, key, "scan", err))
 			}
 		}()
 		n := 0
@@ -153,19 +153,19 @@ func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
 			val, err := it.Value()
 			if err != nil {
 				key := t.formatRowKey(it.Key(), len(base))
-				emit(zero, readError(t.core.name, key, "scan: read row "+key, err))
+				out.emit(zero, readError(t.core.name, key, "scan: read row "+key, err))
 				return
 			}
 			last = append(last[:0], it.Key()...)
 			pages.at(last[len(base):])
 			v = zero
 			if err := t.spec.DecodeRow(rows.copy(val), &v); err != nil {
-				if !emit(zero, &CorruptError{Table: t.core.name, Key: t.formatRowKey(it.Key(), len(base)), Err: err}) {
+				if !out.emit(zero, &CorruptError{Table: t.core.name, Key: t.formatRowKey(it.Key(), len(base)), Err: err}) {
 					return
 				}
 				continue
 			}
-			if !emit(v, nil) {
+			if !out.emit(v, nil) {
 				return
 			}
 			n++
@@ -174,7 +174,7 @@ func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
 			}
 		}
 		if err := it.Error(); err != nil {
-			emit(zero, readError(t.core.name, "", "scan", err))
+			out.emit(zero, readError(t.core.name, "", "scan", err))
 		}
 	}
 }
@@ -269,25 +269,35 @@ func (a *rowArena) copy(val []byte) []byte {
 	return b
 }
 
-// stopOnce wraps a range-over-func yield so that after the consumer stops
+// stopper wraps a range-over-func yield so that after the consumer stops
 // (yield returned false) nothing more is yielded, not even the error of
-// closing the iterator: calling yield again would panic.
-func stopOnce[T any](yield func(T, error) bool) func(T, error) bool {
-	stopped := false
-	return func(v T, err error) bool {
-		if stopped {
-			return false
-		}
-		stopped = !yield(v, err)
-		return !stopped
-	}
+// closing the iterator: calling yield again would panic. It is a struct
+// with a method rather than a closure so that emit, called once per row,
+// is inlined and the row is passed once, to yield itself.
+type stopper[T any] struct {
+	yield   func(T, error) bool
+	stopped bool
 }
 
-// closeIter closes it and reports a close error through emit, wrapped by
+func newStopper[T any](yield func(T, error) bool) *stopper[T] {
+	return &stopper[T]{yield: yield}
+}
+
+// emit yields v and err unless the consumer has stopped, and reports
+// whether it still wants more.
+func (s *stopper[T]) emit(v T, err error) bool {
+	if s.stopped {
+		return false
+	}
+	s.stopped = !s.yield(v, err)
+	return !s.stopped
+}
+
+// closeIter closes it and reports a close error through out, wrapped by
 // wrap, unless the consumer has already stopped.
-func closeIter[T any](it *pebble.Iterator, emit func(T, error) bool, wrap func(error) error) {
+func closeIter[T any](it *pebble.Iterator, out *stopper[T], wrap func(error) error) {
 	if err := it.Close(); err != nil {
 		var zero T
-		emit(zero, wrap(err))
+		out.emit(zero, wrap(err))
 	}
 }

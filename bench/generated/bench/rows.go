@@ -213,48 +213,88 @@ func decodeBenchRowRow(b []byte, v *BenchRow, want []bool) error {
 	*v = BenchRow{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch tag := d.Tag(); {
-		case tag == 1 && rowenc.Wanted(want, 0):
-			v.ID = d.Int64()
-		case tag == 2 && rowenc.Wanted(want, 1):
-			v.Category = d.String()
-		case tag == 3 && rowenc.Wanted(want, 2):
-			v.Name = d.String()
-		case tag == 4 && rowenc.Wanted(want, 3):
-			v.Email = d.String()
-		case tag == 5 && rowenc.Wanted(want, 4):
-			v.City = d.String()
-		case tag == 6 && rowenc.Wanted(want, 5):
-			v.Country = d.String()
-		case tag == 7 && rowenc.Wanted(want, 6):
-			v.Quantity = d.Int32()
-		case tag == 8 && rowenc.Wanted(want, 7):
-			v.Rank = d.Int32()
-		case tag == 9 && rowenc.Wanted(want, 8):
-			v.Amount = d.Int64()
-		case tag == 10 && rowenc.Wanted(want, 9):
-			v.Views = d.Int64()
-		case tag == 11 && rowenc.Wanted(want, 10):
-			v.Price = d.Float64()
-		case tag == 12 && rowenc.Wanted(want, 11):
-			v.Score = d.Float64()
-		case tag == 13 && rowenc.Wanted(want, 12):
-			v.Active = d.Bool()
-		case tag == 14 && rowenc.Wanted(want, 13):
-			v.Verified = d.Bool()
-		case tag == 15 && rowenc.Wanted(want, 14):
-			v.CreatedAt = d.Timestamp()
-		case tag == 16 && rowenc.Wanted(want, 15):
-			v.UpdatedAt = d.Timestamp()
-		case tag == 17 && rowenc.Wanted(want, 16):
-			v.Status = BenchRowStatus(d.Enum())
-		case tag == 18 && rowenc.Wanted(want, 17):
-			x := d.String()
-			v.Note = &x
-		case tag == 19 && rowenc.Wanted(want, 18):
-			v.Payload = d.Bytes()
-		case tag == 20 && rowenc.Wanted(want, 19):
-			v.Version = d.Int64()
+		switch d.Tag() {
+		case 1:
+			if rowenc.Wanted(want, 0) {
+				v.ID = d.Int64()
+			}
+		case 2:
+			if rowenc.Wanted(want, 1) {
+				v.Category = d.String()
+			}
+		case 3:
+			if rowenc.Wanted(want, 2) {
+				v.Name = d.String()
+			}
+		case 4:
+			if rowenc.Wanted(want, 3) {
+				v.Email = d.String()
+			}
+		case 5:
+			if rowenc.Wanted(want, 4) {
+				v.City = d.String()
+			}
+		case 6:
+			if rowenc.Wanted(want, 5) {
+				v.Country = d.String()
+			}
+		case 7:
+			if rowenc.Wanted(want, 6) {
+				v.Quantity = d.Int32()
+			}
+		case 8:
+			if rowenc.Wanted(want, 7) {
+				v.Rank = d.Int32()
+			}
+		case 9:
+			if rowenc.Wanted(want, 8) {
+				v.Amount = d.Int64()
+			}
+		case 10:
+			if rowenc.Wanted(want, 9) {
+				v.Views = d.Int64()
+			}
+		case 11:
+			if rowenc.Wanted(want, 10) {
+				v.Price = d.Float64()
+			}
+		case 12:
+			if rowenc.Wanted(want, 11) {
+				v.Score = d.Float64()
+			}
+		case 13:
+			if rowenc.Wanted(want, 12) {
+				v.Active = d.Bool()
+			}
+		case 14:
+			if rowenc.Wanted(want, 13) {
+				v.Verified = d.Bool()
+			}
+		case 15:
+			if rowenc.Wanted(want, 14) {
+				v.CreatedAt = d.Timestamp()
+			}
+		case 16:
+			if rowenc.Wanted(want, 15) {
+				v.UpdatedAt = d.Timestamp()
+			}
+		case 17:
+			if rowenc.Wanted(want, 16) {
+				v.Status = BenchRowStatus(d.Enum())
+			}
+		case 18:
+			if rowenc.Wanted(want, 17) {
+				x := d.String()
+				v.Note = &x
+			}
+		case 19:
+			if rowenc.Wanted(want, 18) {
+				v.Payload = d.Bytes()
+			}
+		case 20:
+			if rowenc.Wanted(want, 19) {
+				v.Version = d.Int64()
+			}
 		}
 	}
 	if err := d.Err(); err != nil {

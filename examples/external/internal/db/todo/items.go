@@ -161,27 +161,45 @@ func decodeItemRow(b []byte, v *Item, want []bool) error {
 	*v = Item{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch tag := d.Tag(); {
-		case tag == 1 && rowenc.Wanted(want, 0):
-			v.ItemID = d.Int64()
-		case tag == 2 && rowenc.Wanted(want, 1):
-			v.List = d.String()
-		case tag == 3 && rowenc.Wanted(want, 2):
-			v.Title = d.String()
-		case tag == 4 && rowenc.Wanted(want, 3):
-			v.Done = d.Bool()
-		case tag == 5 && rowenc.Wanted(want, 4):
-			v.Priority = ItemPriority(d.Enum())
-		case tag == 6 && rowenc.Wanted(want, 5):
-			x := d.Timestamp()
-			v.Due = &x
-		case tag == 7 && rowenc.Wanted(want, 6):
-			v.CreatedAt = d.Timestamp()
-		case tag == 8 && rowenc.Wanted(want, 7):
-			x := units.Cents(d.Int64())
-			v.Price = &x
-		case tag == 9 && rowenc.Wanted(want, 8):
-			v.Notes = units.Markdown(d.String())
+		switch d.Tag() {
+		case 1:
+			if rowenc.Wanted(want, 0) {
+				v.ItemID = d.Int64()
+			}
+		case 2:
+			if rowenc.Wanted(want, 1) {
+				v.List = d.String()
+			}
+		case 3:
+			if rowenc.Wanted(want, 2) {
+				v.Title = d.String()
+			}
+		case 4:
+			if rowenc.Wanted(want, 3) {
+				v.Done = d.Bool()
+			}
+		case 5:
+			if rowenc.Wanted(want, 4) {
+				v.Priority = ItemPriority(d.Enum())
+			}
+		case 6:
+			if rowenc.Wanted(want, 5) {
+				x := d.Timestamp()
+				v.Due = &x
+			}
+		case 7:
+			if rowenc.Wanted(want, 6) {
+				v.CreatedAt = d.Timestamp()
+			}
+		case 8:
+			if rowenc.Wanted(want, 7) {
+				x := units.Cents(d.Int64())
+				v.Price = &x
+			}
+		case 9:
+			if rowenc.Wanted(want, 8) {
+				v.Notes = units.Markdown(d.String())
+			}
 		}
 	}
 	if err := d.Err(); err != nil {

@@ -81,13 +81,19 @@ func decodeNoteRow(b []byte, v *Note, want []bool) error {
 	*v = Note{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
-		switch tag := d.Tag(); {
-		case tag == 1 && rowenc.Wanted(want, 0):
-			v.NoteID = d.Int64()
-		case tag == 2 && rowenc.Wanted(want, 1):
-			v.Topic = d.String()
-		case tag == 3 && rowenc.Wanted(want, 2):
-			v.Body = d.String()
+		switch d.Tag() {
+		case 1:
+			if rowenc.Wanted(want, 0) {
+				v.NoteID = d.Int64()
+			}
+		case 2:
+			if rowenc.Wanted(want, 1) {
+				v.Topic = d.String()
+			}
+		case 3:
+			if rowenc.Wanted(want, 2) {
+				v.Body = d.String()
+			}
 		}
 	}
 	if err := d.Err(); err != nil {
