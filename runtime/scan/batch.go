@@ -32,6 +32,7 @@ type colBuf struct {
 	n        int // rows
 	nulls    int
 	capRows  int // rows the validity and value buffers hold
+	first    int // capRows of a batch's first allocation (see setOutput)
 
 	valid *memory.Buffer // validity bitmap; nil for a column that is not nullable
 	vals  *memory.Buffer // values: bitmap, fixed-width values, or offsets
@@ -48,8 +49,8 @@ type colBuf struct {
 	dataB  []byte  // data.Buf()
 }
 
-// minBatchRows is the first capacity of a column's buffers; they double as
-// rows are appended, as Arrow's builders do.
+// minBatchRows is the least first capacity of a column's buffers; they
+// double as rows are appended past it, as Arrow's builders do.
 const minBatchRows = 64
 
 // maxBinaryData is the most string or bytes data one column of a batch can
@@ -57,8 +58,8 @@ const minBatchRows = 64
 // offsets.
 const maxBinaryData = math.MaxInt32
 
-func newColBuf(c *column) colBuf {
-	b := colBuf{typ: c.typ, nullable: c.Nullable}
+func newColBuf(c *column, first int) colBuf {
+	b := colBuf{typ: c.typ, nullable: c.Nullable, first: max(minBatchRows, first)}
 	switch c.typ {
 	case tInt32:
 		b.width = 4
@@ -81,7 +82,7 @@ func (b *colBuf) binary() bool {
 
 // grow makes room for at least one more row, doubling the buffers.
 func (b *colBuf) grow(mem memory.Allocator) {
-	rows := max(minBatchRows, 2*b.capRows)
+	rows := max(b.first, 2*b.capRows)
 	if b.vals == nil {
 		b.vals = memory.NewResizableBuffer(mem)
 	}
@@ -277,7 +278,7 @@ func (b *colBuf) array(mem memory.Allocator, dt arrow.DataType) arrow.Array {
 			buf.Release()
 		}
 	}
-	*b = colBuf{typ: b.typ, nullable: b.nullable, width: b.width}
+	*b = colBuf{typ: b.typ, nullable: b.nullable, width: b.width, first: b.first}
 	return arr
 }
 
@@ -288,7 +289,7 @@ func (b *colBuf) release() {
 			buf.Release()
 		}
 	}
-	*b = colBuf{typ: b.typ, nullable: b.nullable, width: b.width}
+	*b = colBuf{typ: b.typ, nullable: b.nullable, width: b.width, first: b.first}
 }
 
 // appendDecimal appends a decimal128 as Arrow lays it out: the low 64 bits,

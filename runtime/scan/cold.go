@@ -160,7 +160,7 @@ func (p *Provider) newUnion(ctx context.Context, segments func() ([]Segment, err
 	if u.lease, err = p.db.NewLease(u.stop, nil); err != nil {
 		return nil, fmt.Errorf("scan: %s: %w", p.t.name, err)
 	}
-	if err := src.setOutput(p.mem, u.schema); err != nil {
+	if err := src.setOutput(p.mem, u.schema, firstRows(f, u.batch, u.limit)); err != nil {
 		u.close()
 		return nil, err
 	}

@@ -42,7 +42,7 @@ func TestMayMatchSound(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := src.setOutput(memory.DefaultAllocator, schema); err != nil {
+		if err := src.setOutput(memory.DefaultAllocator, schema, 0); err != nil {
 			t.Fatal(err)
 		}
 		rows := make([][]Value, n)

@@ -130,7 +130,7 @@ func (p *Provider) newSnapReader(ctx context.Context, it rowIter, project []int,
 		sr.tupleAt = len(lower)
 		sr.ownerInKey = p.scope == nil
 	}
-	if err := src.setOutput(p.mem, sr.schema); err != nil {
+	if err := src.setOutput(p.mem, sr.schema, firstRows(f, sr.batch, 0)); err != nil {
 		_ = it.Close()
 		return nil, err
 	}

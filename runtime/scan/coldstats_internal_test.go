@@ -55,7 +55,7 @@ func TestStatsFastPath(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := src.setOutput(memory.DefaultAllocator, schema); err != nil {
+			if err := src.setOutput(memory.DefaultAllocator, schema, 0); err != nil {
 				t.Fatal(err)
 			}
 			for range rapid.IntRange(0, 6).Draw(t, "rows") {

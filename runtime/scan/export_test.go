@@ -37,7 +37,7 @@ func NewRowDecoder(l *layout.Table, decode []bool, project []int) (*rowDecoder, 
 // The batch-building methods of a row decoder, for the package's external
 // tests (the fuzz target).
 func (d *rowDecoder) SetOutput(mem memory.Allocator, schema *arrow.Schema) error {
-	return d.setOutput(mem, schema)
+	return d.setOutput(mem, schema, 0)
 }
 func (d *rowDecoder) AppendRow(value []byte) error { return d.appendRow(value) }
 func (d *rowDecoder) Batch() arrow.RecordBatch     { return d.batch() }

@@ -62,7 +62,7 @@ func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src *
 		rd.done = true
 		return rd, nil
 	}
-	if err := src.setOutput(p.mem, rd.schema); err != nil {
+	if err := src.setOutput(p.mem, rd.schema, firstRows(filter, rd.batch, rd.limit)); err != nil {
 		rd.close()
 		return nil, err
 	}
@@ -236,6 +236,21 @@ func (r *reader) Next() bool {
 	}
 	r.cur = r.src.batch()
 	return true
+}
+
+// firstRows is how many rows a scan's batch columns are first sized for:
+// a whole batch (or the limit, when smaller) when every row examined is
+// appended, none when a filter decides (the columns then grow by doubling
+// as rows pass, so a selective filter does not hold a full batch of
+// buffers).
+func firstRows(filter *node, batch, limit int) int {
+	if filter != nil {
+		return 0
+	}
+	if limit > 0 {
+		return min(batch, limit)
+	}
+	return batch
 }
 
 func (r *reader) fail(err error) {

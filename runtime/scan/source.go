@@ -328,7 +328,12 @@ func (d *rowDecoder) Value(col int) Value {
 // whose field j must have the Arrow type of the j-th projected column (an
 // extension type matches by name and storage, so a schema that went
 // through IPC in a process linking arrow-go's extensions fits too).
-func (d *rowDecoder) setOutput(mem memory.Allocator, schema *arrow.Schema) error {
+//
+// rows is how many rows a batch will hold at most (the batch size, or a
+// smaller limit), for the first allocation of each column: growing by
+// doubling from a small size would leave the halves behind as garbage in
+// every batch.
+func (d *rowDecoder) setOutput(mem memory.Allocator, schema *arrow.Schema, rows int) error {
 	if schema.NumFields() != len(d.project) {
 		return fmt.Errorf("scan: %s: schema has %d fields for %d projected columns; build it from the scan's schema", d.t.name, schema.NumFields(), len(d.project))
 	}
@@ -341,7 +346,7 @@ func (d *rowDecoder) setOutput(mem memory.Allocator, schema *arrow.Schema) error
 		if !arrow.TypeEqual(dt, s.c.arrowType()) {
 			return fmt.Errorf("scan: column %s (%s): schema type %s does not match the column's Arrow type %s; build the schema with ArrowSchema from the same layout", s.c.Name, s.c.Type, dt, s.c.arrowType())
 		}
-		s.dt, s.out = dt, newColBuf(s.c)
+		s.dt, s.out = dt, newColBuf(s.c, rows)
 	}
 	d.schema, d.mem, d.rows = schema, mem, 0
 	return nil

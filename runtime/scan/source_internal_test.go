@@ -134,8 +134,9 @@ func TestAppendRowMatchesLoad(t *testing.T) {
 		// must give their buffers back.
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 		defer mem.AssertSize(rt, 0)
+		first := rapid.IntRange(0, 100).Draw(rt, "first") // batch columns' first size
 		for _, d := range []*rowDecoder{direct, ref} {
-			if err := d.setOutput(mem, schema); err != nil {
+			if err := d.setOutput(mem, schema, first); err != nil {
 				rt.Fatal(err)
 			}
 			defer d.release()
@@ -190,7 +191,7 @@ func TestAppendRowSkipsUnneededFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := d.setOutput(memory.NewGoAllocator(), schema); err != nil {
+	if err := d.setOutput(memory.NewGoAllocator(), schema, 0); err != nil {
 		t.Fatal(err)
 	}
 
