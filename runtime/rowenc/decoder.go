@@ -174,9 +174,7 @@ func (d *Decoder) nextVarint(off, p int, x uint64) bool {
 			u &= stops ^ (stops - 1) // the varint's bytes, up to its last one
 			n = bits.TrailingZeros64(stops)/8 + 1
 		}
-		u = u&0x007f007f007f007f | (u>>1)&0x3f803f803f803f80
-		u = u&0x00003fff00003fff | (u>>2)&0x0fffc0000fffc000
-		v = u&0x000000000fffffff | (u>>4)&0x00fffffff0000000
+		v = VarintValue(u)
 		if stops == 0 { // nine or ten bytes; as protowire, the tenth may only hold bit 63
 			switch {
 			case len(b) >= 9 && b[8] < 0x80:
@@ -193,6 +191,17 @@ func (d *Decoder) nextVarint(off, p int, x uint64) bool {
 	d.start, d.off = off, p+n
 	d.tag, d.typ, d.cur = protowire.Number(x>>3), protowire.VarintType, uint8(protowire.VarintType)+1
 	return true
+}
+
+// VarintValue is the value of a varint of at most eight bytes held
+// little-endian in u, the bytes past its last one cleared: its 7-bit groups
+// gathered by three shift-and-mask steps, continuation bits dropped. It is
+// the branch-free varint decode of Next and of the schema-driven scan's
+// row walk (runtime/scan).
+func VarintValue(u uint64) uint64 {
+	u = u&0x007f007f007f007f | (u>>1)&0x3f803f803f803f80
+	u = u&0x00003fff00003fff | (u>>2)&0x0fffc0000fffc000
+	return u&0x000000000fffffff | (u>>4)&0x00fffffff0000000
 }
 
 // nextGeneral is Next for every field: it parses the field at d.off with all

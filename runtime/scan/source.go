@@ -769,13 +769,10 @@ func (d *rowDecoder) walk(b []byte) (missing int, ok bool, err error) {
 // varint8 is the value of a varint of at most eight bytes: w holds its
 // bytes (little-endian, then whatever follows it) and m = ^w &
 // 0x8080808080808080, whose lowest set bit is the continuation bit of the
-// varint's last byte (m != 0). The bytes past the varint are masked off and
-// the 7-bit groups are packed together by three shift-and-mask steps.
+// varint's last byte (m != 0). The bytes past the varint are masked off
+// for rowenc.VarintValue.
 func varint8(w, m uint64) uint64 {
-	x := w & (m ^ (m - 1)) & 0x7f7f7f7f7f7f7f7f
-	x = x&0x007f007f007f007f | x&0x7f007f007f007f00>>1
-	x = x&0x00003fff00003fff | x&0x3fff00003fff0000>>2
-	return x&0x000000000fffffff | x&0x0fffffff00000000>>4
+	return rowenc.VarintValue(w & (m ^ (m - 1)))
 }
 
 // wireType is the wire type tablegen's writers use for a column type.
