@@ -33,6 +33,21 @@ func init() {
 	})
 }
 
+// The memory a flush process gives Pebble. A flush reads the table once
+// through a snapshot, in key order, and writes only the deletions of the
+// rows it moved, so unlike a service it gains nothing from the store's
+// defaults (a 64 MiB cache plus three 64 MiB memtables charged to it): with
+// them a flush of the bench table's 1M rows peaked at ~390 MiB of RSS, with
+// these (Pebble's own memtable default) at ~200 MiB in the same time
+// (scripts/flush-rss.sh, BENCHMARKS.md).
+const (
+	defaultFlushCacheMiB    = 16
+	defaultFlushMemTableMiB = 4
+	// maxFlushMiB bounds -cache-mib and -memtable-mib (1 TiB), far above
+	// any machine's memory, so that the byte counts cannot overflow.
+	maxFlushMiB = 1 << 20
+)
+
 // flushFlags are flush's options; flags and the table name may come in
 // any order.
 type flushFlags struct {
@@ -44,6 +59,7 @@ type flushFlags struct {
 	rowGroup               int64
 	dictionary             string
 	zstdLevel              int
+	cacheMiB, memTableMiB  int
 	remote                 remoteFlags
 	// The selection: which hot rows go cold (all when none is set).
 	olderThan         time.Duration
@@ -74,6 +90,8 @@ func runFlush(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.dictionary, "dictionary", "strings", "dictionary-encode the columns in `SET`: strings (string, enum and json columns), all, or none")
 	fs.IntVar(&o.zstdLevel, "zstd-level", flush.DefaultZstdLevel, "compress with ZSTD `LEVEL`, 1 (fastest) to 22 (smallest files)")
 	fs.BoolVar(&o.partitionByOwner, "partition-by-owner", false, "write each owner's rows of a user or stream table to its own file under owner-dir=<owner>/ (a per-user export) instead of multi-owner files")
+	fs.IntVar(&o.cacheMiB, "cache-mib", defaultFlushCacheMiB, "give Pebble's block cache `N` MiB (store.Options.CacheSize); a flush reads each block once, in key order, so a bigger cache only adds to the process's memory")
+	fs.IntVar(&o.memTableMiB, "memtable-mib", defaultFlushMemTableMiB, "give each of Pebble's memtables `N` MiB (store.Options.MemTableSize); they hold the deletions of the flushed hot rows, and three of them are charged to the cache")
 	fs.StringVar(&o.quarantine, "quarantine", "", "move rows whose stored value does not decode to files under `DIR` (raw key and value, fsynced) and delete them, instead of stopping at the first")
 	o.remote.register(fs)
 	positional, code, ok := parseInterspersed(c, fs, args, stdout, stderr)
@@ -110,6 +128,10 @@ func runFlush(args []string, stdout, stderr io.Writer) int {
 		return usageErr("-row-group %d must be positive", o.rowGroup)
 	case o.zstdLevel < 1 || o.zstdLevel > 22:
 		return usageErr("-zstd-level %d is outside 1..22", o.zstdLevel)
+	case o.cacheMiB < 1 || o.cacheMiB > maxFlushMiB:
+		return usageErr("-cache-mib %d is outside 1..%d", o.cacheMiB, maxFlushMiB)
+	case o.memTableMiB < 1 || o.memTableMiB > maxFlushMiB:
+		return usageErr("-memtable-mib %d is outside 1..%d", o.memTableMiB, maxFlushMiB)
 	}
 	if _, ok := dictionaries[o.dictionary]; !ok {
 		return usageErr("-dictionary %q: want strings, all or none", o.dictionary)
@@ -166,7 +188,11 @@ func flushTable(ctx context.Context, name string, t *schema.Table, o *flushFlags
 	if fi, err := os.Stat(o.db); err != nil || !fi.IsDir() {
 		return fmt.Errorf("no database directory at %s: pass the -db the service writes to", o.db)
 	}
-	db, err := openLocal(o.db, &store.Options{NoSync: true})
+	db, err := openLocal(o.db, &store.Options{
+		NoSync:       true,
+		CacheSize:    int64(o.cacheMiB) << 20,
+		MemTableSize: uint64(o.memTableMiB) << 20,
+	})
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func TestFlushCommand(t *testing.T) {
 	if code != 0 || !summary.MatchString(out) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
 	}
-	code, out, errs = flushRun("-db", dbDir, "-to", root, "chat.messages", "-dictionary", "none", "-zstd-level", "9", "-partition-by-owner")
+	code, out, errs = flushRun("-db", dbDir, "-to", root, "chat.messages", "-dictionary", "none", "-zstd-level", "9", "-partition-by-owner", "-cache-mib", "1", "-memtable-mib", "1")
 	if code != 0 || !strings.HasPrefix(out, "flushed chat.messages: 10 rows to 1 files") || strings.Count(out, "\n") != 1 {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
 	}
@@ -63,6 +63,8 @@ func TestFlushCommand(t *testing.T) {
 		{[]string{"-db", filepath.Join(dbDir, "missing"), "-to", root, "chat.messages"}, 1, "no database directory"},
 		{[]string{"-db", dbDir, "-to", root, "chat.messages", "-dictionary", "some"}, 2, "want strings, all or none"},
 		{[]string{"-db", dbDir, "-to", root, "chat.messages", "-zstd-level", "0"}, 2, "outside 1..22"},
+		{[]string{"-db", dbDir, "-to", root, "chat.messages", "-cache-mib", "0"}, 2, "-cache-mib 0 is outside 1..1048576"},
+		{[]string{"-db", dbDir, "-to", root, "chat.messages", "-memtable-mib", "1048577"}, 2, "-memtable-mib 1048577 is outside 1..1048576"},
 	} {
 		code, _, errs := flushRun(c.args...)
 		if code != c.code || !strings.Contains(errs, c.msg) {
