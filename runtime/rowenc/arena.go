@@ -8,10 +8,10 @@ import (
 	"github.com/tablegen/tablegen/runtime/decimal"
 )
 
-// ArenaChunk is the size of the blocks an Arena carves row buffers from. A
+// arenaChunk is the size of the blocks an Arena carves row buffers from. A
 // larger block saves allocations; a smaller one keeps less memory alive when
 // a caller keeps a row (its strings point into the block).
-const ArenaChunk = 4 << 10
+const arenaChunk = 4 << 10
 
 // arenaSlab is how many values of one type an Arena allocates at once for
 // the pointer targets of nullable columns. A nullable string's slab points
@@ -28,9 +28,9 @@ const arenaSlab = 64
 // is handed out once and never reused or written again, so a row kept
 // after the scan stays valid for as long as it is referenced; the price is
 // that it keeps alive the blocks and slabs its pieces are in (up to
-// ArenaChunk bytes of row bytes, and one slab of arenaSlab values per
-// nullable column it has a value in). Callers that keep a few rows out of a
-// large scan clone what they keep.
+// arenaChunk bytes of row bytes, and one slab of arenaSlab values per
+// nullable column it has a value in). Callers that keep a few rows out of
+// a large scan clone what they keep.
 //
 // A nil *Arena is valid and allocates every piece on its own: the decode of
 // a single row (a Get, an index's old values, Verify) gains nothing from
@@ -56,11 +56,11 @@ type Arena struct {
 // a block, or any row when a is nil, gets a buffer of its own.
 func (a *Arena) Copy(val []byte) []byte {
 	n := len(val)
-	if a == nil || n > ArenaChunk/4 {
+	if a == nil || n > arenaChunk/4 {
 		return bytes.Clone(val)
 	}
 	if len(a.free) < n {
-		a.free = make([]byte, ArenaChunk)
+		a.free = make([]byte, arenaChunk)
 	}
 	b := a.free[:n:n]
 	a.free = a.free[n:]

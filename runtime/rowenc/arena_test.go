@@ -128,7 +128,7 @@ func TestArenaCopy(t *testing.T) {
 	if &one[0] == &two[0] {
 		t.Fatal("two rows share a buffer")
 	}
-	big := make([]byte, ArenaChunk/4+1)
+	big := make([]byte, arenaChunk/4+1)
 	if b := a.Copy(big); &b[0] == &big[0] || len(b) != len(big) {
 		t.Fatal("a big row was not copied")
 	}

@@ -134,9 +134,9 @@ func TestScanNullablesAllocatePerSlab(t *testing.T) {
 	if len(kept) != n {
 		t.Fatalf("scan yielded %d rows; want %d", len(kept), n)
 	}
-	// One slab per arenaSlab values of each of the five types and one row
-	// block per ArenaChunk bytes come to ~n/10; n/4 leaves room for the
-	// iterator's own and still fails at one allocation per value.
+	// One slab per 64 values of each of the five types and one row block
+	// per 4 KiB of rows come to ~n/10; n/4 leaves room for the iterator's
+	// own and still fails at one allocation per value.
 	if allocs > n/4 {
 		t.Errorf("a scan of %d rows with 5 nullable values each made %v allocations; want at most %d", n, allocs, n/4)
 	}
