@@ -11,6 +11,7 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -27,7 +28,7 @@ func ownersOf(db *store.DB, l layout.Table) (iter.Seq2[string, error], error) {
 		DecodeKey: func(b []byte) (string, error) { return string(b), nil },
 		KeyOf:     func(*[]byte) string { return "" },
 		AppendRow: func(dst []byte, v *[]byte) []byte { return append(dst, *v...) },
-		DecodeRow: func(b []byte, v *[]byte) error { return nil },
+		DecodeRow: func(b []byte, v *[]byte, _ *rowenc.Arena) error { return nil },
 	}
 	for _, ix := range l.Indexes {
 		spec.Indexes = append(spec.Indexes, store.IndexSpec[[]byte]{ID: ix.ID, Name: ix.Name, Unique: ix.Unique,

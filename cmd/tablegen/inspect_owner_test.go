@@ -51,7 +51,7 @@ func notesFixture(t *testing.T) (schemas, dbDir string) {
 		DecodeKey: func(b []byte) (string, error) { return string(b), nil },
 		KeyOf:     func(r *rawRow) string { return r.key },
 		AppendRow: func(dst []byte, r *rawRow) []byte { return append(dst, r.val...) },
-		DecodeRow: func(b []byte, r *rawRow) error { r.val = append([]byte{}, b...); return nil },
+		DecodeRow: func(b []byte, r *rawRow, _ *rowenc.Arena) error { r.val = append([]byte{}, b...); return nil },
 	})
 	if err != nil {
 		t.Fatal(err)

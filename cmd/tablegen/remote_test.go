@@ -18,6 +18,7 @@ import (
 	"github.com/tablegen/tablegen/runtime/flush"
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	rtlayout "github.com/tablegen/tablegen/runtime/layout"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/scan"
 	"github.com/tablegen/tablegen/runtime/store"
 )
@@ -344,7 +345,7 @@ func rewriteUser(t *testing.T, db *store.DB, schemas, id string) {
 		DecodeKey: func(b []byte) (string, error) { return string(b), nil },
 		KeyOf:     func(r *rawRow) string { return r.key },
 		AppendRow: func(dst []byte, r *rawRow) []byte { return append(dst, r.val...) },
-		DecodeRow: func(b []byte, r *rawRow) error { r.val = append([]byte{}, b...); return nil },
+		DecodeRow: func(b []byte, r *rawRow, _ *rowenc.Arena) error { r.val = append([]byte{}, b...); return nil },
 	})
 	if err != nil {
 		t.Fatal(err)

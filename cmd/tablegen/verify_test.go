@@ -73,7 +73,7 @@ func verifyNotesFixture(t *testing.T, n int) (schemas, dbDir string) {
 		raw = rowenc.AppendString(raw, 2, fmt.Sprintf("u%d", i%3))
 		raw = rowenc.AppendString(raw, 3, noteBody(i))
 		var v scan.LayoutRow
-		if err := spec.DecodeRow(raw, &v); err != nil {
+		if err := spec.DecodeRow(raw, &v, nil); err != nil {
 			t.Fatal(err)
 		}
 		if err := tbl.Put(&v); err != nil {

@@ -108,8 +108,9 @@ func appendConversationRow(dst []byte, v *Conversation) []byte {
 }
 
 // decodeConversationRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
-// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
-func decodeConversationRow(b []byte, v *Conversation, want []bool) error {
+// and byte slices are views into b, which the row then owns, and its nullable columns point
+// into a, or to values of their own when a is nil (see store.Spec.DecodeRow).
+func decodeConversationRow(b []byte, v *Conversation, want []bool, a *rowenc.Arena) error {
 	*v = Conversation{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
@@ -201,8 +202,8 @@ func ConversationSpec() store.Spec[RowID, Conversation] {
 			return v.Key()
 		},
 		AppendRow: appendConversationRow,
-		DecodeRow: func(b []byte, v *Conversation) error {
-			return decodeConversationRow(b, v, nil)
+		DecodeRow: func(b []byte, v *Conversation, a *rowenc.Arena) error {
+			return decodeConversationRow(b, v, nil, a)
 		},
 		Indexes: []store.IndexSpec[Conversation]{
 			{ID: 1, Name: "by_creator", AppendValues: appendConversationByCreatorValues},

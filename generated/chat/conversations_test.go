@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 	"github.com/tablegen/tablegen/runtime/tabletest"
 )
@@ -127,11 +128,12 @@ func FuzzDecodeRowID(f *testing.F) {
 func TestConversationCodecRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(8, 3))
 	var buf []byte
+	var a rowenc.Arena
 	for i := range 2000 {
 		want := randomConversation(r)
 		buf = appendConversationRow(buf[:0], &want)
 		var got Conversation
-		if err := decodeConversationRow(buf, &got, nil); err != nil {
+		if err := decodeConversationRow(buf, &got, nil, &a); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffConversation(&got, &want); d != "" {
@@ -182,7 +184,7 @@ func TestConversationProjectionDecode(t *testing.T) {
 			expect.UpdatedAt = full.UpdatedAt
 		}
 		var got Conversation
-		if err := decodeConversationRow(b, &got, want); err != nil {
+		if err := decodeConversationRow(b, &got, want, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffConversation(&got, &expect); d != "" {
@@ -196,7 +198,7 @@ func TestConversationProjectionDecode(t *testing.T) {
 	var v Conversation
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeConversationRow(b, &v, none)
+		err = decodeConversationRow(b, &v, none, nil)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -215,11 +217,11 @@ func FuzzConversationRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v Conversation
-		if decodeConversationRow(b, &v, nil) != nil {
+		if decodeConversationRow(b, &v, nil, nil) != nil {
 			return
 		}
 		var w Conversation
-		if err := decodeConversationRow(appendConversationRow(nil, &v), &w, nil); err != nil {
+		if err := decodeConversationRow(appendConversationRow(nil, &v), &w, nil, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffConversation(&w, &v); d != "" {

@@ -153,8 +153,9 @@ func appendMessageRow(dst []byte, v *Message) []byte {
 }
 
 // decodeMessageRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
-// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
-func decodeMessageRow(b []byte, v *Message, want []bool) error {
+// and byte slices are views into b, which the row then owns, and its nullable columns point
+// into a, or to values of their own when a is nil (see store.Spec.DecodeRow).
+func decodeMessageRow(b []byte, v *Message, want []bool, a *rowenc.Arena) error {
 	*v = Message{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
@@ -185,8 +186,7 @@ func decodeMessageRow(b []byte, v *Message, want []bool) error {
 			}
 		case 7:
 			if rowenc.Wanted(want, 6) {
-				x := uuid.UUID(d.UUID())
-				v.ClientMessageID = &x
+				v.ClientMessageID = rowenc.NewUUID(a, uuid.UUID(d.UUID()))
 			}
 		case 8:
 			if rowenc.Wanted(want, 7) {
@@ -194,8 +194,7 @@ func decodeMessageRow(b []byte, v *Message, want []bool) error {
 			}
 		case 9:
 			if rowenc.Wanted(want, 8) {
-				x := d.Timestamp()
-				v.EditedAt = &x
+				v.EditedAt = rowenc.NewTimestamp(a, d.Timestamp())
 			}
 		}
 	}
@@ -258,8 +257,8 @@ func MessageSpec() store.Spec[UserRowID, Message] {
 			return v.Key()
 		},
 		AppendRow: appendMessageRow,
-		DecodeRow: func(b []byte, v *Message) error {
-			return decodeMessageRow(b, v, nil)
+		DecodeRow: func(b []byte, v *Message, a *rowenc.Arena) error {
+			return decodeMessageRow(b, v, nil, a)
 		},
 		Indexes: []store.IndexSpec[Message]{
 			{ID: 1, Name: "by_conversation", AppendValues: appendMessageByConversationValues},

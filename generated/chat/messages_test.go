@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 	"github.com/tablegen/tablegen/runtime/tabletest"
 )
@@ -131,11 +132,12 @@ func FuzzDecodeUserRowID(f *testing.F) {
 func TestMessageCodecRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 3))
 	var buf []byte
+	var a rowenc.Arena
 	for i := range 2000 {
 		want := randomMessage(r)
 		buf = appendMessageRow(buf[:0], &want)
 		var got Message
-		if err := decodeMessageRow(buf, &got, nil); err != nil {
+		if err := decodeMessageRow(buf, &got, nil, &a); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffMessage(&got, &want); d != "" {
@@ -186,7 +188,7 @@ func TestMessageProjectionDecode(t *testing.T) {
 			expect.EditedAt = full.EditedAt
 		}
 		var got Message
-		if err := decodeMessageRow(b, &got, want); err != nil {
+		if err := decodeMessageRow(b, &got, want, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffMessage(&got, &expect); d != "" {
@@ -200,7 +202,7 @@ func TestMessageProjectionDecode(t *testing.T) {
 	var v Message
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeMessageRow(b, &v, none)
+		err = decodeMessageRow(b, &v, none, nil)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -219,11 +221,11 @@ func FuzzMessageRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v Message
-		if decodeMessageRow(b, &v, nil) != nil {
+		if decodeMessageRow(b, &v, nil, nil) != nil {
 			return
 		}
 		var w Message
-		if err := decodeMessageRow(appendMessageRow(nil, &v), &w, nil); err != nil {
+		if err := decodeMessageRow(appendMessageRow(nil, &v), &w, nil, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffMessage(&w, &v); d != "" {

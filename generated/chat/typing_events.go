@@ -139,8 +139,9 @@ func appendTypingEventRow(dst []byte, v *TypingEvent) []byte {
 }
 
 // decodeTypingEventRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
-// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
-func decodeTypingEventRow(b []byte, v *TypingEvent, want []bool) error {
+// and byte slices are views into b, which the row then owns, and its nullable columns point
+// into a, or to values of their own when a is nil (see store.Spec.DecodeRow).
+func decodeTypingEventRow(b []byte, v *TypingEvent, want []bool, a *rowenc.Arena) error {
 	*v = TypingEvent{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
@@ -199,8 +200,8 @@ func TypingEventSpec() store.Spec[TypingEventID, TypingEvent] {
 			return v.Key()
 		},
 		AppendRow: appendTypingEventRow,
-		DecodeRow: func(b []byte, v *TypingEvent) error {
-			return decodeTypingEventRow(b, v, nil)
+		DecodeRow: func(b []byte, v *TypingEvent, a *rowenc.Arena) error {
+			return decodeTypingEventRow(b, v, nil, a)
 		},
 	}
 }

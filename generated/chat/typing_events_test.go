@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 	"github.com/tablegen/tablegen/runtime/tabletest"
 )
@@ -114,11 +115,12 @@ func FuzzDecodeTypingEventID(f *testing.F) {
 func TestTypingEventCodecRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(10, 3))
 	var buf []byte
+	var a rowenc.Arena
 	for i := range 2000 {
 		want := randomTypingEvent(r)
 		buf = appendTypingEventRow(buf[:0], &want)
 		var got TypingEvent
-		if err := decodeTypingEventRow(buf, &got, nil); err != nil {
+		if err := decodeTypingEventRow(buf, &got, nil, &a); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffTypingEvent(&got, &want); d != "" {
@@ -154,7 +156,7 @@ func TestTypingEventProjectionDecode(t *testing.T) {
 			expect.State = full.State
 		}
 		var got TypingEvent
-		if err := decodeTypingEventRow(b, &got, want); err != nil {
+		if err := decodeTypingEventRow(b, &got, want, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffTypingEvent(&got, &expect); d != "" {
@@ -168,7 +170,7 @@ func TestTypingEventProjectionDecode(t *testing.T) {
 	var v TypingEvent
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeTypingEventRow(b, &v, none)
+		err = decodeTypingEventRow(b, &v, none, nil)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -187,11 +189,11 @@ func FuzzTypingEventRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v TypingEvent
-		if decodeTypingEventRow(b, &v, nil) != nil {
+		if decodeTypingEventRow(b, &v, nil, nil) != nil {
 			return
 		}
 		var w TypingEvent
-		if err := decodeTypingEventRow(appendTypingEventRow(nil, &v), &w, nil); err != nil {
+		if err := decodeTypingEventRow(appendTypingEventRow(nil, &v), &w, nil, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffTypingEvent(&w, &v); d != "" {

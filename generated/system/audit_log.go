@@ -154,8 +154,9 @@ func appendAuditEntryRow(dst []byte, v *AuditEntry) []byte {
 }
 
 // decodeAuditEntryRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
-// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
-func decodeAuditEntryRow(b []byte, v *AuditEntry, want []bool) error {
+// and byte slices are views into b, which the row then owns, and its nullable columns point
+// into a, or to values of their own when a is nil (see store.Spec.DecodeRow).
+func decodeAuditEntryRow(b []byte, v *AuditEntry, want []bool, a *rowenc.Arena) error {
 	*v = AuditEntry{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
@@ -190,13 +191,11 @@ func decodeAuditEntryRow(b []byte, v *AuditEntry, want []bool) error {
 			}
 		case 8:
 			if rowenc.Wanted(want, 7) {
-				x := d.String()
-				v.IPAddress = &x
+				v.IPAddress = rowenc.NewString(a, d.String())
 			}
 		case 9:
 			if rowenc.Wanted(want, 8) {
-				x := uuid.UUID(d.UUID())
-				v.RequestID = &x
+				v.RequestID = rowenc.NewUUID(a, uuid.UUID(d.UUID()))
 			}
 		}
 	}
@@ -257,8 +256,8 @@ func AuditEntrySpec() store.Spec[RowID, AuditEntry] {
 			return v.Key()
 		},
 		AppendRow: appendAuditEntryRow,
-		DecodeRow: func(b []byte, v *AuditEntry) error {
-			return decodeAuditEntryRow(b, v, nil)
+		DecodeRow: func(b []byte, v *AuditEntry, a *rowenc.Arena) error {
+			return decodeAuditEntryRow(b, v, nil, a)
 		},
 		Indexes: []store.IndexSpec[AuditEntry]{
 			{ID: 1, Name: "by_actor", AppendValues: appendAuditEntryByActorValues},

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 	"github.com/tablegen/tablegen/runtime/tabletest"
 )
@@ -131,11 +132,12 @@ func FuzzDecodeRowID(f *testing.F) {
 func TestAuditEntryCodecRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 3))
 	var buf []byte
+	var a rowenc.Arena
 	for i := range 2000 {
 		want := randomAuditEntry(r)
 		buf = appendAuditEntryRow(buf[:0], &want)
 		var got AuditEntry
-		if err := decodeAuditEntryRow(buf, &got, nil); err != nil {
+		if err := decodeAuditEntryRow(buf, &got, nil, &a); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffAuditEntry(&got, &want); d != "" {
@@ -186,7 +188,7 @@ func TestAuditEntryProjectionDecode(t *testing.T) {
 			expect.RequestID = full.RequestID
 		}
 		var got AuditEntry
-		if err := decodeAuditEntryRow(b, &got, want); err != nil {
+		if err := decodeAuditEntryRow(b, &got, want, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffAuditEntry(&got, &expect); d != "" {
@@ -200,7 +202,7 @@ func TestAuditEntryProjectionDecode(t *testing.T) {
 	var v AuditEntry
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeAuditEntryRow(b, &v, none)
+		err = decodeAuditEntryRow(b, &v, none, nil)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -219,11 +221,11 @@ func FuzzAuditEntryRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v AuditEntry
-		if decodeAuditEntryRow(b, &v, nil) != nil {
+		if decodeAuditEntryRow(b, &v, nil, nil) != nil {
 			return
 		}
 		var w AuditEntry
-		if err := decodeAuditEntryRow(appendAuditEntryRow(nil, &v), &w, nil); err != nil {
+		if err := decodeAuditEntryRow(appendAuditEntryRow(nil, &v), &w, nil, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffAuditEntry(&w, &v); d != "" {

@@ -227,8 +227,9 @@ func appendJobRow(dst []byte, v *Job) []byte {
 }
 
 // decodeJobRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
-// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
-func decodeJobRow(b []byte, v *Job, want []bool) error {
+// and byte slices are views into b, which the row then owns, and its nullable columns point
+// into a, or to values of their own when a is nil (see store.Spec.DecodeRow).
+func decodeJobRow(b []byte, v *Job, want []bool, a *rowenc.Arena) error {
 	*v = Job{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
@@ -247,13 +248,11 @@ func decodeJobRow(b []byte, v *Job, want []bool) error {
 			}
 		case 4:
 			if rowenc.Wanted(want, 3) {
-				x := d.String()
-				v.NamespaceID = &x
+				v.NamespaceID = rowenc.NewString(a, d.String())
 			}
 		case 5:
 			if rowenc.Wanted(want, 4) {
-				x := d.String()
-				v.TableName = &x
+				v.TableName = rowenc.NewString(a, d.String())
 			}
 		case 6:
 			if rowenc.Wanted(want, 5) {
@@ -265,13 +264,11 @@ func decodeJobRow(b []byte, v *Job, want []bool) error {
 			}
 		case 8:
 			if rowenc.Wanted(want, 7) {
-				x := d.String()
-				v.ErrorMessage = &x
+				v.ErrorMessage = rowenc.NewString(a, d.String())
 			}
 		case 9:
 			if rowenc.Wanted(want, 8) {
-				x := d.String()
-				v.IdempotencyKey = &x
+				v.IdempotencyKey = rowenc.NewString(a, d.String())
 			}
 		case 10:
 			if rowenc.Wanted(want, 9) {
@@ -283,8 +280,7 @@ func decodeJobRow(b []byte, v *Job, want []bool) error {
 			}
 		case 12:
 			if rowenc.Wanted(want, 11) {
-				x := d.String()
-				v.NodeID = &x
+				v.NodeID = rowenc.NewString(a, d.String())
 			}
 		case 13:
 			if rowenc.Wanted(want, 12) {
@@ -292,13 +288,11 @@ func decodeJobRow(b []byte, v *Job, want []bool) error {
 			}
 		case 14:
 			if rowenc.Wanted(want, 13) {
-				x := d.Timestamp()
-				v.StartedAt = &x
+				v.StartedAt = rowenc.NewTimestamp(a, d.Timestamp())
 			}
 		case 15:
 			if rowenc.Wanted(want, 14) {
-				x := d.Timestamp()
-				v.FinishedAt = &x
+				v.FinishedAt = rowenc.NewTimestamp(a, d.Timestamp())
 			}
 		}
 	}
@@ -384,8 +378,8 @@ func JobSpec() store.Spec[JobID, Job] {
 			return v.Key()
 		},
 		AppendRow: appendJobRow,
-		DecodeRow: func(b []byte, v *Job) error {
-			return decodeJobRow(b, v, nil)
+		DecodeRow: func(b []byte, v *Job, a *rowenc.Arena) error {
+			return decodeJobRow(b, v, nil, a)
 		},
 		Indexes: []store.IndexSpec[Job]{
 			{ID: 1, Name: "by_status", AppendValues: appendJobByStatusValues},

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 	"github.com/tablegen/tablegen/runtime/tabletest"
 )
@@ -172,11 +173,12 @@ func FuzzDecodeJobID(f *testing.F) {
 func TestJobCodecRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 3))
 	var buf []byte
+	var a rowenc.Arena
 	for i := range 2000 {
 		want := randomJob(r)
 		buf = appendJobRow(buf[:0], &want)
 		var got Job
-		if err := decodeJobRow(buf, &got, nil); err != nil {
+		if err := decodeJobRow(buf, &got, nil, &a); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffJob(&got, &want); d != "" {
@@ -245,7 +247,7 @@ func TestJobProjectionDecode(t *testing.T) {
 			expect.FinishedAt = full.FinishedAt
 		}
 		var got Job
-		if err := decodeJobRow(b, &got, want); err != nil {
+		if err := decodeJobRow(b, &got, want, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffJob(&got, &expect); d != "" {
@@ -259,7 +261,7 @@ func TestJobProjectionDecode(t *testing.T) {
 	var v Job
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeJobRow(b, &v, none)
+		err = decodeJobRow(b, &v, none, nil)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -278,11 +280,11 @@ func FuzzJobRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v Job
-		if decodeJobRow(b, &v, nil) != nil {
+		if decodeJobRow(b, &v, nil, nil) != nil {
 			return
 		}
 		var w Job
-		if err := decodeJobRow(appendJobRow(nil, &v), &w, nil); err != nil {
+		if err := decodeJobRow(appendJobRow(nil, &v), &w, nil, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffJob(&w, &v); d != "" {

@@ -133,8 +133,9 @@ func appendLiveQueryRow(dst []byte, v *LiveQuery) []byte {
 }
 
 // decodeLiveQueryRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
-// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
-func decodeLiveQueryRow(b []byte, v *LiveQuery, want []bool) error {
+// and byte slices are views into b, which the row then owns, and its nullable columns point
+// into a, or to values of their own when a is nil (see store.Spec.DecodeRow).
+func decodeLiveQueryRow(b []byte, v *LiveQuery, want []bool, a *rowenc.Arena) error {
 	*v = LiveQuery{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
@@ -181,8 +182,7 @@ func decodeLiveQueryRow(b []byte, v *LiveQuery, want []bool) error {
 			}
 		case 11:
 			if rowenc.Wanted(want, 10) {
-				x := d.Timestamp()
-				v.LastNotifiedAt = &x
+				v.LastNotifiedAt = rowenc.NewTimestamp(a, d.Timestamp())
 			}
 		}
 	}
@@ -246,8 +246,8 @@ func LiveQuerySpec() store.Spec[LiveQueryID, LiveQuery] {
 			return v.Key()
 		},
 		AppendRow: appendLiveQueryRow,
-		DecodeRow: func(b []byte, v *LiveQuery) error {
-			return decodeLiveQueryRow(b, v, nil)
+		DecodeRow: func(b []byte, v *LiveQuery, a *rowenc.Arena) error {
+			return decodeLiveQueryRow(b, v, nil, a)
 		},
 		Indexes: []store.IndexSpec[LiveQuery]{
 			{ID: 1, Name: "by_table", AppendValues: appendLiveQueryByTableValues},

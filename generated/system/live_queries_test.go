@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 	"github.com/tablegen/tablegen/runtime/tabletest"
 )
@@ -146,11 +147,12 @@ func FuzzDecodeLiveQueryID(f *testing.F) {
 func TestLiveQueryCodecRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(6, 3))
 	var buf []byte
+	var a rowenc.Arena
 	for i := range 2000 {
 		want := randomLiveQuery(r)
 		buf = appendLiveQueryRow(buf[:0], &want)
 		var got LiveQuery
-		if err := decodeLiveQueryRow(buf, &got, nil); err != nil {
+		if err := decodeLiveQueryRow(buf, &got, nil, &a); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffLiveQuery(&got, &want); d != "" {
@@ -207,7 +209,7 @@ func TestLiveQueryProjectionDecode(t *testing.T) {
 			expect.LastNotifiedAt = full.LastNotifiedAt
 		}
 		var got LiveQuery
-		if err := decodeLiveQueryRow(b, &got, want); err != nil {
+		if err := decodeLiveQueryRow(b, &got, want, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffLiveQuery(&got, &expect); d != "" {
@@ -221,7 +223,7 @@ func TestLiveQueryProjectionDecode(t *testing.T) {
 	var v LiveQuery
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeLiveQueryRow(b, &v, none)
+		err = decodeLiveQueryRow(b, &v, none, nil)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -240,11 +242,11 @@ func FuzzLiveQueryRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v LiveQuery
-		if decodeLiveQueryRow(b, &v, nil) != nil {
+		if decodeLiveQueryRow(b, &v, nil, nil) != nil {
 			return
 		}
 		var w LiveQuery
-		if err := decodeLiveQueryRow(appendLiveQueryRow(nil, &v), &w, nil); err != nil {
+		if err := decodeLiveQueryRow(appendLiveQueryRow(nil, &v), &w, nil, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffLiveQuery(&w, &v); d != "" {

@@ -91,8 +91,9 @@ func appendNamespaceRow(dst []byte, v *Namespace) []byte {
 }
 
 // decodeNamespaceRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
-// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
-func decodeNamespaceRow(b []byte, v *Namespace, want []bool) error {
+// and byte slices are views into b, which the row then owns, and its nullable columns point
+// into a, or to values of their own when a is nil (see store.Spec.DecodeRow).
+func decodeNamespaceRow(b []byte, v *Namespace, want []bool, a *rowenc.Arena) error {
 	*v = Namespace{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
@@ -159,8 +160,8 @@ func NamespaceSpec() store.Spec[NamespaceID, Namespace] {
 			return v.Key()
 		},
 		AppendRow: appendNamespaceRow,
-		DecodeRow: func(b []byte, v *Namespace) error {
-			return decodeNamespaceRow(b, v, nil)
+		DecodeRow: func(b []byte, v *Namespace, a *rowenc.Arena) error {
+			return decodeNamespaceRow(b, v, nil, a)
 		},
 	}
 }

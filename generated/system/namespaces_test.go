@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 	"github.com/tablegen/tablegen/runtime/tabletest"
 )
@@ -113,11 +114,12 @@ func FuzzDecodeNamespaceID(f *testing.F) {
 func TestNamespaceCodecRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(2, 3))
 	var buf []byte
+	var a rowenc.Arena
 	for i := range 2000 {
 		want := randomNamespace(r)
 		buf = appendNamespaceRow(buf[:0], &want)
 		var got Namespace
-		if err := decodeNamespaceRow(buf, &got, nil); err != nil {
+		if err := decodeNamespaceRow(buf, &got, nil, &a); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffNamespace(&got, &want); d != "" {
@@ -159,7 +161,7 @@ func TestNamespaceProjectionDecode(t *testing.T) {
 			expect.UpdatedAt = full.UpdatedAt
 		}
 		var got Namespace
-		if err := decodeNamespaceRow(b, &got, want); err != nil {
+		if err := decodeNamespaceRow(b, &got, want, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffNamespace(&got, &expect); d != "" {
@@ -173,7 +175,7 @@ func TestNamespaceProjectionDecode(t *testing.T) {
 	var v Namespace
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeNamespaceRow(b, &v, none)
+		err = decodeNamespaceRow(b, &v, none, nil)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -192,11 +194,11 @@ func FuzzNamespaceRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v Namespace
-		if decodeNamespaceRow(b, &v, nil) != nil {
+		if decodeNamespaceRow(b, &v, nil, nil) != nil {
 			return
 		}
 		var w Namespace
-		if err := decodeNamespaceRow(appendNamespaceRow(nil, &v), &w, nil); err != nil {
+		if err := decodeNamespaceRow(appendNamespaceRow(nil, &v), &w, nil, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffNamespace(&w, &v); d != "" {

@@ -154,8 +154,9 @@ func appendStorageRow(dst []byte, v *Storage) []byte {
 }
 
 // decodeStorageRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
-// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
-func decodeStorageRow(b []byte, v *Storage, want []bool) error {
+// and byte slices are views into b, which the row then owns, and its nullable columns point
+// into a, or to values of their own when a is nil (see store.Spec.DecodeRow).
+func decodeStorageRow(b []byte, v *Storage, want []bool, a *rowenc.Arena) error {
 	*v = Storage{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
@@ -170,8 +171,7 @@ func decodeStorageRow(b []byte, v *Storage, want []bool) error {
 			}
 		case 3:
 			if rowenc.Wanted(want, 2) {
-				x := d.String()
-				v.Description = &x
+				v.Description = rowenc.NewString(a, d.String())
 			}
 		case 4:
 			if rowenc.Wanted(want, 3) {
@@ -243,8 +243,8 @@ func StorageSpec() store.Spec[StorageID, Storage] {
 			return v.Key()
 		},
 		AppendRow: appendStorageRow,
-		DecodeRow: func(b []byte, v *Storage) error {
-			return decodeStorageRow(b, v, nil)
+		DecodeRow: func(b []byte, v *Storage, a *rowenc.Arena) error {
+			return decodeStorageRow(b, v, nil, a)
 		},
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 	"github.com/tablegen/tablegen/runtime/tabletest"
 )
@@ -132,11 +133,12 @@ func FuzzDecodeStorageID(f *testing.F) {
 func TestStorageCodecRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 3))
 	var buf []byte
+	var a rowenc.Arena
 	for i := range 2000 {
 		want := randomStorage(r)
 		buf = appendStorageRow(buf[:0], &want)
 		var got Storage
-		if err := decodeStorageRow(buf, &got, nil); err != nil {
+		if err := decodeStorageRow(buf, &got, nil, &a); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffStorage(&got, &want); d != "" {
@@ -190,7 +192,7 @@ func TestStorageProjectionDecode(t *testing.T) {
 			expect.UpdatedAt = full.UpdatedAt
 		}
 		var got Storage
-		if err := decodeStorageRow(b, &got, want); err != nil {
+		if err := decodeStorageRow(b, &got, want, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffStorage(&got, &expect); d != "" {
@@ -204,7 +206,7 @@ func TestStorageProjectionDecode(t *testing.T) {
 	var v Storage
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeStorageRow(b, &v, none)
+		err = decodeStorageRow(b, &v, none, nil)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -223,11 +225,11 @@ func FuzzStorageRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v Storage
-		if decodeStorageRow(b, &v, nil) != nil {
+		if decodeStorageRow(b, &v, nil, nil) != nil {
 			return
 		}
 		var w Storage
-		if err := decodeStorageRow(appendStorageRow(nil, &v), &w, nil); err != nil {
+		if err := decodeStorageRow(appendStorageRow(nil, &v), &w, nil, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffStorage(&w, &v); d != "" {

@@ -212,8 +212,9 @@ func appendTableRow(dst []byte, v *Table) []byte {
 }
 
 // decodeTableRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
-// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
-func decodeTableRow(b []byte, v *Table, want []bool) error {
+// and byte slices are views into b, which the row then owns, and its nullable columns point
+// into a, or to values of their own when a is nil (see store.Spec.DecodeRow).
+func decodeTableRow(b []byte, v *Table, want []bool, a *rowenc.Arena) error {
 	*v = Table{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
@@ -244,18 +245,15 @@ func decodeTableRow(b []byte, v *Table, want []bool) error {
 			}
 		case 7:
 			if rowenc.Wanted(want, 6) {
-				x := TableAccessLevel(d.Enum())
-				v.AccessLevel = &x
+				v.AccessLevel = rowenc.NewInt32(a, TableAccessLevel(d.Enum()))
 			}
 		case 8:
 			if rowenc.Wanted(want, 7) {
-				x := d.String()
-				v.StorageID = &x
+				v.StorageID = rowenc.NewString(a, d.String())
 			}
 		case 9:
 			if rowenc.Wanted(want, 8) {
-				x := d.Duration()
-				v.TTL = &x
+				v.TTL = rowenc.NewInt64(a, d.Duration())
 			}
 		case 10:
 			if rowenc.Wanted(want, 9) {
@@ -322,8 +320,8 @@ func TableSpec() store.Spec[TableID, Table] {
 			return v.Key()
 		},
 		AppendRow: appendTableRow,
-		DecodeRow: func(b []byte, v *Table) error {
-			return decodeTableRow(b, v, nil)
+		DecodeRow: func(b []byte, v *Table, a *rowenc.Arena) error {
+			return decodeTableRow(b, v, nil, a)
 		},
 		Indexes: []store.IndexSpec[Table]{
 			{ID: 1, Name: "by_storage", AppendValues: appendTableByStorageValues},

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 	"github.com/tablegen/tablegen/runtime/tabletest"
 )
@@ -148,11 +149,12 @@ func FuzzDecodeTableID(f *testing.F) {
 func TestTableCodecRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 3))
 	var buf []byte
+	var a rowenc.Arena
 	for i := range 2000 {
 		want := randomTable(r)
 		buf = appendTableRow(buf[:0], &want)
 		var got Table
-		if err := decodeTableRow(buf, &got, nil); err != nil {
+		if err := decodeTableRow(buf, &got, nil, &a); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffTable(&got, &want); d != "" {
@@ -209,7 +211,7 @@ func TestTableProjectionDecode(t *testing.T) {
 			expect.UpdatedAt = full.UpdatedAt
 		}
 		var got Table
-		if err := decodeTableRow(b, &got, want); err != nil {
+		if err := decodeTableRow(b, &got, want, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffTable(&got, &expect); d != "" {
@@ -223,7 +225,7 @@ func TestTableProjectionDecode(t *testing.T) {
 	var v Table
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeTableRow(b, &v, none)
+		err = decodeTableRow(b, &v, none, nil)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -242,11 +244,11 @@ func FuzzTableRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v Table
-		if decodeTableRow(b, &v, nil) != nil {
+		if decodeTableRow(b, &v, nil, nil) != nil {
 			return
 		}
 		var w Table
-		if err := decodeTableRow(appendTableRow(nil, &v), &w, nil); err != nil {
+		if err := decodeTableRow(appendTableRow(nil, &v), &w, nil, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffTable(&w, &v); d != "" {

@@ -270,8 +270,9 @@ func appendUserRow(dst []byte, v *User) []byte {
 }
 
 // decodeUserRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
-// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
-func decodeUserRow(b []byte, v *User, want []bool) error {
+// and byte slices are views into b, which the row then owns, and its nullable columns point
+// into a, or to values of their own when a is nil (see store.Spec.DecodeRow).
+func decodeUserRow(b []byte, v *User, want []bool, a *rowenc.Arena) error {
 	*v = User{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
@@ -294,8 +295,7 @@ func decodeUserRow(b []byte, v *User, want []bool) error {
 			}
 		case 5:
 			if rowenc.Wanted(want, 4) {
-				x := d.String()
-				v.Email = &x
+				v.Email = rowenc.NewString(a, d.String())
 			}
 		case 6:
 			if rowenc.Wanted(want, 5) {
@@ -311,8 +311,7 @@ func decodeUserRow(b []byte, v *User, want []bool) error {
 			}
 		case 9:
 			if rowenc.Wanted(want, 8) {
-				x := d.String()
-				v.StorageID = &x
+				v.StorageID = rowenc.NewString(a, d.String())
 			}
 		case 10:
 			if rowenc.Wanted(want, 9) {
@@ -320,13 +319,11 @@ func decodeUserRow(b []byte, v *User, want []bool) error {
 			}
 		case 11:
 			if rowenc.Wanted(want, 10) {
-				x := d.Timestamp()
-				v.LockedUntil = &x
+				v.LockedUntil = rowenc.NewTimestamp(a, d.Timestamp())
 			}
 		case 12:
 			if rowenc.Wanted(want, 11) {
-				x := d.Timestamp()
-				v.LastLoginAt = &x
+				v.LastLoginAt = rowenc.NewTimestamp(a, d.Timestamp())
 			}
 		case 13:
 			if rowenc.Wanted(want, 12) {
@@ -338,13 +335,11 @@ func decodeUserRow(b []byte, v *User, want []bool) error {
 			}
 		case 15:
 			if rowenc.Wanted(want, 14) {
-				x := d.Timestamp()
-				v.LastSeen = &x
+				v.LastSeen = rowenc.NewTimestamp(a, d.Timestamp())
 			}
 		case 16:
 			if rowenc.Wanted(want, 15) {
-				x := d.Timestamp()
-				v.DeletedAt = &x
+				v.DeletedAt = rowenc.NewTimestamp(a, d.Timestamp())
 			}
 		}
 	}
@@ -422,8 +417,8 @@ func UserSpec() store.Spec[UserName, User] {
 			return v.Key()
 		},
 		AppendRow: appendUserRow,
-		DecodeRow: func(b []byte, v *User) error {
-			return decodeUserRow(b, v, nil)
+		DecodeRow: func(b []byte, v *User, a *rowenc.Arena) error {
+			return decodeUserRow(b, v, nil, a)
 		},
 		Indexes: []store.IndexSpec[User]{
 			{ID: 1, Name: "by_user_id", Unique: true, AppendValues: appendUserByUserIDValues},

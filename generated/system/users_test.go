@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 	"github.com/tablegen/tablegen/runtime/tabletest"
 )
@@ -171,11 +172,12 @@ func FuzzDecodeUserName(f *testing.F) {
 func TestUserCodecRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 3))
 	var buf []byte
+	var a rowenc.Arena
 	for i := range 2000 {
 		want := randomUser(r)
 		buf = appendUserRow(buf[:0], &want)
 		var got User
-		if err := decodeUserRow(buf, &got, nil); err != nil {
+		if err := decodeUserRow(buf, &got, nil, &a); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffUser(&got, &want); d != "" {
@@ -247,7 +249,7 @@ func TestUserProjectionDecode(t *testing.T) {
 			expect.DeletedAt = full.DeletedAt
 		}
 		var got User
-		if err := decodeUserRow(b, &got, want); err != nil {
+		if err := decodeUserRow(b, &got, want, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffUser(&got, &expect); d != "" {
@@ -261,7 +263,7 @@ func TestUserProjectionDecode(t *testing.T) {
 	var v User
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeUserRow(b, &v, none)
+		err = decodeUserRow(b, &v, none, nil)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -280,11 +282,11 @@ func FuzzUserRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v User
-		if decodeUserRow(b, &v, nil) != nil {
+		if decodeUserRow(b, &v, nil, nil) != nil {
 			return
 		}
 		var w User
-		if err := decodeUserRow(appendUserRow(nil, &v), &w, nil); err != nil {
+		if err := decodeUserRow(appendUserRow(nil, &v), &w, nil, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffUser(&w, &v); d != "" {

@@ -45,8 +45,8 @@ func (tp *tablePlan) codecDecls(f *jen.File) {
 	})
 	f.Line()
 
-	f.Add(docf("decode%sRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings\nand byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).", e))
-	f.Func().Id("decode"+e+"Row").Params(jen.Id("b").Index().Byte(), jen.Id("v").Op("*").Id(e), jen.Id("want").Index().Bool()).Error().BlockFunc(func(g *jen.Group) {
+	f.Add(docf("decode%sRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings\nand byte slices are views into b, which the row then owns, and its nullable columns point\ninto a, or to values of their own when a is nil (see store.Spec.DecodeRow).", e))
+	f.Func().Id("decode"+e+"Row").Params(jen.Id("b").Index().Byte(), jen.Id("v").Op("*").Id(e), jen.Id("want").Index().Bool(), jen.Id("a").Op("*").Qual(pathRowenc, "Arena")).Error().BlockFunc(func(g *jen.Group) {
 		pos := map[*schema.Column]int{}
 		for i, c := range tp.t.Columns {
 			pos[c] = i
@@ -91,10 +91,20 @@ func (tp *tablePlan) decodeAssign(c *schema.Column) []jen.Code {
 		read = decConv(c, tp.enums[c], jen.Id("d").Dot(typeWord(c.Type)).Call())
 	}
 	if c.Nullable && pointerNullable(c.Type) {
-		return []jen.Code{
-			jen.Id("x").Op(":=").Add(read),
-			field.Op("=").Op("&").Id("x"),
-		}
+		return []jen.Code{field.Op("=").Qual(pathRowenc, "New"+arenaWord(c.Type)).Call(jen.Id("a"), read)}
 	}
 	return []jen.Code{field.Op("=").Add(read)}
+}
+
+// arenaWord names the rowenc.New function that gives a nullable column of
+// type t its pointer target: the one for the Go type its value has
+// underneath (enums are int32s, durations int64s).
+func arenaWord(t schema.Type) string {
+	switch t {
+	case schema.TypeEnum:
+		return "Int32"
+	case schema.TypeDuration:
+		return "Int64"
+	}
+	return typeWord(t)
 }

@@ -143,8 +143,8 @@ func (tp *tablePlan) specDecls(f *jen.File) {
 			g.Add(kv("DecodeKey", jen.Id("Decode"+k.name)))
 			g.Add(kv("KeyOf", jen.Func().Params(jen.Id("v").Op("*").Id(e)).Id(k.name).Block(jen.Return(tp.keyOf(jen.Id("v"))))))
 			g.Add(kv("AppendRow", jen.Id("append"+e+"Row")))
-			g.Add(kv("DecodeRow", jen.Func().Params(jen.Id("b").Index().Byte(), jen.Id("v").Op("*").Id(e)).Error().Block(
-				jen.Return(jen.Id("decode"+e+"Row").Call(jen.Id("b"), jen.Id("v"), jen.Nil())),
+			g.Add(kv("DecodeRow", jen.Func().Params(jen.Id("b").Index().Byte(), jen.Id("v").Op("*").Id(e), jen.Id("a").Op("*").Qual(pathRowenc, "Arena")).Error().Block(
+				jen.Return(jen.Id("decode"+e+"Row").Call(jen.Id("b"), jen.Id("v"), jen.Nil(), jen.Id("a"))),
 			)))
 			if len(t.Indexes) > 0 {
 				g.Add(kv("Indexes", jen.Index().Qual(pathStore, "IndexSpec").Types(jen.Id(e)).Add(fields(func(g *jen.Group) {

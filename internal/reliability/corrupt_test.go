@@ -138,7 +138,7 @@ func checkCorruptRow(t *testing.T, db *store.DB, ts *Tables, rows []Account, ri 
 	orig := &rows[ri]
 	k := orig.Key()
 	var dec Account
-	decErr := AccountSpec().DecodeRow(bad, &dec)
+	decErr := AccountSpec().DecodeRow(bad, &dec, nil)
 	outcome := flipUndecodable
 	if decErr == nil {
 		origIx, decIx := indexValues(orig), indexValues(&dec)

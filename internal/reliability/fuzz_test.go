@@ -58,7 +58,7 @@ func FuzzRowDecode(f *testing.F) {
 			}
 		}()
 		var want Account
-		decErr := spec.DecodeRow(value, &want)
+		decErr := spec.DecodeRow(value, &want, nil)
 
 		got, err := ts.Accounts.Get(k)
 		switch {

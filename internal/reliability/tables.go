@@ -159,7 +159,7 @@ func appendAccount(dst []byte, a *Account) []byte {
 	return dst
 }
 
-func decodeAccount(b []byte, a *Account) error {
+func decodeAccount(b []byte, a *Account, _ *rowenc.Arena) error {
 	*a = Account{}
 	d := rowenc.NewDecoder(b)
 	for d.Next() {
@@ -255,7 +255,7 @@ func EventSpec() store.Spec[EventKey, Event] {
 			}
 			return rowenc.AppendInt64(dst, 5, e.At)
 		},
-		DecodeRow: func(b []byte, e *Event) error {
+		DecodeRow: func(b []byte, e *Event, _ *rowenc.Arena) error {
 			*e = Event{}
 			d := rowenc.NewDecoder(b)
 			for d.Next() {
@@ -324,7 +324,7 @@ func ProgressSpec() store.Spec[string, Progress] {
 			dst = rowenc.AppendInt64(dst, 2, p.Batch)
 			return rowenc.AppendInt64(dst, 3, p.Ops)
 		},
-		DecodeRow: func(b []byte, p *Progress) error {
+		DecodeRow: func(b []byte, p *Progress, _ *rowenc.Arena) error {
 			*p = Progress{}
 			d := rowenc.NewDecoder(b)
 			for d.Next() {

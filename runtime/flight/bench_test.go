@@ -74,7 +74,7 @@ func BenchmarkScan20(b *testing.B) {
 		DecodeKey: func(k []byte) (uint64, error) { v, _, err := keyenc.DecodeUint64(k); return v, err },
 		KeyOf:     func(n *uint64) uint64 { return *n },
 		AppendRow: encodeWide,
-		DecodeRow: func(v []byte, n *uint64) error { return nil },
+		DecodeRow: func(v []byte, n *uint64, _ *rowenc.Arena) error { return nil },
 	})
 	if err != nil {
 		b.Fatal(err)

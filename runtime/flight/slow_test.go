@@ -80,7 +80,7 @@ func TestSlowClientBoundsServerMemory(t *testing.T) {
 		AppendRow: func(dst []byte, v *item) []byte {
 			return rowenc.AppendString(rowenc.AppendInt64(dst, 1, v.id), 2, v.body)
 		},
-		DecodeRow: func([]byte, *item) error { return nil },
+		DecodeRow: func([]byte, *item, *rowenc.Arena) error { return nil },
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -62,7 +62,7 @@ func ticketSpec() store.Spec[int64, ticket] {
 			dst = rowenc.AppendString(dst, 3, v.Tag)
 			return rowenc.AppendInt64(dst, 4, v.Amount)
 		},
-		DecodeRow: func(b []byte, v *ticket) error {
+		DecodeRow: func(b []byte, v *ticket, _ *rowenc.Arena) error {
 			d := rowenc.NewDecoder(b)
 			for d.Next() {
 				switch d.Tag() {
@@ -535,7 +535,7 @@ func eventSpec() store.Spec[eventKey, event] {
 			dst = rowenc.AppendString(dst, 2, v.ID)
 			return rowenc.AppendString(dst, 3, v.Note)
 		},
-		DecodeRow: func(b []byte, v *event) error {
+		DecodeRow: func(b []byte, v *event, _ *rowenc.Arena) error {
 			d := rowenc.NewDecoder(b)
 			for d.Next() {
 				switch d.Tag() {

@@ -58,7 +58,7 @@ func priceSpec() store.Spec[int64, price] {
 			}
 			return dst
 		},
-		DecodeRow: func(b []byte, v *price) error {
+		DecodeRow: func(b []byte, v *price, _ *rowenc.Arena) error {
 			*v = price{}
 			d := rowenc.NewDecoder(b)
 			for d.Next() {

@@ -62,7 +62,7 @@ func datedSpec(kind layout.Kind, desc bool) store.Spec[int64, dated] {
 			}
 			return rowenc.AppendInt64(dst, 3, v.N)
 		},
-		DecodeRow: func(b []byte, v *dated) error {
+		DecodeRow: func(b []byte, v *dated, _ *rowenc.Arena) error {
 			d := rowenc.NewDecoder(b)
 			for d.Next() {
 				switch d.Tag() {

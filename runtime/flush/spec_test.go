@@ -44,7 +44,7 @@ func itemSpec(l layout.Table) store.Spec[int64, item] {
 		AppendRow: func(dst []byte, v *item) []byte {
 			return rowenc.AppendString(rowenc.AppendInt64(dst, 1, v.Seq), 2, v.Text)
 		},
-		DecodeRow: func(b []byte, v *item) error {
+		DecodeRow: func(b []byte, v *item, _ *rowenc.Arena) error {
 			d := rowenc.NewDecoder(b)
 			for d.Next() {
 				switch d.Tag() {

@@ -61,7 +61,7 @@ func tickSpec(id uint32) store.Spec[tickKey, tick] {
 			dst = rowenc.AppendString(dst, 2, v.ID)
 			return rowenc.AppendString(dst, 3, v.Note)
 		},
-		DecodeRow: func(b []byte, v *tick) error {
+		DecodeRow: func(b []byte, v *tick, _ *rowenc.Arena) error {
 			d := rowenc.NewDecoder(b)
 			for d.Next() {
 				switch d.Tag() {

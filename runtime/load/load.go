@@ -28,6 +28,7 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
 	"github.com/tablegen/tablegen/runtime/layout"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -88,7 +89,7 @@ func New(db *store.DB, l layout.Table) (*Loader, error) {
 		DecodeKey: func(b []byte) (rowKey, error) { return rowKey{enc: string(b)}, nil },
 		KeyOf:     func(r *staged) rowKey { return r.key },
 		AppendRow: func(dst []byte, r *staged) []byte { return append(dst, r.val...) },
-		DecodeRow: func(b []byte, r *staged) error { r.val = slices.Clone(b); return nil },
+		DecodeRow: func(b []byte, r *staged, _ *rowenc.Arena) error { r.val = slices.Clone(b); return nil },
 	}
 	for n, ix := range l.Indexes {
 		var cols []int

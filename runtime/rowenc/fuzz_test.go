@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -30,8 +31,20 @@ func FuzzDecoder(f *testing.F) {
 	f.Add(AppendDecimal(AppendDecimal(nil, 1, *apd.New(-12345, -2), 10, 2), 2, *apd.New(1, 3), 10, 2))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d := NewDecoder(data)
+		// An owned decoder walks a clipped copy in step: its String and
+		// Bytes, views into the row rather than copies, must give the same
+		// values.
+		owned := NewOwnedDecoder(slices.Clip(bytes.Clone(data)))
 		end := 0
 		for d.Next() {
+			if !owned.Next() || owned.Tag() != d.Tag() {
+				t.Fatalf("field %d: the owned decoder is at field %d (err %v)", d.Tag(), owned.Tag(), owned.Err())
+			}
+			if d.WireType() == protowire.BytesType {
+				if s, b := owned.String(), owned.Bytes(); s != string(d.Raw()) || b == nil || !bytes.Equal(b, d.Raw()) {
+					t.Fatalf("field %d: owned String %q / Bytes %x differ from Raw %x", d.Tag(), s, b, d.Raw())
+				}
+			}
 			if d.Tag() < 1 {
 				t.Fatalf("field number %d accepted", d.Tag())
 			}

@@ -1,6 +1,7 @@
 package rowenc
 
 import (
+	"slices"
 	"testing"
 	"unsafe"
 )
@@ -52,6 +53,39 @@ func TestOwnedAliases(t *testing.T) {
 	if d := NewOwnedDecoder(row); d.Next() && d.Next() {
 		if got := d.Bytes(); string(got) != "abc" {
 			t.Fatalf("row changed by appends: field 2 = %q", got)
+		}
+	}
+}
+
+// TestOwnedEmptyLastField: an empty string or bytes value that ends the
+// row, its offset the end of a buffer with no spare capacity, is "" from
+// String and a non-nil empty slice from Bytes that does not point just past
+// the row (into the next heap object), and reading it must not index the
+// row at its end.
+func TestOwnedEmptyLastField(t *testing.T) {
+	for _, last := range [][]byte{AppendString(nil, 2, ""), AppendBytes(nil, 2, []byte{})} {
+		row := slices.Clip(append(AppendInt64(nil, 1, 7), last...))
+		for _, str := range []bool{true, false} {
+			d := NewOwnedDecoder(row)
+			if !d.Next() || !d.Next() || d.Tag() != 2 {
+				t.Fatalf("row %x: no field 2 (err %v)", row, d.Err())
+			}
+			if str {
+				if s := d.String(); s != "" {
+					t.Fatalf("row %x: String = %q; want \"\"", row, s)
+				}
+				continue
+			}
+			b := d.Bytes()
+			if b == nil || len(b) != 0 {
+				t.Fatalf("row %x: Bytes = %#v; want a non-nil empty slice", row, b)
+			}
+			if uintptr(unsafe.Pointer(unsafe.SliceData(b))) == uintptr(unsafe.Pointer(&row[0]))+uintptr(len(row)) {
+				t.Fatalf("row %x: the empty Bytes value points just past the row", row)
+			}
+			if d.Next() || d.Err() != nil {
+				t.Fatalf("row %x: a field after the last one, or error %v", row, d.Err())
+			}
 		}
 	}
 }

@@ -69,7 +69,7 @@ func noteSpec(id uint32, kind layout.Kind) store.Spec[noteKey, note] {
 			dst = rowenc.AppendString(dst, 2, v.ID)
 			return rowenc.AppendString(dst, 3, v.Owner)
 		},
-		DecodeRow: func(b []byte, v *note) error {
+		DecodeRow: func(b []byte, v *note, _ *rowenc.Arena) error {
 			d := rowenc.NewDecoder(b)
 			for d.Next() {
 				switch d.Tag() {

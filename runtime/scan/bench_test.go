@@ -90,7 +90,7 @@ func encodeWide(dst []byte, w *wide) []byte {
 	return dst
 }
 
-func decodeWide(b []byte, w *wide) error {
+func decodeWide(b []byte, w *wide, _ *rowenc.Arena) error {
 	d := rowenc.NewDecoder(b)
 	for d.Next() {
 		switch t := int(d.Tag()); {

@@ -126,7 +126,7 @@ func encodeRow(dst []byte, r *row) []byte {
 	return dst
 }
 
-func decodeRow(b []byte, r *row) error {
+func decodeRow(b []byte, r *row, _ *rowenc.Arena) error {
 	*r = row{cTenant: "", cSeq: int64(0), cRole: int32(0), cActive: false, cCreated: time.Time{}, cCounter: uint64(0)}
 	d := rowenc.NewDecoder(b)
 	for d.Next() {

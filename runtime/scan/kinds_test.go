@@ -80,7 +80,7 @@ func kindsSpec(id uint32, kind layout.Kind) store.Spec[kkey, krow] {
 			dst = rowenc.AppendString(dst, 4, v.Grp)
 			return rowenc.AppendInt64(dst, 5, v.N)
 		},
-		DecodeRow: func(b []byte, v *krow) error {
+		DecodeRow: func(b []byte, v *krow, _ *rowenc.Arena) error {
 			d := rowenc.NewDecoder(b)
 			*v = krow{}
 			for d.Next() {

@@ -42,7 +42,7 @@ func docSpec(id uint32) store.Spec[string, doc] {
 			dst = rowenc.AppendString(dst, 2, v.Tag)
 			return rowenc.AppendString(dst, 3, v.Owner)
 		},
-		DecodeRow: func(b []byte, v *doc) error {
+		DecodeRow: func(b []byte, v *doc, _ *rowenc.Arena) error {
 			d := rowenc.NewDecoder(b)
 			for d.Next() {
 				switch d.Tag() {

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 
 	"github.com/tablegen/tablegen/runtime/layout"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -50,7 +51,7 @@ func LayoutSpec(l *layout.Table) (store.Spec[LayoutKey, LayoutRow], error) {
 			return LayoutKey(dst)
 		},
 		AppendRow: func(dst []byte, v *LayoutRow) []byte { return append(dst, v.Raw...) },
-		DecodeRow: func(b []byte, v *LayoutRow) error {
+		DecodeRow: func(b []byte, v *LayoutRow, _ *rowenc.Arena) error {
 			d, err := t.newRowDecoder(all, nil)
 			if err != nil {
 				return err

@@ -107,7 +107,7 @@ func appendWide(b []byte, v *wide) []byte {
 	return rowenc.AppendBytes(b, 20, v.Payload)
 }
 
-func decodeWide(b []byte, v *wide) error {
+func decodeWide(b []byte, v *wide, _ *rowenc.Arena) error {
 	*v = wide{}
 	d := rowenc.NewOwnedDecoder(b) // b is ours: see Spec.DecodeRow
 	for d.Next() {
@@ -201,8 +201,8 @@ func TestDecodeRowOwnsItsBuffer(t *testing.T) {
 		}
 	}
 	spec := *tbl.spec
-	spec.DecodeRow = func(b []byte, v *wide) error {
-		err := decodeWide(b, v)
+	spec.DecodeRow = func(b []byte, v *wide, a *rowenc.Arena) error {
+		err := decodeWide(b, v, a)
 		*v = cloneWide(v) // keep the values, then use b as the owner may
 		clear(b)
 		return err
@@ -505,7 +505,7 @@ func BenchmarkFullScan(b *testing.B) {
 	// store itself adds to raw iteration, without the row codec.
 	b.Run("typed-nodecode", func(b *testing.B) {
 		spec := wideSpec(1, false)
-		spec.DecodeRow = func(b []byte, v *wide) error { v.ID = int64(len(b)); return nil }
+		spec.DecodeRow = func(b []byte, v *wide, _ *rowenc.Arena) error { v.ID = int64(len(b)); return nil }
 		t := newWide(b, f.db, 1, false)
 		t.spec = &spec
 		for b.Loop() {

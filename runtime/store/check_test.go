@@ -46,7 +46,7 @@ func tsRowSpec(withIndex bool) Spec[string, tsRow] {
 			dst = rowenc.AppendDuration(dst, 3, v.For)
 			return rowenc.AppendBytes(dst, 4, v.Data)
 		},
-		DecodeRow: func(b []byte, v *tsRow) error {
+		DecodeRow: func(b []byte, v *tsRow, _ *rowenc.Arena) error {
 			*v = tsRow{}
 			d := rowenc.NewDecoder(b)
 			for d.Next() {

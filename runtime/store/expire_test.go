@@ -55,7 +55,7 @@ func appendEvent(dst []byte, v *event) []byte {
 	return rowenc.AppendString(dst, 3, v.Note)
 }
 
-func decodeEvent(b []byte, v *event) error {
+func decodeEvent(b []byte, v *event, _ *rowenc.Arena) error {
 	d := rowenc.NewDecoder(b)
 	for d.Next() {
 		switch d.Tag() {

@@ -88,7 +88,7 @@ func appendJob(dst []byte, v *job) []byte {
 	return dst
 }
 
-func decodeJob(b []byte, v *job) error {
+func decodeJob(b []byte, v *job, a *rowenc.Arena) error {
 	*v = job{}
 	d := rowenc.NewDecoder(b)
 	for d.Next() {
@@ -104,8 +104,7 @@ func decodeJob(b []byte, v *job) error {
 		case 5:
 			v.Created = d.Int64()
 		case 6:
-			s := d.String()
-			v.Email = &s
+			v.Email = rowenc.NewString(a, d.String())
 		case 7:
 			v.Note = d.String()
 		}

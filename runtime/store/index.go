@@ -11,6 +11,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/tablegen/tablegen/runtime/access"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 )
 
 // index returns the spec of index id, or an error naming what exists.
@@ -94,8 +95,8 @@ type getter interface {
 // row header + the entry's value) from snap and checks that the row belongs
 // to this view's scope and still has the entry's values, so an inconsistent
 // index can never yield a wrong row. The row is copied out of Pebble into
-// rows, or into a buffer of its own when rows is nil (see Spec.DecodeRow).
-func (t *Table[K, V]) resolve(snap getter, ix *IndexSpec[V], entryKey, rowKey, values []byte, rows *rowArena) (V, error) {
+// rows, or into memory of its own when rows is nil (see Spec.DecodeRow).
+func (t *Table[K, V]) resolve(snap getter, ix *IndexSpec[V], entryKey, rowKey, values []byte, rows *rowenc.Arena) (V, error) {
 	var v V
 	skip := rowHeaderLen + len(t.scope)
 	if !bytes.HasPrefix(rowKey[rowHeaderLen:], t.scope) {
@@ -117,14 +118,9 @@ func (t *Table[K, V]) resolve(snap getter, ix *IndexSpec[V], entryKey, rowKey, v
 	} else if err != nil {
 		return v, fmt.Errorf("store: %s: read row %s: %w", t.core.name, t.formatRowKey(rowKey, skip), err)
 	}
-	var row []byte
-	if rows != nil {
-		row = rows.copy(val)
-	} else {
-		row = bytes.Clone(val)
-	}
+	row := rows.Copy(val)
 	_ = closer.Close()
-	if err := t.spec.DecodeRow(row, &v); err != nil {
+	if err := t.spec.DecodeRow(row, &v, rows); err != nil {
 		var zero V
 		return zero, &CorruptError{Table: t.core.name, Key: t.formatRowKey(rowKey, skip), Err: err}
 	}
@@ -203,7 +199,7 @@ func (t *Table[K, V]) IndexScan(indexID uint32, r Range, o ScanOptions) iter.Seq
 			}
 		}()
 		rowKey := appendRowPrefix(nil, t.core.id)
-		var rows rowArena
+		var rows rowenc.Arena
 		n := 0
 		for ok := first(it, o.Reverse); ok; ok = next(it, o.Reverse) {
 			ref, err := it.ValueAndErr()

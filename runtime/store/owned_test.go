@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 )
 
 // TestOwnerReadsOwnDecodeBuffers is TestDecodeRowOwnsItsBuffer for an
@@ -22,8 +23,8 @@ func TestOwnerReadsOwnDecodeBuffers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec.DecodeRow = func(b []byte, v *job) error {
-		err := decodeJob(b, v) // copies its strings
+	spec.DecodeRow = func(b []byte, v *job, a *rowenc.Arena) error {
+		err := decodeJob(b, v, a) // copies its strings
 		clear(b)
 		return err
 	}

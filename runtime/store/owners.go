@@ -8,6 +8,7 @@ import (
 
 	"github.com/tablegen/tablegen/runtime/access"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 )
 
 // checkAllOwners says why t cannot be read across owners, or nil.
@@ -81,7 +82,7 @@ func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned
 		}()
 		n := 0
 		var seek []byte
-		var rows rowArena // each yielded row owns its bytes, as in Scan
+		var rows rowenc.Arena // each yielded row owns its memory, as in Scan
 		for ok := it.First(); ok; {
 			key := it.Key()
 			owner, tuple, err := keyenc.DecodeString(key[len(header):])
@@ -109,7 +110,7 @@ func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned
 				return
 			}
 			r := Owned[string, V]{Owner: owner}
-			if err := t.spec.DecodeRow(rows.copy(val), &r.Row); err != nil {
+			if err := t.spec.DecodeRow(rows.Copy(val), &r.Row, &rows); err != nil {
 				if !out.emit(zero, &CorruptError{Table: t.core.name, Key: fmt.Sprintf("%q/%s", owner, t.formatRowKey(key, len(key)-len(tuple))), Err: err}) {
 					return
 				}

@@ -9,6 +9,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/tablegen/tablegen/runtime/access"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 )
 
 // Range is a half-open interval [Start, End) of encoded tuples (key tuples
@@ -95,8 +96,9 @@ func checkLimit(table string, o ScanOptions) error {
 // the loop closes the underlying iterator.
 //
 // The strings and byte slices of the yielded rows share memory with the
-// stored bytes of neighbouring rows of the same scan (see rowArena), so a
-// row kept after the loop keeps up to rowArenaChunk bytes alive; clone
+// stored bytes of neighbouring rows of the same scan, and the pointers of
+// their nullable columns point into slabs shared with them (see
+// rowenc.Arena), so a row kept after the loop keeps a few KiB alive; clone
 // what you keep of a few rows out of a large scan.
 func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
 	id := t.pagingID("scan", scanRows, 0, r, o)
@@ -148,7 +150,10 @@ func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
 		}()
 		n := 0
 		var v V // one V decoded into and copied out per row, not one allocation per row
-		var rows rowArena
+		// The scan's rows are decoded into one arena: their bytes and
+		// nullable values are carved from shared blocks, not one allocation
+		// each.
+		var rows rowenc.Arena
 		for ok := it.First(); ok; ok = it.Next() {
 			val, err := it.Value()
 			if err != nil {
@@ -159,7 +164,7 @@ func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
 			last = append(last[:0], it.Key()...)
 			pages.at(last[len(base):])
 			v = zero
-			if err := t.spec.DecodeRow(rows.copy(val), &v); err != nil {
+			if err := t.spec.DecodeRow(rows.Copy(val), &v, &rows); err != nil {
 				if !out.emit(zero, &CorruptError{Table: t.core.name, Key: t.formatRowKey(it.Key(), len(base)), Err: err}) {
 					return
 				}
@@ -238,35 +243,6 @@ func next(it *pebble.Iterator, reverse bool) bool {
 		return it.Prev()
 	}
 	return it.Next()
-}
-
-// rowArenaChunk is the size of the blocks a rowArena carves row buffers
-// from. A larger block saves allocations; a smaller one keeps less memory
-// alive when a caller keeps a row (its strings point into the block).
-const rowArenaChunk = 4 << 10
-
-// rowArena copies the rows of one scan out of Pebble into buffers that
-// Spec.DecodeRow owns (the decoded strings and byte slices may point into
-// them). Rows are packed into shared blocks, so a scan makes about one
-// allocation per rowArenaChunk bytes instead of one per row. Each buffer is
-// handed out once and never reused; its capacity ends with the row, so an
-// append through a decoded slice cannot reach the next row.
-type rowArena struct {
-	free []byte // the unused rest of the current block
-}
-
-func (a *rowArena) copy(val []byte) []byte {
-	n := len(val)
-	if n > rowArenaChunk/4 {
-		return bytes.Clone(val) // a big row gets a buffer of its own
-	}
-	if len(a.free) < n {
-		a.free = make([]byte, rowArenaChunk)
-	}
-	b := a.free[:n:n]
-	a.free = a.free[n:]
-	copy(b, val)
-	return b
 }
 
 // stopper wraps a range-over-func yield so that after the consumer stops

@@ -47,7 +47,12 @@ type Spec[K, V any] struct {
 	// the store decodes a row only to look at it (old index values when
 	// writing, Verify, index backfills), b stays valid for as long as the
 	// store uses v, and v is dropped afterwards.
-	DecodeRow func(b []byte, v *V) error
+	//
+	// a is where the pointer targets of v's nullable columns come from
+	// (rowenc.NewString, …): the arena of the scan the row belongs to, so a
+	// scan makes no allocation per nullable value, or nil where one row is
+	// decoded on its own, for which they are allocated one by one.
+	DecodeRow func(b []byte, v *V, a *rowenc.Arena) error
 	// Indexes are the table's secondary indexes; they must match
 	// Layout.Indexes one for one (same ids, names and uniqueness).
 	Indexes []IndexSpec[V]
@@ -157,7 +162,7 @@ func NewTable[K, V any](db *DB, spec Spec[K, V]) (*Table[K, V], error) {
 	}
 	core.indexValues = func(row []byte, buf []byte, spans []span) ([]byte, []span, error) {
 		var v V
-		if err := s.DecodeRow(row, &v); err != nil {
+		if err := s.DecodeRow(row, &v, nil); err != nil {
 			return buf, spans, err
 		}
 		for _, ix := range s.Indexes {
@@ -305,7 +310,7 @@ func (t *Table[K, V]) Get(k K) (V, error) {
 		row = bytes.Clone(val)
 		_ = closer.Close()
 	}
-	if err := t.spec.DecodeRow(row, &v); err != nil {
+	if err := t.spec.DecodeRow(row, &v, nil); err != nil {
 		var zero V
 		return zero, &CorruptError{Table: t.core.name, Key: fmt.Sprint(k), Err: err}
 	}

@@ -361,7 +361,7 @@ func (t *Table[K, V]) backfill(rec *layoutRecord) error {
 			return fail(fmt.Errorf("store: %s: backfill: read row %s: %w", t.core.name, t.formatRowKey(key, rowHeaderLen), err))
 		}
 		v = zero
-		if err := t.spec.DecodeRow(val, &v); err != nil {
+		if err := t.spec.DecodeRow(val, &v, nil); err != nil {
 			return fail(&CorruptError{Table: t.core.name, Key: t.formatRowKey(key, rowHeaderLen),
 				Err: fmt.Errorf("backfilling new indexes: the row does not decode: %w", err)})
 		}

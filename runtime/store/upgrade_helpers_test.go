@@ -124,7 +124,7 @@ func itemSpec(l layout.Table) Spec[string, item] {
 			}
 			return dst
 		},
-		DecodeRow: func(b []byte, v *item) error {
+		DecodeRow: func(b []byte, v *item, _ *rowenc.Arena) error {
 			*v = item{}
 			d := rowenc.NewDecoder(b)
 			for d.Next() {

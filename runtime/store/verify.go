@@ -126,7 +126,7 @@ func (t *Table[K, V]) verifyRows(snap *pebble.Snapshot, add addProblem) error {
 			return readError(t.core.name, "", "verify", err)
 		}
 		var v V
-		if err := t.spec.DecodeRow(val, &v); err != nil {
+		if err := t.spec.DecodeRow(val, &v, nil); err != nil {
 			add(CorruptRow, "", t.formatRowKey(key, len(base)), key, "row does not decode: %v", err)
 			continue
 		}
@@ -232,7 +232,7 @@ func (t *Table[K, V]) verifyEntries(snap *pebble.Snapshot, ix *IndexSpec[V], add
 // kind of problem and its detail. ekey and vbuf are scratch buffers.
 func (t *Table[K, V]) checkEntry(ix *IndexSpec[V], key, ref, val []byte, ekey, vbuf *[]byte) (ProblemKind, string) {
 	var v V
-	if err := t.spec.DecodeRow(val, &v); err != nil {
+	if err := t.spec.DecodeRow(val, &v, nil); err != nil {
 		return 0, "" // reported by verifyRows as a corrupt row
 	}
 	k := t.spec.KeyOf(&v)

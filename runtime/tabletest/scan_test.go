@@ -65,7 +65,7 @@ func thingProvider(t *testing.T, extra bool, rows ...thing) *scan.Provider {
 			dst = rowenc.AppendInt64(dst, 2, v.N)
 			return rowenc.AppendFloat64(dst, 3, v.F)
 		},
-		DecodeRow: func(b []byte, v *thing) error {
+		DecodeRow: func(b []byte, v *thing, _ *rowenc.Arena) error {
 			d := rowenc.NewDecoder(b)
 			for d.Next() {
 				switch d.Tag() {

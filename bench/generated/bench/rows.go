@@ -208,8 +208,9 @@ func appendBenchRowRow(dst []byte, v *BenchRow) []byte {
 }
 
 // decodeBenchRowRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
-// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
-func decodeBenchRowRow(b []byte, v *BenchRow, want []bool) error {
+// and byte slices are views into b, which the row then owns, and its nullable columns point
+// into a, or to values of their own when a is nil (see store.Spec.DecodeRow).
+func decodeBenchRowRow(b []byte, v *BenchRow, want []bool, a *rowenc.Arena) error {
 	*v = BenchRow{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
@@ -284,8 +285,7 @@ func decodeBenchRowRow(b []byte, v *BenchRow, want []bool) error {
 			}
 		case 18:
 			if rowenc.Wanted(want, 17) {
-				x := d.String()
-				v.Note = &x
+				v.Note = rowenc.NewString(a, d.String())
 			}
 		case 19:
 			if rowenc.Wanted(want, 18) {
@@ -355,8 +355,8 @@ func BenchRowSpec() store.Spec[BenchRowID, BenchRow] {
 			return v.Key()
 		},
 		AppendRow: appendBenchRowRow,
-		DecodeRow: func(b []byte, v *BenchRow) error {
-			return decodeBenchRowRow(b, v, nil)
+		DecodeRow: func(b []byte, v *BenchRow, a *rowenc.Arena) error {
+			return decodeBenchRowRow(b, v, nil, a)
 		},
 		Indexes: []store.IndexSpec[BenchRow]{
 			{ID: 1, Name: "by_category", AppendValues: appendBenchRowByCategoryValues},

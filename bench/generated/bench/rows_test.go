@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 	"github.com/tablegen/tablegen/runtime/tabletest"
 )
@@ -171,11 +172,12 @@ func FuzzDecodeBenchRowID(f *testing.F) {
 func TestBenchRowCodecRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 3))
 	var buf []byte
+	var a rowenc.Arena
 	for i := range 2000 {
 		want := randomBenchRow(r)
 		buf = appendBenchRowRow(buf[:0], &want)
 		var got BenchRow
-		if err := decodeBenchRowRow(buf, &got, nil); err != nil {
+		if err := decodeBenchRowRow(buf, &got, nil, &a); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffBenchRow(&got, &want); d != "" {
@@ -259,7 +261,7 @@ func TestBenchRowProjectionDecode(t *testing.T) {
 			expect.Version = full.Version
 		}
 		var got BenchRow
-		if err := decodeBenchRowRow(b, &got, want); err != nil {
+		if err := decodeBenchRowRow(b, &got, want, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffBenchRow(&got, &expect); d != "" {
@@ -273,7 +275,7 @@ func TestBenchRowProjectionDecode(t *testing.T) {
 	var v BenchRow
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeBenchRowRow(b, &v, none)
+		err = decodeBenchRowRow(b, &v, none, nil)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -292,11 +294,11 @@ func FuzzBenchRowRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v BenchRow
-		if decodeBenchRowRow(b, &v, nil) != nil {
+		if decodeBenchRowRow(b, &v, nil, nil) != nil {
 			return
 		}
 		var w BenchRow
-		if err := decodeBenchRowRow(appendBenchRowRow(nil, &v), &w, nil); err != nil {
+		if err := decodeBenchRowRow(appendBenchRowRow(nil, &v), &w, nil, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffBenchRow(&w, &v); d != "" {

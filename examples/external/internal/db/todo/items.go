@@ -156,8 +156,9 @@ func appendItemRow(dst []byte, v *Item) []byte {
 }
 
 // decodeItemRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
-// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
-func decodeItemRow(b []byte, v *Item, want []bool) error {
+// and byte slices are views into b, which the row then owns, and its nullable columns point
+// into a, or to values of their own when a is nil (see store.Spec.DecodeRow).
+func decodeItemRow(b []byte, v *Item, want []bool, a *rowenc.Arena) error {
 	*v = Item{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
@@ -184,8 +185,7 @@ func decodeItemRow(b []byte, v *Item, want []bool) error {
 			}
 		case 6:
 			if rowenc.Wanted(want, 5) {
-				x := d.Timestamp()
-				v.Due = &x
+				v.Due = rowenc.NewTimestamp(a, d.Timestamp())
 			}
 		case 7:
 			if rowenc.Wanted(want, 6) {
@@ -193,8 +193,7 @@ func decodeItemRow(b []byte, v *Item, want []bool) error {
 			}
 		case 8:
 			if rowenc.Wanted(want, 7) {
-				x := units.Cents(d.Int64())
-				v.Price = &x
+				v.Price = rowenc.NewInt64(a, units.Cents(d.Int64()))
 			}
 		case 9:
 			if rowenc.Wanted(want, 8) {
@@ -252,8 +251,8 @@ func ItemSpec() store.Spec[ItemID, Item] {
 			return v.Key()
 		},
 		AppendRow: appendItemRow,
-		DecodeRow: func(b []byte, v *Item) error {
-			return decodeItemRow(b, v, nil)
+		DecodeRow: func(b []byte, v *Item, a *rowenc.Arena) error {
+			return decodeItemRow(b, v, nil, a)
 		},
 		Indexes: []store.IndexSpec[Item]{
 			{ID: 1, Name: "by_list", AppendValues: appendItemByListValues},

@@ -15,6 +15,7 @@ import (
 
 	units "example.com/todo/units"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 	"github.com/tablegen/tablegen/runtime/tabletest"
 )
@@ -130,11 +131,12 @@ func FuzzDecodeItemID(f *testing.F) {
 func TestItemCodecRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 3))
 	var buf []byte
+	var a rowenc.Arena
 	for i := range 2000 {
 		want := randomItem(r)
 		buf = appendItemRow(buf[:0], &want)
 		var got Item
-		if err := decodeItemRow(buf, &got, nil); err != nil {
+		if err := decodeItemRow(buf, &got, nil, &a); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffItem(&got, &want); d != "" {
@@ -185,7 +187,7 @@ func TestItemProjectionDecode(t *testing.T) {
 			expect.Notes = full.Notes
 		}
 		var got Item
-		if err := decodeItemRow(b, &got, want); err != nil {
+		if err := decodeItemRow(b, &got, want, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffItem(&got, &expect); d != "" {
@@ -199,7 +201,7 @@ func TestItemProjectionDecode(t *testing.T) {
 	var v Item
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeItemRow(b, &v, none)
+		err = decodeItemRow(b, &v, none, nil)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -218,11 +220,11 @@ func FuzzItemRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v Item
-		if decodeItemRow(b, &v, nil) != nil {
+		if decodeItemRow(b, &v, nil, nil) != nil {
 			return
 		}
 		var w Item
-		if err := decodeItemRow(appendItemRow(nil, &v), &w, nil); err != nil {
+		if err := decodeItemRow(appendItemRow(nil, &v), &w, nil, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffItem(&w, &v); d != "" {

@@ -76,8 +76,9 @@ func appendNoteRow(dst []byte, v *Note) []byte {
 }
 
 // decodeNoteRow decodes b into v, only the columns i with rowenc.Wanted(want, i); v's strings
-// and byte slices are views into b, which the row then owns (see store.Spec.DecodeRow).
-func decodeNoteRow(b []byte, v *Note, want []bool) error {
+// and byte slices are views into b, which the row then owns, and its nullable columns point
+// into a, or to values of their own when a is nil (see store.Spec.DecodeRow).
+func decodeNoteRow(b []byte, v *Note, want []bool, a *rowenc.Arena) error {
 	*v = Note{}
 	d := rowenc.NewOwnedDecoder(b)
 	for d.Next() {
@@ -138,8 +139,8 @@ func NoteSpec() store.Spec[NoteID, Note] {
 			return v.Key()
 		},
 		AppendRow: appendNoteRow,
-		DecodeRow: func(b []byte, v *Note) error {
-			return decodeNoteRow(b, v, nil)
+		DecodeRow: func(b []byte, v *Note, a *rowenc.Arena) error {
+			return decodeNoteRow(b, v, nil, a)
 		},
 		Indexes: []store.IndexSpec[Note]{
 			{ID: 1, Name: "by_topic", AppendValues: appendNoteByTopicValues},

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/tablegen/tablegen/runtime/keyenc"
+	"github.com/tablegen/tablegen/runtime/rowenc"
 	"github.com/tablegen/tablegen/runtime/store"
 	"github.com/tablegen/tablegen/runtime/tabletest"
 )
@@ -100,11 +101,12 @@ func FuzzDecodeNoteID(f *testing.F) {
 func TestNoteCodecRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(2, 3))
 	var buf []byte
+	var a rowenc.Arena
 	for i := range 2000 {
 		want := randomNote(r)
 		buf = appendNoteRow(buf[:0], &want)
 		var got Note
-		if err := decodeNoteRow(buf, &got, nil); err != nil {
+		if err := decodeNoteRow(buf, &got, nil, &a); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffNote(&got, &want); d != "" {
@@ -137,7 +139,7 @@ func TestNoteProjectionDecode(t *testing.T) {
 			expect.Body = full.Body
 		}
 		var got Note
-		if err := decodeNoteRow(b, &got, want); err != nil {
+		if err := decodeNoteRow(b, &got, want, nil); err != nil {
 			t.Fatalf("row %d: decode: %v", i, err)
 		}
 		if d := diffNote(&got, &expect); d != "" {
@@ -151,7 +153,7 @@ func TestNoteProjectionDecode(t *testing.T) {
 	var v Note
 	var err error
 	if allocs := testing.AllocsPerRun(100, func() {
-		err = decodeNoteRow(b, &v, none)
+		err = decodeNoteRow(b, &v, none, nil)
 	}); allocs != 0 {
 		t.Errorf("decoding no columns allocated %v times per row; want 0", allocs)
 	}
@@ -170,11 +172,11 @@ func FuzzNoteRow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v Note
-		if decodeNoteRow(b, &v, nil) != nil {
+		if decodeNoteRow(b, &v, nil, nil) != nil {
 			return
 		}
 		var w Note
-		if err := decodeNoteRow(appendNoteRow(nil, &v), &w, nil); err != nil {
+		if err := decodeNoteRow(appendNoteRow(nil, &v), &w, nil, nil); err != nil {
 			t.Fatalf("re-encoded row does not decode: %v", err)
 		}
 		if d := diffNote(&w, &v); d != "" {
