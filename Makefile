@@ -9,8 +9,9 @@ BENCHCOUNT ?= 5
 # the race detector; every other package runs once, plainly. No test runs twice.
 RACE_PKGS := ./runtime/store ./runtime/flush ./runtime/rowid ./runtime/flight
 # The race packages' single-goroutine model tests and SIGKILL loops have no concurrency
-# for the race detector to check and run 3–10× slower under it, so they run once, plainly.
-SERIAL_TESTS := ^(TestColdModel|TestColdStreamModel|TestSelectModel|TestUnionDifferentialRandom|TestModel|TestDeleteCrash|TestCrashKill|TestCompactCrashKill|TestCompactFaultEveryStep)$$
+# for the race detector to check and run 3–10× slower under it, and its instrumentation
+# allocates, which allocation counts would see; so they run once, plainly.
+SERIAL_TESTS := ^(TestColdModel|TestColdStreamModel|TestSelectModel|TestUnionDifferentialRandom|TestModel|TestDeleteCrash|TestCrashKill|TestCompactCrashKill|TestCompactFaultEveryStep|TestScanNullablesAllocatePerSlab)$$
 PLAIN_PKGS = $(shell $(GO) list ./... | grep -v -x -F $(foreach p,$(RACE_PKGS),-e github.com/tablegen/tablegen/$(patsubst ./%,%,$(p))))
 
 .PHONY: help generate check check-static test test-slow bench bench-check bench-quick fuzz demo interop clean

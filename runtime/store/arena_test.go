@@ -109,6 +109,9 @@ func fullOptRow(i int64) optRow {
 // costs a fraction of an allocation, not five (one per pointer, as a
 // decode that allocates each value makes).
 func TestScanNullablesAllocatePerSlab(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's instrumentation allocates; make test runs this test without it")
+	}
 	db, _ := openDB(t, noSync())
 	tbl, err := NewTable(db, optSpec(1))
 	if err != nil {
