@@ -595,62 +595,77 @@ func (d *rowDecoder) walk(b []byte) (missing int, ok bool, err error) {
 	for left > 0 && off < len(b) {
 		act := acts[b[off]]
 		off++
-		if act == actLong {
-			if off >= len(b) || b[off] >= 0x80 {
-				return 0, false, nil
-			}
-			act = d.walkAction(uint64(b[off-1])&0x7f | uint64(b[off])<<7)
-			off++
-		}
 		if act <= 0 {
-			// A field the scan does not need: only its length matters.
-			// One-byte varints and lengths are the common case.
-			switch act {
-			case actSkipVarint:
-				if off < len(b) && b[off] < 0x80 {
-					off++
+			// A needed field costs the one compare above; the rest
+			// is for the other keys.
+			if act == actLong {
+				if off >= len(b) || b[off] >= 0x80 {
+					return 0, false, nil
+				}
+				act = d.walkAction(uint64(b[off-1])&0x7f | uint64(b[off])<<7)
+				off++
+			} else if act < 0 {
+				// A run of fields the scan does not need, skipped on
+				// the fast path while it can take them; a field it
+				// cannot take is read by the careful code below.
+				if n := skipFields(b, off-1, acts); n != off-1 {
+					if n > len(b) {
+						return 0, false, nil // a length past the row's end
+					}
+					off = n
 					continue
 				}
-				// The first byte without the continuation bit ends
-				// the varint, found 8 bytes at a time.
-				if len(b)-off >= 8 {
-					if m := ^binary.LittleEndian.Uint64(b[off:]) & 0x8080808080808080; m != 0 {
-						off += bits.TrailingZeros64(m)>>3 + 1
-						continue
-					}
-				}
-				_, n := protowire.ConsumeVarint(b[off:])
-				if n < 0 {
-					return 0, false, nil
-				}
-				off += n
-			case actSkipFixed64:
-				if len(b)-off < 8 {
-					return 0, false, nil
-				}
-				off += 8
-			case actSkipFixed32:
-				if len(b)-off < 4 {
-					return 0, false, nil
-				}
-				off += 4
-			case actSkipBytes:
-				if off < len(b) && b[off] < 0x80 {
-					if n := int(b[off]); n < len(b)-off {
-						off += 1 + n
-						continue
-					}
-					return 0, false, nil
-				}
-				l, k := protowire.ConsumeVarint(b[off:])
-				if k < 0 || l > uint64(len(b)-off-k) {
-					return 0, false, nil
-				}
-				off += k + int(l)
-			default:
-				return 0, false, nil
 			}
-			continue
+			if act <= 0 {
+				// A field the scan does not need: only its length matters.
+				// One-byte varints and lengths are the common case.
+				switch act {
+				case actSkipVarint:
+					if off < len(b) && b[off] < 0x80 {
+						off++
+						continue
+					}
+					// The first byte without the continuation bit ends
+					// the varint, found 8 bytes at a time.
+					if len(b)-off >= 8 {
+						if m := ^binary.LittleEndian.Uint64(b[off:]) & 0x8080808080808080; m != 0 {
+							off += bits.TrailingZeros64(m)>>3 + 1
+							continue
+						}
+					}
+					_, n := protowire.ConsumeVarint(b[off:])
+					if n < 0 {
+						return 0, false, nil
+					}
+					off += n
+				case actSkipFixed64:
+					if len(b)-off < 8 {
+						return 0, false, nil
+					}
+					off += 8
+				case actSkipFixed32:
+					if len(b)-off < 4 {
+						return 0, false, nil
+					}
+					off += 4
+				case actSkipBytes:
+					if off < len(b) && b[off] < 0x80 {
+						if n := int(b[off]); n < len(b)-off {
+							off += 1 + n
+							continue
+						}
+						return 0, false, nil
+					}
+					l, k := protowire.ConsumeVarint(b[off:])
+					if k < 0 || l > uint64(len(b)-off-k) {
+						return 0, false, nil
+					}
+					off += k + int(l)
+				default:
+					return 0, false, nil
+				}
+				continue
+			}
 		}
 		s := &slots[act-1]
 		o := &s.out
@@ -676,6 +691,18 @@ func (d *rowDecoder) walk(b []byte) (missing int, ok bool, err error) {
 				if m != 0 {
 					num = varint8(w, m)
 					off += bits.TrailingZeros64(m)>>3 + 1
+				} else if len(b)-off >= 10 && (b[off+8] < 0x80 || b[off+9] <= 1) {
+					// Nine or ten bytes, as a negative int32 or
+					// int64 takes: w holds the first eight groups,
+					// and a tenth byte may only carry bit 63
+					// (protowire.ConsumeVarint's rule).
+					num = rowenc.VarintValue(w) | uint64(b[off+8]&0x7f)<<56
+					if b[off+8] < 0x80 {
+						off += 9
+					} else {
+						num |= uint64(b[off+9]) << 63
+						off += 10
+					}
 				} else {
 					var n int
 					if num, n = protowire.ConsumeVarint(b[off:]); n < 0 {
@@ -764,6 +791,65 @@ func (d *rowDecoder) walk(b []byte) (missing int, ok bool, err error) {
 		left--
 	}
 	return left, true, nil
+}
+
+// skipFields returns the offset past the run of unneeded fields that
+// starts at b[off], or off when the first field is not one it takes. It is
+// walk's fast path for the fields a projection leaves out, where only a
+// field's length matters: while at least 9 bytes remain, a field with a
+// one-byte key is skipped by its kind (acts[key]) and one 8-byte word read
+// after the key, with no further bounds check. A varint ends at the first
+// byte of the word without its continuation bit (one of 9 or 10 bytes is
+// found byte by byte, as a negative int32 takes 10); a length of one byte
+// (below 0x80) is the byte itself. It stops, for walk's careful code to
+// read the field, at a needed field, a key of two bytes, a longer length,
+// an overlong varint and the last 8 bytes of the row. The returned offset
+// may pass len(b) when a field's length runs past the row: walk then gives
+// the row to Load, which names the damage.
+//
+// It calls nothing, so its loop keeps b, off and acts in registers, which
+// walk's loop, whose appends are calls, cannot.
+func skipFields(b []byte, off int, acts *[256]int16) int {
+	end := len(b) - 8 // a key and its word fit before end
+	_ = acts[0]
+	for off >= 0 && off < end {
+		// The word after the key, read in place (a slice of b would
+		// cost a bounds mask per field).
+		w := uint64(b[off+1]) | uint64(b[off+2])<<8 | uint64(b[off+3])<<16 | uint64(b[off+4])<<24 |
+			uint64(b[off+5])<<32 | uint64(b[off+6])<<40 | uint64(b[off+7])<<48 | uint64(b[off+8])<<56
+		act := acts[b[off]]
+		if act == actSkipVarint {
+			m := ^w & 0x8080808080808080
+			if m != 0 {
+				off += bits.TrailingZeros64(m)>>3 + 2
+				continue
+			}
+			// 9 or 10 bytes: the 10th may only carry bit 63
+			// (protowire.ConsumeVarint's rule).
+			if off >= end-2 {
+				return off
+			}
+			if b[off+9] < 0x80 {
+				off += 10
+			} else if b[off+10] <= 1 {
+				off += 11
+			} else {
+				return off
+			}
+		} else if act == actSkipBytes {
+			if w&0x80 != 0 {
+				return off
+			}
+			off += int(w&0x7f) + 2
+		} else if act == actSkipFixed64 {
+			off += 9
+		} else if act == actSkipFixed32 {
+			off += 5
+		} else {
+			return off
+		}
+	}
+	return off
 }
 
 // varint8 is the value of a varint of at most eight bytes: w holds its
