@@ -588,8 +588,10 @@ func (d *rowDecoder) walk(b []byte) (missing int, ok bool, err error) {
 		return 0, false, nil
 	}
 	// Locals, not fields of d: the appends below write through pointers,
-	// after which the compiler would reload every field of d.
-	mem, row, acts, slots := d.mem, d.rows, d.keyAct, d.slots
+	// after which the compiler would reload every field of d. (d.mem is
+	// read at each append instead: as a local it would be two more
+	// values to keep across the loop's calls.)
+	row, acts, slots := d.rows, d.keyAct, d.slots
 	left := len(slots)
 	off := 0
 	for left > 0 && off < len(b) {
@@ -738,55 +740,55 @@ func (d *rowDecoder) walk(b []byte) (missing int, ok bool, err error) {
 		}
 		switch s.typ {
 		case tBool:
-			o.appendBool(mem, num != 0)
+			o.appendBool(d.mem, num != 0)
 		case tInt32:
 			if v := int64(num); v < math.MinInt32 || v > math.MaxInt32 {
 				return 0, false, nil
 			}
-			o.appendInt32(mem, int32(num))
+			o.appendInt32(d.mem, int32(num))
 		case tInt64:
-			o.appendInt64(mem, int64(num))
+			o.appendInt64(d.mem, int64(num))
 		case tUint64:
-			o.appendUint64(mem, num)
+			o.appendUint64(d.mem, num)
 		case tFloat64:
-			o.appendFloat64(mem, math.Float64frombits(num))
+			o.appendFloat64(d.mem, math.Float64frombits(num))
 		case tString:
 			if rowenc.CheckString(s.c.Name, protowire.Number(s.c.Tag), b[vs:ve]) != nil {
 				return 0, false, nil
 			}
-			if err := o.appendBinary(mem, b[vs:ve]); err != nil {
+			if err := o.appendBinary(d.mem, b[vs:ve]); err != nil {
 				return 0, false, err
 			}
 		case tBytes, tJSON:
-			if err := o.appendBinary(mem, b[vs:ve]); err != nil {
+			if err := o.appendBinary(d.mem, b[vs:ve]); err != nil {
 				return 0, false, err
 			}
 		case tEnum:
 			if num >= uint64(len(s.enum)) {
 				return 0, false, nil
 			}
-			if err := o.appendBinary(mem, s.enum[num]); err != nil {
+			if err := o.appendBinary(d.mem, s.enum[num]); err != nil {
 				return 0, false, err
 			}
 		case tTimestamp:
-			o.appendInt64(mem, protowire.DecodeZigZag(num))
+			o.appendInt64(d.mem, protowire.DecodeZigZag(num))
 		case tDuration:
 			us := protowire.DecodeZigZag(num)
 			if us > maxDurationMicros || us < -maxDurationMicros {
 				return 0, false, nil
 			}
-			o.appendInt64(mem, us)
+			o.appendInt64(d.mem, us)
 		case tUUID:
 			if ve-vs != 16 {
 				return 0, false, nil
 			}
-			o.appendFixed(mem, b[vs:ve])
+			o.appendFixed(d.mem, b[vs:ve])
 		case tDecimal:
 			n, ok := dec128.FromMinimal(b[vs:ve])
 			if !ok || !n.Fits(s.c.Precision) {
 				return 0, false, nil
 			}
-			o.appendDecimal(mem, n.Hi, n.Lo)
+			o.appendDecimal(d.mem, n.Hi, n.Lo)
 		}
 		left--
 	}
