@@ -593,7 +593,13 @@ func (d *rowDecoder) walk(b []byte) (missing int, ok bool, err error) {
 	// values to keep across the loop's calls.)
 	row, acts, slots := d.rows, d.keyAct, d.slots
 	left := len(slots)
-	off := 0
+	// A projection's first needed column usually comes after fields
+	// it does not need: skipping them before the loop costs no reload
+	// of the loop's values after the call.
+	off := skipFields(b, 0, acts)
+	if off > len(b) {
+		return 0, false, nil // a length past the row's end
+	}
 	for left > 0 && off < len(b) {
 		act := acts[b[off]]
 		off++
