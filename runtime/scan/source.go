@@ -720,11 +720,15 @@ func (d *rowDecoder) walk(b []byte) (missing int, ok bool, err error) {
 				}
 			}
 		case protowire.Fixed64Type:
+			// Only a float64 column is fixed64 (wireType): appended
+			// here, without the switch on the type below.
 			if len(b)-off < 8 {
 				return 0, false, nil
 			}
-			num = binary.LittleEndian.Uint64(b[off:])
+			s.out.appendFloat64(d.mem, math.Float64frombits(binary.LittleEndian.Uint64(b[off:])))
 			off += 8
+			left--
+			continue
 		default: // protowire.BytesType: no column's wire type is fixed32 or a group
 			n := 0
 			if off < len(b) && b[off] < 0x80 {
@@ -756,8 +760,6 @@ func (d *rowDecoder) walk(b []byte) (missing int, ok bool, err error) {
 			o.appendInt64(d.mem, int64(num))
 		case tUint64:
 			o.appendUint64(d.mem, num)
-		case tFloat64:
-			o.appendFloat64(d.mem, math.Float64frombits(num))
 		case tString:
 			if rowenc.CheckString(s.c.Name, protowire.Number(s.c.Tag), b[vs:ve]) != nil {
 				return 0, false, nil
