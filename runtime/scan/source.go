@@ -851,10 +851,13 @@ func skipFields(b []byte, off int, acts *[256]int16) int {
 				return off
 			}
 			off += int(w&0x7f) + 2
+			continue
 		} else if act == actSkipFixed64 {
 			off += 9
+			continue
 		} else if act == actSkipFixed32 {
 			off += 5
+			continue
 		} else {
 			return off
 		}
