@@ -138,7 +138,7 @@ func (b *colBuf) room(mem memory.Allocator) {
 }
 
 // prepare is room and setValid, for the fixed-width appends: they call it
-// only when a column needs either, so what they inline at walk's call
+// only when a column needs either, so what they inline at appendRow's call
 // sites is a compare and a store.
 func (b *colBuf) prepare(mem memory.Allocator) {
 	b.room(mem)

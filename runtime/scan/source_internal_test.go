@@ -106,7 +106,7 @@ func batchString(d *rowDecoder) string {
 
 // TestAppendRowMatchesLoad is the differential test of the scan's direct
 // path: for random rows (well-formed or not) and random projections,
-// appendRow (walk + column appends, falling back to Load where walk
+// appendRow (its walk + column appends, falling back to Load where it
 // declines) accepts exactly the rows Load accepts and produces exactly the
 // record Load + Append produces.
 func TestAppendRowMatchesLoad(t *testing.T) {
@@ -171,7 +171,7 @@ func TestAppendRowMatchesLoad(t *testing.T) {
 	})
 }
 
-// TestAppendRowSkipsUnneededFields pins the shapes walk skips without
+// TestAppendRowSkipsUnneededFields pins the shapes appendRow skips without
 // decoding (unknown and unprojected tags of every wire type, a length of two
 // bytes, a varint too near the row's end for the 8-byte skip) and a row
 // carrying every projected column followed by one lacking one, whose
@@ -231,11 +231,10 @@ func TestAppendRowSkipsUnneededFields(t *testing.T) {
 	if err := d.Load(overrun); err == nil {
 		t.Fatalf("Load accepts a row whose unneeded field overruns it")
 	}
-	if _, ok, _ := d.walk(overrun); ok {
-		t.Fatalf("walk accepts a row whose unneeded field overruns it")
+	if err := d.appendRow(overrun); err == nil {
+		t.Fatalf("appendRow accepts a row whose unneeded field overruns it")
 	}
 
-	d.truncate() // what appendRow does after walk declines
 	rec := d.batch()
 	defer rec.Release()
 	want := "[5 0]\n[\"x\" \"y\"]\n"
@@ -244,7 +243,7 @@ func TestAppendRowSkipsUnneededFields(t *testing.T) {
 	}
 }
 
-// TestVarint8 checks walk's word-at-a-time varint decode against
+// TestVarint8 checks appendRow's word-at-a-time varint decode against
 // protowire for every varint of up to eight bytes, whatever bytes follow it.
 func TestVarint8(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
@@ -267,8 +266,8 @@ func TestVarint8(t *testing.T) {
 	})
 }
 
-// TestSkipFields pins walk's fast path for unneeded fields (skipFields) on
-// the edges of its word-at-a-time step: where it must stop, for walk's
+// TestSkipFields pins appendRow's fast path for unneeded fields (skipFields) on
+// the edges of its word-at-a-time step: where it must stop, for appendRow's
 // careful code to read the field (a row ending less than 9 bytes after a
 // key, a varint of more than 10 bytes or with a bad tenth byte, a length
 // of 0x80 or more, a two-byte key, a needed field), how far it must go
@@ -366,11 +365,31 @@ func TestSkipFields(t *testing.T) {
 			}
 		})
 	}
+	// A run of unneeded fields after a needed one, whose length runs
+	// one byte past the row, with a needed column still to come: the
+	// skip inside the walk's loop must refuse it, as Load does.
+	two := []int{0, 5} // id (tag 1), s (tag 6)
+	decode2 := make([]bool, len(l.Columns))
+	decode2[0], decode2[5] = true, true
+	d, err := tab.newRowDecoder(decode2, two)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.setOutput(memory.NewGoAllocator(), projectSchema(tab.arrowSchema(Docs{}), two), 0); err != nil {
+		t.Fatal(err)
+	}
+	overrun := cat(s, raw(7, protowire.BytesType, 9), make([]byte, 8))
+	if err := d.Load(overrun); err == nil {
+		t.Fatalf("Load accepts %x", overrun)
+	}
+	if err := d.appendRow(overrun); err == nil {
+		t.Fatalf("appendRow accepts %x", overrun)
+	}
 }
 
-// TestWalkLongVarints pins walk's decode of needed varints of nine and ten
-// bytes (a negative int32 or int64 takes ten), read from the word of the
-// first eight and the bytes after it: walk must take such rows itself
+// TestWalkLongVarints pins appendRow's decode of needed varints of nine and
+// ten bytes (a negative int32 or int64 takes ten), read from the word of
+// the first eight and the bytes after it: it must take such rows itself
 // (not hand them to Load) and append what Load decodes, and refuse a tenth
 // byte above 1, which Load refuses too.
 func TestWalkLongVarints(t *testing.T) {
@@ -410,10 +429,12 @@ func TestWalkLongVarints(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, ok, err := d.walk(r); !ok || err != nil {
-			t.Fatalf("row %x: walk declines (%v, %v)", r, ok, err)
+		// Load counts its rows in d.gen: unchanged, appendRow took the
+		// row itself.
+		gen := d.gen
+		if err := d.appendRow(r); err != nil || d.gen != gen {
+			t.Fatalf("row %x: appendRow error %v, Load calls %d; want it to take the row itself", r, err, d.gen-gen)
 		}
-		d.rows++
 		if err := ref.Load(r); err != nil {
 			t.Fatal(err)
 		}
@@ -421,7 +442,7 @@ func TestWalkLongVarints(t *testing.T) {
 			t.Fatal(err)
 		}
 		if a, b := batchString(ref), batchString(d); a != b {
-			t.Fatalf("row %x: records differ:\nLoad+Append:\n%s\nwalk:\n%s", r, a, b)
+			t.Fatalf("row %x: records differ:\nLoad+Append:\n%s\nappendRow:\n%s", r, a, b)
 		}
 	}
 	// A tenth byte of 2 overflows 64 bits: both refuse the row.
@@ -434,10 +455,9 @@ func TestWalkLongVarints(t *testing.T) {
 	if err := d.setOutput(memory.NewGoAllocator(), schema, 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, _ := d.walk(bad); ok {
-		t.Fatalf("walk takes a varint whose tenth byte is 2")
+	if err := d.appendRow(bad); err == nil {
+		t.Fatalf("appendRow takes a varint whose tenth byte is 2")
 	}
-	d.truncate()
 	if err := d.Load(bad); err == nil {
 		t.Fatalf("Load takes a varint whose tenth byte is 2")
 	}

@@ -17,7 +17,7 @@ import (
 // cannot take to Load). Neither may panic, both must accept and refuse the
 // same rows, and the batches they build must be equal, with every buffer
 // of a refused row given back. It does so for two projections: every
-// column, and the last two (score and counter), for which walk skips the
+// column, and the last two (score and counter), for which appendRow skips the
 // fields before them on its fast path for unneeded fields.
 func FuzzRowDecoder(f *testing.F) {
 	rows := sampleRows(3)
