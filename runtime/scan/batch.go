@@ -137,6 +137,14 @@ func (b *colBuf) room(mem memory.Allocator) {
 	}
 }
 
+// prepare is room and setValid, for the fixed-width appends: they call it
+// only when a column needs either, so what they inline at appendRow's call
+// sites is a compare and a store.
+func (b *colBuf) prepare(mem memory.Allocator) {
+	b.room(mem)
+	b.setValid()
+}
+
 // setValid marks row n valid in a nullable column.
 func (b *colBuf) setValid() {
 	if b.nullable {
@@ -169,29 +177,33 @@ func (b *colBuf) appendBool(mem memory.Allocator, v bool) {
 }
 
 func (b *colBuf) appendInt32(mem memory.Allocator, v int32) {
-	b.room(mem)
-	b.setValid()
+	if b.n >= b.capRows || b.nullable {
+		b.prepare(mem)
+	}
 	b.i32[b.n] = v
 	b.n++
 }
 
 func (b *colBuf) appendInt64(mem memory.Allocator, v int64) {
-	b.room(mem)
-	b.setValid()
+	if b.n >= b.capRows || b.nullable {
+		b.prepare(mem)
+	}
 	b.i64[b.n] = v
 	b.n++
 }
 
 func (b *colBuf) appendUint64(mem memory.Allocator, v uint64) {
-	b.room(mem)
-	b.setValid()
+	if b.n >= b.capRows || b.nullable {
+		b.prepare(mem)
+	}
 	b.u64[b.n] = v
 	b.n++
 }
 
 func (b *colBuf) appendFloat64(mem memory.Allocator, v float64) {
-	b.room(mem)
-	b.setValid()
+	if b.n >= b.capRows || b.nullable {
+		b.prepare(mem)
+	}
 	b.f64[b.n] = v
 	b.n++
 }

@@ -66,8 +66,8 @@ func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src *
 		rd.close()
 		return nil, err
 	}
-	if filter == nil {
-		rd.direct = src
+	if filter == nil && plan.Access != IndexRange {
+		rd.direct = src // an index scan resolves each entry to its row first
 	}
 	if err := rd.open(p, plan); err != nil {
 		rd.close()
@@ -201,7 +201,22 @@ func (r *reader) Next() bool {
 	}
 	n := 0
 	for n < r.batch && !r.done {
-		ok, err := r.row()
+		var ok bool
+		var err error
+		if d := r.direct; d != nil {
+			// An unfiltered table scan, the common bulk read: each
+			// row goes straight into the batch, with no call of row
+			// in between.
+			var val []byte
+			if val, err = r.it.ValueAndErr(); err != nil {
+				err = r.readErr(err)
+			} else if err = d.appendRow(val); err != nil {
+				err = r.corrupt(r.it.Key(), err)
+			}
+			ok = err == nil
+		} else {
+			ok, err = r.row()
+		}
 		if err != nil {
 			r.fail(err)
 			return false
@@ -258,19 +273,19 @@ func (r *reader) fail(err error) {
 	r.finish()
 }
 
-// row processes the iterator's current entry: it loads the row, evaluates
-// the filter and appends the row if it passes.
+// readErr is the error of a failed read of the iterator's current value.
+func (r *reader) readErr(err error) error {
+	key := r.it.Key()
+	return damaged(r.t.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.t.name, key, err))
+}
+
+// row processes the iterator's current entry when the scan has a filter or
+// reads an index (Next appends the rows of an unfiltered table scan): it
+// loads the row, evaluates the filter and appends the row if it passes.
 func (r *reader) row() (bool, error) {
 	val, err := r.it.ValueAndErr()
 	if err != nil {
-		key := r.it.Key()
-		return false, damaged(r.t.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.t.name, key, err))
-	}
-	if r.direct != nil && r.plan.Access != IndexRange {
-		if err := r.direct.appendRow(val); err != nil {
-			return false, r.corrupt(r.it.Key(), err)
-		}
-		return true, nil
+		return false, r.readErr(err)
 	}
 	key := r.it.Key()
 	if r.plan.Access == IndexRange {

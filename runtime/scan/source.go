@@ -39,7 +39,7 @@ type rowDecoder struct {
 	slots   []slot      // one per needed column, in layout order
 	slotOf  []int16     // layout position → slot index, -1 when not needed
 	tagSlot []int16     // tag → slot index + 1 (0 = not needed), when tags are small
-	keyAct  *[256]int16 // one-byte field key → what walk does with it (see walkAction)
+	keyAct  *[256]int16 // one-byte field key → what appendRow does with it (see walkAction)
 	tagMap  map[int32]int
 	seen    []uint32 // per slot: the row generation in which Load last saw it
 	gen     uint32
@@ -489,48 +489,7 @@ func (s *slot) appendAbsent(mem memory.Allocator) error {
 	return nil
 }
 
-// appendRow decodes one stored row straight into the batch's columns. It
-// is the scan's path when there is no filter to evaluate, so decode ==
-// project. It walks the wire format once (see walk), appending each
-// projected field as it finds it, then appends the NULL or zero value of
-// every column the row lacks (the rules of Load). A row walk cannot take
-// (a group, a long varint, a field that is malformed or does not fit its
-// column) is taken back and goes through Load and Append instead, which
-// skip what protobuf allows and name what is wrong, so both paths accept
-// and reject the same rows with the same values.
-func (d *rowDecoder) appendRow(value []byte) error {
-	if !d.direct {
-		if err := d.Load(value); err != nil {
-			return err
-		}
-		return d.Append()
-	}
-	missing, ok, err := d.walk(value)
-	if err != nil || !ok {
-		d.truncate()
-		if err != nil {
-			return err
-		}
-		if err := d.Load(value); err != nil {
-			return err
-		}
-		return d.Append()
-	}
-	if missing > 0 {
-		for si := range d.slots {
-			if s := &d.slots[si]; s.out.n == d.rows {
-				if err := s.appendAbsent(d.mem); err != nil {
-					d.truncate()
-					return err
-				}
-			}
-		}
-	}
-	d.rows++
-	return nil
-}
-
-// What walk does with a field key (tag << 3 | wire type): a needed
+// What appendRow's walk does with a field key (tag << 3 | wire type): a needed
 // field of the right wire type is its slot index + 1 (> 0); the rest are
 // one of these.
 const (
@@ -542,7 +501,7 @@ const (
 	actLong        = -5 // the first byte of a key of two or more bytes
 )
 
-// walkAction is what walk does with the field key x (see actBail).
+// walkAction is what appendRow does with the field key x (see actBail).
 func (d *rowDecoder) walkAction(x uint64) int16 {
 	tag, typ := x>>3, protowire.Type(x&7)
 	if tag == 0 {
@@ -571,91 +530,127 @@ func (d *rowDecoder) walkAction(x uint64) int16 {
 	return actBail
 }
 
-// walk reads the fields of one row up to the last needed one, appending
-// each needed field's first occurrence to its column (every needed column
-// is projected: d.direct). It handles the shapes tablegen's writers
-// produce (keys of up to two bytes, varint, fixed64, fixed32 and
-// length-delimited fields) and checks each needed value against its
-// column (wire type, int32 and duration range, enum ordinal, uuid length,
-// UTF-8, decimal digits) before appending it; for anything else it returns
-// false, for appendRow to take the row's appends back and leave the row to
-// Load. It also returns how many needed columns the row lacks.
+// appendRow decodes one stored row straight into the batch's columns. It
+// is the scan's path when there is no filter to evaluate, so decode ==
+// project (d.direct; otherwise it is Load and Append). It walks the wire
+// format once, up to the last needed field, appending each needed field's
+// first occurrence to its column, then appends the NULL or zero value of
+// every column the row lacks (the rules of Load). It handles the shapes
+// tablegen's writers produce (keys of up to two bytes, varint, fixed64,
+// fixed32 and length-delimited fields) and checks each needed value
+// against its column (wire type, int32 and duration range, enum ordinal,
+// uuid length, UTF-8, decimal digits) before appending it. A row it cannot
+// take (a group, a long varint, a field that is malformed or does not fit
+// its column) is taken back and goes through Load and Append instead
+// (reread), which skip what protobuf allows and name what is wrong, so
+// both paths accept and reject the same rows with the same values.
 //
 // A field costs one lookup of its key's first byte in d.keyAct, which
 // says at once whether to skip it (and how) or which column it fills.
-func (d *rowDecoder) walk(b []byte) (missing int, ok bool, err error) {
+// The walk and the appends are one function: a call between them cost a
+// row as much as a skipped field.
+func (d *rowDecoder) appendRow(b []byte) error {
+	if !d.direct {
+		if err := d.Load(b); err != nil {
+			return err
+		}
+		return d.Append()
+	}
 	if d.keyAct == nil {
-		return 0, false, nil
+		return d.reread(b)
 	}
 	// Locals, not fields of d: the appends below write through pointers,
-	// after which the compiler would reload every field of d.
-	mem, row, acts, slots := d.mem, d.rows, d.keyAct, d.slots
+	// after which the compiler would reload every field of d. (d.mem is
+	// read at each append instead: as a local it would be two more
+	// values to keep across the loop's calls.)
+	row, acts, slots := d.rows, d.keyAct, d.slots
 	left := len(slots)
-	off := 0
+	// A projection's first needed column usually comes after fields
+	// it does not need: skipping them before the loop costs no reload
+	// of the loop's values after the call.
+	off := skipFields(b, 0, acts)
+	if off > len(b) {
+		return d.reread(b) // a length past the row's end
+	}
 	for left > 0 && off < len(b) {
 		act := acts[b[off]]
 		off++
-		if act == actLong {
-			if off >= len(b) || b[off] >= 0x80 {
-				return 0, false, nil
-			}
-			act = d.walkAction(uint64(b[off-1])&0x7f | uint64(b[off])<<7)
-			off++
-		}
 		if act <= 0 {
-			// A field the scan does not need: only its length matters.
-			// One-byte varints and lengths are the common case.
-			switch act {
-			case actSkipVarint:
-				if off < len(b) && b[off] < 0x80 {
-					off++
+			// A needed field costs the one compare above; the rest
+			// is for the other keys.
+			if act == actLong {
+				if off >= len(b) || b[off] >= 0x80 {
+					return d.reread(b)
+				}
+				act = d.walkAction(uint64(b[off-1])&0x7f | uint64(b[off])<<7)
+				off++
+			} else if act < 0 {
+				// A run of fields the scan does not need, skipped on
+				// the fast path while it can take them; a field it
+				// cannot take is read by the careful code below.
+				if n := skipFields(b, off-1, acts); n != off-1 {
+					if n > len(b) {
+						return d.reread(b) // a length past the row's end
+					}
+					off = n
 					continue
 				}
-				// The first byte without the continuation bit ends
-				// the varint, found 8 bytes at a time.
-				if len(b)-off >= 8 {
-					if m := ^binary.LittleEndian.Uint64(b[off:]) & 0x8080808080808080; m != 0 {
-						off += bits.TrailingZeros64(m)>>3 + 1
-						continue
-					}
-				}
-				_, n := protowire.ConsumeVarint(b[off:])
-				if n < 0 {
-					return 0, false, nil
-				}
-				off += n
-			case actSkipFixed64:
-				if len(b)-off < 8 {
-					return 0, false, nil
-				}
-				off += 8
-			case actSkipFixed32:
-				if len(b)-off < 4 {
-					return 0, false, nil
-				}
-				off += 4
-			case actSkipBytes:
-				if off < len(b) && b[off] < 0x80 {
-					if n := int(b[off]); n < len(b)-off {
-						off += 1 + n
-						continue
-					}
-					return 0, false, nil
-				}
-				l, k := protowire.ConsumeVarint(b[off:])
-				if k < 0 || l > uint64(len(b)-off-k) {
-					return 0, false, nil
-				}
-				off += k + int(l)
-			default:
-				return 0, false, nil
 			}
-			continue
+			if act <= 0 {
+				// A field the scan does not need: only its length matters.
+				// One-byte varints and lengths are the common case.
+				switch act {
+				case actSkipVarint:
+					if off < len(b) && b[off] < 0x80 {
+						off++
+						continue
+					}
+					// The first byte without the continuation bit ends
+					// the varint, found 8 bytes at a time.
+					if len(b)-off >= 8 {
+						if m := ^binary.LittleEndian.Uint64(b[off:]) & 0x8080808080808080; m != 0 {
+							off += bits.TrailingZeros64(m)>>3 + 1
+							continue
+						}
+					}
+					_, n := protowire.ConsumeVarint(b[off:])
+					if n < 0 {
+						return d.reread(b)
+					}
+					off += n
+				case actSkipFixed64:
+					if len(b)-off < 8 {
+						return d.reread(b)
+					}
+					off += 8
+				case actSkipFixed32:
+					if len(b)-off < 4 {
+						return d.reread(b)
+					}
+					off += 4
+				case actSkipBytes:
+					if off < len(b) && b[off] < 0x80 {
+						if n := int(b[off]); n < len(b)-off {
+							off += 1 + n
+							continue
+						}
+						return d.reread(b)
+					}
+					l, k := protowire.ConsumeVarint(b[off:])
+					if k < 0 || l > uint64(len(b)-off-k) {
+						return d.reread(b)
+					}
+					off += k + int(l)
+				default:
+					return d.reread(b)
+				}
+				continue
+			}
 		}
 		s := &slots[act-1]
 		o := &s.out
 		if o.n != row {
-			return 0, false, nil // a repeated tag: Load decides
+			return d.reread(b) // a repeated tag: Load decides
 		}
 		var num uint64
 		vs, ve := 0, 0
@@ -676,20 +671,36 @@ func (d *rowDecoder) walk(b []byte) (missing int, ok bool, err error) {
 				if m != 0 {
 					num = varint8(w, m)
 					off += bits.TrailingZeros64(m)>>3 + 1
+				} else if len(b)-off >= 10 && (b[off+8] < 0x80 || b[off+9] <= 1) {
+					// Nine or ten bytes, as a negative int32 or
+					// int64 takes: w holds the first eight groups,
+					// and a tenth byte may only carry bit 63
+					// (protowire.ConsumeVarint's rule).
+					num = rowenc.VarintValue(w) | uint64(b[off+8]&0x7f)<<56
+					if b[off+8] < 0x80 {
+						off += 9
+					} else {
+						num |= uint64(b[off+9]) << 63
+						off += 10
+					}
 				} else {
 					var n int
 					if num, n = protowire.ConsumeVarint(b[off:]); n < 0 {
-						return 0, false, nil
+						return d.reread(b)
 					}
 					off += n
 				}
 			}
 		case protowire.Fixed64Type:
+			// Only a float64 column is fixed64 (wireType): appended
+			// here, without the switch on the type below.
 			if len(b)-off < 8 {
-				return 0, false, nil
+				return d.reread(b)
 			}
-			num = binary.LittleEndian.Uint64(b[off:])
+			s.out.appendFloat64(d.mem, math.Float64frombits(binary.LittleEndian.Uint64(b[off:])))
 			off += 8
+			left--
+			continue
 		default: // protowire.BytesType: no column's wire type is fixed32 or a group
 			n := 0
 			if off < len(b) && b[off] < 0x80 {
@@ -698,72 +709,156 @@ func (d *rowDecoder) walk(b []byte) (missing int, ok bool, err error) {
 			} else {
 				l, k := protowire.ConsumeVarint(b[off:])
 				if k < 0 || l > uint64(len(b)) {
-					return 0, false, nil
+					return d.reread(b)
 				}
 				n = int(l)
 				off += k
 			}
 			if len(b)-off < n {
-				return 0, false, nil
+				return d.reread(b)
 			}
 			vs, ve = off, off+n
 			off = ve
 		}
 		switch s.typ {
 		case tBool:
-			o.appendBool(mem, num != 0)
+			o.appendBool(d.mem, num != 0)
 		case tInt32:
 			if v := int64(num); v < math.MinInt32 || v > math.MaxInt32 {
-				return 0, false, nil
+				return d.reread(b)
 			}
-			o.appendInt32(mem, int32(num))
+			o.appendInt32(d.mem, int32(num))
 		case tInt64:
-			o.appendInt64(mem, int64(num))
+			o.appendInt64(d.mem, int64(num))
 		case tUint64:
-			o.appendUint64(mem, num)
-		case tFloat64:
-			o.appendFloat64(mem, math.Float64frombits(num))
+			o.appendUint64(d.mem, num)
 		case tString:
 			if rowenc.CheckString(s.c.Name, protowire.Number(s.c.Tag), b[vs:ve]) != nil {
-				return 0, false, nil
+				return d.reread(b)
 			}
-			if err := o.appendBinary(mem, b[vs:ve]); err != nil {
-				return 0, false, err
+			if err := o.appendBinary(d.mem, b[vs:ve]); err != nil {
+				d.truncate()
+				return err
 			}
 		case tBytes, tJSON:
-			if err := o.appendBinary(mem, b[vs:ve]); err != nil {
-				return 0, false, err
+			if err := o.appendBinary(d.mem, b[vs:ve]); err != nil {
+				d.truncate()
+				return err
 			}
 		case tEnum:
 			if num >= uint64(len(s.enum)) {
-				return 0, false, nil
+				return d.reread(b)
 			}
-			if err := o.appendBinary(mem, s.enum[num]); err != nil {
-				return 0, false, err
+			if err := o.appendBinary(d.mem, s.enum[num]); err != nil {
+				d.truncate()
+				return err
 			}
 		case tTimestamp:
-			o.appendInt64(mem, protowire.DecodeZigZag(num))
+			o.appendInt64(d.mem, protowire.DecodeZigZag(num))
 		case tDuration:
 			us := protowire.DecodeZigZag(num)
 			if us > maxDurationMicros || us < -maxDurationMicros {
-				return 0, false, nil
+				return d.reread(b)
 			}
-			o.appendInt64(mem, us)
+			o.appendInt64(d.mem, us)
 		case tUUID:
 			if ve-vs != 16 {
-				return 0, false, nil
+				return d.reread(b)
 			}
-			o.appendFixed(mem, b[vs:ve])
+			o.appendFixed(d.mem, b[vs:ve])
 		case tDecimal:
 			n, ok := dec128.FromMinimal(b[vs:ve])
 			if !ok || !n.Fits(s.c.Precision) {
-				return 0, false, nil
+				return d.reread(b)
 			}
-			o.appendDecimal(mem, n.Hi, n.Lo)
+			o.appendDecimal(d.mem, n.Hi, n.Lo)
 		}
 		left--
 	}
-	return left, true, nil
+	if left > 0 {
+		for si := range slots {
+			if s := &slots[si]; s.out.n == row {
+				if err := s.appendAbsent(d.mem); err != nil {
+					d.truncate()
+					return err
+				}
+			}
+		}
+	}
+	d.rows++
+	return nil
+}
+
+// reread takes back what appendRow appended of a row it cannot take and
+// decodes the row with Load and Append instead.
+func (d *rowDecoder) reread(b []byte) error {
+	d.truncate()
+	if err := d.Load(b); err != nil {
+		return err
+	}
+	return d.Append()
+}
+
+// skipFields returns the offset past the run of unneeded fields that
+// starts at b[off], or off when the first field is not one it takes. It is
+// appendRow's fast path for the fields a projection leaves out, where only a
+// field's length matters: while at least 9 bytes remain, a field with a
+// one-byte key is skipped by its kind (acts[key]) and one 8-byte word read
+// after the key, with no further bounds check. A varint ends at the first
+// byte of the word without its continuation bit (one of 9 or 10 bytes is
+// found byte by byte, as a negative int32 takes 10); a length of one byte
+// (below 0x80) is the byte itself. It stops, for appendRow's careful code to
+// read the field, at a needed field, a key of two bytes, a longer length,
+// an overlong varint and the last 8 bytes of the row. The returned offset
+// may pass len(b) when a field's length runs past the row: appendRow then
+// gives the row to Load, which names the damage.
+//
+// It calls nothing, so its loop keeps b, off and acts in registers, which
+// appendRow's loop, whose appends are calls, cannot.
+func skipFields(b []byte, off int, acts *[256]int16) int {
+	end := len(b) - 8 // a key and its word fit before end
+	_ = acts[0]
+	for off >= 0 && off < end {
+		// The word after the key, read in place (a slice of b would
+		// cost a bounds mask per field).
+		w := uint64(b[off+1]) | uint64(b[off+2])<<8 | uint64(b[off+3])<<16 | uint64(b[off+4])<<24 |
+			uint64(b[off+5])<<32 | uint64(b[off+6])<<40 | uint64(b[off+7])<<48 | uint64(b[off+8])<<56
+		act := acts[b[off]]
+		if act == actSkipVarint {
+			m := ^w & 0x8080808080808080
+			if m != 0 {
+				off += bits.TrailingZeros64(m)>>3 + 2
+				continue
+			}
+			// 9 or 10 bytes: the 10th may only carry bit 63
+			// (protowire.ConsumeVarint's rule).
+			if off >= end-2 {
+				return off
+			}
+			if b[off+9] < 0x80 {
+				off += 10
+			} else if b[off+10] <= 1 {
+				off += 11
+			} else {
+				return off
+			}
+		} else if act == actSkipBytes {
+			if w&0x80 != 0 {
+				return off
+			}
+			off += int(w&0x7f) + 2
+			continue
+		} else if act == actSkipFixed64 {
+			off += 9
+			continue
+		} else if act == actSkipFixed32 {
+			off += 5
+			continue
+		} else {
+			return off
+		}
+	}
+	return off
 }
 
 // varint8 is the value of a varint of at most eight bytes: w holds its
