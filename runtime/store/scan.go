@@ -190,11 +190,19 @@ func (t *Table[K, V]) Count(r Range) (int, error) {
 		return 0, err
 	}
 	r = t.liveRange(r)
-	rv, err := t.core.openRead(t.tx, false)
+	// A table that can be flushed is counted in a snapshot: a flush moves
+	// rows from the hot keyspace to the markers in one commit, and a write
+	// moves a row back, so two iterators opened at different times would
+	// count a row moved between them twice or not at all.
+	canFlush := t.core.cold != nil
+	rv, err := t.core.openRead(t.tx, canFlush)
 	if err != nil {
 		return 0, err
 	}
 	defer rv.close()
+	// Read after the snapshot: the table's cold counter is raised before
+	// its first marker is written, so a snapshot holding markers sees it.
+	withCold := canFlush && t.core.flushed()
 	base := appendRowPrefix(nil, t.core.id)
 	base = append(base, t.scope...)
 	lower, upper, empty := bounds(base, r, nil, false)
@@ -205,7 +213,7 @@ func (t *Table[K, V]) Count(r Range) (int, error) {
 	// the count is the sum of both keyspaces: no row is read or decoded.
 	n := 0
 	for _, b := range [][2][]byte{{lower, upper}, {coldBound(lower), coldBound(upper)}} {
-		if b[0][0] == keyspaceCold && !t.core.flushed() {
+		if b[0][0] == keyspaceCold && !withCold {
 			break
 		}
 		it, err := rv.r.NewIter(&pebble.IterOptions{LowerBound: b[0], UpperBound: b[1]})
