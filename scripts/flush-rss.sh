@@ -36,21 +36,24 @@ trap 'rm -rf "$work"' EXIT
 (cd "$root/bench" && go build -o "$work/instr" ./cmd/instr)
 (cd "$root" && go build -o "$work/tablegen" ./cmd/tablegen)
 "$work/instr" -mode create -rows "$rows" -db "$work/db"
+measure() { # DIR COMMAND... — runs COMMAND in DIR as a process of its own on a fresh copy of the DB; sets rss
+	local dir=$1
+	shift
+	rm -rf "$work/run" "$work/cold" && cp -r "$work/db" "$work/run"
+	(cd "$dir" && /usr/bin/time -v -o "$work/time" "$@") >"$work/out"
+	rss=$(awk -F': ' '/Maximum resident set size/ {printf "%d", $2 / 1024}' "$work/time")
+}
 run() { # name mode flags... → "name rows=N seconds=S maxrss_mib=M"
 	local name=$1 mode=$2
 	shift 2
-	rm -rf "$work/run" && cp -r "$work/db" "$work/run"
 	# shellcheck disable=SC2086
-	/usr/bin/time -v -o "$work/time" "$work/instr" -timed -mode "$mode" -rows "$rows" -ops 1 -db "$work/run" "$@" ${INSTR_FLAGS:-} >"$work/out"
-	rss=$(awk -F': ' '/Maximum resident set size/ {printf "%d", $2 / 1024}' "$work/time")
+	measure "$root" "$work/instr" -timed -mode "$mode" -rows "$rows" -ops 1 -db "$work/run" "$@" ${INSTR_FLAGS:-}
 	echo "$name $(cut -d' ' -f2- "$work/out") maxrss_mib=$rss"
 }
 cli() { # name flags... → "name rows=N seconds=S file_mib=F maxrss_mib=M"
 	local name=$1
 	shift
-	rm -rf "$work/run" "$work/cold" && cp -r "$work/db" "$work/run"
-	(cd "$root/bench" && /usr/bin/time -v -o "$work/time" "$work/tablegen" flush -db "$work/run" -to "$work/cold" "$@" bench.rows) >"$work/out"
-	rss=$(awk -F': ' '/Maximum resident set size/ {printf "%d", $2 / 1024}' "$work/time")
+	measure "$root/bench" "$work/tablegen" flush -db "$work/run" -to "$work/cold" "$@" bench.rows
 	# "flushed bench.rows: N rows to K files (F MiB) under DIR in 2.74s (...)"
 	awk -v name="$name" -v rss="$rss" '/^flushed / {
 		rows = $3; mib = substr($8, 2)

@@ -27,7 +27,7 @@ type reader struct {
 	plan    *Plan
 	filter  *node
 	src     *rowDecoder
-	direct  *rowDecoder // the schema-driven source when no filter needs Values: rows decode straight into the batch
+	direct  *rowDecoder // the schema-driven source of an unfiltered table scan (not an index scan): rows decode straight into the batch
 	schema  *arrow.Schema
 	batch   int
 	limit   int // rows still allowed; -1 = no limit
@@ -67,7 +67,7 @@ func newReader(ctx context.Context, p *Provider, plan *Plan, filter *node, src *
 		return nil, err
 	}
 	if filter == nil && plan.Access != IndexRange {
-		rd.direct = src // an index scan resolves each entry to its row first
+		rd.direct = src // an index scan resolves each entry to its row first (row)
 	}
 	if err := rd.open(p, plan); err != nil {
 		rd.close()
