@@ -809,17 +809,18 @@ func (o *Options) writerProperties(l *layout.Table, extra ...parquet.WriterPrope
 // writeBatches moves every batch of rdr into fw, accumulating statistics
 // and reporting progress. With Options.ReadAhead, rdr is read on a
 // goroutine of its own (readAhead), so decoding the next batches overlaps
-// encoding and compressing this one; rdr's visit callbacks then run on
-// that goroutine, and all of them have returned when writeBatches does.
+// encoding and compressing this one; rdr's visit callbacks and the
+// statistics (stats.Add) then run on that goroutine, off the writer's
+// path, and all of them have returned when writeBatches does.
 func writeBatches(rdr array.RecordReader, fw *pqarrow.FileWriter, schema, fileSchema *arrow.Schema, plain []bool, owner *string, stats *scan.Stats, o Options, written *int64) error {
 	cols := make([]arrow.Array, len(plain))
-	ra := startReadAhead(rdr, o.ReadAhead)
+	ra := startReadAhead(rdr, o.ReadAhead, stats.Add)
 	for {
 		rec, ok := ra.next()
 		if !ok {
 			break
 		}
-		err := writeBatch(rec, fw, schema, fileSchema, plain, owner, stats, cols)
+		err := writeBatch(rec, fw, schema, fileSchema, plain, owner, cols)
 		n := rec.NumRows()
 		rec.Release()
 		if err != nil {
@@ -839,10 +840,7 @@ func writeBatches(rdr array.RecordReader, fw *pqarrow.FileWriter, schema, fileSc
 }
 
 // writeBatch writes one batch of the provider's schema into fw.
-func writeBatch(rec arrow.RecordBatch, fw *pqarrow.FileWriter, schema, fileSchema *arrow.Schema, plain []bool, owner *string, stats *scan.Stats, cols []arrow.Array) error {
-	if err := stats.Add(rec); err != nil {
-		return err
-	}
+func writeBatch(rec arrow.RecordBatch, fw *pqarrow.FileWriter, schema, fileSchema *arrow.Schema, plain []bool, owner *string, cols []arrow.Array) error {
 	out := toParquet(schema, plain, rec, cols)
 	if owner != nil {
 		out = appendOwner(fileSchema, out, *owner)
@@ -857,18 +855,21 @@ func writeBatch(rec arrow.RecordBatch, fw *pqarrow.FileWriter, schema, fileSchem
 
 // readAhead hands out the batches of a record reader, read up to n
 // batches ahead by a goroutine of its own (n > 0), or read on the caller's
-// goroutine when next is called (n < 0). Each batch is the caller's to
+// goroutine when next is called (n < 0). Each batch is passed to fold on
+// the goroutine that read it before it is handed out; an error from fold
+// ends the reading like a reader error. Each batch is the caller's to
 // release.
 type readAhead struct {
 	rdr  array.RecordReader
+	fold func(arrow.RecordBatch) error
 	ch   chan arrow.RecordBatch // nil: no goroutine
 	quit chan struct{}
 	done chan struct{}
-	err  error // rdr.Err(), set by the goroutine before it closes done
+	err  error // the reader's or fold's error; with a goroutine, set before it closes done
 }
 
-func startReadAhead(rdr array.RecordReader, n int) *readAhead {
-	ra := &readAhead{rdr: rdr}
+func startReadAhead(rdr array.RecordReader, n int, fold func(arrow.RecordBatch) error) *readAhead {
+	ra := &readAhead{rdr: rdr, fold: fold}
 	if n < 0 {
 		return ra
 	}
@@ -879,9 +880,12 @@ func startReadAhead(rdr array.RecordReader, n int) *readAhead {
 	go func() {
 		defer close(ra.done)
 		defer close(ra.ch)
-		for rdr.Next() {
-			rec := rdr.RecordBatch()
-			rec.Retain()
+		for {
+			rec, err := ra.read()
+			if rec == nil {
+				ra.err = err
+				return
+			}
 			select {
 			case ra.ch <- rec:
 			case <-ra.quit:
@@ -889,31 +893,45 @@ func startReadAhead(rdr array.RecordReader, n int) *readAhead {
 				return
 			}
 		}
-		ra.err = rdr.Err()
 	}()
 	return ra
 }
 
+// read reads and folds the next batch, retained; nil at the end of the
+// reader (with its error) or at fold's error.
+func (ra *readAhead) read() (arrow.RecordBatch, error) {
+	if !ra.rdr.Next() {
+		return nil, ra.rdr.Err()
+	}
+	rec := ra.rdr.RecordBatch()
+	if err := ra.fold(rec); err != nil {
+		return nil, err
+	}
+	rec.Retain()
+	return rec, nil
+}
+
 // next returns the next batch, or false at the end of the reader or at
-// its error (which stop returns).
+// an error (which stop returns).
 func (ra *readAhead) next() (arrow.RecordBatch, bool) {
 	if ra.ch == nil {
-		if !ra.rdr.Next() {
+		if ra.err != nil {
 			return nil, false
 		}
-		rec := ra.rdr.RecordBatch()
-		rec.Retain()
-		return rec, true
+		rec, err := ra.read()
+		ra.err = err
+		return rec, rec != nil
 	}
 	rec, ok := <-ra.ch
 	return rec, ok
 }
 
 // stop ends the reading, waits for the goroutine to return, releases the
-// batches it read and nobody took, and returns the reader's error.
+// batches it read and nobody took, and returns the reader's or fold's
+// error.
 func (ra *readAhead) stop() error {
 	if ra.ch == nil {
-		return ra.rdr.Err()
+		return ra.err
 	}
 	close(ra.quit)
 	<-ra.done

@@ -42,7 +42,8 @@ import (
 // between the check and the delete; callers bound the batch by passing
 // rows in chunks. A run of listed rows with no other key between them is
 // deleted with one range deletion instead of a tombstone per row. Rows should be
-// sorted by key: the reads then move forward through one iterator.
+// sorted by key: the reads then move forward, through one iterator per
+// part of the batch read in parallel (checkUnchanged).
 //
 // Writes to tables without indexes do not take the commit mutex, but they
 // hold the DB's plain-writer lock for reading while they commit, and this
@@ -88,7 +89,9 @@ func (db *DB) deleteUnchanged(l *layout.Table, seq uint64, rows []coldtier.RowVe
 	if err := db.refuseWhilePending(); err != nil {
 		return 0, fmt.Errorf("store: %s: delete flushed rows: %w", name, err)
 	}
-	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	// Check the rows first (below), then write the batch from the
+	// verdicts.
+	verdicts, err := db.checkUnchanged(prefix, rows)
 	if err != nil {
 		return 0, fmt.Errorf("store: %s: delete flushed rows: %w", name, err)
 	}
@@ -99,10 +102,9 @@ func (db *DB) deleteUnchanged(l *layout.Table, seq uint64, rows []coldtier.RowVe
 			_ = pb.Close()
 		}
 	}()
-	var key, prev, kbuf []byte
+	var key, kbuf []byte
 	seqVal := binary.BigEndian.AppendUint64(nil, seq)
 	deleted := 0
-	valid, positioned := false, false
 	// A run is a stretch of rows to delete with no other key between them
 	// in the table: it is deleted with one range deletion rather than a
 	// point deletion per row, which is cheaper to write and keeps later
@@ -123,7 +125,103 @@ func (db *DB) deleteUnchanged(l *layout.Table, seq uint64, rows []coldtier.RowVe
 		runLen = 0
 		return err
 	}
-	prevDeleted := false // the previous row is in the current run
+	for i, v := range verdicts {
+		if v&verdictMove == 0 {
+			continue
+		}
+		key = append(append(key[:0], prefix...), rows[i].Key...)
+		kbuf = appendColdKey(kbuf[:0], key)
+		if err := pb.Set(kbuf, seqVal, nil); err != nil {
+			return 0, wrapWrite(ix.core, err)
+		}
+		if v&verdictAdjacent != 0 && runLen > 0 {
+			runEnd = append(runEnd[:0], key...)
+			runLen++
+		} else {
+			if err := endRun(); err != nil {
+				return 0, wrapWrite(ix.core, err)
+			}
+			runStart = append(runStart[:0], key...)
+			runEnd = append(runEnd[:0], key...)
+			runLen = 1
+		}
+		deleted++
+	}
+	if err := endRun(); err != nil {
+		return 0, wrapWrite(ix.core, err)
+	}
+	wo := pebble.NoSync
+	if sync {
+		wo = pebble.Sync
+	}
+	if pb.Empty() {
+		if sync {
+			// Nothing to delete, but the caller relies on earlier
+			// deletions being durable when this returns.
+			return 0, db.syncWAL(name)
+		}
+		return 0, nil
+	}
+	committed = true
+	if err := db.commitMaintenance(pb, wo); err != nil { // closes pb; bounded on a full disk
+		return 0, fmt.Errorf("store: %s: delete flushed rows: commit: %w", name, err)
+	}
+	return deleted, nil
+}
+
+// The verdicts of checkUnchanged, one byte per listed row.
+const (
+	verdictMove     = 1 << iota // the row is there and unchanged: move it
+	verdictAdjacent             // no key lies between it and the previous listed row, also moved
+)
+
+// checkRowsPerPart is the fewest rows checkUnchanged gives a goroutine of
+// its own: below it, starting one costs more than it saves.
+const checkRowsPerPart = 512
+
+// checkUnchanged reads the listed rows of the table with key prefix
+// prefix and returns a verdict per row (verdictMove, verdictAdjacent).
+// The caller holds both writer locks, so the verdicts hold until its
+// batch commits. The rows are read again here, long after the flush read
+// them, so most of their blocks have left the block cache and each is
+// read and decompressed anew: the rows are split into up to GOMAXPROCS
+// parts read in parallel, each by an iterator of its own. The first row
+// of a part is never adjacent (a part cannot see the key before it),
+// which costs at most one more deletion per part.
+func (db *DB) checkUnchanged(prefix []byte, rows []coldtier.RowVersion) ([]byte, error) {
+	verdicts := make([]byte, len(rows))
+	parts := min(runtime.GOMAXPROCS(0), len(rows)/checkRowsPerPart)
+	if parts <= 1 {
+		return verdicts, db.checkPart(prefix, rows, verdicts)
+	}
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := len(rows)*p/parts, len(rows)*(p+1)/parts
+		if p == parts-1 {
+			errs[p] = db.checkPart(prefix, rows[lo:hi], verdicts[lo:hi])
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[p] = db.checkPart(prefix, rows[lo:hi], verdicts[lo:hi])
+		}()
+	}
+	wg.Wait()
+	return verdicts, errors.Join(errs...)
+}
+
+// checkPart is checkUnchanged for one part, read by one iterator. Rows
+// should be sorted by key: the reads then move forward.
+func (db *DB) checkPart(prefix []byte, rows []coldtier.RowVersion, verdicts []byte) error {
+	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return err
+	}
+	var key, prev []byte
+	valid, positioned := false, false
+	prevMoved := false // the previous row is moved
 	for i := range rows {
 		key = append(append(key[:0], prefix...), rows[i].Key...)
 		// The iterator sits at the first key >= the previous row's. Rows
@@ -144,63 +242,26 @@ func (db *DB) deleteUnchanged(l *layout.Table, seq uint64, rows []coldtier.RowVe
 			valid, positioned = it.SeekGE(key), true
 		}
 		prev = append(prev[:0], key...)
-		adjacent := prevDeleted && steps == 1
-		prevDeleted = false
+		adjacent := prevMoved && steps == 1
+		prevMoved = false
 		if !valid || !bytes.Equal(it.Key(), key) {
 			continue // gone already (an earlier attempt, or deleted since)
 		}
 		val, err := it.ValueAndErr()
 		if err != nil {
 			_ = it.Close()
-			return 0, fmt.Errorf("store: %s: delete flushed rows: read %x: %w", name, key, err)
+			return fmt.Errorf("read %x: %w", key, err)
 		}
 		if coldtier.RowHash(val) != rows[i].Hash {
 			continue // changed since the flush: it stays hot
 		}
-		kbuf = appendColdKey(kbuf[:0], key)
-		if err := pb.Set(kbuf, seqVal, nil); err != nil {
-			_ = it.Close()
-			return 0, wrapWrite(ix.core, err)
+		verdicts[i] = verdictMove
+		if adjacent {
+			verdicts[i] |= verdictAdjacent
 		}
-		if adjacent && runLen > 0 {
-			runEnd = append(runEnd[:0], key...)
-			runLen++
-		} else {
-			if err := endRun(); err != nil {
-				_ = it.Close()
-				return 0, wrapWrite(ix.core, err)
-			}
-			runStart = append(runStart[:0], key...)
-			runEnd = append(runEnd[:0], key...)
-			runLen = 1
-		}
-		prevDeleted = true
-		deleted++
+		prevMoved = true
 	}
-	if err := endRun(); err != nil {
-		_ = it.Close()
-		return 0, wrapWrite(ix.core, err)
-	}
-	if err := it.Close(); err != nil {
-		return 0, fmt.Errorf("store: %s: delete flushed rows: %w", name, err)
-	}
-	wo := pebble.NoSync
-	if sync {
-		wo = pebble.Sync
-	}
-	if pb.Empty() {
-		if sync {
-			// Nothing to delete, but the caller relies on earlier
-			// deletions being durable when this returns.
-			return 0, db.syncWAL(name)
-		}
-		return 0, nil
-	}
-	committed = true
-	if err := db.commitMaintenance(pb, wo); err != nil { // closes pb; bounded on a full disk
-		return 0, fmt.Errorf("store: %s: delete flushed rows: commit: %w", name, err)
-	}
-	return deleted, nil
+	return it.Close()
 }
 
 // syncWAL makes every write committed so far durable.
