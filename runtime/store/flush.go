@@ -190,10 +190,7 @@ const checkRowsPerPart = 512
 // which costs at most one more deletion per part.
 func (db *DB) checkUnchanged(prefix []byte, rows []coldtier.RowVersion) ([]byte, error) {
 	verdicts := make([]byte, len(rows))
-	parts := min(runtime.GOMAXPROCS(0), len(rows)/checkRowsPerPart)
-	if parts <= 1 {
-		return verdicts, db.checkPart(prefix, rows, verdicts)
-	}
+	parts := max(1, min(runtime.GOMAXPROCS(0), len(rows)/checkRowsPerPart))
 	errs := make([]error, parts)
 	var wg sync.WaitGroup
 	for p := range parts {
@@ -219,8 +216,8 @@ func (db *DB) checkPart(prefix []byte, rows []coldtier.RowVersion, verdicts []by
 	if err != nil {
 		return err
 	}
-	var key, prev []byte
-	valid, positioned := false, false
+	var key []byte
+	valid := false
 	prevMoved := false // the previous row is moved
 	for i := range rows {
 		key = append(append(key[:0], prefix...), rows[i].Key...)
@@ -228,7 +225,7 @@ func (db *DB) checkPart(prefix []byte, rows []coldtier.RowVersion, verdicts []by
 		// come sorted and mostly adjacent (a flush took them in order), so
 		// stepping forward a few keys beats a seek; out of order, seek.
 		steps := -1 // Next calls from the previous row's position; -1 after a seek
-		if positioned && bytes.Compare(key, prev) > 0 {
+		if i > 0 && bytes.Compare(rows[i].Key, rows[i-1].Key) > 0 {
 			steps = 0
 			for valid && bytes.Compare(it.Key(), key) < 0 {
 				if steps == 8 {
@@ -239,9 +236,8 @@ func (db *DB) checkPart(prefix []byte, rows []coldtier.RowVersion, verdicts []by
 				steps++
 			}
 		} else {
-			valid, positioned = it.SeekGE(key), true
+			valid = it.SeekGE(key)
 		}
-		prev = append(prev[:0], key...)
 		adjacent := prevMoved && steps == 1
 		prevMoved = false
 		if !valid || !bytes.Equal(it.Key(), key) {
