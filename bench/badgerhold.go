@@ -39,19 +39,35 @@ func openBadgerhold(dir string) (*badgerhold.Store, error) {
 	return s, nil
 }
 
+// Load upserts rows in transactions of BatchSize rows. badgerhold keeps one
+// value per indexed value listing every key that has it, so a transaction
+// writes a longer list for each row as the table grows, and past ~600k rows
+// a transaction of BatchSize rows no longer fits Badger's limit. Badger's
+// documented answer to ErrTxnTooBig is the one taken here: commit what the
+// transaction holds and go on in a new one. The refused row is upserted
+// again there; whatever of it the committed transaction already held (its
+// value, some of its index lists) is found and rewritten, so the index ends
+// up the same.
 func (b *badgerholdStore) Load(rows []Row) error {
+	db := b.s.Badger()
 	for start := 0; start < len(rows); start += BatchSize {
 		end := min(start+BatchSize, len(rows))
-		err := b.s.Badger().Update(func(tx *badger.Txn) error {
-			for i := start; i < end; i++ {
-				if err := b.s.TxUpsert(tx, rows[i].ID, &rows[i]); err != nil {
-					return err
+		tx := db.NewTransaction(true)
+		for i := start; i < end; i++ {
+			err := b.s.TxUpsert(tx, rows[i].ID, &rows[i])
+			if errors.Is(err, badger.ErrTxnTooBig) {
+				if err = tx.Commit(); err == nil {
+					tx = db.NewTransaction(true)
+					err = b.s.TxUpsert(tx, rows[i].ID, &rows[i])
 				}
 			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("badgerhold: load rows %d…%d: %w", start, end-1, err)
+			if err != nil {
+				tx.Discard()
+				return fmt.Errorf("badgerhold: load row %d (batch %d…%d): %w", i, start, end-1, err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("badgerhold: load rows %d…%d: commit: %w", start, end-1, err)
 		}
 	}
 	return nil

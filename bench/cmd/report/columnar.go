@@ -353,7 +353,7 @@ func goals20(in *Input) []goal20 {
 				matrixRatio(in.Large, "Lookup", "badgerhold", Base, "badgerhold ÷ tablegen on Lookup (time, "+large+")"),
 				matrixRatio(in.Bench, "Lookup", "badgerhold", Base, "badgerhold ÷ tablegen on Lookup (time, "+small+")"),
 			},
-			Profiles: []string{"Lookup/tablegen", "Lookup/badgerhold", "cg:lookup"},
+			Profiles: []string{fmt.Sprintf("Lookup/tablegen@%d", in.LargeRows), "Lookup/tablegen", "Lookup/badgerhold", "cg:lookup"},
 		},
 		{
 			Text:  "insert with two indexes ≤ 2.5× insert with none",
@@ -541,6 +541,9 @@ func renderColumnar(w func(string, ...any), in *Input) {
 			}
 			if text, ok := in.Profiles[key]; ok {
 				wl, impl, _ := strings.Cut(key, "/")
+				if name, n, ok := strings.Cut(impl, "@"); ok {
+					impl = name + " at " + n + " rows"
+				}
 				w("### %s, %s (CPU)\n\n%s\n", wl, impl, profileSummary(text, 12))
 			}
 		}
