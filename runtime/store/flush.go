@@ -41,9 +41,9 @@ import (
 // DB's commit mutex and plain-writer lock (below), so no write can slip
 // between the check and the delete; callers bound the batch by passing
 // rows in chunks. A run of listed rows with no other key between them is
-// deleted with one range deletion instead of a tombstone per row. Rows should be
-// sorted by key: the reads then move forward, through one iterator per
-// part of the batch read in parallel (checkUnchanged).
+// deleted with one range deletion instead of a tombstone per row. Rows
+// should be sorted by key: the reads then move forward, through one
+// iterator per part of the batch read in parallel (checkUnchanged).
 //
 // Writes to tables without indexes do not take the commit mutex, but they
 // hold the DB's plain-writer lock for reading while they commit, and this
