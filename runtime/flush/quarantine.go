@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/tablegen/tablegen/internal/rawpebble"
@@ -152,4 +154,51 @@ func (e *Executor) quarantine(l *layout.Table, dr *damagedRowError) (string, err
 		return "", nil
 	}
 	return file, nil
+}
+
+// removeQuarantineTemps deletes the temporary files of quarantine writes
+// that were interrupted (a crash, a full disk) in table l's quarantine
+// directory. The next attempt at the same row rewrites its own file (the
+// name is a hash of the row), but a row repaired or deleted in between is
+// never attempted again, and its temporary file would stay forever. Only
+// names a quarantine write makes (32 hex digits + ".json" + tmpSuffix) are
+// touched. It runs under the table's lock, as every quarantine write does,
+// so no write of this executor is under way.
+func (e *Executor) removeQuarantineTemps(l *layout.Table, rec *Recovery) error {
+	if e.o.Quarantine == "" {
+		return nil
+	}
+	dir := filepath.Join(e.o.Quarantine, l.Namespace, l.Name)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("flush: recover %s: read quarantine directory %s: %w", l.FullName(), dir, err)
+	}
+	remove := os.Remove
+	if e.o.remove != nil {
+		remove = e.o.remove
+	}
+	changed := false
+	for _, de := range entries {
+		name, ok := strings.CutSuffix(de.Name(), ".json"+tmpSuffix)
+		if !ok || de.IsDir() || len(name) != 32 {
+			continue
+		}
+		if _, err := hex.DecodeString(name); err != nil {
+			continue
+		}
+		path := filepath.Join(dir, de.Name())
+		if err := remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			rec.Left = append(rec.Left, fmt.Sprintf("%s (%v)", path, err))
+			continue
+		}
+		rec.Removed = append(rec.Removed, path)
+		changed = true
+	}
+	if changed {
+		return syncDir(dir)
+	}
+	return nil
 }

@@ -46,7 +46,8 @@ func quarantineFiles(t *testing.T, dir string) map[string]flush.Quarantined {
 	for _, f := range files {
 		if strings.HasSuffix(f, ".tmp") {
 			// A write killed midway; the next attempt at the row
-			// rewrites it (the name is the row's hash).
+			// rewrites it (the name is the row's hash), and recovery
+			// removes it.
 			continue
 		}
 		data, err := os.ReadFile(f)
@@ -182,5 +183,84 @@ func TestQuarantineWrittenBeforeDelete(t *testing.T) {
 	}
 	if st := collect(t, db, e, p); len(st.cold) != len(owners)*perOwner-1 || len(st.hot) != 0 {
 		t.Errorf("after the flush: %d cold, %d hot; want %d cold", len(st.cold), len(st.hot), len(owners)*perOwner-1)
+	}
+}
+
+// TestQuarantineTempRemovedByRecovery: a quarantine write interrupted
+// before its rename leaves a temporary file. When the row is repaired
+// before the next flush, no attempt rewrites that file, so recovery must
+// remove it, and must leave every other file of the directory alone.
+func TestQuarantineTempRemovedByRecovery(t *testing.T) {
+	dir := t.TempDir()
+	db := openDB(t, filepath.Join(dir, "db"))
+	defer db.Close()
+	fillMessages(t, db, 4)
+	plantDamage(t, db, "u1", 1)
+	qdir := filepath.Join(dir, "quarantine")
+	tdir := filepath.Join(qdir, "chat", "messages")
+	temps := func() []string {
+		t.Helper()
+		m, err := filepath.Glob(filepath.Join(tdir, "*.tmp"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	boom := errors.New("crash before the quarantine file's rename")
+	o := flush.Options{Quarantine: qdir}
+	flush.SetFault(&o, func(s flush.Step) error {
+		if s == flush.StepBeforeRename && len(temps()) > 0 {
+			return boom
+		}
+		return nil
+	})
+	p := messagesProvider(t, db)
+	if _, err := newExecutor(t, db, filepath.Join(dir, "cold"), &o).Flush(context.Background(), p); !errors.Is(err, boom) {
+		t.Fatalf("flush: %v, want the injected stop", err)
+	}
+	left := temps()
+	if len(left) != 1 {
+		t.Fatalf("after the stop the quarantine directory has temporary files %q, want 1", left)
+	}
+	// A file recovery must not touch: not a name a quarantine write makes.
+	other := filepath.Join(tdir, "notes.json.tmp")
+	if err := os.WriteFile(other, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// The row is repaired: written again through the store.
+	s, err := chat.NewMessageStore(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ow, err := s.For("u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := message("u1", 1)
+	if err := ow.Put(&m); err != nil {
+		t.Fatal(err)
+	}
+
+	e := newExecutor(t, db, filepath.Join(dir, "cold"), &flush.Options{Quarantine: qdir})
+	rec, err := e.Recover(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(rec.Removed, left[0]) {
+		t.Errorf("Recovery.Removed = %q, want it to list %s", rec.Removed, left[0])
+	}
+	if _, err := os.Stat(left[0]); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s after recovery: %v, want it removed", left[0], err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("recovery touched %s, which no quarantine write makes: %v", other, err)
+	}
+	res, err := e.Flush(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Quarantined) != 0 || len(quarantineFiles(t, qdir)) != 0 {
+		t.Errorf("the flush after the repair quarantined %q; the directory holds %v", res.Quarantined, quarantineFiles(t, qdir))
 	}
 }

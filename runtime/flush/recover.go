@@ -17,7 +17,8 @@ import (
 type Recovery struct {
 	Table string
 	// Removed are the files deleted: temporary files of an interrupted
-	// write, and part or keys files no manifest lists.
+	// write (quarantine files included, with Options.Quarantine), and part
+	// or keys files no manifest lists.
 	Removed []string
 	// Finished are the sequence numbers of segments whose hot-row deletion,
 	// or whose compaction (Compact), was interrupted and has now been
@@ -62,6 +63,11 @@ func (e *Executor) recover(l *layout.Table) (*Recovery, error) {
 	dir, err := e.tableDir(l)
 	if err != nil {
 		return rec, err
+	}
+	if !coldtier.ReadOnly(e.db) {
+		if err := e.removeQuarantineTemps(l, rec); err != nil {
+			return rec, err
+		}
 	}
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 		return rec, nil
