@@ -155,23 +155,13 @@ func (t *Table[K, V]) IndexScan(indexID uint32, r Range, o ScanOptions) iter.Seq
 			yield(zero, err)
 			return
 		}
-		if err := checkLimit(t.core.name, o); err != nil {
-			yield(zero, err)
-			return
-		}
-		rv, err := t.core.openRead(t.tx, true)
+		id.name = "index " + ix.Name + " scan"
+		rv, after, pages, err := t.openScan(id, o, true)
 		if err != nil {
 			yield(zero, err)
 			return
 		}
 		defer rv.close()
-		id.name = "index " + ix.Name + " scan"
-		after, err := id.position(t.core.name, o.After)
-		if err != nil {
-			yield(zero, err)
-			return
-		}
-		pages := newPager(id, o)
 		defer pages.done()
 		base := appendIndexPrefix(nil, t.core.id, ix.ID)
 		base = append(base, t.scope...)

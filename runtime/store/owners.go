@@ -46,22 +46,12 @@ func (t *Table[K, V]) ScanAllOwners(o ScanOptions, floor []byte) iter.Seq2[Owned
 		if floor == nil {
 			floor = t.liveFloor()
 		}
-		if err := checkLimit(t.core.name, o); err != nil {
-			yield(zero, err)
-			return
-		}
-		rv, err := t.core.openRead(t.tx, false)
+		rv, after, pages, err := t.openScan(id, o, false)
 		if err != nil {
 			yield(zero, err)
 			return
 		}
 		defer rv.close()
-		after, err := id.position(t.core.name, o.After)
-		if err != nil {
-			yield(zero, err)
-			return
-		}
-		pages := newPager(id, o)
 		defer pages.done()
 		header := appendRowPrefix(nil, t.core.id)
 		lower, upper, empty := bounds(header, Range{}, after, o.Reverse)

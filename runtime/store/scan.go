@@ -82,11 +82,23 @@ func bounds(base []byte, r Range, after []byte, reverse bool) (lower, upper []by
 	return lower, upper, upper != nil && bytes.Compare(lower, upper) >= 0
 }
 
-func checkLimit(table string, o ScanOptions) error {
+// openScan is the start every scan shares once the caller's access is
+// checked: the limit, then the read view (snapshot: a consistent one even
+// outside a transaction, for scans that read two keyspaces), then the
+// position o.After holds for the scan id (nil: from the start) and the
+// scan's pager. On success the caller closes rv and calls pages.done.
+func (t *Table[K, V]) openScan(id scanID, o ScanOptions, snapshot bool) (rv readView, after []byte, pages *pager, err error) {
 	if o.Limit < 0 {
-		return fmt.Errorf("store: %s: scan Limit is %d; use 0 for no limit or a positive row count", table, o.Limit)
+		return readView{}, nil, nil, fmt.Errorf("store: %s: scan Limit is %d; use 0 for no limit or a positive row count", t.core.name, o.Limit)
 	}
-	return nil
+	if rv, err = t.core.openRead(t.tx, snapshot); err != nil {
+		return readView{}, nil, nil, err
+	}
+	if after, err = id.position(t.core.name, o.After); err != nil {
+		rv.close()
+		return readView{}, nil, nil, err
+	}
+	return rv, after, newPager(id, o), nil
 }
 
 // Scan returns the rows whose keys lie in r, in key order (or reverse), read
@@ -109,22 +121,12 @@ func (t *Table[K, V]) Scan(r Range, o ScanOptions) iter.Seq2[V, error] {
 			yield(zero, err)
 			return
 		}
-		if err := checkLimit(t.core.name, o); err != nil {
-			yield(zero, err)
-			return
-		}
-		rv, err := t.core.openRead(t.tx, false)
+		rv, after, pages, err := t.openScan(id, o, false)
 		if err != nil {
 			yield(zero, err)
 			return
 		}
 		defer rv.close()
-		after, err := id.position(t.core.name, o.After)
-		if err != nil {
-			yield(zero, err)
-			return
-		}
-		pages := newPager(id, o)
 		defer pages.done()
 		base := appendRowPrefix(nil, t.core.id)
 		base = append(base, t.scope...)
