@@ -54,6 +54,29 @@ func (db *DB) commitMaintenance(pb *pebble.Batch, wo *pebble.WriteOptions) error
 	return db.commitBounded(pb, wo, false)
 }
 
+// finishMaintenance ends a maintenance batch of table name's (what: the
+// operation, for errors): it commits pb through commitMaintenance, synced
+// when sync is set, and closes it. An empty pb is closed without a commit,
+// but with sync the WAL is still synced: the caller relies on its earlier
+// unsynced chunks being durable when this returns.
+func (db *DB) finishMaintenance(pb *pebble.Batch, sync bool, name, what string) error {
+	if pb.Empty() {
+		_ = pb.Close()
+		if sync {
+			return db.syncWAL(name)
+		}
+		return nil
+	}
+	wo := pebble.NoSync
+	if sync {
+		wo = pebble.Sync
+	}
+	if err := db.commitMaintenance(pb, wo); err != nil { // bounded on a full disk
+		return fmt.Errorf("store: %s: %s: commit: %w", name, what, err)
+	}
+	return nil
+}
+
 // commitBounded is commit and commitMaintenance: direct commits on the
 // caller's goroutine, the others through commitWait. It closes pb.
 func (db *DB) commitBounded(pb *pebble.Batch, wo *pebble.WriteOptions, direct bool) error {

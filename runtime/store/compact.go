@@ -100,19 +100,9 @@ func (db *DB) repoint(l *layout.Table, to uint64, rows []coldtier.Move, sync boo
 		}
 		changed++
 	}
-	wo := pebble.NoSync
-	if sync {
-		wo = pebble.Sync
-	}
-	if pb.Empty() {
-		if sync {
-			return 0, db.syncWAL(name)
-		}
-		return 0, nil
-	}
 	committed = true
-	if err := db.commitMaintenance(pb, wo); err != nil { // closes pb; bounded on a full disk
-		return 0, fmt.Errorf("store: %s: move cold markers: commit: %w", name, err)
+	if err := db.finishMaintenance(pb, sync, name, "move cold markers"); err != nil {
+		return 0, err
 	}
 	return changed, nil
 }
@@ -181,12 +171,9 @@ func (db *DB) dropTombstones(l *layout.Table, scope []byte, below uint64) (int, 
 			if err := it.Close(); err != nil {
 				return 0, nil, fmt.Errorf("store: %s: drop tombstones: %w", name, err)
 			}
-			if pb.Empty() {
-				return 0, next, nil
-			}
 			committed = true
-			if err := db.commitMaintenance(pb, pebble.NoSync); err != nil { // closes pb; bounded on a full disk
-				return 0, nil, fmt.Errorf("store: %s: drop tombstones: commit: %w", name, err)
+			if err := db.finishMaintenance(pb, false, name, "drop tombstones"); err != nil {
+				return 0, nil, err
 			}
 			return n, next, nil
 		}()

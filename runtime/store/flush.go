@@ -150,21 +150,9 @@ func (db *DB) deleteUnchanged(l *layout.Table, seq uint64, rows []coldtier.RowVe
 	if err := endRun(); err != nil {
 		return 0, wrapWrite(ix.core, err)
 	}
-	wo := pebble.NoSync
-	if sync {
-		wo = pebble.Sync
-	}
-	if pb.Empty() {
-		if sync {
-			// Nothing to delete, but the caller relies on earlier
-			// deletions being durable when this returns.
-			return 0, db.syncWAL(name)
-		}
-		return 0, nil
-	}
 	committed = true
-	if err := db.commitMaintenance(pb, wo); err != nil { // closes pb; bounded on a full disk
-		return 0, fmt.Errorf("store: %s: delete flushed rows: commit: %w", name, err)
+	if err := db.finishMaintenance(pb, sync, name, "delete flushed rows"); err != nil {
+		return 0, err
 	}
 	return deleted, nil
 }
