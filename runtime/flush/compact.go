@@ -133,16 +133,12 @@ func (e *Executor) Compact(ctx context.Context, p *scan.Provider, o *CompactOpti
 
 func (e *Executor) compact(ctx context.Context, p *scan.Provider, l *layout.Table, tl *tableLock, o CompactOptions) (*CompactResult, error) {
 	res := &CompactResult{Table: l.FullName()}
-	dir, err := e.tableDir(l)
+	dir, m, err := e.manifestOf(l)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(dir); os.IsNotExist(err) {
+	if m == nil {
 		return res, nil
-	}
-	m, err := readManifest(dir, l.FullName(), l.ID)
-	if err != nil {
-		return nil, err
 	}
 	for _, g := range compactGroups(m, p.Scope(), o.TargetBytes) {
 		if err := ctx.Err(); err != nil {

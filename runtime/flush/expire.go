@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -82,16 +81,12 @@ func (e *Executor) expire(l *layout.Table, scope []byte, tl *tableLock) (*Compac
 		return res, nil
 	}
 	floor := hex.EncodeToString(keyenc.AppendTimestamp(nil, cutoff))
-	dir, err := e.tableDir(l)
+	dir, m, err := e.manifestOf(l)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(dir); os.IsNotExist(err) {
+	if m == nil {
 		return res, nil
-	}
-	m, err := readManifest(dir, l.FullName(), l.ID)
-	if err != nil {
-		return nil, err
 	}
 	var drops []coldtier.Move
 	for _, g := range compactGroups(m, scope, 1<<62) {

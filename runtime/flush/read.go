@@ -38,19 +38,23 @@ func (e *Executor) Scan(ctx context.Context, p *scan.Provider, r scan.Request, s
 	return p.ScanUnion(ctx, func() ([]scan.Segment, error) { return e.segments(&l) }, r, stats)
 }
 
-// segments lists table l's flushed segments from its manifest.
-func (e *Executor) segments(l *layout.Table) ([]scan.Segment, error) {
-	dir, err := e.tableDir(l)
-	if err != nil {
-		return nil, err
+// manifestOf returns table l's directory under the root and its manifest;
+// m is nil when nothing was ever flushed there (no directory).
+func (e *Executor) manifestOf(l *layout.Table) (dir string, m *Manifest, err error) {
+	if dir, err = e.tableDir(l); err != nil {
+		return "", nil, err
 	}
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	} else if err != nil {
-		return nil, err
+		return dir, nil, nil
 	}
-	m, err := readManifest(dir, l.FullName(), l.ID)
-	if err != nil {
+	m, err = readManifest(dir, l.FullName(), l.ID)
+	return dir, m, err
+}
+
+// segments lists table l's flushed segments from its manifest.
+func (e *Executor) segments(l *layout.Table) ([]scan.Segment, error) {
+	dir, m, err := e.manifestOf(l)
+	if m == nil || err != nil {
 		return nil, err
 	}
 	segs := make([]scan.Segment, 0, len(m.Segments))
@@ -64,12 +68,9 @@ func (e *Executor) segments(l *layout.Table) ([]scan.Segment, error) {
 // when nothing was flushed yet).
 func (e *Executor) Manifest(p *scan.Provider) (*Manifest, error) {
 	l := p.Layout()
-	dir, err := e.tableDir(&l)
-	if err != nil {
-		return nil, err
+	_, m, err := e.manifestOf(&l)
+	if m == nil && err == nil {
+		m = &Manifest{Format: manifestFormat, Table: l.FullName(), TableID: l.ID, NextSeq: 1}
 	}
-	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-		return &Manifest{Format: manifestFormat, Table: l.FullName(), TableID: l.ID, NextSeq: 1}, nil
-	}
-	return readManifest(dir, l.FullName(), l.ID)
+	return m, err
 }

@@ -60,21 +60,17 @@ func (e *Executor) Recover(p *scan.Provider) (*Recovery, error) {
 
 func (e *Executor) recover(l *layout.Table) (*Recovery, error) {
 	rec := &Recovery{Table: l.FullName()}
-	dir, err := e.tableDir(l)
-	if err != nil {
-		return rec, err
-	}
 	if !coldtier.ReadOnly(e.db) {
 		if err := e.removeQuarantineTemps(l, rec); err != nil {
 			return rec, err
 		}
 	}
-	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-		return rec, nil
-	}
-	m, err := readManifest(dir, l.FullName(), l.ID)
+	dir, m, err := e.manifestOf(l)
 	if err != nil {
 		return rec, err
+	}
+	if m == nil {
+		return rec, nil
 	}
 	if err := migrateOwnerDirs(dir, m, e.o.fault, rec); err != nil {
 		return rec, err
