@@ -125,22 +125,12 @@ func (p *Provider) newUnion(ctx context.Context, segments func() ([]Segment, err
 	if segments == nil {
 		return nil, fmt.Errorf("scan: %s: ScanUnion needs the function that lists the segments", p.t.name)
 	}
-	r, err := p.checkRequest(r)
+	r, project, f, err := p.prepare(r)
 	if err != nil {
 		return nil, err
 	}
 	if stats == nil {
 		stats = &UnionStats{}
-	}
-	project, err := p.projection(r.Columns)
-	if err != nil {
-		return nil, err
-	}
-	var f *node
-	if filter := p.live(r.Filter); filter != nil {
-		if f, err = p.t.bind(filter); err != nil {
-			return nil, fmt.Errorf("scan: %s: filter %s: %w", p.t.name, r.Filter, err)
-		}
 	}
 	need := make([]bool, len(p.t.cols))
 	for _, c := range project {

@@ -200,19 +200,9 @@ func (p *Provider) live(filter Expr) Expr {
 // included), so writes made during the scan are not seen. See the package
 // doc for ordering, limits and memory.
 func (p *Provider) Scan(ctx context.Context, r Request) (array.RecordReader, error) {
-	r, err := p.checkRequest(r)
+	r, project, f, err := p.prepare(r)
 	if err != nil {
 		return nil, err
-	}
-	project, err := p.projection(r.Columns)
-	if err != nil {
-		return nil, err
-	}
-	var f *node
-	if filter := p.live(r.Filter); filter != nil {
-		if f, err = p.t.bind(filter); err != nil {
-			return nil, fmt.Errorf("scan: %s: filter %s: %w", p.t.name, r.Filter, err)
-		}
 	}
 	plan := p.t.plan(p.scope, f)
 	filter := plan.residual
@@ -291,17 +281,27 @@ func (p *Provider) projection(cols []string) ([]int, error) {
 	return out, nil
 }
 
-// checkRequest refuses a negative limit or batch size and fills in the
-// default batch size; every kind of scan starts with it.
-func (p *Provider) checkRequest(r Request) (Request, error) {
+// prepare is the start every kind of scan shares: it refuses a negative
+// limit or batch size, fills in the default batch size, resolves the
+// projection (project: column indexes) and binds the filter, with the
+// table's expiry rule added (f nil: no filter).
+func (p *Provider) prepare(r Request) (_ Request, project []int, f *node, err error) {
 	if r.Limit < 0 {
-		return r, fmt.Errorf("scan: %s: negative limit %d; use 0 for no limit", p.t.name, r.Limit)
+		return r, nil, nil, fmt.Errorf("scan: %s: negative limit %d; use 0 for no limit", p.t.name, r.Limit)
 	}
 	if r.BatchSize < 0 {
-		return r, fmt.Errorf("scan: %s: negative batch size %d; use 0 for the default %d", p.t.name, r.BatchSize, DefaultBatchSize)
+		return r, nil, nil, fmt.Errorf("scan: %s: negative batch size %d; use 0 for the default %d", p.t.name, r.BatchSize, DefaultBatchSize)
 	}
 	if r.BatchSize == 0 {
 		r.BatchSize = DefaultBatchSize
 	}
-	return r, nil
+	if project, err = p.projection(r.Columns); err != nil {
+		return r, nil, nil, err
+	}
+	if filter := p.live(r.Filter); filter != nil {
+		if f, err = p.t.bind(filter); err != nil {
+			return r, nil, nil, fmt.Errorf("scan: %s: filter %s: %w", p.t.name, r.Filter, err)
+		}
+	}
+	return r, project, f, nil
 }
