@@ -478,7 +478,7 @@ func (u *union) step() (bool, error) {
 	if hot {
 		if u.hotValid = u.it.Next(); !u.hotValid {
 			if err := u.it.Error(); err != nil {
-				return false, damaged(u.t.name, "", fmt.Errorf("scan: %s: iterate: %w", u.t.name, err))
+				return false, store.AsCorrupt(u.t.name, "", fmt.Errorf("scan: %s: iterate: %w", u.t.name, err))
 			}
 		}
 	}
@@ -529,7 +529,7 @@ func (u *union) hotRow() (bool, error) {
 	key := u.it.Key()
 	val, err := u.it.ValueAndErr()
 	if err != nil {
-		return false, damaged(u.t.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", u.t.name, key, err))
+		return false, store.AsCorrupt(u.t.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", u.t.name, key, err))
 	}
 	if err := u.src.Load(val); err != nil {
 		return false, &store.CorruptError{Table: u.t.name, Key: fmt.Sprintf("0x%x", key), Err: err}

@@ -239,7 +239,7 @@ func (r *snapReader) corrupt(key []byte, err error) error {
 func (r *snapReader) advance() bool {
 	if r.valid = r.it.Next(); !r.valid {
 		if err := r.it.Error(); err != nil {
-			r.fail(damaged(r.name, "", fmt.Errorf("scan: %s: iterate: %w", r.name, err)))
+			r.fail(store.AsCorrupt(r.name, "", fmt.Errorf("scan: %s: iterate: %w", r.name, err)))
 			return false
 		}
 		r.closeIter()
@@ -259,7 +259,7 @@ func (r *snapReader) row() (bool, error) {
 	}
 	val, err := r.it.ValueAndErr()
 	if err != nil {
-		return false, damaged(r.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.name, key, err))
+		return false, store.AsCorrupt(r.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.name, key, err))
 	}
 	if r.filter == nil {
 		// Without a filter the row decodes straight into the batch

@@ -12,7 +12,6 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/tablegen/tablegen/internal/rawpebble"
-	"github.com/tablegen/tablegen/runtime/internal/kv"
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
@@ -95,7 +94,7 @@ func (r *reader) open(p *Provider, plan *Plan) error {
 		it, err = rawpebble.DB(p.db).NewIter(opts)
 	}
 	if err != nil {
-		return damaged(p.t.name, "", fmt.Errorf("scan: %s: open iterator: %w", p.t.name, err))
+		return store.AsCorrupt(p.t.name, "", fmt.Errorf("scan: %s: open iterator: %w", p.t.name, err))
 	}
 	r.it = it
 	if !it.First() {
@@ -233,7 +232,7 @@ func (r *reader) Next() bool {
 		}
 		if !r.it.Next() {
 			if err := r.it.Error(); err != nil {
-				r.fail(damaged(r.t.name, "", fmt.Errorf("scan: %s: iterate: %w", r.t.name, err)))
+				r.fail(store.AsCorrupt(r.t.name, "", fmt.Errorf("scan: %s: iterate: %w", r.t.name, err)))
 				return false
 			}
 			r.finish()
@@ -276,7 +275,7 @@ func (r *reader) fail(err error) {
 // readErr is the error of a failed read of the iterator's current value.
 func (r *reader) readErr(err error) error {
 	key := r.it.Key()
-	return damaged(r.t.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.t.name, key, err))
+	return store.AsCorrupt(r.t.name, fmt.Sprintf("0x%x", key), fmt.Errorf("scan: %s: read key %x: %w", r.t.name, key, err))
 }
 
 // row processes the iterator's current entry when the scan has a filter or
@@ -333,7 +332,7 @@ func (r *reader) resolve(entry, ref []byte) (key, val []byte, err error) {
 		return r.rowKey, nil, r.corrupt(r.rowKey, fmt.Errorf("index %s entry %x points to a row that does not exist (run the store's Verify)", r.plan.Index, entry))
 	}
 	if err != nil {
-		return r.rowKey, nil, damaged(r.t.name, fmt.Sprintf("0x%x", r.rowKey), fmt.Errorf("scan: %s: read row %x: %w", r.t.name, r.rowKey, err))
+		return r.rowKey, nil, store.AsCorrupt(r.t.name, fmt.Sprintf("0x%x", r.rowKey), fmt.Errorf("scan: %s: read row %x: %w", r.t.name, r.rowKey, err))
 	}
 	r.rowVal = append(r.rowVal[:0], v...)
 	_ = closer.Close()
@@ -342,20 +341,4 @@ func (r *reader) resolve(entry, ref []byte) (key, val []byte, err error) {
 
 func (r *reader) corrupt(key []byte, err error) error {
 	return &store.CorruptError{Table: r.t.name, Key: "0x" + hex.EncodeToString(key), Err: err}
-}
-
-// damaged returns err as a *store.CorruptError naming table, key (which may
-// be empty) and the file when err reports damaged database files, and err
-// unchanged otherwise, so that damage found by a scan reaches its caller as
-// the error the store's own reads return.
-func damaged(table, key string, err error) error {
-	file, ok := kv.Damaged(err)
-	if !ok {
-		return err
-	}
-	var ce *store.CorruptError
-	if errors.As(err, &ce) {
-		return err
-	}
-	return &store.CorruptError{Table: table, Key: key, File: file, Err: err}
 }

@@ -20,16 +20,18 @@ func firstLine(err error) string {
 // readError wraps an error of a Pebble read of table: a *CorruptError when
 // the files are damaged, else "store: <table>: <what>: <err>".
 func readError(table, key, what string, err error) error {
-	if e := damaged(table, key, err); e != err {
+	if e := AsCorrupt(table, key, err); e != err {
 		return e
 	}
 	return fmt.Errorf("store: %s: %s: %w", table, what, err)
 }
 
-// damaged returns err as a *CorruptError naming table, key (which may be
-// empty) and the file when err reports damaged database files, and err
-// unchanged otherwise.
-func damaged(table, key string, err error) error {
+// AsCorrupt returns err as a *CorruptError naming table, key (which may be
+// empty) and the file when err reports damaged database files (Pebble's
+// checksums), and err unchanged otherwise. The store's reads and the Arrow
+// scans over the same files (runtime/scan) report damage through it, so a
+// caller sees one error type whichever read found it.
+func AsCorrupt(table, key string, err error) error {
 	file, ok := kv.Damaged(err)
 	if !ok {
 		return err
