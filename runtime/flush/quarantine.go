@@ -176,10 +176,6 @@ func (e *Executor) removeQuarantineTemps(l *layout.Table, rec *Recovery) error {
 	if err != nil {
 		return fmt.Errorf("flush: recover %s: read quarantine directory %s: %w", l.FullName(), dir, err)
 	}
-	remove := os.Remove
-	if e.o.remove != nil {
-		remove = e.o.remove
-	}
 	changed := false
 	for _, de := range entries {
 		name, ok := strings.CutSuffix(de.Name(), ".json"+tmpSuffix)
@@ -189,13 +185,7 @@ func (e *Executor) removeQuarantineTemps(l *layout.Table, rec *Recovery) error {
 		if _, err := hex.DecodeString(name); err != nil {
 			continue
 		}
-		path := filepath.Join(dir, de.Name())
-		if err := remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-			rec.Left = append(rec.Left, fmt.Sprintf("%s (%v)", path, err))
-			continue
-		}
-		rec.Removed = append(rec.Removed, path)
-		changed = true
+		changed = e.removeLeftover(filepath.Join(dir, de.Name()), rec) || changed
 	}
 	if changed {
 		return syncDir(dir)

@@ -164,22 +164,29 @@ func (e *Executor) removeUnlisted(dir, rel string, listed map[string]bool, rec *
 		default:
 			continue
 		}
-		path := filepath.Join(full, name)
-		remove := os.Remove
-		if e.o.remove != nil {
-			remove = e.o.remove
-		}
-		if err := remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-			// Harmless to leave: nothing reads a file the manifest does
-			// not list, and a flush overwrites it.
-			rec.Left = append(rec.Left, fmt.Sprintf("%s (%v)", path, err))
-			continue
-		}
-		rec.Removed = append(rec.Removed, path)
-		changed = true
+		changed = e.removeLeftover(filepath.Join(full, name), rec) || changed
 	}
 	if changed {
 		return syncDir(full)
 	}
 	return nil
+}
+
+// removeLeftover deletes a file recovery found left over, through the
+// remove hook of the options (tests), and records it in rec: in Removed,
+// or in Left with why when it cannot go (a read-only root). Leaving one is
+// harmless: nothing reads a file the manifest does not list, and the write
+// it was part of overwrites it when it runs again. It reports whether the
+// file's directory changed.
+func (e *Executor) removeLeftover(path string, rec *Recovery) bool {
+	remove := os.Remove
+	if e.o.remove != nil {
+		remove = e.o.remove
+	}
+	if err := remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		rec.Left = append(rec.Left, fmt.Sprintf("%s (%v)", path, err))
+		return false
+	}
+	rec.Removed = append(rec.Removed, path)
+	return true
 }
