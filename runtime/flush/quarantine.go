@@ -127,8 +127,8 @@ func (e *Executor) flushQuarantining(ctx context.Context, p *scan.Provider, l *l
 func (e *Executor) quarantine(l *layout.Table, dr *damagedRowError) (string, error) {
 	key := append(store.RowPrefix(l.ID), dr.key...)
 	sum := sha256.Sum256(append(append(bytes.Clone(key), 0), dr.value...))
-	dir := filepath.Join(e.o.Quarantine, l.Namespace, l.Name)
-	file := filepath.Join(dir, hex.EncodeToString(sum[:16])+".json")
+	dir := e.quarantineDir(l)
+	file := filepath.Join(dir, hex.EncodeToString(sum[:quarantineHashLen])+quarantineExt)
 	save := func(value []byte) error {
 		if err := mkdirDurable(dir); err != nil {
 			return err
@@ -156,19 +156,30 @@ func (e *Executor) quarantine(l *layout.Table, dr *damagedRowError) (string, err
 	return file, nil
 }
 
+// A quarantine file is named by the first quarantineHashLen bytes of a
+// hash of the row's key and value, in hex, + quarantineExt.
+const (
+	quarantineHashLen = 16
+	quarantineExt     = ".json"
+)
+
+// quarantineDir is where table l's quarantine files go.
+func (e *Executor) quarantineDir(l *layout.Table) string {
+	return filepath.Join(e.o.Quarantine, l.Namespace, l.Name)
+}
+
 // removeQuarantineTemps deletes the temporary files of quarantine writes
 // that were interrupted (a crash, a full disk) in table l's quarantine
 // directory. The next attempt at the same row rewrites its own file (the
 // name is a hash of the row), but a row repaired or deleted in between is
 // never attempted again, and its temporary file would stay forever. Only
-// names a quarantine write makes (32 hex digits + ".json" + tmpSuffix) are
-// touched. It runs under the table's lock, as every quarantine write does,
+// names a quarantine write makes (its file name + tmpSuffix) are touched. It runs under the table's lock, as every quarantine write does,
 // so no write of this executor is under way.
 func (e *Executor) removeQuarantineTemps(l *layout.Table, rec *Recovery) error {
 	if e.o.Quarantine == "" {
 		return nil
 	}
-	dir := filepath.Join(e.o.Quarantine, l.Namespace, l.Name)
+	dir := e.quarantineDir(l)
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -178,8 +189,8 @@ func (e *Executor) removeQuarantineTemps(l *layout.Table, rec *Recovery) error {
 	}
 	changed := false
 	for _, de := range entries {
-		name, ok := strings.CutSuffix(de.Name(), ".json"+tmpSuffix)
-		if !ok || de.IsDir() || len(name) != 32 {
+		name, ok := strings.CutSuffix(de.Name(), quarantineExt+tmpSuffix)
+		if !ok || de.IsDir() || len(name) != 2*quarantineHashLen {
 			continue
 		}
 		if _, err := hex.DecodeString(name); err != nil {

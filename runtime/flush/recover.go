@@ -175,9 +175,8 @@ func (e *Executor) removeUnlisted(dir, rel string, listed map[string]bool, rec *
 // removeLeftover deletes a file recovery found left over, through the
 // remove hook of the options (tests), and records it in rec: in Removed,
 // or in Left with why when it cannot go (a read-only root). Leaving one is
-// harmless: nothing reads a file the manifest does not list, and the write
-// it was part of overwrites it when it runs again. It reports whether the
-// file's directory changed.
+// harmless, as nothing reads it, and the next recovery with write access
+// removes it. It reports whether the file's directory changed.
 func (e *Executor) removeLeftover(path string, rec *Recovery) bool {
 	remove := os.Remove
 	if e.o.remove != nil {
