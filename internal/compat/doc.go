@@ -8,10 +8,10 @@
 // entries are laid out on disk: the table id, full name and kind; the key
 // columns with their types and direction; every column's tag, name, type,
 // nullability and enum values (numbered, since an enum value is stored as its
-// position); every index's id, name, columns and uniqueness. It also records
-// every retired id: table ids, and per table the column tags and index ids
-// that were removed. A retired id may never be used again, because old data
-// may still sit under it.
+// position); every index's id, name, columns, uniqueness and whether it is
+// covering. It also records every retired id: table ids, and per table the
+// column tags and index ids that were removed. A retired id may never be
+// used again, because old data may still sit under it.
 //
 // Build computes the lock from a schema and the previous lock; Marshal writes
 // it, one fact per line, sorted, so that a review sees exactly what a change
@@ -84,6 +84,12 @@
 //	INDEX_COLUMNS_CHANGED        error    same index id, other columns, column types or uniqueness
 //	INDEX_ID_REUSED              error    an index took a retired id
 //	INDEX_REMOVED_NOT_RETIRED    error    an index was removed but the new lock does not retire its id
+//
+// Changes that keep every stored byte's meaning report nothing, even those
+// the store does work for when the database opens: an added index is
+// backfilled from the rows, and an index that starts or stops covering
+// (runtime/layout's safe rule INDEX_COVERING_CHANGED) has its entries
+// rebuilt from them.
 //
 // Tables are matched by full name, then by id (a rename keeps the id and the
 // data); columns by tag; indexes by id. "Retired in the new lock" means the

@@ -125,7 +125,7 @@ func (t *Table) layout() layout.Table {
 		l.Columns = append(l.Columns, layout.Column{Tag: c.Tag, Name: c.Name, Type: string(c.Type), Nullable: c.Nullable, Values: c.Values, Precision: c.Precision, Scale: c.Scale})
 	}
 	for _, x := range t.Indexes {
-		l.Indexes = append(l.Indexes, layout.Index{ID: x.ID, Name: x.Name, Columns: x.Columns, Unique: x.Unique})
+		l.Indexes = append(l.Indexes, layout.Index{ID: x.ID, Name: x.Name, Columns: x.Columns, Unique: x.Unique, Covering: x.Covering})
 	}
 	return l
 }

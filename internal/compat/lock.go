@@ -74,6 +74,11 @@ type Index struct {
 	Name    string
 	Columns []string // column names, in index order
 	Unique  bool
+	// Covering entries carry a copy of the row. It changes what an entry
+	// holds, so the store rebuilds the index when it changes; it is written
+	// only when true, so the locks of indexes that do not cover read as
+	// they did before covering existed.
+	Covering bool
 }
 
 // RetiredTable is a table id that may never be used again. Name records what
@@ -228,7 +233,7 @@ func tableOf(st *schema.Table) *Table {
 		if x == nil {
 			continue
 		}
-		ix := &Index{Pos: x.Pos, ID: x.ID, Name: x.Name, Unique: x.Unique}
+		ix := &Index{Pos: x.Pos, ID: x.ID, Name: x.Name, Unique: x.Unique, Covering: x.Covering}
 		for _, c := range x.Columns {
 			if c != nil {
 				ix.Columns = append(ix.Columns, c.Name)

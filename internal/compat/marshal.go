@@ -75,6 +75,9 @@ func Marshal(l *Lock) []byte {
 			if x.Unique {
 				ws = append(ws, "unique")
 			}
+			if x.Covering {
+				ws = append(ws, "covering")
+			}
 			line(&b, 1, ws...)
 			for _, name := range x.Columns {
 				line(&b, 2, "column", word(name))

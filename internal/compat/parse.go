@@ -326,7 +326,7 @@ func (p *parser) tableLevel(t []token) *schema.Error {
 		p.parent, p.column = "column", c
 		return nil
 	case "index":
-		if err := p.arity(t, 3, 4, "index ID NAME [unique]"); err != nil {
+		if err := p.arity(t, 3, 4, "index ID NAME [unique | covering]"); err != nil {
 			return err
 		}
 		id, err := p.uint32(t[1])
@@ -338,10 +338,15 @@ func (p *parser) tableLevel(t []token) *schema.Error {
 		}
 		x := &Index{Pos: p.pos(t[0].col), ID: id, Name: t[2].text}
 		if len(t) == 4 {
-			if t[3].text != "unique" {
-				return p.errorf(t[3].col, "unexpected %q after the index name; only `unique` may follow it", t[3].text)
+			// One word at most: the schema refuses an index that is both.
+			switch t[3].text {
+			case "unique":
+				x.Unique = true
+			case "covering":
+				x.Covering = true
+			default:
+				return p.errorf(t[3].col, "unexpected %q after the index name; only `unique` or `covering` may follow it", t[3].text)
 			}
-			x.Unique = true
 		}
 		tb.Indexes = append(tb.Indexes, x)
 		p.parent, p.index = "index", x

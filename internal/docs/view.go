@@ -76,12 +76,13 @@ type columnView struct {
 }
 
 type indexRow struct {
-	ID      uint32
-	Name    string
-	Columns string
-	Unique  bool
-	Sparse  bool
-	Doc     string
+	ID       uint32
+	Name     string
+	Columns  string
+	Unique   bool
+	Sparse   bool
+	Covering bool
+	Doc      string
 }
 
 type reservedView struct {
@@ -165,7 +166,7 @@ func newTableView(t *schema.Table, all []*schema.Table) tableView {
 		for i, c := range x.Columns {
 			names[i] = c.Name
 		}
-		v.Indexes = append(v.Indexes, indexRow{ID: x.ID, Name: x.Name, Columns: codeList(names), Unique: x.Unique, Sparse: x.Sparse, Doc: x.Doc})
+		v.Indexes = append(v.Indexes, indexRow{ID: x.ID, Name: x.Name, Columns: codeList(names), Unique: x.Unique, Sparse: x.Sparse, Covering: x.Covering, Doc: x.Doc})
 	}
 	if len(t.Reserved.Tags) > 0 {
 		tags := make([]string, len(t.Reserved.Tags))

@@ -79,6 +79,11 @@ func layoutLiteral(l layout.Table) *jen.Statement {
 						if ix.Unique {
 							g.Add(kv("Unique", jen.True()))
 						}
+						if ix.Covering {
+							// Only in the layout: the store reads it from there, and
+							// the fingerprint covers it, so toggling it is a layout change.
+							g.Add(kv("Covering", jen.True()))
+						}
 					})
 				}
 			}))))

@@ -181,6 +181,15 @@ func sparseNote(ix *schema.Index) string {
 	return fmt.Sprintf("\nRows whose %s is null are not indexed (sparse index), so they are never found here.", strings.Join(nullable, " or "))
 }
 
+// coveringNote is the sentence index scans add for covering indexes, so a
+// reader of the method knows why it costs no row reads.
+func coveringNote(ix *schema.Index) string {
+	if !ix.Covering {
+		return ""
+	}
+	return "\nThe index is covering: its entries carry the row, so the scan reads no row separately."
+}
+
 // encodeValues emits statements that append the encodings of cols, taking
 // values from params, to a new slice named name.
 func encodeValues(g *jen.Group, name string, cols []*schema.Column, params []string) {
@@ -268,7 +277,7 @@ func (tp *tablePlan) scanMethods(f *jen.File, recv string, ix *schema.Index) {
 		eq := ix.Columns[:j]
 
 		params, names := tp.indexParams(eq, map[string]bool{"s": true, "o": true, "values": true})
-		doc := fmt.Sprintf("%s yields the rows with %s, through index %s (%s).\n%s", name, equalsParams(eq, names), ix.Name, indexColumns(ix), order) + sparseNote(ix)
+		doc := fmt.Sprintf("%s yields the rows with %s, through index %s (%s).\n%s", name, equalsParams(eq, names), ix.Name, indexColumns(ix), order) + sparseNote(ix) + coveringNote(ix)
 		method(f, recv, doc, name).Params(append(params, jen.Id("o").Add(opts.Clone()))...).Add(seq.Clone()).BlockFunc(func(g *jen.Group) {
 			encodeValues(g, "values", eq, names)
 			g.Return(st().Dot("IndexScan").Call(jen.Lit(int(ix.ID)), st().Dot("PrefixRange").Call(jen.Id("values")), jen.Id("o")))
@@ -286,7 +295,7 @@ func (tp *tablePlan) scanMethods(f *jen.File, recv string, ix *schema.Index) {
 		if len(prefix) > 0 {
 			what = equalsParams(prefix, names) + " and " + what
 		}
-		doc = fmt.Sprintf("%sRange yields the rows with %s, through index %s (%s).\n%s", name, what, ix.Name, indexColumns(ix), order) + sparseNote(ix)
+		doc = fmt.Sprintf("%sRange yields the rows with %s, through index %s (%s).\n%s", name, what, ix.Name, indexColumns(ix), order) + sparseNote(ix) + coveringNote(ix)
 		method(f, recv, doc, name+"Range").Params(params...).Add(seq.Clone()).BlockFunc(func(g *jen.Group) {
 			lo := encArg(ranged, jen.Id("lo"))
 			hi := encArg(ranged, jen.Id("hi"))

@@ -256,9 +256,18 @@ func document() *node {
 		"id":   integer("Index id, unique within the table and never reused: it is part of every stored index entry.", 1, math.MaxUint32),
 		"columns": array("The indexed columns, in order; not float64 or json. If any is nullable the index is sparse: rows with a null value have no entry.",
 			str("A column of this table.", SnakePattern), 1, true),
-		"unique": boolean("Whether at most one row may have the same indexed values; a second is refused with an error."),
-		"doc":    str("What the index is for. It becomes the doc comment of the generated lookup methods.", ""),
+		"unique":   boolean("Whether at most one row may have the same indexed values; a second is refused with an error."),
+		"covering": boolean("Entries carry a copy of the row, so scans of the index read no row separately; costs a second copy of each row, kept after flush. Not with unique."),
+		"doc":      str("What the index is for. It becomes the doc comment of the generated lookup methods.", ""),
 	})
+	// The loader refuses unique with covering; saying so here lets an editor
+	// flag it while the file is typed.
+	index.Not = &node{
+		Type:        "object",
+		Description: "an index is not both unique and covering: a unique index finds its one row with one read; remove covering or unique.",
+		Required:    []string{"unique", "covering"},
+		Properties:  map[string]*node{"unique": {Const: true}, "covering": {Const: true}},
+	}
 
 	reserved := object("Tags and column names of removed columns. Old rows and old readers still give them their old meaning, so they must never be used again.", nil, map[string]*node{
 		"tags": array("Retired column tags.",

@@ -18,7 +18,7 @@ type node struct {
 	Description string   `json:"description,omitempty"`
 	Type        string   `json:"type,omitempty"`
 	Enum        []string `json:"enum,omitempty"`
-	Const       string   `json:"const,omitempty"`
+	Const       any      `json:"const,omitempty"` // a string or a bool; nil for none
 	Pattern     string   `json:"pattern,omitempty"`
 	MinLength   *int     `json:"minLength,omitempty"`
 	Minimum     *int64   `json:"minimum,omitempty"`

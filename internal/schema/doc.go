@@ -39,7 +39,8 @@
 //     columns, types and desc everywhere and no enum column.
 //   - indexes: names and ids (>= 1) unique; columns exist, are listed once,
 //     not empty, not float64 or json (bytes is fine); no two indexes over the
-//     same column list. An index over a nullable column is sparse.
+//     same column list. An index over a nullable column is sparse. An index
+//     is not both unique and covering.
 //   - kinds: access (public, private, restricted, dba) is allowed on shared
 //     tables (default private) and system tables (default: the kind decides);
 //     user and stream tables have an implicit owner (the stored key is

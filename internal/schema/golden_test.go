@@ -137,6 +137,9 @@ func dump(s *schema.Schema) string {
 				cols = append(cols, c.Name)
 			}
 			fmt.Fprintf(&b, "  index %d %s go=%s [%s] unique=%t sparse=%t at %d:%d", x.ID, x.Name, x.GoName, strings.Join(cols, ", "), x.Unique, x.Sparse, x.Pos.Line, x.Pos.Column)
+			if x.Covering {
+				b.WriteString(" covering") // only when set, so the other archives keep their dumps
+			}
 			if x.Doc != "" {
 				fmt.Fprintf(&b, " doc=%q", x.Doc)
 			}

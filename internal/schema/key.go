@@ -135,7 +135,7 @@ func (p *fileParser) key(f field, t *Table, cols colIndex) *KeyType {
 	return k
 }
 
-var indexKeys = []string{"name", "id", "columns", "unique", "doc"}
+var indexKeys = []string{"name", "id", "columns", "unique", "covering", "doc"}
 
 var indexRequired = []requirement{
 	{"name", "name: by_status"},
@@ -181,6 +181,14 @@ func (p *fileParser) indexes(f field, cols colIndex) []*Index {
 		}
 		if uf, ok := fs["unique"]; ok {
 			d.x.Unique, _ = p.boolean(uf, ctx, "unique")
+		}
+		if cf, ok := fs["covering"]; ok {
+			d.x.Covering, _ = p.boolean(cf, ctx, "covering")
+			if d.x.Covering && d.x.Unique {
+				// A copy of the row buys nothing when a lookup reads one row
+				// anyway, and would cost every write of the row a second copy.
+				p.errorf(cf.val, ctx, "is unique and covering; a unique index finds its one row with one read, covering is for non-unique indexes whose scans return many rows; remove covering or unique")
+			}
 		}
 		if df, ok := fs["doc"]; ok {
 			d.x.Doc, _ = p.text(df, ctx, "doc")

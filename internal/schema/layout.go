@@ -34,7 +34,7 @@ func (t *Table) Layout() layout.Table {
 		l.Columns = append(l.Columns, layout.Column{Tag: c.Tag, Name: c.Name, Type: string(c.Type), Nullable: c.Nullable, Values: values, Precision: c.Precision, Scale: c.Scale})
 	}
 	for _, ix := range t.Indexes {
-		x := layout.Index{ID: ix.ID, Name: ix.Name, Unique: ix.Unique}
+		x := layout.Index{ID: ix.ID, Name: ix.Name, Unique: ix.Unique, Covering: ix.Covering}
 		for _, c := range ix.Columns {
 			x.Columns = append(x.Columns, c.Name)
 		}

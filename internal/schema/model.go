@@ -145,7 +145,10 @@ type Index struct {
 	ID      uint32 // unique within the table, >= 1
 	Columns []*Column
 	Unique  bool
-	Doc     string // from the YAML doc; the generator puts it on the lookup methods
+	// Covering is true when the index's entries carry a copy of the row, so
+	// a scan of the index reads no row separately. Never with Unique.
+	Covering bool
+	Doc      string // from the YAML doc; the generator puts it on the lookup methods
 	// Sparse is true when any indexed column is nullable: rows with a null
 	// indexed value have no entry.
 	Sparse bool

@@ -56,8 +56,10 @@ const (
 	AddIndex
 	// DropIndex: the index (Change.Index) is gone; its keyspace is deleted.
 	DropIndex
-	// RebuildIndex: an index whose backfill never finished changed
-	// definition; its partial entries are dropped and it is built anew.
+	// RebuildIndex: the index's entries are dropped and built anew from
+	// the rows: an index whose backfill never finished changed definition
+	// (its entries were partial), or an index started or stopped covering
+	// (its entries hold, or no longer hold, a copy of the row).
 	RebuildIndex
 )
 
@@ -107,6 +109,7 @@ const (
 	ruleIndexRenamed             = "INDEX_RENAMED"
 	ruleIndexColumnsRenamed      = "INDEX_COLUMNS_RENAMED"
 	ruleIndexRebuilt             = "INDEX_REBUILT"
+	ruleIndexCoveringChanged     = "INDEX_COVERING_CHANGED"
 	ruleTTLChanged               = "TTL_CHANGED"
 	ruleMaxRowsPerOwnerChanged   = "MAX_ROWS_PER_OWNER_CHANGED"
 )
@@ -450,6 +453,12 @@ func (d *differ) indexes() {
 				why = "became unique"
 			}
 			entries(why, "index %d (%s) unique %t → %t", o.ID, n.Name, o.Unique, n.Unique)
+		}
+		if o.Covering != n.Covering {
+			// Covering changes what an entry holds, not which rows it
+			// names, and every row is there to rebuild the entries from.
+			d.add(Change{Rule: ruleIndexCoveringChanged, Action: RebuildIndex, Index: o.ID},
+				"index %d (%s) covering %t → %t (its entries are rebuilt when the database opens)", o.ID, n.Name, o.Covering, n.Covering)
 		}
 	}
 	for _, n := range sortedIndexes(d.new.Indexes) {

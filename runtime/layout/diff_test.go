@@ -171,3 +171,25 @@ func TestFingerprintIgnoresDeclarationOrder(t *testing.T) {
 		t.Errorf("canonical JSON = %s", got)
 	}
 }
+
+// TestCoveringInTheFingerprint: an index that does not cover encodes as it
+// did before covering existed, so the fingerprints already stored hold, and
+// one that covers encodes differently, so opening a database recorded
+// without it finds the change (INDEX_COVERING_CHANGED) and rebuilds.
+func TestCoveringInTheFingerprint(t *testing.T) {
+	plain := Table{ID: 1, Namespace: "n", Name: "t", Kind: Shared, Indexes: []Index{{ID: 1, Name: "by_a", Columns: []string{"a"}}}}
+	if got, want := string(plain.MarshalCanonical()), `{"id":1,"namespace":"n","name":"t","kind":"shared","indexes":[{"id":1,"name":"by_a","columns":["a"]}]}`; got != want {
+		t.Errorf("canonical JSON of a non-covering index = %s, want %s", got, want)
+	}
+	covering := plain.Canonical()
+	covering.Indexes[0].Covering = true
+	if !strings.Contains(string(covering.MarshalCanonical()), `"covering":true`) {
+		t.Errorf("canonical JSON of a covering index = %s, want it to record covering", covering.MarshalCanonical())
+	}
+	if plain.Fingerprint() == covering.Fingerprint() {
+		t.Error("covering did not change the fingerprint")
+	}
+	if plain.Indexes[0].Covering {
+		t.Error("Canonical shares the index slice with its table")
+	}
+}

@@ -122,6 +122,13 @@ type Index struct {
 	Name    string   `json:"name"`
 	Columns []string `json:"columns,omitempty"`
 	Unique  bool     `json:"unique,omitempty"`
+	// Covering entries carry a copy of their row, so a scan of the index
+	// reads its rows in index order from the entries alone instead of one
+	// scattered row read per match. It costs a second copy of each row in
+	// the store (kept when the row is flushed) and rewrites the entry on
+	// every write of the row. Only non-unique indexes cover: a unique
+	// index finds one row, with one read.
+	Covering bool `json:"covering,omitempty"`
 }
 
 // FullName is "namespace.name", the name errors use.
@@ -198,6 +205,9 @@ func (t *Table) Validate() error {
 			bad("index id %d is used twice", ix.ID)
 		}
 		ids[ix.ID] = true
+		if ix.Covering && ix.Unique {
+			bad("index %s is unique and covering; only a non-unique index covers", ix.Name)
+		}
 		for _, name := range ix.Columns {
 			if _, ok := t.Column(name); !ok && len(t.Columns) > 0 {
 				bad("index %s column %s is not a column", ix.Name, name)
