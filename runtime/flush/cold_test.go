@@ -102,6 +102,14 @@ type tickets struct {
 
 func openTickets(t testing.TB) *tickets { return openTicketsWith(t, nil) }
 
+// coveringTicketSpec is ticketSpec with by_tag covering: its entries keep
+// their rows' copies across flushes and compactions.
+func coveringTicketSpec() store.Spec[int64, ticket] {
+	s := ticketSpec()
+	s.Layout.Indexes[1].Covering = true
+	return s
+}
+
 // layouts are the two cold layouts of user and stream tables: multi-owner
 // files (the default) and per-owner Hive directories.
 var layouts = []struct {
@@ -110,14 +118,18 @@ var layouts = []struct {
 }{{"multi-owner", nil}, {"per-owner", &flush.Options{PartitionByOwner: true}}}
 
 func openTicketsWith(t testing.TB, o *flush.Options) *tickets {
+	return openTicketsSpec(t, o, ticketSpec())
+}
+
+func openTicketsSpec(t testing.TB, o *flush.Options, spec store.Spec[int64, ticket]) *tickets {
 	t.Helper()
 	db := openDB(t, t.TempDir())
 	t.Cleanup(func() { db.Close() })
-	tbl, err := store.NewTable(db, ticketSpec())
+	tbl, err := store.NewTable(db, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := ticketLayout()
+	l := spec.Layout
 	p, err := scan.NewProvider(db, &l, scan.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -230,13 +242,14 @@ var (
 // across tiers.
 func TestColdModel(t *testing.T) {
 	for _, lay := range layouts {
-		t.Run(lay.name, func(t *testing.T) { coldModel(t, lay.o) })
+		t.Run(lay.name, func(t *testing.T) { coldModel(t, lay.o, ticketSpec()) })
+		t.Run(lay.name+"/covering", func(t *testing.T) { coldModel(t, lay.o, coveringTicketSpec()) })
 	}
 }
 
-func coldModel(t *testing.T, o *flush.Options) {
+func coldModel(t *testing.T, o *flush.Options, spec store.Spec[int64, ticket]) {
 	rapid.Check(t, func(rt *rapid.T) {
-		x := openTicketsWith(t, o)
+		x := openTicketsSpec(t, o, spec)
 		m := ticketModel{"a": {}, "b": {}}
 		draw := func() (string, ticket) {
 			o := rapid.SampledFrom(ticketOwners).Draw(rt, "owner")
@@ -349,6 +362,11 @@ func coldModel(t *testing.T, o *flush.Options) {
 					checkTickets(t, rt, x, m, o)
 				}
 				checkAllOwners(rt, x, m)
+				// Entries, covering copies included, agree with the rows,
+				// hot and flushed.
+				if probs, err := x.tbl.Verify(); err != nil || len(probs) != 0 {
+					rt.Fatalf("Verify: %v %v", probs, err)
+				}
 			},
 		})
 	})

@@ -28,6 +28,7 @@ type Batch struct {
 	idx  []span // index values of put ops, len(core.indexes) per op
 	// scratch reused by Commit
 	kbuf  []byte
+	vbuf  []byte // a covering entry's value
 	obuf  []byte
 	spans []span
 	rkeys []byte     // keys read by commitIndexed
@@ -599,6 +600,13 @@ func (b *Batch) apply(pb, iw batchWriter, o *op) error {
 	for i, ix := range c.indexes {
 		oldV, newV, oldOK, newOK, changed := values(i)
 		if !changed {
+			// A covering entry holds the row: a put rewrites it in place.
+			if ix.covering && newOK {
+				b.kbuf = entryKey(b.kbuf[:0], c, ix, o.scope, newV, pk)
+				if err := iw.Set(b.kbuf, b.entryValue(ix, ref, b.bytes(o.row)), nil); err != nil {
+					return wrapWrite(c, err)
+				}
+			}
 			continue
 		}
 		var entry *read // the unique entry of the new values
@@ -618,7 +626,7 @@ func (b *Batch) apply(pb, iw batchWriter, o *op) error {
 		}
 		if newOK {
 			b.kbuf = entryKey(b.kbuf[:0], c, ix, o.scope, newV, pk)
-			if err := iw.Set(b.kbuf, ref, nil); err != nil {
+			if err := iw.Set(b.kbuf, b.entryValue(ix, ref, b.bytes(o.row)), nil); err != nil {
 				return wrapWrite(c, err)
 			}
 			if entry != nil {
@@ -638,6 +646,16 @@ func (b *Batch) apply(pb, iw batchWriter, o *op) error {
 	}
 	row.found, row.inBuf, row.val = true, true, o.row
 	return wrapWrite(c, pb.Set(rowKey, b.bytes(o.row), nil))
+}
+
+// entryValue returns the value of an entry of ix for the row ref with bytes
+// row: ref itself, or for a covering index the row too, in b.vbuf.
+func (b *Batch) entryValue(ix indexCore, ref, row []byte) []byte {
+	if !ix.covering {
+		return ref
+	}
+	b.vbuf = appendEntryValue(b.vbuf[:0], ix, ref, row)
+	return b.vbuf
 }
 
 // uniqueViolation describes a put whose unique entry already points to the

@@ -11,6 +11,7 @@
 //	0x01 meta:  0x01 + BE uint32 table id                      → JSON of the table's Layout and fingerprint
 //	0x02 rows:  0x02 + BE uint32 table id + scope + key tuple  → row (protobuf wire format)
 //	0x03 index: 0x03 + BE uint32 table id + BE uint32 index id + scope + index values [+ key tuple] → scope + key tuple
+//	            (covering: → uvarint(len(scope + key tuple)) + scope + key tuple + row)
 //	0x04 tomb:  0x04 + BE uint32 table id + scope + key tuple  → the cold marker when the row was deleted
 //	0x05 cold:  0x05 + BE uint32 table id + scope + key tuple  → BE uint64 segment seq of the flushed row
 //
@@ -38,7 +39,9 @@
 // one Pebble key and nothing grows. The value of both kinds of entry is the
 // row's key without its table prefix (scope + key tuple): a reader, and
 // [Table.Verify], can find the row from the entry without knowing where the
-// index values end.
+// index values end. An entry of a covering index (layout.Index.Covering,
+// non-unique only) holds that ref after its length and then the row's
+// bytes, so its scans read no row keyspace; see covering.go.
 //
 // User and stream tables are owner-scoped: their scope is the encoded owner,
 // keyenc.AppendString(nil, owner) (see [OwnerScope] and [Table.WithScope]),

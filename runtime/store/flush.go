@@ -296,7 +296,7 @@ func newLayoutIndexer(l *layout.Table) (*layoutIndexer, error) {
 		enc:     make([][]byte, len(l.Columns)),
 	}
 	for _, il := range l.Indexes {
-		ic := indexCore{id: il.ID, name: il.Name, unique: il.Unique}
+		ic := indexCore{id: il.ID, name: il.Name, unique: il.Unique, covering: il.Covering}
 		x.indexes = append(x.indexes, ic)
 		x.core.indexes = append(x.core.indexes, ic)
 		var cols []int

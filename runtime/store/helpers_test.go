@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 
@@ -167,6 +168,14 @@ func jobSpec(id uint32, withIndexes bool) Spec[jobKey, job] {
 			}},
 		}
 	}
+	return s
+}
+
+// coveringJobSpec is jobSpec with indexes, by_status covering.
+func coveringJobSpec(id uint32) Spec[jobKey, job] {
+	s := jobSpec(id, true)
+	s.Layout.Indexes = slices.Clone(s.Layout.Indexes)
+	s.Layout.Indexes[1].Covering = true
 	return s
 }
 

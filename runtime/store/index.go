@@ -78,7 +78,7 @@ func (t *Table[K, V]) getUnique(ix *IndexSpec[V], values []byte) (V, error) {
 	}
 	rowKey := append(appendRowPrefix(nil, t.core.id), ref...)
 	_ = closer.Close()
-	v, err := t.resolve(snap, ix, key, rowKey, values, nil)
+	v, err := t.resolve(snap, ix, key, rowKey, values, nil, new(rowScratch[V]))
 	if err != nil {
 		return zero, err
 	}
@@ -96,13 +96,12 @@ type getter interface {
 // to this view's scope and still has the entry's values, so an inconsistent
 // index can never yield a wrong row. The row is copied out of Pebble into
 // rows, or into memory of its own when rows is nil (see Spec.DecodeRow).
-func (t *Table[K, V]) resolve(snap getter, ix *IndexSpec[V], entryKey, rowKey, values []byte, rows *rowenc.Arena) (V, error) {
+func (t *Table[K, V]) resolve(snap getter, ix *IndexSpec[V], entryKey, rowKey, values []byte, rows *rowenc.Arena, sc *rowScratch[V]) (V, error) {
 	var v V
-	skip := rowHeaderLen + len(t.scope)
-	if !bytes.HasPrefix(rowKey[rowHeaderLen:], t.scope) {
-		return v, &CorruptError{Table: t.core.name, Key: "0x" + hex.EncodeToString(rowKey),
-			Err: fmt.Errorf("index %s entry %x points outside this scope", ix.Name, entryKey)}
+	if err := t.inScope(ix, entryKey, rowKey); err != nil {
+		return v, err
 	}
+	skip := rowHeaderLen + len(t.scope)
 	val, closer, err := snap.Get(rowKey)
 	if errors.Is(err, pebble.ErrNotFound) {
 		// A flushed row keeps its index entries: read it from its segment.
@@ -120,18 +119,59 @@ func (t *Table[K, V]) resolve(snap getter, ix *IndexSpec[V], entryKey, rowKey, v
 	}
 	row := rows.Copy(val)
 	_ = closer.Close()
-	if err := t.spec.DecodeRow(row, &v, rows); err != nil {
-		var zero V
+	return t.entryRow(ix, rowKey, values, row, rows, sc)
+}
+
+// rowScratch is what resolving rows reuses from one row to the next: the
+// codec functions of a Spec are function values, so a row or buffer a
+// function passes to them escapes to the heap, once per row unless it
+// lives here, once per scan.
+type rowScratch[V any] struct {
+	v   V
+	buf []byte
+}
+
+// sameKey checks that the row sc.v, decoded from the copy a covering
+// entry of ix holds, has the key tuple pk of the row rowKey the entry is
+// for, which a row read from the row keyspace has by where it is read.
+func (t *Table[K, V]) sameKey(ix *IndexSpec[V], rowKey, pk []byte, sc *rowScratch[V]) error {
+	sc.buf = t.spec.AppendKey(sc.buf[:0], t.spec.KeyOf(&sc.v))
+	if !bytes.Equal(sc.buf, pk) {
+		return &CorruptError{Table: t.core.name, Key: t.formatRowKey(rowKey, rowHeaderLen+len(t.scope)),
+			Err: fmt.Errorf("index %s entry holds a copy of row %s", ix.Name, t.core.formatKey(sc.buf))}
+	}
+	return nil
+}
+
+// inScope checks that the row rowKey an entry points to belongs to this
+// view's scope.
+func (t *Table[K, V]) inScope(ix *IndexSpec[V], entryKey, rowKey []byte) error {
+	if !bytes.HasPrefix(rowKey[rowHeaderLen:], t.scope) {
+		return &CorruptError{Table: t.core.name, Key: "0x" + hex.EncodeToString(rowKey),
+			Err: fmt.Errorf("index %s entry %x points outside this scope", ix.Name, entryKey)}
+	}
+	return nil
+}
+
+// entryRow decodes row, the bytes of the row rowKey that an entry of ix
+// with values leads to (read from the row keyspace, or the copy a covering
+// entry holds), and checks that the row has the entry's values. The row's
+// memory is rows' (see Spec.DecodeRow).
+func (t *Table[K, V]) entryRow(ix *IndexSpec[V], rowKey, values, row []byte, rows *rowenc.Arena, sc *rowScratch[V]) (V, error) {
+	var zero V
+	sc.v = zero
+	v := &sc.v
+	skip := rowHeaderLen + len(t.scope)
+	if err := t.spec.DecodeRow(row, v, rows); err != nil {
 		return zero, &CorruptError{Table: t.core.name, Key: t.formatRowKey(rowKey, skip), Err: err}
 	}
-	var buf [128]byte
-	got, ok := ix.AppendValues(buf[:0], &v)
-	if !ok || !bytes.Equal(got, values) {
-		var zero V
+	var ok bool
+	sc.buf, ok = ix.AppendValues(sc.buf[:0], v)
+	if !ok || !bytes.Equal(sc.buf, values) {
 		return zero, &CorruptError{Table: t.core.name, Key: t.formatRowKey(rowKey, skip),
-			Err: fmt.Errorf("index entry %s points to a row with %s", formatIndexValues(&t.core.layout, ix.Name, values), formatIndexValues(&t.core.layout, ix.Name, got))}
+			Err: fmt.Errorf("index entry %s points to a row with %s", formatIndexValues(&t.core.layout, ix.Name, values), formatIndexValues(&t.core.layout, ix.Name, sc.buf))}
 	}
-	return v, nil
+	return *v, nil
 }
 
 // IndexScan returns the rows whose values in index indexID lie in r (a range
@@ -178,33 +218,50 @@ func (t *Table[K, V]) IndexScan(indexID uint32, r Range, o ScanOptions) iter.Seq
 		defer closeIter(it, out, func(err error) error {
 			return fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err)
 		})
-		snap, closeRows, err := rv.rowReader(t.core)
-		if err != nil {
-			out.emit(zero, fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err))
-			return
-		}
-		defer func() {
-			if err := closeRows(); err != nil {
-				out.emit(zero, fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err))
-			}
-		}()
-		rowKey := appendRowPrefix(nil, t.core.id)
-		var rows rowenc.Arena
-		n := 0
-		for ok := first(it, o.Reverse); ok; ok = next(it, o.Reverse) {
-			ref, err := it.ValueAndErr()
+		// A covering index's entries hold their rows: nothing else is read.
+		ic := t.core.indexCore(ix.ID)
+		var snap getter
+		if !ic.covering {
+			var closeRows func() error
+			snap, closeRows, err = rv.rowReader(t.core)
 			if err != nil {
 				out.emit(zero, fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err))
 				return
+			}
+			defer func() {
+				if err := closeRows(); err != nil {
+					out.emit(zero, fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err))
+				}
+			}()
+		}
+		rowKey := appendRowPrefix(nil, t.core.id)
+		var rows rowenc.Arena
+		sc := new(rowScratch[V])
+		n := 0
+		for ok := first(it, o.Reverse); ok; ok = next(it, o.Reverse) {
+			val, err := it.ValueAndErr()
+			if err != nil {
+				out.emit(zero, fmt.Errorf("store: %s: index %s scan: %w", t.core.name, ix.Name, err))
+				return
+			}
+			ref, row, err := splitEntryValue(ic, val)
+			if err != nil {
+				if !out.emit(zero, &CorruptError{Table: t.core.name, Key: "0x" + hex.EncodeToString(it.Key()),
+					Err: fmt.Errorf("index %s entry: %w", ix.Name, err)}) {
+					return
+				}
+				continue
 			}
 			rowKey = append(rowKey[:rowHeaderLen], ref...)
 			entry := it.Key()[len(base):]
 			pages.at(entry)
 			values := entry
+			var pk []byte
 			if !ix.Unique {
 				// The entry is values + key tuple, and its value is scope +
 				// the same key tuple.
-				pk, ok := bytes.CutPrefix(ref, t.scope)
+				var ok bool
+				pk, ok = bytes.CutPrefix(ref, t.scope)
 				if !ok || !bytes.HasSuffix(entry, pk) {
 					if !out.emit(zero, &CorruptError{Table: t.core.name, Key: "0x" + hex.EncodeToString(it.Key()),
 						Err: fmt.Errorf("index %s entry's value %x does not match its key", ix.Name, ref)}) {
@@ -214,7 +271,16 @@ func (t *Table[K, V]) IndexScan(indexID uint32, r Range, o ScanOptions) iter.Seq
 				}
 				values = entry[:len(entry)-len(pk)]
 			}
-			v, err := t.resolve(snap, ix, it.Key(), rowKey, values, &rows)
+			var v V
+			if ic.covering { // non-unique: ref is in scope (above)
+				if v, err = t.entryRow(ix, rowKey, values, rows.Copy(row), &rows, sc); err == nil {
+					if err = t.sameKey(ix, rowKey, pk, sc); err != nil {
+						v = zero
+					}
+				}
+			} else {
+				v, err = t.resolve(snap, ix, it.Key(), rowKey, values, &rows, sc)
+			}
 			if err != nil {
 				if !out.emit(zero, err) {
 					return

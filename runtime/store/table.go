@@ -76,9 +76,10 @@ type IndexSpec[V any] struct {
 // indexCore is the type-erased description of an index used by the commit
 // path, which handles rows of every table in one batch.
 type indexCore struct {
-	id     uint32
-	name   string
-	unique bool
+	id       uint32
+	name     string
+	unique   bool
+	covering bool // entries carry the row (covering.go)
 }
 
 // span is a slice [start, end) of a buffer; ok is false for a sparse (absent)
@@ -131,8 +132,11 @@ type Table[K, V any] struct {
 // (layout.Diff's rules, which `tablegen breaking` reports too): a new column (old rows read it as null or
 // zero), a retired column (old rows keep its bytes, decoders skip them), a
 // widened type (int32 → int64, string ↔ bytes, …), appended enum values, a
-// rename, a dropped index (its keyspace range-deleted), and a new index,
-// which NewTable backfills from the rows before it returns, reporting
+// rename, a dropped index (its keyspace range-deleted), an index that
+// starts or stops covering (rebuilt), and a new index,
+// which NewTable backfills from the rows before it returns (flushed rows
+// too, read through the flush executor, which must then be attached: else
+// the open fails with ErrNoColdReader and builds nothing), reporting
 // progress to Options.OnProgress; an index is never served before it is
 // complete, and a crash during the backfill is finished by the next open. A
 // new unique index over rows that already share values fails with a
@@ -157,8 +161,9 @@ func NewTable[K, V any](db *DB, spec Spec[K, V]) (*Table[K, V], error) {
 		id:     s.Layout.ID,
 		check:  RowChecker(&s.Layout),
 	}
-	for _, ix := range s.Indexes {
-		core.indexes = append(core.indexes, indexCore{id: ix.ID, name: ix.Name, unique: ix.Unique})
+	for _, ix := range s.Indexes { // in the Spec's order, that of indexValues' spans
+		i := slices.IndexFunc(s.Layout.Indexes, func(l layout.Index) bool { return l.ID == ix.ID })
+		core.indexes = append(core.indexes, indexCore{id: ix.ID, name: ix.Name, unique: ix.Unique, covering: s.Layout.Indexes[i].Covering})
 	}
 	core.indexValues = func(row []byte, buf []byte, spans []span) ([]byte, []span, error) {
 		var v V

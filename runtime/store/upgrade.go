@@ -294,11 +294,20 @@ func (t *Table[K, V]) backfill(rec *layoutRecord) error {
 	if rec.After != nil {
 		lower = append(append(slices.Clone(base), rec.After...), 0x00) // just past the cursor
 	}
+	// Flushed rows are rows of the table: the entries are built from them
+	// too, read through the cold reader (cold.go), which must be attached.
+	if err := t.core.loadCold(); err != nil {
+		return err
+	}
+	if t.core.flushed() && t.core.state.tier.Get() == nil {
+		return fmt.Errorf("store: %s: building index %v needs the table's flushed rows, and no flush executor is attached to read them: create it with flush.New on this DB before opening the table (nothing was built; the next open builds the index): %w",
+			t.core.name, rec.Building, ErrNoColdReader)
+	}
 	done, total, err := t.countRows(base, upper, lower)
 	if err != nil {
 		return err
 	}
-	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	it, err := t.core.newTierIter(db.pdb, lower, upper, false)
 	if err != nil {
 		return fmt.Errorf("store: %s: backfill: %w", t.core.name, err)
 	}
@@ -351,12 +360,12 @@ func (t *Table[K, V]) backfill(rec *layoutRecord) error {
 		return nil
 	}
 	var v, zero V
-	var pk, vals, ekey []byte
+	var pk, vals, ekey, evalue []byte
 	n := 0
 	for ok := it.First(); ok; ok = it.Next() {
 		key := it.Key()
 		ref := key[rowHeaderLen:] // scope + key tuple: the value of every entry
-		val, err := it.ValueAndErr()
+		val, err := it.Value()
 		if err != nil {
 			return fail(fmt.Errorf("store: %s: backfill: read row %s: %w", t.core.name, t.formatRowKey(key, rowHeaderLen), err))
 		}
@@ -378,13 +387,15 @@ func (t *Table[K, V]) backfill(rec *layoutRecord) error {
 			if !has {
 				continue // sparse: a null indexed value has no entry
 			}
-			ekey = entryKey(ekey[:0], t.core, indexCore{id: ix.ID, name: ix.Name, unique: ix.Unique}, scope, vals, pk)
+			ic := t.core.indexCore(ix.ID)
+			ekey = entryKey(ekey[:0], t.core, ic, scope, vals, pk)
 			if ix.Unique {
 				if err := t.checkBackfillUnique(pb, ix, ekey, ref, scope, vals, pk); err != nil {
 					return fail(err)
 				}
 			}
-			if err := pb.Set(ekey, ref, nil); err != nil {
+			evalue = appendEntryValue(evalue[:0], ic, ref, val)
+			if err := pb.Set(ekey, evalue, nil); err != nil {
 				return fail(fmt.Errorf("store: %s: backfill: %w", t.core.name, err))
 			}
 		}
@@ -438,7 +449,7 @@ func (t *Table[K, V]) checkBackfillUnique(pb *pebble.Batch, ix *IndexSpec[V], ke
 // countRows counts the table's rows (total) and those before lower (done),
 // for progress reports, reading keys only.
 func (t *Table[K, V]) countRows(base, upper, lower []byte) (done, total int, err error) {
-	it, err := t.core.db.pdb.NewIter(&pebble.IterOptions{LowerBound: base, UpperBound: upper})
+	it, err := t.core.newTierIter(t.core.db.pdb, base, upper, false)
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: %s: backfill: count rows: %w", t.core.name, err)
 	}
