@@ -3,6 +3,10 @@
 // the same rows and the same workloads:
 //
 //   - tablegen: the store generated from schemas/bench/rows.yaml (generated/bench);
+//   - covering: the same generated store with its index declared covering
+//     (entries carry their rows, layout.Index.Covering), for the indexed
+//     lookup at 1M rows, where a plain index reads one scattered row per
+//     match;
 //   - raw: Pebble with a hand-written binary codec and hand-maintained index
 //     keys, the physical limit of the storage engine;
 //   - badgerhold: github.com/timshannon/badgerhold/v4 with its default (gob)

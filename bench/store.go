@@ -6,8 +6,8 @@ import (
 	"github.com/tablegen/tablegen/runtime/store"
 )
 
-// Store is the common face of the four implementations, just wide enough for
-// the workloads of issue 10. An interface is justified here: there are four
+// Store is the common face of the five implementations, just wide enough for
+// the workloads of issue 10. An interface is justified here: there are five
 // implementations and one harness.
 type Store interface {
 	// Load inserts or replaces rows, maintaining the index on Category,
@@ -56,6 +56,7 @@ type Impl struct {
 // states every ratio relative to it.
 var Impls = []Impl{
 	{Name: "tablegen", Open: OpenTablegen},
+	{Name: "covering", Open: OpenCovering},
 	{Name: "raw", Open: OpenRaw},
 	{Name: "badgerhold", Open: OpenBadgerhold},
 	{Name: "json", Open: OpenJSON},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
@@ -25,12 +26,20 @@ type tablegenStore struct {
 }
 
 // OpenTablegen opens the generated store in dir.
-func OpenTablegen(dir string) (Store, error) {
+func OpenTablegen(dir string) (Store, error) { return openTablegen(dir, false) }
+
+// OpenCovering opens the generated store in dir with its index declared
+// covering (`covering: true` on by_category, the one line of the layout
+// the generator would emit differently): the same table, types and code,
+// whose index entries carry their rows.
+func OpenCovering(dir string) (Store, error) { return openTablegen(dir, true) }
+
+func openTablegen(dir string, covering bool) (Store, error) {
 	db, err := openPebble(dir)
 	if err != nil {
 		return nil, err
 	}
-	s, err := TablegenOn(db)
+	s, err := tablegenOn(db, covering)
 	if err != nil {
 		_ = db.Close()
 		return nil, err
@@ -42,17 +51,23 @@ func OpenTablegen(dir string) (Store, error) {
 // tools that must run the benchmark's exact code paths on a DB they opened
 // themselves (cmd/instr counts the instructions of its ScanAll). Its Close
 // closes db.
-func TablegenOn(db *store.DB) (Store, error) {
-	s, err := benchgen.NewBenchRowStore(db)
+func TablegenOn(db *store.DB) (Store, error) { return tablegenOn(db, false) }
+
+func tablegenOn(db *store.DB, covering bool) (Store, error) {
+	spec := benchgen.BenchRowSpec()
+	if covering {
+		spec.Layout.Indexes = slices.Clone(spec.Layout.Indexes)
+		spec.Layout.Indexes[0].Covering = true
+	}
+	t, err := store.NewTable(db, spec)
 	if err != nil {
 		return nil, err
 	}
-	layout := benchgen.BenchRowSpec().Layout
-	p, err := scan.NewProvider(db, &layout, scan.Options{})
+	p, err := scan.NewProvider(db, &spec.Layout, scan.Options{})
 	if err != nil {
 		return nil, err
 	}
-	return &tablegenStore{db: db, s: s, score: p}, nil
+	return &tablegenStore{db: db, s: &benchgen.BenchRowStore{Table: t}, score: p}, nil
 }
 
 func toGen(r *Row) benchgen.BenchRow {

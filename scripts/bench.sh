@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # scripts/bench.sh COUNT — what `make bench` runs (COUNT = BENCHCOUNT, default 5).
 #
-# 1. The bench module (bench/, its own go.mod): tablegen vs raw Pebble vs
-#    badgerhold vs a reflection+JSON store, -count COUNT. Insert runs with
+# 1. The bench module (bench/, its own go.mod): tablegen (plain and with its
+#    index covering) vs raw Pebble vs badgerhold vs a reflection+JSON store,
+#    -count COUNT. Insert runs with
 #    -benchtime 1x (one op = loading all rows, ~2–15 s per implementation);
 #    the read workloads with -benchtime $READ_TIME.
 # 2. The in-repo runtime benchmarks (./runtime/...) with -benchtime $RUNTIME_TIME.
 # 3. The goals of issue 20 are stated at 1M rows: the bench module again at
 #    BENCH_LARGE_ROWS (default 1000000, -count BENCH_LARGE_COUNT, default 1;
-#    tablegen, raw Pebble and badgerhold: BENCH_LARGE_IMPLS),
+#    tablegen plain and covering, raw Pebble and badgerhold: BENCH_LARGE_IMPLS),
 #    the runtime benchmarks those goals name with their table-size flags at
 #    that size, and scripts/flush-rss.sh (a flush of a DB of that size as a
 #    process of its own, under /usr/bin/time -v). BENCH_LARGE_ROWS=0 skips it.
@@ -39,7 +40,7 @@ large_count=${BENCH_LARGE_COUNT:-1}
 # commits early where Badger refuses a transaction as too big, see
 # bench/badgerhold.go; ~2 minutes per load of 1M rows); the json store
 # takes a minute per load and no goal names it.
-large_impls=${BENCH_LARGE_IMPLS:-tablegen|raw|badgerhold}
+large_impls=${BENCH_LARGE_IMPLS:-tablegen|covering|raw|badgerhold}
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/bench/out"
@@ -147,13 +148,15 @@ for impl in tablegen raw badgerhold; do
 done
 
 # The lookup goal is stated at the large size, where the table no longer
-# fits the block cache: profile tablegen's lookup there too (the 100k-row
-# profiles above show the in-cache costs).
+# fits the block cache: profile both tablegen lookups there too (the
+# 100k-row profiles above show the in-cache costs).
 if [ "$large_rows" -gt 0 ]; then
-	(cd "$out" && ./bench.test -test.run '^$' -test.bench '^BenchmarkRead/impl=tablegen/op=Lookup$' -test.benchtime "$profile_time" \
-		-test.cpuprofile "cpu-Lookup-large.prof" -rows "$large_rows" >/dev/null)
-	go tool pprof -top -nodecount=100000 -tagfocus workload=Lookup "$out/bench.test" "$out/cpu-Lookup-large.prof" \
-		>"$out/profile-Lookup-tablegen@$large_rows.top.txt" 2>/dev/null
+	for impl in tablegen covering; do
+		(cd "$out" && ./bench.test -test.run '^$' -test.bench "^BenchmarkRead/impl=$impl/op=Lookup\$" -test.benchtime "$profile_time" \
+			-test.cpuprofile "cpu-Lookup-$impl-large.prof" -rows "$large_rows" >/dev/null)
+		go tool pprof -top -nodecount=100000 -tagfocus workload=Lookup "$out/bench.test" "$out/cpu-Lookup-$impl-large.prof" \
+			>"$out/profile-Lookup-$impl@$large_rows.top.txt" 2>/dev/null
+	done
 fi
 
 cd "$root"

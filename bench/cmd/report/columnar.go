@@ -350,10 +350,12 @@ func goals20(in *Input) []goal20 {
 			Bound:   10,
 			AtLeast: true,
 			Measures: []measure{
-				matrixRatio(in.Large, "Lookup", "badgerhold", Base, "badgerhold ÷ tablegen on Lookup (time, "+large+")"),
-				matrixRatio(in.Bench, "Lookup", "badgerhold", Base, "badgerhold ÷ tablegen on Lookup (time, "+small+")"),
+				matrixRatio(in.Large, "Lookup", "badgerhold", Covering, "badgerhold ÷ tablegen with the index covering (`covering: true`) on Lookup (time, "+large+")"),
+				matrixRatio(in.Large, "Lookup", "badgerhold", Base, "badgerhold ÷ tablegen with the plain index on Lookup (time, "+large+")"),
+				matrixRatio(in.Bench, "Lookup", "badgerhold", Covering, "badgerhold ÷ tablegen covering on Lookup (time, "+small+")"),
+				matrixRatio(in.Bench, "Lookup", "badgerhold", Base, "badgerhold ÷ tablegen plain on Lookup (time, "+small+")"),
 			},
-			Profiles: []string{fmt.Sprintf("Lookup/tablegen@%d", in.LargeRows), "Lookup/tablegen", "Lookup/badgerhold", "cg:lookup"},
+			Profiles: []string{fmt.Sprintf("Lookup/covering@%d", in.LargeRows), fmt.Sprintf("Lookup/tablegen@%d", in.LargeRows), "Lookup/tablegen", "Lookup/badgerhold", "cg:lookup"},
 		},
 		{
 			Text:  "insert with two indexes ≤ 2.5× insert with none",

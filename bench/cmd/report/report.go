@@ -10,6 +10,10 @@ import (
 // Base is the implementation every ratio is relative to.
 const Base = "tablegen"
 
+// Covering is the same generated store with its index declared covering
+// (bench.OpenCovering).
+const Covering = "covering"
+
 // Goal is one target of issue 10, stated as a bound on the ratio of two
 // implementations' median times: Slow's time ÷ Fast's time.
 type Goal struct {
