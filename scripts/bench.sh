@@ -22,8 +22,8 @@
 #    BENCHMARKS.md and docs/bench.png.
 #
 # Raw output stays in bench/out/ (gitignored). On the reference machine
-# (2 cores) the whole run takes about 10 minutes with COUNT=1, of which the
-# 1M-row part (badgerhold's two loads of ~2 minutes each) is 5; tune with
+# (2 cores) the whole run takes about 13 minutes with COUNT=1, of which the
+# 1M-row part (badgerhold's two loads of ~2 minutes each) is 6; tune with
 #   BENCH_ROWS (default 100000), BENCH_READTIME (default 300ms),
 #   BENCH_RUNTIMETIME (default 100ms), BENCH_PROFILETIME (default 3s: how long
 #   each profiled read workload runs; Insert is profiled over 3 loads).

@@ -307,7 +307,11 @@ func (t *Table[K, V]) backfill(rec *layoutRecord) error {
 	if err != nil {
 		return err
 	}
-	it, err := t.core.newTierIter(db.pdb, lower, upper, false)
+	// Hot rows and cold markers from one state of the database, as one
+	// iterator over the rows would see them.
+	snap := db.pdb.NewSnapshot()
+	defer snap.Close()
+	it, err := t.core.newTierIter(snap, lower, upper, false)
 	if err != nil {
 		return fmt.Errorf("store: %s: backfill: %w", t.core.name, err)
 	}
