@@ -2,8 +2,9 @@
 // kill -9 crash tests, corruption tests, fuzzing of stored values — and the
 // two things they share with the soak and leak tests in runtime/store:
 // hand-written fixture tables over keyenc and rowenc (three tables with a
-// unique, a composite, a unique sparse and a non-unique sparse index, and
-// one table without indexes; see [OpenTables]), so no suite depends on the
+// unique, a composite, a covering composite, a unique sparse and a
+// non-unique sparse index, and one table without indexes; see
+// [OpenTables]), so no suite depends on the
 // generator, and [OpenDB], a test database that fails the test when an
 // iterator or snapshot is leaked.
 //

@@ -31,7 +31,7 @@ const (
 
 // Index ids of the events table.
 const (
-	EventsByKind    = 1 // composite: kind, at
+	EventsByKind    = 1 // composite: kind, at; covering (entries carry the row)
 	EventsByAccount = 2 // sparse: account (nullable)
 )
 
@@ -225,7 +225,7 @@ func EventSpec() store.Spec[EventKey, Event] {
 				{Tag: 5, Name: "at", Type: "int64"},
 			},
 			Indexes: []layout.Index{
-				{ID: EventsByKind, Name: "by_kind", Columns: []string{"kind", "at"}},
+				{ID: EventsByKind, Name: "by_kind", Columns: []string{"kind", "at"}, Covering: true},
 				{ID: EventsByAccount, Name: "by_account", Columns: []string{"account"}},
 			},
 		},
