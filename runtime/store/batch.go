@@ -599,21 +599,16 @@ func (b *Batch) apply(pb, iw batchWriter, o *op) error {
 	}
 	for i, ix := range c.indexes {
 		oldV, newV, oldOK, newOK, changed := values(i)
-		if !changed {
-			// A covering entry holds the row: a put rewrites it in place.
-			if ix.covering && newOK {
-				b.kbuf = entryKey(b.kbuf[:0], c, ix, o.scope, newV, pk)
-				if err := iw.Set(b.kbuf, b.entryValue(ix, ref, b.bytes(o.row)), nil); err != nil {
-					return wrapWrite(c, err)
-				}
-			}
+		// A covering entry holds the row: a put rewrites it in place even
+		// when its values stay.
+		if !changed && !(ix.covering && newOK) {
 			continue
 		}
 		var entry *read // the unique entry of the new values
 		if newOK && ix.unique {
 			entry = b.state(b.uread[o.idx+i])
 		}
-		if oldOK {
+		if oldOK && changed {
 			b.kbuf = entryKey(b.kbuf[:0], c, ix, o.scope, oldV, pk)
 			if err := iw.Delete(b.kbuf, nil); err != nil {
 				return wrapWrite(c, err)

@@ -98,10 +98,11 @@ type getter interface {
 // rows, or into memory of its own when rows is nil (see Spec.DecodeRow).
 func (t *Table[K, V]) resolve(snap getter, ix *IndexSpec[V], entryKey, rowKey, values []byte, rows *rowenc.Arena, sc *rowScratch[V]) (V, error) {
 	var v V
-	if err := t.inScope(ix, entryKey, rowKey); err != nil {
-		return v, err
-	}
 	skip := rowHeaderLen + len(t.scope)
+	if !bytes.HasPrefix(rowKey[rowHeaderLen:], t.scope) {
+		return v, &CorruptError{Table: t.core.name, Key: "0x" + hex.EncodeToString(rowKey),
+			Err: fmt.Errorf("index %s entry %x points outside this scope", ix.Name, entryKey)}
+	}
 	val, closer, err := snap.Get(rowKey)
 	if errors.Is(err, pebble.ErrNotFound) {
 		// A flushed row keeps its index entries: read it from its segment.
@@ -139,16 +140,6 @@ func (t *Table[K, V]) sameKey(ix *IndexSpec[V], rowKey, pk []byte, sc *rowScratc
 	if !bytes.Equal(sc.buf, pk) {
 		return &CorruptError{Table: t.core.name, Key: t.formatRowKey(rowKey, rowHeaderLen+len(t.scope)),
 			Err: fmt.Errorf("index %s entry holds a copy of row %s", ix.Name, t.core.formatKey(sc.buf))}
-	}
-	return nil
-}
-
-// inScope checks that the row rowKey an entry points to belongs to this
-// view's scope.
-func (t *Table[K, V]) inScope(ix *IndexSpec[V], entryKey, rowKey []byte) error {
-	if !bytes.HasPrefix(rowKey[rowHeaderLen:], t.scope) {
-		return &CorruptError{Table: t.core.name, Key: "0x" + hex.EncodeToString(rowKey),
-			Err: fmt.Errorf("index %s entry %x points outside this scope", ix.Name, entryKey)}
 	}
 	return nil
 }

@@ -279,6 +279,7 @@ func (t *Table[K, V]) backfill(rec *layoutRecord) error {
 	db := t.core.db
 	opts := db.upgrade
 	ixs := make([]*IndexSpec[V], 0, len(rec.Building))
+	ics := make([]indexCore, 0, len(rec.Building))
 	unique := false
 	for _, id := range rec.Building {
 		ix, err := t.index(id)
@@ -286,6 +287,7 @@ func (t *Table[K, V]) backfill(rec *layoutRecord) error {
 			return err
 		}
 		ixs = append(ixs, ix)
+		ics = append(ics, t.core.indexCore(id))
 		unique = unique || ix.Unique
 	}
 	base := RowPrefix(t.core.id)
@@ -385,13 +387,13 @@ func (t *Table[K, V]) backfill(rec *layoutRecord) error {
 			return fail(&CorruptError{Table: t.core.name, Key: t.formatRowKey(key, rowHeaderLen),
 				Err: fmt.Errorf("backfilling new indexes: the row is stored under this key but %w", err)})
 		}
-		for _, ix := range ixs {
+		for i, ix := range ixs {
 			var has bool
 			vals, has = ix.AppendValues(vals[:0], &v)
 			if !has {
 				continue // sparse: a null indexed value has no entry
 			}
-			ic := t.core.indexCore(ix.ID)
+			ic := ics[i]
 			ekey = entryKey(ekey[:0], t.core, ic, scope, vals, pk)
 			if ix.Unique {
 				if err := t.checkBackfillUnique(pb, ix, ekey, ref, scope, vals, pk); err != nil {

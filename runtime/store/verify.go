@@ -144,7 +144,7 @@ func (t *Table[K, V]) verifyRows(snap *pebble.Snapshot, add addProblem) error {
 			if !ok {
 				continue // sparse: no entry expected
 			}
-			ic := t.core.indexCore(ix.ID)
+			ic := t.core.indexes[i] // parallel to t.spec.Indexes (NewTable)
 			ekey = entryKey(ekey[:0], t.core, ic, scope, vbuf, pk)
 			got, closer, err := snap.Get(ekey)
 			if errors.Is(err, pebble.ErrNotFound) {
@@ -199,13 +199,13 @@ func (t *Table[K, V]) verifyEntries(snap *pebble.Snapshot, ix *IndexSpec[V], add
 			// The copy is what scans of the index return: it must be a
 			// row that calls for this entry, whatever the row is now
 			// (verifyRows compares the two).
-			if problem, detail := t.checkEntry(ix, key, ref, copied, &ekey, &vbuf); problem != 0 {
-				add(problem, ix.Name, name, key, "the entry's copy of the row: %s", detail)
-				continue
-			}
 			var v V
 			if err := t.spec.DecodeRow(copied, &v, nil); err != nil {
 				add(StaleEntry, ix.Name, name, key, "the entry's copy of the row does not decode: %v", err)
+				continue
+			}
+			if problem, detail := t.checkDecoded(ix, ic, key, ref, &v, &ekey, &vbuf); problem != 0 {
+				add(problem, ix.Name, name, key, "the entry's copy of the row: %s", detail)
 				continue
 			}
 		}
@@ -240,7 +240,7 @@ func (t *Table[K, V]) verifyEntries(snap *pebble.Snapshot, ix *IndexSpec[V], add
 		}
 		// val is Pebble's until closer.Close; checkEntry is done with the
 		// row it decodes from val when it returns (see Spec.DecodeRow).
-		problem, detail := t.checkEntry(ix, key, ref, val, &ekey, &vbuf)
+		problem, detail := t.checkEntry(ix, ic, key, ref, val, &ekey, &vbuf)
 		_ = closer.Close()
 		if problem != 0 {
 			add(problem, ix.Name, name, key, "%s", detail)
@@ -256,23 +256,28 @@ func (t *Table[K, V]) verifyEntries(snap *pebble.Snapshot, ix *IndexSpec[V], add
 // and says whether the row calls for exactly that entry: 0 when it does, or
 // when the row itself is damaged (verifyRows reports it), otherwise the
 // kind of problem and its detail. ekey and vbuf are scratch buffers.
-func (t *Table[K, V]) checkEntry(ix *IndexSpec[V], key, ref, val []byte, ekey, vbuf *[]byte) (ProblemKind, string) {
+func (t *Table[K, V]) checkEntry(ix *IndexSpec[V], ic indexCore, key, ref, val []byte, ekey, vbuf *[]byte) (ProblemKind, string) {
 	var v V
 	if err := t.spec.DecodeRow(val, &v, nil); err != nil {
 		return 0, "" // reported by verifyRows as a corrupt row
 	}
-	k := t.spec.KeyOf(&v)
+	return t.checkDecoded(ix, ic, key, ref, &v, ekey, vbuf)
+}
+
+// checkDecoded is checkEntry of the decoded row v.
+func (t *Table[K, V]) checkDecoded(ix *IndexSpec[V], ic indexCore, key, ref []byte, v *V, ekey, vbuf *[]byte) (ProblemKind, string) {
+	k := t.spec.KeyOf(v)
 	pk := t.spec.AppendKey(nil, k)
 	scope, err := t.rowScope(ref, k, pk)
 	if err != nil {
 		return 0, "" // reported by verifyRows: row under the wrong key
 	}
 	var has bool
-	*vbuf, has = ix.AppendValues((*vbuf)[:0], &v)
+	*vbuf, has = ix.AppendValues((*vbuf)[:0], v)
 	if !has {
 		return StaleEntry, "entry points to a row whose indexed value is null"
 	}
-	*ekey = entryKey((*ekey)[:0], t.core, t.core.indexCore(ix.ID), scope, *vbuf, pk)
+	*ekey = entryKey((*ekey)[:0], t.core, ic, scope, *vbuf, pk)
 	if !bytes.Equal(*ekey, key) {
 		return StaleEntry, fmt.Sprintf("entry %x points to a row whose values %q call for entry %x", key, *vbuf, *ekey)
 	}
